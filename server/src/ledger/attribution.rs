@@ -1,0 +1,150 @@
+//! Who wrote a span of text, and whether a person has vouched for it.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// How AI text arrived in the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AiKind {
+    InlineCompletion,
+    NextEdit,
+    Chat,
+    Agent,
+    Paste,
+    Manual,
+    Heuristic,
+}
+
+impl AiKind {
+    pub const ALL: [AiKind; 7] = [
+        AiKind::InlineCompletion,
+        AiKind::NextEdit,
+        AiKind::Chat,
+        AiKind::Agent,
+        AiKind::Paste,
+        AiKind::Manual,
+        AiKind::Heuristic,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AiKind::InlineCompletion => "inline-completion",
+            AiKind::NextEdit => "next-edit",
+            AiKind::Chat => "chat",
+            AiKind::Agent => "agent",
+            AiKind::Paste => "paste",
+            AiKind::Manual => "manual",
+            AiKind::Heuristic => "heuristic",
+        }
+    }
+}
+
+impl fmt::Display for AiKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for AiKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        AiKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("unknown AI kind `{s}`"))
+    }
+}
+
+/// The AI tool that wrote a span. Never holds prompt text.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AiSource {
+    pub tool: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    pub kind: AiKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    /// Unix time in milliseconds when the text was accepted.
+    pub accepted_at: i64,
+}
+
+/// A person's attestation that they read a span.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Review {
+    /// `Name <email>` or any identity string.
+    pub by: String,
+    /// Unix time in milliseconds.
+    pub at: i64,
+}
+
+/// The label of every character: human (the default) or AI, with its review state.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(tag = "origin", rename_all = "lowercase")]
+pub enum Attribution {
+    #[default]
+    Human,
+    Ai {
+        source: AiSource,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        review: Option<Review>,
+    },
+}
+
+impl Attribution {
+    pub fn ai(source: AiSource) -> Self {
+        Attribution::Ai {
+            source,
+            review: None,
+        }
+    }
+
+    pub fn is_ai(&self) -> bool {
+        matches!(self, Attribution::Ai { .. })
+    }
+
+    pub fn source(&self) -> Option<&AiSource> {
+        match self {
+            Attribution::Ai { source, .. } => Some(source),
+            Attribution::Human => None,
+        }
+    }
+
+    pub fn review(&self) -> Option<&Review> {
+        match self {
+            Attribution::Ai { review, .. } => review.as_ref(),
+            Attribution::Human => None,
+        }
+    }
+
+    pub fn is_unreviewed_ai(&self) -> bool {
+        matches!(self, Attribution::Ai { review: None, .. })
+    }
+
+    /// The same attribution with its review state replaced; human text has none.
+    pub fn with_review(&self, review: Option<Review>) -> Self {
+        match self {
+            Attribution::Ai { source, .. } => Attribution::Ai {
+                source: source.clone(),
+                review,
+            },
+            Attribution::Human => Attribution::Human,
+        }
+    }
+}
+
+/// Current time in Unix milliseconds.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// RFC 3339 rendering of a Unix-millisecond time, in UTC.
+pub fn format_millis(ms: i64) -> String {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0));
+    humantime::format_rfc3339_millis(t).to_string()
+}

@@ -1,0 +1,430 @@
+//! The attribution ledger: one file's text and who wrote each character.
+//!
+//! Pure: no I/O, no protocol types. Offsets are UTF-8 byte offsets into the
+//! current text; lines are 0-based here (the CLI and protocol edges convert).
+
+mod align;
+mod attribution;
+mod runs;
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use ropey::Rope;
+use serde::{Deserialize, Serialize};
+
+pub use align::{Piece, align};
+pub use attribution::{AiKind, AiSource, Attribution, Review, format_millis, now_millis};
+use runs::{AttrId, Runs};
+
+/// Why a ledger operation was refused. The ledger is left unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LedgerError {
+    #[error("range {start}..{end} is outside the text (length {len})")]
+    OutOfBounds { start: usize, end: usize, len: usize },
+    #[error("byte offset {0} is not on a character boundary")]
+    NotCharBoundary(usize),
+    #[error("line {line} is past the end of the text ({lines} lines)")]
+    LineOutOfBounds { line: usize, lines: usize },
+    #[error("stored attribution does not cover its text ({runs} bytes of runs, {text} bytes of text)")]
+    CorruptSnapshot { runs: usize, text: usize },
+}
+
+/// A maximal span of one AI attribution.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Region {
+    pub range: Range<usize>,
+    pub attribution: Attribution,
+}
+
+/// How a line's text came about, for status, blame and the gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LineOrigin {
+    Ai,
+    Mixed,
+    Human,
+}
+
+/// A line holding AI text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineSummary {
+    /// 0-based line number.
+    pub line: usize,
+    /// `Ai` or `Mixed` (human lines are not listed).
+    pub origin: LineOrigin,
+    /// The distinct AI attributions on the line, in order of appearance.
+    pub attributions: Vec<Attribution>,
+    /// True when some AI character on the line is unreviewed.
+    pub unreviewed: bool,
+}
+
+/// The serialised form: the text and its runs, each run `(byte length, attribution)`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub text: String,
+    pub runs: Vec<(usize, Attribution)>,
+}
+
+/// Interned attributions, so runs compare by a small integer.
+#[derive(Clone, Debug, Default)]
+struct Interner {
+    values: Vec<Attribution>,
+    ids: HashMap<Attribution, AttrId>,
+}
+
+const HUMAN: AttrId = 0;
+
+impl Interner {
+    fn new() -> Self {
+        let mut this = Interner::default();
+        this.intern(&Attribution::Human);
+        this
+    }
+
+    fn intern(&mut self, a: &Attribution) -> AttrId {
+        if let Some(&id) = self.ids.get(a) {
+            return id;
+        }
+        let id = AttrId::try_from(self.values.len()).expect("fewer than 4 billion attributions");
+        self.values.push(a.clone());
+        self.ids.insert(a.clone(), id);
+        id
+    }
+
+    fn get(&self, id: AttrId) -> &Attribution {
+        &self.values[id as usize]
+    }
+}
+
+/// One file's text with a run-length attribution of every byte.
+#[derive(Clone, Debug)]
+pub struct Ledger {
+    text: Rope,
+    runs: Runs,
+    attrs: Interner,
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Self::new("")
+    }
+}
+
+impl Ledger {
+    /// A ledger whose text is all human-written.
+    pub fn new(text: &str) -> Self {
+        Ledger {
+            text: Rope::from_str(text),
+            runs: Runs::new(text.len(), HUMAN),
+            attrs: Interner::new(),
+        }
+    }
+
+    pub fn from_snapshot(snapshot: Snapshot) -> Result<Self, LedgerError> {
+        let total: usize = snapshot.runs.iter().map(|r| r.0).sum();
+        if total != snapshot.text.len() {
+            return Err(LedgerError::CorruptSnapshot {
+                runs: total,
+                text: snapshot.text.len(),
+            });
+        }
+        let mut attrs = Interner::new();
+        let mut at = 0;
+        let mut runs = Vec::with_capacity(snapshot.runs.len());
+        for (len, a) in &snapshot.runs {
+            at += len;
+            if !snapshot.text.is_char_boundary(at) {
+                return Err(LedgerError::NotCharBoundary(at));
+            }
+            runs.push((*len, attrs.intern(a)));
+        }
+        Ok(Ledger {
+            text: Rope::from_str(&snapshot.text),
+            runs: Runs::from_runs(runs),
+            attrs,
+        })
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            text: self.text.to_string(),
+            runs: self
+                .runs
+                .iter()
+                .into_iter()
+                .map(|r| (r.len, self.attrs.get(r.attr).clone()))
+                .collect(),
+        }
+    }
+
+    /// Length of the text in bytes.
+    pub fn len(&self) -> usize {
+        self.text.len_bytes()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The text as a rope, for position conversion at the edges.
+    pub fn rope(&self) -> &Rope {
+        &self.text
+    }
+
+    pub fn text(&self) -> String {
+        self.text.to_string()
+    }
+
+    /// Number of lines (a trailing newline starts an empty last line).
+    pub fn line_count(&self) -> usize {
+        self.text.len_lines()
+    }
+
+    /// The attribution of the byte at `offset`, human past the end.
+    pub fn attribution_at(&self, offset: usize) -> &Attribution {
+        if offset >= self.len() {
+            return self.attrs.get(HUMAN);
+        }
+        self.runs.attr_at(offset).map_or(self.attrs.get(HUMAN), |id| self.attrs.get(id))
+    }
+
+    /// Every run, human ones included, as `(byte range, attribution)` in order.
+    pub fn spans(&self) -> Vec<(Range<usize>, &Attribution)> {
+        self.runs
+            .iter()
+            .into_iter()
+            .map(|r| (r.start..r.end(), self.attrs.get(r.attr)))
+            .collect()
+    }
+
+    /// Replaces `range` with `text` written with attribution `attr`.
+    /// Costs O(log n + runs touched), independent of the document size.
+    pub fn apply_edit(&mut self, range: Range<usize>, text: &str, attr: &Attribution) -> Result<(), LedgerError> {
+        self.check_range(&range)?;
+        let start_char = self.text.byte_to_char(range.start);
+        let end_char = self.text.byte_to_char(range.end);
+        self.text.remove(start_char..end_char);
+        self.text.insert(start_char, text);
+        let id = self.attrs.intern(attr);
+        self.runs.replace(range, &[(text.len(), id)]);
+        Ok(())
+    }
+
+    /// Adopts `new_text`, whose origin is unknown (a reload from disk, a
+    /// formatter, a checkout). Unchanged characters keep their attribution;
+    /// new characters are human, except white space inserted inside AI text
+    /// (re-indenting, spacing, re-wrapping), which stays AI.
+    pub fn reconcile(&mut self, new_text: &str) {
+        let old = self.text.to_string();
+        if old == new_text {
+            return;
+        }
+        let pieces = align(&old, new_text);
+        let mut out: Vec<(usize, AttrId)> = Vec::with_capacity(self.runs.run_count() + pieces.len());
+        for (i, piece) in pieces.iter().enumerate() {
+            match piece {
+                Piece::Same { old, .. } => {
+                    out.extend(self.runs.runs_in(old.clone()).into_iter().map(|r| (r.len, r.attr)));
+                }
+                Piece::Changed { new, .. } if !new.is_empty() => {
+                    let left = out.last().map(|r| r.1);
+                    let right = pieces.get(i + 1).and_then(|p| match p {
+                        Piece::Same { old, .. } => self.runs.attr_at(old.start),
+                        Piece::Changed { .. } => None,
+                    });
+                    let inserted = &new_text[new.clone()];
+                    let at_line_start = new.start == 0 || new_text[..new.start].ends_with(['\n', '\r']);
+                    let id = self.inserted_attr(left, right, inserted, at_line_start);
+                    out.push((new.len(), id));
+                }
+                Piece::Changed { .. } => {}
+            }
+        }
+        self.text = Rope::from_str(new_text);
+        self.runs = Runs::from_runs(out);
+    }
+
+    /// The attribution of text inserted by an unknown hand between two
+    /// characters labelled `left` and `right`.
+    fn inserted_attr(&self, left: Option<AttrId>, right: Option<AttrId>, text: &str, at_line_start: bool) -> AttrId {
+        if !text.chars().all(char::is_whitespace) {
+            return HUMAN;
+        }
+        let is_ai = |id: Option<AttrId>| id.is_some_and(|id| self.attrs.get(id).is_ai());
+        match (left, right) {
+            (l, r) if is_ai(l) && is_ai(r) => l.unwrap_or(HUMAN),
+            (_, r) if at_line_start && is_ai(r) => r.unwrap_or(HUMAN),
+            _ => HUMAN,
+        }
+    }
+
+    /// Marks the AI text inside `range` reviewed by `review`. Returns how many
+    /// bytes changed state.
+    pub fn mark_reviewed(&mut self, range: Range<usize>, review: &Review) -> Result<usize, LedgerError> {
+        self.map_range(range, |a| match a {
+            Attribution::Ai { review: None, .. } => Some(a.with_review(Some(review.clone()))),
+            _ => None,
+        })
+    }
+
+    /// Declares the text inside `range` human-written.
+    pub fn forget(&mut self, range: Range<usize>) -> Result<usize, LedgerError> {
+        self.map_range(range, |a| a.is_ai().then_some(Attribution::Human))
+    }
+
+    /// Declares the text inside `range` written by AI (unreviewed).
+    pub fn mark_ai(&mut self, range: Range<usize>, source: &AiSource) -> Result<usize, LedgerError> {
+        let target = Attribution::ai(source.clone());
+        self.map_range(range, |a| (*a != target).then(|| target.clone()))
+    }
+
+    /// Rewrites the attribution of each run inside `range` where `f` returns a
+    /// new one, returning the number of bytes changed.
+    fn map_range(
+        &mut self,
+        range: Range<usize>,
+        mut f: impl FnMut(&Attribution) -> Option<Attribution>,
+    ) -> Result<usize, LedgerError> {
+        self.check_range(&range)?;
+        let runs = self.runs.runs_in(range.clone());
+        let mut changed = 0;
+        let mut new = Vec::with_capacity(runs.len());
+        for r in runs {
+            let id = match f(self.attrs.get(r.attr)) {
+                Some(a) => {
+                    changed += r.len;
+                    self.attrs.intern(&a)
+                }
+                None => r.attr,
+            };
+            new.push((r.len, id));
+        }
+        if changed > 0 {
+            self.runs.replace(range, &new);
+        }
+        Ok(changed)
+    }
+
+    /// Byte range of 0-based lines `first..=last`, line terminators included.
+    pub fn line_range(&self, first: usize, last: usize) -> Result<Range<usize>, LedgerError> {
+        let lines = self.line_count();
+        for line in [first, last] {
+            if line >= lines {
+                return Err(LedgerError::LineOutOfBounds { line, lines });
+            }
+        }
+        let start = self.text.line_to_byte(first.min(last));
+        let end = self.text.line_to_byte(last.max(first) + 1);
+        Ok(start..end)
+    }
+
+    /// 0-based line holding byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.text.byte_to_line(offset.min(self.len()))
+    }
+
+    /// Every AI-written span, adjacent spans with identical attributes merged,
+    /// in document order.
+    pub fn regions(&self) -> Vec<Region> {
+        self.regions_where(|a| a.is_ai())
+    }
+
+    /// The AI-written spans nobody has reviewed.
+    pub fn unreviewed_regions(&self) -> Vec<Region> {
+        self.regions_where(Attribution::is_unreviewed_ai)
+    }
+
+    fn regions_where(&self, keep: impl Fn(&Attribution) -> bool) -> Vec<Region> {
+        self.runs
+            .iter()
+            .into_iter()
+            .filter(|r| keep(self.attrs.get(r.attr)))
+            .map(|r| Region {
+                range: r.start..r.end(),
+                attribution: self.attrs.get(r.attr).clone(),
+            })
+            .collect()
+    }
+
+    /// The lines that hold AI text (white space and line breaks do not count),
+    /// in order. A line is `Mixed` when it also holds human non-blank text.
+    /// Costs O(AI text), not O(document).
+    pub fn line_summary(&self) -> Vec<LineSummary> {
+        let mut out: Vec<LineSummary> = Vec::new();
+        for run in self.runs.iter() {
+            if run.attr == HUMAN {
+                continue;
+            }
+            let first = self.line_of(run.start);
+            let last = self.line_of(run.end().saturating_sub(1));
+            for line in first..=last {
+                if out.last().is_some_and(|s| s.line >= line) {
+                    continue;
+                }
+                if let Some(summary) = self.summarise_line(line) {
+                    out.push(summary);
+                }
+            }
+        }
+        out
+    }
+
+    fn summarise_line(&self, line: usize) -> Option<LineSummary> {
+        let range = self.line_range(line, line).ok()?;
+        let mut attributions: Vec<Attribution> = Vec::new();
+        let (mut any_ai, mut any_human, mut unreviewed) = (false, false, false);
+        for run in self.runs.runs_in(range) {
+            let text = self.text.byte_slice(run.start..run.end());
+            let blank = text.chars().all(char::is_whitespace);
+            if blank {
+                continue;
+            }
+            let a = self.attrs.get(run.attr);
+            if a.is_ai() {
+                any_ai = true;
+                unreviewed |= a.is_unreviewed_ai();
+                if !attributions.contains(a) {
+                    attributions.push(a.clone());
+                }
+            } else {
+                any_human = true;
+            }
+        }
+        any_ai.then_some(LineSummary {
+            line,
+            origin: if any_human { LineOrigin::Mixed } else { LineOrigin::Ai },
+            attributions,
+            unreviewed,
+        })
+    }
+
+    fn check_range(&self, range: &Range<usize>) -> Result<(), LedgerError> {
+        let len = self.len();
+        if range.start > range.end || range.end > len {
+            return Err(LedgerError::OutOfBounds {
+                start: range.start,
+                end: range.end,
+                len,
+            });
+        }
+        for at in [range.start, range.end] {
+            if !self.is_char_boundary(at) {
+                return Err(LedgerError::NotCharBoundary(at));
+            }
+        }
+        Ok(())
+    }
+
+    /// True when `offset` falls between two characters (or at either end).
+    pub fn is_char_boundary(&self, offset: usize) -> bool {
+        if offset > self.len() {
+            return false;
+        }
+        let c = self.text.byte_to_char(offset);
+        self.text.char_to_byte(c) == offset
+    }
+}
+
+#[cfg(test)]
+mod tests;

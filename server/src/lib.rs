@@ -1,0 +1,11 @@
+//! Vouch: which characters did AI write, and has a person vouched for them?
+//!
+//! Layers (see ARCHITECTURE.md): the core — [`ledger`], [`store`],
+//! [`workspace`] — speaks plain Rust types and UTF-8 byte offsets. The edges —
+//! [`cli`] and [`lsp`] — parse input, convert positions and call the core.
+
+pub mod cli;
+pub mod ledger;
+pub mod lsp;
+pub mod store;
+pub mod workspace;

@@ -1,0 +1,217 @@
+//! The durable store: every tracked file's text and attribution, in SQLite.
+//!
+//! Shared by several processes at once (editors' servers, git hooks, the
+//! CLI): WAL mode, a busy timeout, short `BEGIN IMMEDIATE` transactions.
+//! A write is durable against a killed process once `save` or `update`
+//! returns (WAL with `synchronous=NORMAL` survives process death; the OS
+//! holds the committed pages).
+
+mod codec;
+mod schema;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::ledger::{Ledger, LedgerError};
+use crate::workspace::{Workspace, is_valid_relative};
+
+pub use schema::SCHEMA_VERSION;
+
+/// Why a store operation failed. A failed operation changes nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the store folder {path}: {source}")]
+    CreateDir { path: PathBuf, source: std::io::Error },
+    #[error("store {path}: {source}")]
+    Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error(
+        "store {path} was written by a newer Vouch (schema {found}; this one understands up to {supported}); upgrade vouch to use it"
+    )]
+    TooNew { path: PathBuf, found: i64, supported: i64 },
+    #[error("`{0}` is not a workspace-relative path")]
+    BadPath(String),
+    #[error("stored attribution of `{path}` is damaged: {reason}")]
+    Corrupt { path: String, reason: String },
+}
+
+impl StoreError {
+    fn sqlite(path: &Path) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
+        move |source| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// A file as stored, with the generation of its last write.
+#[derive(Clone, Debug)]
+pub struct StoredFile {
+    pub ledger: Ledger,
+    /// Increases with every write to any file; compare to detect others' writes.
+    pub generation: i64,
+}
+
+/// An open store. One per process or thread.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store of `workspace`.
+    pub fn open_workspace(workspace: &Workspace) -> Result<Store, StoreError> {
+        Store::open(&workspace.store_path())
+    }
+
+    /// Opens (creating if needed) the store at `path`, migrating an older schema.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let err = StoreError::sqlite(path);
+        let mut conn = Connection::open(path).map_err(err)?;
+        let err = || StoreError::sqlite(path);
+        conn.busy_timeout(Duration::from_secs(10)).map_err(err())?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(err())?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(err())?;
+        schema::migrate(&mut conn, path)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The stored ledger of `path`, if it is tracked.
+    pub fn load(&self, path: &str) -> Result<Option<StoredFile>, StoreError> {
+        load(&self.conn, &self.path, path)
+    }
+
+    /// Stores `ledger` as the attribution of `path`; returns the new generation.
+    pub fn save(&mut self, path: &str, ledger: &Ledger) -> Result<i64, StoreError> {
+        self.update(path, |_| Ok::<_, StoreError>(Some(ledger.clone())))
+            .map(|(_, generation)| generation)
+    }
+
+    /// Reads, changes and writes one file's ledger in one transaction, so
+    /// concurrent writers lose no update. `change` gets the stored ledger and
+    /// its generation (or `None`) and returns the new ledger (`None` leaves the
+    /// file as it was). Returns what `change` returned and the generation now
+    /// stored (0 when the file is not tracked).
+    pub fn update<E>(
+        &mut self,
+        path: &str,
+        change: impl FnOnce(Option<StoredFile>) -> Result<Option<Ledger>, E>,
+    ) -> Result<(Option<Ledger>, i64), E>
+    where
+        E: From<StoreError>,
+    {
+        check_path(path)?;
+        let db = self.path.clone();
+        let err = || StoreError::sqlite(&db);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err())?;
+        let current = load(&tx, &db, path)?;
+        let old_generation = current.as_ref().map_or(0, |f| f.generation);
+        let Some(ledger) = change(current)? else {
+            return Ok((None, old_generation));
+        };
+        let generation: i64 = tx
+            .query_row(
+                "UPDATE meta SET value = value + 1 WHERE key = 'generation' RETURNING value",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(err())?;
+        let snapshot = ledger.snapshot();
+        let runs = codec::encode(&snapshot).map_err(|e| StoreError::Corrupt {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        tx.execute(
+            "INSERT INTO files (path, text, runs, generation) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(path) DO UPDATE SET text = ?2, runs = ?3, generation = ?4",
+            params![path, snapshot.text, runs, generation],
+        )
+        .map_err(err())?;
+        tx.commit().map_err(err())?;
+        Ok((Some(ledger), generation))
+    }
+
+    /// Stops tracking `path`. Returns whether it was tracked.
+    pub fn remove(&mut self, path: &str) -> Result<bool, StoreError> {
+        let err = StoreError::sqlite(&self.path);
+        let n = self
+            .conn
+            .execute("DELETE FROM files WHERE path = ?1", [path])
+            .map_err(err)?;
+        Ok(n > 0)
+    }
+
+    /// Every tracked path, sorted.
+    pub fn paths(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.generations_since(0)?.into_keys().collect())
+    }
+
+    /// The store-wide generation: it grows with every write, from any process.
+    pub fn generation(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = 'generation'", [], |r| r.get(0))
+            .map_err(StoreError::sqlite(&self.path))
+    }
+
+    /// Paths written after generation `since`, with their generation.
+    pub fn generations_since(&self, since: i64) -> Result<BTreeMap<String, i64>, StoreError> {
+        let err = || StoreError::sqlite(&self.path);
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT path, generation FROM files WHERE generation > ?1")
+            .map_err(err())?;
+        let rows = stmt
+            .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(err())?;
+        rows.collect::<Result<_, _>>().map_err(err())
+    }
+}
+
+fn check_path(path: &str) -> Result<(), StoreError> {
+    if is_valid_relative(path) {
+        Ok(())
+    } else {
+        Err(StoreError::BadPath(path.to_owned()))
+    }
+}
+
+fn load(conn: &Connection, db: &Path, path: &str) -> Result<Option<StoredFile>, StoreError> {
+    let row: Option<(String, Vec<u8>, i64)> = conn
+        .prepare_cached("SELECT text, runs, generation FROM files WHERE path = ?1")
+        .and_then(|mut s| {
+            s.query_row([path], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()
+        })
+        .map_err(StoreError::sqlite(db))?;
+    let Some((text, runs, generation)) = row else {
+        return Ok(None);
+    };
+    let corrupt = |reason: String| StoreError::Corrupt {
+        path: path.to_owned(),
+        reason,
+    };
+    let snapshot = codec::decode(text, &runs).map_err(corrupt)?;
+    let ledger = Ledger::from_snapshot(snapshot).map_err(|e: LedgerError| corrupt(e.to_string()))?;
+    Ok(Some(StoredFile { ledger, generation }))
+}
+
+#[cfg(test)]
+mod tests;

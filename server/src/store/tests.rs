@@ -1,0 +1,66 @@
+use super::*;
+use crate::ledger::{AiKind, AiSource, Attribution};
+
+fn ai() -> Attribution {
+    Attribution::ai(AiSource {
+        tool: "copilot".into(),
+        model: Some("gpt-4.1".into()),
+        kind: AiKind::InlineCompletion,
+        session: None,
+        accepted_at: 5,
+    })
+}
+
+#[test]
+fn save_load_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(&dir.path().join("x/store.db")).unwrap();
+    let mut l = Ledger::new("héllo\nwörld\n");
+    l.apply_edit(6..6, "🌍 ", &ai()).unwrap();
+    let g = s.save("a/b.rs", &l).unwrap();
+    let back = s.load("a/b.rs").unwrap().unwrap();
+    assert_eq!(back.generation, g);
+    assert_eq!(back.ledger.snapshot(), l.snapshot());
+    assert!(s.load("missing").unwrap().is_none());
+    assert_eq!(s.paths().unwrap(), vec!["a/b.rs".to_owned()]);
+}
+
+#[test]
+fn rejects_bad_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(&dir.path().join("store.db")).unwrap();
+    for bad in ["../x", "/abs", "a//b", ""] {
+        assert!(matches!(s.save(bad, &Ledger::new("x")), Err(StoreError::BadPath(_))));
+    }
+}
+
+#[test]
+fn refuses_newer_schema_without_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
+    {
+        let mut s = Store::open(&db).unwrap();
+        s.save("f", &Ledger::new("keep")).unwrap();
+        s.conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+    }
+    let err = Store::open(&db).err().unwrap();
+    assert!(err.to_string().contains("newer Vouch"), "{err}");
+    // Still intact once the version is what this build knows.
+    let c = Connection::open(&db).unwrap();
+    c.pragma_update(None, "user_version", SCHEMA_VERSION).unwrap();
+    drop(c);
+    let s = Store::open(&db).unwrap();
+    assert_eq!(s.load("f").unwrap().unwrap().ledger.text(), "keep");
+}
+
+#[test]
+fn generations_grow_and_list_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(&dir.path().join("store.db")).unwrap();
+    let g1 = s.save("a", &Ledger::new("1")).unwrap();
+    let g2 = s.save("b", &Ledger::new("2")).unwrap();
+    assert!(g2 > g1);
+    assert_eq!(s.generation().unwrap(), g2);
+    let since = s.generations_since(g1).unwrap();
+    assert_eq!(since.into_iter().collect::<Vec<_>>(), vec![("b".to_owned(), g2)]);
+}
