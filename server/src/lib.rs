@@ -7,5 +7,6 @@
 pub mod cli;
 pub mod ledger;
 pub mod lsp;
+pub mod service;
 pub mod store;
 pub mod workspace;

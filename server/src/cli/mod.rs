@@ -1,7 +1,63 @@
-//! The command line edge.
+//! The command line edge: parses arguments, calls the core, prints results.
+//!
+//! Exit codes: 0 success; 1 when a command found what it checks for (stated
+//! per command); 2 for usage or internal errors, with a one-line cause on stderr.
+
+mod args;
+mod forget;
+mod location;
+mod mark;
+mod review;
+mod status;
 
 use std::process::ExitCode;
 
+use clap::Parser;
+
+pub use args::{Cli, Command};
+
+/// What a command reports back to `main`.
+pub enum Outcome {
+    /// Exit 0.
+    Clean,
+    /// Exit 1: the command found what it checks for.
+    Found,
+}
+
 pub fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Found) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("vouch: {}", one_line(&e));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn one_line(e: &anyhow::Error) -> String {
+    let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+    chain.join(": ").replace('\n', " ")
+}
+
+fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Status(a) => status::run(a),
+        Command::Review(a) => review::run(a),
+        Command::Mark(a) => mark::run(a),
+        Command::Forget(a) => forget::run(a),
+    }
+}
+
+/// The current directory, or an error naming why it can't be read.
+pub(crate) fn current_dir() -> anyhow::Result<std::path::PathBuf> {
+    std::env::current_dir().map_err(|e| anyhow::anyhow!("cannot read the current directory: {e}"))
 }

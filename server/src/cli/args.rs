@@ -1,0 +1,74 @@
+//! Command-line arguments. Every command carries an example in its help.
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "vouch",
+    version,
+    about = "Track which code AI wrote, and whether a person has vouched for it",
+    long_about = "Vouch records which characters of a workspace were written by AI (tool, model, kind) \
+and whether a person has reviewed them. Commands find the repository from the current directory.\n\n\
+Exit codes: 0 success; 1 when a command found what it checks for; 2 usage or internal error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List unreviewed AI-written regions of the working tree
+    #[command(after_help = "Examples:\n  vouch status\n  vouch status --json src/")]
+    Status(StatusArgs),
+    /// Mark the AI-written text on some lines as reviewed
+    #[command(after_help = "Examples:\n  vouch review src/lib.rs:10-24\n  vouch review src/lib.rs\n  vouch review --all --as 'Ada <ada@example.com>'")]
+    Review(ReviewArgs),
+    /// Declare lines AI-written (for code pasted from a chat window)
+    #[command(after_help = "Example:\n  vouch mark src/lib.rs:10-24 --tool chatgpt --model gpt-5")]
+    Mark(MarkArgs),
+    /// Drop the AI attribution of some lines (declare them human-written)
+    #[command(after_help = "Examples:\n  vouch forget src/lib.rs:3-4\n  vouch forget src/lib.rs")]
+    Forget(ForgetArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// Print a JSON array of {path, startLine, endLine, tool, model, kind, reviewed}
+    #[arg(long)]
+    pub json: bool,
+    /// Only these files or folders (default: the whole workspace)
+    pub paths: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewArgs {
+    /// PATH, PATH:LINE or PATH:START-END (1-based, inclusive)
+    #[arg(required_unless_present = "all")]
+    pub locations: Vec<String>,
+    /// Review every AI-written region in the workspace
+    #[arg(long)]
+    pub all: bool,
+    /// Reviewer identity (default: git's `user.name <user.email>`)
+    #[arg(long = "as", value_name = "IDENTITY")]
+    pub identity: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct MarkArgs {
+    /// PATH:START-END (1-based, inclusive)
+    pub location: String,
+    /// The AI tool that wrote the text
+    #[arg(long)]
+    pub tool: String,
+    /// The model, if known
+    #[arg(long)]
+    pub model: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ForgetArgs {
+    /// PATH, PATH:LINE or PATH:START-END (1-based, inclusive)
+    #[arg(required = true)]
+    pub locations: Vec<String>,
+}

@@ -1,0 +1,81 @@
+//! `PATH[:START[-END]]` arguments, resolved against the workspace.
+
+use anyhow::{Context, bail};
+
+use crate::ledger::Ledger;
+use crate::workspace::Workspace;
+
+/// A file and an optional 1-based inclusive line range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// Workspace-relative path.
+    pub path: String,
+    pub lines: Option<(usize, usize)>,
+}
+
+impl Location {
+    /// Parses `spec`, a path as typed relative to the current directory.
+    pub fn parse(spec: &str, workspace: &Workspace) -> anyhow::Result<Location> {
+        let (path, lines) = split_lines(spec)?;
+        let cwd = super::current_dir()?;
+        let rel = workspace
+            .relative(&cwd.join(path))
+            .with_context(|| format!("{path} is outside the workspace {}", workspace.root.display()))?;
+        Ok(Location { path: rel, lines })
+    }
+
+    /// The byte range these lines cover in `ledger` (the whole file without lines).
+    pub fn byte_range(&self, ledger: &Ledger) -> anyhow::Result<std::ops::Range<usize>> {
+        match self.lines {
+            None => Ok(0..ledger.len()),
+            Some((start, end)) => {
+                let last = ledger.line_count();
+                if end > last {
+                    bail!("{}:{start}-{end}: the file has {last} lines", self.path);
+                }
+                Ok(ledger.line_range(start - 1, end - 1)?)
+            }
+        }
+    }
+}
+
+/// Splits `path:START-END` / `path:LINE` / `path`. A suffix that is not a line
+/// number stays part of the path (so `a:b.rs` works).
+fn split_lines(spec: &str) -> anyhow::Result<(&str, Option<(usize, usize)>)> {
+    let Some((path, suffix)) = spec.rsplit_once(':') else {
+        return Ok((spec, None));
+    };
+    if suffix.is_empty() || !suffix.chars().all(|c| c.is_ascii_digit() || c == '-') {
+        return Ok((spec, None));
+    }
+    let (a, b) = suffix.split_once('-').unwrap_or((suffix, suffix));
+    let parse = |s: &str| -> anyhow::Result<usize> {
+        match s.parse::<usize>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => bail!("{spec}: line numbers start at 1"),
+        }
+    };
+    let (start, end) = (parse(a)?, parse(b)?);
+    if end < start {
+        bail!("{spec}: the range ends before it starts");
+    }
+    if path.is_empty() {
+        bail!("{spec}: missing path");
+    }
+    Ok((path, Some((start, end))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_lines;
+
+    #[test]
+    fn splits_line_suffixes() {
+        assert_eq!(split_lines("a.rs").unwrap(), ("a.rs", None));
+        assert_eq!(split_lines("a.rs:3").unwrap(), ("a.rs", Some((3, 3))));
+        assert_eq!(split_lines("a.rs:3-9").unwrap(), ("a.rs", Some((3, 9))));
+        assert_eq!(split_lines("c:x.rs").unwrap(), ("c:x.rs", None));
+        assert!(split_lines("a.rs:0").is_err());
+        assert!(split_lines("a.rs:9-3").is_err());
+    }
+}

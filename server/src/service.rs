@@ -1,0 +1,103 @@
+//! The operations the CLI, the hooks and the language server share: a
+//! workspace with its store, and each file's attribution brought up to date
+//! with the text on disk.
+
+use std::path::Path;
+
+use crate::ledger::Ledger;
+use crate::store::{Store, StoreError};
+use crate::workspace::{Workspace, WorkspaceError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path} is not UTF-8 text")]
+    NotText { path: String },
+    #[error("{path}: {source}")]
+    Ledger { path: String, source: crate::ledger::LedgerError },
+}
+
+/// A workspace and its open store.
+pub struct Service {
+    pub workspace: Workspace,
+    pub store: Store,
+}
+
+impl Service {
+    /// Finds the workspace holding `dir` and opens its store.
+    pub fn open(dir: &Path) -> Result<Service, ServiceError> {
+        let workspace = Workspace::discover(dir)?;
+        let store = Store::open_workspace(&workspace)?;
+        Ok(Service { workspace, store })
+    }
+
+    /// Reads a workspace file as text; `None` when it does not exist.
+    pub fn read_text(&self, rel: &str) -> Result<Option<String>, ServiceError> {
+        read_text(&self.workspace, rel)
+    }
+
+    /// The attribution of `rel` as it applies to the file on disk now: the
+    /// stored ledger reconciled with the current text. `None` when the file is
+    /// not tracked. A deleted file keeps its stored text.
+    pub fn current(&self, rel: &str) -> Result<Option<Ledger>, ServiceError> {
+        let Some(stored) = self.store.load(rel)? else {
+            return Ok(None);
+        };
+        let mut ledger = stored.ledger;
+        if let Some(text) = self.read_text(rel)? {
+            ledger.reconcile(&text);
+        }
+        Ok(Some(ledger))
+    }
+
+    /// Changes the attribution of `rel` in one store transaction: the stored
+    /// ledger (or an all-human one) is first reconciled with the file on disk,
+    /// then handed to `change`. Returns what `change` returned.
+    pub fn update<T>(
+        &mut self,
+        rel: &str,
+        change: impl FnOnce(&mut Ledger) -> Result<T, ServiceError>,
+    ) -> Result<T, ServiceError> {
+        let disk = read_text(&self.workspace, rel)?;
+        let mut result = None;
+        self.store.update(rel, |stored| {
+            let mut ledger = match (stored, &disk) {
+                (Some(s), Some(text)) => {
+                    let mut l = s.ledger;
+                    l.reconcile(text);
+                    l
+                }
+                (Some(s), None) => s.ledger,
+                (None, Some(text)) => Ledger::new(text),
+                (None, None) => {
+                    return Err(ServiceError::Read {
+                        path: rel.to_owned(),
+                        source: std::io::Error::from(std::io::ErrorKind::NotFound),
+                    });
+                }
+            };
+            result = Some(change(&mut ledger)?);
+            Ok(Some(ledger))
+        })?;
+        Ok(result.expect("change ran"))
+    }
+}
+
+/// Reads `rel` under `workspace` as UTF-8; `None` when missing.
+pub fn read_text(workspace: &Workspace, rel: &str) -> Result<Option<String>, ServiceError> {
+    match std::fs::read(workspace.absolute(rel)) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| ServiceError::NotText { path: rel.to_owned() }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(ServiceError::Read {
+            path: rel.to_owned(),
+            source,
+        }),
+    }
+}
