@@ -30,6 +30,52 @@ pub enum Command {
     /// Drop the AI attribution of some lines (declare them human-written)
     #[command(after_help = "Examples:\n  vouch forget src/lib.rs:3-4\n  vouch forget src/lib.rs")]
     Forget(ForgetArgs),
+    /// Set up this repository: git hooks (gate, notes), or a coding agent's hooks with --agent
+    #[command(after_help = "Examples:\n  vouch init\n  vouch init --trailer assisted-by\n  vouch init --agent claude-code\n  vouch init --uninstall")]
+    Init(InitArgs),
+    /// Record a coding agent's edit from its hook payload on stdin (always exits 0)
+    #[command(after_help = "Example (a Claude Code PostToolUse hook):\n  vouch record --agent claude-code < payload.json")]
+    Record(RecordArgs),
+}
+
+/// Coding agents whose hooks Vouch understands.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AgentName {
+    ClaudeCode,
+    Cursor,
+    Codex,
+    Gemini,
+    Copilot,
+}
+
+/// Commit-message trailer styles for `vouch init --trailer`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrailerStyle {
+    AssistedBy,
+    CoAuthoredBy,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Remove what `vouch init` installed and restore what was there before
+    #[arg(long)]
+    pub uninstall: bool,
+    /// Configure this coding agent's hooks instead of git hooks
+    #[arg(long, value_enum)]
+    pub agent: Option<AgentName>,
+    /// With --agent: write the user-level configuration instead of the project's
+    #[arg(long, requires = "agent")]
+    pub global: bool,
+    /// Also add a prepare-commit-msg hook that appends an AI trailer when staged code holds AI lines
+    #[arg(long, value_enum, conflicts_with = "agent")]
+    pub trailer: Option<TrailerStyle>,
+}
+
+#[derive(Args, Debug)]
+pub struct RecordArgs {
+    /// The agent whose hook payload arrives on stdin
+    #[arg(long, value_enum)]
+    pub agent: AgentName,
 }
 
 #[derive(Args, Debug)]

@@ -5,8 +5,11 @@
 
 mod args;
 mod forget;
+mod init;
+mod init_agent;
 mod location;
 mod mark;
+mod record;
 mod review;
 mod status;
 
@@ -54,6 +57,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Review(a) => review::run(a),
         Command::Mark(a) => mark::run(a),
         Command::Forget(a) => forget::run(a),
+        Command::Init(a) => init::run(a),
+        Command::Record(a) => record::run(a),
     }
 }
 
