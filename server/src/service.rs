@@ -15,11 +15,17 @@ pub enum ServiceError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path} is not UTF-8 text")]
     NotText { path: String },
     #[error("{path}: {source}")]
-    Ledger { path: String, source: crate::ledger::LedgerError },
+    Ledger {
+        path: String,
+        source: crate::ledger::LedgerError,
+    },
 }
 
 /// A workspace and its open store.
@@ -57,12 +63,16 @@ impl Service {
 
     /// Changes the attribution of `rel` in one store transaction: the stored
     /// ledger (or an all-human one) is first reconciled with the file on disk,
-    /// then handed to `change`. Returns what `change` returned.
-    pub fn update<T>(
+    /// then handed to `change`. When `change` returns `Some`, the result is
+    /// written; `None` leaves the store untouched. Returns what `change` returned.
+    pub fn update<T, E>(
         &mut self,
         rel: &str,
-        change: impl FnOnce(&mut Ledger) -> Result<T, ServiceError>,
-    ) -> Result<T, ServiceError> {
+        change: impl FnOnce(&mut Ledger) -> Result<Option<T>, E>,
+    ) -> Result<Option<T>, E>
+    where
+        E: From<ServiceError> + From<StoreError>,
+    {
         let disk = read_text(&self.workspace, rel)?;
         let mut result = None;
         self.store.update(rel, |stored| {
@@ -75,16 +85,16 @@ impl Service {
                 (Some(s), None) => s.ledger,
                 (None, Some(text)) => Ledger::new(text),
                 (None, None) => {
-                    return Err(ServiceError::Read {
+                    return Err(E::from(ServiceError::Read {
                         path: rel.to_owned(),
                         source: std::io::Error::from(std::io::ErrorKind::NotFound),
-                    });
+                    }));
                 }
             };
-            result = Some(change(&mut ledger)?);
-            Ok(Some(ledger))
+            result = change(&mut ledger)?;
+            Ok(result.is_some().then_some(ledger))
         })?;
-        Ok(result.expect("change ran"))
+        Ok(result)
     }
 }
 
@@ -93,7 +103,9 @@ pub fn read_text(workspace: &Workspace, rel: &str) -> Result<Option<String>, Ser
     match std::fs::read(workspace.absolute(rel)) {
         Ok(bytes) => String::from_utf8(bytes)
             .map(Some)
-            .map_err(|_| ServiceError::NotText { path: rel.to_owned() }),
+            .map_err(|_| ServiceError::NotText {
+                path: rel.to_owned(),
+            }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(ServiceError::Read {
             path: rel.to_owned(),

@@ -1,8 +1,27 @@
-//! `vouch forget`.
+//! `vouch forget`: drop the AI attribution of some lines.
 
 use super::Outcome;
 use super::args::ForgetArgs;
+use super::edit::{Targets, for_each_target};
+use crate::service::Service;
 
-pub fn run(_args: ForgetArgs) -> anyhow::Result<Outcome> {
-    anyhow::bail!("not implemented yet")
+pub fn run(args: ForgetArgs) -> anyhow::Result<Outcome> {
+    let mut service = Service::open(&super::current_dir()?)?;
+    let mut total = 0;
+    for_each_target(
+        &mut service,
+        Targets::Locations(&args.locations),
+        |path, ledger, range| {
+            let bytes = ledger.forget(range)?;
+            if bytes > 0 {
+                println!("{path}: {bytes} bytes are now attributed to a person");
+            }
+            total += bytes;
+            Ok(bytes > 0)
+        },
+    )?;
+    if total == 0 {
+        println!("Nothing to forget: no AI-written code there.");
+    }
+    Ok(Outcome::Clean)
 }

@@ -4,13 +4,16 @@
 //! per command); 2 for usage or internal errors, with a one-line cause on stderr.
 
 mod args;
+mod edit;
 mod forget;
+mod identity;
 mod init;
 mod init_agent;
 mod location;
 mod mark;
 mod record;
 mod review;
+mod scope;
 mod status;
 
 use std::process::ExitCode;

@@ -1,0 +1,67 @@
+//! Applying a ledger change to the files and lines named on the command line.
+
+use std::ops::Range;
+
+use super::location::Location;
+use crate::ledger::Ledger;
+use crate::service::Service;
+
+pub enum Targets<'a> {
+    /// Every tracked file, whole.
+    AllTracked,
+    /// `PATH[:START[-END]]` arguments; a folder means every tracked file under it.
+    Locations(&'a [String]),
+}
+
+/// Runs `change(path, ledger, byte range)` on each target in its own store
+/// transaction; `change` returns whether it changed anything (only then is
+/// the file written).
+pub fn for_each_target(
+    service: &mut Service,
+    targets: Targets<'_>,
+    mut change: impl FnMut(&str, &mut Ledger, Range<usize>) -> anyhow::Result<bool>,
+) -> anyhow::Result<()> {
+    let tracked = service.store.paths()?;
+    let locations: Vec<Location> = match targets {
+        Targets::AllTracked => tracked
+            .iter()
+            .map(|p| Location {
+                path: p.clone(),
+                lines: None,
+            })
+            .collect(),
+        Targets::Locations(specs) => {
+            let mut out = Vec::new();
+            for spec in specs {
+                let loc = Location::parse(spec, &service.workspace)?;
+                let is_dir = service.workspace.absolute(&loc.path).is_dir();
+                if is_dir && loc.lines.is_none() {
+                    let prefix = format!("{}/", loc.path);
+                    out.extend(tracked.iter().filter(|p| p.starts_with(&prefix)).map(|p| {
+                        Location {
+                            path: p.clone(),
+                            lines: None,
+                        }
+                    }));
+                } else {
+                    out.push(loc);
+                }
+            }
+            out
+        }
+    };
+    for loc in locations {
+        if !tracked.contains(&loc.path) {
+            if service.read_text(&loc.path)?.is_none() {
+                anyhow::bail!("{}: no such file", loc.path);
+            }
+            println!("{}: no AI-written code recorded", loc.path);
+            continue;
+        }
+        service.update(&loc.path, |ledger| -> anyhow::Result<Option<()>> {
+            let range = loc.byte_range(ledger)?;
+            Ok(change(&loc.path, ledger, range)?.then_some(()))
+        })?;
+    }
+    Ok(())
+}

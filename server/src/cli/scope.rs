@@ -1,0 +1,52 @@
+//! Which tracked files a command applies to: everything, or the files and
+//! folders named on the command line.
+
+use anyhow::Context;
+
+use crate::service::Service;
+use crate::workspace::Workspace;
+
+pub struct Scope {
+    /// Workspace-relative prefixes; empty means the whole workspace.
+    prefixes: Vec<String>,
+}
+
+impl Scope {
+    pub fn parse(paths: &[String], workspace: &Workspace) -> anyhow::Result<Scope> {
+        let cwd = super::current_dir()?;
+        let prefixes = paths
+            .iter()
+            .map(|p| {
+                let abs = cwd.join(p);
+                if abs == workspace.root
+                    || abs.canonicalize().ok().as_ref() == Some(&workspace.root)
+                {
+                    return Ok(String::new());
+                }
+                workspace.relative(&abs).with_context(|| {
+                    format!("{p} is outside the workspace {}", workspace.root.display())
+                })
+            })
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Scope { prefixes })
+    }
+
+    pub fn contains(&self, rel: &str) -> bool {
+        self.prefixes.is_empty()
+            || self.prefixes.iter().any(|p| {
+                p.is_empty()
+                    || rel == p
+                    || (rel.starts_with(p.as_str()) && rel.as_bytes().get(p.len()) == Some(&b'/'))
+            })
+    }
+
+    /// Tracked files in scope, sorted.
+    pub fn tracked(&self, service: &Service) -> anyhow::Result<Vec<String>> {
+        Ok(service
+            .store
+            .paths()?
+            .into_iter()
+            .filter(|p| self.contains(p))
+            .collect())
+    }
+}
