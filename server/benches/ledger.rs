@@ -57,10 +57,10 @@ fn edits(c: &mut Criterion) {
             while !l.is_char_boundary(at) {
                 at -= 1;
             }
-            if n % 2 == 0 && at + 1 < len {
+            if n.is_multiple_of(2) && at + 1 < len {
                 l.apply_edit(at..at + 1, "", &human).expect("delete");
             } else {
-                let attr = if n % 7 == 0 { ai(10_000 + n as usize) } else { human.clone() };
+                let attr = if n.is_multiple_of(7) { ai(10_000 + n as usize) } else { human.clone() };
                 l.apply_edit(at..at, "x", &attr).expect("insert");
             }
         });
@@ -73,7 +73,7 @@ fn edits(c: &mut Criterion) {
     for n in 0..100_000usize {
         let at = rng.below(l.len());
         if l.is_char_boundary(at) {
-            let attr = if n % 7 == 0 { ai(20_000 + n) } else { human.clone() };
+            let attr = if n.is_multiple_of(7) { ai(20_000 + n) } else { human.clone() };
             l.apply_edit(at..at, "y", &attr).expect("insert");
         }
     }
