@@ -26,7 +26,10 @@ fn marked_lines(repo: &TempRepo) -> BTreeSet<(String, u64)> {
     let mut out = BTreeSet::new();
     for e in status.as_array().expect("array") {
         let path = e["path"].as_str().expect("path").to_owned();
-        let (s, t) = (e["startLine"].as_u64().expect("start"), e["endLine"].as_u64().expect("end"));
+        let (s, t) = (
+            e["startLine"].as_u64().expect("start"),
+            e["endLine"].as_u64().expect("end"),
+        );
         for line in s..=t {
             out.insert((path.clone(), line));
         }
@@ -73,9 +76,15 @@ fn kill_9_never_loses_acknowledged_changes() {
         // The store reopens cleanly after every kill, and keeps every acknowledged mark.
         let now = marked_lines(&repo);
         let lost: Vec<_> = acknowledged.difference(&now).collect();
-        assert!(lost.is_empty(), "round {i}: acknowledged marks lost: {lost:?}");
+        assert!(
+            lost.is_empty(),
+            "round {i}: acknowledged marks lost: {lost:?}"
+        );
     }
-    assert!(killed > 0 && !acknowledged.is_empty(), "the loop should both kill and finish some runs ({killed} killed)");
+    assert!(
+        killed > 0 && !acknowledged.is_empty(),
+        "the loop should both kill and finish some runs ({killed} killed)"
+    );
 }
 
 #[test]
@@ -106,7 +115,8 @@ fn concurrent_writers_lose_no_update() {
         assert!(out.success(), "a writer failed: {err}");
     }
     let got = marked_lines(&repo);
-    let mut want: BTreeSet<(String, u64)> = (1..=20).map(|i| ("same.txt".to_owned(), i * 2)).collect();
+    let mut want: BTreeSet<(String, u64)> =
+        (1..=20).map(|i| ("same.txt".to_owned(), i * 2)).collect();
     want.extend((0..4).map(|f| (format!("other{f}.txt"), 3)));
     assert_eq!(got, want, "after {:?}", start.elapsed());
 }

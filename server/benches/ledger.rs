@@ -21,7 +21,9 @@ fn ai(n: usize) -> Attribution {
 
 /// A 10k-line file holding 2k AI runs, one every five lines.
 fn big_ledger() -> Ledger {
-    let text: String = (0..10_000).map(|i| format!("    let value_{i} = compute({i}) + 1;\n")).collect();
+    let text: String = (0..10_000)
+        .map(|i| format!("    let value_{i} = compute({i}) + 1;\n"))
+        .collect();
     let mut l = Ledger::new(&text);
     for k in 0..2_000 {
         let r = l.line_range(k * 5, k * 5).expect("line exists");
@@ -60,7 +62,11 @@ fn edits(c: &mut Criterion) {
             if n.is_multiple_of(2) && at + 1 < len {
                 l.apply_edit(at..at + 1, "", &human).expect("delete");
             } else {
-                let attr = if n.is_multiple_of(7) { ai(10_000 + n as usize) } else { human.clone() };
+                let attr = if n.is_multiple_of(7) {
+                    ai(10_000 + n as usize)
+                } else {
+                    human.clone()
+                };
                 l.apply_edit(at..at, "x", &attr).expect("insert");
             }
         });
@@ -73,32 +79,46 @@ fn edits(c: &mut Criterion) {
     for n in 0..100_000usize {
         let at = rng.below(l.len());
         if l.is_char_boundary(at) {
-            let attr = if n.is_multiple_of(7) { ai(20_000 + n) } else { human.clone() };
+            let attr = if n.is_multiple_of(7) {
+                ai(20_000 + n)
+            } else {
+                human.clone()
+            };
             l.apply_edit(at..at, "y", &attr).expect("insert");
         }
     }
     let per = t.elapsed() / 100_000;
-    println!("100k single-character edits: {per:?} per edit on average, {} runs at the end", l.spans().len());
+    println!(
+        "100k single-character edits: {per:?} per edit on average, {} runs at the end",
+        l.spans().len()
+    );
 }
 
 /// The same edit on files of 1k, 10k and 100k lines: the cost must not grow
 /// with the document.
 fn edit_scaling(c: &mut Criterion) {
     let mut group = c.benchmark_group("edit scaling");
-    group.sample_size(20).measurement_time(Duration::from_secs(2));
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(2));
     for lines in [1_000usize, 10_000, 100_000] {
-        let text: String = (0..lines).map(|i| format!("    let value_{i} = compute({i});\n")).collect();
+        let text: String = (0..lines)
+            .map(|i| format!("    let value_{i} = compute({i});\n"))
+            .collect();
         let mut l = Ledger::new(&text);
         for k in 0..lines / 5 {
             let r = l.line_range(k * 5, k * 5).expect("line");
-            l.mark_ai(r.start + 4..r.end - 1, ai(k).source().expect("ai")).expect("mark");
+            l.mark_ai(r.start + 4..r.end - 1, ai(k).source().expect("ai"))
+                .expect("mark");
         }
         let mut rng = Rng(3);
         group.bench_function(format!("{lines} lines"), |b| {
             b.iter(|| {
                 let at = rng.below(l.len() - 1);
-                l.apply_edit(at..at, "z", &Attribution::Human).expect("insert");
-                l.apply_edit(at..at + 1, "", &Attribution::Human).expect("delete");
+                l.apply_edit(at..at, "z", &Attribution::Human)
+                    .expect("insert");
+                l.apply_edit(at..at + 1, "", &Attribution::Human)
+                    .expect("delete");
             });
         });
     }
@@ -112,7 +132,13 @@ fn reconcile(c: &mut Criterion) {
     let changed: String = text
         .lines()
         .enumerate()
-        .map(|(i, line)| if i % 100 == 7 { format!("{line} // edited\n") } else { format!("{line}\n") })
+        .map(|(i, line)| {
+            if i % 100 == 7 {
+                format!("{line} // edited\n")
+            } else {
+                format!("{line}\n")
+            }
+        })
         .collect();
     c.bench_function("reconcile: 10k lines, 1% changed", |b| {
         b.iter_batched(
@@ -131,7 +157,9 @@ fn store(c: &mut Criterion) {
     let mut store = Store::open(&dir.path().join("store.db")).expect("open");
     let ledgers: Vec<Ledger> = (0..1_000)
         .map(|f| {
-            let text: String = (0..200).map(|i| format!("line {i} of file {f}\n")).collect();
+            let text: String = (0..200)
+                .map(|i| format!("line {i} of file {f}\n"))
+                .collect();
             let mut l = Ledger::new(&text);
             for k in 0..10 {
                 let r = l.line_range(k * 20, k * 20 + 2).expect("lines");
@@ -141,7 +169,9 @@ fn store(c: &mut Criterion) {
         })
         .collect();
     let mut group = c.benchmark_group("store");
-    group.sample_size(10).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(5));
     group.bench_function("write 1k files (200 lines, 10 AI runs each)", |b| {
         b.iter(|| {
             for (i, l) in ledgers.iter().enumerate() {

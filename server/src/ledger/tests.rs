@@ -16,7 +16,10 @@ fn ai(tool: &str) -> Attribution {
 }
 
 fn review(by: &str) -> Review {
-    Review { by: by.into(), at: 2 }
+    Review {
+        by: by.into(),
+        at: 2,
+    }
 }
 
 /// The text with AI characters shown in brackets: `a[bc]d`.
@@ -37,7 +40,8 @@ fn render(l: &Ledger) -> String {
 #[test]
 fn edit_then_regions() {
     let mut l = Ledger::new("fn main() {\n}\n");
-    l.apply_edit(12..12, "    println!(\"hé\");\n", &ai("copilot")).unwrap();
+    l.apply_edit(12..12, "    println!(\"hé\");\n", &ai("copilot"))
+        .unwrap();
     assert_eq!(l.text(), "fn main() {\n    println!(\"hé\");\n}\n");
     let r = l.regions();
     assert_eq!(r.len(), 1);
@@ -75,13 +79,16 @@ fn edits_are_checked() {
 #[test]
 fn review_forget_and_mark() {
     let mut l = Ledger::new("one\ntwo\nthree\n");
-    l.mark_ai(l.line_range(0, 1).unwrap(), &AiSource {
-        tool: "chat".into(),
-        model: None,
-        kind: AiKind::Paste,
-        session: None,
-        accepted_at: 3,
-    })
+    l.mark_ai(
+        l.line_range(0, 1).unwrap(),
+        &AiSource {
+            tool: "chat".into(),
+            model: None,
+            kind: AiKind::Paste,
+            session: None,
+            accepted_at: 3,
+        },
+    )
     .unwrap();
     assert_eq!(render(&l), "[one\ntwo\n]three\n");
     assert_eq!(l.mark_reviewed(0..2, &review("ada")).unwrap(), 2);
@@ -123,8 +130,12 @@ fn line_summary_classifies_lines() {
     let at = l.line_range(2, 2).unwrap().start;
     l.apply_edit(at..at, "  ", &ai("u")).unwrap();
     let s = l.line_summary();
-    let got: Vec<(usize, LineOrigin, bool)> = s.iter().map(|s| (s.line, s.origin, s.unreviewed)).collect();
-    assert_eq!(got, vec![(0, LineOrigin::Ai, true), (3, LineOrigin::Mixed, true)]);
+    let got: Vec<(usize, LineOrigin, bool)> =
+        s.iter().map(|s| (s.line, s.origin, s.unreviewed)).collect();
+    assert_eq!(
+        got,
+        vec![(0, LineOrigin::Ai, true), (3, LineOrigin::Mixed, true)]
+    );
     l.mark_reviewed(0..l.len(), &review("r")).unwrap();
     assert!(l.line_summary().iter().all(|s| !s.unreviewed));
 }
@@ -146,15 +157,48 @@ fn snapshot_round_trips() {
 
 #[derive(Clone, Debug)]
 enum Op {
-    Edit { at: f64, del: usize, text: String, label: u8 },
-    Review { at: f64, len: usize },
-    Forget { at: f64, len: usize },
-    MarkAi { at: f64, len: usize, label: u8 },
+    Edit {
+        at: f64,
+        del: usize,
+        text: String,
+        label: u8,
+    },
+    Review {
+        at: f64,
+        len: usize,
+    },
+    Forget {
+        at: f64,
+        len: usize,
+    },
+    MarkAi {
+        at: f64,
+        len: usize,
+        label: u8,
+    },
     /// Reconcile with the text after some unknown-origin edits.
-    Reconcile { edits: Vec<(f64, usize, String)> },
+    Reconcile {
+        edits: Vec<(f64, usize, String)>,
+    },
 }
 
-const PIECES: &[&str] = &["a", "b", "xyz", " ", "  ", "\n", "\r\n", "\t", "é", "漢字", "🌍", "👩‍💻", "fn", "=", "\r"];
+const PIECES: &[&str] = &[
+    "a",
+    "b",
+    "xyz",
+    " ",
+    "  ",
+    "\n",
+    "\r\n",
+    "\t",
+    "é",
+    "漢字",
+    "🌍",
+    "👩‍💻",
+    "fn",
+    "=",
+    "\r",
+];
 
 fn text_strategy() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(PIECES), 0..5).prop_map(|v| v.concat())
@@ -230,7 +274,8 @@ impl Model {
                     };
                     let line_start = n.start == 0 || new[..n.start].ends_with(['\n', '\r']);
                     let blank = inserted.chars().all(char::is_whitespace);
-                    let is_ai = |a: &Option<Attribution>| a.as_ref().is_some_and(Attribution::is_ai);
+                    let is_ai =
+                        |a: &Option<Attribution>| a.as_ref().is_some_and(Attribution::is_ai);
                     let label = if blank && is_ai(&left) && is_ai(&right) {
                         left.clone().unwrap_or_default()
                     } else if blank && line_start && is_ai(&right) {
@@ -278,7 +323,11 @@ impl Model {
             let any_human = visible.iter().any(|(_, a)| !a.is_ai());
             let unreviewed = visible.iter().any(|(_, a)| a.is_unreviewed_ai());
             if any_ai {
-                let origin = if any_human { LineOrigin::Mixed } else { LineOrigin::Ai };
+                let origin = if any_human {
+                    LineOrigin::Mixed
+                } else {
+                    LineOrigin::Ai
+                };
                 out.push((i, origin, unreviewed));
             }
         }
@@ -313,17 +362,28 @@ fn run_ops(initial: &str, ops: &[Op]) -> Result<(), TestCaseError> {
     };
     for op in ops {
         match op {
-            Op::Edit { at, del, text, label } => {
+            Op::Edit {
+                at,
+                del,
+                text,
+                label,
+            } => {
                 let (s, e) = model.clamp(*at, *del);
                 let (bs, be) = (model.byte(s), model.byte(e));
                 let attr = label_attr(*label);
-                ledger.apply_edit(bs..be, text, &attr).map_err(|e| TestCaseError::fail(e.to_string()))?;
-                model.chars.splice(s..e, text.chars().map(|c| (c, attr.clone())));
+                ledger
+                    .apply_edit(bs..be, text, &attr)
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                model
+                    .chars
+                    .splice(s..e, text.chars().map(|c| (c, attr.clone())));
             }
             Op::Review { at, len } => {
                 let (s, e) = model.clamp(*at, *len);
                 let r = review("rev");
-                ledger.mark_reviewed(model.byte(s)..model.byte(e), &r).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                ledger
+                    .mark_reviewed(model.byte(s)..model.byte(e), &r)
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
                 for c in &mut model.chars[s..e] {
                     if c.1.is_unreviewed_ai() {
                         c.1 = c.1.with_review(Some(r.clone()));
@@ -332,7 +392,9 @@ fn run_ops(initial: &str, ops: &[Op]) -> Result<(), TestCaseError> {
             }
             Op::Forget { at, len } => {
                 let (s, e) = model.clamp(*at, *len);
-                ledger.forget(model.byte(s)..model.byte(e)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                ledger
+                    .forget(model.byte(s)..model.byte(e))
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
                 for c in &mut model.chars[s..e] {
                     c.1 = Attribution::Human;
                 }
@@ -340,8 +402,13 @@ fn run_ops(initial: &str, ops: &[Op]) -> Result<(), TestCaseError> {
             Op::MarkAi { at, len, label } => {
                 let (s, e) = model.clamp(*at, *len);
                 let attr = label_attr(*label);
-                let source = attr.source().cloned().ok_or_else(|| TestCaseError::fail("label 0"))?;
-                ledger.mark_ai(model.byte(s)..model.byte(e), &source).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let source = attr
+                    .source()
+                    .cloned()
+                    .ok_or_else(|| TestCaseError::fail("label 0"))?;
+                ledger
+                    .mark_ai(model.byte(s)..model.byte(e), &source)
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
                 for c in &mut model.chars[s..e] {
                     c.1 = attr.clone();
                 }
@@ -354,7 +421,11 @@ fn run_ops(initial: &str, ops: &[Op]) -> Result<(), TestCaseError> {
         }
         prop_assert_eq!(ledger.text(), model.text());
         prop_assert_eq!(ledger.len(), ledger.text().len());
-        prop_assert!(ledger_labels(&ledger) == model.byte_labels(), "labels differ after {:?}", op);
+        prop_assert!(
+            ledger_labels(&ledger) == model.byte_labels(),
+            "labels differ after {:?}",
+            op
+        );
         // Runs are coalesced: no two neighbours share an attribution.
         let spans = ledger.spans();
         prop_assert!(spans.windows(2).all(|w| w[0].1 != w[1].1));
@@ -368,17 +439,27 @@ fn run_ops(initial: &str, ops: &[Op]) -> Result<(), TestCaseError> {
             }
             match expected.last_mut() {
                 Some(r) if r.range.end == i && r.attribution == *a => r.range.end += 1,
-                _ => expected.push(Region { range: i..i + 1, attribution: a.clone() }),
+                _ => expected.push(Region {
+                    range: i..i + 1,
+                    attribution: a.clone(),
+                }),
             }
         }
         prop_assert_eq!(ledger.regions(), expected.clone());
-        let unreviewed: Vec<Region> = expected.into_iter().filter(|r| r.attribution.is_unreviewed_ai()).collect();
+        let unreviewed: Vec<Region> = expected
+            .into_iter()
+            .filter(|r| r.attribution.is_unreviewed_ai())
+            .collect();
         prop_assert_eq!(ledger.unreviewed_regions(), unreviewed);
-        let summary: Vec<(usize, LineOrigin, bool)> =
-            ledger.line_summary().iter().map(|s| (s.line, s.origin, s.unreviewed)).collect();
+        let summary: Vec<(usize, LineOrigin, bool)> = ledger
+            .line_summary()
+            .iter()
+            .map(|s| (s.line, s.origin, s.unreviewed))
+            .collect();
         prop_assert_eq!(summary, model.line_summary());
     }
-    let back = Ledger::from_snapshot(ledger.snapshot()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let back =
+        Ledger::from_snapshot(ledger.snapshot()).map_err(|e| TestCaseError::fail(e.to_string()))?;
     prop_assert_eq!(back.snapshot(), ledger.snapshot());
     Ok(())
 }
