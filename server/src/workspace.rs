@@ -7,7 +7,10 @@ use std::process::Command;
 #[derive(Debug, thiserror::Error)]
 pub enum WorkspaceError {
     #[error("cannot read directory {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("git failed in {path}: {message}")]
     Git { path: PathBuf, message: String },
 }
@@ -38,7 +41,10 @@ impl Workspace {
             .find(|a| a.join(".vouch").is_dir())
             .unwrap_or(&dir)
             .to_path_buf();
-        Ok(Workspace { root, git_dir: None })
+        Ok(Workspace {
+            root,
+            git_dir: None,
+        })
     }
 
     /// The folder that holds Vouch's state for this workspace.
@@ -68,7 +74,11 @@ impl Workspace {
             Err(_) => {
                 // The root may be reached through a symlink: compare canonical parents.
                 let parent = abs.parent()?.canonicalize().ok()?;
-                parent.join(abs.file_name()?).strip_prefix(&self.root).ok()?.to_path_buf()
+                parent
+                    .join(abs.file_name()?)
+                    .strip_prefix(&self.root)
+                    .ok()?
+                    .to_path_buf()
             }
         };
         let parts: Vec<String> = rel
@@ -96,7 +106,9 @@ pub fn is_valid_relative(rel: &str) -> bool {
     !rel.is_empty()
         && !rel.starts_with('/')
         && !rel.contains('\\')
-        && rel.split('/').all(|s| !s.is_empty() && s != "." && s != "..")
+        && rel
+            .split('/')
+            .all(|s| !s.is_empty() && s != "." && s != "..")
 }
 
 fn canonical(dir: &Path) -> Result<PathBuf, WorkspaceError> {
@@ -156,7 +168,10 @@ fn git_paths(dir: &Path) -> Result<Option<(PathBuf, PathBuf)>, WorkspaceError> {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let mut lines = stdout.lines();
     match (lines.next(), lines.next()) {
-        (Some(top), Some(git_dir)) => Ok(Some((canonical(Path::new(top))?, canonical(Path::new(git_dir))?))),
+        (Some(top), Some(git_dir)) => Ok(Some((
+            canonical(Path::new(top))?,
+            canonical(Path::new(git_dir))?,
+        ))),
         _ => Err(WorkspaceError::Git {
             path: dir.to_path_buf(),
             message: format!("unexpected `git rev-parse` output: {stdout}"),
@@ -174,8 +189,14 @@ mod tests {
             root: PathBuf::from("/r"),
             git_dir: None,
         };
-        assert_eq!(ws.relative(Path::new("/r/a/b.rs")).as_deref(), Some("a/b.rs"));
-        assert_eq!(ws.relative(Path::new("/r/a/../c.rs")).as_deref(), Some("c.rs"));
+        assert_eq!(
+            ws.relative(Path::new("/r/a/b.rs")).as_deref(),
+            Some("a/b.rs")
+        );
+        assert_eq!(
+            ws.relative(Path::new("/r/a/../c.rs")).as_deref(),
+            Some("c.rs")
+        );
         assert_eq!(ws.relative(Path::new("/other/x")), None);
         assert_eq!(ws.relative(Path::new("/r/.git/config")), None);
         assert_eq!(ws.relative(Path::new("/r")), None);

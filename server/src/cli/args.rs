@@ -22,7 +22,9 @@ pub enum Command {
     #[command(after_help = "Examples:\n  vouch status\n  vouch status --json src/")]
     Status(StatusArgs),
     /// Mark the AI-written text on some lines as reviewed
-    #[command(after_help = "Examples:\n  vouch review src/lib.rs:10-24\n  vouch review src/lib.rs\n  vouch review --all --as 'Ada <ada@example.com>'")]
+    #[command(
+        after_help = "Examples:\n  vouch review src/lib.rs:10-24\n  vouch review src/lib.rs\n  vouch review --all --as 'Ada <ada@example.com>'"
+    )]
     Review(ReviewArgs),
     /// Declare lines AI-written (for code pasted from a chat window)
     #[command(after_help = "Example:\n  vouch mark src/lib.rs:10-24 --tool chatgpt --model gpt-5")]
@@ -31,10 +33,14 @@ pub enum Command {
     #[command(after_help = "Examples:\n  vouch forget src/lib.rs:3-4\n  vouch forget src/lib.rs")]
     Forget(ForgetArgs),
     /// Set up this repository: git hooks (gate, notes), or a coding agent's hooks with --agent
-    #[command(after_help = "Examples:\n  vouch init\n  vouch init --trailer assisted-by\n  vouch init --agent claude-code\n  vouch init --uninstall")]
+    #[command(
+        after_help = "Examples:\n  vouch init\n  vouch init --trailer assisted-by\n  vouch init --agent claude-code\n  vouch init --uninstall"
+    )]
     Init(InitArgs),
     /// Record a coding agent's edit from its hook payload on stdin (always exits 0)
-    #[command(after_help = "Example (a Claude Code PostToolUse hook):\n  vouch record --agent claude-code < payload.json")]
+    #[command(
+        after_help = "Example (a Claude Code PostToolUse hook):\n  vouch record --agent claude-code < payload.json"
+    )]
     Record(RecordArgs),
 }
 

@@ -18,9 +18,12 @@ impl Location {
     pub fn parse(spec: &str, workspace: &Workspace) -> anyhow::Result<Location> {
         let (path, lines) = split_lines(spec)?;
         let cwd = super::current_dir()?;
-        let rel = workspace
-            .relative(&cwd.join(path))
-            .with_context(|| format!("{path} is outside the workspace {}", workspace.root.display()))?;
+        let rel = workspace.relative(&cwd.join(path)).with_context(|| {
+            format!(
+                "{path} is outside the workspace {}",
+                workspace.root.display()
+            )
+        })?;
         Ok(Location { path: rel, lines })
     }
 

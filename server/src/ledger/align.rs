@@ -9,9 +9,15 @@ use similar::{DiffTag, TextDiff};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Piece {
     /// `old[old]` equals `new[new]`.
-    Same { old: Range<usize>, new: Range<usize> },
+    Same {
+        old: Range<usize>,
+        new: Range<usize>,
+    },
     /// `old[old]` was replaced by `new[new]` (either side may be empty).
-    Changed { old: Range<usize>, new: Range<usize> },
+    Changed {
+        old: Range<usize>,
+        new: Range<usize>,
+    },
 }
 
 /// Aligns `old` with `new`. The pieces cover both texts in order, without gaps.

@@ -145,6 +145,7 @@ pub fn now_millis() -> i64 {
 
 /// RFC 3339 rendering of a Unix-millisecond time, in UTC.
 pub fn format_millis(ms: i64) -> String {
-    let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0));
+    let t =
+        std::time::UNIX_EPOCH + std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0));
     humantime::format_rfc3339_millis(t).to_string()
 }

@@ -21,12 +21,18 @@ use runs::{AttrId, Runs};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LedgerError {
     #[error("range {start}..{end} is outside the text (length {len})")]
-    OutOfBounds { start: usize, end: usize, len: usize },
+    OutOfBounds {
+        start: usize,
+        end: usize,
+        len: usize,
+    },
     #[error("byte offset {0} is not on a character boundary")]
     NotCharBoundary(usize),
     #[error("line {line} is past the end of the text ({lines} lines)")]
     LineOutOfBounds { line: usize, lines: usize },
-    #[error("stored attribution does not cover its text ({runs} bytes of runs, {text} bytes of text)")]
+    #[error(
+        "stored attribution does not cover its text ({runs} bytes of runs, {text} bytes of text)"
+    )]
     CorruptSnapshot { runs: usize, text: usize },
 }
 
@@ -186,7 +192,9 @@ impl Ledger {
         if offset >= self.len() {
             return self.attrs.get(HUMAN);
         }
-        self.runs.attr_at(offset).map_or(self.attrs.get(HUMAN), |id| self.attrs.get(id))
+        self.runs
+            .attr_at(offset)
+            .map_or(self.attrs.get(HUMAN), |id| self.attrs.get(id))
     }
 
     /// Every run, human ones included, as `(byte range, attribution)` in order.
@@ -200,7 +208,12 @@ impl Ledger {
 
     /// Replaces `range` with `text` written with attribution `attr`.
     /// Costs O(log n + runs touched), independent of the document size.
-    pub fn apply_edit(&mut self, range: Range<usize>, text: &str, attr: &Attribution) -> Result<(), LedgerError> {
+    pub fn apply_edit(
+        &mut self,
+        range: Range<usize>,
+        text: &str,
+        attr: &Attribution,
+    ) -> Result<(), LedgerError> {
         self.check_range(&range)?;
         let start_char = self.text.byte_to_char(range.start);
         let end_char = self.text.byte_to_char(range.end);
@@ -221,11 +234,17 @@ impl Ledger {
             return;
         }
         let pieces = align(&old, new_text);
-        let mut out: Vec<(usize, AttrId)> = Vec::with_capacity(self.runs.run_count() + pieces.len());
+        let mut out: Vec<(usize, AttrId)> =
+            Vec::with_capacity(self.runs.run_count() + pieces.len());
         for (i, piece) in pieces.iter().enumerate() {
             match piece {
                 Piece::Same { old, .. } => {
-                    out.extend(self.runs.runs_in(old.clone()).into_iter().map(|r| (r.len, r.attr)));
+                    out.extend(
+                        self.runs
+                            .runs_in(old.clone())
+                            .into_iter()
+                            .map(|r| (r.len, r.attr)),
+                    );
                 }
                 Piece::Changed { new, .. } if !new.is_empty() => {
                     let left = out.last().map(|r| r.1);
@@ -234,7 +253,8 @@ impl Ledger {
                         Piece::Changed { .. } => None,
                     });
                     let inserted = &new_text[new.clone()];
-                    let at_line_start = new.start == 0 || new_text[..new.start].ends_with(['\n', '\r']);
+                    let at_line_start =
+                        new.start == 0 || new_text[..new.start].ends_with(['\n', '\r']);
                     let id = self.inserted_attr(left, right, inserted, at_line_start);
                     out.push((new.len(), id));
                 }
@@ -247,7 +267,13 @@ impl Ledger {
 
     /// The attribution of text inserted by an unknown hand between two
     /// characters labelled `left` and `right`.
-    fn inserted_attr(&self, left: Option<AttrId>, right: Option<AttrId>, text: &str, at_line_start: bool) -> AttrId {
+    fn inserted_attr(
+        &self,
+        left: Option<AttrId>,
+        right: Option<AttrId>,
+        text: &str,
+        at_line_start: bool,
+    ) -> AttrId {
         if !text.chars().all(char::is_whitespace) {
             return HUMAN;
         }
@@ -261,7 +287,11 @@ impl Ledger {
 
     /// Marks the AI text inside `range` reviewed by `review`. Returns how many
     /// bytes changed state.
-    pub fn mark_reviewed(&mut self, range: Range<usize>, review: &Review) -> Result<usize, LedgerError> {
+    pub fn mark_reviewed(
+        &mut self,
+        range: Range<usize>,
+        review: &Review,
+    ) -> Result<usize, LedgerError> {
         self.map_range(range, |a| match a {
             Attribution::Ai { review: None, .. } => Some(a.with_review(Some(review.clone()))),
             _ => None,
@@ -274,7 +304,11 @@ impl Ledger {
     }
 
     /// Declares the text inside `range` written by AI (unreviewed).
-    pub fn mark_ai(&mut self, range: Range<usize>, source: &AiSource) -> Result<usize, LedgerError> {
+    pub fn mark_ai(
+        &mut self,
+        range: Range<usize>,
+        source: &AiSource,
+    ) -> Result<usize, LedgerError> {
         let target = Attribution::ai(source.clone());
         self.map_range(range, |a| (*a != target).then(|| target.clone()))
     }
@@ -393,7 +427,11 @@ impl Ledger {
         }
         any_ai.then_some(LineSummary {
             line,
-            origin: if any_human { LineOrigin::Mixed } else { LineOrigin::Ai },
+            origin: if any_human {
+                LineOrigin::Mixed
+            } else {
+                LineOrigin::Ai
+            },
             attributions,
             unreviewed,
         })

@@ -128,7 +128,11 @@ impl Runs {
     }
 
     fn sum(&self, t: u32) -> usize {
-        if t == NIL { 0 } else { self.nodes[t as usize].sum }
+        if t == NIL {
+            0
+        } else {
+            self.nodes[t as usize].sum
+        }
     }
 
     fn update(&mut self, t: u32) {
@@ -343,9 +347,21 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                Run { start: 2, len: 1, attr: 0 },
-                Run { start: 3, len: 4, attr: 1 },
-                Run { start: 7, len: 1, attr: 2 },
+                Run {
+                    start: 2,
+                    len: 1,
+                    attr: 0
+                },
+                Run {
+                    start: 3,
+                    len: 4,
+                    attr: 1
+                },
+                Run {
+                    start: 7,
+                    len: 1,
+                    attr: 2
+                },
             ]
         );
         assert_eq!(r.attr_at(3), Some(1));

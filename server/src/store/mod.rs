@@ -24,13 +24,23 @@ pub use schema::SCHEMA_VERSION;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot create the store folder {path}: {source}")]
-    CreateDir { path: PathBuf, source: std::io::Error },
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("store {path}: {source}")]
-    Sqlite { path: PathBuf, source: rusqlite::Error },
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error(
         "store {path} was written by a newer Vouch (schema {found}; this one understands up to {supported}); upgrade vouch to use it"
     )]
-    TooNew { path: PathBuf, found: i64, supported: i64 },
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
     #[error("`{0}` is not a workspace-relative path")]
     BadPath(String),
     #[error("stored attribution of `{path}` is damaged: {reason}")]
@@ -78,8 +88,10 @@ impl Store {
         let mut conn = Connection::open(path).map_err(err)?;
         let err = || StoreError::sqlite(path);
         conn.busy_timeout(Duration::from_secs(10)).map_err(err())?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(err())?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(err())?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err())?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err())?;
         schema::migrate(&mut conn, path)?;
         Ok(Store {
             conn,
@@ -167,7 +179,9 @@ impl Store {
     /// The store-wide generation: it grows with every write, from any process.
     pub fn generation(&self) -> Result<i64, StoreError> {
         self.conn
-            .query_row("SELECT value FROM meta WHERE key = 'generation'", [], |r| r.get(0))
+            .query_row("SELECT value FROM meta WHERE key = 'generation'", [], |r| {
+                r.get(0)
+            })
             .map_err(StoreError::sqlite(&self.path))
     }
 
@@ -179,7 +193,9 @@ impl Store {
             .prepare_cached("SELECT path, generation FROM files WHERE generation > ?1")
             .map_err(err())?;
         let rows = stmt
-            .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .query_map([since], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })
             .map_err(err())?;
         rows.collect::<Result<_, _>>().map_err(err())
     }
@@ -209,7 +225,8 @@ fn load(conn: &Connection, db: &Path, path: &str) -> Result<Option<StoredFile>, 
         reason,
     };
     let snapshot = codec::decode(text, &runs).map_err(corrupt)?;
-    let ledger = Ledger::from_snapshot(snapshot).map_err(|e: LedgerError| corrupt(e.to_string()))?;
+    let ledger =
+        Ledger::from_snapshot(snapshot).map_err(|e: LedgerError| corrupt(e.to_string()))?;
     Ok(Some(StoredFile { ledger, generation }))
 }
 

@@ -30,7 +30,10 @@ fn rejects_bad_paths() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Store::open(&dir.path().join("store.db")).unwrap();
     for bad in ["../x", "/abs", "a//b", ""] {
-        assert!(matches!(s.save(bad, &Ledger::new("x")), Err(StoreError::BadPath(_))));
+        assert!(matches!(
+            s.save(bad, &Ledger::new("x")),
+            Err(StoreError::BadPath(_))
+        ));
     }
 }
 
@@ -41,13 +44,16 @@ fn refuses_newer_schema_without_damage() {
     {
         let mut s = Store::open(&db).unwrap();
         s.save("f", &Ledger::new("keep")).unwrap();
-        s.conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        s.conn
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
     }
     let err = Store::open(&db).err().unwrap();
     assert!(err.to_string().contains("newer Vouch"), "{err}");
     // Still intact once the version is what this build knows.
     let c = Connection::open(&db).unwrap();
-    c.pragma_update(None, "user_version", SCHEMA_VERSION).unwrap();
+    c.pragma_update(None, "user_version", SCHEMA_VERSION)
+        .unwrap();
     drop(c);
     let s = Store::open(&db).unwrap();
     assert_eq!(s.load("f").unwrap().unwrap().ledger.text(), "keep");
@@ -62,5 +68,8 @@ fn generations_grow_and_list_changes() {
     assert!(g2 > g1);
     assert_eq!(s.generation().unwrap(), g2);
     let since = s.generations_since(g1).unwrap();
-    assert_eq!(since.into_iter().collect::<Vec<_>>(), vec![("b".to_owned(), g2)]);
+    assert_eq!(
+        since.into_iter().collect::<Vec<_>>(),
+        vec![("b".to_owned(), g2)]
+    );
 }
