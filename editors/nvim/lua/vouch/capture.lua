@@ -1,0 +1,395 @@
+-- Exact ranges of AI-inserted text, and the `vouch/didAcceptAi` notification that reports them.
+--
+-- Every buffer the vouch client is attached to keeps a shadow copy of its lines and a short log of its
+-- changes (from `nvim_buf_attach` on_bytes). Each change is trimmed to what really changed (completions
+-- often rewrite the already-typed prefix with the same characters), and the ranges it inserted are kept
+-- up to date through later changes. Adapters then claim changes:
+--   * `begin()` before calling a plugin's accept function, and the changes that follow belong to it;
+--   * `recent()` after a plugin's "accepted" event: the changes since the last typed character.
+-- The notification goes out after Neovim has processed the change (vim.schedule), with the buffer's
+-- LSP version and after flushing the debounced didChange, so the server sees both in order.
+local vlsp = require('vouch.lsp')
+local config = require('vouch.config')
+
+local M = {}
+
+local uv = vim.uv or vim.loop
+local LOG_MAX = 64
+local RECENT_MS = 500
+
+---@class vouch.Change
+---@field seq integer
+---@field time number
+---@field human boolean
+---@field ranges integer[][] {srow, scol, erow, ecol} in current buffer coordinates
+---@field claimed boolean
+
+local bufs = {} -- bufnr -> state
+local seq = 0
+M.sent = {} -- last notifications sent, for :checkhealth and tests
+
+local function now()
+  return uv.now()
+end
+
+local function before(ar, ac, br, bc)
+  return ar < br or (ar == br and ac < bc)
+end
+
+--- Text of `lines` (0-based rows, a virtual empty row after the last) between two positions.
+local function slice(lines, first_row, sr, sc, er, ec)
+  local function row(r)
+    return lines[r - first_row + 1] or ''
+  end
+  if sr == er then
+    return row(sr):sub(sc + 1, ec)
+  end
+  local parts = { row(sr):sub(sc + 1) }
+  for r = sr + 1, er - 1 do
+    parts[#parts + 1] = row(r)
+  end
+  parts[#parts + 1] = row(er):sub(1, ec)
+  return table.concat(parts, '\n')
+end
+
+--- Position reached from (row, col) after the text `s`.
+local function advance(row, col, s)
+  local nl = 0
+  local last = 0
+  for i in s:gmatch('()\n') do
+    nl = nl + 1
+    last = i
+  end
+  if nl == 0 then
+    return row, col + #s
+  end
+  return row + nl, #s - last
+end
+
+local function is_cont(b)
+  return b and b >= 0x80 and b < 0xC0
+end
+
+--- The part of `new` that differs from `old`: byte offsets (prefix length, suffix length), whole characters.
+local function trim(old, new)
+  local n = math.min(#old, #new)
+  local p = 0
+  while p < n and old:byte(p + 1) == new:byte(p + 1) do
+    p = p + 1
+  end
+  while p > 0 and (is_cont(new:byte(p + 1)) or is_cont(old:byte(p + 1))) do
+    p = p - 1
+  end
+  local s = 0
+  local m = n - p
+  while s < m and old:byte(#old - s) == new:byte(#new - s) do
+    s = s + 1
+  end
+  while s > 0 and (is_cont(new:byte(#new - s + 1)) or is_cont(old:byte(#old - s + 1))) do
+    s = s - 1
+  end
+  return p, s
+end
+
+local function shift_point(r, c, A, Bo, Bn)
+  if r == Bo[1] then
+    return Bn[1], Bn[2] + c - Bo[2]
+  end
+  return r + Bn[1] - Bo[1], c
+end
+
+--- Move a range through a change that replaced [A, Bo) by [A, Bn).
+local function shift_range(rg, A, Bo, Bn)
+  local sr, sc, er, ec = rg[1], rg[2], rg[3], rg[4]
+  -- start
+  if before(sr, sc, A[1], A[2]) then
+    -- unchanged
+  elseif before(sr, sc, Bo[1], Bo[2]) then
+    sr, sc = Bn[1], Bn[2]
+  else
+    sr, sc = shift_point(sr, sc, A, Bo, Bn)
+  end
+  -- end
+  if not before(A[1], A[2], er, ec) then
+    -- at or before the change: unchanged
+  elseif before(er, ec, Bo[1], Bo[2]) then
+    er, ec = A[1], A[2]
+  else
+    er, ec = shift_point(er, ec, A, Bo, Bn)
+  end
+  rg[1], rg[2], rg[3], rg[4] = sr, sc, er, ec
+  return before(sr, sc, er, ec)
+end
+
+local function resync(st)
+  st.lines = vim.api.nvim_buf_get_lines(st.bufnr, 0, -1, false)
+end
+
+local function schedule_pending(st)
+  local p = st.pending
+  if not p or p.scheduled then
+    return
+  end
+  p.scheduled = true
+  vim.schedule(function()
+    M._finish_pending(st.bufnr, p)
+  end)
+end
+
+local function on_bytes(_, bufnr, _, sr, sc, _, oer, oec, _, ner, nec, _)
+  local st = bufs[bufnr]
+  if not st or st.detached then
+    return true
+  end
+  local ok, err = pcall(function()
+    local Bo = { sr + oer, oer == 0 and sc + oec or oec }
+    local Bn = { sr + ner, ner == 0 and sc + nec or nec }
+    local A = { sr, sc }
+    local old = slice(st.lines, 0, sr, sc, Bo[1], Bo[2])
+    local cur = vim.api.nvim_buf_get_lines(bufnr, sr, Bn[1] + 1, false)
+    local new = slice(cur, sr, sr, sc, Bn[1], Bn[2])
+    -- update the shadow: rows sr..Bo[1] become the buffer's rows sr..Bn[1]
+    local lines = st.lines
+    local count = vim.api.nvim_buf_line_count(bufnr)
+    local tail = math.max(#lines - (Bo[1] + 1), 0)
+    local middle = count - sr - tail
+    if sr > #lines or middle < 0 then
+      resync(st)
+    else
+      local fresh = vim.api.nvim_buf_get_lines(bufnr, sr, sr + middle, false)
+      local out = {}
+      table.move(lines, 1, sr, 1, out)
+      table.move(fresh, 1, #fresh, sr + 1, out)
+      table.move(lines, #lines - tail + 1, #lines, sr + #fresh + 1, out)
+      st.lines = out
+    end
+    -- move earlier ranges through this change
+    for _, ch in ipairs(st.log) do
+      local kept = {}
+      for _, rg in ipairs(ch.ranges) do
+        if shift_range(rg, A, Bo, Bn) then
+          kept[#kept + 1] = rg
+        end
+      end
+      ch.ranges = kept
+    end
+    -- what this change inserted
+    seq = seq + 1
+    local change = { seq = seq, time = now(), human = st.typed, ranges = {}, claimed = false }
+    st.typed = false
+    local p, s = trim(old, new)
+    if #new - s > p then
+      local r1, c1 = advance(sr, sc, new:sub(1, p))
+      local r2, c2 = advance(r1, c1, new:sub(p + 1, #new - s))
+      change.ranges[1] = { r1, c1, r2, c2 }
+    end
+    table.insert(st.log, change)
+    if #st.log > LOG_MAX then
+      table.remove(st.log, 1)
+    end
+    local pend = st.pending
+    if pend then
+      if change.human and not pend.seen then
+        st.pending = nil -- typing before the AI text arrived: the accept did nothing
+      elseif not change.human then
+        pend.seen = true
+        schedule_pending(st)
+      end
+    end
+  end)
+  if not ok then
+    pcall(resync, st)
+    st.error = err
+  end
+end
+
+--- Start tracking a buffer (idempotent).
+function M.attach(bufnr)
+  if bufs[bufnr] and not bufs[bufnr].detached then
+    return
+  end
+  local st = { bufnr = bufnr, log = {}, typed = false }
+  resync(st)
+  bufs[bufnr] = st
+  vim.api.nvim_buf_attach(bufnr, false, {
+    on_bytes = on_bytes,
+    on_reload = function()
+      pcall(resync, st)
+      st.log = {}
+    end,
+    on_detach = function()
+      st.detached = true
+      if bufs[bufnr] == st then
+        bufs[bufnr] = nil
+      end
+    end,
+  })
+end
+
+function M.detach(bufnr)
+  local st = bufs[bufnr]
+  if st then
+    st.detached = true
+    bufs[bufnr] = nil
+  end
+end
+
+function M.is_attached(bufnr)
+  return bufs[bufnr] ~= nil
+end
+
+--- A typed character is about to be inserted (InsertCharPre): the next change is human.
+function M.typed(bufnr)
+  local st = bufs[bufnr]
+  if st then
+    st.typed = true
+  end
+end
+
+--- Insert mode entered: nothing before belongs to an accept event that follows.
+function M.boundary(bufnr)
+  local st = bufs[bufnr]
+  if st then
+    st.boundary = seq
+  end
+end
+
+local function merge(ranges)
+  table.sort(ranges, function(a, b)
+    return before(a[1], a[2], b[1], b[2])
+  end)
+  local out = {}
+  for _, r in ipairs(ranges) do
+    local last = out[#out]
+    if last and not before(last[3], last[4], r[1], r[2]) then
+      if before(last[3], last[4], r[3], r[4]) then
+        last[3], last[4] = r[3], r[4]
+      end
+    else
+      out[#out + 1] = { r[1], r[2], r[3], r[4] }
+    end
+  end
+  return out
+end
+
+--- Send `vouch/didAcceptAi` for byte ranges {srow, scol, erow, ecol} of the buffer as it is now.
+function M.send(bufnr, ranges, source)
+  if #ranges == 0 then
+    return false
+  end
+  local client = vlsp.get_client(bufnr)
+  if not client then
+    return false
+  end
+  vlsp.flush(client, bufnr)
+  local lsp_ranges = {}
+  for _, r in ipairs(ranges) do
+    lsp_ranges[#lsp_ranges + 1] = vlsp.range(bufnr, client, r[1], r[2], r[3], r[4])
+  end
+  local src = { tool = source.tool, kind = source.kind or 'inline-completion' }
+  if source.model then
+    src.model = source.model
+  end
+  src.session = source.session or ('nvim-' .. vim.fn.getpid())
+  local params = {
+    textDocument = { uri = vim.uri_from_bufnr(bufnr), version = vim.lsp.util.buf_versions[bufnr] },
+    ranges = lsp_ranges,
+    source = src,
+  }
+  vlsp.notify(client, 'vouch/didAcceptAi', params)
+  table.insert(M.sent, params)
+  if #M.sent > 20 then
+    table.remove(M.sent, 1)
+  end
+  pcall(function()
+    require('vouch.regions').refresh(bufnr)
+  end)
+  return true
+end
+
+local function claim(st, filter)
+  local ranges = {}
+  for _, ch in ipairs(st.log) do
+    if filter(ch) then
+      ch.claimed = true
+      for _, r in ipairs(ch.ranges) do
+        ranges[#ranges + 1] = r
+      end
+    end
+  end
+  return merge(ranges)
+end
+
+function M._finish_pending(bufnr, p)
+  local st = bufs[bufnr]
+  if not st or st.pending ~= p then
+    return
+  end
+  st.pending = nil
+  local ranges = claim(st, function(ch)
+    return ch.seq > p.mark and not ch.human and not ch.claimed
+  end)
+  M.send(bufnr, ranges, p.source)
+end
+
+--- An AI plugin is about to insert text into `bufnr`: the changes that follow (until the event loop
+--- is idle again) are its text. Call right before the plugin's accept function.
+function M.begin(bufnr, source)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local st = bufs[bufnr]
+  if not st then
+    return
+  end
+  local p = { mark = seq, source = source, seen = false }
+  st.pending = p
+  local timeout = config.options.accept_timeout or 1000
+  vim.defer_fn(function()
+    if st.pending == p and not p.seen then
+      st.pending = nil
+    end
+  end, timeout)
+  return p
+end
+
+--- Cancel a `begin()` whose accept turned out to do nothing.
+function M.cancel(bufnr, p)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local st = bufs[bufnr]
+  if st and st.pending == p and not p.seen then
+    st.pending = nil
+  end
+end
+
+--- An AI plugin reports that it has just inserted text: claim the unclaimed changes since the last typed
+--- character (and since insert mode began, within the last half second), and send them.
+function M.recent(bufnr, source)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local st = bufs[bufnr]
+  if not st then
+    return
+  end
+  local t = now()
+  local first = #st.log + 1
+  for i = #st.log, 1, -1 do
+    local ch = st.log[i]
+    if ch.human or ch.claimed or (st.boundary and ch.seq <= st.boundary) or t - ch.time > RECENT_MS then
+      break
+    end
+    first = i
+  end
+  local selected = {}
+  for i = first, #st.log do
+    selected[st.log[i]] = true
+  end
+  local ranges = claim(st, function(ch)
+    return selected[ch] == true
+  end)
+  -- the change is done and Neovim's own LSP callbacks have seen it: send now, before anything moves
+  return M.send(bufnr, ranges, source)
+end
+
+-- exposed for tests
+M._trim = trim
+M._bufs = bufs
+
+return M
