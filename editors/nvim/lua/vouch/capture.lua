@@ -175,7 +175,10 @@ local function on_bytes(_, bufnr, _, sr, sc, _, oer, oec, _, ner, nec, _)
     end
     -- what this change inserted
     seq = seq + 1
-    local change = { seq = seq, time = now(), human = st.typed, ranges = {}, claimed = false }
+    local pend = st.pending
+    -- some accepts insert through typeahead (copilot.vim's <C-R><C-R>=): InsertCharPre fires for them
+    local human = st.typed and not (pend and pend.source.through_typeahead)
+    local change = { seq = seq, time = now(), human = human, ranges = {}, claimed = false }
     st.typed = false
     local p, s = trim(old, new)
     if #new - s > p then
@@ -187,7 +190,6 @@ local function on_bytes(_, bufnr, _, sr, sc, _, oer, oec, _, ner, nec, _)
     if #st.log > LOG_MAX then
       table.remove(st.log, 1)
     end
-    local pend = st.pending
     if pend then
       if change.human and not pend.seen then
         st.pending = nil -- typing before the AI text arrived: the accept did nothing
@@ -286,7 +288,7 @@ function M.send(bufnr, ranges, source)
   for _, r in ipairs(ranges) do
     lsp_ranges[#lsp_ranges + 1] = vlsp.range(bufnr, client, r[1], r[2], r[3], r[4])
   end
-  local src = { tool = source.tool, kind = source.kind or 'inline-completion' }
+  local src = { tool = source.tool, kind = source.kind or 'inline-completion' } -- only protocol fields
   if source.model then
     src.model = source.model
   end

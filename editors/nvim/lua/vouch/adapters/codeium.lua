@@ -21,7 +21,7 @@ function M.install()
         util.safely(function()
           local item = type(mod.get_current_completion_item) ~= 'function' or mod.get_current_completion_item()
           if item then
-            capture.begin(0, { tool = M.tool, kind = 'inline-completion' })
+            capture.begin(0, { tool = M.tool, kind = 'inline-completion', through_typeahead = true })
           end
         end)
         return orig(...)

@@ -14,7 +14,7 @@ function M.arm(kind)
   pcall(function()
     local s = vim.fn['copilot#GetDisplayedSuggestion']()
     if type(s) == 'table' and type(s.text) == 'string' and s.text ~= '' then
-      capture.begin(0, { tool = M.tool, kind = 'inline-completion', partial = kind })
+      capture.begin(0, { tool = M.tool, kind = 'inline-completion', through_typeahead = true })
     end
   end)
   return ''
