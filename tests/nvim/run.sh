@@ -66,7 +66,7 @@ for t in "${tests[@]}"; do
     -l "$t" "$VOUCH" > "$home/out.log" 2>&1 < /dev/null
   code=$?
   ms=$((($(date +%s%N) - start) / 1000000)); secs=$((ms / 1000)).$(printf '%03d' $((ms % 1000)))
-  if [ $code = 0 ] && grep -q "^PASS $name" "$home/out.log"; then
+  if [ $code = 0 ] && grep -q "PASS $name\$" "$home/out.log"; then
     passed=$((passed + 1))
     echo "ok    $name (${secs}s)"
   else
