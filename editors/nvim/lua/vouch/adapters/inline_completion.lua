@@ -32,7 +32,12 @@ local function client_for(bufnr, item)
     return vim.lsp.get_client_by_id(item.client_id)
   end
   local ok, clients = pcall(vim.lsp.get_clients, { bufnr = bufnr, method = 'textDocument/inlineCompletion' })
-  return ok and clients[1] or nil
+  for _, c in ipairs(ok and clients or {}) do
+    if c.name ~= 'vouch' then
+      return c
+    end
+  end
+  return nil
 end
 
 function M.install()
