@@ -4,9 +4,11 @@
 //! [`workspace`] — speaks plain Rust types and UTF-8 byte offsets. The edges —
 //! [`cli`] and [`lsp`] — parse input, convert positions and call the core.
 
+pub mod agent;
 pub mod cli;
 pub mod ledger;
 pub mod lsp;
 pub mod service;
 pub mod store;
+pub mod syntax;
 pub mod workspace;

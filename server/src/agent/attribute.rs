@@ -1,0 +1,113 @@
+//! Writing an agent's edit into the store: exactly the characters that differ
+//! between the text before and after the tool call become the agent's.
+
+use crate::ledger::{AiSource, Attribution, Ledger, Piece, align};
+use crate::store::Store;
+
+use super::AgentError;
+
+/// Records that `source` turned `before` into `after` in file `rel`, in one
+/// store transaction. The stored attribution is first brought to `before`
+/// (text that changed since the store last saw the file is not the agent's),
+/// then every changed character of `after` is labelled with `source`. When
+/// this returns, the store holds all of `after`. Returns the number of bytes
+/// attributed to the agent.
+pub fn attribute(
+    store: &mut Store,
+    rel: &str,
+    before: &str,
+    after: &str,
+    source: &AiSource,
+) -> Result<usize, AgentError> {
+    if before == after {
+        return Ok(0);
+    }
+    let pieces = align(before, after);
+    let attr = Attribution::ai(source.clone());
+    let mut bytes = 0;
+    let ledger_err = |e: crate::ledger::LedgerError| AgentError::Ledger {
+        path: rel.to_owned(),
+        message: e.to_string(),
+    };
+    store.update(rel, |stored| -> Result<Option<Ledger>, AgentError> {
+        let mut ledger = match stored {
+            Some(s) => {
+                let mut l = s.ledger;
+                l.reconcile(before);
+                l
+            }
+            None => Ledger::new(before),
+        };
+        // Last piece first, so earlier offsets (in `before`) stay valid.
+        for piece in pieces.iter().rev() {
+            if let Piece::Changed { old, new } = piece {
+                ledger
+                    .apply_edit(old.clone(), &after[new.clone()], &attr)
+                    .map_err(ledger_err)?;
+                bytes += new.len();
+            }
+        }
+        Ok(Some(ledger))
+    })?;
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::AiKind;
+
+    fn source() -> AiSource {
+        AiSource {
+            tool: "claude-code".into(),
+            model: None,
+            kind: AiKind::Agent,
+            session: Some("s".into()),
+            accepted_at: 1,
+        }
+    }
+
+    #[test]
+    fn exactly_the_changed_characters() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db")).unwrap();
+        let n = attribute(
+            &mut store,
+            "a.rs",
+            "let x = 1;\n",
+            "let x = 42;\nfoo\n",
+            &source(),
+        )
+        .unwrap();
+        let ledger = store.load("a.rs").unwrap().unwrap().ledger;
+        assert_eq!(ledger.text(), "let x = 42;\nfoo\n");
+        let text = ledger.text();
+        let ai: String = ledger
+            .regions()
+            .iter()
+            .map(|r| &text[r.range.clone()])
+            .collect();
+        assert_eq!(n, ai.len());
+        assert_eq!(ai, "42foo\n");
+    }
+
+    #[test]
+    fn human_drift_since_the_store_stays_human() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db")).unwrap();
+        store.save("a.rs", &Ledger::new("one\n")).unwrap();
+        // A person added "two" without the store seeing it; the agent adds "three".
+        attribute(
+            &mut store,
+            "a.rs",
+            "one\ntwo\n",
+            "one\ntwo\nthree\n",
+            &source(),
+        )
+        .unwrap();
+        let ledger = store.load("a.rs").unwrap().unwrap().ledger;
+        let regions = ledger.regions();
+        assert_eq!(regions.len(), 1);
+        assert_eq!(&ledger.text()[regions[0].range.clone()], "three\n");
+    }
+}

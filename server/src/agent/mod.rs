@@ -1,0 +1,513 @@
+//! Coding agents' edits: reading their hook payloads, snapshotting files
+//! before a tool call, and attributing exactly the characters the call
+//! changed to the agent.
+//!
+//! The text before an edit comes from, in order of preference: the pre-tool
+//! snapshot; the payload's own `old → new` replacements undone on the current
+//! text; the store's last known text; the index; `HEAD`; nothing (a new file).
+
+mod attribute;
+mod git;
+pub mod install;
+mod payload;
+mod snapshot;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use attribute::attribute;
+pub use payload::{Action, HookEvent, Phase, TextEdit, parse};
+
+use crate::ledger::{AiSource, now_millis};
+use crate::store::{Store, StoreError};
+use crate::workspace::{Workspace, WorkspaceError};
+use snapshot::{Entry, Snapshot};
+
+/// The coding agents whose hooks Vouch understands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Agent {
+    ClaudeCode,
+    Cursor,
+    Codex,
+    Gemini,
+    Copilot,
+}
+
+impl Agent {
+    pub const ALL: [Agent; 5] = [
+        Agent::ClaudeCode,
+        Agent::Cursor,
+        Agent::Codex,
+        Agent::Gemini,
+        Agent::Copilot,
+    ];
+
+    /// The name recorded as the tool, and used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Agent::ClaudeCode => "claude-code",
+            Agent::Cursor => "cursor",
+            Agent::Codex => "codex",
+            Agent::Gemini => "gemini",
+            Agent::Copilot => "copilot",
+        }
+    }
+
+    /// What the agent expects on standard output from a hook that has
+    /// nothing to say (Cursor and Gemini parse stdout as JSON).
+    pub fn hook_reply(self) -> &'static str {
+        match self {
+            Agent::Cursor | Agent::Gemini => "{}\n",
+            Agent::ClaudeCode | Agent::Codex | Agent::Copilot => "",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    #[error("malformed hook payload: {0}")]
+    Payload(String),
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Git(String),
+    #[error("{path}: {message}")]
+    Ledger { path: String, message: String },
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// What `record` did.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Files whose agent attribution was written, `(workspace root, path, bytes)`.
+    pub recorded: Vec<(PathBuf, String, usize)>,
+    /// Files snapshotted before the tool ran.
+    pub snapshotted: usize,
+    /// Problems that did not stop the rest (one line each).
+    pub warnings: Vec<String>,
+}
+
+/// FNV-1a over the parts (separated), for stable file names.
+pub fn fnv(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            h ^= 0xff;
+            h = h.wrapping_mul(0x100_0000_01b3);
+        }
+        for b in *part {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// Records one hook payload of `agent`. `cwd` resolves relative paths when the
+/// payload names no working directory.
+pub fn record(agent: Agent, input: &[u8], cwd: &Path) -> Result<Report, AgentError> {
+    let event = payload::parse(agent, input)?;
+    let base = match &event.cwd {
+        Some(c) if c.is_absolute() => c.clone(),
+        Some(c) => cwd.join(c),
+        None => cwd.to_path_buf(),
+    };
+    let mut report = Report::default();
+    match (&event.action, event.phase) {
+        (Action::Ignore, _) => {}
+        (Action::Files { paths, .. }, phase) => {
+            for (ws, rels) in group_by_workspace(&base, paths, &mut report)? {
+                let loc = snapshot::location(
+                    &ws,
+                    agent.name(),
+                    event.session.as_deref(),
+                    &event.call_key,
+                );
+                match phase {
+                    Phase::Pre => {
+                        pre_files(&ws, &rels, &loc)?;
+                        report.snapshotted += rels.len();
+                        snapshot::sweep(&ws);
+                    }
+                    Phase::Post => post_files(agent, &event, &ws, &rels, &loc, &mut report)?,
+                }
+            }
+        }
+        (Action::Shell, phase) => {
+            let Some(ws) = find_workspace(&base)? else {
+                return Ok(report);
+            };
+            if ws.git_dir.is_none() {
+                return Ok(report); // shell tracking needs git status
+            }
+            let loc =
+                snapshot::location(&ws, agent.name(), event.session.as_deref(), &event.call_key);
+            match phase {
+                Phase::Pre => {
+                    report.snapshotted += pre_shell(&ws, &loc)?;
+                    snapshot::sweep(&ws);
+                }
+                Phase::Post => post_shell(agent, &event, &ws, &loc, &mut report)?,
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn source(agent: Agent, event: &HookEvent) -> AiSource {
+    AiSource {
+        tool: agent.name().to_owned(),
+        model: event.model.clone(),
+        kind: event.kind,
+        session: event.session.clone(),
+        accepted_at: now_millis(),
+    }
+}
+
+/// The workspace holding `path` (an existing folder or file, or a path whose
+/// nearest existing ancestor lies in one). `None` outside any git repository
+/// and any folder that already has a `.vouch/` store: nothing is written there.
+pub fn find_workspace(path: &Path) -> Result<Option<Workspace>, AgentError> {
+    for dir in path.ancestors() {
+        let git = dir.join(".git");
+        if git.is_dir() {
+            // The common case, without spawning git.
+            let (Ok(root), Ok(git_dir)) = (dir.canonicalize(), git.canonicalize()) else {
+                return Ok(None);
+            };
+            return Ok(Some(Workspace {
+                root,
+                git_dir: Some(git_dir),
+            }));
+        }
+        if git.is_file() || dir.join(".vouch").is_dir() {
+            let ws = Workspace::discover(dir)?;
+            let tracked = ws.git_dir.is_some() || ws.root.join(".vouch").is_dir();
+            return Ok(tracked.then_some(ws));
+        }
+    }
+    Ok(None)
+}
+
+/// Resolves payload paths and groups them by workspace; paths outside any
+/// workspace (or inside its state folder) are left out.
+fn group_by_workspace(
+    base: &Path,
+    paths: &[String],
+    _report: &mut Report,
+) -> Result<Vec<(Workspace, Vec<String>)>, AgentError> {
+    let mut groups: Vec<(Workspace, Vec<String>)> = Vec::new();
+    for p in paths {
+        let abs = absolutise(base, Path::new(p));
+        if let Some((ws, rels)) = groups.iter_mut().find(|(ws, _)| abs.starts_with(&ws.root))
+            && let Some(rel) = ws.relative(&abs)
+        {
+            if !rels.contains(&rel) {
+                rels.push(rel);
+            }
+            continue;
+        }
+        let Some(ws) = find_workspace(abs.parent().unwrap_or(&abs))? else {
+            continue;
+        };
+        let Some(rel) = ws.relative(&abs) else {
+            continue;
+        };
+        match groups.iter_mut().find(|(w, _)| *w == ws) {
+            Some((_, rels)) => {
+                if !rels.contains(&rel) {
+                    rels.push(rel);
+                }
+            }
+            None => groups.push((ws, vec![rel])),
+        }
+    }
+    Ok(groups)
+}
+
+fn absolutise(base: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
+}
+
+fn pre_files(ws: &Workspace, rels: &[String], loc: &Path) -> Result<(), AgentError> {
+    let mut budget = snapshot::MAX_TOTAL_BYTES;
+    let files: BTreeMap<String, Entry> = rels
+        .iter()
+        .map(|rel| {
+            (
+                rel.clone(),
+                snapshot::capture(&ws.absolute(rel), &mut budget),
+            )
+        })
+        .collect();
+    snapshot::save(
+        loc,
+        &Snapshot {
+            shell: false,
+            head: None,
+            files,
+        },
+    )
+}
+
+/// Reads a workspace file as text now: `Ok(None)` when missing or not text.
+fn read_after(ws: &Workspace, rel: &str) -> Result<Option<String>, AgentError> {
+    let path = ws.absolute(rel);
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok(String::from_utf8(bytes).ok()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(AgentError::Io { path, source }),
+    }
+}
+
+fn post_files(
+    agent: Agent,
+    event: &HookEvent,
+    ws: &Workspace,
+    rels: &[String],
+    loc: &Path,
+    report: &mut Report,
+) -> Result<(), AgentError> {
+    let snap = snapshot::take(loc)?;
+    let edits = match &event.action {
+        Action::Files { edits, .. } if rels.len() == 1 => edits.as_slice(),
+        _ => &[],
+    };
+    let mut store = Store::open_workspace(ws)?;
+    let source = source(agent, event);
+    for rel in rels {
+        let Some(after) = read_after(ws, rel)? else {
+            continue; // deleted, or not text
+        };
+        let before = match snap.as_ref().and_then(|s| s.files.get(rel)) {
+            Some(Entry::Text { text }) => Some(text.clone()),
+            Some(Entry::Missing) => Some(String::new()),
+            Some(Entry::Binary) => Some(String::new()),
+            Some(Entry::NotCopied { .. }) | None => None,
+        };
+        let before = match before {
+            Some(b) => b,
+            None => match undo_edits(&after, edits) {
+                Some(b) => b,
+                None => fallback_before(ws, &store, rel, &after)?,
+            },
+        };
+        match attribute(&mut store, rel, &before, &after, &source) {
+            Ok(bytes) => {
+                if bytes > 0 {
+                    report.recorded.push((ws.root.clone(), rel.clone(), bytes));
+                }
+            }
+            Err(e) => report.warnings.push(format!("{rel}: {e}")),
+        }
+    }
+    Ok(())
+}
+
+/// Rebuilds the text before the payload's replacements by undoing them on
+/// `after`, last first. `None` when an edit cannot be located unambiguously.
+pub fn undo_edits(after: &str, edits: &[TextEdit]) -> Option<String> {
+    if edits.is_empty() {
+        return None;
+    }
+    let mut text = after.to_owned();
+    for e in edits.iter().rev() {
+        if e.new.is_empty() || e.new == e.old {
+            return None;
+        }
+        if e.replace_all {
+            if !text.contains(&e.new) {
+                return None;
+            }
+            text = text.replace(&e.new, &e.old);
+            continue;
+        }
+        let mut found = text.match_indices(&e.new);
+        let (at, _) = found.next()?;
+        if found.next().is_some() {
+            return None; // ambiguous
+        }
+        text.replace_range(at..at + e.new.len(), &e.old);
+    }
+    Some(text)
+}
+
+/// The text before an edit when there is no snapshot: the store's last known
+/// text, else the index, else `HEAD`, else nothing (a new file).
+fn fallback_before(
+    ws: &Workspace,
+    store: &Store,
+    rel: &str,
+    _after: &str,
+) -> Result<String, AgentError> {
+    if let Some(stored) = store.load(rel)? {
+        return Ok(stored.ledger.text());
+    }
+    if ws.git_dir.is_some() {
+        let specs = [format!(":{rel}"), format!("HEAD:{rel}")];
+        for blob in git::blobs(&ws.root, &specs)?.into_iter().flatten() {
+            if let Ok(text) = String::from_utf8(blob) {
+                return Ok(text);
+            }
+        }
+    }
+    Ok(String::new())
+}
+
+fn pre_shell(ws: &Workspace, loc: &Path) -> Result<usize, AgentError> {
+    let status = git::status(&ws.root)?;
+    let mut budget = snapshot::MAX_TOTAL_BYTES;
+    let files: BTreeMap<String, Entry> = status
+        .changed
+        .iter()
+        .map(|rel| {
+            (
+                rel.clone(),
+                snapshot::capture(&ws.absolute(rel), &mut budget),
+            )
+        })
+        .collect();
+    let n = files.len();
+    snapshot::save(
+        loc,
+        &Snapshot {
+            shell: true,
+            head: status.head,
+            files,
+        },
+    )?;
+    Ok(n)
+}
+
+/// Attributes to the agent the files a shell command changed: those changed
+/// or untracked now whose text differs from the pre-tool snapshot (files
+/// that were clean before are compared with their committed text). Files
+/// clean afterwards came from git (checkout, reset, stash) and are left alone.
+fn post_shell(
+    agent: Agent,
+    event: &HookEvent,
+    ws: &Workspace,
+    loc: &Path,
+    report: &mut Report,
+) -> Result<(), AgentError> {
+    let Some(snap) = snapshot::take(loc)? else {
+        return Ok(()); // no pre-tool snapshot: nothing to compare with
+    };
+    let now = git::status(&ws.root)?;
+    // Files clean before the command: their text then was the committed one.
+    let clean_before: Vec<&String> = now
+        .changed
+        .iter()
+        .filter(|rel| !snap.files.contains_key(*rel))
+        .collect();
+    let specs: Vec<String> = clean_before
+        .iter()
+        .map(|rel| match &snap.head {
+            Some(head) => format!("{head}:{rel}"),
+            None => format!(":{rel}"),
+        })
+        .collect();
+    let committed: BTreeMap<&String, Option<Vec<u8>>> = clean_before
+        .into_iter()
+        .zip(git::blobs(&ws.root, &specs)?)
+        .collect();
+    let mut store: Option<Store> = None;
+    let source = source(agent, event);
+    for rel in &now.changed {
+        let before = match snap.files.get(rel) {
+            Some(Entry::Text { text }) => Some(text.clone()),
+            Some(Entry::Missing) => Some(String::new()),
+            Some(Entry::Binary) => continue,
+            Some(Entry::NotCopied { len, modified_ms }) => {
+                if snapshot::meta(&ws.absolute(rel)) == Some((*len, *modified_ms)) {
+                    continue; // unchanged
+                }
+                None
+            }
+            None => match committed.get(rel) {
+                Some(Some(bytes)) => match std::str::from_utf8(bytes) {
+                    Ok(t) => Some(t.to_owned()),
+                    Err(_) => continue,
+                },
+                _ => Some(String::new()),
+            },
+        };
+        let Some(after) = read_after(ws, rel)? else {
+            continue;
+        };
+        if before.as_deref() == Some(after.as_str()) {
+            continue;
+        }
+        let store = match &mut store {
+            Some(s) => s,
+            None => store.insert(Store::open_workspace(ws)?),
+        };
+        let before = match before {
+            Some(b) => b,
+            None => fallback_before(ws, store, rel, &after)?,
+        };
+        match attribute(store, rel, &before, &after, &source) {
+            Ok(bytes) => {
+                if bytes > 0 {
+                    report.recorded.push((ws.root.clone(), rel.clone(), bytes));
+                }
+            }
+            Err(e) => report.warnings.push(format!("{rel}: {e}")),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit(old: &str, new: &str) -> TextEdit {
+        TextEdit {
+            old: old.into(),
+            new: new.into(),
+            replace_all: false,
+        }
+    }
+
+    #[test]
+    fn undo_single_and_multi_edits() {
+        assert_eq!(
+            undo_edits("fn b() {}\n", &[edit("a", "b")]).as_deref(),
+            Some("fn a() {}\n")
+        );
+        // Applied in order a→bb then bb→ccc; undone last first.
+        assert_eq!(
+            undo_edits("x ccc y", &[edit("a", "bb"), edit("bb", "ccc")]).as_deref(),
+            Some("x a y")
+        );
+        // Ambiguous or missing: no answer.
+        assert_eq!(undo_edits("b b", &[edit("a", "b")]), None);
+        assert_eq!(undo_edits("zzz", &[edit("a", "b")]), None);
+        assert_eq!(undo_edits("zzz", &[edit("a", "")]), None);
+        let all = TextEdit {
+            old: "x".into(),
+            new: "y".into(),
+            replace_all: true,
+        };
+        assert_eq!(undo_edits("y y", &[all]).as_deref(), Some("x x"));
+    }
+
+    #[test]
+    fn fnv_is_stable() {
+        assert_eq!(fnv(&[b"a"]), 0xaf63_dc4c_8601_ec8c);
+        assert_ne!(fnv(&[b"ab", b""]), fnv(&[b"a", b"b"]));
+    }
+}
