@@ -42,6 +42,9 @@ pub enum Command {
         after_help = "Example (a Claude Code PostToolUse hook):\n  vouch record --agent claude-code < payload.json"
     )]
     Record(RecordArgs),
+    /// Serve the Language Server Protocol on stdin/stdout (for editors)
+    #[command(after_help = "Example (an editor's server command):\n  vouch lsp --stdio")]
+    Lsp(LspArgs),
 }
 
 /// Coding agents whose hooks Vouch understands.
@@ -75,6 +78,13 @@ pub struct InitArgs {
     /// Also add a prepare-commit-msg hook that appends an AI trailer when staged code holds AI lines
     #[arg(long, value_enum, conflicts_with = "agent")]
     pub trailer: Option<TrailerStyle>,
+}
+
+#[derive(Args, Debug)]
+pub struct LspArgs {
+    /// Accepted and ignored: stdio is the only transport
+    #[arg(long)]
+    pub stdio: bool,
 }
 
 #[derive(Args, Debug)]

@@ -10,6 +10,7 @@ mod identity;
 mod init;
 mod init_agent;
 mod location;
+mod lsp;
 mod mark;
 mod record;
 mod review;
@@ -62,6 +63,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Forget(a) => forget::run(a),
         Command::Init(a) => init::run(a),
         Command::Record(a) => record::run(a),
+        Command::Lsp(a) => lsp::run(a),
     }
 }
 

@@ -1,1 +1,403 @@
 //! The language server edge (`vouch lsp`). The only module that knows LSP types.
+//!
+//! Ordering: tower-lsp-server runs handlers concurrently, so every handler
+//! does all its work on the [`session::Session`] synchronously, under a
+//! `std::sync::Mutex`, before its first `.await` (handlers never await at
+//! all); messages to the client are sent by background tasks. Handler
+//! futures are first polled in arrival order, so state changes apply in wire
+//! order. See docs/protocol.md for the contract.
+
+mod code_action;
+mod commands;
+mod diagnostics;
+mod documents;
+mod history;
+mod hover;
+mod logging;
+mod merge;
+mod position;
+mod regions;
+mod session;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::Value;
+use tokio::sync::Notify;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+
+use self::position::Encoding;
+use self::session::Session;
+use crate::ledger::{AiKind, AiSource, now_millis};
+
+/// Quiet time before diagnostics are published (the contract allows 100 ms).
+const PUBLISH_DELAY: Duration = Duration::from_millis(30);
+/// Idle time before unflushed changes are written to the store.
+const FLUSH_DELAY: Duration = Duration::from_millis(200);
+/// How often the store is checked for other processes' writes.
+const POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// `vouch/didAcceptAi` parameters.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AcceptAiParams {
+    text_document: VersionedTextDocumentIdentifier,
+    ranges: Vec<Range>,
+    source: SourceParam,
+}
+
+#[derive(Debug, Deserialize)]
+struct SourceParam {
+    tool: String,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    kind: Option<AiKind>,
+    #[serde(default)]
+    session: Option<String>,
+}
+
+/// `vouch/regions` parameters.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RegionsParams {
+    text_document: TextDocumentIdentifier,
+}
+
+struct Shared {
+    session: Mutex<Session>,
+    publish: Notify,
+    flush: Notify,
+}
+
+pub struct Backend {
+    client: Client,
+    shared: Arc<Shared>,
+    logs: Mutex<Option<UnboundedReceiver<logging::LogLine>>>,
+}
+
+fn lock(shared: &Shared) -> MutexGuard<'_, Session> {
+    shared
+        .session
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Backend {
+    /// Runs `f` on the session, synchronously; a panic becomes an internal error.
+    fn with<T>(&self, what: &str, f: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let mut s = lock(&self.shared);
+            f(&mut s)
+        }));
+        self.shared.publish.notify_one();
+        self.shared.flush.notify_one();
+        match result {
+            Ok(r) => r,
+            Err(_) => {
+                tracing::error!("internal error while handling {what}");
+                Err(Error::internal_error())
+            }
+        }
+    }
+
+    /// For a notification: run `f`, log a failure.
+    fn notify(&self, what: &str, f: impl FnOnce(&mut Session)) {
+        let _ = self.with(what, |s| {
+            f(s);
+            Ok(())
+        });
+    }
+
+    /// For a request: run `f`, then write unflushed changes before answering.
+    fn request<T>(&self, what: &str, f: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
+        self.with(what, |s| {
+            let r = f(s);
+            s.flush_all();
+            r
+        })
+    }
+
+    fn spawn_tasks(&self) {
+        let shared = self.shared.clone();
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            loop {
+                shared.publish.notified().await;
+                tokio::time::sleep(PUBLISH_DELAY).await;
+                let due = {
+                    let mut s = lock(&shared);
+                    s.take_due_diagnostics()
+                };
+                for (uri, diags, version) in due {
+                    client.publish_diagnostics(uri, diags, version).await;
+                }
+            }
+        });
+        let shared = self.shared.clone();
+        tokio::spawn(async move {
+            loop {
+                shared.flush.notified().await;
+                tokio::time::sleep(FLUSH_DELAY).await;
+                lock(&shared).flush_all();
+            }
+        });
+        let shared = self.shared.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(POLL_INTERVAL);
+            loop {
+                tick.tick().await;
+                let changed = lock(&shared).poll_stores();
+                if changed {
+                    shared.publish.notify_one();
+                }
+            }
+        });
+        let rx = self
+            .logs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(mut rx) = rx {
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                while let Some((typ, line)) = rx.recv().await {
+                    client.log_message(typ, line).await;
+                }
+            });
+        }
+    }
+
+    fn accept_ai(&self, params: Value) {
+        let params: AcceptAiParams = match serde_json::from_value(params) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!("vouch/didAcceptAi ignored: bad parameters: {e}");
+                return;
+            }
+        };
+        self.notify("vouch/didAcceptAi", |s| {
+            let uri = params.text_document.uri;
+            let Some(doc) = s.docs.get_mut(uri.as_str()) else {
+                tracing::warn!(
+                    "vouch/didAcceptAi for unknown document {}; ignored",
+                    uri.as_str()
+                );
+                return;
+            };
+            let source = AiSource {
+                tool: params.source.tool,
+                model: params.source.model,
+                kind: params.source.kind.unwrap_or(AiKind::InlineCompletion),
+                session: params.source.session,
+                accepted_at: now_millis(),
+            };
+            doc.accept_ai(params.text_document.version, params.ranges, source);
+        });
+    }
+
+    async fn did_accept_ai(&self, params: Value) {
+        self.accept_ai(params);
+    }
+
+    async fn vouch_regions(&self, params: Value) -> Result<Value> {
+        let params: RegionsParams = serde_json::from_value(params)
+            .map_err(|e| Error::invalid_params(format!("bad parameters: {e}")))?;
+        self.request("vouch/regions", |s| s.regions(&params.text_document.uri))
+    }
+}
+
+/// The reviewer from git's configuration in `dir`, if set.
+fn git_identity(dir: &std::path::Path) -> Option<String> {
+    let get = |key: &str| -> Option<String> {
+        let out = std::process::Command::new("git")
+            .args(["config", "--get", key])
+            .current_dir(dir)
+            .env("LC_ALL", "C")
+            .output()
+            .ok()?;
+        let v = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+        (out.status.success() && !v.is_empty()).then_some(v)
+    };
+    Some(format!("{} <{}>", get("user.name")?, get("user.email")?))
+}
+
+fn folders_of(params: &InitializeParams) -> Vec<PathBuf> {
+    let mut uris: Vec<Uri> = params
+        .workspace_folders
+        .iter()
+        .flatten()
+        .map(|f| f.uri.clone())
+        .collect();
+    #[allow(deprecated)]
+    if uris.is_empty() {
+        if let Some(u) = &params.root_uri {
+            uris.push(u.clone());
+        } else if let Some(p) = &params.root_path {
+            return vec![PathBuf::from(p)];
+        }
+    }
+    uris.iter()
+        .filter(|u| u.scheme().as_str() == "file")
+        .filter_map(|u| u.to_file_path().map(|p| p.into_owned()))
+        .collect()
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let utf8 = params
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|g| g.position_encodings.as_ref())
+            .is_some_and(|encs| encs.contains(&PositionEncodingKind::UTF8));
+        let enc = if utf8 {
+            Encoding::Utf8
+        } else {
+            Encoding::Utf16
+        };
+        let folders = folders_of(&params);
+        self.with("initialize", |s| {
+            s.enc = enc;
+            for f in &folders {
+                s.add_folder(f);
+            }
+            if let Some(opts) = &params.initialization_options {
+                s.settings.update(opts);
+            }
+            let dir = s
+                .stores
+                .first()
+                .map(|w| w.workspace.root.clone())
+                .or_else(|| folders.first().cloned());
+            if let Some(id) = dir.as_deref().and_then(git_identity) {
+                s.default_reviewer = id;
+            }
+            Ok(())
+        })?;
+        self.spawn_tasks();
+        tracing::info!("vouch lsp ready (positions in {})", enc.as_str());
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(PositionEncodingKind::from(enc.as_str())),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions {
+                            include_text: Some(false),
+                        })),
+                        ..TextDocumentSyncOptions::default()
+                    },
+                )),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: commands::ALL.iter().map(|c| (*c).to_owned()).collect(),
+                    ..ExecuteCommandOptions::default()
+                }),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![
+                            CodeActionKind::QUICKFIX,
+                            CodeActionKind::REFACTOR,
+                        ]),
+                        ..CodeActionOptions::default()
+                    },
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                ..ServerCapabilities::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "vouch".to_owned(),
+                version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+            }),
+            ..InitializeResult::default()
+        })
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        self.request("shutdown", |_| Ok(()))
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let d = params.text_document;
+        self.notify("didOpen", |s| s.open(d.uri, d.version, &d.text));
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let d = params.text_document;
+        self.notify("didChange", |s| {
+            s.change(&d.uri, d.version, params.content_changes);
+        });
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        self.notify("didSave", |s| s.save(&params.text_document.uri));
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        self.notify("didClose", |s| s.close(&params.text_document.uri));
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        self.notify("didChangeConfiguration", |s| {
+            s.settings.update(&params.settings);
+            for d in s.docs.values_mut() {
+                d.diag_due = true;
+            }
+        });
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        self.request("executeCommand", |s| {
+            s.execute(&params.command, &params.arguments)?;
+            Ok(None)
+        })
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        self.request("codeAction", |s| s.code_actions(&params).map(Some))
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let p = params.text_document_position_params;
+        self.request("hover", |s| s.hover(&p.text_document.uri, p.position))
+    }
+}
+
+/// Serves LSP on stdin/stdout until the client exits.
+pub fn run() -> anyhow::Result<()> {
+    let logs = logging::init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let shared = Arc::new(Shared {
+            session: Mutex::new(Session::default()),
+            publish: Notify::new(),
+            flush: Notify::new(),
+        });
+        let for_exit = shared.clone();
+        let (service, socket) = LspService::build(|client| Backend {
+            client,
+            shared,
+            logs: Mutex::new(Some(logs)),
+        })
+        .custom_method("vouch/didAcceptAi", Backend::did_accept_ai)
+        .custom_method("vouch/regions", Backend::vouch_regions)
+        .finish();
+        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+            .serve(service)
+            .await;
+        lock(&for_exit).flush_all();
+    });
+    // Background tasks may be parked on timers; do not wait for them.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! Code actions: review one region, review the file, mark a selection AI-written.
+
+use serde_json::json;
+use tower_lsp_server::jsonrpc::Error;
+use tower_lsp_server::ls_types::{
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, Command, Diagnostic,
+    NumberOrString, Range as LspRange,
+};
+
+use super::commands::{MARK_AI, REVIEW};
+use super::diagnostics::{CODE, SOURCE};
+use super::position::{to_lsp_range, to_range};
+use super::session::Session;
+
+fn is_ours(d: &Diagnostic) -> bool {
+    d.source.as_deref() == Some(SOURCE)
+        && matches!(&d.code, Some(NumberOrString::String(c)) if c == CODE)
+}
+
+fn action(
+    title: &str,
+    kind: CodeActionKind,
+    command: &str,
+    arg: serde_json::Value,
+    diagnostics: Option<Vec<Diagnostic>>,
+) -> CodeActionOrCommand {
+    CodeActionOrCommand::CodeAction(CodeAction {
+        title: title.to_owned(),
+        kind: Some(kind),
+        diagnostics,
+        command: Some(Command {
+            title: title.to_owned(),
+            command: command.to_owned(),
+            arguments: Some(vec![arg]),
+        }),
+        ..CodeAction::default()
+    })
+}
+
+impl Session {
+    pub fn code_actions(
+        &self,
+        params: &CodeActionParams,
+    ) -> Result<Vec<CodeActionOrCommand>, Error> {
+        let uri = &params.text_document.uri;
+        let doc = self.doc(uri)?;
+        let rope = doc.ledger.rope();
+        let selection = to_range(rope, params.range, self.enc)
+            .map_err(|e| Error::invalid_params(e.to_string()))?;
+        // Targets: our diagnostics in the context, else the unreviewed
+        // regions the requested range touches.
+        let mut targets: Vec<(LspRange, Option<Diagnostic>)> = params
+            .context
+            .diagnostics
+            .iter()
+            .filter(|d| is_ours(d))
+            .map(|d| (d.range, Some(d.clone())))
+            .collect();
+        let unreviewed = doc.ledger.unreviewed_regions();
+        if targets.is_empty() {
+            targets = unreviewed
+                .iter()
+                .filter(|r| r.range.start <= selection.end && selection.start <= r.range.end)
+                .map(|r| (to_lsp_range(rope, &r.range, self.enc), None))
+                .collect();
+        }
+        let mut out = Vec::new();
+        for (range, diag) in &targets {
+            out.push(action(
+                "Mark as reviewed",
+                CodeActionKind::QUICKFIX,
+                REVIEW,
+                json!({"uri": uri, "range": range}),
+                diag.clone().map(|d| vec![d]),
+            ));
+        }
+        if !targets.is_empty() && !unreviewed.is_empty() {
+            out.push(action(
+                "Mark all AI code in this file as reviewed",
+                CodeActionKind::QUICKFIX,
+                REVIEW,
+                json!({"uri": uri}),
+                None,
+            ));
+        }
+        if !selection.is_empty() {
+            out.push(action(
+                "Mark selection as AI-written",
+                CodeActionKind::REFACTOR,
+                MARK_AI,
+                json!({"uri": uri, "range": params.range, "tool": "unknown"}),
+                None,
+            ));
+        }
+        Ok(out)
+    }
+}

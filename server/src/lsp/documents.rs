@@ -1,0 +1,217 @@
+//! One open document: its ledger, version, recent history, and the AI
+//! notices waiting for a version that has not arrived yet.
+
+use std::ops::Range;
+
+use tower_lsp_server::ls_types::{Range as LspRange, TextDocumentContentChangeEvent, Uri};
+
+use super::history::{Edit, History, edits_from_pieces, map_ranges};
+use super::position::{Encoding, to_range};
+use crate::ledger::{AiSource, Attribution, Ledger, align};
+
+/// How many early `vouch/didAcceptAi` notices a document holds at most.
+const MAX_HELD: usize = 256;
+
+/// Where a document is persisted: a workspace store and a relative path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Place {
+    pub store: usize,
+    pub rel: String,
+}
+
+/// A `vouch/didAcceptAi` notice for a version not seen yet.
+#[derive(Clone, Debug)]
+pub struct Held {
+    pub version: i32,
+    pub ranges: Vec<LspRange>,
+    pub source: AiSource,
+}
+
+pub struct Doc {
+    pub uri: Uri,
+    pub ledger: Ledger,
+    pub version: i32,
+    /// `None`: in memory only (outside the workspace folders, or not `file:`).
+    pub place: Option<Place>,
+    /// Local changes not yet written to the store.
+    pub dirty: bool,
+    /// Generation of the stored record this server last read or wrote.
+    pub last_gen: i64,
+    pub history: History,
+    pub held: Vec<Held>,
+    /// Diagnostics need publishing.
+    pub diag_due: bool,
+    /// Length of a newer text another process stored (an agent's write the
+    /// editor has not loaded yet); when the buffer reaches that length its
+    /// text is compared with the record.
+    pub foreign_len: Option<usize>,
+    /// The negotiated position encoding.
+    pub enc: Encoding,
+}
+
+/// What a full-document replacement found in the store.
+pub enum Replacement {
+    /// The stored record has exactly the new text: adopt it.
+    Adopt(Ledger, i64),
+    /// Reconcile by diff.
+    Reconcile,
+}
+
+impl Doc {
+    pub fn new(uri: Uri, version: i32, ledger: Ledger, place: Option<Place>, enc: Encoding) -> Doc {
+        let history = History::new(version, ledger.rope().clone());
+        Doc {
+            uri,
+            ledger,
+            version,
+            place,
+            dirty: false,
+            last_gen: 0,
+            history,
+            held: Vec::new(),
+            diag_due: true,
+            foreign_len: None,
+            enc,
+        }
+    }
+
+    /// Applies the content changes of one `didChange`, in order. `replace`
+    /// is asked what to do with a full-document replacement. A change whose
+    /// range cannot be converted stops the notification (logged).
+    pub fn apply_changes(
+        &mut self,
+        version: i32,
+        changes: Vec<TextDocumentContentChangeEvent>,
+        mut replace: impl FnMut(&str) -> Replacement,
+    ) {
+        let mut edits: Vec<Edit> = Vec::new();
+        for change in changes {
+            match change.range {
+                Some(range) => {
+                    let bytes = match to_range(self.ledger.rope(), range, self.enc) {
+                        Ok(b) => b,
+                        Err(e) => {
+                            tracing::warn!(
+                                "{}: change ignored (version {version}): {e}",
+                                self.uri.as_str()
+                            );
+                            break;
+                        }
+                    };
+                    if let Err(e) =
+                        self.ledger
+                            .apply_edit(bytes.clone(), &change.text, &Attribution::Human)
+                    {
+                        tracing::warn!("{}: change ignored: {e}", self.uri.as_str());
+                        break;
+                    }
+                    edits.push(Edit {
+                        start: bytes.start,
+                        end: bytes.end,
+                        new_len: change.text.len(),
+                    });
+                }
+                None => {
+                    let old = self.ledger.text();
+                    edits.extend(edits_from_pieces(&align(&old, &change.text)));
+                    match replace(&change.text) {
+                        Replacement::Adopt(ledger, generation) => {
+                            self.ledger = ledger;
+                            self.last_gen = generation;
+                            self.foreign_len = None;
+                            self.dirty = false;
+                            tracing::info!(
+                                "{}: new text matches the stored record; attribution adopted",
+                                self.uri.as_str()
+                            );
+                            continue;
+                        }
+                        Replacement::Reconcile => self.ledger.reconcile(&change.text),
+                    }
+                }
+            }
+            self.dirty = true;
+        }
+        self.version = version;
+        self.history
+            .push(version, self.ledger.rope().clone(), edits);
+        self.diag_due = true;
+        self.release_held();
+    }
+
+    /// Applies held notices whose version has arrived; drops those whose
+    /// version was skipped.
+    fn release_held(&mut self) {
+        if self.held.is_empty() {
+            return;
+        }
+        let held = std::mem::take(&mut self.held);
+        for h in held {
+            if h.version == self.version {
+                self.mark_ai_at(h.version, &h.ranges, &h.source);
+            } else if h.version < self.version {
+                tracing::warn!(
+                    "{}: AI notice for version {} dropped: that version never arrived",
+                    self.uri.as_str(),
+                    h.version
+                );
+            } else {
+                self.held.push(h);
+            }
+        }
+    }
+
+    /// `vouch/didAcceptAi`: the text inside `ranges` of version `version` was written by AI.
+    pub fn accept_ai(&mut self, version: i32, ranges: Vec<LspRange>, source: AiSource) {
+        if version > self.version {
+            if self.held.len() >= MAX_HELD {
+                tracing::warn!(
+                    "{}: too many AI notices ahead of the text; dropping one for version {version}",
+                    self.uri.as_str()
+                );
+                return;
+            }
+            self.held.push(Held {
+                version,
+                ranges,
+                source,
+            });
+            return;
+        }
+        self.mark_ai_at(version, &ranges, &source);
+    }
+
+    fn mark_ai_at(&mut self, version: i32, ranges: &[LspRange], source: &AiSource) {
+        let enc = self.enc;
+        let Some((rope, edits)) = self.history.since(version) else {
+            tracing::warn!(
+                "{}: AI notice ignored: version {version} is unknown or older than the {} kept (now {})",
+                self.uri.as_str(),
+                super::history::KEPT_VERSIONS,
+                self.version
+            );
+            return;
+        };
+        let mut bytes: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+        for r in ranges {
+            match to_range(rope, *r, enc) {
+                Ok(b) if !b.is_empty() => bytes.push(b),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(
+                    "{}: AI range ignored (version {version}): {e}",
+                    self.uri.as_str()
+                ),
+            }
+        }
+        for b in map_ranges(bytes, &edits) {
+            match self.ledger.mark_ai(b, source) {
+                Ok(n) if n > 0 => {
+                    self.dirty = true;
+                    self.diag_due = true;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!("{}: AI range ignored: {e}", self.uri.as_str()),
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! Hover over AI text: who wrote it, when, and whether someone vouched for it.
+
+use tower_lsp_server::jsonrpc::Error;
+use tower_lsp_server::ls_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position, Uri};
+
+use super::diagnostics::tool_label;
+use super::position::{to_lsp_range, to_offset};
+use super::session::Session;
+use crate::ledger::format_millis;
+
+impl Session {
+    pub fn hover(&self, uri: &Uri, pos: Position) -> Result<Option<Hover>, Error> {
+        let doc = self.doc(uri)?;
+        let rope = doc.ledger.rope();
+        let at =
+            to_offset(rope, pos, self.enc).map_err(|e| Error::invalid_params(e.to_string()))?;
+        let Some(region) = doc
+            .ledger
+            .regions()
+            .into_iter()
+            .find(|r| r.range.start <= at && at < r.range.end)
+        else {
+            return Ok(None);
+        };
+        let a = &region.attribution;
+        let Some(src) = a.source() else {
+            return Ok(None);
+        };
+        let review = match a.review() {
+            Some(r) => format!("reviewed by {} on {}", r.by, format_millis(r.at)),
+            None => "**not reviewed**".to_owned(),
+        };
+        let value = format!(
+            "**AI-written** by {} · {}\n\naccepted {} · {}",
+            tool_label(a),
+            src.kind,
+            format_millis(src.accepted_at),
+            review
+        );
+        Ok(Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value,
+            }),
+            range: Some(to_lsp_range(rope, &region.range, self.enc)),
+        }))
+    }
+}

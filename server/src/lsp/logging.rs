@@ -1,0 +1,76 @@
+//! Logging: `tracing` to stderr, and info and above to the client through
+//! `window/logMessage`. The level comes from `VOUCH_LOG` (default `info`).
+
+use std::fmt::Write as _;
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tower_lsp_server::ls_types::MessageType;
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::layer::{Context, Layer};
+use tracing_subscriber::prelude::*;
+use tracing_subscriber::{EnvFilter, filter::LevelFilter};
+
+/// A log line on its way to the client.
+pub type LogLine = (MessageType, String);
+
+/// Forwards events to a channel drained by a task that calls `window/logMessage`.
+struct ClientLayer {
+    tx: UnboundedSender<LogLine>,
+}
+
+#[derive(Default)]
+struct Message(String);
+
+impl Visit for Message {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            let _ = write!(self.0, "{value:?}");
+        } else {
+            let _ = write!(self.0, " {}={value:?}", field.name());
+        }
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.0.push_str(value);
+        } else {
+            let _ = write!(self.0, " {}={value}", field.name());
+        }
+    }
+}
+
+impl<S: Subscriber> Layer<S> for ClientLayer {
+    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+        let typ = match *event.metadata().level() {
+            Level::ERROR => MessageType::ERROR,
+            Level::WARN => MessageType::WARNING,
+            Level::INFO => MessageType::INFO,
+            _ => return,
+        };
+        let mut m = Message::default();
+        event.record(&mut m);
+        let _ = self.tx.send((typ, m.0));
+    }
+}
+
+fn filter() -> EnvFilter {
+    EnvFilter::try_from_env("VOUCH_LOG").unwrap_or_else(|_| EnvFilter::new("info"))
+}
+
+/// Installs the subscriber; returns the receiving end of the client log channel.
+pub fn init() -> UnboundedReceiver<LogLine> {
+    let (tx, rx) = unbounded_channel();
+    let stderr = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false)
+        .with_filter(filter());
+    let client = ClientLayer { tx }
+        .with_filter(filter())
+        .with_filter(LevelFilter::INFO);
+    let _ = tracing_subscriber::registry()
+        .with(stderr)
+        .with(client)
+        .try_init();
+    rx
+}

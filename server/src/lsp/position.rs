@@ -1,0 +1,180 @@
+//! Position conversion at the protocol edge: LSP `(line, character)` in the
+//! negotiated encoding <-> the core's UTF-8 byte offsets, through the rope.
+//!
+//! Lines are split at `\n`, `\r\n` and `\r` (ropey's `cr_lines`), as LSP
+//! specifies. A `character` past the end of its line means the end of the line
+//! (the specification's rule); a line past the end of the text, or a position
+//! inside a UTF-16 surrogate pair or a UTF-8 sequence, is an error.
+
+use std::ops::Range;
+
+use ropey::Rope;
+use tower_lsp_server::ls_types::{Position, Range as LspRange};
+
+/// The unit of `Position.character`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Utf16,
+}
+
+impl Encoding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "utf-8",
+            Encoding::Utf16 => "utf-16",
+        }
+    }
+}
+
+/// Why a position could not be converted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PositionError {
+    #[error("line {line} is past the end of the document ({lines} lines)")]
+    LinePastEnd { line: u32, lines: usize },
+    #[error("position {line}:{character} is inside a character")]
+    InsideCharacter { line: u32, character: u32 },
+    #[error("range end {end_line}:{end_character} is before its start")]
+    Backwards { end_line: u32, end_character: u32 },
+}
+
+/// Char index of the end of `line`'s content (before its line break).
+fn line_content_end_char(rope: &Rope, line: usize) -> usize {
+    let start = rope.line_to_char(line);
+    let slice = rope.line(line);
+    let mut len = slice.len_chars();
+    if len > 0 && slice.char(len - 1) == '\n' {
+        len -= 1;
+        if len > 0 && slice.char(len - 1) == '\r' {
+            len -= 1;
+        }
+    } else if len > 0 && slice.char(len - 1) == '\r' {
+        len -= 1;
+    }
+    start + len
+}
+
+/// The byte offset of `pos` in `rope`.
+pub fn to_offset(rope: &Rope, pos: Position, enc: Encoding) -> Result<usize, PositionError> {
+    let lines = rope.len_lines();
+    let line = pos.line as usize;
+    if line >= lines {
+        return Err(PositionError::LinePastEnd {
+            line: pos.line,
+            lines,
+        });
+    }
+    let start_char = rope.line_to_char(line);
+    let end_char = line_content_end_char(rope, line);
+    let inside = || PositionError::InsideCharacter {
+        line: pos.line,
+        character: pos.character,
+    };
+    let character = pos.character as usize;
+    match enc {
+        Encoding::Utf8 => {
+            let start = rope.char_to_byte(start_char);
+            let end = rope.char_to_byte(end_char);
+            let at = start.saturating_add(character).min(end);
+            let c = rope.byte_to_char(at);
+            if rope.char_to_byte(c) != at {
+                return Err(inside());
+            }
+            Ok(at)
+        }
+        Encoding::Utf16 => {
+            let start = rope.char_to_utf16_cu(start_char);
+            let end = rope.char_to_utf16_cu(end_char);
+            let at = start.saturating_add(character).min(end);
+            let c = rope.utf16_cu_to_char(at);
+            if rope.char_to_utf16_cu(c) != at {
+                return Err(inside());
+            }
+            Ok(rope.char_to_byte(c))
+        }
+    }
+}
+
+/// The byte range of `range` in `rope`.
+pub fn to_range(
+    rope: &Rope,
+    range: LspRange,
+    enc: Encoding,
+) -> Result<Range<usize>, PositionError> {
+    let start = to_offset(rope, range.start, enc)?;
+    let end = to_offset(rope, range.end, enc)?;
+    if end < start {
+        return Err(PositionError::Backwards {
+            end_line: range.end.line,
+            end_character: range.end.character,
+        });
+    }
+    Ok(start..end)
+}
+
+/// The position of byte `offset` (clamped to the text) in `rope`.
+pub fn to_position(rope: &Rope, offset: usize, enc: Encoding) -> Position {
+    let offset = offset.min(rope.len_bytes());
+    let line = rope.byte_to_line(offset);
+    let character = match enc {
+        Encoding::Utf8 => offset - rope.line_to_byte(line),
+        Encoding::Utf16 => {
+            let c = rope.byte_to_char(offset);
+            rope.char_to_utf16_cu(c) - rope.char_to_utf16_cu(rope.line_to_char(line))
+        }
+    };
+    Position::new(
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(character).unwrap_or(u32::MAX),
+    )
+}
+
+/// The LSP range of byte range `range` in `rope`.
+pub fn to_lsp_range(rope: &Rope, range: &Range<usize>, enc: Encoding) -> LspRange {
+    LspRange::new(
+        to_position(rope, range.start, enc),
+        to_position(rope, range.end, enc),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pos(line: u32, character: u32) -> Position {
+        Position::new(line, character)
+    }
+
+    #[test]
+    fn utf16_and_utf8_round_trip() {
+        let rope = Rope::from_str("aé😀b\r\nx\ry\n");
+        // 'a'=1 byte, 'é'=2, '😀'=4 (2 UTF-16 units), 'b'
+        assert_eq!(to_offset(&rope, pos(0, 4), Encoding::Utf16), Ok(7));
+        assert_eq!(to_offset(&rope, pos(0, 7), Encoding::Utf8), Ok(7));
+        assert_eq!(to_position(&rope, 7, Encoding::Utf16), pos(0, 4));
+        assert_eq!(to_position(&rope, 7, Encoding::Utf8), pos(0, 7));
+        // Inside the surrogate pair / inside the UTF-8 sequence.
+        assert!(matches!(
+            to_offset(&rope, pos(0, 3), Encoding::Utf16),
+            Err(PositionError::InsideCharacter { .. })
+        ));
+        assert!(matches!(
+            to_offset(&rope, pos(0, 2), Encoding::Utf8),
+            Err(PositionError::InsideCharacter { .. })
+        ));
+        // Past the end of a line clamps before the line break.
+        assert_eq!(to_offset(&rope, pos(0, 99), Encoding::Utf16), Ok(8));
+        // \r alone ends a line.
+        assert_eq!(to_offset(&rope, pos(2, 0), Encoding::Utf16), Ok(12));
+        assert_eq!(to_offset(&rope, pos(3, 0), Encoding::Utf16), Ok(14));
+        assert!(matches!(
+            to_offset(&rope, pos(4, 0), Encoding::Utf16),
+            Err(PositionError::LinePastEnd { .. })
+        ));
+        for off in [0, 1, 3, 7, 8, 10, 11, 12, 13, 14] {
+            for enc in [Encoding::Utf8, Encoding::Utf16] {
+                assert_eq!(to_offset(&rope, to_position(&rope, off, enc), enc), Ok(off));
+            }
+        }
+    }
+}

@@ -1,0 +1,413 @@
+//! All server state, behind one `std::sync::Mutex` in the backend. Every
+//! method here is synchronous: handlers call them before any `.await`, so
+//! changes apply in the order they arrived.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use tower_lsp_server::jsonrpc::Error;
+use tower_lsp_server::ls_types::{DiagnosticSeverity, TextDocumentContentChangeEvent, Uri};
+
+use super::documents::{Doc, Place, Replacement};
+use super::merge::merge;
+use super::position::Encoding;
+use crate::ledger::Ledger;
+use crate::store::{Store, StoredFile};
+use crate::workspace::Workspace;
+
+/// User settings: `initializationOptions` and `workspace/didChangeConfiguration`.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub severity: DiagnosticSeverity,
+    /// Explicit reviewer identity.
+    pub reviewer: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            severity: DiagnosticSeverity::WARNING,
+            reviewer: None,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads settings at the top level of `v` or under its `vouch` key.
+    pub fn update(&mut self, v: &Value) {
+        let v = match v.get("vouch") {
+            Some(inner) if inner.is_object() => inner,
+            _ => v,
+        };
+        if let Some(s) = v.get("severity") {
+            match parse_severity(s) {
+                Some(sev) => self.severity = sev,
+                None => tracing::warn!("unknown severity {s}; keeping the current one"),
+            }
+        }
+        if let Some(r) = v.get("reviewer") {
+            match r.as_str().map(str::trim) {
+                Some(r) if !r.is_empty() => self.reviewer = Some(r.to_owned()),
+                _ if r.is_null() => self.reviewer = None,
+                _ => tracing::warn!("reviewer must be a non-empty string; ignored"),
+            }
+        }
+    }
+}
+
+fn parse_severity(v: &Value) -> Option<DiagnosticSeverity> {
+    match v {
+        Value::String(s) => match s.to_ascii_lowercase().as_str() {
+            "hint" => Some(DiagnosticSeverity::HINT),
+            "information" | "info" => Some(DiagnosticSeverity::INFORMATION),
+            "warning" | "warn" => Some(DiagnosticSeverity::WARNING),
+            "error" => Some(DiagnosticSeverity::ERROR),
+            _ => None,
+        },
+        Value::Number(n) => match n.as_u64()? {
+            1 => Some(DiagnosticSeverity::ERROR),
+            2 => Some(DiagnosticSeverity::WARNING),
+            3 => Some(DiagnosticSeverity::INFORMATION),
+            4 => Some(DiagnosticSeverity::HINT),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A workspace's store, as this server sees it.
+pub struct WsStore {
+    pub workspace: Workspace,
+    pub store: Store,
+    /// Store-wide generation last examined by the poller.
+    pub seen_gen: i64,
+}
+
+pub struct Session {
+    pub enc: Encoding,
+    pub settings: Settings,
+    /// Reviewer when none is configured: git's identity, else "unknown".
+    pub default_reviewer: String,
+    /// Workspace folders (as given and canonical) and the store each maps to.
+    pub folders: Vec<(PathBuf, usize)>,
+    pub stores: Vec<WsStore>,
+    pub docs: HashMap<String, Doc>,
+    /// Closed documents whose diagnostics must be cleared.
+    pub cleared: Vec<Uri>,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session {
+            enc: Encoding::Utf16,
+            settings: Settings::default(),
+            default_reviewer: "unknown".to_owned(),
+            folders: Vec::new(),
+            stores: Vec::new(),
+            docs: HashMap::new(),
+            cleared: Vec::new(),
+        }
+    }
+}
+
+/// An LSP error for an unknown document.
+pub fn unknown_document(uri: &Uri) -> Error {
+    Error::invalid_params(format!("unknown document {}", uri.as_str()))
+}
+
+impl Session {
+    /// Adds a workspace folder: finds its workspace and opens the store.
+    pub fn add_folder(&mut self, folder: &Path) {
+        let ws = match Workspace::discover(folder) {
+            Ok(ws) => ws,
+            Err(e) => {
+                tracing::warn!("workspace folder {} ignored: {e}", folder.display());
+                return;
+            }
+        };
+        let index = match self.stores.iter().position(|s| s.workspace == ws) {
+            Some(i) => i,
+            None => match Store::open_workspace(&ws) {
+                Ok(store) => {
+                    let seen_gen = store.generation().unwrap_or(0);
+                    tracing::info!("store {}", store.path().display());
+                    self.stores.push(WsStore {
+                        workspace: ws,
+                        store,
+                        seen_gen,
+                    });
+                    self.stores.len() - 1
+                }
+                Err(e) => {
+                    tracing::warn!("cannot open the store of {}: {e}", folder.display());
+                    return;
+                }
+            },
+        };
+        self.folders.push((folder.to_path_buf(), index));
+        if let Ok(c) = folder.canonicalize()
+            && c != folder
+        {
+            self.folders.push((c, index));
+        }
+    }
+
+    /// Where `uri` is persisted, or `None` for in-memory documents.
+    pub fn place_of(&self, uri: &Uri) -> Option<Place> {
+        if uri.scheme().as_str() != "file" {
+            return None;
+        }
+        let path = uri.to_file_path()?;
+        let (_, store) = self
+            .folders
+            .iter()
+            .filter(|(f, _)| path.starts_with(f))
+            .max_by_key(|(f, _)| f.as_os_str().len())?;
+        let rel = self.stores[*store].workspace.relative(&path)?;
+        Some(Place { store: *store, rel })
+    }
+
+    fn load(&self, place: &Place) -> Option<StoredFile> {
+        match self.stores[place.store].store.load(&place.rel) {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::warn!("{}: cannot read the store: {e}", place.rel);
+                None
+            }
+        }
+    }
+
+    pub fn reviewer(&self) -> String {
+        self.settings
+            .reviewer
+            .clone()
+            .unwrap_or_else(|| self.default_reviewer.clone())
+    }
+
+    pub fn doc(&self, uri: &Uri) -> Result<&Doc, Error> {
+        self.docs
+            .get(uri.as_str())
+            .ok_or_else(|| unknown_document(uri))
+    }
+
+    pub fn doc_mut(&mut self, uri: &Uri) -> Result<&mut Doc, Error> {
+        self.docs
+            .get_mut(uri.as_str())
+            .ok_or_else(|| unknown_document(uri))
+    }
+
+    /// `textDocument/didOpen`: restore the stored attribution when the text
+    /// matches, map it across the difference when it does not.
+    pub fn open(&mut self, uri: Uri, version: i32, text: &str) {
+        let place = self.place_of(&uri);
+        let stored = place.as_ref().and_then(|p| self.load(p));
+        let mut dirty = false;
+        let (ledger, generation) = match stored {
+            Some(s) if s.ledger.len() == text.len() && s.ledger.text() == text => {
+                (s.ledger, s.generation)
+            }
+            Some(s) => {
+                let mut l = s.ledger;
+                l.reconcile(text);
+                dirty = true;
+                tracing::info!(
+                    "{}: text differs from the stored record; attribution mapped across the difference",
+                    uri.as_str()
+                );
+                (l, s.generation)
+            }
+            None => (Ledger::new(text), 0),
+        };
+        let mut doc = Doc::new(uri, version, ledger, place, self.enc);
+        doc.dirty = dirty;
+        doc.last_gen = generation;
+        self.docs.insert(doc.uri.as_str().to_owned(), doc);
+    }
+
+    /// `textDocument/didChange`.
+    pub fn change(
+        &mut self,
+        uri: &Uri,
+        version: i32,
+        changes: Vec<TextDocumentContentChangeEvent>,
+    ) {
+        let Some(mut doc) = self.docs.remove(uri.as_str()) else {
+            tracing::warn!("didChange for unknown document {}; ignored", uri.as_str());
+            return;
+        };
+        let place = doc.place.clone();
+        doc.apply_changes(version, changes, |text| {
+            let Some(place) = &place else {
+                return Replacement::Reconcile;
+            };
+            match self.load(place) {
+                Some(s) if s.ledger.len() == text.len() && s.ledger.text() == text => {
+                    Replacement::Adopt(s.ledger, s.generation)
+                }
+                _ => Replacement::Reconcile,
+            }
+        });
+        if doc.foreign_len == Some(doc.ledger.len()) {
+            self.adopt_if_equal(&mut doc);
+        }
+        self.docs.insert(uri.as_str().to_owned(), doc);
+    }
+
+    /// Adopts the stored record of `doc` when its text equals the buffer.
+    fn adopt_if_equal(&self, doc: &mut Doc) {
+        let Some(place) = &doc.place else { return };
+        let Some(s) = self.load(place) else { return };
+        if s.ledger.len() == doc.ledger.len() && s.ledger.text() == doc.ledger.text() {
+            doc.ledger = merge(&doc.ledger, &s.ledger, doc.dirty);
+            doc.last_gen = s.generation;
+            doc.foreign_len = None;
+            doc.diag_due = true;
+            tracing::info!(
+                "{}: buffer now matches the stored record; attribution adopted",
+                doc.uri.as_str()
+            );
+        }
+    }
+
+    /// `textDocument/didSave`.
+    pub fn save(&mut self, uri: &Uri) {
+        let Some(mut doc) = self.docs.remove(uri.as_str()) else {
+            tracing::warn!("didSave for unknown document {}; ignored", uri.as_str());
+            return;
+        };
+        if doc.foreign_len.is_some() {
+            self.adopt_if_equal(&mut doc);
+        }
+        self.flush_doc(&mut doc);
+        self.docs.insert(uri.as_str().to_owned(), doc);
+    }
+
+    /// `textDocument/didClose`: write what is unsaved, forget the buffer.
+    pub fn close(&mut self, uri: &Uri) {
+        let Some(mut doc) = self.docs.remove(uri.as_str()) else {
+            tracing::warn!("didClose for unknown document {}; ignored", uri.as_str());
+            return;
+        };
+        self.flush_doc(&mut doc);
+        self.cleared.push(doc.uri);
+    }
+
+    /// Writes every document with unflushed changes to its store.
+    pub fn flush_all(&mut self) {
+        if !self.docs.values().any(|d| d.dirty) {
+            return;
+        }
+        let keys: Vec<String> = self
+            .docs
+            .iter()
+            .filter(|(_, d)| d.dirty)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in keys {
+            if let Some(mut doc) = self.docs.remove(&k) {
+                self.flush_doc(&mut doc);
+                self.docs.insert(k, doc);
+            }
+        }
+    }
+
+    /// Writes `doc` in one transaction, merging first when another process
+    /// wrote the file since this server last read or wrote it.
+    fn flush_doc(&mut self, doc: &mut Doc) {
+        if !doc.dirty {
+            return;
+        }
+        let Some(place) = doc.place.clone() else {
+            doc.dirty = false;
+            return;
+        };
+        let last_gen = doc.last_gen;
+        let mut merged_from_other = false;
+        let result = self.stores[place.store]
+            .store
+            .update(&place.rel, |stored| match stored {
+                None if doc.ledger.regions().is_empty() => Ok::<_, crate::store::StoreError>(None),
+                Some(s) if s.generation != last_gen => {
+                    doc.ledger = merge(&doc.ledger, &s.ledger, true);
+                    merged_from_other = true;
+                    Ok(Some(doc.ledger.clone()))
+                }
+                _ => Ok(Some(doc.ledger.clone())),
+            });
+        match result {
+            Ok((written, generation)) => {
+                doc.dirty = false;
+                if written.is_some() {
+                    doc.last_gen = generation;
+                }
+                if merged_from_other {
+                    doc.diag_due = true;
+                }
+            }
+            Err(e) => tracing::error!("{}: cannot write the store: {e}", place.rel),
+        }
+    }
+
+    /// Adopts other processes' writes to open documents. Returns whether
+    /// anything changed.
+    pub fn poll_stores(&mut self) -> bool {
+        let mut changed = false;
+        for si in 0..self.stores.len() {
+            let ws = &self.stores[si];
+            let generation = match ws.store.generation() {
+                Ok(g) => g,
+                Err(e) => {
+                    tracing::warn!("cannot read the store generation: {e}");
+                    continue;
+                }
+            };
+            if generation == ws.seen_gen {
+                continue;
+            }
+            let written = match ws.store.generations_since(ws.seen_gen) {
+                Ok(w) => w,
+                Err(e) => {
+                    tracing::warn!("cannot read the store: {e}");
+                    continue;
+                }
+            };
+            self.stores[si].seen_gen = generation;
+            let keys: Vec<String> = self
+                .docs
+                .iter()
+                .filter(|(_, d)| {
+                    d.place.as_ref().is_some_and(|p| {
+                        p.store == si && written.get(&p.rel).is_some_and(|g| *g != d.last_gen)
+                    })
+                })
+                .map(|(k, _)| k.clone())
+                .collect();
+            for k in keys {
+                let Some(doc) = self.docs.get_mut(&k) else {
+                    continue;
+                };
+                let Some(place) = doc.place.clone() else {
+                    continue;
+                };
+                let stored = match self.stores[si].store.load(&place.rel) {
+                    Ok(Some(s)) => s,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        tracing::warn!("{}: cannot read the store: {e}", place.rel);
+                        continue;
+                    }
+                };
+                doc.ledger = merge(&doc.ledger, &stored.ledger, doc.dirty);
+                doc.last_gen = stored.generation;
+                doc.foreign_len = (stored.ledger.len() != doc.ledger.len()
+                    || stored.ledger.text() != doc.ledger.text())
+                .then(|| stored.ledger.len());
+                doc.diag_due = true;
+                changed = true;
+                tracing::info!("{}: attribution updated by another process", place.rel);
+            }
+        }
+        changed
+    }
+}
