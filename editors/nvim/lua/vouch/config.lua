@@ -7,6 +7,8 @@ M.defaults = {
   -- Passed to the server as initializationOptions: severity ("hint"|"information"|"warning"|"error"), reviewer.
   severity = nil,
   reviewer = nil,
+  -- Position encodings offered to the server, preferred first. utf-8 matches Neovim's byte-indexed buffers.
+  position_encodings = { 'utf-8', 'utf-16', 'utf-32' },
   -- Milliseconds Neovim waits before sending typed changes to the server.
   debounce_text_changes = 50,
   -- Show AI-written text (from `vouch/regions`) in the buffer.
@@ -49,8 +51,10 @@ function M.set(opts)
   end
   M.options = vim.tbl_deep_extend('force', vim.deepcopy(M.defaults), opts)
   -- lists replace, they do not merge
-  if opts.cmd then
-    M.options.cmd = opts.cmd
+  for _, key in ipairs({ 'cmd', 'position_encodings' }) do
+    if opts[key] then
+      M.options[key] = opts[key]
+    end
   end
   return M.options
 end

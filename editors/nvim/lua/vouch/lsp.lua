@@ -57,7 +57,7 @@ function M.capabilities()
   local caps = vim.lsp.protocol.make_client_capabilities()
   caps.general = caps.general or {}
   -- Neovim buffers are byte-indexed: utf-8 first makes every range exact.
-  caps.general.positionEncodings = { 'utf-8', 'utf-16', 'utf-32' }
+  caps.general.positionEncodings = config.options.position_encodings
   return caps
 end
 

@@ -6,7 +6,7 @@ local M = {}
 
 M.list = {
   { key = 'copilot_lua', mod = 'vouch.adapters.copilot_lua' },
-  { key = 'copilot_vim', mod = 'vouch.adapters.copilot_vim' },
+  { key = 'copilot_vim', mod = 'vouch.adapters.copilot_vim', maps = true },
   { key = 'inline_completion', mod = 'vouch.adapters.inline_completion' },
   { key = 'cmp', mod = 'vouch.adapters.cmp' },
   { key = 'blink', mod = 'vouch.adapters.blink' },
@@ -16,9 +16,11 @@ M.list = {
 
 M.active = {} -- key -> true when installed
 
-function M.install_all()
+--- Install every enabled adapter whose plugin is loaded. `light`: only those not active yet, and not the
+--- mapping-scanning ones (used on frequent events, to catch plugins lazy-loaded mid-insert).
+function M.install_all(light)
   for _, a in ipairs(M.list) do
-    if config.options.adapters[a.key] ~= false then
+    if config.options.adapters[a.key] ~= false and not (light and (M.active[a.key] or a.maps)) then
       local ok, adapter = pcall(require, a.mod)
       if ok then
         local okd, present = pcall(adapter.detect)
@@ -54,6 +56,12 @@ function M.setup(group)
     group = group,
     callback = function()
       M.install_all()
+    end,
+  })
+  vim.api.nvim_create_autocmd({ 'CursorMovedI', 'TextChangedI' }, {
+    group = group,
+    callback = function()
+      M.install_all(true)
     end,
   })
   vim.api.nvim_create_autocmd('User', {
