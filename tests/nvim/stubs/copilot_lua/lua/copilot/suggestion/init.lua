@@ -54,9 +54,9 @@ function M.accept(modifier)
     state.suggestion = nil
   end
   local bufnr = vim.api.nvim_get_current_buf()
+  local cursor = vim.api.nvim_win_get_cursor(0) -- in insert mode it does not move before the callback
   vim.schedule_wrap(function()
     vim.cmd('let &undolevels = &undolevels')
-    local cursor = vim.api.nvim_win_get_cursor(0)
     local range = {
       start = { line = suggestion.range.start.line, character = 0 },
       ['end'] = { line = cursor[1] - 1, character = cursor[2] },
