@@ -1,0 +1,86 @@
+//! Added cost per keystroke of syntax-aware provenance (issue 7): on a
+//! 10k-line Rust file, one keystroke = `Tree::edit` + incremental reparse with
+//! the old tree + naming the unit around the cursor. A full parse is measured
+//! alongside for comparison.
+//!
+//! `cargo bench --bench syntax`
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use ropey::Rope;
+use vouch::syntax::{Language, SyntaxTree};
+
+/// ~10k lines: 500 impl blocks of two methods each, inside modules.
+fn big_rust_file() -> String {
+    let mut text = String::from("//! Generated benchmark input.\n\n");
+    for m in 0..50 {
+        text.push_str(&format!("pub mod m{m} {{\n"));
+        for i in 0..10 {
+            let n = m * 10 + i;
+            text.push_str(&format!(
+                "    pub struct S{n} {{\n        value: u64,\n    }}\n\n    impl S{n} {{\n        \
+                 pub fn new(value: u64) -> Self {{\n            S{n} {{ value }}\n        }}\n\n        \
+                 /// Adds things.\n        pub fn total(&self, items: &[u64]) -> u64 {{\n            \
+                 let mut sum = self.value;\n            for item in items {{\n                \
+                 if *item > 10 {{\n                    sum += item * 2;\n                }} else {{\n                    \
+                 sum += item;\n                }}\n            }}\n            sum\n        }}\n    }}\n\n"
+            ));
+        }
+        text.push_str("}\n\n");
+    }
+    text
+}
+
+fn keystroke(c: &mut Criterion) {
+    let text = big_rust_file();
+    let lines = text.lines().count();
+    assert!(lines >= 10_000, "{lines} lines");
+    let language = Language::from_id("rust").expect("rust grammar folder");
+
+    c.bench_function("syntax/full_parse_10k_lines", |b| {
+        b.iter(|| black_box(SyntaxTree::parse(language, &text).expect("rust grammar")));
+    });
+
+    // Type a character into a method body in the middle of the file, then
+    // delete it: each iteration is one keystroke (edit + reparse + lookup).
+    let mut tree = SyntaxTree::parse(language, &text).expect("rust grammar");
+    let mut rope = Rope::from_str(&text);
+    let at = text.len() / 2 + text[text.len() / 2..].find("sum += item;").expect("body");
+    let mut typed = false;
+    c.bench_function("syntax/keystroke_10k_lines", |b| {
+        b.iter(|| {
+            let range = if typed {
+                tree.edit_text(&rope, at..at + 1, "");
+                rope.remove(at..at + 1);
+                at..at
+            } else {
+                tree.edit_text(&rope, at..at, "x");
+                rope.insert(at, "x");
+                at..at + 1
+            };
+            typed = !typed;
+            tree.reparse(&rope);
+            black_box(tree.unit_for(range))
+        });
+    });
+
+    // The same keystroke, plus listing every unit (what code lenses need).
+    c.bench_function("syntax/keystroke_with_all_units_10k_lines", |b| {
+        b.iter(|| {
+            if typed {
+                tree.edit_text(&rope, at..at + 1, "");
+                rope.remove(at..at + 1);
+            } else {
+                tree.edit_text(&rope, at..at, "x");
+                rope.insert(at, "x");
+            }
+            typed = !typed;
+            tree.reparse(&rope);
+            black_box(tree.units().len())
+        });
+    });
+}
+
+criterion_group!(benches, keystroke);
+criterion_main!(benches);

@@ -1,0 +1,400 @@
+//! Syntax-aware provenance: which function, method or class a byte range
+//! belongs to, from a tree-sitter parse kept up to date incrementally.
+//!
+//! Core module: plain Rust types and UTF-8 byte offsets, no LSP. Languages and
+//! their unit queries come from `grammars/<id>/` (compiled in by `build.rs`);
+//! grammar crates sit behind the `lang-*` Cargo features. A file whose language
+//! is unknown or compiled out has no [`SyntaxTree`]: callers fall back to line
+//! ranges, never to an error.
+
+mod language;
+mod units;
+
+#[cfg(test)]
+mod tests;
+
+use std::cell::OnceCell;
+use std::ops::Range;
+
+use ropey::Rope;
+use tree_sitter::{InputEdit, Parser, Point, Tree};
+
+pub use language::Language;
+
+/// What a unit is. Captured in `units.scm` as `@unit.<kind>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnitKind {
+    Function,
+    /// A function directly inside a class, struct, impl, trait or interface.
+    Method,
+    /// A test function (or a test block in JavaScript).
+    Test,
+    Class,
+    Struct,
+    Impl,
+    Trait,
+    Interface,
+    Enum,
+    Module,
+}
+
+impl UnitKind {
+    /// The capture suffix in `units.scm` (`@unit.function`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitKind::Function => "function",
+            UnitKind::Method => "method",
+            UnitKind::Test => "test",
+            UnitKind::Class => "class",
+            UnitKind::Struct => "struct",
+            UnitKind::Impl => "impl",
+            UnitKind::Trait => "trait",
+            UnitKind::Interface => "interface",
+            UnitKind::Enum => "enum",
+            UnitKind::Module => "module",
+        }
+    }
+
+    fn parse(s: &str) -> Option<UnitKind> {
+        Some(match s {
+            "function" => UnitKind::Function,
+            "method" => UnitKind::Method,
+            "test" => UnitKind::Test,
+            "class" => UnitKind::Class,
+            "struct" => UnitKind::Struct,
+            "impl" => UnitKind::Impl,
+            "trait" => UnitKind::Trait,
+            "interface" => UnitKind::Interface,
+            "enum" => UnitKind::Enum,
+            "module" => UnitKind::Module,
+            _ => return None,
+        })
+    }
+
+    /// The keyword used when a language's `grammar.toml` has no override.
+    fn default_keyword(self) -> &'static str {
+        self.as_str()
+    }
+
+    /// Whether functions directly inside this unit are methods.
+    fn holds_methods(self) -> bool {
+        matches!(
+            self,
+            UnitKind::Class
+                | UnitKind::Struct
+                | UnitKind::Impl
+                | UnitKind::Trait
+                | UnitKind::Interface
+                | UnitKind::Enum
+        )
+    }
+
+    /// When two patterns capture the same node, the higher rank wins.
+    fn rank(self) -> u8 {
+        match self {
+            UnitKind::Test => 3,
+            UnitKind::Method => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// A named piece of code: a function, method, class, test...
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    /// The name as written (`total`, `Foo::bar` for an out-of-line C++ method).
+    pub name: String,
+    /// Outer unit names joined with the language separator (`Cart::total`, `Cart.total`).
+    pub qualified_name: String,
+    pub kind: UnitKind,
+    /// The word naming the kind in this language (`fn`, `def`, `func`, `class`).
+    pub keyword: &'static str,
+    /// The whole unit, in bytes.
+    pub range: Range<usize>,
+    /// The name, in bytes.
+    pub name_range: Range<usize>,
+    /// Number of enclosing units.
+    pub depth: usize,
+}
+
+impl Unit {
+    /// `fn total`, `class Cart`, `def test_sum`.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.keyword, self.name)
+    }
+
+    fn contains(&self, range: &Range<usize>) -> bool {
+        self.range.start <= range.start && range.end <= self.range.end
+    }
+
+    fn within(&self, range: &Range<usize>) -> bool {
+        range.start <= self.range.start && self.range.end <= range.end
+    }
+}
+
+/// The position of a byte: 0-based line, and byte column in that line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TextPoint {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl TextPoint {
+    /// The position of byte `offset` in `rope` (clamped to its length).
+    pub fn of(rope: &Rope, offset: usize) -> TextPoint {
+        let offset = offset.min(rope.len_bytes());
+        let line = rope.byte_to_line(offset);
+        TextPoint {
+            line,
+            column: offset - rope.line_to_byte(line),
+        }
+    }
+
+    /// The position after `text` when it starts at `self`.
+    pub fn advance(self, text: &str) -> TextPoint {
+        match text.rfind('\n') {
+            Some(last) => TextPoint {
+                line: self.line + text.matches('\n').count(),
+                column: text.len() - last - 1,
+            },
+            None => TextPoint {
+                line: self.line,
+                column: self.column + text.len(),
+            },
+        }
+    }
+
+    fn ts(self) -> Point {
+        Point {
+            row: self.line,
+            column: self.column,
+        }
+    }
+}
+
+/// One replacement of `start..old_end` by text ending at `new_end`, in bytes,
+/// with the matching positions (as `Tree::edit` wants them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextEdit {
+    pub start: usize,
+    pub old_end: usize,
+    pub new_end: usize,
+    pub start_point: TextPoint,
+    pub old_end_point: TextPoint,
+    pub new_end_point: TextPoint,
+}
+
+impl TextEdit {
+    /// The edit replacing `range` of `old` (the text before the edit) by `new_text`.
+    pub fn new(old: &Rope, range: Range<usize>, new_text: &str) -> TextEdit {
+        let start_point = TextPoint::of(old, range.start);
+        TextEdit {
+            start: range.start,
+            old_end: range.end,
+            new_end: range.start + new_text.len(),
+            start_point,
+            old_end_point: TextPoint::of(old, range.end),
+            new_end_point: start_point.advance(new_text),
+        }
+    }
+}
+
+/// A parsed document: the tree-sitter tree, the text it was parsed from and a
+/// parser kept for incremental reparses.
+pub struct SyntaxTree {
+    language: Language,
+    parser: Parser,
+    tree: Tree,
+    rope: Rope,
+    /// Edits applied to the tree since the last parse.
+    pending: bool,
+    units: OnceCell<Vec<Unit>>,
+}
+
+impl std::fmt::Debug for SyntaxTree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyntaxTree")
+            .field("language", &self.language)
+            .field("len", &self.rope.len_bytes())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SyntaxTree {
+    /// Parses `text`. `None` when the language's grammar is compiled out.
+    pub fn parse(language: Language, text: &str) -> Option<SyntaxTree> {
+        SyntaxTree::parse_rope(language, &Rope::from_str(text))
+    }
+
+    /// Parses a file by its path's extension; `None` for unknown languages.
+    pub fn for_path(path: &str, text: &str) -> Option<SyntaxTree> {
+        SyntaxTree::parse(Language::from_path(path)?, text)
+    }
+
+    /// Parses `rope` chunk by chunk, without copying it. `None` when the
+    /// language's grammar is compiled out.
+    pub fn parse_rope(language: Language, rope: &Rope) -> Option<SyntaxTree> {
+        let mut parser = Parser::new();
+        parser.set_language(&language.grammar()?).ok()?;
+        let tree = parse_chunks(&mut parser, rope, None)?;
+        Some(SyntaxTree {
+            language,
+            parser,
+            tree,
+            rope: rope.clone(),
+            pending: false,
+            units: OnceCell::new(),
+        })
+    }
+
+    pub fn language(&self) -> Language {
+        self.language
+    }
+
+    /// The text of the last parse.
+    pub fn rope(&self) -> &Rope {
+        &self.rope
+    }
+
+    /// Whether the tree has syntax errors (units are still found around them).
+    pub fn has_errors(&self) -> bool {
+        self.tree.root_node().has_error()
+    }
+
+    /// Records an edit in the tree; call [`SyntaxTree::reparse`] with the new
+    /// text once the edits of a change are applied.
+    pub fn edit(&mut self, edit: &TextEdit) {
+        self.tree.edit(&InputEdit {
+            start_byte: edit.start,
+            old_end_byte: edit.old_end,
+            new_end_byte: edit.new_end,
+            start_position: edit.start_point.ts(),
+            old_end_position: edit.old_end_point.ts(),
+            new_end_position: edit.new_end_point.ts(),
+        });
+        self.pending = true;
+        self.units = OnceCell::new();
+    }
+
+    /// Records the replacement of `range` of `old` (the text just before this
+    /// edit) by `new_text`.
+    pub fn edit_text(&mut self, old: &Rope, range: Range<usize>, new_text: &str) {
+        self.edit(&TextEdit::new(old, range, new_text));
+    }
+
+    /// Reparses `text` reusing the edited old tree (incremental: only the
+    /// edited region and its surroundings are re-read).
+    pub fn reparse(&mut self, text: &Rope) {
+        let old = self.pending.then_some(&self.tree);
+        if let Some(tree) = parse_chunks(&mut self.parser, text, old) {
+            self.tree = tree;
+        }
+        self.rope = text.clone();
+        self.pending = false;
+        self.units = OnceCell::new();
+    }
+
+    /// Brings the tree to `text` when the edits are unknown (a file read from
+    /// disk): one edit covering the changed middle, then an incremental reparse.
+    pub fn sync(&mut self, text: &Rope) {
+        if self.pending {
+            // The edited tree no longer matches our text: parse from scratch.
+            self.tree = match parse_chunks(&mut self.parser, text, None) {
+                Some(t) => t,
+                None => return,
+            };
+            self.rope = text.clone();
+            self.pending = false;
+            self.units = OnceCell::new();
+            return;
+        }
+        let old = self.rope.clone();
+        let (prefix, suffix) = common_ends(&old, text);
+        if prefix == old.len_bytes() && prefix == text.len_bytes() {
+            return;
+        }
+        let old_end = old.len_bytes() - suffix;
+        let new_end = text.len_bytes() - suffix;
+        let start_point = TextPoint::of(&old, prefix);
+        self.edit(&TextEdit {
+            start: prefix,
+            old_end,
+            new_end,
+            start_point,
+            old_end_point: TextPoint::of(&old, old_end),
+            new_end_point: TextPoint::of(text, new_end),
+        });
+        self.reparse(text);
+    }
+
+    /// Every unit of the document, outer before inner, in source order.
+    pub fn units(&self) -> &[Unit] {
+        self.units
+            .get_or_init(|| units::collect(self.language, &self.tree, &self.rope, None))
+    }
+
+    /// The units that intersect `range` (and so every unit containing it).
+    pub fn units_in(&self, range: Range<usize>) -> Vec<Unit> {
+        if let Some(all) = self.units.get() {
+            return all
+                .iter()
+                .filter(|u| {
+                    u.range.start < range.end.max(range.start + 1) && range.start < u.range.end
+                })
+                .cloned()
+                .collect();
+        }
+        units::collect(self.language, &self.tree, &self.rope, Some(range))
+    }
+
+    /// The unit to name AI code at `range` by: the unit the range wrote whole
+    /// (an AI-written method is named by the method, not by its class; doc
+    /// comments, attributes and blank text around it do not count), otherwise
+    /// the innermost unit containing the range. `None` for top-level code.
+    pub fn unit_for(&self, range: Range<usize>) -> Option<Unit> {
+        units::unit_for(self, range)
+    }
+
+    /// The units named `name`: either a bare name (`total`) or a qualified one
+    /// with `::` or `.` (`Cart::total`, `Cart.total`, `mod::Cart::total`),
+    /// matched against the end of the qualified name. Exact matches first.
+    pub fn find_units(&self, name: &str) -> Vec<Unit> {
+        units::find(self.units(), name)
+    }
+
+    /// The first unit named `name` (see [`SyntaxTree::find_units`]).
+    pub fn find_unit(&self, name: &str) -> Option<Unit> {
+        self.find_units(name).into_iter().next()
+    }
+}
+
+/// Parses `rope` through the chunk callback (no copy of the text).
+fn parse_chunks(parser: &mut Parser, rope: &Rope, old: Option<&Tree>) -> Option<Tree> {
+    let len = rope.len_bytes();
+    let mut read = |byte: usize, _: Point| -> &[u8] {
+        if byte >= len {
+            return &[];
+        }
+        match rope.get_chunk_at_byte(byte) {
+            Some((chunk, start, _, _)) => &chunk.as_bytes()[byte - start..],
+            None => &[],
+        }
+    };
+    parser.parse_with_options(&mut read, old, None)
+}
+
+/// Lengths of the common prefix and (non-overlapping) common suffix, in bytes.
+fn common_ends(a: &Rope, b: &Rope) -> (usize, usize) {
+    let prefix = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    let max_suffix = a.len_bytes().min(b.len_bytes()) - prefix;
+    let mut ra = a.bytes_at(a.len_bytes());
+    let mut rb = b.bytes_at(b.len_bytes());
+    let mut suffix = 0;
+    while suffix < max_suffix {
+        match (ra.prev(), rb.prev()) {
+            (Some(x), Some(y)) if x == y => suffix += 1,
+            _ => break,
+        }
+    }
+    (prefix, suffix)
+}
