@@ -6,6 +6,8 @@
 
 pub mod agent;
 pub mod cli;
+pub mod commit;
+pub mod git;
 pub mod ledger;
 pub mod lsp;
 pub mod service;

@@ -42,6 +42,25 @@ pub enum Command {
         after_help = "Example (a Claude Code PostToolUse hook):\n  vouch record --agent claude-code < payload.json"
     )]
     Record(RecordArgs),
+    /// The pre-commit gate: exit 1 listing staged lines holding unreviewed AI code
+    #[command(
+        after_help = "Examples:\n  vouch check --staged   (what the pre-commit hook runs)\n  vouch check            (the working tree)\nBypass the hook with `git commit --no-verify`; the code is then recorded as unreviewed."
+    )]
+    Check(super::check::CheckArgs),
+    /// Per line: AI or human, tool, model, reviewed, reviewer, commit
+    #[command(after_help = "Examples:\n  vouch blame src/lib.rs\n  vouch blame --json src/lib.rs")]
+    Blame(super::blame::BlameArgs),
+    /// Export commits' provenance notes (Agent Trace JSON Lines, SARIF 2.1.0, or JSON)
+    #[command(
+        after_help = "Examples:\n  vouch export > trace.jsonl\n  vouch export --format sarif origin/main..HEAD > vouch.sarif\n  vouch export --format json HEAD~10..HEAD"
+    )]
+    Export(super::export::ExportArgs),
+    /// For CI: exit 1 listing commits whose AI lines are not reviewed as vouch.toml requires
+    #[command(after_help = "Examples:\n  vouch verify origin/main..HEAD\n  vouch verify")]
+    Verify(super::verify::VerifyArgs),
+    /// What the installed git hooks run
+    #[command(hide = true, after_help = "Example:\n  vouch hook post-commit")]
+    Hook(super::hook::HookArgs),
     /// Serve the Language Server Protocol on stdin/stdout (for editors)
     #[command(after_help = "Example (an editor's server command):\n  vouch lsp --stdio")]
     Lsp(LspArgs),

@@ -1,11 +1,76 @@
 //! `vouch init`: git hooks for this repository, or (with `--agent`) a coding agent's hooks.
 
+use anyhow::Context;
+
 use super::Outcome;
-use super::args::InitArgs;
+use super::args::{InitArgs, TrailerStyle};
+use crate::commit::hooks::{self, Hook};
+use crate::commit::notes::Notes;
+use crate::commit::remote;
+use crate::git::Git;
+use crate::workspace::Workspace;
 
 pub fn run(args: InitArgs) -> anyhow::Result<Outcome> {
     if let Some(agent) = args.agent {
         return super::init_agent::run(agent, args.global, args.uninstall);
     }
-    anyhow::bail!("git hook installation is not implemented yet")
+    let workspace = Workspace::discover(&super::current_dir()?)?;
+    if workspace.git_dir.is_none() {
+        anyhow::bail!(
+            "{} is not inside a git repository: git hooks need one (run `git init` first)",
+            workspace.root.display()
+        );
+    }
+    let git = Git::new(&workspace.root);
+    let dir = hooks::hooks_dir(&git)?;
+    let notes = Notes::new(&git)?;
+    let mut changes = Vec::new();
+    if args.uninstall {
+        for hook in Hook::ALL {
+            changes.extend(hooks::uninstall(&dir, hook)?);
+        }
+        changes.extend(remote::unconfigure(&git, &notes)?);
+        report(&changes, "vouch init --uninstall: nothing to remove");
+        return Ok(Outcome::Clean);
+    }
+    let exe = std::env::current_exe().context("cannot find the running vouch binary")?;
+    let exe = exe.canonicalize().unwrap_or(exe);
+    let mut wanted = vec![
+        (Hook::PreCommit, "check --staged".to_owned()),
+        (Hook::PostCommit, "hook post-commit".to_owned()),
+        (Hook::PostRewrite, "hook post-rewrite".to_owned()),
+        (Hook::PrePush, "hook pre-push".to_owned()),
+    ];
+    let style = args.trailer.map(|t| match t {
+        TrailerStyle::AssistedBy => "assisted-by",
+        TrailerStyle::CoAuthoredBy => "co-authored-by",
+    });
+    if let Some(style) = style {
+        wanted.push((
+            Hook::PrepareCommitMsg,
+            format!("hook prepare-commit-msg --style {style}"),
+        ));
+    }
+    for (hook, vouch_args) in &wanted {
+        let body = hooks::script(*hook, &exe, vouch_args);
+        changes.extend(hooks::install(&dir, *hook, &body)?);
+    }
+    changes.extend(remote::configure(&git, &notes)?);
+    report(&changes, "vouch init: already set up, nothing changed");
+    if git.config("remote.origin.url")?.is_none() {
+        println!(
+            "note: no remote `origin` yet; run `vouch init` again after adding it so push and fetch carry {}",
+            notes.ref_name
+        );
+    }
+    Ok(Outcome::Clean)
+}
+
+fn report(changes: &[String], nothing: &str) {
+    if changes.is_empty() {
+        println!("{nothing}");
+    }
+    for c in changes {
+        println!("vouch init: {c}");
+    }
 }

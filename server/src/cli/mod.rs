@@ -4,8 +4,12 @@
 //! per command); 2 for usage or internal errors, with a one-line cause on stderr.
 
 mod args;
+mod blame;
+mod check;
 mod edit;
+mod export;
 mod forget;
+mod hook;
 mod identity;
 mod init;
 mod init_agent;
@@ -16,6 +20,7 @@ mod record;
 mod review;
 mod scope;
 mod status;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -63,6 +68,11 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Forget(a) => forget::run(a),
         Command::Init(a) => init::run(a),
         Command::Record(a) => record::run(a),
+        Command::Check(a) => check::run(a),
+        Command::Blame(a) => blame::run(a),
+        Command::Export(a) => export::run(a),
+        Command::Verify(a) => verify::run(a),
+        Command::Hook(a) => hook::run(a),
         Command::Lsp(a) => lsp::run(a),
     }
 }

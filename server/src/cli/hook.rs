@@ -1,0 +1,113 @@
+//! `vouch hook NAME …`: what the installed git hooks run (hidden from help).
+//! Hooks that run after the fact never fail the git operation: problems are
+//! reported on stderr and the exit status is 0.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+
+use super::Outcome;
+use crate::commit::{gate, record, remote, trailers};
+use crate::git::Git;
+use crate::service::Service;
+
+#[derive(Args, Debug)]
+pub struct HookArgs {
+    #[command(subcommand)]
+    pub hook: HookCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HookCommand {
+    /// Write the provenance note of the new HEAD
+    PostCommit,
+    /// Carry notes to rewritten commits (`old new` pairs on stdin)
+    PostRewrite {
+        /// `amend` or `rebase`
+        kind: Option<String>,
+    },
+    /// Merge the remote's notes into ours and push them (without force)
+    PrePush {
+        remote: Option<String>,
+        url: Option<String>,
+    },
+    /// Append AI trailers to the commit message
+    PrepareCommitMsg {
+        #[arg(long)]
+        style: String,
+        file: PathBuf,
+        source: Option<String>,
+        sha: Option<String>,
+    },
+}
+
+/// The git repository of `service`'s workspace.
+pub fn git_of(service: &Service) -> anyhow::Result<Git> {
+    if service.workspace.git_dir.is_none() {
+        anyhow::bail!(
+            "{} is not inside a git repository",
+            service.workspace.root.display()
+        );
+    }
+    Ok(Git::new(&service.workspace.root))
+}
+
+pub fn run(args: HookArgs) -> anyhow::Result<Outcome> {
+    let name = match &args.hook {
+        HookCommand::PostCommit => "post-commit",
+        HookCommand::PostRewrite { .. } => "post-rewrite",
+        HookCommand::PrePush { .. } => "pre-push",
+        HookCommand::PrepareCommitMsg { .. } => "prepare-commit-msg",
+    };
+    if let Err(e) = run_hook(args) {
+        let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+        eprintln!(
+            "vouch: warning: the {name} hook failed: {}",
+            chain.join(": ")
+        );
+    }
+    Ok(Outcome::Clean)
+}
+
+fn run_hook(args: HookArgs) -> anyhow::Result<()> {
+    let service = Service::open(&super::current_dir()?)?;
+    let git = git_of(&service)?;
+    match args.hook {
+        HookCommand::PostCommit => {
+            record::post_commit(&service, &git).context("writing the provenance note")?;
+        }
+        HookCommand::PostRewrite { .. } => {
+            let mut input = String::new();
+            std::io::stdin().read_to_string(&mut input)?;
+            let pairs = record::parse_rewrites(&input);
+            record::post_rewrite(&git, &pairs).context("carrying provenance notes")?;
+        }
+        HookCommand::PrePush { remote, .. } => {
+            // git's own input (the refs being pushed) is not needed.
+            let mut sink = Vec::new();
+            let _ = std::io::stdin().read_to_end(&mut sink);
+            let remote = remote.unwrap_or_else(|| remote::REMOTE.to_owned());
+            if let Some(msg) = remote::sync(&git, &remote)? {
+                eprintln!("vouch: warning: {msg}");
+            }
+        }
+        HookCommand::PrepareCommitMsg {
+            style,
+            file,
+            source,
+            ..
+        } => {
+            if matches!(source.as_deref(), Some("merge")) {
+                return Ok(());
+            }
+            let style = trailers::Style::parse(&style)
+                .with_context(|| format!("unknown trailer style `{style}`"))?;
+            let lines = gate::staged_lines(&service, &git)?;
+            let found = trailers::trailers(style, &lines);
+            trailers::append(&git, &file, &found)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,123 @@
+//! Per-line provenance of a working-tree file: `git blame` finds the commit
+//! that last changed each line, that commit's note says who wrote it; the
+//! working-tree attribution (fresher: reviews made since, uncommitted lines)
+//! takes precedence where it knows the line holds AI text.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::CommitError;
+use super::lines::{self, LineAttr};
+use super::notes::Notes;
+use crate::git::{BlameLine, Git, GitError, NULL_SHA};
+use crate::ledger::{LineOrigin, format_millis};
+use crate::service::Service;
+
+/// One line of `vouch blame`.
+#[derive(Clone, Debug, Serialize)]
+pub struct BlameEntry {
+    /// 1-based line of the working-tree file.
+    pub line: usize,
+    pub origin: LineOrigin,
+    pub tool: Option<String>,
+    pub model: Option<String>,
+    pub kind: Option<String>,
+    /// `null` for human lines.
+    pub reviewed: Option<bool>,
+    pub reviewer: Option<String>,
+    pub reviewed_at: Option<String>,
+    /// The commit that last changed the line; `null` when uncommitted.
+    pub commit: Option<String>,
+    #[serde(skip)]
+    pub text: String,
+}
+
+impl BlameEntry {
+    fn new(line: usize, bl: &BlameLine, attr: Option<&LineAttr>) -> BlameEntry {
+        let commit = (bl.commit != NULL_SHA).then(|| bl.commit.clone());
+        match attr {
+            None => BlameEntry {
+                line,
+                origin: LineOrigin::Human,
+                tool: None,
+                model: None,
+                kind: None,
+                reviewed: None,
+                reviewer: None,
+                reviewed_at: None,
+                commit,
+                text: bl.text.clone(),
+            },
+            Some(a) => BlameEntry {
+                line,
+                origin: a.origin,
+                tool: Some(a.tool.clone()),
+                model: a.model.clone(),
+                kind: a.kind.clone(),
+                reviewed: Some(a.reviewed()),
+                reviewer: a.reviewer.clone(),
+                reviewed_at: a.reviewed_at.map(format_millis),
+                commit,
+                text: bl.text.clone(),
+            },
+        }
+    }
+}
+
+/// Blames the working-tree file `rel`.
+pub fn blame(service: &Service, git: &Git, rel: &str) -> Result<Vec<BlameEntry>, CommitError> {
+    let Some(text) = service.read_text(rel)? else {
+        return Err(CommitError::Other(format!("{rel}: no such file")));
+    };
+    let blamed = match git.blame(rel) {
+        Ok(b) => b,
+        Err(GitError::Failed { .. }) if !in_head(git, rel)? => uncommitted(&text),
+        Err(e) => return Err(e.into()),
+    };
+    let commits: Vec<String> = blamed
+        .iter()
+        .filter(|b| b.commit != NULL_SHA)
+        .map(|b| b.commit.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let notes = Notes::new(git)?.read(&commits)?;
+    let working = service
+        .current(rel)?
+        .map(|l| lines::from_ledger(&l))
+        .unwrap_or_default();
+    Ok(blamed
+        .iter()
+        .enumerate()
+        .map(|(i, bl)| {
+            let line = i + 1;
+            let from_note = notes
+                .get(&bl.commit)
+                .and_then(|n| n.lines.get(&bl.orig_path))
+                .and_then(|f| f.get(&bl.orig_line));
+            BlameEntry::new(line, bl, working.get(&line).or(from_note))
+        })
+        .collect())
+}
+
+fn in_head(git: &Git, rel: &str) -> Result<bool, CommitError> {
+    Ok(git
+        .read_objects(&[format!("HEAD:{rel}")])?
+        .into_iter()
+        .next()
+        .flatten()
+        .is_some())
+}
+
+fn uncommitted(text: &str) -> Vec<BlameLine> {
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| BlameLine {
+            commit: NULL_SHA.to_owned(),
+            orig_line: i + 1,
+            orig_path: String::new(),
+            text: l.trim_end_matches('\r').to_owned(),
+        })
+        .collect()
+}

@@ -1,0 +1,203 @@
+//! Reading notes back for a range of commits: Agent Trace records, SARIF
+//! 2.1.0 for code-scanning uploads, or plain JSON.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+
+use super::CommitError;
+use super::lines::{FileLines, LineAttr};
+use super::note::{self, Note};
+use super::notes::Notes;
+use super::policy::Policy;
+use crate::git::Git;
+use crate::ledger::{LineOrigin, format_millis};
+
+/// A commit of the range, oldest first.
+#[derive(Clone, Debug)]
+pub struct CommitInfo {
+    pub sha: String,
+    /// `Name <email>`.
+    pub author: String,
+    pub message: String,
+}
+
+impl CommitInfo {
+    pub fn subject(&self) -> &str {
+        self.message.lines().next().unwrap_or("")
+    }
+
+    pub fn short(&self) -> &str {
+        &self.sha[..self.sha.len().min(12)]
+    }
+}
+
+/// The commits of `range` (default `HEAD`), oldest first; none on an unborn branch.
+pub fn commits(git: &Git, range: Option<&str>) -> Result<Vec<CommitInfo>, CommitError> {
+    let range = range.unwrap_or("HEAD");
+    if range.starts_with('-') {
+        return Err(CommitError::Other(format!(
+            "`{range}` is not a revision range"
+        )));
+    }
+    if range == "HEAD" && git.commit_id("HEAD")?.is_none() {
+        return Ok(Vec::new());
+    }
+    let out = git.run(&[
+        "log",
+        "--reverse",
+        "--format=%H%x1f%an <%ae>%x1f%B%x1e",
+        "--end-of-options",
+        range,
+        "--",
+    ])?;
+    let text = String::from_utf8_lossy(&out);
+    Ok(text
+        .split('\x1e')
+        .filter_map(|rec| {
+            let mut parts = rec.trim_start_matches('\n').splitn(3, '\x1f');
+            let sha = parts.next()?.trim().to_owned();
+            if sha.len() < 40 {
+                return None;
+            }
+            Some(CommitInfo {
+                sha,
+                author: parts.next()?.to_owned(),
+                message: parts.next().unwrap_or("").to_owned(),
+            })
+        })
+        .collect())
+}
+
+/// The notes of `commits`, read in one batch.
+pub fn notes_of(git: &Git, commits: &[CommitInfo]) -> Result<HashMap<String, Note>, CommitError> {
+    let shas: Vec<String> = commits.iter().map(|c| c.sha.clone()).collect();
+    Notes::new(git)?.read(&shas)
+}
+
+/// Export formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    AgentTrace,
+    Sarif,
+    Json,
+}
+
+/// Runs of consecutive equal lines: `(start, end, attr)`.
+pub fn ranges(file: &FileLines) -> Vec<(usize, usize, &LineAttr)> {
+    let mut out: Vec<(usize, usize, &LineAttr)> = Vec::new();
+    for (&line, attr) in file {
+        match out.last_mut() {
+            Some((_, end, a)) if *end + 1 == line && *a == attr => *end = line,
+            _ => out.push((line, line, attr)),
+        }
+    }
+    out
+}
+
+/// Agent Trace records, one JSON line per annotated commit.
+pub fn agent_trace(commits: &[CommitInfo], notes: &HashMap<String, Note>) -> String {
+    let mut out = String::new();
+    for c in commits {
+        let Some(n) = notes.get(&c.sha) else { continue };
+        let record = match n.records.as_slice() {
+            [one] => one.clone(),
+            _ => note::record(&c.sha, &n.lines),
+        };
+        out.push_str(&record.to_string());
+        out.push('\n');
+    }
+    out
+}
+
+/// Plain JSON: every annotated commit with its AI line ranges.
+pub fn json(commits: &[CommitInfo], notes: &HashMap<String, Note>) -> Value {
+    let list: Vec<Value> = commits
+        .iter()
+        .filter_map(|c| {
+            let n = notes.get(&c.sha)?;
+            let files: Vec<Value> = n
+                .lines
+                .iter()
+                .map(|(path, file)| {
+                    let ranges: Vec<Value> = ranges(file)
+                        .into_iter()
+                        .map(|(s, e, a)| {
+                            json!({
+                                "start_line": s, "end_line": e, "origin": a.origin,
+                                "tool": a.tool, "model": a.model, "kind": a.kind,
+                                "reviewed": a.reviewed(), "reviewer": a.reviewer,
+                                "reviewed_at": a.reviewed_at.map(format_millis),
+                            })
+                        })
+                        .collect();
+                    json!({"path": path, "ranges": ranges})
+                })
+                .collect();
+            Some(json!({
+                "commit": c.sha, "author": c.author, "subject": c.subject(), "files": files,
+            }))
+        })
+        .collect();
+    Value::Array(list)
+}
+
+/// SARIF 2.1.0: each unreviewed AI range a result of kind `review`; reviewed
+/// ranges carry an accepted external suppression naming the reviewer.
+pub fn sarif(commits: &[CommitInfo], notes: &HashMap<String, Note>, policy: &Policy) -> Value {
+    let level = policy.severity.as_str();
+    let mut results = Vec::new();
+    for c in commits {
+        let Some(n) = notes.get(&c.sha) else { continue };
+        for (path, file) in &n.lines {
+            if policy.is_exempt(path) {
+                continue;
+            }
+            for (s, e, a) in ranges(file) {
+                let what = match a.origin {
+                    LineOrigin::Mixed => "AI-written code edited by a person",
+                    _ => "AI-written code",
+                };
+                let mut r = json!({
+                    "ruleId": "vouch/ai-unreviewed",
+                    "kind": "review",
+                    "level": level,
+                    "message": {"text": format!("{what} ({}) in commit {}", a.label(), c.short())},
+                    "locations": [{"physicalLocation": {
+                        "artifactLocation": {"uri": path},
+                        "region": {"startLine": s, "endLine": e},
+                    }}],
+                    "partialFingerprints": {"vouch/v1": format!("{}:{path}:{s}-{e}", c.sha)},
+                    "properties": {"commit": c.sha, "tool": a.tool, "model": a.model, "origin": a.origin},
+                });
+                if let Some(by) = &a.reviewer {
+                    let at = a.reviewed_at.map(format_millis).unwrap_or_default();
+                    r["suppressions"] = json!([{
+                        "kind": "external",
+                        "status": "accepted",
+                        "justification": format!("reviewed by {by} {at}").trim_end().to_owned(),
+                    }]);
+                }
+                results.push(r);
+            }
+        }
+    }
+    json!({
+        "version": "2.1.0",
+        "$schema": "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "vouch",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://example.invalid/vouch",
+                "rules": [{
+                    "id": "vouch/ai-unreviewed",
+                    "name": "UnreviewedAiCode",
+                    "shortDescription": {"text": "AI-written code that no person has reviewed"},
+                    "help": {"text": "Review the lines (`vouch review PATH:START-END` or the editor action)."},
+                }],
+            }},
+            "results": results,
+        }],
+    })
+}

@@ -1,0 +1,206 @@
+//! Per-line attribution of one version of a file (as held in a commit's note,
+//! or derived from the working-tree ledger), and carrying it to another
+//! version of the file through a diff.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ledger::{Ledger, LineOrigin, Piece, align};
+
+/// What is known about one line that holds AI text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineAttr {
+    /// `Ai` or `Mixed`.
+    pub origin: LineOrigin,
+    pub tool: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Who reviewed the line's AI text; `None` while any of it is unreviewed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewer: Option<String>,
+    /// When, in Unix milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewed_at: Option<i64>,
+}
+
+impl LineAttr {
+    pub fn reviewed(&self) -> bool {
+        self.reviewer.is_some()
+    }
+
+    /// `tool, model` or `tool`, for messages.
+    pub fn label(&self) -> String {
+        match &self.model {
+            Some(m) => format!("{}, {m}", self.tool),
+            None => self.tool.clone(),
+        }
+    }
+}
+
+/// AI lines of one file version, keyed by 1-based line number.
+pub type FileLines = BTreeMap<usize, LineAttr>;
+
+/// AI lines of every file of one commit, keyed by path.
+pub type CommitLines = BTreeMap<String, FileLines>;
+
+/// The AI lines of a ledger, 1-based.
+pub fn from_ledger(ledger: &Ledger) -> FileLines {
+    let mut out = FileLines::new();
+    for s in ledger.line_summary() {
+        let Some(first) = s.attributions.first() else {
+            continue;
+        };
+        let Some(source) = first.source() else {
+            continue;
+        };
+        let review = if s.unreviewed {
+            None
+        } else {
+            s.attributions
+                .iter()
+                .filter_map(|a| a.review())
+                .max_by_key(|r| r.at)
+        };
+        out.insert(
+            s.line + 1,
+            LineAttr {
+                origin: s.origin,
+                tool: source.tool.clone(),
+                model: source.model.clone(),
+                kind: Some(source.kind.to_string()),
+                reviewer: review.map(|r| r.by.clone()),
+                reviewed_at: review.map(|r| r.at),
+            },
+        );
+    }
+    out
+}
+
+/// Where each line of `old` is in `new`: `Some(new line)` (both 1-based)
+/// when the whole line, line break included, is unchanged; `None` when it
+/// changed or went away. Index 0 of the result is unused.
+pub fn map_lines(old: &str, new: &str) -> Vec<Option<usize>> {
+    let old_starts = line_starts(old);
+    let new_starts = line_starts(new);
+    let mut out = vec![None; old_starts.len() + 1];
+    if old == new {
+        for (i, slot) in out.iter_mut().enumerate().skip(1) {
+            *slot = Some(i);
+        }
+        return out;
+    }
+    let same: Vec<(std::ops::Range<usize>, usize)> = align(old, new)
+        .into_iter()
+        .filter_map(|p| match p {
+            Piece::Same { old, new } => Some((old, new.start)),
+            Piece::Changed { .. } => None,
+        })
+        .collect();
+    for (i, &start) in old_starts.iter().enumerate() {
+        let end = old_starts.get(i + 1).copied().unwrap_or(old.len());
+        if end <= start {
+            continue;
+        }
+        let at = same.partition_point(|(r, _)| r.end <= start);
+        let Some((range, new_start)) = same.get(at) else {
+            continue;
+        };
+        if range.start <= start && end <= range.end {
+            let new_offset = new_start + (start - range.start);
+            let new_line = new_starts.partition_point(|&s| s <= new_offset);
+            out[i + 1] = Some(new_line);
+        }
+    }
+    out
+}
+
+/// Byte offsets where lines start (a trailing line break starts no line).
+fn line_starts(text: &str) -> Vec<usize> {
+    let mut v = vec![0];
+    for (i, b) in text.bytes().enumerate() {
+        if b == b'\n' && i + 1 < text.len() {
+            v.push(i + 1);
+        }
+    }
+    if text.is_empty() {
+        v.clear();
+    }
+    v
+}
+
+/// Carries `lines` of the `old` text to the `new` text; lines that changed are dropped.
+pub fn carry(lines: &FileLines, old: &str, new: &str) -> FileLines {
+    let map = map_lines(old, new);
+    lines
+        .iter()
+        .filter_map(|(&line, attr)| {
+            map.get(line)
+                .copied()
+                .flatten()
+                .map(|to| (to, attr.clone()))
+        })
+        .collect()
+}
+
+/// Adds to `into` every line of `from` that `into` does not describe.
+pub fn fill(into: &mut CommitLines, from: CommitLines) {
+    for (path, lines) in from {
+        let target = into.entry(path).or_default();
+        for (line, attr) in lines {
+            target.entry(line).or_insert(attr);
+        }
+    }
+    into.retain(|_, l| !l.is_empty());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attr(tool: &str) -> LineAttr {
+        LineAttr {
+            origin: LineOrigin::Ai,
+            tool: tool.into(),
+            model: None,
+            kind: None,
+            reviewer: None,
+            reviewed_at: None,
+        }
+    }
+
+    #[test]
+    fn unchanged_lines_move_changed_lines_vanish() {
+        let old = "a\nb\nc\nd\n";
+        let new = "x\na\nb\nC\nd\n";
+        let m = map_lines(old, new);
+        assert_eq!(&m[1..], &[Some(2), Some(3), None, Some(5)]);
+    }
+
+    #[test]
+    fn identical_texts_map_to_themselves() {
+        let m = map_lines("a\nb", "a\nb");
+        assert_eq!(&m[1..], &[Some(1), Some(2)]);
+    }
+
+    #[test]
+    fn carry_keeps_only_known_lines() {
+        let mut lines = FileLines::new();
+        lines.insert(2, attr("t"));
+        lines.insert(3, attr("u"));
+        let out = carry(&lines, "a\nb\nc\n", "b\nc2\n");
+        assert_eq!(out.keys().copied().collect::<Vec<_>>(), vec![1]);
+        assert_eq!(out[&1].tool, "t");
+    }
+
+    #[test]
+    fn reordered_lines_follow() {
+        let old = "fn a() {}\nfn b() {}\nfn c() {}\n";
+        let new = "fn c() {}\nfn a() {}\nfn b() {}\n";
+        let m = map_lines(old, new);
+        assert_eq!(m[1], Some(2));
+        assert_eq!(m[2], Some(3));
+    }
+}

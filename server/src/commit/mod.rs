@@ -1,0 +1,40 @@
+//! Commit time: the pre-commit gate, the per-commit provenance note, carrying
+//! notes through history rewrites, and reading them back (blame, export,
+//! verify). Talks to git only through [`crate::git`].
+
+pub mod blame;
+pub mod export;
+pub mod gate;
+pub mod glob;
+pub mod hooks;
+pub mod lines;
+pub mod note;
+pub mod notes;
+pub mod policy;
+pub mod record;
+pub mod remote;
+pub mod trailers;
+pub mod verify;
+
+use crate::git::GitError;
+use crate::service::ServiceError;
+use crate::store::StoreError;
+
+/// Why a commit-time operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    #[error(transparent)]
+    Git(#[from] GitError),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Policy(#[from] policy::PolicyError),
+    #[error("JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Other(String),
+}

@@ -1,0 +1,171 @@
+//! Reading and writing the notes ref (`refs/notes/vouch` unless the git
+//! configuration `vouch.notesRef` names another).
+//!
+//! Readers see the local ref merged with the remote-tracking copies
+//! `refs/notes/remotes/<remote>/vouch` that `git fetch` fills, so fetched
+//! notes count at once, before anything merged them.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::CommitError;
+use super::note::{self, Note};
+use crate::git::Git;
+
+pub const DEFAULT_REF: &str = "refs/notes/vouch";
+
+pub struct Notes<'a> {
+    git: &'a Git,
+    /// Full name, e.g. `refs/notes/vouch`.
+    pub ref_name: String,
+}
+
+impl<'a> Notes<'a> {
+    pub fn new(git: &'a Git) -> Result<Notes<'a>, CommitError> {
+        let configured = git.config("vouch.notesRef")?;
+        let ref_name = match configured.as_deref().map(str::trim) {
+            None | Some("") => DEFAULT_REF.to_owned(),
+            Some(r) if r.starts_with("refs/") => r.to_owned(),
+            Some(r) => format!("refs/notes/{r}"),
+        };
+        Ok(Notes { git, ref_name })
+    }
+
+    /// The part after `refs/notes/` (`vouch`).
+    pub fn short(&self) -> &str {
+        self.ref_name
+            .strip_prefix("refs/notes/")
+            .unwrap_or(&self.ref_name)
+    }
+
+    /// Where `git fetch` puts a remote's notes.
+    pub fn tracking_ref(&self, remote: &str) -> String {
+        format!("refs/notes/remotes/{remote}/{}", self.short())
+    }
+
+    /// Local ref first, then every remote-tracking copy.
+    fn refs(&self) -> Result<Vec<String>, CommitError> {
+        let mut refs = vec![self.ref_name.clone()];
+        let out = self
+            .git
+            .text(&["for-each-ref", "--format=%(refname)", "refs/notes/remotes/"])?;
+        let suffix = format!("/{}", self.short());
+        refs.extend(
+            out.lines()
+                .filter(|r| r.ends_with(&suffix))
+                .map(str::to_owned),
+        );
+        Ok(refs)
+    }
+
+    /// Note blob names per annotated commit, across all refs read.
+    fn list(&self) -> Result<HashMap<String, Vec<String>>, CommitError> {
+        let mut out: HashMap<String, Vec<String>> = HashMap::new();
+        for r in self.refs()? {
+            let Some(listing) = self.git.try_run(&["notes", "--ref", &r, "list"])? else {
+                continue;
+            };
+            for line in String::from_utf8_lossy(&listing).lines() {
+                if let Some((blob, commit)) = line.split_once(' ') {
+                    let blobs = out.entry(commit.to_owned()).or_default();
+                    if !blobs.iter().any(|b| b == blob) {
+                        blobs.push(blob.to_owned());
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The notes of `commits` (those that have one), read in one batch.
+    pub fn read(&self, commits: &[String]) -> Result<HashMap<String, Note>, CommitError> {
+        let listing = self.list()?;
+        let wanted: Vec<(&String, &Vec<String>)> = commits
+            .iter()
+            .filter_map(|c| listing.get(c).map(|b| (c, b)))
+            .collect();
+        let specs: Vec<String> = wanted.iter().flat_map(|(_, b)| b.iter().cloned()).collect();
+        let blobs = self.git.read_objects(&specs)?;
+        let mut blobs = blobs.into_iter();
+        let mut out = HashMap::new();
+        for (commit, names) in wanted {
+            let mut text = String::new();
+            for _ in names {
+                if let Some(Some(b)) = blobs.next() {
+                    text.push_str(&String::from_utf8_lossy(&b));
+                    text.push('\n');
+                }
+            }
+            out.insert(commit.clone(), note::parse(&text));
+        }
+        Ok(out)
+    }
+
+    /// Every annotated commit.
+    pub fn annotated(&self) -> Result<Vec<String>, CommitError> {
+        Ok(self.list()?.into_keys().collect())
+    }
+
+    /// Writes (replacing) the note of `commit`.
+    pub fn write(&self, commit: &str, record: &Value) -> Result<(), CommitError> {
+        let mut text = serde_json::to_string(record)?;
+        text.push('\n');
+        let args = [
+            "notes",
+            "--ref",
+            &self.ref_name,
+            "add",
+            "-f",
+            "-F",
+            "-",
+            commit,
+        ];
+        // Another process may move the ref at the same moment: retry once.
+        match self.git.run_input(&args, text.as_bytes()) {
+            Ok(_) => Ok(()),
+            Err(_) => {
+                self.git.run_input(&args, text.as_bytes())?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Merges a remote-tracking notes ref into the local one (`cat_sort_uniq`:
+    /// both clones' records for a commit are kept, one per line). Returns
+    /// whether the local ref changed.
+    pub fn merge_from(&self, tracking: &str) -> Result<bool, CommitError> {
+        let Some(theirs) = self.git.commit_id(tracking)? else {
+            return Ok(false);
+        };
+        let ours = self.git.commit_id(&self.ref_name)?;
+        match ours {
+            None => {
+                self.git.run(&["update-ref", &self.ref_name, &theirs, ""])?;
+                Ok(true)
+            }
+            Some(ours) if ours == theirs => Ok(false),
+            Some(ours) => {
+                let up_to_date = self
+                    .git
+                    .output(&["merge-base", "--is-ancestor", &theirs, &ours])?
+                    .status
+                    .success();
+                if up_to_date {
+                    return Ok(false);
+                }
+                self.git.run(&[
+                    "notes",
+                    "--ref",
+                    &self.ref_name,
+                    "merge",
+                    "-q",
+                    "-s",
+                    "cat_sort_uniq",
+                    tracking,
+                ])?;
+                Ok(true)
+            }
+        }
+    }
+}

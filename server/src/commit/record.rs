@@ -1,0 +1,167 @@
+//! Writing notes: after a commit (from the working-tree attribution), and
+//! after history rewrites (carrying the old commits' notes to the new ones
+//! through the diff between the old and the new version of each file).
+
+use std::collections::{HashMap, HashSet};
+
+use super::CommitError;
+use super::gate;
+use super::lines::{self, CommitLines};
+use super::note;
+use super::notes::Notes;
+use crate::git::{Git, read_git_file};
+use crate::service::Service;
+
+/// What the post-commit hook did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PostCommit {
+    /// A note was written for this commit, listing this many AI lines.
+    Written { commit: String, ai_lines: usize },
+    /// A rebase is running: its post-rewrite hook carries the notes.
+    InRebase,
+    /// No commit (unborn branch).
+    NoCommit,
+}
+
+/// Whether a rebase is in progress (its commits get notes from post-rewrite).
+pub fn in_rebase(git: &Git) -> Result<bool, CommitError> {
+    for dir in ["rebase-merge", "rebase-apply"] {
+        if git.git_path(dir)?.is_dir() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The note for `HEAD`: the working-tree attribution of the files it changed,
+/// mapped onto their committed versions; after a cherry-pick, plus the picked
+/// commit's note carried over.
+pub fn post_commit(service: &Service, git: &Git) -> Result<PostCommit, CommitError> {
+    if in_rebase(git)? {
+        return Ok(PostCommit::InRebase);
+    }
+    let Some(head) = git.commit_id("HEAD")? else {
+        return Ok(PostCommit::NoCommit);
+    };
+    let changed = git.changed_paths(&head)?;
+    let ledgers = gate::ai_ledgers(service, &changed)?;
+    let mut lines = gate::lines_at(git, &head, ledgers)?;
+    let notes = Notes::new(git)?;
+    if let Some(source) = read_git_file(&git.git_path("CHERRY_PICK_HEAD")?)
+        && source != head
+    {
+        let carried = carry_many(git, &notes, &[(source, head.clone())])?;
+        if let Some(from_source) = carried.into_iter().next().and_then(|c| c.1) {
+            lines::fill(&mut lines, from_source);
+        }
+    }
+    notes.write(&head, &note::record(&head, &lines))?;
+    Ok(PostCommit::Written {
+        commit: head,
+        ai_lines: lines.values().map(|f| f.len()).sum(),
+    })
+}
+
+/// Parses post-rewrite's stdin: `old new [extra]` per line.
+pub fn parse_rewrites(input: &str) -> Vec<(String, String)> {
+    input
+        .lines()
+        .filter_map(|l| {
+            let mut parts = l.split_whitespace();
+            Some((parts.next()?.to_owned(), parts.next()?.to_owned()))
+        })
+        .collect()
+}
+
+/// For each pair `(old, new)`, the old commit's note lines carried onto
+/// `new` (`None` when `old` has no note).
+fn carry_many(
+    git: &Git,
+    notes: &Notes<'_>,
+    pairs: &[(String, String)],
+) -> Result<Vec<(String, Option<CommitLines>)>, CommitError> {
+    let olds: Vec<String> = pairs.iter().map(|p| p.0.clone()).collect();
+    let old_notes = notes.read(&olds)?;
+    let mut specs = Vec::new();
+    for (old, new) in pairs {
+        if let Some(n) = old_notes.get(old) {
+            for path in n.lines.keys() {
+                specs.push(format!("{old}:{path}"));
+                specs.push(format!("{new}:{path}"));
+            }
+        }
+    }
+    let blobs = git.read_objects(&specs)?;
+    let mut texts: HashMap<&str, Option<String>> = HashMap::new();
+    for (spec, blob) in specs.iter().zip(blobs) {
+        texts.insert(spec, blob.and_then(|b| String::from_utf8(b).ok()));
+    }
+    let mut out = Vec::new();
+    for (old, new) in pairs {
+        let Some(n) = old_notes.get(old) else {
+            out.push((new.clone(), None));
+            continue;
+        };
+        let mut carried = CommitLines::new();
+        for (path, file) in &n.lines {
+            let old_text = texts
+                .get(format!("{old}:{path}").as_str())
+                .cloned()
+                .flatten();
+            let new_text = texts
+                .get(format!("{new}:{path}").as_str())
+                .cloned()
+                .flatten();
+            // A file missing on either side (renamed, deleted): nothing is known.
+            if let (Some(o), Some(t)) = (old_text, new_text) {
+                let moved = lines::carry(file, &o, &t);
+                if !moved.is_empty() {
+                    carried.insert(path.clone(), moved);
+                }
+            }
+        }
+        out.push((new.clone(), Some(carried)));
+    }
+    Ok(out)
+}
+
+/// Carries notes after `git commit --amend` or `git rebase`. A new commit
+/// that already has a note (written by post-commit from the working tree)
+/// keeps what it says; the old commits' lines fill in the rest, later old
+/// commits (squashed on top) first. Returns how many notes were written.
+pub fn post_rewrite(git: &Git, pairs: &[(String, String)]) -> Result<usize, CommitError> {
+    let notes = Notes::new(git)?;
+    let pairs: Vec<(String, String)> = pairs.iter().filter(|(o, n)| o != n).cloned().collect();
+    let carried = carry_many(git, &notes, &pairs)?;
+    let mut order: Vec<String> = Vec::new();
+    let mut by_new: HashMap<String, Vec<Option<CommitLines>>> = HashMap::new();
+    for (new, lines) in carried {
+        if !by_new.contains_key(&new) {
+            order.push(new.clone());
+        }
+        by_new.entry(new).or_default().push(lines);
+    }
+    let existing = notes.read(&order)?;
+    let mut written = 0;
+    let mut seen = HashSet::new();
+    for new in order {
+        if !seen.insert(new.clone()) {
+            continue;
+        }
+        let sources = by_new.remove(&new).unwrap_or_default();
+        let had_note = existing.contains_key(&new);
+        if !had_note && sources.iter().all(Option::is_none) {
+            continue; // nothing known about the new commit
+        }
+        let mut result = existing
+            .get(&new)
+            .map(|n| n.lines.clone())
+            .unwrap_or_default();
+        for lines in sources.into_iter().rev().flatten() {
+            lines::fill(&mut result, lines);
+        }
+        notes.write(&new, &note::record(&new, &result))?;
+        written += 1;
+    }
+    Ok(written)
+}

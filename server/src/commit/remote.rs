@@ -1,0 +1,107 @@
+//! Sharing notes through `origin`.
+//!
+//! - `git fetch` brings the remote's notes into a remote-tracking ref
+//!   (`+refs/notes/vouch:refs/notes/remotes/origin/vouch`), never over the
+//!   local notes; readers see both at once.
+//! - Before `git push`, the pre-push hook fetches the remote's notes, merges
+//!   them into the local ref (`git notes merge -s cat_sort_uniq`: concurrent
+//!   records for the same commit are both kept) and pushes the result
+//!   without force. `remote.origin.push` is left alone on purpose: setting it
+//!   would change what a plain `git push` pushes.
+
+use super::CommitError;
+use super::notes::Notes;
+use crate::git::Git;
+
+pub const REMOTE: &str = "origin";
+
+/// The fetch refspec for `remote`'s notes.
+pub fn fetch_refspec(notes: &Notes<'_>, remote: &str) -> String {
+    format!("+{}:{}", notes.ref_name, notes.tracking_ref(remote))
+}
+
+/// Configures `origin` (when it exists); returns the changes made.
+pub fn configure(git: &Git, notes: &Notes<'_>) -> Result<Vec<String>, CommitError> {
+    let mut changes = Vec::new();
+    let strategy_key = format!("notes.{}.mergeStrategy", notes.short());
+    if git.config(&strategy_key)?.is_none() {
+        git.run(&["config", &strategy_key, "cat_sort_uniq"])?;
+        changes.push(format!("set {strategy_key} = cat_sort_uniq"));
+    }
+    if git.config(&format!("remote.{REMOTE}.url"))?.is_none() {
+        return Ok(changes);
+    }
+    let key = format!("remote.{REMOTE}.fetch");
+    let spec = fetch_refspec(notes, REMOTE);
+    if !git.config_all(&key)?.contains(&spec) {
+        git.run(&["config", "--add", &key, &spec])?;
+        changes.push(format!("added {key} = {spec}"));
+    }
+    Ok(changes)
+}
+
+/// Undoes [`configure`].
+pub fn unconfigure(git: &Git, notes: &Notes<'_>) -> Result<Vec<String>, CommitError> {
+    let mut changes = Vec::new();
+    let key = format!("remote.{REMOTE}.fetch");
+    let spec = fetch_refspec(notes, REMOTE);
+    if git.config_all(&key)?.contains(&spec) {
+        git.run(&["config", "--fixed-value", "--unset-all", &key, &spec])?;
+        changes.push(format!("removed {key} = {spec}"));
+    }
+    let strategy_key = format!("notes.{}.mergeStrategy", notes.short());
+    if git.config(&strategy_key)?.as_deref() == Some("cat_sort_uniq") {
+        git.run(&["config", "--unset", &strategy_key])?;
+        changes.push(format!("removed {strategy_key}"));
+    }
+    Ok(changes)
+}
+
+/// Whether `remote` is set up to carry notes (its fetch refspec is configured).
+pub fn carries_notes(git: &Git, notes: &Notes<'_>, remote: &str) -> Result<bool, CommitError> {
+    Ok(git
+        .config_all(&format!("remote.{remote}.fetch"))?
+        .contains(&fetch_refspec(notes, remote)))
+}
+
+/// Fetches `remote`'s notes, merges them into ours, and pushes ours without
+/// force, retrying when someone pushed in between. Returns a message for
+/// the user when something could not be done (pushing notes never fails the
+/// user's push).
+pub fn sync(git: &Git, remote: &str) -> Result<Option<String>, CommitError> {
+    let notes = Notes::new(git)?;
+    if !carries_notes(git, &notes, remote)? {
+        return Ok(None);
+    }
+    if git.commit_id(&notes.ref_name)?.is_none() {
+        return Ok(None); // nothing of ours to push
+    }
+    let tracking = notes.tracking_ref(remote);
+    let fetch_spec = fetch_refspec(&notes, remote);
+    let push_spec = format!("{0}:{0}", notes.ref_name);
+    let mut last = String::new();
+    for _ in 0..3 {
+        let fetched = git.output(&["fetch", "--no-write-fetch-head", "-q", remote, &fetch_spec])?;
+        if !fetched.status.success() {
+            let msg = String::from_utf8_lossy(&fetched.stderr);
+            // A remote without notes yet is fine; anything else is reported.
+            if !msg.contains("couldn't find remote ref") {
+                return Ok(Some(format!(
+                    "could not fetch notes from {remote}: {}",
+                    msg.trim()
+                )));
+            }
+        } else {
+            notes.merge_from(&tracking)?;
+        }
+        let pushed = git.output(&["push", "--no-verify", "-q", remote, &push_spec])?;
+        if pushed.status.success() {
+            return Ok(None);
+        }
+        last = String::from_utf8_lossy(&pushed.stderr).trim().to_owned();
+    }
+    Ok(Some(format!(
+        "could not push notes to {remote}: {}",
+        last.replace('\n', " ")
+    )))
+}

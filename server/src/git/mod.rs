@@ -1,0 +1,370 @@
+//! A small wrapper around the git command line.
+//!
+//! Every command runs with `LC_ALL=C` and `core.quotepath=off`, lists paths
+//! with `-z`, and inherits the environment (`GIT_INDEX_FILE`, `GIT_DIR`, …) so
+//! that inside a hook git behaves exactly as the git that called the hook.
+//! Many objects are read through one `git cat-file --batch` process.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// Why a git command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("cannot run git: {0}")]
+    Spawn(std::io::Error),
+    #[error("`git {args}` failed: {message}")]
+    Failed { args: String, message: String },
+    #[error("`git {args}` printed unexpected output: {detail}")]
+    Parse { args: String, detail: String },
+}
+
+/// The all-zero object name git uses for "not committed yet".
+pub const NULL_SHA: &str = "0000000000000000000000000000000000000000";
+
+/// A repository's working tree, where git commands run.
+#[derive(Clone, Debug)]
+pub struct Git {
+    dir: PathBuf,
+}
+
+impl Git {
+    pub fn new(dir: &Path) -> Git {
+        Git {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("git");
+        c.args(["-c", "core.quotepath=off"])
+            .args(args)
+            .current_dir(&self.dir)
+            .env("LC_ALL", "C")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env_remove("GIT_PAGER")
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// Runs git and returns its output whatever the exit status.
+    pub fn output(&self, args: &[&str]) -> Result<Output, GitError> {
+        self.command(args).output().map_err(GitError::Spawn)
+    }
+
+    /// Runs git, failing unless it exits 0; returns stdout.
+    pub fn run(&self, args: &[&str]) -> Result<Vec<u8>, GitError> {
+        let out = self.output(args)?;
+        check(args, out)
+    }
+
+    /// Like [`Git::run`], stdout as (lossless) UTF-8 text.
+    pub fn text(&self, args: &[&str]) -> Result<String, GitError> {
+        let out = self.run(args)?;
+        String::from_utf8(out).map_err(|_| GitError::Parse {
+            args: args.join(" "),
+            detail: "not UTF-8".into(),
+        })
+    }
+
+    /// Runs git with `input` on stdin; fails unless it exits 0.
+    pub fn run_input(&self, args: &[&str], input: &[u8]) -> Result<Vec<u8>, GitError> {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(GitError::Spawn)?;
+        let mut stdin = child.stdin.take().ok_or_else(|| GitError::Parse {
+            args: args.join(" "),
+            detail: "no stdin".into(),
+        })?;
+        let input = input.to_vec();
+        let writer = std::thread::spawn(move || stdin.write_all(&input));
+        let out = child.wait_with_output().map_err(GitError::Spawn)?;
+        let _ = writer.join();
+        check(args, out)
+    }
+
+    /// Runs git; `Some(stdout)` when it exits 0, `None` otherwise.
+    pub fn try_run(&self, args: &[&str]) -> Result<Option<Vec<u8>>, GitError> {
+        let out = self.output(args)?;
+        Ok(out.status.success().then_some(out.stdout))
+    }
+
+    /// The commit `rev` names, or `None` (unborn branch, unknown name).
+    pub fn commit_id(&self, rev: &str) -> Result<Option<String>, GitError> {
+        let spec = format!("{rev}^{{commit}}");
+        Ok(self
+            .try_run(&["rev-parse", "--verify", "-q", &spec])?
+            .map(|o| String::from_utf8_lossy(&o).trim().to_owned())
+            .filter(|s| !s.is_empty()))
+    }
+
+    /// A path inside the git directory (`git rev-parse --git-path`), absolute.
+    /// Honours `core.hooksPath` for `hooks` and worktrees' own files.
+    pub fn git_path(&self, name: &str) -> Result<PathBuf, GitError> {
+        let out = self.text(&["rev-parse", "--git-path", name])?;
+        Ok(self.dir.join(out.trim_end_matches(['\n', '\r'])))
+    }
+
+    /// The value of a configuration key, if set.
+    pub fn config(&self, key: &str) -> Result<Option<String>, GitError> {
+        Ok(self
+            .try_run(&["config", "--get", key])?
+            .map(|o| String::from_utf8_lossy(&o).trim_end().to_owned()))
+    }
+
+    /// Every value of a multi-valued configuration key.
+    pub fn config_all(&self, key: &str) -> Result<Vec<String>, GitError> {
+        Ok(self
+            .try_run(&["config", "--get-all", key])?
+            .map(|o| {
+                String::from_utf8_lossy(&o)
+                    .lines()
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Reads many objects (`<rev>:<path>`, `:<path>` for the index, object
+    /// names) through one `git cat-file --batch`. `None` for missing ones.
+    pub fn read_objects(&self, specs: &[String]) -> Result<Vec<Option<Vec<u8>>>, GitError> {
+        if specs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let args = ["cat-file", "--batch"];
+        let mut child = self
+            .command(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(GitError::Spawn)?;
+        let parse_err = |detail: String| GitError::Parse {
+            args: args.join(" "),
+            detail,
+        };
+        let mut stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| parse_err("no stdin".into()))?;
+        // A name with a line break cannot be asked for; ask for an impossible one instead.
+        let mut request = String::new();
+        for s in specs {
+            let s = if s.contains(['\n', '\r']) {
+                "\u{1}missing"
+            } else {
+                s
+            };
+            request.push_str(s);
+            request.push('\n');
+        }
+        let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| parse_err("no stdout".into()))?;
+        let mut reader = BufReader::new(stdout);
+        let mut out = Vec::with_capacity(specs.len());
+        let mut header = Vec::new();
+        for _ in specs {
+            header.clear();
+            reader
+                .read_until(b'\n', &mut header)
+                .map_err(|e| parse_err(e.to_string()))?;
+            let line = String::from_utf8_lossy(&header);
+            let line = line.trim_end();
+            if line.ends_with(" missing") || line.ends_with(" ambiguous") || line.is_empty() {
+                out.push(None);
+                continue;
+            }
+            let size: usize = line
+                .rsplit(' ')
+                .next()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| parse_err(format!("bad header `{line}`")))?;
+            let mut body = vec![0; size + 1];
+            reader
+                .read_exact(&mut body)
+                .map_err(|e| parse_err(e.to_string()))?;
+            body.truncate(size);
+            out.push(Some(body));
+        }
+        let _ = writer.join();
+        let _ = child.wait();
+        Ok(out)
+    }
+
+    /// Paths whose staged content differs from `HEAD` (added, copied,
+    /// modified, renamed, type-changed; not deleted). Works on an unborn branch.
+    pub fn staged_paths(&self) -> Result<Vec<String>, GitError> {
+        let out = self.run(&[
+            "diff",
+            "--cached",
+            "--name-only",
+            "-z",
+            "--no-renames",
+            "--no-ext-diff",
+            "--diff-filter=d",
+            "--ignore-submodules",
+        ])?;
+        Ok(split_z(&out))
+    }
+
+    /// Paths a commit changed relative to its first parent (all of its files
+    /// for a root commit), deletions excluded.
+    pub fn changed_paths(&self, commit: &str) -> Result<Vec<String>, GitError> {
+        let out = self.run(&[
+            "diff-tree",
+            "-r",
+            "--root",
+            "--no-commit-id",
+            "--name-only",
+            "-z",
+            "--no-renames",
+            "--diff-filter=d",
+            "-m",
+            "--first-parent",
+            commit,
+        ])?;
+        Ok(split_z(&out))
+    }
+}
+
+fn check(args: &[&str], out: Output) -> Result<Vec<u8>, GitError> {
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let message = stderr.trim();
+        Err(GitError::Failed {
+            args: args.join(" "),
+            message: if message.is_empty() {
+                format!("exit status {}", out.status)
+            } else {
+                message.replace('\n', " ")
+            },
+        })
+    }
+}
+
+/// Splits NUL-terminated output into strings (lossy UTF-8).
+pub fn split_z(bytes: &[u8]) -> Vec<String> {
+    bytes
+        .split(|b| *b == 0)
+        .filter(|s| !s.is_empty())
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect()
+}
+
+/// Reads a file in the git directory (e.g. `CHERRY_PICK_HEAD`), trimmed.
+pub fn read_git_file(path: &Path) -> Option<String> {
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+/// One line of `git blame --porcelain`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlameLine {
+    /// The commit that last changed the line ([`NULL_SHA`] when uncommitted).
+    pub commit: String,
+    /// 1-based line number in that commit's version of the file.
+    pub orig_line: usize,
+    /// The file's path in that commit.
+    pub orig_path: String,
+    /// The line's text, without its line break.
+    pub text: String,
+}
+
+impl Git {
+    /// `git blame --porcelain` of the working-tree file `path`.
+    pub fn blame(&self, path: &str) -> Result<Vec<BlameLine>, GitError> {
+        let args = ["blame", "--porcelain", "--", path];
+        let out = self.run(&args)?;
+        parse_porcelain(&out).map_err(|detail| GitError::Parse {
+            args: args.join(" "),
+            detail,
+        })
+    }
+}
+
+fn parse_porcelain(out: &[u8]) -> Result<Vec<BlameLine>, String> {
+    let mut lines = Vec::new();
+    let mut paths: HashMap<String, String> = HashMap::new();
+    let mut current: Option<(String, usize)> = None;
+    for raw in out.split(|b| *b == b'\n') {
+        if let Some(text) = raw.strip_prefix(b"\t") {
+            let (commit, orig_line) = current
+                .take()
+                .ok_or_else(|| "content line without a header".to_owned())?;
+            let orig_path = paths.get(&commit).cloned().unwrap_or_default();
+            let text = String::from_utf8_lossy(text);
+            lines.push(BlameLine {
+                commit,
+                orig_line,
+                orig_path,
+                text: text.trim_end_matches('\r').to_owned(),
+            });
+            continue;
+        }
+        let line = String::from_utf8_lossy(raw);
+        if let Some(name) = line.strip_prefix("filename ") {
+            if let Some((commit, _)) = &current {
+                paths.insert(commit.clone(), name.to_owned());
+            }
+            continue;
+        }
+        if current.is_none() {
+            let mut parts = line.split(' ');
+            if let (Some(sha), Some(orig)) = (parts.next(), parts.next())
+                && sha.len() >= 40
+                && sha.bytes().all(|b| b.is_ascii_hexdigit())
+            {
+                let orig = orig.parse().map_err(|_| format!("bad header `{line}`"))?;
+                current = Some((sha.to_owned(), orig));
+            }
+        }
+    }
+    Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn porcelain_parses_headers_and_repeats() {
+        let a = "a".repeat(40);
+        let b = "b".repeat(40);
+        let text = format!(
+            "{a} 1 1 2\nauthor X\nfilename old.rs\n\tfirst\n{a} 2 2\nfilename old.rs\n\tsecond\n{b} 5 3 1\nauthor Y\nfilename new.rs\n\tthird\r\n"
+        );
+        let lines = parse_porcelain(text.as_bytes()).unwrap();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(
+            (lines[1].commit.as_str(), lines[1].orig_line),
+            (a.as_str(), 2)
+        );
+        assert_eq!(lines[1].orig_path, "old.rs");
+        assert_eq!(lines[2].orig_path, "new.rs");
+        assert_eq!(lines[2].orig_line, 5);
+        assert_eq!(lines[2].text, "third");
+    }
+
+    #[test]
+    fn split_z_drops_the_terminator() {
+        assert_eq!(split_z(b"a\0b c\0"), vec!["a", "b c"]);
+        assert!(split_z(b"").is_empty());
+    }
+}
