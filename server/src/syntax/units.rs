@@ -179,11 +179,11 @@ fn wrote_whole(tree: &SyntaxTree, unit: &Unit, range: &Range<usize>) -> bool {
         return false;
     }
     let mut cursor = parent.walk();
-    let siblings_are_trivia = parent.children(&mut cursor).all(|child| {
+    // Every other child of the parent that the range touches is trivia.
+    parent.children(&mut cursor).all(|child| {
         let c = child.byte_range();
         child.id() == node.id() || c.end <= range.start || c.start >= range.end || is_trivia(child)
-    });
-    siblings_are_trivia
+    })
 }
 
 fn is_trivia(node: Node) -> bool {
