@@ -155,6 +155,12 @@ local function on_bytes(_, bufnr, _, sr, sc, _, oer, oec, _, ner, nec, _)
     local middle = count - sr - tail
     if sr > #lines or middle < 0 then
       resync(st)
+    elseif middle == Bo[1] - sr + 1 and sr + middle <= #lines then
+      -- same number of lines (typing within lines): replace them in place
+      local fresh = vim.api.nvim_buf_get_lines(bufnr, sr, sr + middle, false)
+      for i = 1, #fresh do
+        lines[sr + i] = fresh[i]
+      end
     else
       local fresh = vim.api.nvim_buf_get_lines(bufnr, sr, sr + middle, false)
       local out = {}
