@@ -132,6 +132,18 @@ impl Unit {
     }
 }
 
+/// Why a unit name does not resolve.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    #[error("no function, class or other unit named `{0}`")]
+    NotFound(String),
+    #[error("`{name}` is ambiguous: {}; give the qualified name", candidates.join(", "))]
+    Ambiguous {
+        name: String,
+        candidates: Vec<String>,
+    },
+}
+
 /// The position of a byte: 0-based line, and byte column in that line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TextPoint {
@@ -365,6 +377,33 @@ impl SyntaxTree {
     /// The first unit named `name` (see [`SyntaxTree::find_units`]).
     pub fn find_unit(&self, name: &str) -> Option<Unit> {
         self.find_units(name).into_iter().next()
+    }
+
+    /// The units a user means by `name` (`vouch review PATH::NAME`): every
+    /// unit with one qualified name (a Rust struct and its impls share one).
+    /// A bare name shared by units in different places is ambiguous.
+    pub fn resolve(&self, name: &str) -> Result<Vec<Unit>, ResolveError> {
+        units::resolve(self.units(), name)
+    }
+
+    /// `unit`'s range widened to the `ranges` (AI regions) that are named by
+    /// it — so a doc comment written along with a method goes with it.
+    pub fn extent(
+        &self,
+        unit: &Unit,
+        ranges: impl IntoIterator<Item = Range<usize>>,
+    ) -> Range<usize> {
+        let mut extent = unit.range.clone();
+        for r in ranges {
+            if self
+                .unit_for(r.clone())
+                .is_some_and(|u| u.range == unit.range)
+            {
+                extent.start = extent.start.min(r.start);
+                extent.end = extent.end.max(r.end);
+            }
+        }
+        extent
     }
 }
 

@@ -273,3 +273,39 @@ fn ranged_lookup_matches_the_full_unit_list() {
         ["shop", "shop::Cart", "shop::Cart::total"]
     );
 }
+
+#[test]
+fn resolve_picks_one_qualified_name_or_reports_ambiguity() {
+    let text = "struct Cart;\nimpl Cart {\n    fn total(&self) {}\n}\nstruct Order;\nimpl Order {\n    fn total(&self) {}\n}\n";
+    let tree = SyntaxTree::for_path("x.rs", text).unwrap();
+    // A struct and its impl share a name: both are meant.
+    let cart = tree.resolve("Cart").unwrap();
+    assert_eq!(
+        cart.iter().map(Unit::label).collect::<Vec<_>>(),
+        ["struct Cart", "impl Cart"]
+    );
+    assert_eq!(tree.resolve("Order.total").unwrap().len(), 1);
+    match tree.resolve("total") {
+        Err(ResolveError::Ambiguous { candidates, .. }) => {
+            assert_eq!(candidates, ["Cart::total", "Order::total"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        tree.resolve("missing"),
+        Err(ResolveError::NotFound("missing".to_owned()))
+    );
+}
+
+#[test]
+fn extent_takes_in_the_regions_named_by_the_unit() {
+    let text =
+        "impl A {\n    /// Doc.\n    fn f(&self) {\n        1;\n    }\n\n    fn g(&self) {}\n}\n";
+    let tree = SyntaxTree::for_path("x.rs", text).unwrap();
+    let f = tree.find_unit("f").unwrap();
+    let doc = text.find("    /// Doc.").unwrap();
+    let end = text.find("\n\n").unwrap() + 1;
+    let g = text.find("fn g").unwrap();
+    let extent = tree.extent(&f, [doc..end, g..g + 14]);
+    assert_eq!(extent, doc..f.range.end.max(end));
+}

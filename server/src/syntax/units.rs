@@ -7,7 +7,7 @@ use ropey::Rope;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, QueryCursor, Tree};
 
-use super::{Language, SyntaxTree, Unit, UnitKind};
+use super::{Language, ResolveError, SyntaxTree, Unit, UnitKind};
 
 type Raw = (Range<usize>, UnitKind, Range<usize>, Option<Range<usize>>);
 
@@ -228,4 +228,30 @@ fn segments(name: &str) -> Vec<&str> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .collect()
+}
+
+/// See [`SyntaxTree::resolve`].
+pub(super) fn resolve(units: &[Unit], query: &str) -> Result<Vec<Unit>, ResolveError> {
+    let query = query.trim();
+    let found = find(units, query);
+    let mut names: Vec<String> = found.iter().map(|u| u.qualified_name.clone()).collect();
+    names.sort();
+    names.dedup();
+    let chosen = if names.len() <= 1 || names.iter().any(|n| n == query) {
+        names
+            .iter()
+            .find(|n| *n == query)
+            .or(names.first())
+            .cloned()
+            .ok_or_else(|| ResolveError::NotFound(query.to_owned()))?
+    } else {
+        return Err(ResolveError::Ambiguous {
+            name: query.to_owned(),
+            candidates: names,
+        });
+    };
+    Ok(found
+        .into_iter()
+        .filter(|u| u.qualified_name == chosen)
+        .collect())
 }
