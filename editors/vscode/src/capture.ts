@@ -1,0 +1,134 @@
+// Turns document change events into `vouch/didAcceptAi` notifications. Pure: no `vscode` import
+// (the extension adapts VS Code's events to `ChangeEventLike`), unit-tested with node:test.
+//
+// Keeps a shadow copy of every synchronised document so each AI change can be trimmed to the
+// characters that really changed (see ranges.ts). Signals, strongest first:
+//   1. undo / redo: never AI;
+//   2. the proposed `detailedReason` (when VS Code provides it): AI or not, with tool and model;
+//   3. a pending inline-suggestion accept from the Tab / Ctrl+Right wrappers (correlate.ts);
+//   4. the opt-in heuristic (heuristic.ts), kind `heuristic`.
+
+import { AcceptTracker } from './correlate';
+import { looksLikeAiInsertion, type HeuristicOptions } from './heuristic';
+import type { AiSource, DidAcceptAiParams } from './protocol';
+import { classifyReason, type DetailedReason } from './reason';
+import { applyChanges, intervalsToRanges, mergeIntervals, type ContentChange, type Interval } from './ranges';
+
+export interface ChangeEventLike {
+  uri: string;
+  /** Document version after the change (what didChange carries). */
+  version: number;
+  changes: readonly ContentChange[];
+  /** Stable `TextDocumentChangeReason`: 1 = undo, 2 = redo. */
+  reason?: number;
+  /** Proposed API `textDocumentChangeReason`, when enabled. */
+  detailedReason?: DetailedReason;
+  /** Length of the document after the change (cheap check that the shadow is in sync). */
+  length: number;
+  /** Full text after the change (only read to resynchronise). */
+  text: () => string;
+}
+
+export interface CaptureOptions {
+  /** Heuristic settings, or undefined when the heuristic is off. */
+  heuristic: () => HeuristicOptions | undefined;
+  /** Tool credited by the heuristic: an active AI extension, or undefined when none is active. */
+  heuristicTool: () => string | undefined;
+  log?: (msg: string) => void;
+}
+
+/** Inserted intervals of the final text, untrimmed, when the old text is unknown. */
+function insertedByLength(changes: readonly ContentChange[]): Interval[] {
+  let inserted: Interval[] = [];
+  for (const c of changes) {
+    const start = c.rangeOffset;
+    const end = c.rangeOffset + c.rangeLength;
+    const delta = c.text.length - c.rangeLength;
+    const moved: Interval[] = [];
+    for (const [s, e] of inserted) {
+      if (e <= start) moved.push([s, e]);
+      else if (s >= end) moved.push([s + delta, e + delta]);
+      else {
+        if (s < start) moved.push([s, start]);
+        if (e > end) moved.push([end + delta, e + delta]);
+      }
+    }
+    inserted = moved;
+    if (c.text.length > 0) inserted.push([start, start + c.text.length]);
+  }
+  return mergeIntervals(inserted);
+}
+
+export class Capture {
+  private readonly shadows = new Map<string, string>();
+
+  constructor(
+    readonly tracker: AcceptTracker,
+    private readonly opts: CaptureOptions,
+  ) {}
+
+  open(uri: string, text: string): void {
+    this.shadows.set(uri, text);
+  }
+
+  close(uri: string): void {
+    this.shadows.delete(uri);
+    this.tracker.cancel(uri);
+  }
+
+  has(uri: string): boolean {
+    return this.shadows.has(uri);
+  }
+
+  /** Which AI source (if any) a change belongs to. Consumes a pending accept when it matches. */
+  private attribute(ev: ChangeEventLike, now: number): AiSource | undefined {
+    if (ev.reason === 1 || ev.reason === 2) {
+      this.tracker.cancel(ev.uri);
+      return undefined;
+    }
+    const claimed = this.tracker.claim(ev.uri, now);
+    const verdict = classifyReason(ev.detailedReason);
+    if (verdict && 'ai' in verdict) return verdict.ai;
+    if (verdict) return undefined; // a known non-AI source: trust it over the wrappers
+    if (claimed) return claimed;
+    const heuristic = this.opts.heuristic();
+    if (heuristic && looksLikeAiInsertion(ev.changes, heuristic)) {
+      const tool = this.opts.heuristicTool();
+      if (tool) return { tool, kind: 'heuristic' };
+    }
+    return undefined;
+  }
+
+  /**
+   * Processes one change event (call it for every change, in order, synchronously when it
+   * happens). Returns the notification to send after the change itself was sent, if any.
+   */
+  onChange(ev: ChangeEventLike, now: number): DidAcceptAiParams | undefined {
+    if (ev.changes.length === 0) return undefined;
+    const source = this.attribute(ev, now);
+    const old = this.shadows.get(ev.uri);
+    let text: string;
+    let inserted: Interval[];
+    if (old !== undefined) {
+      const applied = applyChanges(old, ev.changes);
+      if (applied.text.length === ev.length) {
+        text = applied.text;
+        inserted = applied.inserted;
+      } else {
+        this.opts.log?.(`shadow of ${ev.uri} out of sync (${applied.text.length} != ${ev.length}); resynchronised`);
+        text = ev.text();
+        inserted = insertedByLength(ev.changes);
+      }
+    } else {
+      text = ev.text();
+      inserted = insertedByLength(ev.changes);
+    }
+    this.shadows.set(ev.uri, text);
+    if (!source || inserted.length === 0) return undefined;
+    return {
+      textDocument: { uri: ev.uri, version: ev.version },
+      ranges: intervalsToRanges(text, inserted),
+      source,
+    };
+  }
+}
