@@ -18,6 +18,7 @@ mod merge;
 mod position;
 mod regions;
 mod session;
+mod transport;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
@@ -30,7 +31,7 @@ use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
-use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+use tower_lsp_server::{Client, LanguageServer, LspService};
 
 use self::position::Encoding;
 use self::session::Session;
@@ -392,9 +393,7 @@ pub fn run() -> anyhow::Result<()> {
         .custom_method("vouch/didAcceptAi", Backend::did_accept_ai)
         .custom_method("vouch/regions", Backend::vouch_regions)
         .finish();
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-            .serve(service)
-            .await;
+        transport::serve(service, socket, tokio::io::stdin(), tokio::io::stdout()).await;
         lock(&for_exit).flush_all();
     });
     // Background tasks may be parked on timers; do not wait for them.
