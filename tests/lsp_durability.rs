@@ -1,0 +1,230 @@
+//! `vouch lsp` and the store: kill -9 and restart, files changed between
+//! sessions, reviews from the terminal while the server runs, and agent
+//! edits to open files (issue 8).
+#![allow(clippy::unwrap_used)]
+
+#[path = "support/lsp.rs"]
+mod lsp;
+mod support;
+
+use std::time::{Duration, Instant};
+
+use lsp::{LspClient, range, uri_of};
+use serde_json::{Value, json};
+use support::TempRepo;
+
+const TEXT: &str = "fn main() {\n    hello();\n}\n";
+
+fn start(repo: &TempRepo) -> LspClient {
+    let mut c = LspClient::start(repo.path());
+    c.initialize(repo.path(), false, json!({}));
+    c
+}
+
+/// Opens `src/a.rs`, lets copilot write line 1, and makes a request (after
+/// which the state must be durable). Returns the regions.
+fn write_ai(repo: &TempRepo, c: &mut LspClient) -> (String, Value) {
+    let uri = uri_of(&repo.path().join("src/a.rs"));
+    c.open(&uri, 1, TEXT);
+    c.change(&uri, 2, range(2, 0, 2, 0), "    world();\n");
+    c.accept_ai(
+        &uri,
+        2,
+        vec![range(2, 4, 2, 12)],
+        json!({"tool": "copilot", "model": "gpt-4.1"}),
+    );
+    let r = c.regions(&uri);
+    assert_eq!(r["regions"][0]["range"], range(2, 4, 2, 12));
+    (uri, r)
+}
+
+const AFTER: &str = "fn main() {\n    hello();\n    world();\n}\n";
+
+#[test]
+fn state_survives_kill_9_and_restores_exactly() {
+    let repo = TempRepo::new();
+    repo.write("src/a.rs", TEXT);
+    let mut c = start(&repo);
+    let (uri, before) = write_ai(&repo, &mut c);
+    c.kill();
+    let mut c = start(&repo);
+    c.open(&uri, 1, AFTER);
+    let after = c.regions(&uri);
+    assert_eq!(after["regions"], before["regions"]);
+    assert_eq!(after["version"], 1);
+    c.shutdown();
+}
+
+#[test]
+fn notifications_before_a_kill_survive_once_a_request_was_answered() {
+    let repo = TempRepo::new();
+    repo.write("src/a.rs", TEXT);
+    let mut c = start(&repo);
+    let uri = uri_of(&repo.path().join("src/a.rs"));
+    c.open(&uri, 1, TEXT);
+    c.change(&uri, 2, range(1, 0, 1, 0), "    ai();\n");
+    c.accept_ai(&uri, 2, vec![range(1, 4, 1, 9)], json!({"tool": "codeium"}));
+    // Any request: here a hover on human text.
+    c.call(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}),
+    );
+    c.kill();
+    let mut c = start(&repo);
+    c.open(&uri, 1, "fn main() {\n    ai();\n    hello();\n}\n");
+    let r = c.regions(&uri);
+    assert_eq!(r["regions"][0]["range"], range(1, 4, 1, 9));
+    assert_eq!(r["regions"][0]["tool"], "codeium");
+    c.shutdown();
+}
+
+#[test]
+fn file_changed_on_disk_between_sessions_is_mapped() {
+    let repo = TempRepo::new();
+    repo.write("src/a.rs", TEXT);
+    let mut c = start(&repo);
+    let (uri, _) = write_ai(&repo, &mut c);
+    c.shutdown();
+    // Someone edits the file while no server runs: two lines on top.
+    let changed = format!("// a\n// b\n{AFTER}");
+    repo.write("src/a.rs", &changed);
+    let mut c = start(&repo);
+    c.open(&uri, 1, &changed);
+    let r = c.regions(&uri);
+    let g = r["regions"].as_array().unwrap();
+    assert_eq!(g.len(), 1, "{r}");
+    assert_eq!(g[0]["range"], range(4, 4, 4, 12));
+    assert_eq!(g[0]["tool"], "copilot");
+    c.shutdown();
+    // The CLI sees the same.
+    let status = repo.vouch(&["status", "--json"]).json();
+    assert_eq!(status[0]["startLine"], 5, "{status}");
+}
+
+#[test]
+fn review_from_the_terminal_shows_within_two_seconds() {
+    let repo = TempRepo::new();
+    repo.write("src/a.rs", TEXT);
+    let mut c = start(&repo);
+    let (uri, _) = write_ai(&repo, &mut c);
+    c.diagnostics_where(&uri, Duration::from_secs(5), |p| {
+        p["diagnostics"].as_array().unwrap().len() == 1
+    })
+    .expect("one diagnostic");
+    // The editor saved the file.
+    repo.write("src/a.rs", AFTER);
+    c.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    repo.vouch(&["review", "src/a.rs", "--as", "Terminal <t@example.com>"])
+        .expect_code(0);
+    let reviewed_at = Instant::now();
+    c.diagnostics_where(&uri, Duration::from_secs(2), |p| {
+        p["diagnostics"].as_array().unwrap().is_empty()
+    })
+    .expect("diagnostics cleared within 2 s of the terminal review");
+    assert!(reviewed_at.elapsed() <= Duration::from_secs(2));
+    let r = c.regions(&uri);
+    assert_eq!(r["regions"][0]["reviewed"], true);
+    assert_eq!(r["regions"][0]["reviewedBy"], "Terminal <t@example.com>");
+    // The server's later writes keep the review.
+    c.change(&uri, 2 + 1, range(0, 0, 0, 0), "// top\n");
+    let r = c.regions(&uri);
+    c.shutdown();
+    assert_eq!(r["regions"][0]["reviewed"], true);
+    let status = repo.vouch(&["status", "--json"]).json();
+    assert_eq!(status, json!([]), "nothing unreviewed: {status}");
+}
+
+fn claude_payload(repo: &TempRepo) -> String {
+    let root = repo.path().canonicalize().unwrap();
+    let root = root.to_string_lossy();
+    json!({
+        "session_id": "s1",
+        "transcript_path": "/dev/null",
+        "cwd": root,
+        "hook_event_name": "PostToolUse",
+        "tool_name": "Edit",
+        "tool_input": {
+            "file_path": format!("{root}/src/a.rs"),
+            "old_string": "hello();",
+            "new_string": "hello_agent(1);",
+            "replace_all": false
+        },
+        "tool_response": {"filePath": format!("{root}/src/a.rs"), "success": true},
+        "tool_use_id": "t1"
+    })
+    .to_string()
+}
+
+fn run_agent(repo: &TempRepo) -> String {
+    let agent_text = TEXT.replace("hello();", "hello_agent(1);");
+    repo.write("src/a.rs", &agent_text);
+    let mut child = std::process::Command::new(support::vouch_bin())
+        .args(["record", "--agent", "claude-code"])
+        .current_dir(repo.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(claude_payload(repo).as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    agent_text
+}
+
+fn assert_agent_regions(r: &Value) {
+    let g = r["regions"].as_array().unwrap();
+    assert!(!g.is_empty(), "agent text lost: {r}");
+    for x in g {
+        assert_eq!(x["tool"], "claude-code", "{r}");
+        assert_eq!(x["kind"], "agent", "{r}");
+        assert_eq!(x["range"]["start"]["line"], 1, "{r}");
+    }
+}
+
+#[test]
+fn agent_edit_reloaded_as_full_text_stays_agent() {
+    let repo = TempRepo::new();
+    repo.write("src/a.rs", TEXT);
+    repo.git(&["add", "."]);
+    repo.git(&["commit", "-qm", "init"]);
+    let mut c = start(&repo);
+    let uri = uri_of(&repo.path().join("src/a.rs"));
+    c.open(&uri, 1, TEXT);
+    c.regions(&uri);
+    let agent_text = run_agent(&repo);
+    // The editor reloads the file: one full-document change.
+    c.changes(&uri, 2, vec![json!({"text": agent_text})]);
+    let r = c.regions(&uri);
+    assert_agent_regions(&r);
+    c.shutdown();
+}
+
+#[test]
+fn agent_edit_reloaded_as_incremental_change_stays_agent() {
+    let repo = TempRepo::new();
+    repo.write("src/a.rs", TEXT);
+    repo.git(&["add", "."]);
+    repo.git(&["commit", "-qm", "init"]);
+    let mut c = start(&repo);
+    let uri = uri_of(&repo.path().join("src/a.rs"));
+    c.open(&uri, 1, TEXT);
+    c.regions(&uri);
+    run_agent(&repo);
+    // The editor applies the reload as a minimal edit, right away.
+    c.change(&uri, 2, range(1, 4, 1, 12), "hello_agent(1);");
+    // Within a poll interval the server recognises the recorded text.
+    std::thread::sleep(Duration::from_millis(1200));
+    let r = c.regions(&uri);
+    assert_agent_regions(&r);
+    c.shutdown();
+}
