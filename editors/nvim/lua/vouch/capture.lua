@@ -26,7 +26,8 @@ local RECENT_MS = 500
 
 local bufs = {} -- bufnr -> state
 local seq = 0
-M.sent = {} -- last notifications sent, for :checkhealth and tests
+M.sent = {} -- the last 20 notifications sent, for tests and debugging
+M.sent_count = 0
 
 local function now()
   return uv.now()
@@ -305,6 +306,7 @@ function M.send(bufnr, ranges, source)
     source = src,
   }
   vlsp.notify(client, 'vouch/didAcceptAi', params)
+  M.sent_count = M.sent_count + 1
   table.insert(M.sent, params)
   if #M.sent > 20 then
     table.remove(M.sent, 1)

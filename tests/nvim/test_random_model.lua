@@ -1,0 +1,164 @@
+-- A seeded random session of human edits and AI accepts (some rewriting the typed prefix, as
+-- copilot.lua does), with non-ASCII text, checked against a model of who wrote each character:
+-- the server's regions must equal the model's AI spans exactly, byte for byte.
+-- Two limits keep the expected answer unambiguous:
+-- * edits that change the line count happen only at line ends: for those Neovim's incremental
+--   didChange is not minimal (it re-sends the rest of the line), which the server takes as new text;
+-- * inserted text never starts with the character that follows it, nor deleted text with the one
+--   after it: otherwise "which of the two equal characters is the new one" has two answers.
+local H = dofile(vim.fs.dirname(debug.getinfo(1, 'S').source:sub(2)) .. '/helpers.lua')
+local capture = require('vouch.capture')
+
+local seed = tonumber(os.getenv('VOUCH_NVIM_SEED') or '') or 20261128
+math.randomseed(seed)
+
+local HUMAN = { 'a', 'b', 'é', '😀', 'Z', ';' }
+local AI = { 'x', 'y', 'ü', '→', '\n', ' ', '{', '}' }
+
+local function random_text(alphabet, n, not_first)
+  local t = {}
+  for i = 1, n do
+    repeat
+      t[i] = alphabet[math.random(#alphabet)]
+    until i > 1 or t[i] ~= not_first
+  end
+  return t
+end
+
+H.run(function()
+  local dir = H.repo()
+  local file = dir .. '/random.txt'
+  H.write(file, { 'start' })
+  H.setup()
+  local buf = H.open(file)
+
+  -- model: array of { ch = utf-8 char, ai = bool }; the buffer text is the chars joined
+  local doc = {}
+  for _, ch in ipairs({ 's', 't', 'a', 'r', 't' }) do
+    doc[#doc + 1] = { ch = ch, ai = false }
+  end
+
+  local function pos(i) -- char index (1-based, may be #doc+1) -> row, byte col
+    local row, col = 0, 0
+    for k = 1, i - 1 do
+      if doc[k].ch == '\n' then
+        row, col = row + 1, 0
+      else
+        col = col + #doc[k].ch
+      end
+    end
+    return row, col
+  end
+
+  local function edit(i, j, chars) -- replace chars [i, j) by `chars` in the buffer
+    local sr, sc = pos(i)
+    local er, ec = pos(j)
+    local lines = vim.split(table.concat(chars), '\n', { plain = true })
+    vim.api.nvim_buf_set_text(buf, sr, sc, er, ec, lines)
+  end
+
+  local function splice(i, j, items)
+    for _ = i, j - 1 do
+      table.remove(doc, i)
+    end
+    for k, it in ipairs(items) do
+      table.insert(doc, i + k - 1, it)
+    end
+  end
+
+  local function expected()
+    local out = {}
+    local i = 1
+    while i <= #doc do
+      if doc[i].ai then
+        local j = i
+        while j + 1 <= #doc and doc[j + 1].ai do
+          j = j + 1
+        end
+        local sr, sc = pos(i)
+        local er, ec = pos(j + 1)
+        out[#out + 1] = { sr, sc, er, ec, 'copilot', false }
+        i = j + 1
+      else
+        i = i + 1
+      end
+    end
+    return out
+  end
+
+  local function check_text(step)
+    local text = {}
+    for _, it in ipairs(doc) do
+      text[#text + 1] = it.ch
+    end
+    H.eq(table.concat(H.lines(buf), '\n'), table.concat(text), ('buffer text at step %d (seed %d)'):format(step, seed))
+    H.eq(capture._bufs[buf].lines, H.lines(buf), ('shadow copy at step %d (seed %d)'):format(step, seed))
+  end
+
+  local accepts = 0
+  for step = 1, 160 do
+    local r = math.random()
+    if r < 0.35 then -- human insert
+      local i = math.random(#doc + 1)
+      local chars = random_text(HUMAN, math.random(3), doc[i] and doc[i].ch)
+      edit(i, i, chars)
+      local items = {}
+      for _, ch in ipairs(chars) do
+        items[#items + 1] = { ch = ch, ai = false }
+      end
+      splice(i, i, items)
+    elseif r < 0.6 and #doc > 0 then -- human delete within a line (may cross AI text)
+      local i = math.random(#doc)
+      local j = i
+      while j <= #doc and j < i + 4 and doc[j].ch ~= '\n' do
+        j = j + 1
+      end
+      if j > i and not (doc[j] and doc[j].ch == doc[i].ch) then
+        edit(i, j, {})
+        splice(i, j, {})
+      end
+    else -- AI accept at i, rewriting up to 3 preceding same-line chars with themselves
+      local i = math.random(#doc + 1)
+      local at_eol = i > #doc or doc[i].ch == '\n'
+      local k = 0
+      while k < 3 and i - k - 1 >= 1 and doc[i - k - 1].ch ~= '\n' and math.random() < 0.6 do
+        k = k + 1
+      end
+      local prefix = {}
+      for m = i - k, i - 1 do
+        prefix[#prefix + 1] = doc[m].ch
+      end
+      local t = random_text(AI, math.random(6), doc[i] and doc[i].ch)
+      if not at_eol then
+        t = vim.tbl_filter(function(ch)
+          return ch ~= '\n'
+        end, t)
+        if #t == 0 or (doc[i] and t[1] == doc[i].ch) then
+          t = { doc[i].ch == 'x' and 'y' or 'x' }
+        end
+      end
+      local new = vim.list_extend(vim.deepcopy(prefix), t)
+      local before = capture.sent_count
+      capture.begin(buf, { tool = 'copilot', kind = 'inline-completion' })
+      vim.schedule(function()
+        edit(i - k, i, new)
+      end)
+      H.wait(function()
+        return capture.sent_count > before
+      end, ('didAcceptAi at step %d (seed %d)'):format(step, seed))
+      local items = {}
+      for _, ch in ipairs(t) do
+        items[#items + 1] = { ch = ch, ai = true }
+      end
+      splice(i, i, items)
+      accepts = accepts + 1
+    end
+    check_text(step)
+    if step % 40 == 0 then
+      H.expect_regions(buf, expected(), ('regions at step %d (seed %d)'):format(step, seed))
+    end
+  end
+  H.check(accepts > 20, 'too few accepts: ' .. accepts)
+  H.expect_regions(buf, expected(), ('final regions (seed %d)'):format(seed))
+  H.stop_all()
+end)
