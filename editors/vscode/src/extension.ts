@@ -134,7 +134,9 @@ export class VouchExtension {
 
   private onDidChange(event: vscode.TextDocumentChangeEvent): DidAcceptAiParams | undefined {
     const doc = event.document;
-    const detailedReason = (event as unknown as { detailedReason?: { source: string; metadata?: Record<string, unknown> } })
+    const detailedReason = !config().get<boolean>('useChangeReason', true)
+      ? undefined
+      : (event as unknown as { detailedReason?: { source: string; metadata?: Record<string, unknown> } })
       .detailedReason;
     return this.capture.onChange(
       {

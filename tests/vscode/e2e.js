@@ -1,0 +1,186 @@
+// End-to-end test of the Vouch extension in real VS Code (code-server), driven like a user through
+// Debian's chromium with playwright-core.
+//
+//   node e2e.js <url> <state-file> <artifacts-dir> <scenario>
+//
+// The extension runs in test mode (VOUCH_E2E_DIR in code-server's environment): a test-only inline
+// completion provider offers "let total = a + b;\n    total" on a line ending in "let total", and
+// the extension writes what it knows (vouch/regions answer, VS Code's diagnostics, notifications
+// sent, status bar text) to <state-file>. Scenario "keybinding" (setting vouch.useChangeReason off):
+// the accept is caught only through the Tab key, i.e. the extension's keybinding wrapping
+// editor.action.inlineSuggest.commit, so the tool is the e2e provider's "vouch-e2e". Scenario
+// "proposed": the proposed textDocumentChangeReason API names the providing extension (vouch.vouch,
+// tool "vouch"). Then the region is reviewed via
+// the server's quick fix, and its diagnostic must disappear. Screenshots go to <artifacts-dir>.
+// Exit status 0 = pass.
+'use strict';
+const { chromium } = require('playwright-core');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const [url, stateFile, outDir, scenario = 'keybinding'] = process.argv.slice(2);
+const t0 = Date.now();
+const step = (msg) => console.log(`${String(Date.now() - t0).padStart(6)} ms  [${scenario}] ${msg}`);
+
+function readState() {
+  try {
+    return JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Polls the extension's state file until `check(state)` returns a truthy value (or throws no more). */
+async function until(what, check, timeout = 20000) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    const state = readState();
+    try {
+      if (state) {
+        const v = check(state);
+        if (v) return v;
+        last = new Error(`condition false`);
+      } else last = new Error('no state file yet');
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) {
+      const err = new Error(`timed out waiting for ${what}: ${last && last.message}`);
+      err.state = state;
+      throw err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function mainDoc(state) {
+  return Object.values(state.docs).find((d) => d.path.endsWith(`${path.sep}main.rs`));
+}
+
+const EXPECTED_TEXT = 'fn add(a: i32, b: i32) -> i32 {\n    let total = a + b;\n    total\n}\n';
+// The AI wrote " = a + b;\n    total": the typed "let total" is the person's.
+const EXPECTED_RANGE = { start: { line: 1, character: 13 }, end: { line: 2, character: 9 } };
+
+(async () => {
+  fs.mkdirSync(outDir, { recursive: true });
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-profile-'));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1400, height: 900 },
+  });
+  const page = ctx.pages()[0] || (await ctx.newPage());
+  const consoleErrors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  try {
+    await page.goto(url);
+    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+    step('workbench rendered');
+
+    const item = page.getByRole('treeitem', { name: 'main.rs' });
+    await item.waitFor({ timeout: 30000 });
+    await item.dblclick();
+    await page.waitForSelector('.monaco-editor .view-lines:has-text("fn add")', { timeout: 30000 });
+    step('main.rs open');
+    await until('the extension and the language server', (s) => s.running && mainDoc(s), 60000);
+    step('vouch lsp running');
+
+    // Line 2 is "    ": type the trigger at its end, like a person would.
+    await page.click('.monaco-editor .view-lines');
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('End');
+    await page.keyboard.type('let total', { delay: 20 });
+    await page.waitForSelector('.monaco-editor [class*="ghost-text"]', { timeout: 20000 });
+    step('inline suggestion visible');
+    await page.keyboard.press('Tab');
+    step('pressed Tab');
+
+    const unreviewed = await until('the accepted completion to be an unreviewed AI region', (s) => {
+      const d = mainDoc(s);
+      if (!d || d.text !== EXPECTED_TEXT) return false;
+      if (!d.regions || d.regions.version !== d.version || d.regions.regions.length === 0) return false;
+      if (d.diagnostics.length === 0) return false;
+      return { s, d };
+    });
+    const { s, d } = unreviewed;
+    // The notification: exact post-edit range, sent for the version the change produced.
+    assert.equal(s.sent.length, 1, `one vouch/didAcceptAi expected, got ${JSON.stringify(s.sent)}`);
+    assert.deepEqual(s.sent[0].ranges, [EXPECTED_RANGE]);
+    assert.equal(s.sent[0].source.kind, 'inline-completion');
+    const expectedTool = scenario === 'proposed' ? 'vouch' : 'vouch-e2e';
+    assert.equal(s.sent[0].source.tool, expectedTool, 'tool: the proposed API names the providing extension');
+    // The server's view: vouch/regions holds exactly that range, unreviewed.
+    assert.equal(d.regions.regions.length, 1, JSON.stringify(d.regions));
+    const region = d.regions.regions[0];
+    assert.deepEqual(region.range, EXPECTED_RANGE);
+    assert.equal(region.reviewed, false);
+    assert.equal(region.tool, expectedTool);
+    assert.equal(region.kind, 'inline-completion');
+    // VS Code shows the server's diagnostic on that range.
+    assert.equal(d.diagnostics.length, 1, JSON.stringify(d.diagnostics));
+    assert.deepEqual(d.diagnostics[0].range, EXPECTED_RANGE);
+    assert.equal(d.diagnostics[0].code, 'unreviewed-ai');
+    assert.match(d.diagnostics[0].message, /Unreviewed AI code/);
+    assert.match(d.diagnostics[0].message, new RegExp(expectedTool));
+    await until('the status bar', (st) => st.status === 'AI: 1 unreviewed');
+    step(`region ${JSON.stringify(region.range)} unreviewed; diagnostic "${d.diagnostics[0].message}"`);
+
+    await page.waitForSelector('.monaco-editor [class*="squiggly-"]', { timeout: 20000 });
+    const status = page.locator('.statusbar-item', { hasText: 'AI: 1 unreviewed' });
+    await status.first().waitFor({ timeout: 10000 });
+    step('squiggle and status bar item rendered');
+    await page.screenshot({ path: path.join(outDir, `vscode-${scenario}-unreviewed.png`) });
+
+    // Review through the server's quick fix on the diagnostic (cursor is at the end of the region).
+    await page.keyboard.press('Control+.');
+    const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'Mark as reviewed' }).first();
+    await fix.waitFor({ timeout: 10000 });
+    step('quick fix menu open');
+    await fix.click();
+    await until('the region to be reviewed and its diagnostic gone', (st) => {
+      const dd = mainDoc(st);
+      return (
+        dd.diagnostics.length === 0 &&
+        dd.regions &&
+        dd.regions.regions.length === 1 &&
+        dd.regions.regions[0].reviewed === true &&
+        st.status === 'AI: 0 unreviewed'
+      );
+    });
+    const after = mainDoc(readState());
+    assert.deepEqual(after.regions.regions[0].range, EXPECTED_RANGE, 'review keeps the attribution');
+    assert.ok(after.regions.regions[0].reviewedBy, 'reviewer recorded');
+    await page.waitForSelector('.monaco-editor [class*="squiggly-"]', { state: 'detached', timeout: 10000 });
+    step(`reviewed by ${after.regions.regions[0].reviewedBy}; diagnostic gone`);
+
+    const shot = path.join(outDir, `vscode-${scenario}.png`);
+    await page.screenshot({ path: shot });
+    step(`screenshot ${shot}`);
+    console.log('PASS');
+  } catch (e) {
+    await page.screenshot({ path: path.join(outDir, `vscode-${scenario}-failure.png`) }).catch(() => {});
+    console.error(`FAIL [${scenario}]`, e && e.stack ? e.stack : e);
+    if (e && e.state) console.error('last state:', JSON.stringify(e.state).slice(0, 3000));
+    else console.error('last state:', JSON.stringify(readState()).slice(0, 3000));
+    console.error('browser console errors:', consoleErrors.slice(0, 5));
+    process.exitCode = 1;
+  } finally {
+    await ctx.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+})();
