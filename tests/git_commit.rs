@@ -394,3 +394,53 @@ fn policy_rules_require_named_reviewers_distinct_from_the_author() {
     ok(&try_git(&repo, &["commit", "-m", "senior-reviewed"]));
     repo.vouch(&["verify", "HEAD~1..HEAD"]).expect_code(0);
 }
+
+#[test]
+fn a_staged_human_edit_next_to_an_unstaged_ai_rewrite_of_a_line_passes() {
+    let repo = TempRepo::new();
+    repo.write("a.rs", "let a = 0;\nlet b = 0;\nlet x = 1;\nlet c = 0;\n");
+    repo.git(&["add", "a.rs"]);
+    repo.git(&["commit", "-q", "-m", "base"]);
+    init(&repo);
+    // A person edits line 1 and stages only that.
+    repo.write("a.rs", "let a = 10;\nlet b = 0;\nlet x = 1;\nlet c = 0;\n");
+    repo.git(&["add", "a.rs"]);
+    // The AI rewrites line 3 in the working tree, unstaged: similar characters, other text.
+    repo.write(
+        "a.rs",
+        "let a = 10;\nlet b = 0;\nlet x = compute(1);\nlet c = 0;\n",
+    );
+    mark(&repo, "a.rs:3", "copilot", "gpt-5");
+    repo.vouch(&["check", "--staged"]).expect_code(0);
+    ok(&try_git(&repo, &["commit", "-m", "human edit"]));
+    assert!(ai_lines(&note(&repo, "HEAD").unwrap(), "a.rs").is_empty());
+    repo.git(&["add", "a.rs"]);
+    let out = repo.vouch(&["check", "--staged"]).expect_code(1);
+    assert!(
+        out.stdout()
+            .contains("a.rs:3: unreviewed AI code (copilot, gpt-5)")
+    );
+}
+
+#[test]
+fn lines_marked_after_they_were_committed_are_gated_with_the_next_change() {
+    let repo = base_repo();
+    init(&repo);
+    // Code pasted from a chat window was committed before anyone marked it.
+    mark(&repo, "a.rs:2-3", "chatgpt", "gpt-5");
+    repo.write("a.rs", &format!("{}// more\n", numbered("fn h", 1..=5)));
+    repo.git(&["add", "a.rs"]);
+    let out = repo.vouch(&["check", "--staged"]).expect_code(1);
+    assert!(
+        out.stdout()
+            .contains("a.rs:2: unreviewed AI code (chatgpt, gpt-5)")
+    );
+    review(&repo, "a.rs:2-3", ADA_ID);
+    ok(&try_git(&repo, &["commit", "-m", "more"]));
+    assert_eq!(
+        ai_line_numbers(&note(&repo, "HEAD").unwrap(), "a.rs"),
+        vec![2, 3]
+    );
+}
+
+const ADA_ID: &str = "Ada <ada@example.com>";

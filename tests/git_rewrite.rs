@@ -1,1 +1,300 @@
-//! placeholder
+//! History rewrites and working-tree moves, end to end with real git:
+//! amend, interactive rebase (reorder, squash, fixup) with a scripted
+//! sequence editor, rebase onto a moved base, cherry-pick, stash, branch
+//! switching, and a second worktree.
+
+#[path = "support/git.rs"]
+mod gitsupport;
+mod support;
+
+use gitsupport::*;
+use support::TempRepo;
+
+const ADA: &str = "Ada <ada@example.com>";
+
+/// Ten human lines in a.rs, committed, hooks installed.
+fn ten_line_repo() -> TempRepo {
+    let repo = TempRepo::new();
+    repo.write("a.rs", &numbered("fn h", 1..=10));
+    repo.git(&["add", "a.rs"]);
+    repo.git(&["commit", "-q", "-m", "base"]);
+    init(&repo);
+    repo
+}
+
+/// Commits `text` as `path` with `lines` (1-based, inclusive) AI-written and reviewed.
+fn commit_ai(repo: &TempRepo, path: &str, text: &str, lines: &str, tool: &str, msg: &str) {
+    repo.write(path, text);
+    mark(repo, &format!("{path}:{lines}"), tool, "m1");
+    review(repo, path, ADA);
+    repo.git(&["add", path]);
+    ok(&try_git(repo, &["commit", "-m", msg]));
+}
+
+fn commit_human(repo: &TempRepo, path: &str, text: &str, msg: &str) {
+    repo.write(path, text);
+    repo.git(&["add", path]);
+    ok(&try_git(repo, &["commit", "-m", msg]));
+}
+
+/// a.rs with lines 8-9 replaced by AI lines.
+fn with_ai_at_8() -> String {
+    let mut s = numbered("fn h", 1..=7);
+    s.push_str("fn ai8() { 8 }\nfn ai9() { 9 }\n");
+    s.push_str(&numbered("fn h", 10..=10));
+    s
+}
+
+#[test]
+fn amend_moves_note_lines() {
+    let repo = ten_line_repo();
+    commit_ai(&repo, "a.rs", &with_ai_at_8(), "8-9", "copilot", "ai");
+    let before = rev(&repo, "HEAD");
+    assert_eq!(
+        ai_line_numbers(&note(&repo, "HEAD").unwrap(), "a.rs"),
+        vec![8, 9]
+    );
+    // Two human lines on top, amended into the same commit.
+    repo.write("a.rs", &format!("// one\n// two\n{}", with_ai_at_8()));
+    ok(&try_git(
+        &repo,
+        &["commit", "-a", "--amend", "-m", "ai amended"],
+    ));
+    assert_ne!(rev(&repo, "HEAD"), before);
+    let n = note(&repo, "HEAD").expect("amended commit has a note");
+    assert_eq!(ai_line_numbers(&n, "a.rs"), vec![10, 11]);
+    // Rewording alone keeps the note too.
+    ok(&try_git(&repo, &["commit", "--amend", "-m", "reworded"]));
+    let n = note(&repo, "HEAD").expect("reworded commit has a note");
+    assert_eq!(ai_line_numbers(&n, "a.rs"), vec![10, 11]);
+    assert_eq!(n["metadata"]["vouch"]["attestations"][0]["reviewer"], ADA);
+}
+
+#[test]
+fn rebase_onto_a_moved_base_moves_note_lines() {
+    let repo = ten_line_repo();
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    commit_ai(&repo, "a.rs", &with_ai_at_8(), "8-9", "copilot", "ai");
+    repo.git(&["checkout", "-q", "main"]);
+    commit_human(
+        &repo,
+        "a.rs",
+        &format!("// new 1\n// new 2\n{}", numbered("fn h", 1..=10)),
+        "top",
+    );
+    repo.git(&["checkout", "-q", "feature"]);
+    ok(&try_git(&repo, &["rebase", "main"]));
+    let n = note(&repo, "HEAD").expect("rebased commit has a note");
+    assert_eq!(ai_line_numbers(&n, "a.rs"), vec![10, 11]);
+    assert_eq!(n["vcs"]["revision"], rev(&repo, "HEAD"));
+    // The working tree is back on the tip: its attribution is intact.
+    let blame = repo
+        .vouch(&["blame", "--json", "a.rs"])
+        .expect_code(0)
+        .json();
+    assert_eq!(blame[9]["origin"], "ai");
+    assert_eq!(blame[9]["reviewer"], ADA);
+    assert_eq!(blame[0]["origin"], "human");
+}
+
+#[test]
+fn interactive_rebase_reorder_squash_fixup() {
+    let repo = ten_line_repo();
+    commit_ai(
+        &repo,
+        "b.rs",
+        "fn b1() {}\nfn b2() {}\n",
+        "1-2",
+        "claude",
+        "C1 b ai",
+    );
+    commit_human(
+        &repo,
+        "a.rs",
+        &format!("{}// tail\n", numbered("fn h", 1..=10)),
+        "C2 a human",
+    );
+    commit_ai(&repo, "c.rs", "fn c1() {}\n", "1", "codex", "C3 c ai");
+    commit_human(
+        &repo,
+        "b.rs",
+        "// top\nfn b1() {}\nfn b2() {}\n",
+        "C4 b fix",
+    );
+    let [c1, c2, c3, c4] = ["HEAD~3", "HEAD~2", "HEAD~1", "HEAD"].map(|r| rev(&repo, r));
+    assert_eq!(
+        ai_line_numbers(&note(&repo, &c4).unwrap(), "b.rs"),
+        vec![2, 3]
+    );
+
+    // Reorder C3 first, then C1 with C4 fixed up into it and C2 squashed in.
+    let script = repo.path().join(".git/seq-editor.sh");
+    write_script(
+        &script,
+        &format!(
+            "#!/bin/sh\nprintf 'pick {c3}\\npick {c1}\\nfixup {c4}\\nsquash {c2}\\n' > \"$1\"\n"
+        ),
+    );
+    let editor = script.to_string_lossy().into_owned();
+    ok(&git_in(
+        repo.path(),
+        &["rebase", "-i", "HEAD~4"],
+        &[("GIT_SEQUENCE_EDITOR", &editor)],
+    ));
+    let log = repo.git(&["log", "--format=%s", "-2"]);
+    assert!(log.lines().next().unwrap().starts_with("C1"), "{log}");
+    assert!(log.lines().nth(1).unwrap().starts_with("C3"), "{log}");
+
+    let first = note(&repo, "HEAD~1").expect("reordered C3 has a note");
+    assert_eq!(ai_line_numbers(&first, "c.rs"), vec![1]);
+    assert!(ai_lines(&first, "b.rs").is_empty());
+    let squashed = note(&repo, "HEAD").expect("squashed commit has a note");
+    assert_eq!(ai_line_numbers(&squashed, "b.rs"), vec![2, 3], "{squashed}");
+    assert!(ai_lines(&squashed, "a.rs").is_empty());
+    assert_eq!(squashed["vcs"]["revision"], rev(&repo, "HEAD"));
+    // verify sees every rewritten commit reviewed.
+    repo.vouch(&["verify", "main~2..main"]).expect_code(0);
+}
+
+#[test]
+fn rebase_drops_lines_whose_text_changed() {
+    let repo = ten_line_repo();
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    commit_ai(&repo, "a.rs", &with_ai_at_8(), "8-9", "copilot", "ai");
+    repo.git(&["checkout", "-q", "main"]);
+    commit_human(&repo, "b.rs", "fn b() {}\n", "unrelated");
+    repo.git(&["checkout", "-q", "feature"]);
+    // Reword the AI commit while rebasing and change line 9 by an exec step.
+    let script = repo.path().join(".git/seq-editor.sh");
+    let feature = rev(&repo, "HEAD");
+    let mut edited = numbered("fn h", 1..=7);
+    edited.push_str("fn ai8() { 8 }\nfn ai9() { 99 }\n");
+    edited.push_str(&numbered("fn h", 10..=10));
+    std::fs::write(repo.path().join(".git/edited.rs"), &edited).unwrap();
+    write_script(
+        &script,
+        &format!(
+            "#!/bin/sh\nprintf 'pick {feature}\\nexec cp .git/edited.rs a.rs && git commit -q -a --amend --no-verify -m edited\\n' > \"$1\"\n"
+        ),
+    );
+    let editor = script.to_string_lossy().into_owned();
+    ok(&git_in(
+        repo.path(),
+        &["rebase", "-i", "main"],
+        &[("GIT_SEQUENCE_EDITOR", &editor)],
+    ));
+    let n = note(&repo, "HEAD").expect("note");
+    // Line 8 is unchanged and keeps its attribution; line 9 changed: unknown, not listed.
+    assert_eq!(ai_line_numbers(&n, "a.rs"), vec![8], "{n}");
+}
+
+#[test]
+fn cherry_pick_carries_the_note() {
+    let repo = ten_line_repo();
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    commit_ai(&repo, "a.rs", &with_ai_at_8(), "8-9", "copilot", "ai");
+    let picked = rev(&repo, "HEAD");
+    repo.git(&["checkout", "-q", "main"]);
+    commit_human(
+        &repo,
+        "a.rs",
+        &format!("// new 1\n// new 2\n// new 3\n{}", numbered("fn h", 1..=10)),
+        "top",
+    );
+    ok(&try_git(&repo, &["cherry-pick", &picked]));
+    assert_ne!(rev(&repo, "HEAD"), picked);
+    let n = note(&repo, "HEAD").expect("cherry-picked commit has a note");
+    assert_eq!(ai_line_numbers(&n, "a.rs"), vec![11, 12]);
+    assert_eq!(n["metadata"]["vouch"]["attestations"][0]["reviewer"], ADA);
+}
+
+#[test]
+fn stash_and_pop_keep_uncommitted_attribution() {
+    let repo = ten_line_repo();
+    repo.write("a.rs", &with_ai_at_8());
+    mark(&repo, "a.rs:8-9", "copilot", "gpt-5");
+    let before = repo.vouch(&["status", "--json"]).expect_code(0).json();
+    assert_eq!(before[0]["startLine"], 8);
+    repo.git(&["stash", "-q"]);
+    assert_eq!(repo.read("a.rs"), numbered("fn h", 1..=10));
+    // The stashed-away AI lines are not in the file, nor in what would be committed.
+    let blame = repo
+        .vouch(&["blame", "--json", "a.rs"])
+        .expect_code(0)
+        .json();
+    assert!(
+        blame
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["origin"] == "human"),
+        "{blame}"
+    );
+    repo.git(&["stash", "pop", "-q"]);
+    let after = repo.vouch(&["status", "--json"]).expect_code(0).json();
+    assert_eq!(after, before);
+    repo.git(&["add", "a.rs"]);
+    let out = repo.vouch(&["check", "--staged"]).expect_code(1);
+    assert!(
+        out.stdout()
+            .contains("a.rs:8: unreviewed AI code (copilot, gpt-5)")
+    );
+}
+
+#[test]
+fn switching_branches_and_back_keeps_attribution() {
+    let repo = ten_line_repo();
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    commit_ai(&repo, "a.rs", &with_ai_at_8(), "8-9", "copilot", "ai");
+    repo.write("b.rs", "fn wip() {}\n");
+    mark(&repo, "b.rs:1", "claude", "claude-opus-4");
+    repo.git(&["checkout", "-q", "main"]);
+    let on_main = repo
+        .vouch(&["blame", "--json", "a.rs"])
+        .expect_code(0)
+        .json();
+    assert!(
+        on_main
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["origin"] == "human")
+    );
+    repo.git(&["checkout", "-q", "feature"]);
+    let back = repo
+        .vouch(&["blame", "--json", "a.rs"])
+        .expect_code(0)
+        .json();
+    assert_eq!(back[7]["origin"], "ai");
+    assert_eq!(back[8]["reviewer"], ADA);
+    // The untracked AI file went along untouched.
+    let status = repo.vouch(&["status", "--json"]).expect_code(0).json();
+    assert_eq!(status[0]["path"], "b.rs");
+}
+
+#[test]
+fn a_second_worktree_shares_hooks_and_notes() {
+    let repo = ten_line_repo();
+    let other = tempfile::tempdir().unwrap();
+    let wt = other.path().join("wt");
+    let wt_s = wt.to_string_lossy().into_owned();
+    repo.git(&["worktree", "add", "-q", "-b", "other", &wt_s]);
+    std::fs::write(wt.join("a.rs"), with_ai_at_8()).unwrap();
+    vouch_at(
+        &wt,
+        &["mark", "a.rs:8-9", "--tool", "copilot", "--model", "gpt-5"],
+    )
+    .expect_code(0);
+    // The main worktree's attribution is separate.
+    assert_eq!(
+        repo.vouch(&["status", "--json"]).json(),
+        serde_json::json!([])
+    );
+    ok(&git_in(&wt, &["add", "a.rs"], &[]));
+    let msg = fails(&git_in(&wt, &["commit", "-m", "wt ai"], &[]));
+    assert!(msg.contains("a.rs:8: unreviewed AI code"), "{msg}");
+    vouch_at(&wt, &["review", "a.rs", "--as", ADA]).expect_code(0);
+    ok(&git_in(&wt, &["commit", "-m", "wt ai"], &[]));
+    let n = note(&repo, "other").expect("the note is visible from the main worktree");
+    assert_eq!(ai_line_numbers(&n, "a.rs"), vec![8, 9]);
+}

@@ -169,3 +169,14 @@ pub fn write_script(path: &Path, body: &str) {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     }
 }
+
+/// Runs `vouch` in any folder.
+pub fn vouch_at(dir: &Path, args: &[&str]) -> VouchOutput {
+    let out = Command::new(crate::support::vouch_bin())
+        .args(args)
+        .current_dir(dir)
+        .env("LC_ALL", "C")
+        .output()
+        .expect("run vouch");
+    VouchOutput(out)
+}

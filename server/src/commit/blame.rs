@@ -3,7 +3,7 @@
 //! working-tree attribution (fresher: reviews made since, uncommitted lines)
 //! takes precedence where it knows the line holds AI text.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use serde::Serialize;
 
@@ -83,20 +83,40 @@ pub fn blame(service: &Service, git: &Git, rel: &str) -> Result<Vec<BlameEntry>,
         .into_iter()
         .collect();
     let notes = Notes::new(git)?.read(&commits)?;
-    let working = service
-        .current(rel)?
-        .map(|l| lines::from_ledger(&l))
-        .unwrap_or_default();
+    // The store as written, and brought up to date with the disk.
+    let stored = service.store.load(rel)?.map(|s| s.ledger);
+    let (working, exact, seen) = match &stored {
+        Some(stored) => {
+            let mut current = stored.clone();
+            current.reconcile(&text);
+            let stored_text = stored.text();
+            let seen: HashSet<usize> = lines::map_lines(&stored_text, &text)
+                .into_iter()
+                .flatten()
+                .collect();
+            let exact = lines::carry(&lines::from_ledger(stored), &stored_text, &text);
+            (lines::from_ledger(&current), exact, seen)
+        }
+        None => Default::default(),
+    };
     Ok(blamed
         .iter()
         .enumerate()
         .map(|(i, bl)| {
             let line = i + 1;
-            let from_note = notes
-                .get(&bl.commit)
-                .and_then(|n| n.lines.get(&bl.orig_path))
-                .and_then(|f| f.get(&bl.orig_line));
-            BlameEntry::new(line, bl, working.get(&line).or(from_note))
+            let attr = if bl.commit == NULL_SHA {
+                // Uncommitted: only the working-tree attribution knows.
+                working.get(&line)
+            } else if seen.contains(&line) {
+                // The store has seen this very line: it knows later reviews.
+                exact.get(&line)
+            } else {
+                notes
+                    .get(&bl.commit)
+                    .and_then(|n| n.lines.get(&bl.orig_path))
+                    .and_then(|f| f.get(&bl.orig_line))
+            };
+            BlameEntry::new(line, bl, attr)
         })
         .collect())
 }

@@ -4,7 +4,8 @@
 use std::collections::HashSet;
 
 use super::CommitError;
-use super::lines::{self, CommitLines, LineAttr};
+use super::lines::{self, CommitLines, FileLines, LineAttr};
+use super::notes::Notes;
 use super::policy::Policy;
 use crate::git::Git;
 use crate::ledger::Ledger;
@@ -20,43 +21,135 @@ pub struct Finding {
     pub reason: String,
 }
 
-/// The working-tree ledgers of `paths` that hold AI text, tracked files only.
-pub fn ai_ledgers(
-    service: &Service,
-    paths: &[String],
-) -> Result<Vec<(String, Ledger)>, CommitError> {
+/// A tracked file's attribution: as stored, and reconciled with the disk.
+pub struct Tracked {
+    pub path: String,
+    /// The ledger as last written (its text is a version the store has seen).
+    pub stored: Ledger,
+    /// The ledger brought up to date with the file on disk.
+    pub current: Ledger,
+}
+
+/// The tracked files among `paths` that hold AI text.
+pub fn ai_ledgers(service: &Service, paths: &[String]) -> Result<Vec<Tracked>, CommitError> {
     let tracked: HashSet<String> = service.store.paths()?.into_iter().collect();
     let mut out = Vec::new();
     for path in paths.iter().filter(|p| tracked.contains(*p)) {
-        let Some(ledger) = service.current(path)? else {
+        let Some(stored) = service.store.load(path)? else {
             continue;
         };
-        if ledger.regions().is_empty() {
+        let stored = stored.ledger;
+        if stored.regions().is_empty() {
             continue;
         }
-        out.push((path.clone(), ledger));
+        let mut current = stored.clone();
+        if let Some(text) = service.read_text(path)? {
+            current.reconcile(&text);
+        }
+        out.push(Tracked {
+            path: path.clone(),
+            stored,
+            current,
+        });
     }
     Ok(out)
 }
 
-/// Maps each ledger onto the version of its file named `<rev>:<path>` (`rev`
-/// empty for the index) and returns the AI lines of those versions.
+/// The AI lines of a version `target` of a tracked file.
+///
+/// Lines the version shares with `base` (the parent commit's version, or
+/// `HEAD`'s for the index) are old content: the store decides when it has
+/// seen exactly that line (it knows later reviews and forgets), else the
+/// base's note. Lines new since the base take the working-tree attribution
+/// mapped onto them by diff.
+pub fn attribute(
+    file: &Tracked,
+    target: &str,
+    base: Option<(&str, Option<&FileLines>)>,
+) -> FileLines {
+    let mut mapped = file.current.clone();
+    mapped.reconcile(target);
+    let by_diff = lines::from_ledger(&mapped);
+    let Some((base_text, base_note)) = base else {
+        return by_diff;
+    };
+    let stored_text = file.stored.text();
+    let seen: HashSet<usize> = lines::map_lines(&stored_text, target)
+        .into_iter()
+        .flatten()
+        .collect();
+    let exact = lines::carry(&lines::from_ledger(&file.stored), &stored_text, target);
+    let from_base = base_note
+        .map(|n| lines::carry(n, base_text, target))
+        .unwrap_or_default();
+    let unchanged: HashSet<usize> = lines::map_lines(base_text, target)
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut out = FileLines::new();
+    for line in 1..=target.lines().count() {
+        let attr = if !unchanged.contains(&line) {
+            by_diff.get(&line)
+        } else if seen.contains(&line) {
+            exact.get(&line)
+        } else {
+            from_base.get(&line)
+        };
+        if let Some(a) = attr {
+            out.insert(line, a.clone());
+        }
+    }
+    out
+}
+
+/// Maps each tracked file onto the version named `<rev>:<path>` (`rev`
+/// empty for the index), with `base` the commit whose version and note
+/// describe the old content, and returns the AI lines of those versions.
 pub fn lines_at(
     git: &Git,
     rev: &str,
-    ledgers: Vec<(String, Ledger)>,
+    base: Option<&str>,
+    files: Vec<Tracked>,
 ) -> Result<CommitLines, CommitError> {
-    let specs: Vec<String> = ledgers.iter().map(|(p, _)| format!("{rev}:{p}")).collect();
-    let blobs = git.read_objects(&specs)?;
+    let mut specs: Vec<String> = files.iter().map(|f| format!("{rev}:{}", f.path)).collect();
+    if let Some(b) = base {
+        specs.extend(files.iter().map(|f| format!("{b}:{}", f.path)));
+    }
+    let mut blobs = git.read_objects(&specs)?.into_iter();
+    let targets: Vec<Option<Vec<u8>>> = blobs.by_ref().take(files.len()).collect();
+    let bases: Vec<Option<Vec<u8>>> = blobs.collect();
+    let base_note = match base {
+        Some(b) => Notes::new(git)?
+            .read(&[b.to_owned()])?
+            .remove(b)
+            .map(|n| n.lines),
+        None => None,
+    };
     let mut out = CommitLines::new();
-    for ((path, mut ledger), blob) in ledgers.into_iter().zip(blobs) {
+    for (i, (file, blob)) in files.into_iter().zip(targets).enumerate() {
         let Some(text) = blob.and_then(|b| String::from_utf8(b).ok()) else {
             continue;
         };
-        ledger.reconcile(&text);
-        let file = lines::from_ledger(&ledger);
-        if !file.is_empty() {
-            out.insert(path, file);
+        let base_text = bases
+            .get(i)
+            .cloned()
+            .flatten()
+            .and_then(|b| String::from_utf8(b).ok());
+        let note = base_note.as_ref().and_then(|n| n.get(&file.path));
+        let empty = FileLines::new();
+        let base = base_text.as_deref().map(|t| {
+            (
+                t,
+                if base_note.is_some() {
+                    Some(note.unwrap_or(&empty))
+                } else {
+                    None
+                },
+            )
+        });
+        let lines = attribute(&file, &text, base);
+        if !lines.is_empty() {
+            out.insert(file.path, lines);
         }
     }
     Ok(out)
@@ -65,8 +158,9 @@ pub fn lines_at(
 /// The AI lines of the staged content.
 pub fn staged_lines(service: &Service, git: &Git) -> Result<CommitLines, CommitError> {
     let staged = git.staged_paths()?;
-    let ledgers = ai_ledgers(service, &staged)?;
-    lines_at(git, "", ledgers)
+    let files = ai_ledgers(service, &staged)?;
+    let head = git.commit_id("HEAD")?;
+    lines_at(git, "", head.as_deref(), files)
 }
 
 /// The staged lines that break `policy` (exempt paths skipped).

@@ -44,8 +44,9 @@ pub fn post_commit(service: &Service, git: &Git) -> Result<PostCommit, CommitErr
         return Ok(PostCommit::NoCommit);
     };
     let changed = git.changed_paths(&head)?;
-    let ledgers = gate::ai_ledgers(service, &changed)?;
-    let mut lines = gate::lines_at(git, &head, ledgers)?;
+    let files = gate::ai_ledgers(service, &changed)?;
+    let parent = git.commit_id(&format!("{head}^1"))?;
+    let mut lines = gate::lines_at(git, &head, parent.as_deref(), files)?;
     let notes = Notes::new(git)?;
     if let Some(source) = read_git_file(&git.git_path("CHERRY_PICK_HEAD")?)
         && source != head
@@ -131,7 +132,17 @@ fn carry_many(
 /// commits (squashed on top) first. Returns how many notes were written.
 pub fn post_rewrite(git: &Git, pairs: &[(String, String)]) -> Result<usize, CommitError> {
     let notes = Notes::new(git)?;
-    let pairs: Vec<(String, String)> = pairs.iter().filter(|(o, n)| o != n).cloned().collect();
+    // Inside a rebase (an `exec` step amending a picked commit), the picked
+    // commit has no note yet: its original is in the rebase's rewritten list.
+    let originals = rebase_originals(git)?;
+    let mut expanded = Vec::new();
+    for (old, new) in pairs.iter().filter(|(o, n)| o != n) {
+        for orig in originals.get(old).into_iter().flatten() {
+            expanded.push((orig.clone(), new.clone()));
+        }
+        expanded.push((old.clone(), new.clone()));
+    }
+    let pairs = expanded;
     let carried = carry_many(git, &notes, &pairs)?;
     let mut order: Vec<String> = Vec::new();
     let mut by_new: HashMap<String, Vec<Option<CommitLines>>> = HashMap::new();
@@ -164,4 +175,19 @@ pub fn post_rewrite(git: &Git, pairs: &[(String, String)]) -> Result<usize, Comm
         written += 1;
     }
     Ok(written)
+}
+
+/// `new -> [old]` from the running rebase's `rewritten-list`.
+fn rebase_originals(git: &Git) -> Result<HashMap<String, Vec<String>>, CommitError> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for dir in ["rebase-merge", "rebase-apply"] {
+        let path = git.git_path(&format!("{dir}/rewritten-list"))?;
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        for (old, new) in parse_rewrites(&text) {
+            out.entry(new).or_default().push(old);
+        }
+    }
+    Ok(out)
 }
