@@ -23,7 +23,7 @@ pub enum Command {
     Status(StatusArgs),
     /// Mark the AI-written text on some lines as reviewed
     #[command(
-        after_help = "Examples:\n  vouch review src/lib.rs:10-24\n  vouch review src/lib.rs\n  vouch review --all --as 'Ada <ada@example.com>'"
+        after_help = "Examples:\n  vouch review src/lib.rs:10-24\n  vouch review src/lib.rs::Cart::total   (the AI code of one function, method or class)\n  vouch review src/lib.rs\n  vouch review --all --as 'Ada <ada@example.com>'"
     )]
     Review(ReviewArgs),
     /// Declare lines AI-written (for code pasted from a chat window)
@@ -115,7 +115,7 @@ pub struct RecordArgs {
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
-    /// Print a JSON array of {path, startLine, endLine, tool, model, kind, reviewed}
+    /// Print a JSON array of {path, startLine, endLine, tool, model, kind, reviewed, unit}
     #[arg(long)]
     pub json: bool,
     /// Only these files or folders (default: the whole workspace)
@@ -124,7 +124,7 @@ pub struct StatusArgs {
 
 #[derive(Args, Debug)]
 pub struct ReviewArgs {
-    /// PATH, PATH:LINE or PATH:START-END (1-based, inclusive)
+    /// PATH, PATH:LINE, PATH:START-END (1-based, inclusive) or PATH::NAME (a function, method, class...: `total`, `Cart::total`)
     #[arg(required_unless_present = "all")]
     pub locations: Vec<String>,
     /// Review every AI-written region in the workspace
@@ -149,7 +149,7 @@ pub struct MarkArgs {
 
 #[derive(Args, Debug)]
 pub struct ForgetArgs {
-    /// PATH, PATH:LINE or PATH:START-END (1-based, inclusive)
+    /// PATH, PATH:LINE, PATH:START-END (1-based, inclusive) or PATH::NAME (a function, method, class...)
     #[arg(required = true)]
     pub locations: Vec<String>,
 }

@@ -13,7 +13,7 @@ use crate::service::Service;
 pub struct BlameArgs {
     /// The file, relative to the current directory
     pub path: String,
-    /// Print a JSON array of {line, origin, tool, model, kind, reviewed, reviewer, reviewed_at, commit}
+    /// Print a JSON array of {line, origin, tool, model, kind, reviewed, reviewer, reviewed_at, commit, unit}
     #[arg(long)]
     pub json: bool,
 }

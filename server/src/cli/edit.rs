@@ -28,6 +28,7 @@ pub fn for_each_target(
             .map(|p| Location {
                 path: p.clone(),
                 lines: None,
+                unit: None,
             })
             .collect(),
         Targets::Locations(specs) => {
@@ -35,12 +36,13 @@ pub fn for_each_target(
             for spec in specs {
                 let loc = Location::parse(spec, &service.workspace)?;
                 let is_dir = service.workspace.absolute(&loc.path).is_dir();
-                if is_dir && loc.lines.is_none() {
+                if is_dir && loc.lines.is_none() && loc.unit.is_none() {
                     let prefix = format!("{}/", loc.path);
                     out.extend(tracked.iter().filter(|p| p.starts_with(&prefix)).map(|p| {
                         Location {
                             path: p.clone(),
                             lines: None,
+                            unit: None,
                         }
                     }));
                 } else {
@@ -59,8 +61,12 @@ pub fn for_each_target(
             continue;
         }
         service.update(&loc.path, |ledger| -> anyhow::Result<Option<()>> {
-            let range = loc.byte_range(ledger)?;
-            Ok(change(&loc.path, ledger, range)?.then_some(()))
+            // `PATH::NAME` may name several units (a struct and its impls).
+            let mut changed = false;
+            for range in loc.byte_ranges(ledger)? {
+                changed |= change(&loc.path, ledger, range)?;
+            }
+            Ok(changed.then_some(()))
         })?;
     }
     Ok(())

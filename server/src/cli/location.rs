@@ -1,22 +1,36 @@
-//! `PATH[:START[-END]]` arguments, resolved against the workspace.
+//! `PATH[:START[-END]]` and `PATH::NAME` arguments, resolved against the workspace.
 
 use anyhow::{Context, bail};
 
 use crate::ledger::Ledger;
+use crate::syntax::SyntaxTree;
 use crate::workspace::Workspace;
 
-/// A file and an optional 1-based inclusive line range.
+/// A file and an optional 1-based inclusive line range, or a unit name
+/// (`PATH::NAME`: a function, method, class... see `crate::syntax`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
     /// Workspace-relative path.
     pub path: String,
     pub lines: Option<(usize, usize)>,
+    /// `NAME` of `PATH::NAME` (`total`, `Cart::total`, `Cart.total`).
+    pub unit: Option<String>,
 }
 
 impl Location {
     /// Parses `spec`, a path as typed relative to the current directory.
     pub fn parse(spec: &str, workspace: &Workspace) -> anyhow::Result<Location> {
-        let (path, lines) = split_lines(spec)?;
+        let (path, unit) = match spec.split_once("::") {
+            Some((path, name)) if !path.is_empty() && !name.trim().is_empty() => {
+                (path, Some(name.trim().to_owned()))
+            }
+            Some(_) => bail!("{spec}: expected PATH::NAME"),
+            None => (spec, None),
+        };
+        let (path, lines) = match unit {
+            Some(_) => (path, None),
+            None => split_lines(spec)?,
+        };
         let cwd = super::current_dir()?;
         let rel = workspace.relative(&cwd.join(path)).with_context(|| {
             format!(
@@ -24,11 +38,21 @@ impl Location {
                 workspace.root.display()
             )
         })?;
-        Ok(Location { path: rel, lines })
+        Ok(Location {
+            path: rel,
+            lines,
+            unit,
+        })
     }
 
     /// The byte range these lines cover in `ledger` (the whole file without lines).
     pub fn byte_range(&self, ledger: &Ledger) -> anyhow::Result<std::ops::Range<usize>> {
+        if self.unit.is_some() {
+            let ranges = self.byte_ranges(ledger)?;
+            let start = ranges.iter().map(|r| r.start).min().unwrap_or(0);
+            let end = ranges.iter().map(|r| r.end).max().unwrap_or(0);
+            return Ok(start..end);
+        }
         match self.lines {
             None => Ok(0..ledger.len()),
             Some((start, end)) => {
@@ -39,6 +63,31 @@ impl Location {
                 Ok(ledger.line_range(start - 1, end - 1)?)
             }
         }
+    }
+
+    /// The byte ranges this location covers: its lines, or for `PATH::NAME`
+    /// every unit of that qualified name (a struct and its impls) widened to
+    /// the AI regions named by it, found in the ledger's current text.
+    pub fn byte_ranges(&self, ledger: &Ledger) -> anyhow::Result<Vec<std::ops::Range<usize>>> {
+        let Some(name) = &self.unit else {
+            return Ok(vec![self.byte_range(ledger)?]);
+        };
+        let text = ledger.text();
+        let Some(tree) = SyntaxTree::for_path(&self.path, &text) else {
+            bail!(
+                "{}: no grammar for this kind of file; name lines instead ({}:START-END)",
+                self.path,
+                self.path
+            );
+        };
+        let units = tree
+            .resolve(name)
+            .with_context(|| format!("{}::{name}", self.path))?;
+        let regions: Vec<_> = ledger.regions().into_iter().map(|r| r.range).collect();
+        Ok(units
+            .iter()
+            .map(|u| tree.extent(u, regions.iter().cloned()))
+            .collect())
     }
 }
 

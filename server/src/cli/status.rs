@@ -9,6 +9,7 @@ use super::args::StatusArgs;
 use super::scope::Scope;
 use crate::ledger::{Ledger, Region};
 use crate::service::Service;
+use crate::syntax::{Language, SyntaxTree};
 
 /// One unreviewed region, as printed by `--json`.
 #[derive(Serialize, Debug)]
@@ -21,11 +22,26 @@ pub struct StatusEntry {
     pub model: Option<String>,
     pub kind: String,
     pub reviewed: bool,
+    /// The function, method, class... the region belongs to (its bare name:
+    /// `total`); `null` for code outside any unit or a file without grammar.
+    pub unit: Option<String>,
+    /// The language's word for the unit's kind (`fn`, `def`, `class`).
+    #[serde(skip)]
+    pub unit_kind: Option<String>,
+    /// Outer names included (`Cart::total`, `Cart.total`).
+    #[serde(skip)]
+    pub unit_qualified_name: Option<String>,
 }
 
 impl StatusEntry {
-    fn new(path: &str, ledger: &Ledger, region: &Region) -> Option<StatusEntry> {
+    fn new(
+        path: &str,
+        ledger: &Ledger,
+        region: &Region,
+        tree: Option<&SyntaxTree>,
+    ) -> Option<StatusEntry> {
         let source = region.attribution.source()?;
+        let unit = tree.and_then(|t| t.unit_for(region.range.clone()));
         Some(StatusEntry {
             path: path.to_owned(),
             start_line: ledger.line_of(region.range.start) + 1,
@@ -34,6 +50,9 @@ impl StatusEntry {
             model: source.model.clone(),
             kind: source.kind.to_string(),
             reviewed: region.attribution.review().is_some(),
+            unit: unit.as_ref().map(|u| u.name.clone()),
+            unit_kind: unit.as_ref().map(|u| u.keyword.to_owned()),
+            unit_qualified_name: unit.map(|u| u.qualified_name),
         })
     }
 }
@@ -49,11 +68,15 @@ pub fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
         let Some(ledger) = service.current(&path)? else {
             continue;
         };
+        let regions = ledger.unreviewed_regions();
+        let tree = match Language::from_path(&path) {
+            Some(lang) if !regions.is_empty() => SyntaxTree::parse_rope(lang, ledger.rope()),
+            _ => None,
+        };
         entries.extend(
-            ledger
-                .unreviewed_regions()
+            regions
                 .iter()
-                .filter_map(|r| StatusEntry::new(&path, &ledger, r)),
+                .filter_map(|r| StatusEntry::new(&path, &ledger, r, tree.as_ref())),
         );
     }
     let mut out = std::io::stdout().lock();
@@ -82,24 +105,60 @@ fn print_human(out: &mut impl Write, entries: &[StatusEntry]) -> std::io::Result
     for group in entries.chunk_by(|a, b| a.path == b.path) {
         writeln!(out)?;
         writeln!(out, "{}", group[0].path)?;
-        for e in group {
-            let model = e
-                .model
-                .as_deref()
-                .map(|m| format!(" ({m})"))
-                .unwrap_or_default();
-            writeln!(
-                out,
-                "  {}:{}-{}  {}{}",
-                e.path, e.start_line, e.end_line, e.tool, model
-            )?;
+        for (unit, members) in by_unit(group) {
+            let indent = match unit {
+                Some(e) => {
+                    let qualified = e.unit_qualified_name.as_deref().unwrap_or_default();
+                    let name = e.unit.as_deref().unwrap_or_default();
+                    let outer = if qualified == name {
+                        String::new()
+                    } else {
+                        format!(" ({qualified})")
+                    };
+                    let kind = e.unit_kind.as_deref().unwrap_or_default();
+                    writeln!(out, "  in {kind} {name}{outer}:")?;
+                    "    "
+                }
+                None => "  ",
+            };
+            for e in members {
+                let model = e
+                    .model
+                    .as_deref()
+                    .map(|m| format!(" ({m})"))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "{indent}{}:{}-{}  {}{}",
+                    e.path, e.start_line, e.end_line, e.tool, model
+                )?;
+            }
         }
     }
     writeln!(out)?;
     writeln!(
         out,
-        "Review with `vouch review PATH:START-END` (or your editor's \"Mark as reviewed\" action)."
+        "Review with `vouch review PATH:START-END` or `vouch review PATH::NAME` (or your editor's \"Mark as reviewed\" action)."
     )
+}
+
+/// One file's entries grouped by unit, in order of first appearance; entries
+/// outside any unit stay on their own.
+fn by_unit(entries: &[StatusEntry]) -> Vec<(Option<&StatusEntry>, Vec<&StatusEntry>)> {
+    let mut groups: Vec<(Option<&StatusEntry>, Vec<&StatusEntry>)> = Vec::new();
+    for e in entries {
+        let key = e.unit_qualified_name.as_ref().zip(e.unit_kind.as_ref());
+        let existing = key.and_then(|k| {
+            groups.iter_mut().find(|(u, _)| {
+                u.and_then(|u| u.unit_qualified_name.as_ref().zip(u.unit_kind.as_ref())) == Some(k)
+            })
+        });
+        match existing {
+            Some((_, members)) => members.push(e),
+            None => groups.push((key.map(|_| e), vec![e])),
+        }
+    }
+    groups
 }
 
 fn plural(n: usize) -> &'static str {

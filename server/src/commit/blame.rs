@@ -29,6 +29,9 @@ pub struct BlameEntry {
     pub reviewed_at: Option<String>,
     /// The commit that last changed the line; `null` when uncommitted.
     pub commit: Option<String>,
+    /// The innermost function, method, class... holding the line (bare name);
+    /// `null` outside any unit or for a file without grammar (see `crate::syntax`).
+    pub unit: Option<String>,
     #[serde(skip)]
     pub text: String,
 }
@@ -47,6 +50,7 @@ impl BlameEntry {
                 reviewer: None,
                 reviewed_at: None,
                 commit,
+                unit: None,
                 text: bl.text.clone(),
             },
             Some(a) => BlameEntry {
@@ -59,6 +63,7 @@ impl BlameEntry {
                 reviewer: a.reviewer.clone(),
                 reviewed_at: a.reviewed_at.map(format_millis),
                 commit,
+                unit: None,
                 text: bl.text.clone(),
             },
         }
@@ -99,7 +104,7 @@ pub fn blame(service: &Service, git: &Git, rel: &str) -> Result<Vec<BlameEntry>,
         }
         None => Default::default(),
     };
-    Ok(blamed
+    let mut entries: Vec<BlameEntry> = blamed
         .iter()
         .enumerate()
         .map(|(i, bl)| {
@@ -118,7 +123,26 @@ pub fn blame(service: &Service, git: &Git, rel: &str) -> Result<Vec<BlameEntry>,
             };
             BlameEntry::new(line, bl, attr)
         })
-        .collect())
+        .collect();
+    name_units(rel, &text, &mut entries);
+    Ok(entries)
+}
+
+/// Fills `unit` on each line from a syntax tree of the working-tree text.
+fn name_units(rel: &str, text: &str, entries: &mut [BlameEntry]) {
+    let Some(tree) = crate::syntax::SyntaxTree::for_path(rel, text) else {
+        return;
+    };
+    let rope = tree.rope().clone();
+    for e in entries.iter_mut() {
+        let line = e.line - 1;
+        if line >= rope.len_lines() {
+            continue;
+        }
+        let start = rope.line_to_byte(line);
+        let end = rope.line_to_byte((line + 1).min(rope.len_lines()));
+        e.unit = tree.unit_for(start..end).map(|u| u.name);
+    }
 }
 
 fn in_head(git: &Git, rel: &str) -> Result<bool, CommitError> {

@@ -171,19 +171,30 @@ fn wrote_whole(tree: &SyntaxTree, unit: &Unit, range: &Range<usize>) -> bool {
             break;
         }
     }
-    let Some(parent) = node.parent() else {
-        return true; // the range covers the whole file
-    };
-    let p = parent.byte_range();
-    if range.start < p.start || range.end > p.end {
-        return false;
+    // Every other child the range touches, level by level up to the level
+    // that holds the whole range, is trivia (a comment before the first
+    // method of a Python class hangs off the class, not off its body).
+    loop {
+        let Some(parent) = node.parent() else {
+            return true; // the range covers the whole file
+        };
+        let mut cursor = parent.walk();
+        let only_trivia = parent.children(&mut cursor).all(|child| {
+            let c = child.byte_range();
+            child.id() == node.id()
+                || c.end <= range.start
+                || c.start >= range.end
+                || is_trivia(child)
+        });
+        if !only_trivia {
+            return false;
+        }
+        let p = parent.byte_range();
+        if p.start <= range.start && range.end <= p.end {
+            return true;
+        }
+        node = parent;
     }
-    let mut cursor = parent.walk();
-    // Every other child of the parent that the range touches is trivia.
-    parent.children(&mut cursor).all(|child| {
-        let c = child.byte_range();
-        child.id() == node.id() || c.end <= range.start || c.start >= range.end || is_trivia(child)
-    })
 }
 
 fn is_trivia(node: Node) -> bool {
