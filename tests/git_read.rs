@@ -1,1 +1,290 @@
-//! placeholder
+//! Reading provenance back, end to end: `vouch blame`, `vouch export`
+//! (Agent Trace, SARIF, JSON), `vouch verify`, and notes shared through a
+//! bare remote by two clones.
+
+#[path = "support/git.rs"]
+mod gitsupport;
+mod support;
+
+use gitsupport::*;
+use serde_json::Value;
+use support::TempRepo;
+
+const ADA: &str = "Ada <ada@example.com>";
+
+/// Three commits: base (human), one with reviewed AI lines 2-3 of a.rs, one
+/// with unreviewed AI (committed with --no-verify) in b.rs; plus an
+/// uncommitted AI line appended to a.rs.
+fn history() -> TempRepo {
+    let repo = TempRepo::new();
+    init(&repo);
+    repo.write("a.rs", &numbered("fn h", 1..=4));
+    repo.git(&["add", "a.rs"]);
+    ok(&try_git(&repo, &["commit", "-m", "base"]));
+    repo.write(
+        "a.rs",
+        "fn h1() {}\nfn ai2() { 2 }\nfn ai3() { 3 }\nfn h4() {}\n",
+    );
+    mark(&repo, "a.rs:2-3", "copilot", "gpt-5");
+    review(&repo, "a.rs", ADA);
+    repo.git(&["add", "a.rs"]);
+    ok(&try_git(&repo, &["commit", "-m", "reviewed ai"]));
+    repo.write("b.rs", "fn b() {}\n");
+    mark(&repo, "b.rs:1", "claude", "claude-opus-4");
+    repo.git(&["add", "b.rs"]);
+    ok(&try_git(
+        &repo,
+        &["commit", "--no-verify", "-m", "unreviewed ai"],
+    ));
+    repo.write(
+        "a.rs",
+        "fn h1() {}\nfn ai2() { 2 }\nfn ai3() { 3 }\nfn h4() {}\nfn wip() {}\n",
+    );
+    mark(&repo, "a.rs:5", "codex", "gpt-5-codex");
+    repo
+}
+
+#[test]
+fn blame_combines_notes_and_working_tree() {
+    let repo = history();
+    let lines = repo
+        .vouch(&["blame", "--json", "a.rs"])
+        .expect_code(0)
+        .json();
+    let lines = lines.as_array().unwrap();
+    assert_eq!(lines.len(), 5);
+    let ai_commit = rev(&repo, "HEAD~1");
+    assert_eq!(lines[0]["origin"], "human");
+    assert_eq!(lines[0]["commit"], rev(&repo, "HEAD~2"));
+    assert_eq!(lines[0]["reviewed"], Value::Null);
+    for l in &lines[1..3] {
+        assert_eq!(l["origin"], "ai");
+        assert_eq!(l["tool"], "copilot");
+        assert_eq!(l["model"], "gpt-5");
+        assert_eq!(l["reviewed"], true);
+        assert_eq!(l["reviewer"], ADA);
+        assert_eq!(l["commit"], ai_commit.as_str());
+    }
+    assert_eq!(lines[4]["origin"], "ai");
+    assert_eq!(lines[4]["tool"], "codex");
+    assert_eq!(lines[4]["reviewed"], false);
+    assert_eq!(lines[4]["commit"], Value::Null);
+    let human = repo.vouch(&["blame", "a.rs"]).expect_code(0).stdout();
+    assert!(human.contains("reviewed by Ada"), "{human}");
+    assert!(human.contains("uncommitted"), "{human}");
+}
+
+#[test]
+fn blame_reads_notes_alone_in_a_fresh_clone() {
+    let repo = history();
+    let remote = bare_remote();
+    let url = remote.path().to_string_lossy().into_owned();
+    repo.git(&["remote", "add", "origin", &url]);
+    init(&repo);
+    ok(&try_git(&repo, &["push", "-q", "origin", "main"]));
+    let clone = clone_of(remote.path(), "Bob");
+    init(&clone);
+    ok(&try_git(&clone, &["fetch", "-q", "origin"]));
+    let lines = clone
+        .vouch(&["blame", "--json", "a.rs"])
+        .expect_code(0)
+        .json();
+    assert_eq!(lines[1]["origin"], "ai");
+    assert_eq!(lines[1]["reviewer"], ADA);
+    assert_eq!(lines[0]["origin"], "human");
+    let b = clone
+        .vouch(&["blame", "--json", "b.rs"])
+        .expect_code(0)
+        .json();
+    assert_eq!(b[0]["tool"], "claude");
+    assert_eq!(b[0]["reviewed"], false);
+}
+
+#[test]
+fn export_agent_trace_json_and_sarif() {
+    let repo = history();
+    let out = repo.vouch(&["export"]).expect_code(0).stdout();
+    let records: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON record per line"))
+        .collect();
+    assert_eq!(records.len(), 3, "{out}");
+    assert_eq!(records[0]["vcs"]["revision"], rev(&repo, "HEAD~2"));
+    assert_eq!(records[1]["files"][0]["path"], "a.rs");
+    for r in &records {
+        assert_eq!(r["version"], "0.1.0");
+    }
+    let only_last = repo
+        .vouch(&["export", "HEAD~1..HEAD"])
+        .expect_code(0)
+        .stdout();
+    assert_eq!(only_last.lines().count(), 1);
+
+    let json = repo
+        .vouch(&["export", "--format", "json"])
+        .expect_code(0)
+        .json();
+    let ai = &json[1]["files"][0]["ranges"][0];
+    assert_eq!(
+        (ai["start_line"].clone(), ai["end_line"].clone()),
+        (2.into(), 3.into())
+    );
+    assert_eq!(ai["reviewer"], ADA);
+    assert_eq!(json[2]["files"][0]["ranges"][0]["reviewed"], false);
+
+    let sarif = repo
+        .vouch(&["export", "--format", "sarif"])
+        .expect_code(0)
+        .json();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(sarif["runs"][0]["tool"]["driver"]["name"], "vouch");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    let reviewed = results
+        .iter()
+        .find(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "a.rs")
+        .unwrap();
+    assert_eq!(reviewed["kind"], "review");
+    assert_eq!(reviewed["suppressions"][0]["status"], "accepted");
+    assert_eq!(reviewed["suppressions"][0]["kind"], "external");
+    let region = &reviewed["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], 2);
+    assert_eq!(region["endLine"], 3);
+    let open = results
+        .iter()
+        .find(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "b.rs")
+        .unwrap();
+    assert_eq!(open["kind"], "review");
+    assert!(open.get("suppressions").is_none());
+    assert!(open["message"]["text"].as_str().unwrap().contains("claude"));
+}
+
+#[test]
+fn verify_lists_offending_commits() {
+    let repo = history();
+    let out = repo.vouch(&["verify"]).expect_code(1).stdout();
+    assert!(out.contains("unreviewed ai"), "{out}");
+    assert!(
+        out.contains("b.rs:1: unreviewed AI code (claude, claude-opus-4)"),
+        "{out}"
+    );
+    let reviewed = rev(&repo, "HEAD~1");
+    assert!(!out.contains(&reviewed[..12]), "{out}");
+    repo.vouch(&["verify", "HEAD~2..HEAD~1"]).expect_code(0);
+    // Trailers without a note: `Assisted-by:` fails, a human co-author does not.
+    repo.git(&["notes", "--ref", "refs/notes/vouch", "remove", "HEAD~1"]);
+    repo.git(&[
+        "commit",
+        "-q",
+        "--allow-empty",
+        "--no-verify",
+        "-m",
+        "x\n\nAssisted-by: aider:gpt-5",
+    ]);
+    repo.git(&["notes", "--ref", "refs/notes/vouch", "remove", "HEAD"]);
+    let out = repo
+        .vouch(&["verify", "HEAD~1..HEAD"])
+        .expect_code(1)
+        .stdout();
+    assert!(out.contains("Assisted-by: aider:gpt-5"), "{out}");
+    repo.git(&[
+        "commit",
+        "-q",
+        "--allow-empty",
+        "--no-verify",
+        "-m",
+        "y\n\nCo-authored-by: Jane <jane@example.com>",
+    ]);
+    repo.git(&["notes", "--ref", "refs/notes/vouch", "remove", "HEAD"]);
+    repo.vouch(&["verify", "HEAD~1..HEAD"]).expect_code(0);
+    // A policy that switches review off passes everything.
+    repo.write("vouch.toml", "[review]\nrequire = false\n");
+    repo.vouch(&["verify"]).expect_code(0);
+    repo.write("vouch.toml", "[review]\nrequire = 1\n");
+    let out = repo.vouch(&["verify"]).expect_code(2);
+    assert!(
+        out.stderr().contains("vouch.toml: line 2"),
+        "{}",
+        out.stderr()
+    );
+}
+
+#[test]
+fn notes_travel_through_a_bare_remote_without_force() {
+    let remote = bare_remote();
+    let one = clone_of(remote.path(), "One");
+    init(&one);
+    one.write("a.rs", "fn a() {}\n");
+    one.git(&["add", "a.rs"]);
+    ok(&try_git(&one, &["commit", "-m", "first"]));
+    ok(&try_git(&one, &["push", "-q", "origin", "main"]));
+    let config = one.git(&["config", "--get-all", "remote.origin.fetch"]);
+    assert!(
+        config.contains("+refs/notes/vouch:refs/notes/remotes/origin/vouch"),
+        "{config}"
+    );
+
+    let two = clone_of(remote.path(), "Two");
+    init(&two);
+    ok(&try_git(&two, &["fetch", "-q", "origin"]));
+
+    // Both commit on their own branches at once, each with a note.
+    one.write("one.rs", "fn one() {}\n");
+    mark(&one, "one.rs:1", "copilot", "gpt-5");
+    review(&one, "one.rs", ADA);
+    one.git(&["add", "one.rs"]);
+    ok(&try_git(&one, &["commit", "-m", "one"]));
+    two.git(&["checkout", "-q", "-b", "two"]);
+    two.write("two.rs", "fn two() {}\n");
+    mark(&two, "two.rs:1", "claude", "claude-opus-4");
+    review(&two, "two.rs", "Bob <bob@example.com>");
+    two.git(&["add", "two.rs"]);
+    ok(&try_git(&two, &["commit", "-m", "two"]));
+
+    ok(&try_git(&one, &["push", "-q", "origin", "main"]));
+    // Two's notes ref has diverged from the remote's: the pre-push hook merges, no force.
+    let pushed = ok(&try_git(&two, &["push", "origin", "two"]));
+    assert!(!pushed.contains("forced update"), "{pushed}");
+    let one_c = rev(&one, "HEAD");
+    let two_c = rev(&two, "HEAD");
+    assert!(
+        note_in(remote.path(), &one_c).is_some(),
+        "remote lacks one's note"
+    );
+    assert!(
+        note_in(remote.path(), &two_c).is_some(),
+        "remote lacks two's note"
+    );
+    // The remote's notes history contains both clones' notes commits.
+    let log = String::from_utf8_lossy(
+        &git_in(
+            remote.path(),
+            &["log", "--format=%an", "refs/notes/vouch"],
+            &[],
+        )
+        .stdout,
+    )
+    .into_owned();
+    assert!(log.contains("One") && log.contains("Two"), "{log}");
+
+    // One fetches and sees two's note without any merge step.
+    ok(&try_git(&one, &["fetch", "-q", "origin"]));
+    let out = one
+        .vouch(&["export", "--format", "json", "origin/two"])
+        .expect_code(0)
+        .json();
+    let commits: Vec<&str> = out
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["commit"].as_str().unwrap())
+        .collect();
+    assert!(commits.contains(&two_c.as_str()), "{out}");
+    // One's next push merges two's notes into its own ref and pushes them.
+    one.write("three.rs", "fn three() {}\n");
+    one.git(&["add", "three.rs"]);
+    ok(&try_git(&one, &["commit", "-m", "three"]));
+    ok(&try_git(&one, &["push", "-q", "origin", "main"]));
+    assert!(note(&one, &two_c).is_some());
+    assert!(note_in(remote.path(), &rev(&one, "HEAD")).is_some());
+}
