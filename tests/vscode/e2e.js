@@ -19,6 +19,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { isDeepStrictEqual: same } = require('node:util');
 
 const [url, stateFile, outDir, scenario = 'keybinding'] = process.argv.slice(2);
 const t0 = Date.now();
@@ -63,6 +64,107 @@ function mainDoc(state) {
 const EXPECTED_TEXT = 'fn add(a: i32, b: i32) -> i32 {\n    let total = a + b;\n    total\n}\n';
 // The AI wrote " = a + b;\n    total": the typed "let total" is the person's.
 const EXPECTED_RANGE = { start: { line: 1, character: 13 }, end: { line: 2, character: 9 } };
+
+/** Position of `offset` in `text` (LF only). */
+function posAt(text, offset) {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length - 1;
+  return { line, character: offset - (before.lastIndexOf('\n') + 1) };
+}
+
+/** The range of `after` that differs from `before` (common prefix and suffix removed). */
+function insertedRange(before, after) {
+  let p = 0;
+  while (p < before.length && p < after.length && before[p] === after[p]) p++;
+  let q = 0;
+  while (q < before.length - p && q < after.length - p && before[before.length - 1 - q] === after[after.length - 1 - q]) q++;
+  return { start: posAt(after, p), end: posAt(after, after.length - q) };
+}
+
+/** Runs a command from the command palette by its title, like a user. */
+async function runCommand(page, title, { prompts = false } = {}) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10000 });
+  await page.keyboard.type(title, { delay: 5 });
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ timeout: 10000 });
+  await page.keyboard.press('Enter');
+  if (!prompts) await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10000 });
+}
+
+/** The other commands, through the palette, the status bar and the keyboard. */
+async function moreCommands(page) {
+  // Accept the next word of a suggestion (Ctrl+Right: the extension's acceptNextWord wrapper).
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('let total', { delay: 20 });
+  await page.waitForSelector('.monaco-editor [class*="ghost-text"]', { timeout: 20000 });
+  const before = mainDoc(readState()).text;
+  const sentBefore = readState().sent.length;
+  await page.keyboard.press('Control+ArrowRight');
+  const partial = await until('a partial accept to be reported', (st) => st.sent.length > sentBefore && mainDoc(st).text !== before && st);
+  await page.keyboard.press('Escape');
+  const afterWord = mainDoc(partial).text;
+  const wordRange = insertedRange(before, afterWord);
+  assert.ok(afterWord.length > before.length, 'Ctrl+Right inserted text');
+  assert.ok(!afterWord.endsWith('let total = a + b;\n    total'), `only part of the suggestion is accepted: ${JSON.stringify(afterWord)}`);
+  const notice = partial.sent[partial.sent.length - 1];
+  assert.deepEqual(notice.ranges, [wordRange]);
+  assert.equal(notice.source.tool, 'vouch-e2e');
+  await until('the partial accept as a region', (st) =>
+    mainDoc(st).regions.regions.some((r) => !r.reviewed && same(r.range, wordRange)),
+  );
+  step(`Ctrl+Right accepted ${JSON.stringify(afterWord.slice(before.length - 0))} at ${JSON.stringify(wordRange)}`);
+
+  // Mark Selection as AI-Written: select line 1, run the command, answer the prompt.
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.press('Shift+End');
+  await runCommand(page, 'Vouch: Mark Selection as AI-Written', { prompts: true });
+  await page.locator('.quick-input-widget', { hasText: 'Which AI wrote it?' }).waitFor({ timeout: 10000 });
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('chatgpt/gpt-4.1');
+  await page.keyboard.press('Enter');
+  const line1 = { start: { line: 0, character: 0 }, end: { line: 0, character: 31 } };
+  await until('the marked selection as a region', (st) =>
+    mainDoc(st).regions.regions.some(
+      (r) => r.tool === 'chatgpt' && r.model === 'gpt-4.1' && !r.reviewed && same(r.range, line1),
+    ),
+  );
+  await until('the status bar to count 2', (st) => st.status === 'AI: 2 unreviewed');
+  step('Mark Selection as AI-Written: chatgpt (gpt-4.1) on line 1; status AI: 2 unreviewed');
+
+  // Next Unreviewed from the top: skips the region under the cursor, lands on the partial accept.
+  await page.keyboard.press('Control+Home');
+  await runCommand(page, 'Vouch: Next Unreviewed');
+  await until('the cursor at the next unreviewed region', (st) => {
+    const sel = st.active && st.active.selection;
+    return sel && same(sel.start, wordRange.start);
+  });
+  step('Next Unreviewed moved the cursor to the partial accept');
+
+  // The status bar item opens a quick pick of the unreviewed regions.
+  await page.locator('.statusbar-item', { hasText: 'AI: 2 unreviewed' }).first().click();
+  const rows = page.locator('.quick-input-list .monaco-list-row', { hasText: 'main.rs:' });
+  await rows.first().waitFor({ timeout: 10000 });
+  assert.equal(await rows.count(), 2, 'two unreviewed regions in the quick pick');
+  await page.keyboard.press('Escape');
+  step('status bar quick pick lists 2 regions');
+
+  // Forget the region under the cursor (line 1).
+  await page.locator('.monaco-editor .view-lines').click();
+  await page.keyboard.press('Control+Home');
+  await runCommand(page, 'Vouch: Forget');
+  await until('the forgotten region to be gone', (st) => !mainDoc(st).regions.regions.some((r) => r.tool === 'chatgpt') && st.status === 'AI: 1 unreviewed');
+  step('Forget removed the chatgpt region');
+
+  // Review File: everything reviewed, no diagnostics left.
+  await runCommand(page, 'Vouch: Review File');
+  await until('the whole file reviewed', (st) => {
+    const d = mainDoc(st);
+    return d.diagnostics.length === 0 && d.regions.regions.length === 2 && d.regions.regions.every((r) => r.reviewed) && st.status === 'AI: 0 unreviewed';
+  });
+  step('Review File: all reviewed');
+}
 
 (async () => {
   fs.mkdirSync(outDir, { recursive: true });
@@ -167,6 +269,8 @@ const EXPECTED_RANGE = { start: { line: 1, character: 13 }, end: { line: 2, char
     assert.ok(after.regions.regions[0].reviewedBy, 'reviewer recorded');
     await page.waitForSelector('.monaco-editor [class*="squiggly-"]', { state: 'detached', timeout: 10000 });
     step(`reviewed by ${after.regions.regions[0].reviewedBy}; diagnostic gone`);
+
+    if (scenario === 'keybinding') await moreCommands(page);
 
     const shot = path.join(outDir, `vscode-${scenario}.png`);
     await page.screenshot({ path: shot });

@@ -62,8 +62,18 @@ export function startE2E(ext: VouchExtension, context: vscode.ExtensionContext):
           })),
       };
     }
+    const editor = vscode.window.activeTextEditor;
     const state = {
       vscode: vscode.version,
+      active: editor
+        ? {
+            uri: ext.uriKey(editor.document.uri),
+            selection: {
+              start: { line: editor.selection.start.line, character: editor.selection.start.character },
+              end: { line: editor.selection.end.line, character: editor.selection.end.character },
+            },
+          }
+        : null,
       running: ext.client?.isRunning() ?? false,
       status: ext.status.text,
       sent: ext.sent,
@@ -91,6 +101,7 @@ export function startE2E(ext: VouchExtension, context: vscode.ExtensionContext):
     vscode.languages.onDidChangeDiagnostics(schedule),
     vscode.workspace.onDidChangeTextDocument(schedule),
     vscode.workspace.onDidOpenTextDocument(schedule),
+    vscode.window.onDidChangeTextEditorSelection(schedule),
   );
   const heartbeat = setInterval(schedule, 1000);
   context.subscriptions.push({ dispose: () => clearInterval(heartbeat) });
