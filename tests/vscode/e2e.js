@@ -193,6 +193,25 @@ async function moreCommands(page) {
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
     step('workbench rendered');
 
+    if (scenario === 'missing') {
+      // vouch.path points at nothing: a clear error with a way to install.
+      const toast = page.locator('.notification-toast', { hasText: 'Vouch:' }).first();
+      await toast.waitFor({ timeout: 60000 });
+      const message = (await toast.innerText()).replace(/\s+/g, ' ');
+      assert.match(message, /does not exist or is not executable/);
+      step(`notification: ${message}`);
+      await page.screenshot({ path: path.join(outDir, `vscode-${scenario}.png`) });
+      await toast.getByRole('button', { name: 'How to Install' }).click();
+      await page.waitForSelector('.monaco-editor .view-lines:has-text("Installing vouch")', { timeout: 20000 });
+      await page.waitForSelector('.monaco-editor .view-lines:has-text("cargo install")', { timeout: 5000 });
+      step('"How to Install" opened the instructions');
+      const st = readState();
+      assert.ok(st && st.running === false, 'no server running');
+      assert.equal(await page.locator('.statusbar-item', { hasText: 'unreviewed' }).count(), 0, 'no status bar item');
+      console.log('PASS');
+      return;
+    }
+
     const item = page.getByRole('treeitem', { name: 'main.rs' });
     await item.waitFor({ timeout: 30000 });
     await item.dblclick();

@@ -6,7 +6,7 @@
 # test-artifacts/vscode/, and ends with the line "N passed, M failed" (exit status 1 on failure).
 #
 #   tests/vscode/run.sh                 everything
-#   VOUCH_E2E_SCENARIOS=stable tests/vscode/run.sh    only some e2e scenarios (keybinding, proposed)
+#   VOUCH_E2E_SCENARIOS=stable tests/vscode/run.sh    only some e2e scenarios (keybinding, proposed, missing)
 #   VOUCH_BIN=/path/to/vouch tests/vscode/run.sh      test another binary (no cargo build)
 #   KEEP_RUN=1 tests/vscode/run.sh      keep the scratch dir (workspaces, logs) for debugging
 set -uo pipefail
@@ -14,7 +14,7 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${VOUCH_VSCODE_CACHE:-$REPO/.cache/vscode}
 ARTIFACTS=$REPO/test-artifacts/vscode
 EXT=$REPO/editors/vscode
-SCENARIOS=${VOUCH_E2E_SCENARIOS:-keybinding proposed}
+SCENARIOS=${VOUCH_E2E_SCENARIOS:-keybinding proposed missing}
 cd "$REPO"
 
 passed=0
@@ -124,7 +124,7 @@ scenario() {
   git -C "$dir/ws" commit -qm fixture
   cat > "$dir/ud/User/settings.json" << EOF
 {
-  "vouch.path": "$VOUCH_BIN",
+  "vouch.path": "$([ "$name" = missing ] && echo "$dir/no-such-vouch" || echo "$VOUCH_BIN")",
   "vouch.decorations": "both",
   "vouch.useChangeReason": $([ "$name" = proposed ] && echo true || echo false),
   "editor.quickSuggestions": { "other": false, "comments": false, "strings": false },
