@@ -19,8 +19,7 @@ pub const MAX_TOTAL_BYTES: u64 = 128 * 1024 * 1024;
 const STALE: Duration = Duration::from_secs(24 * 3600);
 
 /// One file as it was before the tool call.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "kebab-case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entry {
     Text {
         text: String,
@@ -34,12 +33,10 @@ pub enum Entry {
     },
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct Snapshot {
     /// For shell snapshots: the commit HEAD named, and `shell = true`.
-    #[serde(default)]
     pub shell: bool,
-    #[serde(default)]
     pub head: Option<String>,
     pub files: BTreeMap<String, Entry>,
 }
@@ -87,7 +84,28 @@ pub fn location(ws: &Workspace, agent: &str, session: Option<&str>, call: &str) 
     dir(ws).join(format!("{agent}-{h:016x}.json"))
 }
 
-/// Writes a snapshot (atomically: a reader never sees half of it).
+const MAGIC: &[u8] = b"vouch-snapshot 1\n";
+
+/// The header of a snapshot file; text contents follow it raw, in order.
+#[derive(Serialize, Deserialize)]
+struct Header {
+    shell: bool,
+    head: Option<String>,
+    files: Vec<(String, HeaderEntry)>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+enum HeaderEntry {
+    Text { len: usize },
+    Missing,
+    Binary,
+    NotCopied { len: u64, modified_ms: i64 },
+}
+
+/// Writes a snapshot (atomically: a reader never sees half of it). The
+/// texts are written raw after a small JSON header, so large files cost a
+/// copy, not an encoding.
 pub fn save(path: &Path, snap: &Snapshot) -> Result<(), AgentError> {
     let io = |e: std::io::Error| AgentError::Io {
         path: path.to_path_buf(),
@@ -96,10 +114,77 @@ pub fn save(path: &Path, snap: &Snapshot) -> Result<(), AgentError> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(io)?;
     }
-    let bytes = serde_json::to_vec(snap).map_err(|e| AgentError::Internal(e.to_string()))?;
+    let header = Header {
+        shell: snap.shell,
+        head: snap.head.clone(),
+        files: snap
+            .files
+            .iter()
+            .map(|(p, e)| {
+                let h = match e {
+                    Entry::Text { text } => HeaderEntry::Text { len: text.len() },
+                    Entry::Missing => HeaderEntry::Missing,
+                    Entry::Binary => HeaderEntry::Binary,
+                    Entry::NotCopied { len, modified_ms } => HeaderEntry::NotCopied {
+                        len: *len,
+                        modified_ms: *modified_ms,
+                    },
+                };
+                (p.clone(), h)
+            })
+            .collect(),
+    };
+    let mut bytes = MAGIC.to_vec();
+    serde_json::to_writer(&mut bytes, &header).map_err(|e| AgentError::Internal(e.to_string()))?;
+    bytes.push(b'\n');
+    let total: usize = snap
+        .files
+        .values()
+        .map(|e| match e {
+            Entry::Text { text } => text.len(),
+            _ => 0,
+        })
+        .sum();
+    bytes.reserve(total);
+    for e in snap.files.values() {
+        if let Entry::Text { text } = e {
+            bytes.extend_from_slice(text.as_bytes());
+        }
+    }
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     std::fs::write(&tmp, bytes).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
+}
+
+fn decode(bytes: &[u8]) -> Option<Snapshot> {
+    let rest = bytes.strip_prefix(MAGIC)?;
+    let nl = rest.iter().position(|b| *b == b'\n')?;
+    let header: Header = serde_json::from_slice(&rest[..nl]).ok()?;
+    let mut body = &rest[nl + 1..];
+    let mut files = BTreeMap::new();
+    for (path, h) in header.files {
+        let entry = match h {
+            HeaderEntry::Text { len } => {
+                if body.len() < len {
+                    return None;
+                }
+                let (text, tail) = body.split_at(len);
+                body = tail;
+                Entry::Text {
+                    text: String::from_utf8(text.to_vec()).ok()?,
+                }
+            }
+            HeaderEntry::Missing => Entry::Missing,
+            HeaderEntry::Binary => Entry::Binary,
+            HeaderEntry::NotCopied { len, modified_ms } => Entry::NotCopied { len, modified_ms },
+        };
+        files.insert(path, entry);
+    }
+    Some(Snapshot {
+        shell: header.shell,
+        head: header.head,
+        files,
+    })
 }
 
 /// Reads and removes the snapshot at `path`; `None` when there is none.
@@ -116,15 +201,27 @@ pub fn take(path: &Path) -> Result<Option<Snapshot>, AgentError> {
     };
     let _ = std::fs::remove_file(path);
     // A damaged snapshot is as good as none: fall back to the other sources.
-    Ok(serde_json::from_slice(&bytes).ok())
+    Ok(decode(&bytes))
 }
 
-/// Removes snapshots of tool calls that never reported back.
+/// Removes snapshots of tool calls that never reported back. Runs at most
+/// once an hour (a marker file's time says when it last ran).
 pub fn sweep(ws: &Workspace) {
-    let Ok(entries) = std::fs::read_dir(dir(ws)) else {
+    let dir = dir(ws);
+    let marker = dir.join(".swept");
+    let now = SystemTime::now();
+    let recent = std::fs::metadata(&marker)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| now.duration_since(t).ok())
+        .is_some_and(|age| age < Duration::from_secs(3600));
+    if recent {
+        return;
+    }
+    let _ = std::fs::write(&marker, b"");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
         return;
     };
-    let now = SystemTime::now();
     for e in entries.flatten() {
         let old = e
             .metadata()
@@ -135,5 +232,49 @@ pub fn sweep(ws: &Workspace) {
         if old {
             let _ = std::fs::remove_file(e.path());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s");
+        let mut files = BTreeMap::new();
+        files.insert(
+            "a".into(),
+            Entry::Text {
+                text: "é\n{}".into(),
+            },
+        );
+        files.insert("b".into(), Entry::Missing);
+        files.insert(
+            "c".into(),
+            Entry::Text {
+                text: String::new(),
+            },
+        );
+        files.insert(
+            "d".into(),
+            Entry::NotCopied {
+                len: 5,
+                modified_ms: 9,
+            },
+        );
+        let snap = Snapshot {
+            shell: true,
+            head: Some("abc".into()),
+            files,
+        };
+        save(&p, &snap).unwrap();
+        let back = take(&p).unwrap().unwrap();
+        assert_eq!(back.files, snap.files);
+        assert_eq!(back.head.as_deref(), Some("abc"));
+        assert!(take(&p).unwrap().is_none(), "taken once");
+        std::fs::write(&p, b"garbage").unwrap();
+        assert!(take(&p).unwrap().is_none());
     }
 }

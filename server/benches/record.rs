@@ -1,0 +1,113 @@
+//! Speed of `vouch record`: an agent's edit to a 10k-line and a 100k-line
+//! file, from payload to durable store write, in process (the binary adds
+//! its start-up; see docs/agents.md for whole-process figures).
+//!
+//! `cargo bench --bench record`
+
+use std::path::Path;
+use std::process::Command;
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use vouch::agent::{self, Agent};
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .status()
+        .expect("git runs")
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+/// The file's text in version `v`: line `lines/2` differs per version.
+fn text(lines: usize, v: usize) -> String {
+    (0..lines)
+        .map(|i| {
+            if i == lines / 2 {
+                format!("    let middle = compute({v}) * 2; // v{v}\n")
+            } else {
+                format!("    let value_{i} = compute({i}) + 1;\n")
+            }
+        })
+        .collect()
+}
+
+fn payload(root: &Path, event: &str, call: usize) -> Vec<u8> {
+    serde_json::json!({
+        "session_id": "bench", "hook_event_name": event, "tool_name": "Edit",
+        "cwd": root, "tool_use_id": format!("call-{call}"),
+        "tool_input": {"file_path": root.join("big.rs"), "old_string": "x", "new_string": "y"}
+    })
+    .to_string()
+    .into_bytes()
+}
+
+fn bench_size(c: &mut Criterion, lines: usize) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("canonical");
+    git(&root, &["init", "-q"]);
+    std::fs::write(root.join("big.rs"), text(lines, 0)).expect("write");
+    git(&root, &["add", "."]);
+    git(
+        &root,
+        &[
+            "-c",
+            "user.name=b",
+            "-c",
+            "user.email=b@b",
+            "commit",
+            "-qm",
+            "init",
+        ],
+    );
+    let file = root.join("big.rs");
+    let mut v = 0;
+
+    // Pre-tool: snapshot the file.
+    c.bench_function(&format!("record: pre-tool snapshot, {lines} lines"), |b| {
+        b.iter(|| {
+            v += 1;
+            agent::record(Agent::ClaudeCode, &payload(&root, "PreToolUse", v), &root).expect("pre")
+        });
+    });
+
+    // Post-tool: diff against the snapshot, attribute, write the store.
+    c.bench_function(
+        &format!("record: post-tool attribute + durable write, {lines} lines"),
+        |b| {
+            b.iter_batched(
+                || {
+                    v += 1;
+                    agent::record(Agent::ClaudeCode, &payload(&root, "PreToolUse", v), &root)
+                        .expect("pre");
+                    std::fs::write(&file, text(lines, v)).expect("agent edit");
+                    v
+                },
+                |call| {
+                    let r = agent::record(
+                        Agent::ClaudeCode,
+                        &payload(&root, "PostToolUse", call),
+                        &root,
+                    )
+                    .expect("post");
+                    assert_eq!(r.recorded.len(), 1);
+                },
+                BatchSize::PerIteration,
+            );
+        },
+    );
+}
+
+fn record(c: &mut Criterion) {
+    bench_size(c, 10_000);
+    bench_size(c, 100_000);
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20);
+    targets = record
+}
+criterion_main!(benches);
