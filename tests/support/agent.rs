@@ -123,11 +123,15 @@ pub fn assert_source(
     }
 }
 
-/// Files left in the snapshot folder.
+/// Snapshot files left in the snapshot folder (its `.swept` marker aside).
 pub fn snapshots(repo: &TempRepo) -> Vec<PathBuf> {
     let dir = repo.path().join(".git/vouch/agent-snapshots");
     match std::fs::read_dir(dir) {
-        Ok(d) => d.flatten().map(|e| e.path()).collect(),
+        Ok(d) => d
+            .flatten()
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .map(|e| e.path())
+            .collect(),
         Err(_) => Vec::new(),
     }
 }
