@@ -109,8 +109,8 @@ pub fn ai_lines(note: &Value, path: &str) -> Vec<(u64, String)> {
             let kind = c["contributor"]["type"].as_str().unwrap_or("").to_owned();
             for r in c["ranges"].as_array().into_iter().flatten() {
                 let (s, e) = (
-                    r["start_line"].as_u64().unwrap(),
-                    r["end_line"].as_u64().unwrap(),
+                    r["start_line"].as_u64().expect("start_line"),
+                    r["end_line"].as_u64().expect("end_line"),
                 );
                 out.extend((s..=e).map(|l| (l, kind.clone())));
             }
