@@ -148,3 +148,20 @@ pub fn repo_with_lib() -> TempRepo {
 pub const LIB: &str = "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n";
 pub const LIB_AFTER: &str =
     "pub fn add(a: u32, b: u32) -> u32 {\n    a.checked_add(b).unwrap_or(0)\n}\n";
+
+/// Runs `vouch` in `dir` with extra environment variables.
+pub fn vouch_env(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> VouchOutput {
+    let mut cmd = Command::new(vouch_bin());
+    cmd.args(args).current_dir(dir).env("LC_ALL", "C");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    VouchOutput(cmd.output().expect("run vouch"))
+}
+
+/// Reads a JSON file.
+pub fn read_json(path: &Path) -> serde_json::Value {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
