@@ -1,18 +1,17 @@
 -- A seeded random session of human edits and AI accepts (some rewriting the typed prefix, as
 -- copilot.lua does), with non-ASCII text, checked against a model of who wrote each character:
 -- the server's regions must equal the model's AI spans exactly, byte for byte.
--- Two limits keep the expected answer unambiguous:
--- * edits that change the line count happen only at line ends: for those Neovim's incremental
---   didChange is not minimal (it re-sends the rest of the line), which the server takes as new text;
--- * inserted text never starts with the character that follows it, nor deleted text with the one
---   after it: otherwise "which of the two equal characters is the new one" has two answers.
+-- The plugin sends the server its own minimal didChange notifications (config sync = "exact"), so
+-- edits in the middle of lines that add or remove lines, and text equal to its neighbours, keep every
+-- character's attribution (Neovim's own incremental sync would re-send the rest of such lines).
 local H = dofile(vim.fs.dirname(debug.getinfo(1, 'S').source:sub(2)) .. '/helpers.lua')
 local capture = require('vouch.capture')
 
+local ENCODING = _G.VOUCH_TEST_ENCODING or 'utf-8' -- test_random_model_utf16.lua sets utf-16
 local seed = tonumber(os.getenv('VOUCH_NVIM_SEED') or '') or 20261128
 math.randomseed(seed)
 
-local HUMAN = { 'a', 'b', 'é', '😀', 'Z', ';' }
+local HUMAN = { 'a', 'b', 'é', '😀', 'Z', ';', '\n', 'x' }
 local AI = { 'x', 'y', 'ü', '→', '\n', ' ', '{', '}' }
 
 local function random_text(alphabet, n, not_first)
@@ -20,7 +19,7 @@ local function random_text(alphabet, n, not_first)
   for i = 1, n do
     repeat
       t[i] = alphabet[math.random(#alphabet)]
-    until i > 1 or t[i] ~= not_first
+    until i > 1 or t[i] ~= not_first or math.random() < 0.5
   end
   return t
 end
@@ -29,8 +28,9 @@ H.run(function()
   local dir = H.repo()
   local file = dir .. '/random.txt'
   H.write(file, { 'start' })
-  H.setup()
-  local buf = H.open(file)
+  H.setup({ position_encodings = { ENCODING } })
+  local buf, client = H.open(file)
+  H.eq(client.offset_encoding, ENCODING, 'negotiated encoding')
 
   -- model: array of { ch = utf-8 char, ai = bool }; the buffer text is the chars joined
   local doc = {}
@@ -38,11 +38,13 @@ H.run(function()
     doc[#doc + 1] = { ch = ch, ai = false }
   end
 
-  local function pos(i) -- char index (1-based, may be #doc+1) -> row, byte col
+  local function pos(i, units) -- char index (1-based, may be #doc+1) -> row, col in bytes or `units`
     local row, col = 0, 0
     for k = 1, i - 1 do
       if doc[k].ch == '\n' then
         row, col = row + 1, 0
+      elseif units == 'utf-16' then
+        col = col + (#doc[k].ch == 4 and 2 or 1)
       else
         col = col + #doc[k].ch
       end
@@ -75,8 +77,8 @@ H.run(function()
         while j + 1 <= #doc and doc[j + 1].ai do
           j = j + 1
         end
-        local sr, sc = pos(i)
-        local er, ec = pos(j + 1)
+        local sr, sc = pos(i, ENCODING)
+        local er, ec = pos(j + 1, ENCODING)
         out[#out + 1] = { sr, sc, er, ec, 'copilot', false }
         i = j + 1
       else
@@ -107,19 +109,14 @@ H.run(function()
         items[#items + 1] = { ch = ch, ai = false }
       end
       splice(i, i, items)
-    elseif r < 0.6 and #doc > 0 then -- human delete within a line (may cross AI text)
+    elseif r < 0.6 and #doc > 0 then -- human delete (may cross AI text and line ends)
       local i = math.random(#doc)
-      local j = i
-      while j <= #doc and j < i + 4 and doc[j].ch ~= '\n' do
-        j = j + 1
-      end
-      if j > i and not (doc[j] and doc[j].ch == doc[i].ch) then
-        edit(i, j, {})
-        splice(i, j, {})
-      end
+      local j = math.min(#doc + 1, i + math.random(4))
+      edit(i, j, {})
+      splice(i, j, {})
     else -- AI accept at i, rewriting up to 3 preceding same-line chars with themselves
       local i = math.random(#doc + 1)
-      local at_eol = i > #doc or doc[i].ch == '\n'
+
       local k = 0
       while k < 3 and i - k - 1 >= 1 and doc[i - k - 1].ch ~= '\n' and math.random() < 0.6 do
         k = k + 1
@@ -129,14 +126,7 @@ H.run(function()
         prefix[#prefix + 1] = doc[m].ch
       end
       local t = random_text(AI, math.random(6), doc[i] and doc[i].ch)
-      if not at_eol then
-        t = vim.tbl_filter(function(ch)
-          return ch ~= '\n'
-        end, t)
-        if #t == 0 or (doc[i] and t[1] == doc[i].ch) then
-          t = { doc[i].ch == 'x' and 'y' or 'x' }
-        end
-      end
+
       local new = vim.list_extend(vim.deepcopy(prefix), t)
       local before = capture.sent_count
       capture.begin(buf, { tool = 'copilot', kind = 'inline-completion' })

@@ -122,6 +122,82 @@ local function shift_range(rg, A, Bo, Bn)
   return before(sr, sc, er, ec)
 end
 
+local line_endings = { dos = '\r\n', mac = '\r', unix = '\n' }
+
+local function full_text(bufnr)
+  local le = line_endings[vim.bo[bufnr].fileformat] or '\n'
+  local text = table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), le)
+  if vim.bo[bufnr].eol then
+    text = text .. le
+  end
+  return text
+end
+
+--- Exact sync: the plugin, not Neovim, sends the vouch server its didChange notifications, each one the
+--- minimal change (Neovim's own incremental sync re-sends the rest of the line whenever the line count
+--- changes, which would turn unchanged AI text into "new" human text at the server).
+--- Changes are computed in on_bytes (which runs before Neovim bumps b:changedtick) and sent from
+--- on_lines (after it), or at the latest before the next notification; versions only grow.
+local function flush(st)
+  if not st.outbox or #st.outbox == 0 then
+    return
+  end
+  local changes = st.outbox
+  st.outbox = {}
+  local client = st.client_id and vim.lsp.get_client_by_id(st.client_id)
+  if not client or not vim.api.nvim_buf_is_valid(st.bufnr) then
+    return
+  end
+  local v = math.max(vim.api.nvim_buf_get_changedtick(st.bufnr), (st.version or 0) + 1)
+  st.version = v
+  vlsp.notify(client, 'textDocument/didChange', {
+    textDocument = { uri = vim.uri_from_bufnr(st.bufnr), version = v },
+    contentChanges = changes,
+  })
+end
+
+local function queue_change(st, change)
+  table.insert(st.outbox, change)
+  if not st.flush_scheduled then
+    st.flush_scheduled = true
+    vim.schedule(function()
+      st.flush_scheduled = false
+      flush(st)
+    end)
+  end
+end
+
+--- The minimal LSP change for replacing old text `old` by `new` at (sr, sc), in old coordinates.
+local function lsp_change(st, bufnr, sr, sc, old, new)
+  local p, s = trim(old, new)
+  local r1, c1 = advance(sr, sc, old:sub(1, p))
+  local r2, c2 = advance(r1, c1, old:sub(p + 1, #old - s))
+  local nrows = #st.lines
+  if not vim.bo[bufnr].eol and (r1 >= nrows or r2 >= nrows) then
+    return { text = full_text(bufnr) } -- the server's text has no final line ending to address
+  end
+  local text = new:sub(p + 1, #new - s)
+  local le = line_endings[vim.bo[bufnr].fileformat] or '\n'
+  if le ~= '\n' then
+    text = text:gsub('\n', le)
+  end
+  local client = st.client_id and vim.lsp.get_client_by_id(st.client_id)
+  local enc = vlsp.encoding(client)
+  local function char(row, col)
+    if enc == 'utf-8' then
+      return col
+    end
+    return vlsp.to_lsp_char(st.lines[row + 1] or '', col, enc)
+  end
+  return {
+    range = {
+      start = { line = r1, character = char(r1, c1) },
+      ['end'] = { line = r2, character = char(r2, c2) },
+    },
+    text = text,
+  }
+end
+
 local function resync(st)
   st.lines = vim.api.nvim_buf_get_lines(st.bufnr, 0, -1, false)
 end
@@ -149,6 +225,9 @@ local function on_bytes(_, bufnr, _, sr, sc, _, oer, oec, _, ner, nec, _)
     local old = slice(st.lines, 0, sr, sc, Bo[1], Bo[2])
     local cur = vim.api.nvim_buf_get_lines(bufnr, sr, Bn[1] + 1, false)
     local new = slice(cur, sr, sr, sc, Bn[1], Bn[2])
+    if st.sync then
+      queue_change(st, lsp_change(st, bufnr, sr, sc, old, new))
+    end
     -- update the shadow: rows sr..Bo[1] become the buffer's rows sr..Bn[1]
     local lines = st.lines
     local count = vim.api.nvim_buf_line_count(bufnr)
@@ -209,22 +288,46 @@ local function on_bytes(_, bufnr, _, sr, sc, _, oer, oec, _, ner, nec, _)
   if not ok then
     pcall(resync, st)
     st.error = err
+    if st.sync then
+      pcall(queue_change, st, { text = full_text(bufnr) })
+    end
   end
 end
 
 --- Start tracking a buffer (idempotent).
-function M.attach(bufnr)
+--- `client`: the vouch client; with `sync` true this module sends its didChange notifications.
+function M.attach(bufnr, client, sync)
   if bufs[bufnr] and not bufs[bufnr].detached then
     return
   end
-  local st = { bufnr = bufnr, log = {}, typed = false }
+  -- LspAttach runs right after didOpen: the server has this text, at the version Neovim sent
+  local st = {
+    bufnr = bufnr,
+    log = {},
+    typed = false,
+    client_id = client and client.id,
+    sync = sync,
+    outbox = {},
+    version = vim.lsp.util.buf_versions[bufnr] or 0,
+  }
   resync(st)
   bufs[bufnr] = st
   vim.api.nvim_buf_attach(bufnr, false, {
     on_bytes = on_bytes,
+    on_lines = function()
+      if st.detached then
+        return true
+      end
+      if st.sync then
+        flush(st)
+      end
+    end,
     on_reload = function()
+      -- Neovim sends didClose + didOpen (version buf_versions) for a reloaded buffer
       pcall(resync, st)
       st.log = {}
+      st.outbox = {}
+      st.version = vim.lsp.util.buf_versions[bufnr] or st.version
     end,
     on_detach = function()
       st.detached = true
@@ -290,7 +393,15 @@ function M.send(bufnr, ranges, source)
   if not client then
     return false
   end
-  vlsp.flush(client, bufnr)
+  local st = bufs[bufnr]
+  local version
+  if st and st.sync then
+    flush(st)
+    version = st.version
+  else
+    vlsp.flush(client, bufnr)
+    version = vim.lsp.util.buf_versions[bufnr]
+  end
   local lsp_ranges = {}
   for _, r in ipairs(ranges) do
     lsp_ranges[#lsp_ranges + 1] = vlsp.range(bufnr, client, r[1], r[2], r[3], r[4])
@@ -301,7 +412,7 @@ function M.send(bufnr, ranges, source)
   end
   src.session = source.session or ('nvim-' .. vim.fn.getpid())
   local params = {
-    textDocument = { uri = vim.uri_from_bufnr(bufnr), version = vim.lsp.util.buf_versions[bufnr] },
+    textDocument = { uri = vim.uri_from_bufnr(bufnr), version = version },
     ranges = lsp_ranges,
     source = src,
   }
@@ -401,5 +512,13 @@ end
 -- exposed for tests
 M._trim = trim
 M._bufs = bufs
+
+--- Send queued changes now (before a request that depends on them).
+function M.flush(bufnr)
+  local st = bufs[bufnr]
+  if st and st.sync then
+    flush(st)
+  end
+end
 
 return M

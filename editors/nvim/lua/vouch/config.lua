@@ -9,6 +9,10 @@ M.defaults = {
   reviewer = nil,
   -- Position encodings offered to the server, preferred first. utf-8 matches Neovim's byte-indexed buffers.
   position_encodings = { 'utf-8', 'utf-16', 'utf-32' },
+  -- "exact": the plugin sends the server minimal didChange notifications itself (Neovim's incremental
+  -- sync re-sends the rest of a line when the line count changes, which would make that text human).
+  -- "neovim": leave syncing to Neovim.
+  sync = 'exact',
   -- Milliseconds Neovim waits before sending typed changes to the server.
   debounce_text_changes = 50,
   -- Show AI-written text (from `vouch/regions`) in the buffer.

@@ -153,7 +153,8 @@ function M.setup(opts)
     group = group,
     callback = function(args)
       if is_vouch(args) then
-        capture.attach(args.buf)
+        local client = vim.lsp.get_client_by_id(args.data.client_id)
+        capture.attach(args.buf, client, vlsp.exact[client.id] == true)
         regions.refresh(args.buf)
       end
     end,

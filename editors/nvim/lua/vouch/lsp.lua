@@ -73,6 +73,20 @@ function M.init_options()
   return init
 end
 
+M.exact = {} -- client id -> true when the plugin sends the didChange notifications (config.sync = "exact")
+
+--- After initialize: with exact sync, Neovim's own change tracking is told the server wants none.
+function M.on_init(client)
+  if config.options.sync ~= 'exact' then
+    return
+  end
+  local tds = client.server_capabilities and client.server_capabilities.textDocumentSync
+  if type(tds) == 'table' and tds.change == vim.lsp.protocol.TextDocumentSyncKind.Incremental then
+    tds.change = vim.lsp.protocol.TextDocumentSyncKind.None
+    M.exact[client.id] = true
+  end
+end
+
 --- The client configuration (without root_dir).
 function M.client_config()
   local o = config.options
@@ -81,8 +95,8 @@ function M.client_config()
     cmd = o.cmd,
     capabilities = M.capabilities(),
     init_options = M.init_options(),
-    offset_encoding = nil,
     flags = { debounce_text_changes = o.debounce_text_changes },
+    on_init = M.on_init,
   }
 end
 
@@ -131,6 +145,7 @@ end
 
 --- Send pending didChange notifications of a buffer now (Neovim debounces them).
 function M.flush(client, bufnr)
+  require('vouch.capture').flush(bufnr)
   pcall(function()
     vim.lsp._changetracking.flush(client, bufnr)
   end)

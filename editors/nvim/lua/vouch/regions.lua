@@ -78,6 +78,7 @@ function M.refresh(bufnr, cb)
     return
   end
   inflight[bufnr] = true
+  vlsp.flush(client, bufnr)
   local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) } }
   vlsp.request(client, 'vouch/regions', params, function(err, result)
     inflight[bufnr] = nil
