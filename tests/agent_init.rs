@@ -14,15 +14,15 @@ use support::{TempRepo, vouch_bin};
 fn bin() -> String {
     vouch_bin()
         .canonicalize()
-        .unwrap()
+        .expect("binary path")
         .to_str()
-        .unwrap()
+        .expect("UTF-8 path")
         .to_owned()
 }
 
 /// A HOME of our own, so `--global` never touches the real one.
 fn home() -> tempfile::TempDir {
-    tempfile::tempdir().unwrap()
+    tempfile::tempdir().expect("temp dir")
 }
 
 fn init(repo: &TempRepo, home: &Path, args: &[&str]) -> support::VouchOutput {
