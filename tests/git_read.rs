@@ -267,8 +267,12 @@ fn notes_travel_through_a_bare_remote_without_force() {
     .into_owned();
     assert!(log.contains("One") && log.contains("Two"), "{log}");
 
-    // One fetches and sees two's note without any merge step.
+    // One fetches: two's note lands in one's own notes ref at once.
     ok(&try_git(&one, &["fetch", "-q", "origin"]));
+    assert!(
+        note(&one, &two_c).is_some(),
+        "fetch did not bring two's note"
+    );
     let out = one
         .vouch(&["export", "--format", "json", "origin/two"])
         .expect_code(0)

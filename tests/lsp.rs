@@ -86,7 +86,7 @@ fn accepted_ai_text_is_listed_and_diagnosed() {
     assert_eq!(diag["range"], range(1, 4, 2, 14));
     assert_eq!(
         diag["message"],
-        "Unreviewed AI code · copilot (gpt-4.1) · 2 lines"
+        "Unreviewed AI code in fn main · copilot (gpt-4.1) · 2 lines"
     );
     c.shutdown();
 }
@@ -264,7 +264,7 @@ fn code_actions_and_hover() {
     let diag = d["diagnostics"][0].clone();
     assert_eq!(
         diag["message"],
-        "Unreviewed AI code · copilot (gpt-4.1) · 1 line"
+        "Unreviewed AI code in fn b · copilot (gpt-4.1) · 1 line"
     );
     let actions = c.call(
         "textDocument/codeAction",
@@ -281,7 +281,8 @@ fn code_actions_and_hover() {
         [
             "Mark as reviewed",
             "Mark all AI code in this file as reviewed",
-            "Mark selection as AI-written"
+            "Mark selection as AI-written",
+            "Mark `b` as reviewed"
         ]
     );
     let selection = &actions[2];

@@ -33,6 +33,11 @@ pub enum HookCommand {
         remote: Option<String>,
         url: Option<String>,
     },
+    /// Merge notes that `git fetch` just stored into the local notes ref
+    ReferenceTransaction {
+        /// `prepared`, `committed` or `aborted`
+        state: Option<String>,
+    },
     /// Append AI trailers to the commit message
     PrepareCommitMsg {
         #[arg(long)]
@@ -60,6 +65,7 @@ pub fn run(args: HookArgs) -> anyhow::Result<Outcome> {
         HookCommand::PostRewrite { .. } => "post-rewrite",
         HookCommand::PrePush { .. } => "pre-push",
         HookCommand::PrepareCommitMsg { .. } => "prepare-commit-msg",
+        HookCommand::ReferenceTransaction { .. } => "reference-transaction",
     };
     if let Err(e) = run_hook(args) {
         let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
@@ -91,6 +97,13 @@ fn run_hook(args: HookArgs) -> anyhow::Result<()> {
             let remote = remote.unwrap_or_else(|| remote::REMOTE.to_owned());
             if let Some(msg) = remote::sync(&git, &remote)? {
                 eprintln!("vouch: warning: {msg}");
+            }
+        }
+        HookCommand::ReferenceTransaction { state } => {
+            let mut input = String::new();
+            std::io::stdin().read_to_string(&mut input)?;
+            if state.as_deref() == Some("committed") {
+                remote::merge_fetched(&git, &input)?;
             }
         }
         HookCommand::PrepareCommitMsg {

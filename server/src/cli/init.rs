@@ -40,6 +40,10 @@ pub fn run(args: InitArgs) -> anyhow::Result<Outcome> {
         (Hook::PostCommit, "hook post-commit".to_owned()),
         (Hook::PostRewrite, "hook post-rewrite".to_owned()),
         (Hook::PrePush, "hook pre-push".to_owned()),
+        (
+            Hook::ReferenceTransaction,
+            "hook reference-transaction".to_owned(),
+        ),
     ];
     let style = args.trailer.map(|t| match t {
         TrailerStyle::AssistedBy => "assisted-by",

@@ -22,15 +22,18 @@ pub enum Hook {
     PostRewrite,
     PrePush,
     PrepareCommitMsg,
+    /// Merges fetched notes into the local ref as soon as `git fetch` stores them.
+    ReferenceTransaction,
 }
 
 impl Hook {
-    pub const ALL: [Hook; 5] = [
+    pub const ALL: [Hook; 6] = [
         Hook::PreCommit,
         Hook::PostCommit,
         Hook::PostRewrite,
         Hook::PrePush,
         Hook::PrepareCommitMsg,
+        Hook::ReferenceTransaction,
     ];
 
     pub fn name(self) -> &'static str {
@@ -40,12 +43,16 @@ impl Hook {
             Hook::PostRewrite => "post-rewrite",
             Hook::PrePush => "pre-push",
             Hook::PrepareCommitMsg => "prepare-commit-msg",
+            Hook::ReferenceTransaction => "reference-transaction",
         }
     }
 
     /// Whether git feeds the hook on stdin (so the input must be copied for the chained hook).
     fn reads_stdin(self) -> bool {
-        matches!(self, Hook::PostRewrite | Hook::PrePush)
+        matches!(
+            self,
+            Hook::PostRewrite | Hook::PrePush | Hook::ReferenceTransaction
+        )
     }
 
     /// Whether a missing `vouch` binary must stop the operation.
@@ -62,7 +69,9 @@ fn shell_quote(s: &str) -> String {
 /// The script for `hook`, calling `vouch_args` on the binary at `exe`.
 pub fn script(hook: Hook, exe: &Path, vouch_args: &str) -> String {
     let name = hook.name();
-    let missing = if hook.blocking() {
+    let missing = if hook == Hook::ReferenceTransaction {
+        "exit 0"
+    } else if hook.blocking() {
         "echo \"vouch: cannot find the vouch binary; install it or run 'git commit --no-verify'\" >&2\n  exit 1"
     } else {
         "echo \"vouch: cannot find the vouch binary; skipping the $(basename \"$0\") hook\" >&2\n  exit 0"
@@ -86,7 +95,12 @@ pub fn script(hook: Hook, exe: &Path, vouch_args: &str) -> String {
     s.push_str(&format!(
         "if ! command -v \"$VOUCH\" >/dev/null 2>&1; then\n  {missing}\nfi\n"
     ));
-    if hook.reads_stdin() {
+    if hook == Hook::ReferenceTransaction {
+        // Runs on every ref update: call vouch only when fetch stored remote notes.
+        s.push_str(&format!(
+            "if [ \"$1\" = committed ]; then\n  case \"$INPUT\" in\n    *\" refs/notes/remotes/\"*)\n      printf '%s\\n' \"$INPUT\" | \"$VOUCH\" {vouch_args} \"$@\" ;;\n  esac\nfi\nexit 0\n"
+        ));
+    } else if hook.reads_stdin() {
         s.push_str(&format!(
             "printf '%s\\n' \"$INPUT\" | \"$VOUCH\" {vouch_args} \"$@\"\n"
         ));

@@ -105,3 +105,28 @@ pub fn sync(git: &Git, remote: &str) -> Result<Option<String>, CommitError> {
         last.replace('\n', " ")
     )))
 }
+
+/// After `git fetch` stored a remote's notes in its remote-tracking ref
+/// (reference-transaction hook input: `old new ref` lines), merges them into
+/// the local notes ref. Returns the refs merged.
+pub fn merge_fetched(git: &Git, input: &str) -> Result<Vec<String>, CommitError> {
+    let notes = Notes::new(git)?;
+    let suffix = format!("/{}", notes.short());
+    let mut merged = Vec::new();
+    for line in input.lines() {
+        let mut parts = line.split_whitespace();
+        let (Some(_old), Some(new), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        if !name.starts_with("refs/notes/remotes/")
+            || !name.ends_with(&suffix)
+            || new.bytes().all(|b| b == b'0')
+        {
+            continue;
+        }
+        if notes.merge_from(name)? {
+            merged.push(name.to_owned());
+        }
+    }
+    Ok(merged)
+}

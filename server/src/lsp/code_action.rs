@@ -92,6 +92,30 @@ impl Session {
                 None,
             ));
         }
+        // "Mark `total` as reviewed": the AI code of the unit each target is in
+        // (after the actions above, which keep their places).
+        let mut units_done: Vec<std::ops::Range<usize>> = Vec::new();
+        for (range, diag) in &targets {
+            let Some(syntax) = doc.syntax() else { break };
+            let Ok(bytes) = to_range(rope, *range, self.enc) else {
+                continue;
+            };
+            let Some(unit) = syntax.unit_for(bytes) else {
+                continue;
+            };
+            if units_done.contains(&unit.range) {
+                continue;
+            }
+            units_done.push(unit.range.clone());
+            let extent = syntax.extent(&unit, unreviewed.iter().map(|r| r.range.clone()));
+            out.push(action(
+                &format!("Mark `{}` as reviewed", unit.name),
+                CodeActionKind::QUICKFIX,
+                REVIEW,
+                json!({"uri": uri, "range": to_lsp_range(rope, &extent, self.enc)}),
+                diag.clone().map(|d| vec![d]),
+            ));
+        }
         Ok(out)
     }
 }

@@ -1,5 +1,6 @@
 //! One warning per unreviewed AI region.
 
+use serde_json::Value;
 use tower_lsp_server::ls_types::{Diagnostic, NumberOrString, Uri};
 
 use super::documents::Doc;
@@ -24,6 +25,7 @@ pub fn tool_label(a: &Attribution) -> String {
 impl Session {
     fn diagnostics_of(&self, doc: &Doc) -> Vec<Diagnostic> {
         let rope = doc.ledger.rope();
+        let syntax = doc.syntax();
         doc.ledger
             .unreviewed_regions()
             .into_iter()
@@ -34,16 +36,27 @@ impl Session {
                     .line_of(r.range.end.saturating_sub(1).max(r.range.start));
                 let lines = last - first + 1;
                 let noun = if lines == 1 { "line" } else { "lines" };
+                // The function, method, class... the AI code belongs to.
+                let unit = syntax.and_then(|t| t.unit_for(r.range.clone()));
+                let place = unit
+                    .as_ref()
+                    .map(|u| format!(" in {}", u.label()))
+                    .unwrap_or_default();
+                let mut data = super::regions::attribution_json(&r.attribution);
+                data["unit"] = unit
+                    .as_ref()
+                    .map_or(Value::Null, |u| Value::from(u.name.clone()));
+                data["unitKind"] = unit.map_or(Value::Null, |u| Value::from(u.keyword));
                 Diagnostic {
                     range: to_lsp_range(rope, &r.range, self.enc),
                     severity: Some(self.settings.severity),
                     code: Some(NumberOrString::String(CODE.to_owned())),
                     source: Some(SOURCE.to_owned()),
                     message: format!(
-                        "Unreviewed AI code · {} · {lines} {noun}",
+                        "Unreviewed AI code{place} · {} · {lines} {noun}",
                         tool_label(&r.attribution)
                     ),
-                    data: Some(super::regions::attribution_json(&r.attribution)),
+                    data: Some(data),
                     ..Diagnostic::default()
                 }
             })

@@ -8,6 +8,7 @@ use tower_lsp_server::ls_types::{Range as LspRange, TextDocumentContentChangeEve
 use super::history::{Edit, History, edits_from_pieces, map_ranges};
 use super::position::{Encoding, to_range};
 use crate::ledger::{AiSource, Attribution, Ledger, align};
+use crate::syntax::{Language, SyntaxTree, TextEdit};
 
 /// How many early `vouch/didAcceptAi` notices a document holds at most.
 const MAX_HELD: usize = 256;
@@ -47,6 +48,9 @@ pub struct Doc {
     pub foreign_len: Option<usize>,
     /// The negotiated position encoding.
     pub enc: Encoding,
+    /// Parse of the text, updated incrementally with each change; `None`
+    /// for languages without a grammar (line ranges only).
+    syntax: Option<SyntaxTree>,
 }
 
 /// What a full-document replacement found in the store.
@@ -60,6 +64,8 @@ pub enum Replacement {
 impl Doc {
     pub fn new(uri: Uri, version: i32, ledger: Ledger, place: Option<Place>, enc: Encoding) -> Doc {
         let history = History::new(version, ledger.rope().clone());
+        let syntax = Language::from_path(uri.path().as_str())
+            .and_then(|lang| SyntaxTree::parse_rope(lang, ledger.rope()));
         Doc {
             uri,
             ledger,
@@ -72,7 +78,15 @@ impl Doc {
             diag_due: true,
             foreign_len: None,
             enc,
+            syntax,
         }
+    }
+
+    /// The syntax tree of the current text, if the language has a grammar.
+    pub fn syntax(&self) -> Option<&SyntaxTree> {
+        self.syntax
+            .as_ref()
+            .filter(|t| t.is_current(self.ledger.rope()))
     }
 
     /// Applies the content changes of one `didChange`, in order. `replace`
@@ -98,12 +112,19 @@ impl Doc {
                             break;
                         }
                     };
+                    let tree_edit = self
+                        .syntax
+                        .is_some()
+                        .then(|| TextEdit::new(self.ledger.rope(), bytes.clone(), &change.text));
                     if let Err(e) =
                         self.ledger
                             .apply_edit(bytes.clone(), &change.text, &Attribution::Human)
                     {
                         tracing::warn!("{}: change ignored: {e}", self.uri.as_str());
                         break;
+                    }
+                    if let (Some(tree), Some(edit)) = (self.syntax.as_mut(), tree_edit) {
+                        tree.edit(&edit);
                     }
                     edits.push(Edit {
                         start: bytes.start,
@@ -114,6 +135,11 @@ impl Doc {
                 None => {
                     let old = self.ledger.text();
                     edits.extend(edits_from_pieces(&align(&old, &change.text)));
+                    // Bring the tree to the new text now (one edit of the
+                    // changed middle), so later ranged changes edit it again.
+                    if let Some(tree) = self.syntax.as_mut() {
+                        tree.sync(&ropey::Rope::from_str(&change.text));
+                    }
                     match replace(&change.text) {
                         Replacement::Adopt(ledger, generation) => {
                             self.ledger = ledger;
@@ -133,6 +159,11 @@ impl Doc {
             self.dirty = true;
         }
         self.version = version;
+        // Incremental reparse with the edited old tree (a full replacement
+        // becomes one edit of the changed middle).
+        if let Some(tree) = self.syntax.as_mut() {
+            tree.reparse(self.ledger.rope());
+        }
         self.history
             .push(version, self.ledger.rope().clone(), edits);
         self.diag_due = true;

@@ -30,8 +30,13 @@ impl Session {
             Some(r) => format!("reviewed by {} on {}", r.by, format_millis(r.at)),
             None => "**not reviewed**".to_owned(),
         };
+        let unit = doc
+            .syntax()
+            .and_then(|t| t.unit_for(region.range.clone()))
+            .map(|u| format!(" in `{}`", u.label()))
+            .unwrap_or_default();
         let value = format!(
-            "**AI-written** by {} · {}\n\naccepted {} · {}",
+            "**AI-written**{unit} by {} · {}\n\naccepted {} · {}",
             tool_label(a),
             src.kind,
             format_millis(src.accepted_at),

@@ -8,6 +8,7 @@
 //! order. See docs/protocol.md for the contract.
 
 mod code_action;
+mod code_lens;
 mod commands;
 mod diagnostics;
 mod documents;
@@ -311,6 +312,9 @@ impl LanguageServer for Backend {
                     },
                 )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
+                code_lens_provider: Some(CodeLensOptions {
+                    resolve_provider: Some(false),
+                }),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo {
@@ -363,6 +367,12 @@ impl LanguageServer for Backend {
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         self.request("codeAction", |s| s.code_actions(&params).map(Some))
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        self.request("codeLens", |s| {
+            s.code_lenses(&params.text_document.uri).map(Some)
+        })
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {

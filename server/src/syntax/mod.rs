@@ -268,6 +268,12 @@ impl SyntaxTree {
         &self.rope
     }
 
+    /// Whether the tree is up to date with `text` (no edits waiting for a
+    /// reparse, same text).
+    pub fn is_current(&self, text: &Rope) -> bool {
+        !self.pending && self.rope.len_bytes() == text.len_bytes() && self.rope == *text
+    }
+
     /// Whether the tree has syntax errors (units are still found around them).
     pub fn has_errors(&self) -> bool {
         self.tree.root_node().has_error()
@@ -295,10 +301,14 @@ impl SyntaxTree {
     }
 
     /// Reparses `text` reusing the edited old tree (incremental: only the
-    /// edited region and its surroundings are re-read).
+    /// edited region and its surroundings are re-read). Without recorded
+    /// edits this is [`SyntaxTree::sync`].
     pub fn reparse(&mut self, text: &Rope) {
-        let old = self.pending.then_some(&self.tree);
-        if let Some(tree) = parse_chunks(&mut self.parser, text, old) {
+        if !self.pending {
+            self.sync(text);
+            return;
+        }
+        if let Some(tree) = parse_chunks(&mut self.parser, text, Some(&self.tree)) {
             self.tree = tree;
         }
         self.rope = text.clone();
@@ -318,6 +328,9 @@ impl SyntaxTree {
             self.rope = text.clone();
             self.pending = false;
             self.units = OnceCell::new();
+            return;
+        }
+        if self.rope == *text {
             return;
         }
         let old = self.rope.clone();
