@@ -213,84 +213,159 @@ local function schedule_pending(st)
   end)
 end
 
-local function on_bytes(_, bufnr, _, sr, sc, _, oer, oec, _, ner, nec, _)
+--- Replace [A, Bo) of the shadow lines by `text` (the shadow is the text "lines joined by \n, plus \n").
+local function splice_lines(st, A, Bo, text)
+  local lines = st.lines
+  local n = #lines
+  local first = lines[A[1] + 1] or ''
+  local last = lines[Bo[1] + 1] or ''
+  local pieces = vim.split(first:sub(1, A[2]) .. text .. last:sub(Bo[2] + 1), '\n', { plain = true })
+  local last_row = Bo[1]
+  if last_row >= n then
+    -- the change reached the virtual empty row after the final line ending: it stays last and empty
+    if pieces[#pieces] ~= '' then
+      return false
+    end
+    pieces[#pieces] = nil
+    last_row = n - 1
+  end
+  local removed = last_row - A[1] + 1
+  if #pieces == removed then
+    for i = 1, #pieces do
+      lines[A[1] + i] = pieces[i]
+    end
+  else
+    local out = {}
+    table.move(lines, 1, A[1], 1, out)
+    table.move(pieces, 1, #pieces, A[1] + 1, out)
+    table.move(lines, last_row + 2, n, A[1] + #pieces + 1, out)
+    st.lines = out
+  end
+  return true
+end
+
+--- Text of the buffer between two positions, or nil when they are out of range.
+local function buf_text(bufnr, r1, c1, r2, c2)
+  local lines = vim.api.nvim_buf_get_lines(bufnr, r1, r2 + 1, false)
+  return slice(lines, r1, r1, c1, r2, c2)
+end
+
+--- One change (geometry from on_bytes, new text from the buffer), applied to the shadow and the log.
+local function apply_change(st, ch, new)
+  local bufnr = st.bufnr
+  local A, Bo, Bn = ch.A, ch.Bo, ch.Bn
+  local old = slice(st.lines, 0, A[1], A[2], Bo[1], Bo[2])
+  if #old ~= ch.old_len then
+    return false
+  end
+  if st.sync then
+    queue_change(st, lsp_change(st, bufnr, A[1], A[2], old, new))
+  end
+  if not splice_lines(st, A, Bo, new) then
+    return false
+  end
+  -- move earlier ranges through this change
+  for _, entry in ipairs(st.log) do
+    local kept = {}
+    for _, rg in ipairs(entry.ranges) do
+      if shift_range(rg, A, Bo, Bn) then
+        kept[#kept + 1] = rg
+      end
+    end
+    entry.ranges = kept
+  end
+  -- what this change inserted
+  seq = seq + 1
+  local pend = st.pending
+  -- some accepts insert through typeahead (copilot.vim's <C-R><C-R>=): InsertCharPre fires for them
+  local human = ch.typed and not (pend and pend.source.through_typeahead)
+  local change = { seq = seq, time = now(), human = human, ranges = {}, claimed = false }
+  local p, s = trim(old, new)
+  if #new - s > p then
+    local r1, c1 = advance(A[1], A[2], new:sub(1, p))
+    local r2, c2 = advance(r1, c1, new:sub(p + 1, #new - s))
+    change.ranges[1] = { r1, c1, r2, c2 }
+  end
+  table.insert(st.log, change)
+  if #st.log > LOG_MAX then
+    table.remove(st.log, 1)
+  end
+  if pend then
+    if change.human and not pend.seen then
+      st.pending = nil -- typing before the AI text arrived: the accept did nothing
+    elseif not change.human then
+      pend.seen = true
+      schedule_pending(st)
+    end
+  end
+  return true
+end
+
+--- Process the changes recorded by on_bytes. Neovim calls on_bytes before it has changed the text for
+--- some commands (:join), so the new text is read later (from on_lines, or scheduled), at the place
+--- each change's new text has after the changes that followed it.
+local function process(st)
+  local list = st.queue
+  if #list == 0 then
+    return
+  end
+  st.queue = {}
+  local bufnr = st.bufnr
+  local ok, res = pcall(function()
+    local texts = {}
+    for k, ch in ipairs(list) do
+      local rg = { ch.A[1], ch.A[2], ch.Bn[1], ch.Bn[2] }
+      for m = k + 1, #list do
+        shift_range(rg, list[m].A, list[m].Bo, list[m].Bn)
+      end
+      local text = buf_text(bufnr, rg[1], rg[2], rg[3], rg[4])
+      if #text ~= ch.new_len then
+        return false -- a later change overwrote it: cannot tell
+      end
+      texts[k] = text
+    end
+    for k, ch in ipairs(list) do
+      if not apply_change(st, ch, texts[k]) then
+        return false
+      end
+    end
+    return #st.lines == vim.api.nvim_buf_line_count(bufnr)
+  end)
+  if not ok or not res then
+    -- lost track: start again from the buffer as it is (and give the server the full text)
+    pcall(resync, st)
+    st.error = not ok and res or 'resynchronized'
+    if st.sync then
+      pcall(queue_change, st, { text = full_text(bufnr) })
+    end
+  end
+  if st.sync then
+    flush(st)
+  end
+end
+
+local function on_bytes(_, bufnr, _, sr, sc, _, oer, oec, old_len, ner, nec, new_len)
   local st = bufs[bufnr]
   if not st or st.detached then
     return true
   end
-  local ok, err = pcall(function()
-    local Bo = { sr + oer, oer == 0 and sc + oec or oec }
-    local Bn = { sr + ner, ner == 0 and sc + nec or nec }
-    local A = { sr, sc }
-    local old = slice(st.lines, 0, sr, sc, Bo[1], Bo[2])
-    local cur = vim.api.nvim_buf_get_lines(bufnr, sr, Bn[1] + 1, false)
-    local new = slice(cur, sr, sr, sc, Bn[1], Bn[2])
-    if st.sync then
-      queue_change(st, lsp_change(st, bufnr, sr, sc, old, new))
-    end
-    -- update the shadow: rows sr..Bo[1] become the buffer's rows sr..Bn[1]
-    local lines = st.lines
-    local count = vim.api.nvim_buf_line_count(bufnr)
-    local tail = math.max(#lines - (Bo[1] + 1), 0)
-    local middle = count - sr - tail
-    if sr > #lines or middle < 0 then
-      resync(st)
-    elseif middle == Bo[1] - sr + 1 and sr + middle <= #lines then
-      -- same number of lines (typing within lines): replace them in place
-      local fresh = vim.api.nvim_buf_get_lines(bufnr, sr, sr + middle, false)
-      for i = 1, #fresh do
-        lines[sr + i] = fresh[i]
+  table.insert(st.queue, {
+    A = { sr, sc },
+    Bo = { sr + oer, oer == 0 and sc + oec or oec },
+    Bn = { sr + ner, ner == 0 and sc + nec or nec },
+    old_len = old_len,
+    new_len = new_len,
+    typed = st.typed,
+  })
+  st.typed = false
+  if not st.process_scheduled then
+    st.process_scheduled = true
+    vim.schedule(function()
+      st.process_scheduled = false
+      if not st.detached then
+        process(st)
       end
-    else
-      local fresh = vim.api.nvim_buf_get_lines(bufnr, sr, sr + middle, false)
-      local out = {}
-      table.move(lines, 1, sr, 1, out)
-      table.move(fresh, 1, #fresh, sr + 1, out)
-      table.move(lines, #lines - tail + 1, #lines, sr + #fresh + 1, out)
-      st.lines = out
-    end
-    -- move earlier ranges through this change
-    for _, ch in ipairs(st.log) do
-      local kept = {}
-      for _, rg in ipairs(ch.ranges) do
-        if shift_range(rg, A, Bo, Bn) then
-          kept[#kept + 1] = rg
-        end
-      end
-      ch.ranges = kept
-    end
-    -- what this change inserted
-    seq = seq + 1
-    local pend = st.pending
-    -- some accepts insert through typeahead (copilot.vim's <C-R><C-R>=): InsertCharPre fires for them
-    local human = st.typed and not (pend and pend.source.through_typeahead)
-    local change = { seq = seq, time = now(), human = human, ranges = {}, claimed = false }
-    st.typed = false
-    local p, s = trim(old, new)
-    if #new - s > p then
-      local r1, c1 = advance(sr, sc, new:sub(1, p))
-      local r2, c2 = advance(r1, c1, new:sub(p + 1, #new - s))
-      change.ranges[1] = { r1, c1, r2, c2 }
-    end
-    table.insert(st.log, change)
-    if #st.log > LOG_MAX then
-      table.remove(st.log, 1)
-    end
-    if pend then
-      if change.human and not pend.seen then
-        st.pending = nil -- typing before the AI text arrived: the accept did nothing
-      elseif not change.human then
-        pend.seen = true
-        schedule_pending(st)
-      end
-    end
-  end)
-  if not ok then
-    pcall(resync, st)
-    st.error = err
-    if st.sync then
-      pcall(queue_change, st, { text = full_text(bufnr) })
-    end
+    end)
   end
 end
 
@@ -308,6 +383,7 @@ function M.attach(bufnr, client, sync)
     client_id = client and client.id,
     sync = sync,
     outbox = {},
+    queue = {},
     version = vim.lsp.util.buf_versions[bufnr] or 0,
   }
   resync(st)
@@ -318,15 +394,14 @@ function M.attach(bufnr, client, sync)
       if st.detached then
         return true
       end
-      if st.sync then
-        flush(st)
-      end
+      process(st)
     end,
     on_reload = function()
       -- Neovim sends didClose + didOpen (version buf_versions) for a reloaded buffer
       pcall(resync, st)
       st.log = {}
       st.outbox = {}
+      st.queue = {}
       st.version = vim.lsp.util.buf_versions[bufnr] or st.version
     end,
     on_detach = function()
@@ -396,6 +471,7 @@ function M.send(bufnr, ranges, source)
   local st = bufs[bufnr]
   local version
   if st and st.sync then
+    process(st)
     flush(st)
     version = st.version
   else
@@ -461,6 +537,7 @@ function M.begin(bufnr, source)
   if not st then
     return
   end
+  process(st)
   local p = { mark = seq, source = source, seen = false }
   st.pending = p
   local timeout = config.options.accept_timeout or 1000
@@ -489,6 +566,7 @@ function M.recent(bufnr, source)
   if not st then
     return
   end
+  process(st)
   local t = now()
   local first = #st.log + 1
   for i = #st.log, 1, -1 do
@@ -516,8 +594,11 @@ M._bufs = bufs
 --- Send queued changes now (before a request that depends on them).
 function M.flush(bufnr)
   local st = bufs[bufnr]
-  if st and st.sync then
-    flush(st)
+  if st then
+    process(st)
+    if st.sync then
+      flush(st)
+    end
   end
 end
 
