@@ -32,7 +32,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<Outcome> {
     );
     for o in &offenders {
         println!();
-        println!("{} {}", o.commit.short(), o.commit.subject());
+        println!("{} {}", o.commit.sha, o.commit.subject());
         for p in &o.problems {
             println!("  {p}");
         }
