@@ -304,13 +304,24 @@ end
 --- Process the changes recorded by on_bytes. Neovim calls on_bytes before it has changed the text for
 --- some commands (:join), so the new text is read later (from on_lines, or scheduled), at the place
 --- each change's new text has after the changes that followed it.
-local function process(st)
+local function process(st, from_on_lines)
   local list = st.queue
   if #list == 0 then
     return
   end
-  st.queue = {}
   local bufnr = st.bufnr
+  if from_on_lines then
+    -- Neovim may report one command's on_bytes at once and its on_lines in steps (:join): wait until
+    -- the buffer has as many lines as the recorded changes give
+    local expected = #st.lines
+    for _, ch in ipairs(list) do
+      expected = expected + (ch.Bn[1] - ch.A[1]) - (ch.Bo[1] - ch.A[1])
+    end
+    if expected ~= vim.api.nvim_buf_line_count(bufnr) then
+      return
+    end
+  end
+  st.queue = {}
   local ok, res = pcall(function()
     local texts = {}
     for k, ch in ipairs(list) do
@@ -394,7 +405,7 @@ function M.attach(bufnr, client, sync)
       if st.detached then
         return true
       end
-      process(st)
+      process(st, true)
     end,
     on_reload = function()
       -- Neovim sends didClose + didOpen (version buf_versions) for a reloaded buffer
