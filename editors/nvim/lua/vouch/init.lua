@@ -105,6 +105,7 @@ end
 
 function M.setup(opts)
   config.set(opts)
+  config.active = true
   group = vim.api.nvim_create_augroup('vouch', { clear = true })
   regions.define_highlights()
   create_commands()
@@ -113,6 +114,50 @@ function M.setup(opts)
   if type(cmd) == 'table' and vim.fn.executable(cmd[1]) ~= 1 then
     vim.notify('vouch: ' .. tostring(cmd[1]) .. ' is not executable; see :checkhealth vouch', vim.log.levels.WARN)
   end
+
+  vim.api.nvim_create_autocmd('LspAttach', {
+    group = group,
+    callback = function(args)
+      if is_vouch(args) then
+        local client = vim.lsp.get_client_by_id(args.data.client_id)
+        local ok, err = pcall(capture.attach, args.buf, client, vlsp.exact[client.id] == true)
+        if not ok then
+          vim.notify('vouch: cannot track this buffer: ' .. tostring(err), vim.log.levels.ERROR)
+        end
+        regions.refresh(args.buf)
+      end
+    end,
+  })
+  vim.api.nvim_create_autocmd('LspDetach', {
+    group = group,
+    callback = function(args)
+      if is_vouch(args) then
+        capture.detach(args.buf)
+        regions.clear(args.buf)
+      end
+    end,
+  })
+  vim.api.nvim_create_autocmd('DiagnosticChanged', {
+    group = group,
+    callback = function(args)
+      if capture.is_attached(args.buf) then
+        regions.refresh(args.buf)
+      end
+    end,
+  })
+  vim.api.nvim_create_autocmd('InsertCharPre', {
+    group = group,
+    callback = function(args)
+      capture.typed(args.buf)
+    end,
+  })
+  vim.api.nvim_create_autocmd('InsertEnter', {
+    group = group,
+    callback = function(args)
+      capture.boundary(args.buf)
+    end,
+  })
+  vim.api.nvim_create_autocmd('ColorScheme', { group = group, callback = regions.define_highlights })
 
   local use_enable = vim.fn.has('nvim-0.11') == 1 and vim.lsp.enable ~= nil
   if use_enable then
@@ -148,47 +193,6 @@ function M.setup(opts)
       end
     end
   end
-
-  vim.api.nvim_create_autocmd('LspAttach', {
-    group = group,
-    callback = function(args)
-      if is_vouch(args) then
-        local client = vim.lsp.get_client_by_id(args.data.client_id)
-        capture.attach(args.buf, client, vlsp.exact[client.id] == true)
-        regions.refresh(args.buf)
-      end
-    end,
-  })
-  vim.api.nvim_create_autocmd('LspDetach', {
-    group = group,
-    callback = function(args)
-      if is_vouch(args) then
-        capture.detach(args.buf)
-        regions.clear(args.buf)
-      end
-    end,
-  })
-  vim.api.nvim_create_autocmd('DiagnosticChanged', {
-    group = group,
-    callback = function(args)
-      if capture.is_attached(args.buf) then
-        regions.refresh(args.buf)
-      end
-    end,
-  })
-  vim.api.nvim_create_autocmd('InsertCharPre', {
-    group = group,
-    callback = function(args)
-      capture.typed(args.buf)
-    end,
-  })
-  vim.api.nvim_create_autocmd('InsertEnter', {
-    group = group,
-    callback = function(args)
-      capture.boundary(args.buf)
-    end,
-  })
-  vim.api.nvim_create_autocmd('ColorScheme', { group = group, callback = regions.define_highlights })
 
   require('vouch.adapters').setup(group)
   return M

@@ -77,7 +77,8 @@ M.exact = {} -- client id -> true when the plugin sends the didChange notificati
 
 --- After initialize: with exact sync, Neovim's own change tracking is told the server wants none.
 function M.on_init(client)
-  if config.options.sync ~= 'exact' then
+  -- only when setup() runs: its LspAttach handler is what sends the changes then
+  if not config.active or config.options.sync ~= 'exact' then
     return
   end
   local tds = client.server_capabilities and client.server_capabilities.textDocumentSync
