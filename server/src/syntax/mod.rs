@@ -13,7 +13,7 @@ mod units;
 #[cfg(test)]
 mod tests;
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::ops::Range;
 
 use ropey::Rope;
@@ -211,6 +211,9 @@ impl TextEdit {
     }
 }
 
+/// Ranged unit lookups per text version before the whole unit list is built.
+const RANGED_LOOKUPS: u32 = 8;
+
 /// A parsed document: the tree-sitter tree, the text it was parsed from and a
 /// parser kept for incremental reparses.
 pub struct SyntaxTree {
@@ -221,6 +224,9 @@ pub struct SyntaxTree {
     /// Edits applied to the tree since the last parse.
     pending: bool,
     units: OnceCell<Vec<Unit>>,
+    /// Ranged lookups since the last change: past a few, listing every unit
+    /// once is cheaper than one ranged query per AI region.
+    lookups: Cell<u32>,
 }
 
 impl std::fmt::Debug for SyntaxTree {
@@ -256,6 +262,7 @@ impl SyntaxTree {
             rope: rope.clone(),
             pending: false,
             units: OnceCell::new(),
+            lookups: Cell::new(0),
         })
     }
 
@@ -291,7 +298,7 @@ impl SyntaxTree {
             new_end_position: edit.new_end_point.ts(),
         });
         self.pending = true;
-        self.units = OnceCell::new();
+        self.invalidate();
     }
 
     /// Records the replacement of `range` of `old` (the text just before this
@@ -313,7 +320,7 @@ impl SyntaxTree {
         }
         self.rope = text.clone();
         self.pending = false;
-        self.units = OnceCell::new();
+        self.invalidate();
     }
 
     /// Brings the tree to `text` when the edits are unknown (a file read from
@@ -327,7 +334,7 @@ impl SyntaxTree {
             };
             self.rope = text.clone();
             self.pending = false;
-            self.units = OnceCell::new();
+            self.invalidate();
             return;
         }
         if self.rope == *text {
@@ -352,6 +359,11 @@ impl SyntaxTree {
         self.reparse(text);
     }
 
+    fn invalidate(&mut self) {
+        self.units = OnceCell::new();
+        self.lookups.set(0);
+    }
+
     /// Every unit of the document, outer before inner, in source order.
     pub fn units(&self) -> &[Unit] {
         self.units
@@ -360,7 +372,14 @@ impl SyntaxTree {
 
     /// The units that intersect `range` (and so every unit containing it).
     pub fn units_in(&self, range: Range<usize>) -> Vec<Unit> {
-        if let Some(all) = self.units.get() {
+        let lookups = self.lookups.get() + 1;
+        self.lookups.set(lookups);
+        let all: Option<&[Unit]> = match self.units.get() {
+            Some(all) => Some(all),
+            None if lookups > RANGED_LOOKUPS => Some(self.units()),
+            None => None,
+        };
+        if let Some(all) = all {
             return all
                 .iter()
                 .filter(|u| {

@@ -309,3 +309,27 @@ fn extent_takes_in_the_regions_named_by_the_unit() {
     let extent = tree.extent(&f, [doc..end, g..g + 14]);
     assert_eq!(extent, doc..f.range.end.max(end));
 }
+
+/// Naming through a ranged query and through the cached full list agree.
+#[test]
+fn ranged_and_cached_lookups_agree() {
+    for file in ["cart.cpp", "cart.py", "cart.ts", "cart_test.go"] {
+        let text = std::fs::read_to_string(fixtures().join(file)).unwrap();
+        let cached = SyntaxTree::for_path(file, &text).unwrap();
+        assert!(!cached.units().is_empty());
+        let rope = Rope::from_str(&text);
+        let n = rope.len_lines();
+        for first in 1..n {
+            for last in first..(first + 6).min(n) {
+                let range = lines(&rope, first, last);
+                // A fresh tree answers with a ranged query (first lookup).
+                let fresh = SyntaxTree::for_path(file, &text).unwrap();
+                assert_eq!(
+                    fresh.unit_for(range.clone()),
+                    cached.unit_for(range),
+                    "{file}:{first}-{last}"
+                );
+            }
+        }
+    }
+}
