@@ -15,9 +15,9 @@ use support::TempRepo;
 use vouch::ledger::AiKind;
 
 /// What an edit of `a + b` into `a.checked_add(b).unwrap_or(0)` leaves to
-/// the agent: the characters it inserted (the `a`, `b` and layout it kept
-/// stay as they were).
-const EDIT_AI: &str = ".checked_add(|).unwrap_or(0)";
+/// the agent: the line it rewrote (the few characters that happen to match,
+/// `a`, `b`, the indentation, do not make a rewritten line human).
+const EDIT_AI: &str = "    a.checked_add(b).unwrap_or(0)\n";
 
 #[test]
 fn claude_code_pre_and_post_edit() {
@@ -46,7 +46,7 @@ fn claude_code_pre_and_post_edit() {
     assert_eq!(ai_text(&l), EDIT_AI);
     assert_eq!(
         ai_mask(&l),
-        "···································\n·····.checked_add(·).unwrap_or(0)\n·\n"
+        "···································\n    a.checked_add(b).unwrap_or(0)\n·\n"
     );
     assert_source(&l, "claude-code", AiKind::Agent, None, Some("abc123"));
     // The store holds the full current text (an editor can adopt it).
@@ -483,4 +483,26 @@ fn hundred_thousand_line_file_is_recorded() {
     let l = ledger(&repo, "big.rs").expect("big file recorded");
     assert_eq!(l.text(), after);
     assert_eq!(ai_text(&l), "// agent\n");
+}
+
+#[test]
+fn a_large_file_rewritten_whole_is_all_the_agents() {
+    let repo = TempRepo::new();
+    let old: String = (0..30_000).map(|i| format!("let a{i} = {i};\n")).collect();
+    repo.write("gen.rs", &old);
+    repo.git(&["add", "."]);
+    repo.git(&["commit", "-qm", "gen"]);
+    let new: String = (0..30_000)
+        .map(|i| format!("fn b{i}() -> u32 {{ {} }}\n", i * 7))
+        .collect();
+    repo.write("gen.rs", &new);
+    let post = serde_json::json!({
+        "session_id": "s", "hook_event_name": "PostToolUse", "tool_name": "Write",
+        "tool_input": {"file_path": format!("{}/gen.rs", agent::root(&repo)), "content": ""},
+        "tool_use_id": "w"
+    });
+    let out = record(&repo, "claude-code", &post.to_string()).expect_code(0);
+    assert_eq!(out.stderr(), "");
+    let l = ledger(&repo, "gen.rs").expect("recorded");
+    assert_eq!(ai_text(&l), new, "every character is the agent's");
 }

@@ -1,15 +1,16 @@
 //! Writing an agent's edit into the store: exactly the characters that differ
 //! between the text before and after the tool call become the agent's.
 
-use crate::ledger::{AiSource, Attribution, Ledger, Piece, align};
+use crate::ledger::{AiSource, Attribution, Ledger};
 use crate::store::Store;
 
 use super::AgentError;
+use super::diff::{Change, changes};
 
 /// Records that `source` turned `before` into `after` in file `rel`, in one
 /// store transaction. The stored attribution is first brought to `before`
 /// (text that changed since the store last saw the file is not the agent's),
-/// then every changed character of `after` is labelled with `source`. When
+/// then every changed character of `after` (see `diff`) is labelled with `source`. When
 /// this returns, the store holds all of `after`. Returns the number of bytes
 /// attributed to the agent.
 pub fn attribute(
@@ -22,7 +23,7 @@ pub fn attribute(
     if before == after {
         return Ok(0);
     }
-    let pieces = align(before, after);
+    let pieces = changes(before, after);
     let attr = Attribution::ai(source.clone());
     let mut bytes = 0;
     let ledger_err = |e: crate::ledger::LedgerError| AgentError::Ledger {
@@ -40,12 +41,11 @@ pub fn attribute(
         };
         // Last piece first, so earlier offsets (in `before`) stay valid.
         for piece in pieces.iter().rev() {
-            if let Piece::Changed { old, new } = piece {
-                ledger
-                    .apply_edit(old.clone(), &after[new.clone()], &attr)
-                    .map_err(ledger_err)?;
-                bytes += new.len();
-            }
+            let Change { old, new } = piece;
+            ledger
+                .apply_edit(old.clone(), &after[new.clone()], &attr)
+                .map_err(ledger_err)?;
+            bytes += new.len();
         }
         Ok(Some(ledger))
     })?;

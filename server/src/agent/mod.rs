@@ -7,6 +7,7 @@
 //! text; the store's last known text; the index; `HEAD`; nothing (a new file).
 
 mod attribute;
+mod diff;
 mod git;
 pub mod install;
 mod payload;
