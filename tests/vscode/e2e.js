@@ -245,6 +245,11 @@ async function moreCommands(page) {
     assert.equal(s.sent[0].source.kind, 'inline-completion');
     const expectedTool = scenario === 'proposed' ? 'vouch' : 'vouch-e2e';
     assert.equal(s.sent[0].source.tool, expectedTool, 'tool: the proposed API names the providing extension');
+    // Order on the wire: the didChange that made version v, then vouch/didAcceptAi for v.
+    const v = s.sent[0].textDocument.version;
+    const changeAt = s.wire.findIndex((w) => w.method === 'textDocument/didChange' && w.version === v);
+    const noticeAt = s.wire.findIndex((w) => w.method === 'vouch/didAcceptAi' && w.version === v);
+    assert.ok(changeAt >= 0 && noticeAt > changeAt, `didChange v${v} before the notice: ${JSON.stringify(s.wire.slice(-6))}`);
     // The server's view: vouch/regions holds exactly that range, unreviewed.
     assert.equal(d.regions.regions.length, 1, JSON.stringify(d.regions));
     const region = d.regions.regions[0];

@@ -36,6 +36,15 @@ export function startE2E(ext: VouchExtension, context: vscode.ExtensionContext):
     ),
   );
 
+  // Order in which notifications reach the connection: didChange of a version must precede the
+  // vouch/didAcceptAi for that version.
+  const wire: { method: string; uri?: string; version?: number }[] = [];
+  ext.onWire = (method, params) => {
+    const doc = (params as { textDocument?: { uri?: string; version?: number } } | undefined)?.textDocument;
+    wire.push({ method, uri: doc?.uri, version: doc?.version });
+    if (wire.length > 500) wire.shift();
+  };
+
   let timer: NodeJS.Timeout | undefined;
   const write = () => {
     const docs: Record<string, unknown> = {};
@@ -77,6 +86,7 @@ export function startE2E(ext: VouchExtension, context: vscode.ExtensionContext):
       running: ext.client?.isRunning() ?? false,
       status: ext.status.text,
       sent: ext.sent,
+      wire,
       docs,
       at: Date.now(),
     };

@@ -81,6 +81,8 @@ export class VouchExtension {
   private readonly refreshUris = new Set<string>();
   private readonly listeners: ((uri: string) => void)[] = [];
   e2e: E2E | undefined;
+  /** Called with every notification as it is handed to the connection (test mode only). */
+  onWire: ((method: string, params: unknown) => void) | undefined;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.capture = new Capture(this.tracker, {
@@ -196,6 +198,10 @@ export class VouchExtension {
       initializationOptions: serverSettings(),
       diagnosticCollectionName: 'vouch',
       middleware: {
+        sendNotification: (type, next, params) => {
+          this.onWire?.(typeof type === 'string' ? type : type.method, params);
+          return next(type, params);
+        },
         didOpen: (doc, next) => {
           this.capture.open(this.uriKey(doc.uri), doc.getText());
           return next(doc);
