@@ -27,10 +27,13 @@ end
 H.run(function()
   local dir = H.repo()
   local file = dir .. '/random.txt'
-  H.write(file, { 'start' })
+  local f = assert(io.open(file, 'wb'))
+  f:write(_G.VOUCH_TEST_CRLF and 'start\r\n' or 'start\n') -- test_random_model_crlf.lua: a CRLF file
+  f:close()
   H.setup({ position_encodings = { ENCODING } })
   local buf, client = H.open(file)
   H.eq(client.offset_encoding, ENCODING, 'negotiated encoding')
+  H.eq(vim.bo[buf].fileformat, _G.VOUCH_TEST_CRLF and 'dos' or 'unix', 'fileformat')
 
   -- model: array of { ch = utf-8 char, ai = bool }; the buffer text is the chars joined
   local doc = {}

@@ -6,8 +6,9 @@
 -- up to date through later changes. Adapters then claim changes:
 --   * `begin()` before calling a plugin's accept function, and the changes that follow belong to it;
 --   * `recent()` after a plugin's "accepted" event: the changes since the last typed character.
--- The notification goes out after Neovim has processed the change (vim.schedule), with the buffer's
--- LSP version and after flushing the debounced didChange, so the server sees both in order.
+-- With exact sync (the default) this module also sends the server's didChange notifications: each
+-- change minimal and exact (see flush()). A notification always goes out after the didChange of the
+-- text it describes, with that version, so the server sees both in order.
 local vlsp = require('vouch.lsp')
 local config = require('vouch.config')
 
@@ -174,7 +175,7 @@ local function lsp_change(st, bufnr, sr, sc, old, new)
   local r2, c2 = advance(r1, c1, old:sub(p + 1, #old - s))
   local nrows = #st.lines
   if not vim.bo[bufnr].eol and (r1 >= nrows or r2 >= nrows) then
-    return { text = full_text(bufnr) } -- the server's text has no final line ending to address
+    return nil -- the server's text has no final line ending to address: send the full text
   end
   local text = new:sub(p + 1, #new - s)
   local le = line_endings[vim.bo[bufnr].fileformat] or '\n'
@@ -259,7 +260,12 @@ local function apply_change(st, ch, new)
     return false
   end
   if st.sync then
-    queue_change(st, lsp_change(st, bufnr, A[1], A[2], old, new))
+    local change = lsp_change(st, bufnr, A[1], A[2], old, new)
+    if change then
+      queue_change(st, change)
+    else
+      st.needs_full = true
+    end
   end
   if not splice_lines(st, A, Bo, new) then
     return false
@@ -346,9 +352,13 @@ local function process(st, from_on_lines)
     -- lost track: start again from the buffer as it is (and give the server the full text)
     pcall(resync, st)
     st.error = not ok and res or 'resynchronized'
-    if st.sync then
-      pcall(queue_change, st, { text = full_text(bufnr) })
-    end
+    st.needs_full = true
+  end
+  if st.sync and st.needs_full then
+    -- the buffer's whole text replaces whatever of this batch was queued
+    st.needs_full = false
+    st.outbox = {}
+    pcall(queue_change, st, { text = full_text(bufnr) })
   end
   if st.sync then
     flush(st)
