@@ -50,8 +50,14 @@ function M.check()
     ok(('client %d: root %s, position encoding %s'):format(client.id, tostring(client.root_dir or (client.config and client.config.root_dir)), tostring(client.offset_encoding)))
   end
   local buf = vim.api.nvim_get_current_buf()
-  if vlsp.get_client(buf) then
+  local current = vlsp.get_client(buf)
+  if current then
     ok('attached to the current buffer')
+    if vlsp.exact[current.id] then
+      ok('exact sync: the plugin sends the server minimal changes')
+    else
+      info('changes are sent by Neovim (sync = "' .. tostring(config.options.sync) .. '")')
+    end
   else
     local root = vlsp.buf_root(buf)
     if root then
