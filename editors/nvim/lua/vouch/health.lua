@@ -47,12 +47,27 @@ function M.check()
     info('no vouch server running (it starts for files inside git repositories after require("vouch").setup())')
   end
   for _, client in ipairs(clients) do
-    ok(('client %d: root %s, position encoding %s'):format(client.id, tostring(client.root_dir or (client.config and client.config.root_dir)), tostring(client.offset_encoding)))
+    local names = {}
+    for b in pairs(client.attached_buffers or {}) do
+      names[#names + 1] = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(b), ':~:.')
+    end
+    table.sort(names)
+    ok(('client %d: root %s, position encoding %s, buffers: %s'):format(
+      client.id,
+      tostring(client.root_dir or (client.config and client.config.root_dir)),
+      tostring(client.offset_encoding),
+      #names > 0 and table.concat(names, ', ') or 'none'
+    ))
   end
+  -- :checkhealth shows its report in a buffer of its own: look at the buffer the user came from
   local buf = vim.api.nvim_get_current_buf()
+  if vim.bo[buf].buftype ~= '' or vim.bo[buf].filetype == 'checkhealth' then
+    local alt = vim.fn.bufnr('#')
+    buf = alt > 0 and alt or buf
+  end
   local current = vlsp.get_client(buf)
   if current then
-    ok('attached to the current buffer')
+    ok('attached to the current buffer (' .. vim.fn.fnamemodify(vim.api.nvim_buf_get_name(buf), ':t') .. ')')
     if vlsp.exact[current.id] then
       ok('exact sync: the plugin sends the server minimal changes')
     else
