@@ -1,5 +1,6 @@
 -- The server's code actions and hover work through Neovim's own LSP client: "Mark as reviewed" on
 -- one diagnostic, "Mark all AI code in this file as reviewed", and the hover over AI text.
+-- Highlights and signs are turned off here: no extmarks.
 local H = dofile(vim.fs.dirname(debug.getinfo(1, 'S').source:sub(2)) .. '/helpers.lua')
 
 local function actions(buf, client, row)
@@ -25,11 +26,16 @@ H.run(function()
   local dir = H.repo()
   local file = dir .. '/two.py'
   H.write(file, { 'x = 1', 'y = 2', 'z = 3' })
-  H.setup({ reviewer = 'Rev Iewer <rev@example.com>' })
+  H.setup({ reviewer = 'Rev Iewer <rev@example.com>', highlight = false, signs = false })
   local buf, client = H.open(file)
   vim.cmd('1VouchMarkAi chatgpt gpt-5')
   vim.cmd('3VouchMarkAi chatgpt gpt-5')
   H.expect_diags(buf, { { 0, 0, 1, 0, 'vouch', 'unreviewed-ai' }, { 2, 0, 2, 5, 'vouch', 'unreviewed-ai' } })
+  H.expect_regions(buf, { { 0, 0, 1, 0, 'chatgpt', false }, { 2, 0, 2, 5, 'chatgpt', false } })
+  require('vouch.regions').refresh(buf)
+  vim.wait(100)
+  H.eq(#require('vouch.regions').get(buf), 2, 'regions received')
+  H.eq(vim.api.nvim_buf_get_extmarks(buf, require('vouch.regions').ns, 0, -1, {}), {}, 'extmarks with highlight and signs off')
 
   -- hover over AI text names the tool and model
   local hover = client:request_sync('textDocument/hover', {
