@@ -87,7 +87,7 @@ fi
 echo "built $VSIX ($(elapsed))"
 
 echo "== vscode: unit tests"
-unit_out=$( (cd "$EXT" && node esbuild.mjs --tests && node --test --test-reporter=tap 'dist-test/*.test.js') 2>&1)
+unit_out=$( (cd "$EXT" && node esbuild.mjs --tests && node --test --test-reporter=tap dist-test/*.test.js) 2>&1)
 unit_status=$?
 unit_pass=$(echo "$unit_out" | sed -n 's/^# pass \([0-9]*\)$/\1/p')
 unit_fail=$(echo "$unit_out" | sed -n 's/^# fail \([0-9]*\)$/\1/p')

@@ -225,7 +225,8 @@ export class VouchExtension {
     const client = new LanguageClient('vouch', 'Vouch', serverOptions, clientOptions);
     this.client = client;
     client.onDidChangeState((e) => {
-      if (e.newState === State.Stopped) this.updateStatus();
+      this.log(`language server ${e.newState === State.Running ? 'running' : e.newState === State.Stopped ? 'stopped' : 'starting'}`);
+      this.updateStatus();
     });
     try {
       await client.start();
@@ -236,7 +237,6 @@ export class VouchExtension {
         .then((choice) => choice && this.output.show());
       return;
     }
-    this.log('language server running');
     this.updateStatus();
     this.status.show();
     for (const editor of vscode.window.visibleTextEditors) this.scheduleRefresh(this.uriKey(editor.document.uri), 0);
