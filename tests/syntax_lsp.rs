@@ -277,3 +277,59 @@ fn code_lens_capability_is_advertised() {
     );
     c.shutdown();
 }
+
+/// A lens counts what its Review marks: the AI lines of the unit, nested
+/// units' included.
+#[test]
+fn a_class_lens_counts_and_reviews_its_methods_too() {
+    let repo = TempRepo::new();
+    let text =
+        "class Cart:\n    size = 3\n\n    def total(self):\n        a = 1\n        return a\n";
+    repo.write("cart.py", text);
+    let mut c = LspClient::start(repo.path());
+    c.initialize(repo.path(), true, json!({}));
+    let uri = uri_of(&repo.path().join("cart.py"));
+    c.open(&uri, 1, text);
+    // A class attribute (named by the class) and a method written whole.
+    c.accept_ai(&uri, 1, vec![range(1, 0, 2, 0)], copilot());
+    c.accept_ai(&uri, 1, vec![range(3, 0, 6, 0)], json!({"tool": "claude"}));
+    let d = c
+        .diagnostics_where(&uri, Duration::from_secs(10), |p| {
+            p["diagnostics"].as_array().unwrap().len() == 2
+        })
+        .expect("two diagnostics");
+    let messages: Vec<&str> = d["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "Unreviewed AI code in class Cart · copilot (gpt-4.1) · 1 line",
+            "Unreviewed AI code in def total · claude · 3 lines"
+        ]
+    );
+    let found = lenses(&mut c, &uri);
+    let titles: Vec<(&Value, &Value)> = found
+        .iter()
+        .map(|l| (&l["data"]["unit"], &l["command"]["title"]))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            (&json!("Cart"), &json!("AI: 4 lines unreviewed · Review")),
+            (&json!("total"), &json!("AI: 3 lines unreviewed · Review"))
+        ]
+    );
+    assert_eq!(found[1]["range"]["start"]["line"], 3);
+    let cmd = &found[0]["command"];
+    c.call(
+        "workspace/executeCommand",
+        json!({"command": cmd["command"], "arguments": cmd["arguments"]}),
+    );
+    let left = lenses(&mut c, &uri);
+    assert!(left.is_empty(), "{left:?}");
+    c.shutdown();
+}

@@ -22,7 +22,7 @@ pub struct UnitGroup {
     pub unit: Option<Unit>,
     /// The unit widened to its regions (what "Review" marks reviewed).
     pub extent: Range<usize>,
-    /// Lines holding unreviewed AI code of this group.
+    /// Lines holding unreviewed AI code inside `extent` (what "Review" marks).
     pub lines: usize,
 }
 
@@ -30,36 +30,62 @@ pub struct UnitGroup {
 pub fn unit_groups(doc: &Doc) -> Vec<UnitGroup> {
     let syntax = doc.syntax();
     let regions = doc.ledger.unreviewed_regions();
+    // Each region with the unit naming it, looked up once.
+    let named: Vec<(Range<usize>, Option<Unit>)> = regions
+        .iter()
+        .map(|r| {
+            (
+                r.range.clone(),
+                syntax.and_then(|t| t.unit_for(r.range.clone())),
+            )
+        })
+        .collect();
     let mut groups: Vec<(Option<Unit>, Vec<Range<usize>>)> = Vec::new();
-    for r in &regions {
-        let unit = syntax.and_then(|t| t.unit_for(r.range.clone()));
+    for (range, unit) in &named {
         let existing = unit.as_ref().and_then(|u| {
             groups
                 .iter_mut()
                 .find(|(g, _)| g.as_ref().is_some_and(|g| g.range == u.range))
         });
         match existing {
-            Some((_, ranges)) => ranges.push(r.range.clone()),
-            None => groups.push((unit, vec![r.range.clone()])),
+            Some((_, ranges)) => ranges.push(range.clone()),
+            None => groups.push((unit.clone(), vec![range.clone()])),
         }
     }
     groups
         .into_iter()
         .map(|(unit, ranges)| {
-            let mut lines = BTreeSet::new();
-            for r in &ranges {
-                let first = doc.ledger.line_of(r.start);
-                let last = doc.ledger.line_of(r.end.saturating_sub(1).max(r.start));
-                lines.extend(first..=last);
-            }
-            let extent = match (&unit, syntax) {
-                (Some(u), Some(t)) => t.extent(u, ranges.iter().cloned()),
-                _ => {
+            // The unit widened to the regions named by it or by a unit inside
+            // it (as `SyntaxTree::extent`); a region outside units stands alone.
+            let extent = match &unit {
+                Some(u) => named
+                    .iter()
+                    .filter(|(_, n)| {
+                        n.as_ref().is_some_and(|n| {
+                            u.range.start <= n.range.start && n.range.end <= u.range.end
+                        })
+                    })
+                    .fold(u.range.clone(), |e, (r, _)| {
+                        e.start.min(r.start)..e.end.max(r.end)
+                    }),
+                None => {
                     let start = ranges.iter().map(|r| r.start).min().unwrap_or(0);
                     let end = ranges.iter().map(|r| r.end).max().unwrap_or(0);
                     start..end
                 }
             };
+            // Count what "Review" marks: every unreviewed AI line in the
+            // extent, nested units' included.
+            let mut lines = BTreeSet::new();
+            for r in &regions {
+                let start = r.range.start.max(extent.start);
+                let end = r.range.end.min(extent.end);
+                if start < end {
+                    let first = doc.ledger.line_of(start);
+                    let last = doc.ledger.line_of(end - 1);
+                    lines.extend(first..=last);
+                }
+            }
             UnitGroup {
                 unit,
                 extent,

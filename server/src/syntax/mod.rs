@@ -419,8 +419,9 @@ impl SyntaxTree {
         units::resolve(self.units(), name)
     }
 
-    /// `unit`'s range widened to the `ranges` (AI regions) that are named by
-    /// it — so a doc comment written along with a method goes with it.
+    /// `unit`'s range widened to the `ranges` (AI regions) named by it or by
+    /// a unit inside it — so a doc comment written along with a method goes
+    /// with it, and a class takes all of its methods' regions.
     pub fn extent(
         &self,
         unit: &Unit,
@@ -430,7 +431,7 @@ impl SyntaxTree {
         for r in ranges {
             if self
                 .unit_for(r.clone())
-                .is_some_and(|u| u.range == unit.range)
+                .is_some_and(|u| unit.contains(&u.range))
             {
                 extent.start = extent.start.min(r.start);
                 extent.end = extent.end.max(r.end);
