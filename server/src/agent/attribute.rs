@@ -10,9 +10,9 @@ use super::diff::{Change, changes};
 /// Records that `source` turned `before` into `after` in file `rel`, in one
 /// store transaction. The stored attribution is first brought to `before`
 /// (text that changed since the store last saw the file is not the agent's),
-/// then every changed character of `after` (see `diff`) is labelled with `source`. When
-/// this returns, the store holds all of `after`. Returns the number of bytes
-/// attributed to the agent.
+/// then every changed character of `after` (see `diff`) is labelled with
+/// `source`. When this returns, the store holds all of `after`. Returns the
+/// number of bytes attributed to the agent.
 pub fn attribute(
     store: &mut Store,
     rel: &str,
@@ -24,12 +24,7 @@ pub fn attribute(
         return Ok(0);
     }
     let pieces = changes(before, after);
-    let attr = Attribution::ai(source.clone());
     let mut bytes = 0;
-    let ledger_err = |e: crate::ledger::LedgerError| AgentError::Ledger {
-        path: rel.to_owned(),
-        message: e.to_string(),
-    };
     store.update(rel, |stored| -> Result<Option<Ledger>, AgentError> {
         let mut ledger = match stored {
             Some(s) => {
@@ -39,16 +34,60 @@ pub fn attribute(
             }
             None => Ledger::new(before),
         };
-        // Last piece first, so earlier offsets (in `before`) stay valid.
-        for piece in pieces.iter().rev() {
-            let Change { old, new } = piece;
-            ledger
-                .apply_edit(old.clone(), &after[new.clone()], &attr)
-                .map_err(ledger_err)?;
-            bytes += new.len();
-        }
+        bytes = apply(&mut ledger, rel, &pieces, after, source)?;
         Ok(Some(ledger))
     })?;
+    Ok(bytes)
+}
+
+/// Like `attribute` with the store's last known text of `rel` as the text
+/// before. Returns `None`, writing nothing, when the store does not track
+/// `rel`. Reads the stored text once, inside the transaction.
+pub fn attribute_since_stored(
+    store: &mut Store,
+    rel: &str,
+    after: &str,
+    source: &AiSource,
+) -> Result<Option<usize>, AgentError> {
+    let mut result = None;
+    store.update(rel, |stored| -> Result<Option<Ledger>, AgentError> {
+        let Some(stored) = stored else {
+            return Ok(None);
+        };
+        let mut ledger = stored.ledger;
+        let before = ledger.text();
+        if before == after {
+            result = Some(0);
+            return Ok(None);
+        }
+        let pieces = changes(&before, after);
+        result = Some(apply(&mut ledger, rel, &pieces, after, source)?);
+        Ok(Some(ledger))
+    })?;
+    Ok(result)
+}
+
+/// Applies the changes (offsets into the ledger's text) with the agent's
+/// attribution; returns the bytes attributed.
+fn apply(
+    ledger: &mut Ledger,
+    rel: &str,
+    pieces: &[Change],
+    after: &str,
+    source: &AiSource,
+) -> Result<usize, AgentError> {
+    let attr = Attribution::ai(source.clone());
+    let mut bytes = 0;
+    // Last piece first, so earlier offsets (in the text before) stay valid.
+    for Change { old, new } in pieces.iter().rev() {
+        ledger
+            .apply_edit(old.clone(), &after[new.clone()], &attr)
+            .map_err(|e| AgentError::Ledger {
+                path: rel.to_owned(),
+                message: e.to_string(),
+            })?;
+        bytes += new.len();
+    }
     Ok(bytes)
 }
 

@@ -16,7 +16,7 @@ mod snapshot;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use attribute::attribute;
+pub use attribute::{attribute, attribute_since_stored};
 pub use payload::{Action, HookEvent, Phase, TextEdit, parse};
 
 use crate::ledger::{AiSource, now_millis};
@@ -298,14 +298,12 @@ fn post_files(
             Some(Entry::Binary) => Some(String::new()),
             Some(Entry::NotCopied { .. }) | None => None,
         };
-        let before = match before {
-            Some(b) => b,
-            None => match undo_edits(&after, edits) {
-                Some(b) => b,
-                None => fallback_before(ws, &store, rel, &after)?,
-            },
+        let before = before.or_else(|| undo_edits(&after, edits));
+        let result = match before {
+            Some(b) => attribute(&mut store, rel, &b, &after, &source),
+            None => record_without_before(ws, &mut store, rel, &after, &source),
         };
-        match attribute(&mut store, rel, &before, &after, &source) {
+        match result {
             Ok(bytes) => {
                 if bytes > 0 {
                     report.recorded.push((ws.root.clone(), rel.clone(), bytes));
@@ -345,26 +343,30 @@ pub fn undo_edits(after: &str, edits: &[TextEdit]) -> Option<String> {
     Some(text)
 }
 
-/// The text before an edit when there is no snapshot: the store's last known
-/// text, else the index, else `HEAD`, else nothing (a new file).
-fn fallback_before(
+/// Records an edit whose text before is unknown: diffed against the store's
+/// last known text, else the index, else `HEAD`, else nothing (a new file).
+fn record_without_before(
     ws: &Workspace,
-    store: &Store,
+    store: &mut Store,
     rel: &str,
-    _after: &str,
-) -> Result<String, AgentError> {
-    if let Some(stored) = store.load(rel)? {
-        return Ok(stored.ledger.text());
+    after: &str,
+    source: &AiSource,
+) -> Result<usize, AgentError> {
+    if let Some(bytes) = attribute_since_stored(store, rel, after, source)? {
+        return Ok(bytes);
     }
+    let mut before = String::new();
     if ws.git_dir.is_some() {
         let specs = [format!(":{rel}"), format!("HEAD:{rel}")];
-        for blob in git::blobs(&ws.root, &specs)?.into_iter().flatten() {
-            if let Ok(text) = String::from_utf8(blob) {
-                return Ok(text);
-            }
+        if let Some(text) = git::blobs(&ws.root, &specs)?
+            .into_iter()
+            .flatten()
+            .find_map(|b| String::from_utf8(b).ok())
+        {
+            before = text;
         }
     }
-    Ok(String::new())
+    attribute(store, rel, &before, after, source)
 }
 
 fn pre_shell(ws: &Workspace, loc: &Path) -> Result<usize, AgentError> {
@@ -455,11 +457,11 @@ fn post_shell(
             Some(s) => s,
             None => store.insert(Store::open_workspace(ws)?),
         };
-        let before = match before {
-            Some(b) => b,
-            None => fallback_before(ws, store, rel, &after)?,
+        let result = match before {
+            Some(b) => attribute(store, rel, &b, &after, &source),
+            None => record_without_before(ws, store, rel, &after, &source),
         };
-        match attribute(store, rel, &before, &after, &source) {
+        match result {
             Ok(bytes) => {
                 if bytes > 0 {
                     report.recorded.push((ws.root.clone(), rel.clone(), bytes));
