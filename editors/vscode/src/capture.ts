@@ -12,13 +12,18 @@ import { AcceptTracker } from './correlate';
 import { looksLikeAiInsertion, type HeuristicOptions } from './heuristic';
 import type { AiSource, DidAcceptAiParams } from './protocol';
 import { classifyReason, type DetailedReason } from './reason';
-import { applyChanges, intervalsToRanges, mergeIntervals, type ContentChange, type Interval } from './ranges';
+import { LineShadow, mapInsertions, mergeIntervals, type ContentChange, type Interval, type Position, type Range } from './ranges';
+
+/** A content change as VS Code reports it: offsets and the same range as positions. */
+export interface CaptureChange extends ContentChange {
+  range: Range;
+}
 
 export interface ChangeEventLike {
   uri: string;
   /** Document version after the change (what didChange carries). */
   version: number;
-  changes: readonly ContentChange[];
+  changes: readonly CaptureChange[];
   /** Stable `TextDocumentChangeReason`: 1 = undo, 2 = redo. */
   reason?: number;
   /** Proposed API `textDocumentChangeReason`, when enabled. */
@@ -27,6 +32,8 @@ export interface ChangeEventLike {
   length: number;
   /** Full text after the change (only read to resynchronise). */
   text: () => string;
+  /** Position of an offset in the document after the change. */
+  positionAt: (offset: number) => Position;
 }
 
 export interface CaptureOptions {
@@ -38,6 +45,7 @@ export interface CaptureOptions {
 }
 
 /** Inserted intervals of the final text, untrimmed, when the old text is unknown. */
+// (mapInsertions needs the replaced text; without it nothing can be trimmed.)
 function insertedByLength(changes: readonly ContentChange[]): Interval[] {
   let inserted: Interval[] = [];
   for (const c of changes) {
@@ -60,7 +68,7 @@ function insertedByLength(changes: readonly ContentChange[]): Interval[] {
 }
 
 export class Capture {
-  private readonly shadows = new Map<string, string>();
+  private readonly shadows = new Map<string, LineShadow>();
 
   constructor(
     readonly tracker: AcceptTracker,
@@ -68,7 +76,7 @@ export class Capture {
   ) {}
 
   open(uri: string, text: string): void {
-    this.shadows.set(uri, text);
+    this.shadows.set(uri, new LineShadow(text));
   }
 
   close(uri: string): void {
@@ -106,28 +114,25 @@ export class Capture {
   onChange(ev: ChangeEventLike, now: number): DidAcceptAiParams | undefined {
     if (ev.changes.length === 0) return undefined;
     const source = this.attribute(ev, now);
-    const old = this.shadows.get(ev.uri);
-    let text: string;
+    const shadow = this.shadows.get(ev.uri);
     let inserted: Interval[];
-    if (old !== undefined) {
-      const applied = applyChanges(old, ev.changes);
-      if (applied.text.length === ev.length) {
-        text = applied.text;
-        inserted = applied.inserted;
+    if (shadow) {
+      const replaced = ev.changes.map((c) => shadow.replace(c.range, c.text));
+      if (shadow.length === ev.length) {
+        inserted = source ? mapInsertions(ev.changes, replaced) : [];
       } else {
-        this.opts.log?.(`shadow of ${ev.uri} out of sync (${applied.text.length} != ${ev.length}); resynchronised`);
-        text = ev.text();
-        inserted = insertedByLength(ev.changes);
+        this.opts.log?.(`shadow of ${ev.uri} out of sync (${shadow.length} != ${ev.length}); resynchronised`);
+        this.shadows.set(ev.uri, new LineShadow(ev.text()));
+        inserted = source ? insertedByLength(ev.changes) : [];
       }
     } else {
-      text = ev.text();
-      inserted = insertedByLength(ev.changes);
+      this.shadows.set(ev.uri, new LineShadow(ev.text()));
+      inserted = source ? insertedByLength(ev.changes) : [];
     }
-    this.shadows.set(ev.uri, text);
     if (!source || inserted.length === 0) return undefined;
     return {
       textDocument: { uri: ev.uri, version: ev.version },
-      ranges: intervalsToRanges(text, inserted),
+      ranges: inserted.map(([start, end]) => ({ start: ev.positionAt(start), end: ev.positionAt(end) })),
       source,
     };
   }

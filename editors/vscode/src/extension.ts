@@ -149,6 +149,10 @@ export class VouchExtension {
         detailedReason,
         length: doc.offsetAt(new vscode.Position(doc.lineCount, 0)),
         text: () => doc.getText(),
+        positionAt: (offset) => {
+          const p = doc.positionAt(offset);
+          return { line: p.line, character: p.character };
+        },
       },
       Date.now(),
     );

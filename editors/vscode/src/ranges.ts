@@ -76,18 +76,16 @@ export function mergeIntervals(intervals: Interval[]): Interval[] {
 }
 
 /**
- * Applies `changes` in order to `oldText` and returns the new text plus the intervals of new text
- * they inserted, each trimmed to what differs from the replaced text and moved through the
- * changes that follow it.
+ * Intervals of new text inserted by `changes` (applied in order; `replaced[i]` is the text change
+ * i replaced), each trimmed to what differs from the replaced text and moved through the changes
+ * that follow it. Offsets are into the text after all changes.
  */
-export function applyChanges(oldText: string, changes: readonly ContentChange[]): AppliedChanges {
-  let text = oldText;
+export function mapInsertions(changes: readonly ContentChange[], replaced: readonly string[]): Interval[] {
   let inserted: Interval[] = [];
-  for (const change of changes) {
-    const start = Math.max(0, Math.min(change.rangeOffset, text.length));
-    const end = Math.max(start, Math.min(change.rangeOffset + change.rangeLength, text.length));
-    const replaced = text.slice(start, end);
-    const delta = change.text.length - (end - start);
+  changes.forEach((change, i) => {
+    const start = change.rangeOffset;
+    const end = start + replaced[i].length;
+    const delta = change.text.length - replaced[i].length;
     // Earlier insertions: shift those after the change, clip those it overwrote.
     const moved: Interval[] = [];
     for (const [s, e] of inserted) {
@@ -99,13 +97,75 @@ export function applyChanges(oldText: string, changes: readonly ContentChange[])
       }
     }
     inserted = moved;
-    const { prefix, suffix } = commonAffixes(replaced, change.text);
+    const { prefix, suffix } = commonAffixes(replaced[i], change.text);
     if (change.text.length - prefix - suffix > 0) {
       inserted.push([start + prefix, start + change.text.length - suffix]);
     }
+  });
+  return mergeIntervals(inserted);
+}
+
+/**
+ * Applies `changes` in order to `oldText` and returns the new text plus the intervals of new text
+ * they inserted (see `mapInsertions`).
+ */
+export function applyChanges(oldText: string, changes: readonly ContentChange[]): AppliedChanges {
+  let text = oldText;
+  const clamped: ContentChange[] = [];
+  const replaced: string[] = [];
+  for (const change of changes) {
+    const start = Math.max(0, Math.min(change.rangeOffset, text.length));
+    const end = Math.max(start, Math.min(change.rangeOffset + change.rangeLength, text.length));
+    clamped.push({ rangeOffset: start, rangeLength: end - start, text: change.text });
+    replaced.push(text.slice(start, end));
     text = text.slice(0, start) + change.text + text.slice(end);
   }
-  return { text, inserted: mergeIntervals(inserted) };
+  return { text, inserted: mapInsertions(clamped, replaced) };
+}
+
+/**
+ * A document's text as an array of lines ("\r" stays at the end of its line), edited in place by
+ * LSP ranges: a keystroke costs O(line length), not O(document length), so a shadow copy of every
+ * open document is cheap to keep.
+ */
+export class LineShadow {
+  private lines: string[];
+  /** Length of the text in UTF-16 code units. */
+  length: number;
+
+  constructor(text: string) {
+    this.lines = text.split('\n');
+    this.length = text.length;
+  }
+
+  /** Replaces `range` (clamped to the text) by `text`; returns the text it replaced. */
+  replace(range: Range, text: string): string {
+    const last = this.lines.length - 1;
+    let sl = Math.min(Math.max(range.start.line, 0), last);
+    let sc = range.start.line > last ? this.lines[last].length : Math.max(range.start.character, 0);
+    const el = Math.min(Math.max(range.end.line, 0), last);
+    const ec = range.end.line > last ? this.lines[last].length : Math.max(range.end.character, 0);
+    if (el < sl) sl = el;
+    const first = this.lines[sl];
+    const final = this.lines[el];
+    sc = Math.min(sc, first.length);
+    const ecc = Math.min(ec, final.length);
+    if (sl === el && ecc < sc) sc = ecc;
+    const replaced =
+      sl === el
+        ? first.slice(sc, ecc)
+        : [first.slice(sc), ...this.lines.slice(sl + 1, el), final.slice(0, ecc)].join('\n');
+    const newLines = (first.slice(0, sc) + text + final.slice(ecc)).split('\n');
+    if (newLines.length === 1 && sl === el) this.lines[sl] = newLines[0];
+    else if (newLines.length < 10000) this.lines.splice(sl, el - sl + 1, ...newLines);
+    else this.lines = this.lines.slice(0, sl).concat(newLines, this.lines.slice(el + 1));
+    this.length += text.length - replaced.length;
+    return replaced;
+  }
+
+  text(): string {
+    return this.lines.join('\n');
+  }
 }
 
 /** Offsets at which each line starts (after "\n"; "\r\n" counts as one line break). */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Capture, type ChangeEventLike } from '../src/capture';
 import { AcceptTracker } from '../src/correlate';
-import { applyChanges, type ContentChange } from '../src/ranges';
+import { applyChanges, lineStarts, positionAt, type ContentChange } from '../src/ranges';
 
 function setup(heuristic = false, aiExtension: string | null = 'copilot') {
   const tracker = new AcceptTracker();
@@ -19,10 +19,30 @@ function setup(heuristic = false, aiExtension: string | null = 'copilot') {
   };
   const change = (uri: string, changes: ContentChange[], extra: Partial<ChangeEventLike> = {}, now = 0) => {
     const d = docs.get(uri)!;
-    d.text = applyChanges(d.text, changes).text;
+    // VS Code gives each change as offsets and as positions (in the text before it, applied in order)
+    let cur = d.text;
+    const withRanges = changes.map((c) => {
+      const starts = lineStarts(cur);
+      const range = { start: positionAt(cur, starts, c.rangeOffset), end: positionAt(cur, starts, c.rangeOffset + c.rangeLength) };
+      cur = applyChanges(cur, [c]).text;
+      return { ...c, range };
+    });
+    d.text = cur;
     d.version++;
     const text = d.text;
-    return capture.onChange({ uri, version: d.version, changes, length: text.length, text: () => text, ...extra }, now);
+    const starts = lineStarts(text);
+    return capture.onChange(
+      {
+        uri,
+        version: d.version,
+        changes: withRanges,
+        length: text.length,
+        text: () => text,
+        positionAt: (o: number) => positionAt(text, starts, o),
+        ...extra,
+      },
+      now,
+    );
   };
   return { tracker, capture, open, change, docs, logs };
 }

@@ -8,6 +8,7 @@ import {
   mergeIntervals,
   offsetAt,
   lineStarts,
+  LineShadow,
   positionAt,
   rangesOverlap,
   type ContentChange,
@@ -162,4 +163,44 @@ test('random edit sequences agree with a per-character model of what was inserte
     for (const [s, e] of r.inserted) for (let i = s; i < e; i++) reported[i] = true;
     assert.deepEqual(reported, labels, `round ${round}: ${JSON.stringify({ old, changes })}`);
   }
+});
+
+test('LineShadow edits by ranges like the text it mirrors, and returns what each edit replaced', () => {
+  let seed = 11;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const pieces = ['a', 'bc', '\n', '\r\n', 'é', '😀', ''];
+  const word = () => Array.from({ length: rand(5) }, () => pieces[rand(pieces.length)]).join('');
+  for (let round = 0; round < 300; round++) {
+    let text = word() + word();
+    const shadow = new LineShadow(text);
+    for (let k = 0; k < 20; k++) {
+      // positions as VS Code gives them: never between \r and \n, never inside a surrogate pair
+      const starts = lineStarts(text);
+      const valid = (o: number) =>
+        !(o > 0 && o < text.length && text[o] === '\n' && text[o - 1] === '\r') &&
+        !(o > 0 && o < text.length && /[\udc00-\udfff]/.test(text[o]));
+      let a = rand(text.length + 1);
+      while (!valid(a)) a--;
+      let b = Math.min(text.length, a + rand(6));
+      while (!valid(b)) b++;
+      const t = word();
+      const range = { start: positionAt(text, starts, a), end: positionAt(text, starts, b) };
+      const replaced = shadow.replace(range, t);
+      assert.equal(replaced, text.slice(a, b), JSON.stringify({ text, a, b }));
+      text = text.slice(0, a) + t + text.slice(b);
+      assert.equal(shadow.length, text.length);
+    }
+    assert.equal(shadow.text(), text);
+  }
+});
+
+test('LineShadow clamps ranges past the end', () => {
+  const s = new LineShadow('ab\ncd');
+  assert.equal(s.replace({ start: { line: 1, character: 1 }, end: { line: 9, character: 9 } }, 'X'), 'd');
+  assert.equal(s.text(), 'ab\ncX');
+  assert.equal(s.replace({ start: { line: 0, character: 99 }, end: { line: 0, character: 99 } }, '!'), '');
+  assert.equal(s.text(), 'ab!\ncX');
 });
