@@ -52,11 +52,23 @@ H.run(function()
     { 3, 7, 3, 22, 'copilot', false },
   })
 
+  -- a suggestion that repeats the auto-paired ")" after the cursor: deleteSize 1, only "«x»" is AI
+  vim.api.nvim_buf_set_lines(buf, -1, -1, false, { 'f()' })
+  vim.g.stub_copilot_text = '«x»)'
+  vim.g.stub_copilot_delete = 1
+  H.feed('G$i<Tab><Esc>')
+  H.wait(function()
+    return #H.sent() == 4
+  end, 'didAcceptAi after an accept with deleteSize')
+  H.eq(vim.api.nvim_buf_get_lines(buf, 4, 5, false)[1], 'f(«x»)', 'line after deleteSize accept')
+  H.eq(H.sent()[4].ranges, { { start = { line = 4, character = 2 }, ['end'] = { line = 4, character = 7 } } }, 'deleteSize range')
+  vim.api.nvim_buf_set_lines(buf, 4, 5, false, {})
+
   -- <Tab> without a suggestion inserts a tab (copilot's fallback) and reports nothing
   vim.g.stub_copilot_text = ''
   H.feed('A<Tab><Esc>')
   vim.wait(150)
-  H.eq(#H.sent(), 3, 'notifications after a plain <Tab>')
+  H.eq(#H.sent(), 4, 'notifications after a plain <Tab>')
   local last = vim.api.nvim_buf_get_lines(buf, 3, 4, false)[1]
   H.check(last:match('^print  %(greet%("Zoë"%)%)%s+$'), 'plain <Tab> not inserted: ' .. last)
   H.expect_regions(buf, {

@@ -285,16 +285,47 @@ local function apply_change(st, ch, new)
   local pend = st.pending
   -- some accepts insert through typeahead (copilot.vim's <C-R><C-R>=): InsertCharPre fires for them
   local human = ch.typed and not (pend and pend.source.through_typeahead)
-  local change = { seq = seq, time = now(), human = human, ranges = {}, claimed = false }
-  local p, s = trim(old, new)
-  if #new - s > p then
-    local r1, c1 = advance(A[1], A[2], new:sub(1, p))
-    local r2, c2 = advance(r1, c1, new:sub(p + 1, #new - s))
-    change.ranges[1] = { r1, c1, r2, c2 }
+  -- Deletions followed by insertions at the same place compare as one replacement, and an insertion
+  -- continuing right where the previous one ended extends it: copilot.vim deletes the characters after
+  -- the cursor that its text repeats (<Del>), then inserts the text one character at a time (<C-R><C-R>=).
+  local del, run = st.deletion, st.run
+  st.deletion, st.run = nil, nil
+  local change
+  if not human and #old == 0 and run and run.seq == seq - 1 and run.stop[1] == A[1] and run.stop[2] == A[2] then
+    change = run.entry -- extend the previous insertion
+    run.text = run.text .. new
+  else
+    change = { seq = seq, time = now(), human = human, ranges = {}, claimed = false }
+    table.insert(st.log, change)
+    if #st.log > LOG_MAX then
+      table.remove(st.log, 1)
+    end
+    if not human and #old == 0 then
+      local deleted = (del and del.seq == seq - 1 and del.at[1] == A[1] and del.at[2] == A[2]) and del.text or ''
+      run = { entry = change, start = A, text = new, deleted = deleted }
+    elseif not human and #new == 0 and #old > 0 then
+      if del and del.seq == seq - 1 and del.at[1] == A[1] and del.at[2] == A[2] then
+        st.deletion = { seq = seq, at = A, text = del.text .. old } -- <Del> again
+      elseif del and del.seq == seq - 1 and Bo[1] == del.at[1] and Bo[2] == del.at[2] then
+        st.deletion = { seq = seq, at = A, text = old .. del.text } -- <Left><Del> again
+      else
+        st.deletion = { seq = seq, at = A, text = old }
+      end
+    end
   end
-  table.insert(st.log, change)
-  if #st.log > LOG_MAX then
-    table.remove(st.log, 1)
+  local from_r, from_c, o, n = A[1], A[2], old, new
+  if run then
+    run.seq = seq
+    run.stop = { advance(A[1], A[2], new) }
+    st.run = run
+    from_r, from_c, o, n = run.start[1], run.start[2], run.deleted, run.text
+  end
+  local p, s = trim(o, n)
+  change.ranges = {}
+  if #n - s > p then
+    local r1, c1 = advance(from_r, from_c, n:sub(1, p))
+    local r2, c2 = advance(r1, c1, n:sub(p + 1, #n - s))
+    change.ranges[1] = { r1, c1, r2, c2 }
   end
   if pend then
     if change.human and not pend.seen then
@@ -526,6 +557,7 @@ function M.send(bufnr, ranges, source)
 end
 
 local function claim(st, filter)
+  st.run, st.deletion = nil, nil -- what follows is a new insertion
   local ranges = {}
   for _, ch in ipairs(st.log) do
     if filter(ch) then
@@ -559,6 +591,7 @@ function M.begin(bufnr, source)
     return
   end
   process(st)
+  st.run, st.deletion = nil, nil -- what follows belongs to this accept
   local p = { mark = seq, source = source, seen = false }
   st.pending = p
   local timeout = config.options.accept_timeout or 1000

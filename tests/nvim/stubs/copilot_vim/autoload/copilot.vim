@@ -1,10 +1,11 @@
 " Stand-in for github/copilot.vim's autoload functions, same names and insertion mechanics:
 " copilot#Accept() returns keys that insert the text with <C-R><C-O>= after the mapping returns.
-" Test hook: let g:stub_copilot_text = 'continuation' shows a suggestion.
+" Test hook: let g:stub_copilot_text = 'continuation' shows a suggestion; g:stub_copilot_delete is its
+" deleteSize (characters after the cursor that the text repeats, deleted with <Del> first).
 
 function! copilot#GetDisplayedSuggestion() abort
   let text = get(g:, 'stub_copilot_text', '')
-  return {'uuid': 'stub', 'item': {}, 'text': text, 'outdentSize': 0, 'deleteSize': 0}
+  return {'uuid': 'stub', 'item': {}, 'text': text, 'outdentSize': 0, 'deleteSize': get(g:, 'stub_copilot_delete', 0)}
 endfunction
 
 function! copilot#TextQueuedForInsertion() abort
@@ -26,6 +27,7 @@ function! copilot#Accept(...) abort
       let text = s.text
     endif
     let g:stub_copilot_text = strpart(s.text, strlen(text))
+    let g:stub_copilot_delete = 0
     let s:suggestion_text = text
     let recall = text =~# "\n" ? "\<C-R>\<C-O>=" : "\<C-R>\<C-R>="
     return repeat("\<Left>\<Del>", s.outdentSize) . repeat("\<Del>", s.deleteSize) .
