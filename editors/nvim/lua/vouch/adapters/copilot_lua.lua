@@ -19,8 +19,12 @@ function M.install()
     any = util.wrap(mod, field, function(orig)
       return function(...)
         util.safely(function()
-          local visible = type(mod.is_visible) ~= 'function' or mod.is_visible()
-          if visible then
+          -- newer copilot.lua keeps is_visible() in copilot.suggestion.preview
+          local preview = package.loaded['copilot.suggestion.preview']
+          local is_visible = type(mod.is_visible) == 'function' and mod.is_visible
+            or type(preview) == 'table' and type(preview.is_visible) == 'function' and preview.is_visible
+            or nil
+          if not is_visible or is_visible() then
             capture.begin(0, { tool = M.tool, kind = 'inline-completion' })
           end
         end)
