@@ -333,3 +333,67 @@ fn ranged_and_cached_lookups_agree() {
         }
     }
 }
+
+mod incremental {
+    use proptest::prelude::*;
+    use ropey::Rope;
+
+    use super::super::SyntaxTree;
+
+    const SNIPPETS: &[&str] = &[
+        "fn c() {\n    2\n}\n",
+        "fn d(&self) -> u32 {\n    3\n}\n",
+        "#[test]\nfn t() {}\n",
+        "// é comment\n",
+        "fn größe() {}\n",
+    ];
+
+    /// One keystroke: replace `range` (chars) of `rope` by `text`, in tree and rope.
+    fn key(tree: &mut SyntaxTree, rope: &mut Rope, chars: std::ops::Range<usize>, text: &str) {
+        let bytes = rope.char_to_byte(chars.start)..rope.char_to_byte(chars.end);
+        tree.edit_text(rope, bytes, text);
+        rope.remove(chars.clone());
+        rope.insert(chars.start, text);
+        tree.reparse(rope);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 150, ..ProptestConfig::default() })]
+
+        /// Typing whole items character by character at line starts, and
+        /// deleting whole lines with backspace: the incrementally updated tree
+        /// names the same units as a fresh parse of the final text whenever
+        /// that text parses cleanly (error recovery may legitimately differ).
+        #[test]
+        fn typing_keeps_units_equal_to_a_fresh_parse(
+            ops in proptest::collection::vec((any::<bool>(), 0.0f64..1.0, 0usize..SNIPPETS.len()), 1..6)
+        ) {
+            let start = "impl A {\n    fn a(&self) {}\n}\n\nfn b() {\n    1\n}\n";
+            let mut tree = SyntaxTree::for_path("x.rs", start).unwrap();
+            let mut rope = Rope::from_str(start);
+            for (insert, at, snippet) in ops {
+                let lines = rope.len_lines();
+                let line = ((lines as f64) * at) as usize % lines;
+                let mut c = rope.line_to_char(line);
+                if insert {
+                    for ch in SNIPPETS[snippet].chars() {
+                        key(&mut tree, &mut rope, c..c, &ch.to_string());
+                        c += 1;
+                    }
+                } else {
+                    let end = rope.line_to_char((line + 1).min(lines));
+                    for k in (c..end).rev() {
+                        key(&mut tree, &mut rope, k..k + 1, "");
+                    }
+                }
+            }
+            let fresh = SyntaxTree::parse_rope(tree.language(), &rope).unwrap();
+            if !fresh.has_errors() {
+                prop_assert_eq!(tree.units(), fresh.units());
+            }
+            let len = rope.len_bytes();
+            let _ = tree.unit_for(0..len);
+            let _ = tree.unit_for(len..len);
+        }
+    }
+}
