@@ -82,7 +82,18 @@ impl Doc {
         }
     }
 
-    /// The syntax tree of the current text, if the language has a grammar.
+    /// Brings the syntax tree up to date with the text: an incremental
+    /// reparse reusing the edited old tree. Cheap when nothing changed.
+    pub fn refresh_syntax(&mut self) {
+        if let Some(tree) = self.syntax.as_mut()
+            && !tree.is_current(self.ledger.rope())
+        {
+            tree.reparse(self.ledger.rope());
+        }
+    }
+
+    /// The syntax tree of the current text, if the language has a grammar
+    /// and the tree is up to date (see [`Doc::refresh_syntax`]).
     pub fn syntax(&self) -> Option<&SyntaxTree> {
         self.syntax
             .as_ref()
@@ -96,7 +107,7 @@ impl Doc {
         &mut self,
         version: i32,
         changes: Vec<TextDocumentContentChangeEvent>,
-        mut replace: impl FnMut(&str) -> Replacement,
+        mut replace: impl FnMut(Option<&Place>, &str) -> Replacement,
     ) {
         let mut edits: Vec<Edit> = Vec::new();
         for change in changes {
@@ -140,7 +151,7 @@ impl Doc {
                     if let Some(tree) = self.syntax.as_mut() {
                         tree.sync(&ropey::Rope::from_str(&change.text));
                     }
-                    match replace(&change.text) {
+                    match replace(self.place.as_ref(), &change.text) {
                         Replacement::Adopt(ledger, generation) => {
                             self.ledger = ledger;
                             self.last_gen = generation;
@@ -159,11 +170,9 @@ impl Doc {
             self.dirty = true;
         }
         self.version = version;
-        // Incremental reparse with the edited old tree (a full replacement
-        // becomes one edit of the changed middle).
-        if let Some(tree) = self.syntax.as_mut() {
-            tree.reparse(self.ledger.rope());
-        }
+        // The tree has recorded every edit (`Tree::edit`); the incremental
+        // reparse with the old tree waits until someone needs the tree
+        // ([`Doc::refresh_syntax`]), so a keystroke never parses.
         self.history
             .push(version, self.ledger.rope().clone(), edits);
         self.diag_due = true;

@@ -23,6 +23,7 @@ mod transport;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -38,8 +39,11 @@ use self::position::Encoding;
 use self::session::Session;
 use crate::ledger::{AiKind, AiSource, now_millis};
 
-/// Quiet time before diagnostics are published (the contract allows 100 ms).
-const PUBLISH_DELAY: Duration = Duration::from_millis(30);
+/// Quiet time before diagnostics are published (the contract allows 100 ms
+/// after the last change).
+const PUBLISH_DELAY: Duration = Duration::from_millis(40);
+/// Longest wait for a quiet moment while changes keep coming.
+const PUBLISH_MAX: Duration = Duration::from_millis(90);
 /// Idle time before unflushed changes are written to the store.
 const FLUSH_DELAY: Duration = Duration::from_millis(200);
 /// How often the store is checked for other processes' writes.
@@ -76,6 +80,10 @@ struct Shared {
     session: Mutex<Session>,
     publish: Notify,
     flush: Notify,
+    /// Counts state changes, so the publisher can wait for a quiet moment.
+    changes: AtomicU64,
+    /// Set once `initialize` succeeded; the fast path serves only then.
+    ready: AtomicBool,
 }
 
 pub struct Backend {
@@ -91,15 +99,16 @@ fn lock(shared: &Shared) -> MutexGuard<'_, Session> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-impl Backend {
+impl Shared {
     /// Runs `f` on the session, synchronously; a panic becomes an internal error.
     fn with<T>(&self, what: &str, f: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
         let result = catch_unwind(AssertUnwindSafe(|| {
-            let mut s = lock(&self.shared);
+            let mut s = lock(self);
             f(&mut s)
         }));
-        self.shared.publish.notify_one();
-        self.shared.flush.notify_one();
+        self.changes.fetch_add(1, Ordering::Relaxed);
+        self.publish.notify_one();
+        self.flush.notify_one();
         match result {
             Ok(r) => r,
             Err(_) => {
@@ -120,10 +129,81 @@ impl Backend {
     /// For a request: run `f`, then write unflushed changes before answering.
     fn request<T>(&self, what: &str, f: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
         self.with(what, |s| {
+            s.refresh_syntax();
             let r = f(s);
             s.flush_all();
             r
         })
+    }
+
+    fn accept_ai(&self, params: AcceptAiParams) {
+        self.notify("vouch/didAcceptAi", |s| {
+            let uri = params.text_document.uri;
+            let Some(doc) = s.docs.get_mut(uri.as_str()) else {
+                tracing::warn!(
+                    "vouch/didAcceptAi for unknown document {}; ignored",
+                    uri.as_str()
+                );
+                return;
+            };
+            let source = AiSource {
+                tool: params.source.tool,
+                model: params.source.model,
+                kind: params.source.kind.unwrap_or(AiKind::InlineCompletion),
+                session: params.source.session,
+                accepted_at: now_millis(),
+            };
+            doc.accept_ai(params.text_document.version, params.ranges, source);
+        });
+    }
+
+    /// The hot notifications, parsed straight into their types in the read
+    /// loop (one pass, no intermediate JSON tree). Returns false to let the
+    /// regular dispatch handle the message.
+    fn fast_path(&self, method: &str, body: &str) -> bool {
+        #[derive(Deserialize)]
+        struct Notification<P> {
+            params: P,
+        }
+        if !self.ready.load(Ordering::Acquire) {
+            return false;
+        }
+        match method {
+            "textDocument/didChange" => {
+                match serde_json::from_str::<Notification<DidChangeTextDocumentParams>>(body) {
+                    Ok(n) => {
+                        let d = n.params.text_document;
+                        self.notify("didChange", |s| {
+                            s.change(&d.uri, d.version, n.params.content_changes);
+                        });
+                    }
+                    Err(e) => tracing::warn!("didChange ignored: bad parameters: {e}"),
+                }
+                true
+            }
+            "vouch/didAcceptAi" => {
+                match serde_json::from_str::<Notification<AcceptAiParams>>(body) {
+                    Ok(n) => self.accept_ai(n.params),
+                    Err(e) => tracing::warn!("vouch/didAcceptAi ignored: bad parameters: {e}"),
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Backend {
+    fn notify(&self, what: &str, f: impl FnOnce(&mut Session)) {
+        self.shared.notify(what, f);
+    }
+
+    fn request<T>(&self, what: &str, f: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
+        self.shared.request(what, f)
+    }
+
+    fn with<T>(&self, what: &str, f: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
+        self.shared.with(what, f)
     }
 
     fn spawn_tasks(&self) {
@@ -132,7 +212,17 @@ impl Backend {
         tokio::spawn(async move {
             loop {
                 shared.publish.notified().await;
-                tokio::time::sleep(PUBLISH_DELAY).await;
+                // Wait for a quiet moment, but never longer than PUBLISH_MAX.
+                let start = tokio::time::Instant::now();
+                loop {
+                    let seen = shared.changes.load(Ordering::Relaxed);
+                    tokio::time::sleep(PUBLISH_DELAY).await;
+                    if shared.changes.load(Ordering::Relaxed) == seen
+                        || start.elapsed() >= PUBLISH_MAX
+                    {
+                        break;
+                    }
+                }
                 let due = {
                     let mut s = lock(&shared);
                     s.take_due_diagnostics()
@@ -176,36 +266,11 @@ impl Backend {
         }
     }
 
-    fn accept_ai(&self, params: Value) {
-        let params: AcceptAiParams = match serde_json::from_value(params) {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::warn!("vouch/didAcceptAi ignored: bad parameters: {e}");
-                return;
-            }
-        };
-        self.notify("vouch/didAcceptAi", |s| {
-            let uri = params.text_document.uri;
-            let Some(doc) = s.docs.get_mut(uri.as_str()) else {
-                tracing::warn!(
-                    "vouch/didAcceptAi for unknown document {}; ignored",
-                    uri.as_str()
-                );
-                return;
-            };
-            let source = AiSource {
-                tool: params.source.tool,
-                model: params.source.model,
-                kind: params.source.kind.unwrap_or(AiKind::InlineCompletion),
-                session: params.source.session,
-                accepted_at: now_millis(),
-            };
-            doc.accept_ai(params.text_document.version, params.ranges, source);
-        });
-    }
-
     async fn did_accept_ai(&self, params: Value) {
-        self.accept_ai(params);
+        match serde_json::from_value(params) {
+            Ok(p) => self.shared.accept_ai(p),
+            Err(e) => tracing::warn!("vouch/didAcceptAi ignored: bad parameters: {e}"),
+        }
     }
 
     async fn vouch_regions(&self, params: Value) -> Result<Value> {
@@ -284,6 +349,7 @@ impl LanguageServer for Backend {
             Ok(())
         })?;
         self.spawn_tasks();
+        self.shared.ready.store(true, Ordering::Release);
         tracing::info!("vouch lsp ready (positions in {})", enc.as_str());
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -393,8 +459,11 @@ pub fn run() -> anyhow::Result<()> {
             session: Mutex::new(Session::default()),
             publish: Notify::new(),
             flush: Notify::new(),
+            changes: AtomicU64::new(0),
+            ready: AtomicBool::new(false),
         });
         let for_exit = shared.clone();
+        let fast = shared.clone();
         let (service, socket) = LspService::build(|client| Backend {
             client,
             shared,
@@ -403,7 +472,14 @@ pub fn run() -> anyhow::Result<()> {
         .custom_method("vouch/didAcceptAi", Backend::did_accept_ai)
         .custom_method("vouch/regions", Backend::vouch_regions)
         .finish();
-        transport::serve(service, socket, tokio::io::stdin(), tokio::io::stdout()).await;
+        transport::serve(
+            service,
+            socket,
+            tokio::io::stdin(),
+            tokio::io::stdout(),
+            move |method: &str, body: &str| fast.fast_path(method, body),
+        )
+        .await;
         lock(&for_exit).flush_all();
     });
     // Background tasks may be parked on timers; do not wait for them.

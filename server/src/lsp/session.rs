@@ -169,13 +169,7 @@ impl Session {
     }
 
     fn load(&self, place: &Place) -> Option<StoredFile> {
-        match self.stores[place.store].store.load(&place.rel) {
-            Ok(f) => f,
-            Err(e) => {
-                tracing::warn!("{}: cannot read the store: {e}", place.rel);
-                None
-            }
-        }
+        load_from(&self.stores, place)
     }
 
     pub fn reviewer(&self) -> String {
@@ -225,23 +219,24 @@ impl Session {
         self.docs.insert(doc.uri.as_str().to_owned(), doc);
     }
 
-    /// `textDocument/didChange`.
+    /// `textDocument/didChange`. The per-keystroke path: no text copies, no
+    /// store access (except for a full-document replacement).
     pub fn change(
         &mut self,
         uri: &Uri,
         version: i32,
         changes: Vec<TextDocumentContentChangeEvent>,
     ) {
-        let Some(mut doc) = self.docs.remove(uri.as_str()) else {
+        let Session { docs, stores, .. } = self;
+        let Some(doc) = docs.get_mut(uri.as_str()) else {
             tracing::warn!("didChange for unknown document {}; ignored", uri.as_str());
             return;
         };
-        let place = doc.place.clone();
-        doc.apply_changes(version, changes, |text| {
-            let Some(place) = &place else {
+        doc.apply_changes(version, changes, |place, text| {
+            let Some(place) = place else {
                 return Replacement::Reconcile;
             };
-            match self.load(place) {
+            match load_from(stores, place) {
                 Some(s) if s.ledger.len() == text.len() && s.ledger.text() == text => {
                     Replacement::Adopt(s.ledger, s.generation)
                 }
@@ -249,24 +244,7 @@ impl Session {
             }
         });
         if doc.foreign_len == Some(doc.ledger.len()) {
-            self.adopt_if_equal(&mut doc);
-        }
-        self.docs.insert(uri.as_str().to_owned(), doc);
-    }
-
-    /// Adopts the stored record of `doc` when its text equals the buffer.
-    fn adopt_if_equal(&self, doc: &mut Doc) {
-        let Some(place) = &doc.place else { return };
-        let Some(s) = self.load(place) else { return };
-        if s.ledger.len() == doc.ledger.len() && s.ledger.text() == doc.ledger.text() {
-            doc.ledger = merge(&doc.ledger, &s.ledger, doc.dirty);
-            doc.last_gen = s.generation;
-            doc.foreign_len = None;
-            doc.diag_due = true;
-            tracing::info!(
-                "{}: buffer now matches the stored record; attribution adopted",
-                doc.uri.as_str()
-            );
+            adopt_if_equal(stores, doc);
         }
     }
 
@@ -277,7 +255,7 @@ impl Session {
             return;
         };
         if doc.foreign_len.is_some() {
-            self.adopt_if_equal(&mut doc);
+            adopt_if_equal(&self.stores, &mut doc);
         }
         self.flush_doc(&mut doc);
         self.docs.insert(uri.as_str().to_owned(), doc);
@@ -291,6 +269,13 @@ impl Session {
         };
         self.flush_doc(&mut doc);
         self.cleared.push(doc.uri);
+    }
+
+    /// Reparses the documents edited since their tree was last used.
+    pub fn refresh_syntax(&mut self) {
+        for d in self.docs.values_mut() {
+            d.refresh_syntax();
+        }
     }
 
     /// Writes every document with unflushed changes to its store.
@@ -409,5 +394,33 @@ impl Session {
             }
         }
         changed
+    }
+}
+
+fn load_from(stores: &[WsStore], place: &Place) -> Option<StoredFile> {
+    match stores[place.store].store.load(&place.rel) {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::warn!("{}: cannot read the store: {e}", place.rel);
+            None
+        }
+    }
+}
+
+/// Adopts the stored record of `doc` when its text equals the buffer.
+fn adopt_if_equal(stores: &[WsStore], doc: &mut Doc) {
+    let Some(place) = &doc.place else { return };
+    let Some(s) = load_from(stores, place) else {
+        return;
+    };
+    if s.ledger.len() == doc.ledger.len() && s.ledger.text() == doc.ledger.text() {
+        doc.ledger = merge(&doc.ledger, &s.ledger, doc.dirty);
+        doc.last_gen = s.generation;
+        doc.foreign_len = None;
+        doc.diag_due = true;
+        tracing::info!(
+            "{}: buffer now matches the stored record; attribution adopted",
+            doc.uri.as_str()
+        );
     }
 }

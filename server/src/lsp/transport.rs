@@ -25,12 +25,39 @@ use tower_service::Service;
 /// Bodies larger than this are read and dropped.
 const MAX_BODY: usize = 512 * 1024 * 1024;
 
-/// An incoming message: tower-lsp-server's own types, tried in its order.
+/// What the read loop needs to know before decoding a message fully.
 #[derive(Deserialize)]
-#[serde(untagged)]
+struct Head<'a> {
+    #[serde(borrow, default)]
+    method: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default)]
+    id: Option<serde::de::IgnoredAny>,
+}
+
 enum Incoming {
     Response(Response),
     Request(Request),
+    /// Handled by the fast path.
+    Done,
+}
+
+/// Decodes a message: a request or notification when it names a method,
+/// else a response.
+fn decode(text: &str, fast: &impl Fn(&str, &str) -> bool) -> Result<Incoming, serde_json::Error> {
+    let head: Head = serde_json::from_str(text)?;
+    if let Some(method) = &head.method {
+        if head.id.is_none() && fast(method, text) {
+            return Ok(Incoming::Done);
+        }
+        serde_json::from_str::<Request>(text).map(Incoming::Request)
+    } else {
+        match serde_json::from_str::<Response>(text) {
+            Ok(r) => Ok(Incoming::Response(r)),
+            Err(e) if head.id.is_some() => Err(e),
+            // No method, no id: let the server answer (it ignores it).
+            Err(_) => serde_json::from_str::<Request>(text).map(Incoming::Request),
+        }
+    }
 }
 
 /// A JSON-RPC error response with a null id.
@@ -95,8 +122,16 @@ async fn write_all<W: AsyncWrite + Unpin>(w: &mut W, body: &str) -> std::io::Res
 }
 
 /// Serves `service` over `input`/`output` until `exit` or end of input.
-pub async fn serve<S, I, O>(mut service: S, socket: ClientSocket, input: I, mut output: O)
-where
+///
+/// `fast` may take a notification (method and raw body) and handle it in
+/// place; it returns false to leave it to `service`.
+pub async fn serve<S, I, O>(
+    mut service: S,
+    socket: ClientSocket,
+    input: I,
+    mut output: O,
+    fast: impl Fn(&str, &str) -> bool,
+) where
     S: Service<Request, Response = Option<Response>>,
     S::Error: std::fmt::Display,
     S::Future: Send + 'static,
@@ -147,7 +182,7 @@ where
             }
         };
         let message = match std::str::from_utf8(&body) {
-            Ok(text) => serde_json::from_str::<Incoming>(text).map_err(|e| (text, e)),
+            Ok(text) => decode(text, &fast).map_err(|e| (text, e)),
             Err(_) => {
                 tracing::error!("message body is not UTF-8");
                 send(&out_tx, error_body(-32700, "Parse error", Value::Null));
@@ -155,6 +190,7 @@ where
             }
         };
         match message {
+            Ok(Incoming::Done) => {}
             Ok(Incoming::Request(req)) => {
                 let will_exit = req.method() == "exit";
                 if let Err(e) = std::future::poll_fn(|cx| service.poll_ready(cx)).await {
