@@ -111,6 +111,7 @@ async function moreCommands(page) {
   const notice = partial.sent[partial.sent.length - 1];
   assert.deepEqual(notice.ranges, [wordRange]);
   assert.equal(notice.source.tool, 'vouch-e2e');
+  assert.equal(partial.acceptsLate, 0, 'the Ctrl+Right change arrived while the wrapped command ran');
   await until('the partial accept as a region', (st) =>
     mainDoc(st).regions.regions.some((r) => !r.reviewed && same(r.range, wordRange)),
   );
@@ -245,6 +246,10 @@ async function moreCommands(page) {
     assert.equal(s.sent[0].source.kind, 'inline-completion');
     const expectedTool = scenario === 'proposed' ? 'vouch' : 'vouch-e2e';
     assert.equal(s.sent[0].source.tool, expectedTool, 'tool: the proposed API names the providing extension');
+    if (scenario === 'keybinding') {
+      // VS Code delivered the accept's change while the wrapped command ran (not in the grace period).
+      assert.equal(s.acceptsLate, 0, 'the change arrived before the command result');
+    }
     // Order on the wire: the didChange that made version v, then vouch/didAcceptAi for v.
     const v = s.sent[0].textDocument.version;
     const changeAt = s.wire.findIndex((w) => w.method === 'textDocument/didChange' && w.version === v);

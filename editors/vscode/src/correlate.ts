@@ -7,7 +7,8 @@
 // The document change the built-in command makes is delivered to the extension host before the
 // command's result, so every change of that document seen between begin and end belongs to the
 // accept. If none arrived by then, the first change within a short grace period still counts; any
-// later change is the user's again.
+// later change is the user's again (in practice VS Code delivers the change before the command
+// result, both travel over the same ordered RPC channel, so the grace period rarely matters).
 
 import type { AiSource } from './protocol';
 
@@ -23,9 +24,11 @@ export interface PendingAccept {
 export class AcceptTracker {
   private pending: PendingAccept | undefined;
   private nextId = 1;
+  /** Accepts whose change only arrived after the command finished (claimed in the grace period). */
+  late = 0;
 
   constructor(
-    private readonly graceMs = 500,
+    private readonly graceMs = 150,
     private readonly maxMs = 3000,
   ) {}
 
@@ -66,7 +69,10 @@ export class AcceptTracker {
       return p.source;
     }
     this.pending = undefined;
-    if (p.seen === 0 && now - p.endedAt <= this.graceMs) return p.source;
+    if (p.seen === 0 && now - p.endedAt <= this.graceMs) {
+      this.late++;
+      return p.source;
+    }
     return undefined;
   }
 

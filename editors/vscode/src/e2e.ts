@@ -87,6 +87,7 @@ export function startE2E(ext: VouchExtension, context: vscode.ExtensionContext):
       status: ext.status.text,
       sent: ext.sent,
       wire,
+      acceptsLate: ext.tracker.late,
       docs,
       at: Date.now(),
     };

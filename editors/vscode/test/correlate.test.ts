@@ -11,6 +11,7 @@ test('changes while the accept command runs belong to it; later ones do not', ()
   assert.deepEqual(t.claim('file:///a', 1002), src, 'an accept may make several changes');
   t.end(id, 1003);
   assert.equal(t.claim('file:///a', 1004), undefined, 'typing right after the accept is human');
+  assert.equal(t.late, 0);
 });
 
 test('a change that arrives after the command finished still counts, once, within the grace period', () => {
@@ -19,6 +20,7 @@ test('a change that arrives after the command finished still counts, once, withi
   t.end(id, 1010);
   assert.deepEqual(t.claim('file:///a', 1200), src);
   assert.equal(t.claim('file:///a', 1201), undefined);
+  assert.equal(t.late, 1);
 });
 
 test('no change within the grace period: the accept did nothing', () => {
