@@ -333,3 +333,35 @@ fn a_class_lens_counts_and_reviews_its_methods_too() {
     assert!(left.is_empty(), "{left:?}");
     c.shutdown();
 }
+
+/// Clients that support it are asked to re-request code lenses when the
+/// diagnostics (and so the lens counts) change; others are not.
+#[test]
+fn code_lens_refresh_follows_attribution_changes() {
+    for supported in [true, false] {
+        let repo = TempRepo::new();
+        repo.write("cart.rs", CART);
+        let mut c = LspClient::start(repo.path());
+        let root = uri_of(repo.path());
+        c.call(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": root,
+                "workspaceFolders": [{"uri": root, "name": "ws"}],
+                "capabilities": {"workspace": {"codeLens": {"refreshSupport": supported}}},
+            }),
+        );
+        c.notify("initialized", json!({}));
+        let uri = uri_of(&repo.path().join("cart.rs"));
+        c.open(&uri, 1, CART);
+        c.accept_ai(&uri, 1, vec![range(5, 0, 8, 0)], copilot());
+        wait_diagnostics(&mut c, &uri);
+        let refresh = c.wait_for(
+            Duration::from_millis(if supported { 5000 } else { 500 }),
+            |m| m["method"] == "workspace/codeLens/refresh",
+        );
+        assert_eq!(refresh.is_some(), supported, "refreshSupport {supported}");
+        c.shutdown();
+    }
+}

@@ -223,12 +223,21 @@ impl Backend {
                         break;
                     }
                 }
-                let due = {
+                let (due, lens_refresh) = {
                     let mut s = lock(&shared);
-                    s.take_due_diagnostics()
+                    (s.take_due_diagnostics(), s.code_lens_refresh)
                 };
+                let published = !due.is_empty();
                 for (uri, diags, version) in due {
                     client.publish_diagnostics(uri, diags, version).await;
+                }
+                // Code lenses count unreviewed lines: ask the client to
+                // re-request them (spawned: never wait on the client here).
+                if published && lens_refresh {
+                    let client = client.clone();
+                    tokio::spawn(async move {
+                        let _ = client.code_lens_refresh().await;
+                    });
                 }
             }
         });
@@ -330,8 +339,16 @@ impl LanguageServer for Backend {
             Encoding::Utf16
         };
         let folders = folders_of(&params);
+        let code_lens_refresh = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.code_lens.as_ref())
+            .and_then(|c| c.refresh_support)
+            .unwrap_or(false);
         self.with("initialize", |s| {
             s.enc = enc;
+            s.code_lens_refresh = code_lens_refresh;
             for f in &folders {
                 s.add_folder(f);
             }

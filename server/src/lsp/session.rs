@@ -95,6 +95,9 @@ pub struct Session {
     pub docs: HashMap<String, Doc>,
     /// Closed documents whose diagnostics must be cleared.
     pub cleared: Vec<Uri>,
+    /// The client accepts `workspace/codeLens/refresh` (sent after
+    /// diagnostics change, so "AI: N lines unreviewed" lenses follow reviews).
+    pub code_lens_refresh: bool,
 }
 
 impl Default for Session {
@@ -107,6 +110,7 @@ impl Default for Session {
             stores: Vec::new(),
             docs: HashMap::new(),
             cleared: Vec::new(),
+            code_lens_refresh: false,
         }
     }
 }
