@@ -1,6 +1,6 @@
 //! Speed of `vouch record`: an agent's edit to a 10k-line and a 100k-line
-//! file, from payload to durable store write, in process (the binary adds
-//! its start-up; see docs/agents.md for whole-process figures).
+//! file, from payload to durable store write, in process; and the whole
+//! `vouch record` process (start-up included) for the 10k-line file.
 //!
 //! `cargo bench --bench record`
 
@@ -100,9 +100,75 @@ fn bench_size(c: &mut Criterion, lines: usize) {
     );
 }
 
+/// The real binary, payload on stdin, as an agent runs it.
+fn run_binary(root: &Path, payload: &[u8]) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .args(["record", "--agent", "claude-code"])
+        .current_dir(root)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("vouch runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(payload)
+        .expect("payload written");
+    assert!(child.wait().expect("vouch exits").success());
+}
+
+fn bench_process(c: &mut Criterion, lines: usize) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("canonical");
+    git(&root, &["init", "-q"]);
+    std::fs::write(root.join("big.rs"), text(lines, 0)).expect("write");
+    git(&root, &["add", "."]);
+    git(
+        &root,
+        &[
+            "-c",
+            "user.name=b",
+            "-c",
+            "user.email=b@b",
+            "commit",
+            "-qm",
+            "init",
+        ],
+    );
+    let file = root.join("big.rs");
+    let mut v = 0;
+    c.bench_function(
+        &format!("vouch record process: pre-tool, {lines} lines"),
+        |b| {
+            b.iter(|| {
+                v += 1;
+                run_binary(&root, &payload(&root, "PreToolUse", v));
+            });
+        },
+    );
+    c.bench_function(
+        &format!("vouch record process: post-tool, {lines} lines"),
+        |b| {
+            b.iter_batched(
+                || {
+                    v += 1;
+                    agent::record(Agent::ClaudeCode, &payload(&root, "PreToolUse", v), &root)
+                        .expect("pre");
+                    std::fs::write(&file, text(lines, v)).expect("agent edit");
+                    v
+                },
+                |call| run_binary(&root, &payload(&root, "PostToolUse", call)),
+                BatchSize::PerIteration,
+            );
+        },
+    );
+}
+
 fn record(c: &mut Criterion) {
     bench_size(c, 10_000);
     bench_size(c, 100_000);
+    bench_process(c, 10_000);
 }
 
 criterion_group! {

@@ -29,7 +29,10 @@ pub fn attribute(
         let mut ledger = match stored {
             Some(s) => {
                 let mut l = s.ledger;
-                l.reconcile(before);
+                // Compared without copying the text out of the rope.
+                if *l.rope() != before {
+                    l.reconcile(before);
+                }
                 l
             }
             None => Ledger::new(before),

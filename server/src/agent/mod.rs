@@ -281,7 +281,7 @@ fn post_files(
     loc: &Path,
     report: &mut Report,
 ) -> Result<(), AgentError> {
-    let snap = snapshot::take(loc)?;
+    let mut snap = snapshot::take(loc)?;
     let edits = match &event.action {
         Action::Files { edits, .. } if rels.len() == 1 => edits.as_slice(),
         _ => &[],
@@ -292,8 +292,8 @@ fn post_files(
         let Some(after) = read_after(ws, rel)? else {
             continue; // deleted, or not text
         };
-        let before = match snap.as_ref().and_then(|s| s.files.get(rel)) {
-            Some(Entry::Text { text }) => Some(text.clone()),
+        let before = match snap.as_mut().and_then(|s| s.files.remove(rel)) {
+            Some(Entry::Text { text }) => Some(text),
             Some(Entry::Missing) => Some(String::new()),
             Some(Entry::Binary) => Some(String::new()),
             Some(Entry::NotCopied { .. }) | None => None,
@@ -405,7 +405,7 @@ fn post_shell(
     loc: &Path,
     report: &mut Report,
 ) -> Result<(), AgentError> {
-    let Some(snap) = snapshot::take(loc)? else {
+    let Some(mut snap) = snapshot::take(loc)? else {
         return Ok(()); // no pre-tool snapshot: nothing to compare with
     };
     let now = git::status(&ws.root)?;
@@ -429,12 +429,12 @@ fn post_shell(
     let mut store: Option<Store> = None;
     let source = source(agent, event);
     for rel in &now.changed {
-        let before = match snap.files.get(rel) {
-            Some(Entry::Text { text }) => Some(text.clone()),
+        let before = match snap.files.remove(rel) {
+            Some(Entry::Text { text }) => Some(text),
             Some(Entry::Missing) => Some(String::new()),
             Some(Entry::Binary) => continue,
             Some(Entry::NotCopied { len, modified_ms }) => {
-                if snapshot::meta(&ws.absolute(rel)) == Some((*len, *modified_ms)) {
+                if snapshot::meta(&ws.absolute(rel)) == Some((len, modified_ms)) {
                     continue; // unchanged
                 }
                 None

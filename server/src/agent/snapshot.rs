@@ -171,7 +171,7 @@ fn decode(bytes: &[u8]) -> Option<Snapshot> {
                 let (text, tail) = body.split_at(len);
                 body = tail;
                 Entry::Text {
-                    text: String::from_utf8(text.to_vec()).ok()?,
+                    text: std::str::from_utf8(text).ok()?.to_owned(),
                 }
             }
             HeaderEntry::Missing => Entry::Missing,
