@@ -269,6 +269,7 @@ fn read_after(ws: &Workspace, rel: &str) -> Result<Option<String>, AgentError> {
     match std::fs::read(&path) {
         Ok(bytes) => Ok(String::from_utf8(bytes).ok()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(_) if path.is_dir() => Ok(None),
         Err(source) => Err(AgentError::Io { path, source }),
     }
 }
