@@ -298,3 +298,30 @@ fn a_second_worktree_shares_hooks_and_notes() {
     let n = note(&repo, "other").expect("the note is visible from the main worktree");
     assert_eq!(ai_line_numbers(&n, "a.rs"), vec![8, 9]);
 }
+
+#[test]
+fn switching_back_restores_attribution_rewritten_in_between() {
+    let repo = ten_line_repo();
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("a.rs", &with_ai_at_8());
+    mark(&repo, "a.rs:8-9", "copilot", "gpt-5");
+    repo.git(&["add", "a.rs"]);
+    ok(&try_git(
+        &repo,
+        &["commit", "--no-verify", "-m", "unreviewed ai"],
+    ));
+    repo.git(&["checkout", "-q", "main"]);
+    // Something writes the store while main's text is on disk (an editor, `vouch mark`).
+    mark(&repo, "a.rs:1", "claude", "claude-opus-4");
+    let on_main = repo.vouch(&["status", "--json"]).expect_code(0).json();
+    assert_eq!(on_main.as_array().map(Vec::len), Some(1), "{on_main}");
+    repo.git(&["checkout", "-q", "feature"]);
+    let back = repo.vouch(&["status", "--json"]).expect_code(0).json();
+    assert_eq!(back[0]["startLine"], 8, "{back}");
+    assert_eq!(back[0]["endLine"], 9, "{back}");
+    assert_eq!(back[0]["tool"], "copilot");
+    // And main's own mark comes back on main.
+    repo.git(&["checkout", "-q", "main"]);
+    let again = repo.vouch(&["status", "--json"]).expect_code(0).json();
+    assert_eq!(again[0]["tool"], "claude", "{again}");
+}

@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use super::Outcome;
-use crate::commit::{gate, record, remote, trailers};
+use crate::commit::{checkout, gate, record, remote, trailers};
 use crate::git::Git;
 use crate::service::Service;
 
@@ -32,6 +32,13 @@ pub enum HookCommand {
     PrePush {
         remote: Option<String>,
         url: Option<String>,
+    },
+    /// Keep and restore attribution across branch switches
+    PostCheckout {
+        old: Option<String>,
+        new: Option<String>,
+        /// 1 for a branch checkout, 0 for a file checkout
+        flag: Option<String>,
     },
     /// Merge notes that `git fetch` just stored into the local notes ref
     ReferenceTransaction {
@@ -66,6 +73,7 @@ pub fn run(args: HookArgs) -> anyhow::Result<Outcome> {
         HookCommand::PrePush { .. } => "pre-push",
         HookCommand::PrepareCommitMsg { .. } => "prepare-commit-msg",
         HookCommand::ReferenceTransaction { .. } => "reference-transaction",
+        HookCommand::PostCheckout { .. } => "post-checkout",
     };
     if let Err(e) = run_hook(args) {
         let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
@@ -97,6 +105,12 @@ fn run_hook(args: HookArgs) -> anyhow::Result<()> {
             let remote = remote.unwrap_or_else(|| remote::REMOTE.to_owned());
             if let Some(msg) = remote::sync(&git, &remote)? {
                 eprintln!("vouch: warning: {msg}");
+            }
+        }
+        HookCommand::PostCheckout { old, new, .. } => {
+            let mut service = service;
+            if let (Some(old), Some(new)) = (old, new) {
+                checkout::post_checkout(&mut service, &git, &old, &new)?;
             }
         }
         HookCommand::ReferenceTransaction { state } => {

@@ -24,16 +24,19 @@ pub enum Hook {
     PrepareCommitMsg,
     /// Merges fetched notes into the local ref as soon as `git fetch` stores them.
     ReferenceTransaction,
+    /// Remembers and restores attribution across branch switches.
+    PostCheckout,
 }
 
 impl Hook {
-    pub const ALL: [Hook; 6] = [
+    pub const ALL: [Hook; 7] = [
         Hook::PreCommit,
         Hook::PostCommit,
         Hook::PostRewrite,
         Hook::PrePush,
         Hook::PrepareCommitMsg,
         Hook::ReferenceTransaction,
+        Hook::PostCheckout,
     ];
 
     pub fn name(self) -> &'static str {
@@ -44,6 +47,7 @@ impl Hook {
             Hook::PrePush => "pre-push",
             Hook::PrepareCommitMsg => "prepare-commit-msg",
             Hook::ReferenceTransaction => "reference-transaction",
+            Hook::PostCheckout => "post-checkout",
         }
     }
 

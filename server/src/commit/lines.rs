@@ -145,6 +145,45 @@ pub fn carry(lines: &FileLines, old: &str, new: &str) -> FileLines {
         .collect()
 }
 
+/// A ledger for `new_text` holding the attribution of `old` on exactly the
+/// lines the two texts share (whole lines, line breaks included); every other
+/// line is human. For texts of unrelated origin (another branch's version of
+/// a file), where a character-level diff would match fragments by chance.
+pub fn transfer_by_lines(old: &Ledger, new_text: &str) -> Ledger {
+    let mut new = Ledger::new(new_text);
+    let old_text = old.text();
+    let map = map_lines(&old_text, new_text);
+    for region in old.regions() {
+        let Some(source) = region.attribution.source() else {
+            continue;
+        };
+        let mut pos = region.range.start;
+        while pos < region.range.end {
+            let line = old.line_of(pos);
+            let Ok(range) = old.line_range(line, line) else {
+                break;
+            };
+            let seg_end = region.range.end.min(range.end);
+            if let Some(Some(to)) = map.get(line + 1)
+                && let Ok(target) = new.line_range(to - 1, to - 1)
+            {
+                let start = target.start + (pos - range.start);
+                let span = start..start + (seg_end - pos);
+                if new.mark_ai(span.clone(), source).is_ok()
+                    && let Some(review) = region.attribution.review()
+                {
+                    let _ = new.mark_reviewed(span, review);
+                }
+            }
+            if seg_end <= pos {
+                break;
+            }
+            pos = seg_end;
+        }
+    }
+    new
+}
+
 /// Adds to `into` every line of `from` that `into` does not describe.
 pub fn fill(into: &mut CommitLines, from: CommitLines) {
     for (path, lines) in from {
@@ -193,6 +232,33 @@ mod tests {
         let out = carry(&lines, "a\nb\nc\n", "b\nc2\n");
         assert_eq!(out.keys().copied().collect::<Vec<_>>(), vec![1]);
         assert_eq!(out[&1].tool, "t");
+    }
+
+    #[test]
+    fn transfer_by_lines_keeps_shared_lines_only() {
+        use crate::ledger::{AiKind, AiSource, Review};
+        let mut old = Ledger::new("fn h1() {}\nfn ai8() { 8 }\nfn keep() {}\n");
+        let src = AiSource {
+            tool: "t".into(),
+            model: None,
+            kind: AiKind::Agent,
+            session: None,
+            accepted_at: 1,
+        };
+        let r = old.line_range(1, 2).unwrap();
+        old.mark_ai(r.clone(), &src).unwrap();
+        old.mark_reviewed(
+            r,
+            &Review {
+                by: "A".into(),
+                at: 2,
+            },
+        )
+        .unwrap();
+        let new = transfer_by_lines(&old, "// top\nfn h1() {}\nfn h8() {}\nfn keep() {}\n");
+        let lines = from_ledger(&new);
+        assert_eq!(lines.keys().copied().collect::<Vec<_>>(), vec![4]);
+        assert_eq!(lines[&4].reviewer.as_deref(), Some("A"));
     }
 
     #[test]

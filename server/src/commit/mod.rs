@@ -3,6 +3,7 @@
 //! verify). Talks to git only through [`crate::git`].
 
 pub mod blame;
+pub mod checkout;
 pub mod export;
 pub mod gate;
 pub mod glob;

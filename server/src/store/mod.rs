@@ -7,6 +7,7 @@
 //! holds the committed pages).
 
 mod codec;
+mod history;
 mod schema;
 
 use std::collections::BTreeMap;

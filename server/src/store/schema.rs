@@ -18,6 +18,15 @@ const MIGRATIONS: &[&str] = &[
          generation INTEGER NOT NULL
      );
      CREATE INDEX files_generation ON files (generation);",
+    // 2: earlier attribution states by (path, text), see history.rs.
+    "CREATE TABLE history (
+         path TEXT NOT NULL,
+         hash INTEGER NOT NULL,
+         text TEXT NOT NULL,
+         runs BLOB NOT NULL,
+         at INTEGER NOT NULL,
+         PRIMARY KEY (path, hash)
+     );",
 ];
 
 /// The schema version this build writes.

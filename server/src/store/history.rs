@@ -1,0 +1,126 @@
+//! Earlier states of a file's attribution, keyed by path and text, so that
+//! attribution comes back when the text does (switching branches and back
+//! while an editor or the CLI rewrote the store in between).
+//!
+//! Only states holding AI text are kept, the newest [`KEEP`] per path.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError, codec};
+use crate::ledger::{Ledger, LedgerError};
+
+/// States kept per path.
+pub const KEEP: i64 = 16;
+
+/// FNV-1a, 64 bits: stable across builds, unlike std's hasher.
+fn text_hash(text: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    i64::from_ne_bytes(h.to_ne_bytes())
+}
+
+impl Store {
+    /// Remembers `ledger` as the attribution `path` had when its text was
+    /// `ledger.text()`. A ledger without AI text is not kept.
+    pub fn remember(&mut self, path: &str, ledger: &Ledger) -> Result<(), StoreError> {
+        if ledger.regions().is_empty() {
+            return Ok(());
+        }
+        let snapshot = ledger.snapshot();
+        let runs = codec::encode(&snapshot).map_err(|e| StoreError::Corrupt {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let err = StoreError::sqlite(&self.path);
+        let at = crate::ledger::now_millis();
+        self.conn
+            .execute(
+                "INSERT INTO history (path, hash, text, runs, at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(path, hash) DO UPDATE SET text = ?3, runs = ?4, at = ?5",
+                params![path, text_hash(&snapshot.text), snapshot.text, runs, at],
+            )
+            .and_then(|_| {
+                self.conn.execute(
+                    "DELETE FROM history WHERE path = ?1 AND hash NOT IN
+                     (SELECT hash FROM history WHERE path = ?1 ORDER BY at DESC LIMIT ?2)",
+                    params![path, KEEP],
+                )
+            })
+            .map_err(err)?;
+        Ok(())
+    }
+
+    /// The remembered attribution of `path` when its text was exactly `text`.
+    pub fn recall(&self, path: &str, text: &str) -> Result<Option<Ledger>, StoreError> {
+        let row: Option<(String, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT text, runs FROM history WHERE path = ?1 AND hash = ?2",
+                params![path, text_hash(text)],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(StoreError::sqlite(&self.path))?;
+        let Some((stored_text, runs)) = row else {
+            return Ok(None);
+        };
+        if stored_text != text {
+            return Ok(None);
+        }
+        let corrupt = |reason: String| StoreError::Corrupt {
+            path: path.to_owned(),
+            reason,
+        };
+        let snapshot = codec::decode(stored_text, &runs).map_err(corrupt)?;
+        Ledger::from_snapshot(snapshot)
+            .map(Some)
+            .map_err(|e: LedgerError| corrupt(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::{AiKind, AiSource};
+
+    #[test]
+    fn remembers_and_recalls_by_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db")).unwrap();
+        let mut l = Ledger::new("a\nb\n");
+        l.mark_ai(
+            0..2,
+            &AiSource {
+                tool: "t".into(),
+                model: None,
+                kind: AiKind::Agent,
+                session: None,
+                accepted_at: 1,
+            },
+        )
+        .unwrap();
+        store.remember("x.rs", &l).unwrap();
+        store.remember("y.rs", &Ledger::new("human\n")).unwrap();
+        assert!(store.recall("x.rs", "a\nb\nc\n").unwrap().is_none());
+        assert!(store.recall("y.rs", "human\n").unwrap().is_none());
+        let back = store.recall("x.rs", "a\nb\n").unwrap().unwrap();
+        assert_eq!(back.regions(), l.regions());
+        for i in 0..20 {
+            let mut m = l.clone();
+            m.reconcile(&format!("a\nb\n{i}\n"));
+            store.remember("x.rs", &m).unwrap();
+        }
+        let kept: i64 = store
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM history WHERE path = 'x.rs'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kept, KEEP);
+    }
+}
