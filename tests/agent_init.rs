@@ -267,3 +267,29 @@ fn an_unreadable_config_is_left_alone() {
     init(&repo, h.path(), &["--agent", "claude-code"]).expect_code(2);
     assert_eq!(repo.read(".claude/settings.json"), "{\"hooks\": []}");
 }
+
+#[test]
+fn vouch_on_path_is_written_as_plain_vouch() {
+    let repo = TempRepo::new();
+    let h = home();
+    let bin_dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(vouch_bin(), bin_dir.path().join("vouch")).unwrap();
+    let path = std::env::join_paths(
+        std::iter::once(bin_dir.path().to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let out = std::process::Command::new(bin_dir.path().join("vouch"))
+        .args(["init", "--agent", "gemini"])
+        .current_dir(repo.path())
+        .env("HOME", h.path())
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v = read_json(&repo.path().join(".gemini/settings.json"));
+    assert_eq!(
+        v["hooks"]["AfterTool"][0]["hooks"][0]["command"], "vouch record --agent gemini",
+        "a portable command when the vouch on PATH is this one"
+    );
+}
