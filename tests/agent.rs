@@ -351,6 +351,17 @@ fn malformed_payloads_exit_zero_with_one_warning_and_keep_the_store() {
             br#"{"toolName":"edit","toolArgs":"{broken","toolResult":{}}"#.to_vec(),
         ),
         ("codex", b"null".to_vec()),
+        // Well-formed JSON, but not a payload Vouch can use.
+        (
+            "claude-code",
+            br#"{"hook_event_name":"PostToolUse","tool_name":"Write","tool_input":{"content":"x"}}"#
+                .to_vec(),
+        ),
+        (
+            "claude-code",
+            br#"{"tool_name":"Edit","tool_input":{"file_path":"src/lib.rs"}}"#.to_vec(),
+        ),
+        ("cursor", br#"{"hook_event_name":"afterFileEdit"}"#.to_vec()),
     ];
     for (agent_name, payload) in bad {
         let out = agent::record_bytes(repo.path(), agent_name, &payload).expect_code(0);

@@ -69,7 +69,10 @@ pub fn parse(agent: Agent, input: &[u8]) -> Result<HookEvent, AgentError> {
             "the payload is not a JSON object".into(),
         ));
     }
-    let mut event = match agent {
+    if agent != Agent::Copilot && str_field(&v, &["hook_event_name"]).is_none() {
+        return Err(AgentError::Payload("no hook_event_name".into()));
+    }
+    let event = match agent {
         Agent::ClaudeCode | Agent::Codex => claude_like(agent, &v),
         Agent::Gemini => gemini(&v),
         Agent::Cursor => cursor(&v),
@@ -78,7 +81,7 @@ pub fn parse(agent: Agent, input: &[u8]) -> Result<HookEvent, AgentError> {
     if let Action::Files { paths, .. } = &event.action
         && paths.is_empty()
     {
-        event.action = Action::Ignore;
+        return Err(AgentError::Payload("the edit names no file".into()));
     }
     Ok(event)
 }
@@ -238,6 +241,18 @@ const SHELL_TOOLS: &[&str] = &[
     "run_in_terminal",
 ];
 
+/// Tools that always name the file they write.
+const EDIT_TOOLS: &[&str] = &[
+    "Edit",
+    "Write",
+    "MultiEdit",
+    "NotebookEdit",
+    "write_file",
+    "replace",
+    "edit",
+    "create",
+];
+
 const READ_ONLY_TOOLS: &[&str] = &[
     "Read",
     "Grep",
@@ -284,14 +299,20 @@ fn classify(agent: Agent, tool: &str, input: Option<&Value>) -> Action {
     if SHELL_TOOLS.contains(&tool) {
         return Action::Shell;
     }
-    let Some(input) = input else {
-        return Action::Ignore;
-    };
+    let empty = Value::Null;
+    let input = input.unwrap_or(&empty);
     let paths = paths_of(input);
     if paths.is_empty() {
         // Codex names its shell tool variously; a `command` means a shell.
         if agent == Agent::Codex && input.get("command").is_some() {
             return Action::Shell;
+        }
+        if EDIT_TOOLS.contains(&tool) {
+            // A file tool that names no file: malformed.
+            return Action::Files {
+                paths: Vec::new(),
+                edits: Vec::new(),
+            };
         }
         return Action::Ignore;
     }
@@ -460,6 +481,18 @@ mod tests {
         assert_eq!(p2.phase, Phase::Pre);
         assert_eq!(p2.call_key, e.call_key);
         assert!(parse(Agent::Copilot, br#"{"toolName":"edit","toolArgs":"{oops"}"#).is_err());
+    }
+
+    #[test]
+    fn a_file_tool_without_a_file_is_malformed() {
+        let p = br#"{"hook_event_name":"PostToolUse","tool_name":"Write","tool_input":{"content":"x"}}"#;
+        assert!(parse(Agent::ClaudeCode, p).is_err());
+        let p = br#"{"tool_name":"Write","tool_input":{"file_path":"/a"}}"#;
+        assert!(parse(Agent::ClaudeCode, p).is_err(), "no event name");
+        let p = br#"{"hook_event_name":"afterFileEdit","edits":[]}"#;
+        assert!(parse(Agent::Cursor, p).is_err());
+        let p = br#"{"hook_event_name":"PostToolUse","tool_name":"mcp__x","tool_input":{}}"#;
+        assert_eq!(parse(Agent::ClaudeCode, p).unwrap().action, Action::Ignore);
     }
 
     #[test]
