@@ -376,7 +376,11 @@ fn pre_shell(ws: &Workspace, loc: &Path) -> Result<usize, AgentError> {
     let files: BTreeMap<String, Entry> = status
         .changed
         .iter()
-        .map(|rel| {
+        .enumerate()
+        .map(|(i, rel)| {
+            if i == snapshot::MAX_FILES {
+                budget = 0; // past this many files, keep only size and time
+            }
             (
                 rel.clone(),
                 snapshot::capture(&ws.absolute(rel), &mut budget),

@@ -13,6 +13,8 @@ use crate::workspace::Workspace;
 
 /// Files larger than this are not copied (their size and time are kept).
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+/// A shell snapshot copies the contents of at most this many files.
+pub const MAX_FILES: usize = 5_000;
 /// A shell snapshot copies at most this many bytes in all.
 pub const MAX_TOTAL_BYTES: u64 = 128 * 1024 * 1024;
 /// Snapshots older than this are stale leftovers of calls that never finished.
