@@ -233,12 +233,14 @@ fn merge_event(agent: Agent, list: &mut Vec<Node>, command: &str) -> bool {
         });
     };
     if grouped(agent) {
-        for group in list.iter_mut() {
-            if let Some(Node::Array(hooks)) = group.get_mut("hooks") {
+        // Drop only the groups this emptied (a duplicate of ours was all they held).
+        list.retain_mut(|group| match group.get_mut("hooks") {
+            Some(Node::Array(hooks)) if !hooks.is_empty() => {
                 visit(hooks);
+                !hooks.is_empty()
             }
-        }
-        list.retain(|g| !matches!(g.get("hooks"), Some(Node::Array(h)) if h.is_empty()));
+            _ => true,
+        });
         if !found {
             let mut group = Vec::new();
             if let Some(m) = matcher(agent) {
@@ -274,19 +276,14 @@ pub fn uninstall(agent: Agent, path: &Path) -> Result<Change, InstallError> {
             let before = count_nodes(list);
             let ours = |h: &Node| command_of(h, agent).is_some_and(|c| is_ours(c, agent));
             if grouped(agent) {
-                let mut emptied = false;
-                for group in list.iter_mut() {
-                    if let Some(Node::Array(hooks)) = group.get_mut("hooks") {
-                        let n = hooks.len();
+                // Drop only the groups that held nothing but our hooks.
+                list.retain_mut(|group| match group.get_mut("hooks") {
+                    Some(Node::Array(hooks)) if !hooks.is_empty() => {
                         hooks.retain(|h| !ours(h));
-                        emptied |= hooks.is_empty() && n > 0;
+                        !hooks.is_empty()
                     }
-                }
-                if emptied {
-                    list.retain(
-                        |g| !matches!(g.get("hooks"), Some(Node::Array(h)) if h.is_empty()),
-                    );
-                }
+                    _ => true,
+                });
             } else {
                 list.retain(|h| !ours(h));
             }
@@ -553,6 +550,32 @@ mod tests {
         assert_eq!(
             hook_command("/bin/vouch", a),
             "/bin/vouch record --agent claude-code"
+        );
+    }
+
+    #[test]
+    fn other_empty_groups_are_not_ours_to_remove() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.json");
+        let original = serde_json::json!({"hooks": {"PostToolUse": [
+            {"matcher": "X", "hooks": []},
+            {"matcher": "Y", "hooks": [{"type": "command", "command": "fmt"},
+                                        {"type": "command", "command": "vouch record --agent claude-code"}]}
+        ]}});
+        std::fs::write(&p, original.to_string()).unwrap();
+        install(Agent::ClaudeCode, &p, "vouch record --agent claude-code").unwrap();
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        assert_eq!(v["hooks"]["PostToolUse"], original["hooks"]["PostToolUse"]);
+        uninstall(Agent::ClaudeCode, &p).unwrap();
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        assert_eq!(
+            v["hooks"]["PostToolUse"],
+            serde_json::json!([{"matcher": "X", "hooks": []},
+                               {"matcher": "Y", "hooks": [{"type": "command", "command": "fmt"}]}])
+        );
+        assert!(
+            v["hooks"].get("PreToolUse").is_none(),
+            "what install added is gone"
         );
     }
 
