@@ -82,5 +82,41 @@ fn keystroke(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, keystroke);
+/// Publishing diagnostics after a keystroke on a file with 500 AI regions:
+/// edit + reparse, then the unit of every region (what `vouch lsp` does in a
+/// quiet moment, and `vouch status` per file).
+fn name_regions(c: &mut Criterion) {
+    let text = big_rust_file();
+    let language = Language::from_id("rust").expect("rust grammar folder");
+    let mut tree = SyntaxTree::parse(language, &text).expect("rust grammar");
+    let mut rope = Rope::from_str(&text);
+    let regions: Vec<std::ops::Range<usize>> = (0..500)
+        .map(|k| {
+            let line = k * (rope.len_lines() - 2) / 500;
+            rope.line_to_byte(line)..rope.line_to_byte(line + 1)
+        })
+        .collect();
+    let at = text.len() / 2 + text[text.len() / 2..].find("sum += item;").expect("body");
+    let mut typed = false;
+    c.bench_function("syntax/keystroke_then_name_500_regions_10k_lines", |b| {
+        b.iter(|| {
+            if typed {
+                tree.edit_text(&rope, at..at + 1, "");
+                rope.remove(at..at + 1);
+            } else {
+                tree.edit_text(&rope, at..at, "x");
+                rope.insert(at, "x");
+            }
+            typed = !typed;
+            tree.reparse(&rope);
+            let named = regions
+                .iter()
+                .filter(|r| tree.unit_for((*r).clone()).is_some())
+                .count();
+            black_box(named)
+        });
+    });
+}
+
+criterion_group!(benches, keystroke, name_regions);
 criterion_main!(benches);
