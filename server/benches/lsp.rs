@@ -87,10 +87,7 @@ fn do_nothing_reader(mut r: impl Read, count: usize) {
         let n = r.read(&mut chunk).unwrap();
         assert!(n > 0, "pipe closed early");
         buf.extend_from_slice(&chunk[..n]);
-        loop {
-            let Some(end) = buf[at..].windows(4).position(|w| w == b"\r\n\r\n") else {
-                break;
-            };
+        while let Some(end) = buf[at..].windows(4).position(|w| w == b"\r\n\r\n") {
             let header = std::str::from_utf8(&buf[at..at + end]).unwrap();
             let len: usize = header
                 .trim_start_matches("Content-Length: ")

@@ -78,9 +78,6 @@ impl Session {
             .map(|(k, _)| k.clone())
             .collect();
         for k in due {
-            if let Some(doc) = self.docs.get_mut(&k) {
-                doc.refresh_syntax();
-            }
             if let Some(doc) = self.docs.get(&k) {
                 out.push((doc.uri.clone(), self.diagnostics_of(doc), Some(doc.version)));
             }

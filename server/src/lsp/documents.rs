@@ -92,6 +92,26 @@ impl Doc {
         }
     }
 
+    /// Lends out a tree that needs a reparse, with the text to parse, so the
+    /// parse can run without the session lock. Edits made meanwhile are
+    /// caught up by a diff when the tree comes back ([`Doc::return_syntax`]).
+    pub fn lend_stale_syntax(&mut self) -> Option<(SyntaxTree, ropey::Rope)> {
+        let stale = self
+            .syntax
+            .as_ref()
+            .is_some_and(|t| !t.is_current(self.ledger.rope()));
+        if !stale {
+            return None;
+        }
+        Some((self.syntax.take()?, self.ledger.rope().clone()))
+    }
+
+    pub fn return_syntax(&mut self, tree: SyntaxTree) {
+        if self.syntax.is_none() {
+            self.syntax = Some(tree);
+        }
+    }
+
     /// The syntax tree of the current text, if the language has a grammar
     /// and the tree is up to date (see [`Doc::refresh_syntax`]).
     pub fn syntax(&self) -> Option<&SyntaxTree> {

@@ -38,6 +38,7 @@ use tower_lsp_server::{Client, LanguageServer, LspService};
 use self::position::Encoding;
 use self::session::Session;
 use crate::ledger::{AiKind, AiSource, now_millis};
+use crate::syntax as syntax_tree;
 
 /// Quiet time before diagnostics are published (the contract allows 100 ms
 /// after the last change).
@@ -129,7 +130,6 @@ impl Shared {
     /// For a request: run `f`, then write unflushed changes before answering.
     fn request<T>(&self, what: &str, f: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
         self.with(what, |s| {
-            s.refresh_syntax();
             let r = f(s);
             s.flush_all();
             r
@@ -223,8 +223,30 @@ impl Backend {
                         break;
                     }
                 }
+                // Reparse edited documents without holding the lock, so
+                // changes keep flowing while the parser runs.
+                let lent: Vec<(String, syntax_tree::SyntaxTree, ropey::Rope)> = {
+                    let mut s = lock(&shared);
+                    s.docs
+                        .iter_mut()
+                        .filter(|(_, d)| d.diag_due)
+                        .filter_map(|(k, d)| d.lend_stale_syntax().map(|(t, r)| (k.clone(), t, r)))
+                        .collect()
+                };
+                let parsed: Vec<_> = lent
+                    .into_iter()
+                    .map(|(k, mut t, r)| {
+                        t.reparse(&r);
+                        (k, t)
+                    })
+                    .collect();
                 let (due, lens_refresh) = {
                     let mut s = lock(&shared);
+                    for (k, t) in parsed {
+                        if let Some(d) = s.docs.get_mut(&k) {
+                            d.return_syntax(t);
+                        }
+                    }
                     (s.take_due_diagnostics(), s.code_lens_refresh)
                 };
                 let published = !due.is_empty();
@@ -449,18 +471,25 @@ impl LanguageServer for Backend {
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        self.request("codeAction", |s| s.code_actions(&params).map(Some))
+        self.request("codeAction", |s| {
+            s.refresh_syntax_of(&params.text_document.uri);
+            s.code_actions(&params).map(Some)
+        })
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
         self.request("codeLens", |s| {
+            s.refresh_syntax_of(&params.text_document.uri);
             s.code_lenses(&params.text_document.uri).map(Some)
         })
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let p = params.text_document_position_params;
-        self.request("hover", |s| s.hover(&p.text_document.uri, p.position))
+        self.request("hover", |s| {
+            s.refresh_syntax_of(&p.text_document.uri);
+            s.hover(&p.text_document.uri, p.position)
+        })
     }
 }
 

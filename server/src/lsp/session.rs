@@ -275,9 +275,9 @@ impl Session {
         self.cleared.push(doc.uri);
     }
 
-    /// Reparses the documents edited since their tree was last used.
-    pub fn refresh_syntax(&mut self) {
-        for d in self.docs.values_mut() {
+    /// Reparses `uri` if it was edited since its tree was last used.
+    pub fn refresh_syntax_of(&mut self, uri: &Uri) {
+        if let Some(d) = self.docs.get_mut(uri.as_str()) {
             d.refresh_syntax();
         }
     }
