@@ -101,10 +101,13 @@ pub fn agent_trace(commits: &[CommitInfo], notes: &HashMap<String, Note>) -> Str
     for c in commits {
         let Some(n) = notes.get(&c.sha) else { continue };
         let record = match n.records.as_slice() {
-            [one] => one.clone(),
-            _ => note::record(&c.sha, &n.lines),
+            // As written, on one line.
+            [one] => serde_json::from_str::<Value>(one)
+                .map(|v| v.to_string())
+                .unwrap_or_else(|_| one.replace('\n', " ")),
+            _ => note::record(&c.sha, &n.lines).to_string(),
         };
-        out.push_str(&record.to_string());
+        out.push_str(&record);
         out.push('\n');
     }
     out

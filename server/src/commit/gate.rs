@@ -60,32 +60,37 @@ pub fn ai_ledgers(service: &Service, paths: &[String]) -> Result<Vec<Tracked>, C
 /// Lines the version shares with `base` (the parent commit's version, or
 /// `HEAD`'s for the index) are old content: the store decides when it has
 /// seen exactly that line (it knows later reviews and forgets), else the
-/// base's note. Lines new since the base take the working-tree attribution
-/// mapped onto them by diff.
+/// base's note (asked for through `base_note` only when needed). Lines new
+/// since the base take the working-tree attribution mapped onto them by diff.
 pub fn attribute(
     file: &Tracked,
     target: &str,
-    base: Option<(&str, Option<&FileLines>)>,
-) -> FileLines {
+    base_text: Option<&str>,
+    base_note: &mut dyn FnMut() -> Result<Option<FileLines>, CommitError>,
+) -> Result<FileLines, CommitError> {
     let mut mapped = file.current.clone();
     mapped.reconcile(target);
     let by_diff = lines::from_ledger(&mapped);
-    let Some((base_text, base_note)) = base else {
-        return by_diff;
+    let Some(base_text) = base_text else {
+        return Ok(by_diff);
     };
     let stored_text = file.stored.text();
     let seen: HashSet<usize> = lines::map_lines(&stored_text, target)
         .into_iter()
         .flatten()
         .collect();
-    let exact = lines::carry(&lines::from_ledger(&file.stored), &stored_text, target);
-    let from_base = base_note
-        .map(|n| lines::carry(n, base_text, target))
-        .unwrap_or_default();
     let unchanged: HashSet<usize> = lines::map_lines(base_text, target)
         .into_iter()
         .flatten()
         .collect();
+    let exact = lines::carry(&lines::from_ledger(&file.stored), &stored_text, target);
+    let from_base = if unchanged.iter().any(|l| !seen.contains(l)) {
+        base_note()?
+            .map(|n| lines::carry(&n, base_text, target))
+            .unwrap_or_default()
+    } else {
+        FileLines::new()
+    };
     let mut out = FileLines::new();
     for line in 1..=target.lines().count() {
         let attr = if !unchanged.contains(&line) {
@@ -99,14 +104,16 @@ pub fn attribute(
             out.insert(line, a.clone());
         }
     }
-    out
+    Ok(out)
 }
 
 /// Maps each tracked file onto the version named `<rev>:<path>` (`rev`
-/// empty for the index), with `base` the commit whose version and note
-/// describe the old content, and returns the AI lines of those versions.
+/// empty for the index), with `base` (a revision expression) the commit whose
+/// version and note describe the old content, and returns the AI lines of
+/// those versions. The base's note is read only when some file needs it.
 pub fn lines_at(
     git: &Git,
+    notes: &Notes<'_>,
     rev: &str,
     base: Option<&str>,
     files: Vec<Tracked>,
@@ -118,13 +125,8 @@ pub fn lines_at(
     let mut blobs = git.read_objects(&specs)?.into_iter();
     let targets: Vec<Option<Vec<u8>>> = blobs.by_ref().take(files.len()).collect();
     let bases: Vec<Option<Vec<u8>>> = blobs.collect();
-    let base_note = match base {
-        Some(b) => Notes::new(git)?
-            .read(&[b.to_owned()])?
-            .remove(b)
-            .map(|n| n.lines),
-        None => None,
-    };
+    // Read at most once, on first need.
+    let mut base_note: Option<Option<CommitLines>> = None;
     let mut out = CommitLines::new();
     for (i, (file, blob)) in files.into_iter().zip(targets).enumerate() {
         let Some(text) = blob.and_then(|b| String::from_utf8(b).ok()) else {
@@ -135,19 +137,24 @@ pub fn lines_at(
             .cloned()
             .flatten()
             .and_then(|b| String::from_utf8(b).ok());
-        let note = base_note.as_ref().and_then(|n| n.get(&file.path));
-        let empty = FileLines::new();
-        let base = base_text.as_deref().map(|t| {
-            (
-                t,
-                if base_note.is_some() {
-                    Some(note.unwrap_or(&empty))
-                } else {
-                    None
-                },
-            )
-        });
-        let lines = attribute(&file, &text, base);
+        let path = file.path.clone();
+        let mut note_of_file = || -> Result<Option<FileLines>, CommitError> {
+            if base_note.is_none() {
+                let loaded = match base.map(|b| git.commit_id(b)).transpose()?.flatten() {
+                    Some(id) => notes
+                        .read(std::slice::from_ref(&id))?
+                        .remove(&id)
+                        .map(|n| n.lines),
+                    None => None,
+                };
+                base_note = Some(loaded);
+            }
+            Ok(base_note
+                .as_ref()
+                .and_then(|n| n.as_ref())
+                .map(|n| n.get(&path).cloned().unwrap_or_default()))
+        };
+        let lines = attribute(&file, &text, base_text.as_deref(), &mut note_of_file)?;
         if !lines.is_empty() {
             out.insert(file.path, lines);
         }
@@ -159,8 +166,11 @@ pub fn lines_at(
 pub fn staged_lines(service: &Service, git: &Git) -> Result<CommitLines, CommitError> {
     let staged = git.staged_paths()?;
     let files = ai_ledgers(service, &staged)?;
-    let head = git.commit_id("HEAD")?;
-    lines_at(git, "", head.as_deref(), files)
+    if files.is_empty() {
+        return Ok(CommitLines::new());
+    }
+    let notes = Notes::new(git)?;
+    lines_at(git, &notes, "", Some("HEAD"), files)
 }
 
 /// The staged lines that break `policy` (exempt paths skipped).

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -20,8 +21,8 @@ pub const TRACE_VERSION: &str = "0.1.0";
 #[derive(Clone, Debug, Default)]
 pub struct Note {
     pub lines: CommitLines,
-    /// The records as found, newest first.
-    pub records: Vec<Value>,
+    /// The records as found (raw JSON text), newest first.
+    pub records: Vec<String>,
 }
 
 /// One run of equal consecutive lines, as stored under `metadata.vouch.lines`.
@@ -165,128 +166,220 @@ pub fn record(commit: &str, lines: &CommitLines) -> Value {
 }
 
 /// Parses a note's text: one or more JSON records (one per line, or
-/// concatenated). Unparseable parts are skipped.
+/// concatenated). Unparseable records are skipped.
 pub fn parse(text: &str) -> Note {
-    let mut records: Vec<Value> = serde_json::Deserializer::from_str(text)
-        .into_iter::<Value>()
-        .map_while(Result::ok)
-        .filter(Value::is_object)
-        .collect();
-    if records.is_empty() {
-        // Tolerate junk between records: try line by line.
-        records = text
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l.trim()).ok())
-            .filter(Value::is_object)
-            .collect();
+    let mut parsed: Vec<(String, RecordIn)> = Vec::new();
+    for raw in record_texts(text) {
+        if let Ok(r) = serde_json::from_str::<RecordIn>(raw) {
+            parsed.push((raw.to_owned(), r));
+        }
     }
-    records.sort_by(|a, b| {
-        let t = |v: &Value| v["timestamp"].as_str().unwrap_or("").to_owned();
-        t(b).cmp(&t(a))
-    });
+    parsed.sort_by(|a, b| b.1.timestamp.cmp(&a.1.timestamp));
     let mut lines = CommitLines::new();
-    for r in &records {
+    for (_, r) in &parsed {
         super::lines::fill(&mut lines, lines_of(r));
     }
-    Note { lines, records }
+    Note {
+        lines,
+        records: parsed.into_iter().map(|(raw, _)| raw).collect(),
+    }
 }
 
-/// The lines one record describes: Vouch's metadata when present, else the
-/// standard `files` part (any Agent Trace producer).
-fn lines_of(record: &Value) -> CommitLines {
-    let mut out = CommitLines::new();
-    let vouch = &record["metadata"]["vouch"];
-    if let Some(runs) = vouch["lines"].as_array() {
-        for run in runs {
-            let Ok(run) = serde_json::from_value::<LineRun>(run.clone()) else {
-                continue;
-            };
-            let file = out.entry(run.path.clone()).or_default();
-            for line in run.start_line.max(1)..=run.end_line {
-                file.insert(
-                    line,
-                    LineAttr {
-                        origin: run.attr.origin,
-                        tool: run.attr.tool.clone(),
-                        model: run.attr.model.clone(),
-                        kind: run.attr.kind.clone(),
-                        reviewer: run.attr.reviewed.then(String::new),
-                        reviewed_at: None,
-                    },
-                );
-            }
-        }
-        for a in vouch["attestations"].as_array().into_iter().flatten() {
-            let (Some(path), Some(by)) = (a["path"].as_str(), a["reviewer"].as_str()) else {
-                continue;
-            };
-            let at = a["time"].as_str().and_then(parse_time);
-            let Some(file) = out.get_mut(path) else {
-                continue;
-            };
-            for (start, end) in ranges(&a["ranges"]) {
-                for line in start..=end {
-                    if let Some(attr) = file.get_mut(&line) {
-                        attr.reviewer = Some(by.to_owned());
-                        attr.reviewed_at = at;
+/// The text of each JSON value in `text`, found cheaply (no tree built); on
+/// junk, skips to the next line.
+fn record_texts(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    'outer: while start < text.len() {
+        let rest = &text[start..];
+        let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<IgnoredAny>();
+        let mut from = 0;
+        loop {
+            match stream.next() {
+                Some(Ok(_)) => {
+                    let end = stream.byte_offset();
+                    out.push(rest[from..end].trim());
+                    from = end;
+                }
+                Some(Err(_)) => match rest[from..].find('\n') {
+                    Some(nl) => {
+                        start += from + nl + 1;
+                        continue 'outer;
                     }
-                }
-            }
-        }
-        // A line marked reviewed without an attestation keeps an unnamed reviewer.
-        for file in out.values_mut() {
-            for attr in file.values_mut() {
-                if attr.reviewer.as_deref() == Some("") {
-                    attr.reviewer = Some("unknown".into());
-                }
-            }
-        }
-        return out;
-    }
-    for f in record["files"].as_array().into_iter().flatten() {
-        let Some(path) = f["path"].as_str() else {
-            continue;
-        };
-        for c in f["conversations"].as_array().into_iter().flatten() {
-            let kind = c["contributor"]["type"].as_str().unwrap_or("unknown");
-            let origin = match kind {
-                "ai" => LineOrigin::Ai,
-                "mixed" => LineOrigin::Mixed,
-                _ => continue,
-            };
-            let model = c["contributor"]["model_id"].as_str().map(str::to_owned);
-            let file = out.entry(path.to_owned()).or_default();
-            for (start, end) in ranges(&c["ranges"]) {
-                for line in start..=end {
-                    file.insert(
-                        line,
-                        LineAttr {
-                            origin,
-                            tool: "unknown".into(),
-                            model: model.clone(),
-                            kind: None,
-                            reviewer: None,
-                            reviewed_at: None,
-                        },
-                    );
-                }
+                    None => break 'outer,
+                },
+                None => break 'outer,
             }
         }
     }
     out
 }
 
-fn ranges(v: &Value) -> Vec<(usize, usize)> {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|r| {
-            let s = usize::try_from(r["start_line"].as_u64()?).ok()?;
-            let e = usize::try_from(r["end_line"].as_u64()?).ok()?;
-            // Bound absurd ranges so a hostile note cannot exhaust memory.
-            (s >= 1 && e >= s && e - s < 10_000_000).then_some((s, e))
-        })
-        .collect()
+#[derive(Deserialize, Default)]
+struct RecordIn {
+    #[serde(default)]
+    timestamp: String,
+    #[serde(default)]
+    files: Vec<FileIn>,
+    #[serde(default)]
+    metadata: Option<MetaIn>,
+}
+
+#[derive(Deserialize, Default)]
+struct FileIn {
+    #[serde(default)]
+    path: String,
+    #[serde(default)]
+    conversations: Vec<ConversationIn>,
+}
+
+#[derive(Deserialize, Default)]
+struct ConversationIn {
+    #[serde(default)]
+    contributor: Option<ContributorIn>,
+    #[serde(default)]
+    ranges: Vec<RangeIn>,
+}
+
+#[derive(Deserialize, Default)]
+struct ContributorIn {
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    model_id: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+struct RangeIn {
+    #[serde(default)]
+    start_line: u64,
+    #[serde(default)]
+    end_line: u64,
+}
+
+impl RangeIn {
+    /// The range as line numbers; absurd ranges are dropped so a hostile
+    /// note cannot exhaust memory.
+    fn lines(self) -> Option<std::ops::RangeInclusive<usize>> {
+        let s = usize::try_from(self.start_line).ok()?;
+        let e = usize::try_from(self.end_line).ok()?;
+        (s >= 1 && e >= s && e - s < 10_000_000).then_some(s..=e)
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct MetaIn {
+    #[serde(default)]
+    vouch: Option<VouchIn>,
+}
+
+#[derive(Deserialize, Default)]
+struct VouchIn {
+    #[serde(default)]
+    lines: Vec<LineRunIn>,
+    #[serde(default)]
+    attestations: Vec<AttestationIn>,
+}
+
+#[derive(Deserialize)]
+struct LineRunIn {
+    path: String,
+    #[serde(flatten)]
+    range: RangeFlat,
+    origin: LineOrigin,
+    tool: String,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    reviewed: bool,
+}
+
+#[derive(Deserialize)]
+struct RangeFlat {
+    start_line: u64,
+    end_line: u64,
+}
+
+#[derive(Deserialize)]
+struct AttestationIn {
+    path: String,
+    #[serde(default)]
+    ranges: Vec<RangeIn>,
+    reviewer: String,
+    #[serde(default)]
+    time: Option<String>,
+}
+
+/// The lines one record describes: Vouch's metadata when present, else the
+/// standard `files` part (any Agent Trace producer).
+fn lines_of(record: &RecordIn) -> CommitLines {
+    let mut out = CommitLines::new();
+    if let Some(vouch) = record.metadata.as_ref().and_then(|m| m.vouch.as_ref()) {
+        for run in &vouch.lines {
+            let range = RangeIn {
+                start_line: run.range.start_line,
+                end_line: run.range.end_line,
+            };
+            let Some(lines) = range.lines() else { continue };
+            let attr = LineAttr {
+                origin: run.origin,
+                tool: run.tool.clone(),
+                model: run.model.clone(),
+                kind: run.kind.clone(),
+                // Named by an attestation below; "unknown" if none names it.
+                reviewer: run.reviewed.then(|| "unknown".to_owned()),
+                reviewed_at: None,
+            };
+            let file = out.entry(run.path.clone()).or_default();
+            for line in lines {
+                file.insert(line, attr.clone());
+            }
+        }
+        for a in &vouch.attestations {
+            let at = a.time.as_deref().and_then(parse_time);
+            let Some(file) = out.get_mut(&a.path) else {
+                continue;
+            };
+            for r in &a.ranges {
+                for line in r.lines().into_iter().flatten() {
+                    if let Some(attr) = file.get_mut(&line) {
+                        attr.reviewer = Some(a.reviewer.clone());
+                        attr.reviewed_at = at;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+    for f in &record.files {
+        for c in &f.conversations {
+            let Some(contributor) = &c.contributor else {
+                continue;
+            };
+            let origin = match contributor.kind.as_str() {
+                "ai" => LineOrigin::Ai,
+                "mixed" => LineOrigin::Mixed,
+                _ => continue,
+            };
+            let attr = LineAttr {
+                origin,
+                tool: "unknown".into(),
+                model: contributor.model_id.clone(),
+                kind: None,
+                reviewer: None,
+                reviewed_at: None,
+            };
+            let file = out.entry(f.path.clone()).or_default();
+            for r in &c.ranges {
+                for line in r.lines().into_iter().flatten() {
+                    file.insert(line, attr.clone());
+                }
+            }
+        }
+    }
+    out
 }
 
 fn parse_time(s: &str) -> Option<i64> {
@@ -326,6 +419,19 @@ mod tests {
         assert!(!text.contains('\n'));
         let back = parse(&text);
         assert_eq!(back.lines, lines);
+    }
+
+    #[test]
+    fn junk_between_records_is_skipped() {
+        let mut lines = CommitLines::new();
+        lines
+            .entry("a".into())
+            .or_default()
+            .insert(3, attr(Some("m"), None));
+        let ours = serde_json::to_string(&record("c", &lines)).unwrap();
+        let note = parse(&format!("not json\n{ours}\n{{\"broken\": \n"));
+        assert_eq!(note.records.len(), 1);
+        assert_eq!(note.lines, lines);
     }
 
     #[test]

@@ -25,19 +25,18 @@ pub enum PostCommit {
 
 /// Whether a rebase is in progress (its commits get notes from post-rewrite).
 pub fn in_rebase(git: &Git) -> Result<bool, CommitError> {
-    for dir in ["rebase-merge", "rebase-apply"] {
-        if git.git_path(dir)?.is_dir() {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    Ok(git
+        .git_paths(&["rebase-merge", "rebase-apply"])?
+        .iter()
+        .any(|p| p.is_dir()))
 }
 
 /// The note for `HEAD`: the working-tree attribution of the files it changed,
 /// mapped onto their committed versions; after a cherry-pick, plus the picked
 /// commit's note carried over.
 pub fn post_commit(service: &Service, git: &Git) -> Result<PostCommit, CommitError> {
-    if in_rebase(git)? {
+    let paths = git.git_paths(&["rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD"])?;
+    if paths[..2].iter().any(|p| p.is_dir()) {
         return Ok(PostCommit::InRebase);
     }
     let Some(head) = git.commit_id("HEAD")? else {
@@ -45,10 +44,14 @@ pub fn post_commit(service: &Service, git: &Git) -> Result<PostCommit, CommitErr
     };
     let changed = git.changed_paths(&head)?;
     let files = gate::ai_ledgers(service, &changed)?;
-    let parent = git.commit_id(&format!("{head}^1"))?;
-    let mut lines = gate::lines_at(git, &head, parent.as_deref(), files)?;
     let notes = Notes::new(git)?;
-    if let Some(source) = read_git_file(&git.git_path("CHERRY_PICK_HEAD")?)
+    let parent = format!("{head}^1");
+    let mut lines = if files.is_empty() {
+        CommitLines::new()
+    } else {
+        gate::lines_at(git, &notes, &head, Some(&parent), files)?
+    };
+    if let Some(source) = read_git_file(&paths[2])
         && source != head
     {
         let carried = carry_many(git, &notes, &[(source, head.clone())])?;

@@ -115,6 +115,24 @@ impl Git {
         Ok(self.dir.join(out.trim_end_matches(['\n', '\r'])))
     }
 
+    /// Several paths inside the git directory, in one `git rev-parse`.
+    pub fn git_paths(&self, names: &[&str]) -> Result<Vec<PathBuf>, GitError> {
+        let mut args = vec!["rev-parse"];
+        for n in names {
+            args.push("--git-path");
+            args.push(n);
+        }
+        let out = self.text(&args)?;
+        let paths: Vec<PathBuf> = out.lines().map(|l| self.dir.join(l)).collect();
+        if paths.len() != names.len() {
+            return Err(GitError::Parse {
+                args: args.join(" "),
+                detail: format!("expected {} paths", names.len()),
+            });
+        }
+        Ok(paths)
+    }
+
     /// The value of a configuration key, if set.
     pub fn config(&self, key: &str) -> Result<Option<String>, GitError> {
         Ok(self
