@@ -1,13 +1,13 @@
 //! The pre-commit gate: the working-tree attribution mapped onto the staged
 //! content (the index git is about to commit, `GIT_INDEX_FILE` honoured).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::CommitError;
 use super::lines::{self, CommitLines, FileLines, LineAttr};
 use super::notes::Notes;
 use super::policy::Policy;
-use crate::git::Git;
+use crate::git::{Change, Git};
 use crate::ledger::Ledger;
 use crate::service::Service;
 
@@ -107,36 +107,41 @@ pub fn attribute(
     Ok(out)
 }
 
-/// Maps each tracked file onto the version named `<rev>:<path>` (`rev`
-/// empty for the index), with `base` (a revision expression) the commit whose
-/// version and note describe the old content, and returns the AI lines of
-/// those versions. The base's note is read only when some file needs it.
+/// Maps each tracked file onto its changed version (`changes` gives the
+/// blob names of the new and the base version), with `base` (a revision
+/// expression) the commit whose note describes the old content, and returns
+/// the AI lines of those versions. The base's note is read only when some
+/// file needs it.
 pub fn lines_at(
     git: &Git,
     notes: &Notes<'_>,
-    rev: &str,
     base: Option<&str>,
+    changes: &[Change],
     files: Vec<Tracked>,
 ) -> Result<CommitLines, CommitError> {
-    let mut specs: Vec<String> = files.iter().map(|f| format!("{rev}:{}", f.path)).collect();
-    if let Some(b) = base {
-        specs.extend(files.iter().map(|f| format!("{b}:{}", f.path)));
+    let by_path: HashMap<&str, &Change> = changes.iter().map(|c| (c.path.as_str(), c)).collect();
+    let mut specs: Vec<String> = Vec::with_capacity(files.len() * 2);
+    for f in &files {
+        let c = by_path.get(f.path.as_str());
+        specs.push(c.map_or_else(|| "\u{1}missing".to_owned(), |c| c.new.clone()));
+        specs.push(
+            c.and_then(|c| c.old.clone())
+                .unwrap_or_else(|| "\u{1}missing".to_owned()),
+        );
     }
     let mut blobs = git.read_objects(&specs)?.into_iter();
-    let targets: Vec<Option<Vec<u8>>> = blobs.by_ref().take(files.len()).collect();
-    let bases: Vec<Option<Vec<u8>>> = blobs.collect();
     // Read at most once, on first need.
     let mut base_note: Option<Option<CommitLines>> = None;
     let mut out = CommitLines::new();
-    for (i, (file, blob)) in files.into_iter().zip(targets).enumerate() {
-        let Some(text) = blob.and_then(|b| String::from_utf8(b).ok()) else {
+    for file in files {
+        let (Some(target), base_blob) = (blobs.next().flatten(), blobs.next().flatten()) else {
+            let _ = blobs.next();
             continue;
         };
-        let base_text = bases
-            .get(i)
-            .cloned()
-            .flatten()
-            .and_then(|b| String::from_utf8(b).ok());
+        let Ok(text) = String::from_utf8(target) else {
+            continue;
+        };
+        let base_text = base_blob.and_then(|b| String::from_utf8(b).ok());
         let path = file.path.clone();
         let mut note_of_file = || -> Result<Option<FileLines>, CommitError> {
             if base_note.is_none() {
@@ -164,13 +169,14 @@ pub fn lines_at(
 
 /// The AI lines of the staged content.
 pub fn staged_lines(service: &Service, git: &Git) -> Result<CommitLines, CommitError> {
-    let staged = git.staged_paths()?;
-    let files = ai_ledgers(service, &staged)?;
+    let changes = git.staged_changes()?;
+    let paths: Vec<String> = changes.iter().map(|c| c.path.clone()).collect();
+    let files = ai_ledgers(service, &paths)?;
     if files.is_empty() {
         return Ok(CommitLines::new());
     }
     let notes = Notes::new(git)?;
-    lines_at(git, &notes, "", Some("HEAD"), files)
+    lines_at(git, &notes, Some("HEAD"), &changes, files)
 }
 
 /// The staged lines that break `policy` (exempt paths skipped).

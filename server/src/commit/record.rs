@@ -42,14 +42,15 @@ pub fn post_commit(service: &Service, git: &Git) -> Result<PostCommit, CommitErr
     let Some(head) = git.commit_id("HEAD")? else {
         return Ok(PostCommit::NoCommit);
     };
-    let changed = git.changed_paths(&head)?;
+    let changes = git.commit_changes(&head)?;
+    let changed: Vec<String> = changes.iter().map(|c| c.path.clone()).collect();
     let files = gate::ai_ledgers(service, &changed)?;
     let notes = Notes::new(git)?;
     let parent = format!("{head}^1");
     let mut lines = if files.is_empty() {
         CommitLines::new()
     } else {
-        gate::lines_at(git, &notes, &head, Some(&parent), files)?
+        gate::lines_at(git, &notes, Some(&parent), &changes, files)?
     };
     if let Some(source) = read_git_file(&paths[2])
         && source != head

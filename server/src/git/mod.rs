@@ -222,6 +222,43 @@ impl Git {
         Ok(out)
     }
 
+    /// Files whose staged content differs from `HEAD`, with both blob names
+    /// (deletions excluded). Works on an unborn branch.
+    pub fn staged_changes(&self) -> Result<Vec<Change>, GitError> {
+        let out = self.run(&[
+            "diff",
+            "--cached",
+            "--raw",
+            "-z",
+            "--no-abbrev",
+            "--no-renames",
+            "--no-ext-diff",
+            "--diff-filter=d",
+            "--ignore-submodules",
+        ])?;
+        Ok(parse_raw(&out))
+    }
+
+    /// Files a commit changed relative to its first parent (all files of a
+    /// root commit), with both blob names; deletions excluded.
+    pub fn commit_changes(&self, commit: &str) -> Result<Vec<Change>, GitError> {
+        let out = self.run(&[
+            "diff-tree",
+            "-r",
+            "--root",
+            "--no-commit-id",
+            "--raw",
+            "-z",
+            "--no-abbrev",
+            "--no-renames",
+            "--diff-filter=d",
+            "-m",
+            "--first-parent",
+            commit,
+        ])?;
+        Ok(parse_raw(&out))
+    }
+
     /// Paths whose staged content differs from `HEAD` (added, copied,
     /// modified, renamed, type-changed; not deleted). Works on an unborn branch.
     pub fn staged_paths(&self) -> Result<Vec<String>, GitError> {
@@ -273,6 +310,43 @@ fn check(args: &[&str], out: Output) -> Result<Vec<u8>, GitError> {
             },
         })
     }
+}
+
+/// One changed file of a `--raw` diff.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub path: String,
+    /// The blob before (`None` for an added file).
+    pub old: Option<String>,
+    /// The blob after.
+    pub new: String,
+}
+
+/// Parses `--raw -z` output: `:m1 m2 sha1 sha2 S\0path\0` per file.
+fn parse_raw(out: &[u8]) -> Vec<Change> {
+    let mut parts = out.split(|b| *b == 0);
+    let mut changes = Vec::new();
+    while let (Some(meta), Some(path)) = (parts.next(), parts.next()) {
+        let meta = String::from_utf8_lossy(meta);
+        let fields: Vec<&str> = meta.trim_start_matches(':').split(' ').collect();
+        let (Some(old), Some(new)) = (fields.get(2), fields.get(3)) else {
+            continue;
+        };
+        // Submodules (mode 160000) and symlinks (120000) hold no text to attribute.
+        if fields
+            .get(1)
+            .is_some_and(|m| *m != "100644" && *m != "100755")
+        {
+            continue;
+        }
+        let is_null = |s: &str| s.bytes().all(|b| b == b'0');
+        changes.push(Change {
+            path: String::from_utf8_lossy(path).into_owned(),
+            old: (!is_null(old)).then(|| (*old).to_owned()),
+            new: (*new).to_owned(),
+        });
+    }
+    changes
 }
 
 /// Splits NUL-terminated output into strings (lossy UTF-8).
@@ -378,6 +452,22 @@ mod tests {
         assert_eq!(lines[2].orig_path, "new.rs");
         assert_eq!(lines[2].orig_line, 5);
         assert_eq!(lines[2].text, "third");
+    }
+
+    #[test]
+    fn raw_diff_entries() {
+        let a = "a".repeat(40);
+        let z = "0".repeat(40);
+        let b = "b".repeat(40);
+        let out = format!(
+            ":100644 100644 {a} {b} M\0src/x y.rs\0:000000 100644 {z} {b} A\0new.rs\0:160000 160000 {a} {b} M\0sub\0"
+        );
+        let c = parse_raw(out.as_bytes());
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].path, "src/x y.rs");
+        assert_eq!(c[0].old.as_deref(), Some(a.as_str()));
+        assert_eq!(c[1].old, None);
+        assert_eq!(c[1].new, b);
     }
 
     #[test]
