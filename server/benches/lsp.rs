@@ -1,6 +1,7 @@
 //! `vouch lsp` end to end over real stdio: 5k single-character `didChange`
 //! notifications on a 5k-line document holding 500 AI regions, next to a
-//! do-nothing reader that frames and parses the same bytes; then
+//! do-nothing server (a process that frames and parses the same bytes from
+//! its stdin and answers the final request); then
 //! `vouch/regions` on that document. Figures go in docs/protocol.md.
 //!
 //! `cargo bench --bench lsp`
@@ -9,10 +10,10 @@
 #[path = "../../tests/support/lsp.rs"]
 mod lsp;
 
-use std::io::{Read, Write};
+use std::io::{BufRead, Write};
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use lsp::{LspClient, frame, range, uri_of};
 use serde_json::{Value, json};
 
@@ -26,8 +27,9 @@ struct Server {
     version: i32,
 }
 
-/// A server with the 5k-line document open and 500 AI regions accepted.
-fn server() -> Server {
+/// A server with a 5k-line document `big.<ext>` open and 500 AI regions
+/// accepted (`rs` has a grammar, so edits also update a syntax tree).
+fn server(ext: &str) -> Server {
     let dir = tempfile::tempdir().unwrap();
     std::process::Command::new("git")
         .args(["init", "-q"])
@@ -37,10 +39,11 @@ fn server() -> Server {
     let text: String = (0..LINES)
         .map(|i| format!("    let value_{i} = compute({i}) + 1;\n"))
         .collect();
-    std::fs::write(dir.path().join("big.rs"), &text).unwrap();
+    let name = format!("big.{ext}");
+    std::fs::write(dir.path().join(&name), &text).unwrap();
     let mut client = LspClient::start(dir.path());
     client.initialize(dir.path(), false, json!({}));
-    let uri = uri_of(&dir.path().join("big.rs"));
+    let uri = uri_of(&dir.path().join(&name));
     client.open(&uri, 1, &text);
     let ranges: Vec<Value> = (0..500).map(|k| range(k * 10, 4, k * 10, 20)).collect();
     client.accept_ai(
@@ -77,41 +80,51 @@ fn edits(uri: &str, first_version: i32) -> Vec<u8> {
     out
 }
 
-/// Parses framed messages from `r` until `count` were read.
-fn do_nothing_reader(mut r: impl Read, count: usize) {
-    let mut buf = Vec::with_capacity(1 << 20);
-    let mut chunk = vec![0u8; 1 << 16];
-    let mut at = 0;
-    let mut seen = 0;
-    while seen < count {
-        let n = r.read(&mut chunk).unwrap();
-        assert!(n > 0, "pipe closed early");
-        buf.extend_from_slice(&chunk[..n]);
-        while let Some(end) = buf[at..].windows(4).position(|w| w == b"\r\n\r\n") {
-            let header = std::str::from_utf8(&buf[at..at + end]).unwrap();
-            let len: usize = header
-                .trim_start_matches("Content-Length: ")
-                .parse()
-                .unwrap();
-            let body = at + end + 4;
-            if buf.len() < body + len {
-                break;
-            }
-            let v: Value = serde_json::from_slice(&buf[body..body + len]).unwrap();
-            std::hint::black_box(v);
-            at = body + len;
-            seen += 1;
+/// Reads one framed message body from `r`, `None` at end of input.
+fn read_frame(r: &mut impl BufRead) -> Option<Vec<u8>> {
+    let mut len = None;
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(v) = line.strip_prefix("Content-Length:") {
+            len = v.trim().parse().ok();
+        }
+    }
+    let mut body = vec![0; len?];
+    r.read_exact(&mut body).ok()?;
+    Some(body)
+}
+
+/// The do-nothing server (this bench binary with `VOUCH_BENCH_DO_NOTHING`):
+/// reads and parses every message from stdin, answers requests with null.
+fn do_nothing_server() {
+    let stdin = std::io::stdin();
+    let mut input = std::io::BufReader::with_capacity(64 * 1024, stdin.lock());
+    let mut out = std::io::stdout().lock();
+    while let Some(body) = read_frame(&mut input) {
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        if let Some(id) = v.get("id") {
+            let reply = json!({"jsonrpc": "2.0", "id": id, "result": null});
+            out.write_all(&frame(&reply)).unwrap();
+            out.flush().unwrap();
         }
     }
 }
 
 fn bench(c: &mut Criterion) {
-    let mut s = server();
+    let mut plain = server("txt");
+    let mut s = server("rs");
     let mut g = c.benchmark_group("lsp");
     g.sample_size(10);
     g.measurement_time(Duration::from_secs(20));
     g.throughput(Throughput::Elements(EDITS as u64));
-    g.bench_function("5k_did_change_then_regions", |b| {
+    g.bench_function("5k_did_change_then_regions_rs", |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
@@ -126,20 +139,51 @@ fn bench(c: &mut Criterion) {
             total
         })
     });
-    g.bench_function("do_nothing_reader_same_bytes", |b| {
+    g.bench_function("5k_did_change_then_regions_txt", |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
-                let bytes = edits(&s.uri, 2);
-                let (reader, mut writer) = std::io::pipe().unwrap();
+                let bytes = edits(&plain.uri, plain.version + 1);
+                plain.version += EDITS as i32;
                 let start = Instant::now();
-                let t = std::thread::spawn(move || do_nothing_reader(reader, EDITS));
-                writer.write_all(&bytes).unwrap();
-                t.join().unwrap();
+                plain.client.send_raw(&bytes);
+                let r = plain.client.regions(&plain.uri);
                 total += start.elapsed();
+                assert_eq!(r["version"], plain.version);
             }
             total
         })
+    });
+    g.bench_function("do_nothing_server_same_bytes", |b| {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .env("VOUCH_BENCH_DO_NOTHING", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut id = 0;
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let mut bytes = edits(&s.uri, 2);
+                id += 1;
+                bytes.extend(frame(&json!({
+                    "jsonrpc": "2.0", "id": id, "method": "vouch/regions",
+                    "params": {"textDocument": {"uri": s.uri}},
+                })));
+                let start = Instant::now();
+                stdin.write_all(&bytes).unwrap();
+                stdin.flush().unwrap();
+                let reply = read_frame(&mut stdout).unwrap();
+                total += start.elapsed();
+                assert!(!reply.is_empty());
+            }
+            total
+        });
+        drop(stdin);
+        let _ = child.wait();
     });
     g.throughput(Throughput::Elements(1));
     g.bench_function("regions_500", |b| {
@@ -150,7 +194,16 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
     drop(s.client);
+    drop(plain.client);
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if std::env::var_os("VOUCH_BENCH_DO_NOTHING").is_some() {
+        do_nothing_server();
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -64,6 +64,18 @@ pub fn to_offset(rope: &Rope, pos: Position, enc: Encoding) -> Result<usize, Pos
             lines,
         });
     }
+    let slice = rope.line(line);
+    if slice.len_bytes() == slice.len_chars() {
+        // ASCII line: bytes, chars and UTF-16 units coincide.
+        let mut len = slice.len_bytes();
+        if len > 0 && slice.byte(len - 1) == b'\n' {
+            len -= 1;
+        }
+        if len > 0 && slice.byte(len - 1) == b'\r' {
+            len -= 1;
+        }
+        return Ok(rope.line_to_byte(line) + (pos.character as usize).min(len));
+    }
     let start_char = rope.line_to_char(line);
     let end_char = line_content_end_char(rope, line);
     let inside = || PositionError::InsideCharacter {
