@@ -114,12 +114,31 @@ pub fn attribute(
 /// file needs it.
 pub fn lines_at(
     git: &Git,
-    notes: &Notes<'_>,
     base: Option<&str>,
     changes: &[Change],
     files: Vec<Tracked>,
 ) -> Result<CommitLines, CommitError> {
     let by_path: HashMap<&str, &Change> = changes.iter().map(|c| (c.path.as_str(), c)).collect();
+    let mut out = CommitLines::new();
+    // The common case: the committed text is the text the store holds and the
+    // disk shows (same blob name): its lines are the store's, nothing to read.
+    let mut rest = Vec::with_capacity(files.len());
+    for file in files {
+        let stored_text = file.stored.text();
+        let same = by_path.get(file.path.as_str()).is_some_and(|c| {
+            c.new.len() == 40 && c.new == crate::git::sha1_blob_id(stored_text.as_bytes())
+        }) && file.current.len() == stored_text.len()
+            && file.current.text() == stored_text;
+        if same {
+            let lines = lines::from_ledger(&file.stored);
+            if !lines.is_empty() {
+                out.insert(file.path, lines);
+            }
+        } else {
+            rest.push(file);
+        }
+    }
+    let files = rest;
     let mut specs: Vec<String> = Vec::with_capacity(files.len() * 2);
     for f in &files {
         let c = by_path.get(f.path.as_str());
@@ -132,7 +151,6 @@ pub fn lines_at(
     let mut blobs = git.read_objects(&specs)?.into_iter();
     // Read at most once, on first need.
     let mut base_note: Option<Option<CommitLines>> = None;
-    let mut out = CommitLines::new();
     for file in files {
         let (Some(target), base_blob) = (blobs.next().flatten(), blobs.next().flatten()) else {
             let _ = blobs.next();
@@ -146,7 +164,7 @@ pub fn lines_at(
         let mut note_of_file = || -> Result<Option<FileLines>, CommitError> {
             if base_note.is_none() {
                 let loaded = match base.map(|b| git.commit_id(b)).transpose()?.flatten() {
-                    Some(id) => notes
+                    Some(id) => Notes::new(git)?
                         .read(std::slice::from_ref(&id))?
                         .remove(&id)
                         .map(|n| n.lines),
@@ -175,8 +193,7 @@ pub fn staged_lines(service: &Service, git: &Git) -> Result<CommitLines, CommitE
     if files.is_empty() {
         return Ok(CommitLines::new());
     }
-    let notes = Notes::new(git)?;
-    lines_at(git, &notes, Some("HEAD"), &changes, files)
+    lines_at(git, Some("HEAD"), &changes, files)
 }
 
 /// The staged lines that break `policy` (exempt paths skipped).

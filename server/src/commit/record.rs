@@ -50,7 +50,7 @@ pub fn post_commit(service: &Service, git: &Git) -> Result<PostCommit, CommitErr
     let mut lines = if files.is_empty() {
         CommitLines::new()
     } else {
-        gate::lines_at(git, &notes, Some(&parent), &changes, files)?
+        gate::lines_at(git, Some(&parent), &changes, files)?
     };
     if let Some(source) = read_git_file(&paths[2])
         && source != head
