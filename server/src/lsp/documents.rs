@@ -63,7 +63,7 @@ pub enum Replacement {
 
 impl Doc {
     pub fn new(uri: Uri, version: i32, ledger: Ledger, place: Option<Place>, enc: Encoding) -> Doc {
-        let history = History::new(version, ledger.rope().clone());
+        let history = History::new(version);
         let syntax = Language::from_path(uri.path().as_str())
             .and_then(|lang| SyntaxTree::parse_rope(lang, ledger.rope()));
         Doc {
@@ -143,6 +143,15 @@ impl Doc {
                             break;
                         }
                     };
+                    let removed: Box<str> = if bytes.is_empty() {
+                        Box::default()
+                    } else {
+                        self.ledger
+                            .rope()
+                            .byte_slice(bytes.clone())
+                            .to_string()
+                            .into()
+                    };
                     let tree_edit = self
                         .syntax
                         .is_some()
@@ -161,11 +170,12 @@ impl Doc {
                         start: bytes.start,
                         end: bytes.end,
                         new_len: change.text.len(),
+                        removed,
                     });
                 }
                 None => {
                     let old = self.ledger.text();
-                    edits.extend(edits_from_pieces(&align(&old, &change.text)));
+                    edits.extend(edits_from_pieces(&align(&old, &change.text), &old));
                     // Bring the tree to the new text now (one edit of the
                     // changed middle), so later ranged changes edit it again.
                     if let Some(tree) = self.syntax.as_mut() {
@@ -193,8 +203,7 @@ impl Doc {
         // The tree has recorded every edit (`Tree::edit`); the incremental
         // reparse with the old tree waits until someone needs the tree
         // ([`Doc::refresh_syntax`]), so a keystroke never parses.
-        self.history
-            .push(version, self.ledger.rope().clone(), edits);
+        self.history.push(version, edits);
         self.diag_due = true;
         self.release_held();
     }
@@ -243,7 +252,7 @@ impl Doc {
 
     fn mark_ai_at(&mut self, version: i32, ranges: &[LspRange], source: &AiSource) {
         let enc = self.enc;
-        let Some((rope, edits)) = self.history.since(version) else {
+        let Some((rope, edits)) = self.history.since(version, self.ledger.rope()) else {
             tracing::warn!(
                 "{}: AI notice ignored: version {version} is unknown or older than the {} kept (now {})",
                 self.uri.as_str(),
@@ -254,7 +263,7 @@ impl Doc {
         };
         let mut bytes: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
         for r in ranges {
-            match to_range(rope, *r, enc) {
+            match to_range(&rope, *r, enc) {
                 Ok(b) if !b.is_empty() => bytes.push(b),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(
