@@ -87,7 +87,7 @@ pub fn blame(service: &Service, git: &Git, rel: &str) -> Result<Vec<BlameEntry>,
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let notes = Notes::new(git)?.read(&commits)?;
+    let notes = Notes::new(git)?.read_index(&commits)?;
     // The store as written, and brought up to date with the disk.
     let stored = service.store.load(rel)?.map(|s| s.ledger);
     let (working, exact, seen) = match &stored {
@@ -109,6 +109,7 @@ pub fn blame(service: &Service, git: &Git, rel: &str) -> Result<Vec<BlameEntry>,
         .enumerate()
         .map(|(i, bl)| {
             let line = i + 1;
+            let from_note;
             let attr = if bl.commit == NULL_SHA {
                 // Uncommitted: only the working-tree attribution knows.
                 working.get(&line)
@@ -116,10 +117,10 @@ pub fn blame(service: &Service, git: &Git, rel: &str) -> Result<Vec<BlameEntry>,
                 // The store has seen this very line: it knows later reviews.
                 exact.get(&line)
             } else {
-                notes
+                from_note = notes
                     .get(&bl.commit)
-                    .and_then(|n| n.lines.get(&bl.orig_path))
-                    .and_then(|f| f.get(&bl.orig_line))
+                    .and_then(|n| n.get(&bl.orig_path, bl.orig_line));
+                from_note.as_ref()
             };
             BlameEntry::new(line, bl, attr)
         })

@@ -6,7 +6,7 @@
 //! records, one per line (two clones' notes for one commit merged with
 //! `cat_sort_uniq`); readers merge them, the newest record first.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
@@ -215,6 +215,101 @@ fn record_texts(text: &str) -> Vec<&str> {
     out
 }
 
+/// A note's lines as ranges, looked up one line at a time.
+#[derive(Default)]
+pub struct NoteIndex {
+    /// Records newest first; the first that describes a line wins.
+    records: Vec<HashMap<String, FileIndex>>,
+}
+
+#[derive(Default)]
+struct FileIndex {
+    /// `(start, end, attribute)`, sorted by start.
+    runs: Vec<(usize, usize, LineAttr)>,
+    /// `(start, end, reviewer, time)`.
+    attestations: Vec<(usize, usize, String, Option<i64>)>,
+}
+
+impl NoteIndex {
+    /// What the note says about 1-based `line` of `path`.
+    pub fn get(&self, path: &str, line: usize) -> Option<LineAttr> {
+        self.records.iter().find_map(|files| {
+            let f = files.get(path)?;
+            let at = f.runs.partition_point(|r| r.1 < line);
+            let (start, _, attr) = f.runs.get(at)?;
+            if *start > line {
+                return None;
+            }
+            let mut attr = attr.clone();
+            if let Some((_, _, by, time)) = f
+                .attestations
+                .iter()
+                .find(|(s, e, _, _)| *s <= line && line <= *e)
+            {
+                attr.reviewer = Some(by.clone());
+                attr.reviewed_at = *time;
+            }
+            Some(attr)
+        })
+    }
+}
+
+/// Indexes a note's text (see [`parse`] for what is accepted).
+pub fn index(text: &str) -> NoteIndex {
+    let mut parsed: Vec<RecordIn> = record_texts(text)
+        .into_iter()
+        .filter_map(|raw| serde_json::from_str::<RecordIn>(raw).ok())
+        .collect();
+    parsed.sort_by(|a, b| b.timestamp.cmp(&a.timestamp));
+    let mut records = Vec::new();
+    for r in parsed {
+        let mut files: HashMap<String, FileIndex> = HashMap::new();
+        if let Some(vouch) = r.metadata.as_ref().and_then(|m| m.vouch.as_ref()) {
+            for run in &vouch.lines {
+                let range = RangeIn {
+                    start_line: run.range.start_line,
+                    end_line: run.range.end_line,
+                };
+                let Some(lines) = range.lines() else { continue };
+                files.entry(run.path.clone()).or_default().runs.push((
+                    *lines.start(),
+                    *lines.end(),
+                    LineAttr {
+                        origin: run.origin,
+                        tool: run.tool.clone(),
+                        model: run.model.clone(),
+                        kind: run.kind.clone(),
+                        reviewer: run.reviewed.then(|| "unknown".to_owned()),
+                        reviewed_at: None,
+                    },
+                ));
+            }
+            for a in &vouch.attestations {
+                let at = a.time.as_deref().and_then(parse_time);
+                let f = files.entry(a.path.clone()).or_default();
+                for r in &a.ranges {
+                    if let Some(lines) = r.lines() {
+                        f.attestations
+                            .push((*lines.start(), *lines.end(), a.reviewer.clone(), at));
+                    }
+                }
+            }
+        } else {
+            for (path, lines) in lines_of(&r) {
+                let f = files.entry(path).or_default();
+                for (start, end, attr) in super::export::ranges(&lines) {
+                    f.runs.push((start, end, attr.clone()));
+                }
+            }
+        }
+        for f in files.values_mut() {
+            f.runs.sort_by_key(|r| r.0);
+        }
+        records.push(files);
+    }
+    NoteIndex { records }
+}
+
 #[derive(Deserialize, Default)]
 struct RecordIn {
     #[serde(default)]
@@ -419,6 +514,25 @@ mod tests {
         assert!(!text.contains('\n'));
         let back = parse(&text);
         assert_eq!(back.lines, lines);
+    }
+
+    #[test]
+    fn index_matches_parse() {
+        let mut lines = CommitLines::new();
+        let f = lines.entry("a".into()).or_default();
+        f.insert(2, attr(Some("m"), None));
+        f.insert(3, attr(Some("m"), Some("R <r@x>")));
+        f.insert(9, attr(None, None));
+        let text = serde_json::to_string(&record("c", &lines)).unwrap();
+        let idx = index(&text);
+        for line in 0..12 {
+            assert_eq!(
+                idx.get("a", line),
+                lines["a"].get(&line).cloned(),
+                "line {line}"
+            );
+        }
+        assert_eq!(idx.get("b", 2), None);
     }
 
     #[test]

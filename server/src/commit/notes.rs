@@ -80,6 +80,28 @@ impl<'a> Notes<'a> {
 
     /// The notes of `commits` (those that have one), read in one batch.
     pub fn read(&self, commits: &[String]) -> Result<HashMap<String, Note>, CommitError> {
+        Ok(self
+            .read_texts(commits)?
+            .into_iter()
+            .map(|(c, t)| (c, note::parse(&t)))
+            .collect())
+    }
+
+    /// The notes of `commits` as line lookups (no per-line expansion), for
+    /// reading a few lines of many notes (blame).
+    pub fn read_index(
+        &self,
+        commits: &[String],
+    ) -> Result<HashMap<String, note::NoteIndex>, CommitError> {
+        Ok(self
+            .read_texts(commits)?
+            .into_iter()
+            .map(|(c, t)| (c, note::index(&t)))
+            .collect())
+    }
+
+    /// The raw note texts of `commits` (all refs' records concatenated).
+    fn read_texts(&self, commits: &[String]) -> Result<HashMap<String, String>, CommitError> {
         let listing = self.list()?;
         let wanted: Vec<(&String, &Vec<String>)> = commits
             .iter()
@@ -97,7 +119,7 @@ impl<'a> Notes<'a> {
                     text.push('\n');
                 }
             }
-            out.insert(commit.clone(), note::parse(&text));
+            out.insert(commit.clone(), text);
         }
         Ok(out)
     }
