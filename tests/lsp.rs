@@ -416,6 +416,16 @@ fn bad_input_never_takes_the_server_down() {
     );
     // Stale version.
     c.accept_ai(&uri, -1, vec![range(0, 0, 0, 1)], json!({"tool": "x"}));
+    // Notifications' problems reach the client as log lines.
+    let log = c
+        .wait_for(Duration::from_secs(5), |m| {
+            m["method"] == "window/logMessage"
+                && m["params"]["message"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("version -1"))
+        })
+        .expect("a log line about the stale notice");
+    assert_eq!(log["params"]["type"], 2, "a warning: {log}");
     let after = c.regions(&uri);
     assert_eq!(after["regions"], before["regions"]);
     assert!(c.alive());
@@ -448,4 +458,27 @@ fn in_memory_documents_are_never_stored() {
     let status = repo.vouch(&["status", "--json"]);
     assert_eq!(status.json(), json!([]), "{}", status.stdout());
     assert!(!outside.path().join(".vouch").exists());
+}
+
+#[test]
+fn closing_clears_diagnostics() {
+    let (_repo, mut c, uri) = setup("x\n", false);
+    c.accept_ai(&uri, 1, vec![range(0, 0, 0, 1)], copilot());
+    c.diagnostics_where(&uri, Duration::from_secs(5), |p| {
+        p["diagnostics"].as_array().unwrap().len() == 1
+    })
+    .expect("one diagnostic");
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    c.diagnostics_where(&uri, Duration::from_secs(5), |p| {
+        p["diagnostics"].as_array().unwrap().is_empty()
+    })
+    .expect("cleared on close");
+    assert!(
+        c.request("vouch/regions", json!({"textDocument": {"uri": uri}}))
+            .is_err()
+    );
+    c.shutdown();
 }
