@@ -228,3 +228,26 @@ fn agent_edit_reloaded_as_incremental_change_stays_agent() {
     assert_agent_regions(&r);
     c.shutdown();
 }
+
+#[test]
+fn even_a_failed_request_makes_earlier_changes_durable() {
+    let repo = TempRepo::new();
+    repo.write("src/a.rs", TEXT);
+    let mut c = start(&repo);
+    let uri = uri_of(&repo.path().join("src/a.rs"));
+    c.open(&uri, 1, TEXT);
+    c.accept_ai(
+        &uri,
+        1,
+        vec![range(1, 4, 1, 11)],
+        json!({"tool": "copilot"}),
+    );
+    // An unknown method: answered with an error by the framework itself.
+    assert!(c.request("nobody/knows", json!({})).is_err());
+    c.kill();
+    let mut c = start(&repo);
+    c.open(&uri, 1, TEXT);
+    let r = c.regions(&uri);
+    assert_eq!(r["regions"][0]["range"], range(1, 4, 1, 11), "{r}");
+    c.shutdown();
+}

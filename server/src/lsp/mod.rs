@@ -160,12 +160,19 @@ impl Shared {
     /// The hot notifications, parsed straight into their types in the read
     /// loop (one pass, no intermediate JSON tree). Returns false to let the
     /// regular dispatch handle the message.
-    fn fast_path(&self, method: &str, body: &str) -> bool {
+    fn fast_path(&self, method: &str, body: &str, is_request: bool) -> bool {
         #[derive(Deserialize)]
         struct Notification<P> {
             params: P,
         }
         if !self.ready.load(Ordering::Acquire) {
+            return false;
+        }
+        if is_request {
+            // Durability: whatever the request (even one answered with an
+            // error without reaching a handler), the state it follows is
+            // written before the answer.
+            lock(self).flush_all();
             return false;
         }
         match method {
@@ -523,7 +530,9 @@ pub fn run() -> anyhow::Result<()> {
             socket,
             tokio::io::stdin(),
             tokio::io::stdout(),
-            move |method: &str, body: &str| fast.fast_path(method, body),
+            move |method: &str, body: &str, is_request: bool| {
+                fast.fast_path(method, body, is_request)
+            },
         )
         .await;
         lock(&for_exit).flush_all();

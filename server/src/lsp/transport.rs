@@ -43,10 +43,13 @@ enum Incoming {
 
 /// Decodes a message: a request or notification when it names a method,
 /// else a response.
-fn decode(text: &str, fast: &impl Fn(&str, &str) -> bool) -> Result<Incoming, serde_json::Error> {
+fn decode(
+    text: &str,
+    fast: &impl Fn(&str, &str, bool) -> bool,
+) -> Result<Incoming, serde_json::Error> {
     let head: Head = serde_json::from_str(text)?;
     if let Some(method) = &head.method {
-        if head.id.is_none() && fast(method, text) {
+        if fast(method, text, head.id.is_some()) {
             return Ok(Incoming::Done);
         }
         serde_json::from_str::<Request>(text).map(Incoming::Request)
@@ -123,14 +126,15 @@ async fn write_all<W: AsyncWrite + Unpin>(w: &mut W, body: &str) -> std::io::Res
 
 /// Serves `service` over `input`/`output` until `exit` or end of input.
 ///
-/// `fast` may take a notification (method and raw body) and handle it in
-/// place; it returns false to leave it to `service`.
+/// `fast` sees every message that names a method first (method, raw body,
+/// whether it is a request): it may handle a notification in place (returns
+/// true), or prepare for a request; false leaves the message to `service`.
 pub async fn serve<S, I, O>(
     mut service: S,
     socket: ClientSocket,
     input: I,
     mut output: O,
-    fast: impl Fn(&str, &str) -> bool,
+    fast: impl Fn(&str, &str, bool) -> bool,
 ) where
     S: Service<Request, Response = Option<Response>>,
     S::Error: std::fmt::Display,
