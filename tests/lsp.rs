@@ -482,3 +482,26 @@ fn closing_clears_diagnostics() {
     );
     c.shutdown();
 }
+
+#[test]
+fn workspace_folders_added_later_are_persisted() {
+    let repo = TempRepo::new();
+    repo.write("a.rs", "x\n");
+    let mut c = LspClient::start(repo.path());
+    c.call(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    c.notify("initialized", json!({}));
+    let uri = uri_of(&repo.path().join("a.rs"));
+    c.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [{"uri": uri_of(repo.path()), "name": "ws"}], "removed": []}}),
+    );
+    c.open(&uri, 1, "x\n");
+    c.accept_ai(&uri, 1, vec![range(0, 0, 0, 1)], copilot());
+    c.regions(&uri);
+    c.shutdown();
+    let status = repo.vouch(&["status", "--json"]);
+    assert_eq!(status.json()[0]["path"], "a.rs", "{}", status.stdout());
+}

@@ -424,6 +424,13 @@ impl LanguageServer for Backend {
                     },
                 )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
+                workspace: Some(WorkspaceServerCapabilities {
+                    workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                        supported: Some(true),
+                        change_notifications: Some(OneOf::Left(true)),
+                    }),
+                    file_operations: None,
+                }),
                 code_lens_provider: Some(CodeLensOptions {
                     resolve_provider: Some(false),
                 }),
@@ -466,6 +473,27 @@ impl LanguageServer for Backend {
             s.settings.update(&params.settings);
             for d in s.docs.values_mut() {
                 d.diag_due = true;
+            }
+        });
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        let paths = |fs: &[WorkspaceFolder]| -> Vec<PathBuf> {
+            fs.iter()
+                .filter(|f| f.uri.scheme().as_str() == "file")
+                .filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned()))
+                .collect()
+        };
+        let added = paths(&params.event.added);
+        let removed = paths(&params.event.removed);
+        self.notify("didChangeWorkspaceFolders", |s| {
+            s.folders.retain(|(f, _)| {
+                !removed
+                    .iter()
+                    .any(|r| r == f || r.canonicalize().ok().as_ref() == Some(f))
+            });
+            for f in &added {
+                s.add_folder(f);
             }
         });
     }
