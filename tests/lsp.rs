@@ -394,6 +394,14 @@ fn bad_input_never_takes_the_server_down() {
         "textDocument/didChange",
         json!({"textDocument": 1, "contentChanges": 2}),
     );
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": 5}}));
+    c.wait_for(Duration::from_secs(5), |m| {
+        m["method"] == "window/logMessage"
+            && m["params"]["message"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("didOpen ignored: bad parameters"))
+    })
+    .expect("a log line for a notification with wrong parameter types");
     // Unknown documents.
     let err = c
         .request(

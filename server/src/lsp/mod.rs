@@ -188,6 +188,30 @@ impl Shared {
                 }
                 true
             }
+            "textDocument/didOpen" => {
+                match serde_json::from_str::<Notification<DidOpenTextDocumentParams>>(body) {
+                    Ok(n) => {
+                        let d = n.params.text_document;
+                        self.notify("didOpen", |s| s.open(d.uri, d.version, &d.text));
+                    }
+                    Err(e) => tracing::warn!("didOpen ignored: bad parameters: {e}"),
+                }
+                true
+            }
+            "textDocument/didSave" => {
+                match serde_json::from_str::<Notification<DidSaveTextDocumentParams>>(body) {
+                    Ok(n) => self.notify("didSave", |s| s.save(&n.params.text_document.uri)),
+                    Err(e) => tracing::warn!("didSave ignored: bad parameters: {e}"),
+                }
+                true
+            }
+            "textDocument/didClose" => {
+                match serde_json::from_str::<Notification<DidCloseTextDocumentParams>>(body) {
+                    Ok(n) => self.notify("didClose", |s| s.close(&n.params.text_document.uri)),
+                    Err(e) => tracing::warn!("didClose ignored: bad parameters: {e}"),
+                }
+                true
+            }
             "vouch/didAcceptAi" => {
                 match serde_json::from_str::<Notification<AcceptAiParams>>(body) {
                     Ok(n) => self.accept_ai(n.params),
