@@ -47,6 +47,8 @@ const PUBLISH_DELAY: Duration = Duration::from_millis(40);
 const PUBLISH_MAX: Duration = Duration::from_millis(90);
 /// Idle time before unflushed changes are written to the store.
 const FLUSH_DELAY: Duration = Duration::from_millis(200);
+/// Longest wait for an idle moment while changes keep coming.
+const FLUSH_MAX: Duration = Duration::from_secs(2);
 /// How often the store is checked for other processes' writes.
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
@@ -298,7 +300,18 @@ impl Backend {
         tokio::spawn(async move {
             loop {
                 shared.flush.notified().await;
-                tokio::time::sleep(FLUSH_DELAY).await;
+                // Write once changes pause (typing never waits on a large
+                // document's write), and at least every FLUSH_MAX.
+                let start = tokio::time::Instant::now();
+                loop {
+                    let seen = shared.changes.load(Ordering::Relaxed);
+                    tokio::time::sleep(FLUSH_DELAY).await;
+                    if shared.changes.load(Ordering::Relaxed) == seen
+                        || start.elapsed() >= FLUSH_MAX
+                    {
+                        break;
+                    }
+                }
                 lock(&shared).flush_all();
             }
         });
