@@ -325,3 +325,16 @@ fn switching_back_restores_attribution_rewritten_in_between() {
     let again = repo.vouch(&["status", "--json"]).expect_code(0).json();
     assert_eq!(again[0]["tool"], "claude", "{again}");
 }
+
+#[test]
+fn a_checkout_without_a_commit_switch_leaves_unseen_edits_to_reconcile() {
+    let repo = ten_line_repo();
+    repo.write("a.rs", &with_ai_at_8());
+    mark(&repo, "a.rs:8-9", "copilot", "gpt-5");
+    // Re-indented while nothing ran: still AI by the usual reconcile.
+    repo.write("a.rs", &with_ai_at_8().replace("fn ai8", "    fn ai8"));
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    let status = repo.vouch(&["status", "--json"]).expect_code(0).json();
+    assert_eq!(status[0]["startLine"], 8, "{status}");
+    assert_eq!(status[0]["endLine"], 9, "{status}");
+}

@@ -25,7 +25,8 @@ pub fn post_checkout(
     if tracked.is_empty() {
         return Ok(Vec::new());
     }
-    let changed = if old.bytes().all(|b| b == b'0') || old == new {
+    let same_commit = old.bytes().all(|b| b == b'0') || old == new;
+    let changed = if same_commit {
         // A fresh clone or a checkout of the same commit: look at every tracked file.
         tracked.iter().cloned().collect()
     } else {
@@ -48,11 +49,14 @@ pub fn post_checkout(
                 service.store.save(&path, &back)?;
                 restored.push(path);
             }
-            // Another branch's version: keep only the lines it shares with the old one.
-            None => {
+            // Another commit's version: keep only the lines it shares with the old
+            // one. (Without a commit switch the change is the user's own edit:
+            // leave it to the usual reconcile.)
+            None if !same_commit => {
                 let moved = super::lines::transfer_by_lines(&stored.ledger, &text);
                 service.store.save(&path, &moved)?;
             }
+            None => {}
         }
     }
     Ok(restored)
