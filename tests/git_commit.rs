@@ -444,3 +444,20 @@ fn lines_marked_after_they_were_committed_are_gated_with_the_next_change() {
 }
 
 const ADA_ID: &str = "Ada <ada@example.com>";
+
+#[test]
+fn the_notes_ref_is_configurable() {
+    let repo = base_repo();
+    repo.git(&["config", "vouch.notesRef", "provenance"]);
+    init(&repo);
+    repo.write("a.rs", "fn ai() {}\n");
+    mark(&repo, "a.rs:1", "copilot", "gpt-5");
+    review(&repo, "a.rs", ADA_ID);
+    repo.git(&["add", "a.rs"]);
+    ok(&try_git(&repo, &["commit", "-m", "x"]));
+    assert!(note(&repo, "HEAD").is_none());
+    let text = repo.git(&["notes", "--ref", "refs/notes/provenance", "show", "HEAD"]);
+    assert!(text.contains("\"version\":\"0.1.0\""), "{text}");
+    let out = repo.vouch(&["export"]).expect_code(0).stdout();
+    assert_eq!(out.lines().count(), 1, "{out}");
+}
