@@ -3,9 +3,11 @@
 //! Ordering: tower-lsp-server runs handlers concurrently, so every handler
 //! does all its work on the [`session::Session`] synchronously, under a
 //! `std::sync::Mutex`, before its first `.await` (handlers never await at
-//! all); messages to the client are sent by background tasks. Handler
-//! futures are first polled in arrival order, so state changes apply in wire
-//! order. See docs/protocol.md for the contract.
+//! all), and our own [`transport`] polls each handler once in the read loop
+//! before reading the next message; the document notifications are applied
+//! right in that loop ([`notifications`]). Messages to the client are sent by
+//! background tasks ([`tasks`]). So state changes apply in wire order. See
+//! docs/protocol.md for the contract.
 
 mod code_action;
 mod code_lens;
@@ -16,9 +18,11 @@ mod history;
 mod hover;
 mod logging;
 mod merge;
+mod notifications;
 mod position;
 mod regions;
 mod session;
+mod tasks;
 mod transport;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -37,40 +41,6 @@ use tower_lsp_server::{Client, LanguageServer, LspService};
 
 use self::position::Encoding;
 use self::session::Session;
-use crate::ledger::{AiKind, AiSource, now_millis};
-use crate::syntax as syntax_tree;
-
-/// Quiet time before diagnostics are published (the contract allows 100 ms
-/// after the last change).
-const PUBLISH_DELAY: Duration = Duration::from_millis(40);
-/// Longest wait for a quiet moment while changes keep coming.
-const PUBLISH_MAX: Duration = Duration::from_millis(90);
-/// Idle time before unflushed changes are written to the store.
-const FLUSH_DELAY: Duration = Duration::from_millis(200);
-/// Longest wait for an idle moment while changes keep coming.
-const FLUSH_MAX: Duration = Duration::from_secs(2);
-/// How often the store is checked for other processes' writes.
-const POLL_INTERVAL: Duration = Duration::from_millis(500);
-
-/// `vouch/didAcceptAi` parameters.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct AcceptAiParams {
-    text_document: VersionedTextDocumentIdentifier,
-    ranges: Vec<Range>,
-    source: SourceParam,
-}
-
-#[derive(Debug, Deserialize)]
-struct SourceParam {
-    tool: String,
-    #[serde(default)]
-    model: Option<String>,
-    #[serde(default)]
-    kind: Option<AiKind>,
-    #[serde(default)]
-    session: Option<String>,
-}
 
 /// `vouch/regions` parameters.
 #[derive(Debug, Deserialize)]
@@ -137,93 +107,6 @@ impl Shared {
             r
         })
     }
-
-    fn accept_ai(&self, params: AcceptAiParams) {
-        self.notify("vouch/didAcceptAi", |s| {
-            let uri = params.text_document.uri;
-            let Some(doc) = s.docs.get_mut(uri.as_str()) else {
-                tracing::warn!(
-                    "vouch/didAcceptAi for unknown document {}; ignored",
-                    uri.as_str()
-                );
-                return;
-            };
-            let source = AiSource {
-                tool: params.source.tool,
-                model: params.source.model,
-                kind: params.source.kind.unwrap_or(AiKind::InlineCompletion),
-                session: params.source.session,
-                accepted_at: now_millis(),
-            };
-            doc.accept_ai(params.text_document.version, params.ranges, source);
-        });
-    }
-
-    /// The hot notifications, parsed straight into their types in the read
-    /// loop (one pass, no intermediate JSON tree). Returns false to let the
-    /// regular dispatch handle the message.
-    fn fast_path(&self, method: &str, body: &str, is_request: bool) -> bool {
-        #[derive(Deserialize)]
-        struct Notification<P> {
-            params: P,
-        }
-        if !self.ready.load(Ordering::Acquire) {
-            return false;
-        }
-        if is_request {
-            // Durability: whatever the request (even one answered with an
-            // error without reaching a handler), the state it follows is
-            // written before the answer.
-            lock(self).flush_all();
-            return false;
-        }
-        match method {
-            "textDocument/didChange" => {
-                match serde_json::from_str::<Notification<DidChangeTextDocumentParams>>(body) {
-                    Ok(n) => {
-                        let d = n.params.text_document;
-                        self.notify("didChange", |s| {
-                            s.change(&d.uri, d.version, n.params.content_changes);
-                        });
-                    }
-                    Err(e) => tracing::warn!("didChange ignored: bad parameters: {e}"),
-                }
-                true
-            }
-            "textDocument/didOpen" => {
-                match serde_json::from_str::<Notification<DidOpenTextDocumentParams>>(body) {
-                    Ok(n) => {
-                        let d = n.params.text_document;
-                        self.notify("didOpen", |s| s.open(d.uri, d.version, &d.text));
-                    }
-                    Err(e) => tracing::warn!("didOpen ignored: bad parameters: {e}"),
-                }
-                true
-            }
-            "textDocument/didSave" => {
-                match serde_json::from_str::<Notification<DidSaveTextDocumentParams>>(body) {
-                    Ok(n) => self.notify("didSave", |s| s.save(&n.params.text_document.uri)),
-                    Err(e) => tracing::warn!("didSave ignored: bad parameters: {e}"),
-                }
-                true
-            }
-            "textDocument/didClose" => {
-                match serde_json::from_str::<Notification<DidCloseTextDocumentParams>>(body) {
-                    Ok(n) => self.notify("didClose", |s| s.close(&n.params.text_document.uri)),
-                    Err(e) => tracing::warn!("didClose ignored: bad parameters: {e}"),
-                }
-                true
-            }
-            "vouch/didAcceptAi" => {
-                match serde_json::from_str::<Notification<AcceptAiParams>>(body) {
-                    Ok(n) => self.accept_ai(n.params),
-                    Err(e) => tracing::warn!("vouch/didAcceptAi ignored: bad parameters: {e}"),
-                }
-                true
-            }
-            _ => false,
-        }
-    }
 }
 
 impl Backend {
@@ -237,108 +120,6 @@ impl Backend {
 
     fn with<T>(&self, what: &str, f: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
         self.shared.with(what, f)
-    }
-
-    fn spawn_tasks(&self) {
-        let shared = self.shared.clone();
-        let client = self.client.clone();
-        tokio::spawn(async move {
-            loop {
-                shared.publish.notified().await;
-                // Wait for a quiet moment, but never longer than PUBLISH_MAX.
-                let start = tokio::time::Instant::now();
-                loop {
-                    let seen = shared.changes.load(Ordering::Relaxed);
-                    tokio::time::sleep(PUBLISH_DELAY).await;
-                    if shared.changes.load(Ordering::Relaxed) == seen
-                        || start.elapsed() >= PUBLISH_MAX
-                    {
-                        break;
-                    }
-                }
-                // Reparse edited documents without holding the lock, so
-                // changes keep flowing while the parser runs.
-                let lent: Vec<(String, syntax_tree::SyntaxTree, ropey::Rope)> = {
-                    let mut s = lock(&shared);
-                    s.docs
-                        .iter_mut()
-                        .filter(|(_, d)| d.diag_due)
-                        .filter_map(|(k, d)| d.lend_stale_syntax().map(|(t, r)| (k.clone(), t, r)))
-                        .collect()
-                };
-                let parsed: Vec<_> = lent
-                    .into_iter()
-                    .map(|(k, mut t, r)| {
-                        t.reparse(&r);
-                        (k, t)
-                    })
-                    .collect();
-                let (due, lens_refresh) = {
-                    let mut s = lock(&shared);
-                    for (k, t) in parsed {
-                        if let Some(d) = s.docs.get_mut(&k) {
-                            d.return_syntax(t);
-                        }
-                    }
-                    (s.take_due_diagnostics(), s.code_lens_refresh)
-                };
-                let published = !due.is_empty();
-                for (uri, diags, version) in due {
-                    client.publish_diagnostics(uri, diags, version).await;
-                }
-                // Code lenses count unreviewed lines: ask the client to
-                // re-request them (spawned: never wait on the client here).
-                if published && lens_refresh {
-                    let client = client.clone();
-                    tokio::spawn(async move {
-                        let _ = client.code_lens_refresh().await;
-                    });
-                }
-            }
-        });
-        let shared = self.shared.clone();
-        tokio::spawn(async move {
-            loop {
-                shared.flush.notified().await;
-                // Write once changes pause (typing never waits on a large
-                // document's write), and at least every FLUSH_MAX.
-                let start = tokio::time::Instant::now();
-                loop {
-                    let seen = shared.changes.load(Ordering::Relaxed);
-                    tokio::time::sleep(FLUSH_DELAY).await;
-                    if shared.changes.load(Ordering::Relaxed) == seen
-                        || start.elapsed() >= FLUSH_MAX
-                    {
-                        break;
-                    }
-                }
-                lock(&shared).flush_all();
-            }
-        });
-        let shared = self.shared.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(POLL_INTERVAL);
-            loop {
-                tick.tick().await;
-                let changed = lock(&shared).poll_stores();
-                if changed {
-                    shared.publish.notify_one();
-                }
-            }
-        });
-        let rx = self
-            .logs
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        if let Some(mut rx) = rx {
-            let client = self.client.clone();
-            tokio::spawn(async move {
-                while let Some((typ, line)) = rx.recv().await {
-                    client.log_message(typ, line).await;
-                }
-            });
-        }
     }
 
     async fn did_accept_ai(&self, params: Value) {

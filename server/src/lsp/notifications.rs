@@ -1,0 +1,122 @@
+//! The document notifications, decoded straight into their types and applied
+//! in the read loop (see `transport`), and `vouch/didAcceptAi`.
+
+use std::sync::atomic::Ordering;
+
+use serde::Deserialize;
+use tower_lsp_server::ls_types::{
+    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
+    DidSaveTextDocumentParams, Range, VersionedTextDocumentIdentifier,
+};
+
+use super::{Shared, lock};
+use crate::ledger::{AiKind, AiSource, now_millis};
+
+/// `vouch/didAcceptAi` parameters.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct AcceptAiParams {
+    text_document: VersionedTextDocumentIdentifier,
+    ranges: Vec<Range>,
+    source: SourceParam,
+}
+
+#[derive(Debug, Deserialize)]
+struct SourceParam {
+    tool: String,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    kind: Option<AiKind>,
+    #[serde(default)]
+    session: Option<String>,
+}
+
+impl Shared {
+    pub(super) fn accept_ai(&self, params: AcceptAiParams) {
+        self.notify("vouch/didAcceptAi", |s| {
+            let uri = params.text_document.uri;
+            let Some(doc) = s.docs.get_mut(uri.as_str()) else {
+                tracing::warn!(
+                    "vouch/didAcceptAi for unknown document {}; ignored",
+                    uri.as_str()
+                );
+                return;
+            };
+            let source = AiSource {
+                tool: params.source.tool,
+                model: params.source.model,
+                kind: params.source.kind.unwrap_or(AiKind::InlineCompletion),
+                session: params.source.session,
+                accepted_at: now_millis(),
+            };
+            doc.accept_ai(params.text_document.version, params.ranges, source);
+        });
+    }
+
+    /// The hot notifications, parsed straight into their types in the read
+    /// loop (one pass, no intermediate JSON tree). Returns false to let the
+    /// regular dispatch handle the message.
+    pub(super) fn fast_path(&self, method: &str, body: &str, is_request: bool) -> bool {
+        #[derive(Deserialize)]
+        struct Notification<P> {
+            params: P,
+        }
+        if !self.ready.load(Ordering::Acquire) {
+            return false;
+        }
+        if is_request {
+            // Durability: whatever the request (even one answered with an
+            // error without reaching a handler), the state it follows is
+            // written before the answer.
+            lock(self).flush_all();
+            return false;
+        }
+        match method {
+            "textDocument/didChange" => {
+                match serde_json::from_str::<Notification<DidChangeTextDocumentParams>>(body) {
+                    Ok(n) => {
+                        let d = n.params.text_document;
+                        self.notify("didChange", |s| {
+                            s.change(&d.uri, d.version, n.params.content_changes);
+                        });
+                    }
+                    Err(e) => tracing::warn!("didChange ignored: bad parameters: {e}"),
+                }
+                true
+            }
+            "textDocument/didOpen" => {
+                match serde_json::from_str::<Notification<DidOpenTextDocumentParams>>(body) {
+                    Ok(n) => {
+                        let d = n.params.text_document;
+                        self.notify("didOpen", |s| s.open(d.uri, d.version, &d.text));
+                    }
+                    Err(e) => tracing::warn!("didOpen ignored: bad parameters: {e}"),
+                }
+                true
+            }
+            "textDocument/didSave" => {
+                match serde_json::from_str::<Notification<DidSaveTextDocumentParams>>(body) {
+                    Ok(n) => self.notify("didSave", |s| s.save(&n.params.text_document.uri)),
+                    Err(e) => tracing::warn!("didSave ignored: bad parameters: {e}"),
+                }
+                true
+            }
+            "textDocument/didClose" => {
+                match serde_json::from_str::<Notification<DidCloseTextDocumentParams>>(body) {
+                    Ok(n) => self.notify("didClose", |s| s.close(&n.params.text_document.uri)),
+                    Err(e) => tracing::warn!("didClose ignored: bad parameters: {e}"),
+                }
+                true
+            }
+            "vouch/didAcceptAi" => {
+                match serde_json::from_str::<Notification<AcceptAiParams>>(body) {
+                    Ok(n) => self.accept_ai(n.params),
+                    Err(e) => tracing::warn!("vouch/didAcceptAi ignored: bad parameters: {e}"),
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+}
