@@ -161,3 +161,31 @@ mod tests {
         assert!(!m.attribution_at(9).is_ai());
     }
 }
+
+#[cfg(test)]
+mod agent_tests {
+    use super::*;
+    use crate::ledger::{AiKind, AiSource};
+
+    #[test]
+    fn dirty_buffer_with_equal_text_takes_ai_it_holds_as_human() {
+        // The editor reloaded an agent's write as ordinary (human) changes.
+        let local = Ledger::new("let x = agent();\n");
+        let mut stored = local.clone();
+        let agent = AiSource {
+            tool: "claude-code".into(),
+            model: None,
+            kind: AiKind::Agent,
+            session: Some("s".into()),
+            accepted_at: 1,
+        };
+        stored.mark_ai(8..15, &agent).unwrap();
+        let m = merge(&local, &stored, true);
+        assert_eq!(m.regions().len(), 1);
+        assert_eq!(m.regions()[0].range, 8..15);
+        assert_eq!(
+            m.regions()[0].attribution.source().unwrap().kind,
+            AiKind::Agent
+        );
+    }
+}

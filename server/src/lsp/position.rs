@@ -114,6 +114,9 @@ pub fn to_range(
     enc: Encoding,
 ) -> Result<Range<usize>, PositionError> {
     let start = to_offset(rope, range.start, enc)?;
+    if range.end == range.start {
+        return Ok(start..start);
+    }
     let end = to_offset(rope, range.end, enc)?;
     if end < start {
         return Err(PositionError::Backwards {
