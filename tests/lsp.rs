@@ -50,6 +50,11 @@ fn initialize_advertises_the_contract() {
     let r = c.initialize(repo.path(), true, json!({}));
     assert_eq!(r["capabilities"]["positionEncoding"], "utf-8");
     c.shutdown();
+
+    // `exit` without `shutdown` first ends the server with code 1.
+    let mut c = LspClient::start(repo.path());
+    c.initialize(repo.path(), true, json!({}));
+    assert_eq!(c.exit_without_shutdown().code(), Some(1));
 }
 
 #[test]

@@ -314,6 +314,20 @@ impl LspClient {
         panic!("vouch lsp did not exit after `exit`");
     }
 
+    /// Sends `exit` with no `shutdown` first and returns the exit status.
+    pub fn exit_without_shutdown(mut self) -> std::process::ExitStatus {
+        self.notify("exit", Value::Null);
+        self.stdin = None;
+        let deadline = Instant::now() + TIMEOUT;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("vouch lsp did not exit after `exit`");
+    }
+
     /// SIGKILL, as a crash would.
     pub fn kill(mut self) {
         let _ = self.child.kill();

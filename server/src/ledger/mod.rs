@@ -459,8 +459,12 @@ impl Ledger {
         if offset > self.len() {
             return false;
         }
-        let c = self.text.byte_to_char(offset);
-        self.text.char_to_byte(c) == offset
+        if offset == self.len() {
+            return true;
+        }
+        // One descent of the rope: the chunk holding `offset` knows.
+        let (chunk, chunk_start, _, _) = self.text.chunk_at_byte(offset);
+        chunk.is_char_boundary(offset - chunk_start)
     }
 }
 

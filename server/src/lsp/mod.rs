@@ -39,6 +39,8 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService};
 
+pub use self::transport::Ending;
+
 use self::position::Encoding;
 use self::session::Session;
 
@@ -132,7 +134,11 @@ impl Backend {
     async fn vouch_regions(&self, params: Value) -> Result<Value> {
         let params: RegionsParams = serde_json::from_value(params)
             .map_err(|e| Error::invalid_params(format!("bad parameters: {e}")))?;
-        self.request("vouch/regions", |s| s.regions(&params.text_document.uri))
+        let result = self.request("vouch/regions", |s| s.regions(&params.text_document.uri))?;
+        serde_json::to_value(result).map_err(|e| {
+            tracing::error!("cannot encode vouch/regions: {e}");
+            Error::internal_error()
+        })
     }
 }
 
@@ -263,6 +269,9 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
+        // From here on every message goes through the regular dispatch,
+        // which refuses requests after shutdown.
+        self.shared.ready.store(false, Ordering::Release);
         self.request("shutdown", |_| Ok(()))
     }
 
@@ -346,14 +355,14 @@ impl LanguageServer for Backend {
     }
 }
 
-/// Serves LSP on stdin/stdout until the client exits.
-pub fn run() -> anyhow::Result<()> {
+/// Serves LSP on stdin/stdout until the client exits; tells how it ended.
+pub fn run() -> anyhow::Result<transport::Ending> {
     let logs = logging::init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(async {
+    let ending = runtime.block_on(async {
         let shared = Arc::new(Shared {
             session: Mutex::new(Session::default()),
             publish: Notify::new(),
@@ -371,7 +380,7 @@ pub fn run() -> anyhow::Result<()> {
         .custom_method("vouch/didAcceptAi", Backend::did_accept_ai)
         .custom_method("vouch/regions", Backend::vouch_regions)
         .finish();
-        transport::serve(
+        let ending = transport::serve(
             service,
             socket,
             tokio::io::stdin(),
@@ -382,8 +391,9 @@ pub fn run() -> anyhow::Result<()> {
         )
         .await;
         lock(&for_exit).flush_all();
+        ending
     });
     // Background tasks may be parked on timers; do not wait for them.
     runtime.shutdown_timeout(Duration::from_millis(100));
-    Ok(())
+    Ok(ending)
 }

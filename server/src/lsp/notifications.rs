@@ -9,6 +9,7 @@ use tower_lsp_server::ls_types::{
     DidSaveTextDocumentParams, Range, VersionedTextDocumentIdentifier,
 };
 
+use super::transport::Fast;
 use super::{Shared, lock};
 use crate::ledger::{AiKind, AiSource, now_millis};
 
@@ -55,22 +56,26 @@ impl Shared {
     }
 
     /// The hot notifications, parsed straight into their types in the read
-    /// loop (one pass, no intermediate JSON tree). Returns false to let the
-    /// regular dispatch handle the message.
-    pub(super) fn fast_path(&self, method: &str, body: &str, is_request: bool) -> bool {
+    /// loop (one pass, no intermediate JSON tree), and `vouch/regions`
+    /// answered there. `Fast::Pass` lets the regular dispatch handle the
+    /// message.
+    pub(super) fn fast_path(&self, method: &str, body: &str, is_request: bool) -> Fast {
         #[derive(Deserialize)]
         struct Notification<P> {
             params: P,
         }
         if !self.ready.load(Ordering::Acquire) {
-            return false;
+            return Fast::Pass;
         }
         if is_request {
             // Durability: whatever the request (even one answered with an
             // error without reaching a handler), the state it follows is
             // written before the answer.
             lock(self).flush_all();
-            return false;
+            if method == "vouch/regions" {
+                return self.answer_regions(body);
+            }
+            return Fast::Pass;
         }
         match method {
             "textDocument/didChange" => {
@@ -83,7 +88,7 @@ impl Shared {
                     }
                     Err(e) => tracing::warn!("didChange ignored: bad parameters: {e}"),
                 }
-                true
+                Fast::Handled
             }
             "textDocument/didOpen" => {
                 match serde_json::from_str::<Notification<DidOpenTextDocumentParams>>(body) {
@@ -93,30 +98,30 @@ impl Shared {
                     }
                     Err(e) => tracing::warn!("didOpen ignored: bad parameters: {e}"),
                 }
-                true
+                Fast::Handled
             }
             "textDocument/didSave" => {
                 match serde_json::from_str::<Notification<DidSaveTextDocumentParams>>(body) {
                     Ok(n) => self.notify("didSave", |s| s.save(&n.params.text_document.uri)),
                     Err(e) => tracing::warn!("didSave ignored: bad parameters: {e}"),
                 }
-                true
+                Fast::Handled
             }
             "textDocument/didClose" => {
                 match serde_json::from_str::<Notification<DidCloseTextDocumentParams>>(body) {
                     Ok(n) => self.notify("didClose", |s| s.close(&n.params.text_document.uri)),
                     Err(e) => tracing::warn!("didClose ignored: bad parameters: {e}"),
                 }
-                true
+                Fast::Handled
             }
             "vouch/didAcceptAi" => {
                 match serde_json::from_str::<Notification<AcceptAiParams>>(body) {
                     Ok(n) => self.accept_ai(n.params),
                     Err(e) => tracing::warn!("vouch/didAcceptAi ignored: bad parameters: {e}"),
                 }
-                true
+                Fast::Handled
             }
-            _ => false,
+            _ => Fast::Pass,
         }
     }
 }

@@ -1,11 +1,14 @@
 //! `vouch/regions`: every AI-written span of a document, for plugins and tools.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use tower_lsp_server::jsonrpc::Error;
-use tower_lsp_server::ls_types::Uri;
+use tower_lsp_server::jsonrpc::{Error, Id};
+use tower_lsp_server::ls_types::{Range, Uri};
 
 use super::position::to_lsp_range;
 use super::session::Session;
+use super::transport::Fast;
+use super::{RegionsParams, Shared};
 use crate::ledger::{Attribution, format_millis};
 
 /// The JSON form of one region's attribution (without its range).
@@ -29,21 +32,100 @@ pub fn attribution_json(a: &Attribution) -> Value {
     })
 }
 
+/// The `vouch/regions` result, serialised straight from these types (no
+/// intermediate JSON tree: a large answer is one pass of serde).
+#[derive(Debug, Serialize)]
+pub struct RegionsResult {
+    pub version: i32,
+    pub regions: Vec<RegionJson>,
+}
+
+/// One AI-written span.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegionJson {
+    pub range: Range,
+    pub tool: Option<String>,
+    pub model: Option<String>,
+    pub kind: Option<&'static str>,
+    pub reviewed: bool,
+    pub reviewed_by: Option<String>,
+    pub accepted_at: Option<String>,
+}
+
 impl Session {
     /// `{"version", "regions": [{"range", "tool", "model", "kind", "reviewed", "reviewedBy", "acceptedAt"}]}`.
-    pub fn regions(&self, uri: &Uri) -> Result<Value, Error> {
+    pub fn regions(&self, uri: &Uri) -> Result<RegionsResult, Error> {
         let doc = self.doc(uri)?;
         let rope = doc.ledger.rope();
-        let regions: Vec<Value> = doc
+        let regions = doc
             .ledger
             .regions()
             .into_iter()
             .map(|r| {
-                let mut v = attribution_json(&r.attribution);
-                v["range"] = json!(to_lsp_range(rope, &r.range, self.enc));
-                v
+                let a = &r.attribution;
+                let source = a.source();
+                RegionJson {
+                    range: to_lsp_range(rope, &r.range, self.enc),
+                    tool: source.map(|s| s.tool.clone()),
+                    model: source.and_then(|s| s.model.clone()),
+                    kind: source.map(|s| s.kind.as_str()),
+                    reviewed: a.review().is_some(),
+                    reviewed_by: a.review().map(|r| r.by.clone()),
+                    accepted_at: source.map(|s| format_millis(s.accepted_at)),
+                }
             })
             .collect();
-        Ok(json!({"version": doc.version, "regions": regions}))
+        Ok(RegionsResult {
+            version: doc.version,
+            regions,
+        })
+    }
+}
+
+impl Shared {
+    /// Answers a `vouch/regions` request in the read loop, serialising the
+    /// result straight into the response body. Parameters it cannot read
+    /// are left to the regular dispatch, which answers with the error.
+    pub(super) fn answer_regions(&self, body: &str) -> Fast {
+        #[derive(Deserialize)]
+        struct Call {
+            id: Id,
+            params: RegionsParams,
+        }
+        #[derive(Serialize)]
+        struct Answer<'a, T> {
+            jsonrpc: &'static str,
+            id: &'a Id,
+            #[serde(flatten)]
+            outcome: T,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "lowercase")]
+        enum Outcome {
+            Result(RegionsResult),
+            Error(Error),
+        }
+        let Ok(call) = serde_json::from_str::<Call>(body) else {
+            return Fast::Pass;
+        };
+        let outcome = match self.request("vouch/regions", |s| {
+            s.regions(&call.params.text_document.uri)
+        }) {
+            Ok(r) => Outcome::Result(r),
+            Err(e) => Outcome::Error(e),
+        };
+        let answer = Answer {
+            jsonrpc: "2.0",
+            id: &call.id,
+            outcome,
+        };
+        match serde_json::to_string(&answer) {
+            Ok(s) => Fast::Reply(s),
+            Err(e) => {
+                tracing::error!("cannot encode vouch/regions: {e}");
+                Fast::Pass
+            }
+        }
     }
 }

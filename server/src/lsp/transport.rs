@@ -39,18 +39,32 @@ enum Incoming {
     Request(Request),
     /// Handled by the fast path.
     Done,
+    /// Answered by the fast path: this response body goes out as is.
+    Answered(String),
+}
+
+/// What the fast path did with a message.
+pub enum Fast {
+    /// Not handled: decode it and hand it to the service.
+    Pass,
+    /// A notification, applied in place.
+    Handled,
+    /// A request, answered in place with this response body.
+    Reply(String),
 }
 
 /// Decodes a message: a request or notification when it names a method,
 /// else a response.
 fn decode(
     text: &str,
-    fast: &impl Fn(&str, &str, bool) -> bool,
+    fast: &impl Fn(&str, &str, bool) -> Fast,
 ) -> Result<Incoming, serde_json::Error> {
     let head: Head = serde_json::from_str(text)?;
     if let Some(method) = &head.method {
-        if fast(method, text, head.id.is_some()) {
-            return Ok(Incoming::Done);
+        match fast(method, text, head.id.is_some()) {
+            Fast::Handled => return Ok(Incoming::Done),
+            Fast::Reply(body) => return Ok(Incoming::Answered(body)),
+            Fast::Pass => {}
         }
         serde_json::from_str::<Request>(text).map(Incoming::Request)
     } else {
@@ -124,18 +138,30 @@ async fn write_all<W: AsyncWrite + Unpin>(w: &mut W, body: &str) -> std::io::Res
     Ok(())
 }
 
+/// How a session over stdio ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// `exit` after a `shutdown` request: the orderly way (exit code 0).
+    Exit,
+    /// `exit` with no `shutdown` before it: the protocol asks for exit code 1.
+    ExitWithoutShutdown,
+    /// The client closed stdin (or it could not be read).
+    EndOfInput,
+}
+
 /// Serves `service` over `input`/`output` until `exit` or end of input.
 ///
 /// `fast` sees every message that names a method first (method, raw body,
-/// whether it is a request): it may handle a notification in place (returns
-/// true), or prepare for a request; false leaves the message to `service`.
+/// whether it is a request): it may apply a notification or answer a request
+/// in place, or prepare for a request and leave the message to `service`.
 pub async fn serve<S, I, O>(
     mut service: S,
     socket: ClientSocket,
     input: I,
     mut output: O,
-    fast: impl Fn(&str, &str, bool) -> bool,
-) where
+    fast: impl Fn(&str, &str, bool) -> Fast,
+) -> Ending
+where
     S: Service<Request, Response = Option<Response>>,
     S::Error: std::fmt::Display,
     S::Future: Send + 'static,
@@ -171,6 +197,8 @@ pub async fn serve<S, I, O>(
     });
 
     let mut input = BufReader::with_capacity(64 * 1024, input);
+    let mut shutdown_seen = false;
+    let mut ending = Ending::EndOfInput;
     loop {
         let body = match read_frame(&mut input).await {
             Ok(Some(Ok(body))) => body,
@@ -195,8 +223,10 @@ pub async fn serve<S, I, O>(
         };
         match message {
             Ok(Incoming::Done) => {}
+            Ok(Incoming::Answered(body)) => send(&out_tx, body),
             Ok(Incoming::Request(req)) => {
                 let will_exit = req.method() == "exit";
+                shutdown_seen |= req.method() == "shutdown";
                 if let Err(e) = std::future::poll_fn(|cx| service.poll_ready(cx)).await {
                     tracing::info!("server stopped: {e}");
                     break;
@@ -204,6 +234,11 @@ pub async fn serve<S, I, O>(
                 let fut = service.call(req);
                 dispatch(fut, &out_tx);
                 if will_exit {
+                    ending = if shutdown_seen {
+                        Ending::Exit
+                    } else {
+                        Ending::ExitWithoutShutdown
+                    };
                     break;
                 }
             }
@@ -232,6 +267,7 @@ pub async fn serve<S, I, O>(
     drop(out_tx);
     // Let queued responses go out.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), writer).await;
+    ending
 }
 
 fn send(tx: &UnboundedSender<String>, body: String) {
