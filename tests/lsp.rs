@@ -423,6 +423,14 @@ fn bad_input_never_takes_the_server_down() {
                 .is_some_and(|t| t.starts_with("didOpen ignored: bad parameters"))
     })
     .expect("a log line for a notification with wrong parameter types");
+    c.notify("workspace/didChangeConfiguration", json!(5));
+    c.wait_for(Duration::from_secs(5), |m| {
+        m["method"] == "window/logMessage"
+            && m["params"]["message"].as_str().is_some_and(|t| {
+                t.starts_with("workspace/didChangeConfiguration ignored: bad parameters")
+            })
+    })
+    .expect("a log line for a configuration change with wrong parameters");
     // Unknown documents.
     let err = c
         .request(

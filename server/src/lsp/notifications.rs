@@ -5,8 +5,9 @@ use std::sync::atomic::Ordering;
 
 use serde::Deserialize;
 use tower_lsp_server::ls_types::{
-    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
-    DidSaveTextDocumentParams, Range, VersionedTextDocumentIdentifier,
+    DidChangeConfigurationParams, DidChangeTextDocumentParams, DidChangeWorkspaceFoldersParams,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, Range,
+    VersionedTextDocumentIdentifier,
 };
 
 use super::transport::Fast;
@@ -121,7 +122,31 @@ impl Shared {
                 }
                 Fast::Handled
             }
+            // Handled by the regular dispatch, which drops a notification
+            // with bad parameters silently: say so in the log.
+            "workspace/didChangeConfiguration" => {
+                checked::<DidChangeConfigurationParams>(method, body)
+            }
+            "workspace/didChangeWorkspaceFolders" => {
+                checked::<DidChangeWorkspaceFoldersParams>(method, body)
+            }
             _ => Fast::Pass,
+        }
+    }
+}
+
+/// `Fast::Pass` when the notification's parameters have type `P`; else a log
+/// line and `Fast::Handled` (the notification is ignored).
+fn checked<P: serde::de::DeserializeOwned>(method: &str, body: &str) -> Fast {
+    #[derive(Deserialize)]
+    struct Notification<P> {
+        params: P,
+    }
+    match serde_json::from_str::<Notification<P>>(body).map(|n| n.params) {
+        Ok(_) => Fast::Pass,
+        Err(e) => {
+            tracing::warn!("{method} ignored: bad parameters: {e}");
+            Fast::Handled
         }
     }
 }
