@@ -131,12 +131,18 @@ pub fn to_range(
 pub fn to_position(rope: &Rope, offset: usize, enc: Encoding) -> Position {
     let offset = offset.min(rope.len_bytes());
     let line = rope.byte_to_line(offset);
+    let start = rope.line_to_byte(line);
     let character = match enc {
-        Encoding::Utf8 => offset - rope.line_to_byte(line),
-        Encoding::Utf16 => {
-            let c = rope.byte_to_char(offset);
-            rope.char_to_utf16_cu(c) - rope.char_to_utf16_cu(rope.line_to_char(line))
-        }
+        Encoding::Utf8 => offset - start,
+        // The slice's UTF-16 length comes from the rope's node summaries.
+        Encoding::Utf16 => match rope.get_byte_slice(start..offset) {
+            Some(before) => before.len_utf16_cu(),
+            // Not a character boundary: count up to the character holding it.
+            None => {
+                let c = rope.byte_to_char(offset);
+                rope.char_to_utf16_cu(c) - rope.char_to_utf16_cu(rope.line_to_char(line))
+            }
+        },
     };
     Position::new(
         u32::try_from(line).unwrap_or(u32::MAX),
