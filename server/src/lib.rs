@@ -1,8 +1,9 @@
 //! Vouch: which characters did AI write, and has a person vouched for them?
 //!
 //! Layers (see ARCHITECTURE.md): the core — [`ledger`], [`store`],
-//! [`workspace`] — speaks plain Rust types and UTF-8 byte offsets. The edges —
-//! [`cli`] and [`lsp`] — parse input, convert positions and call the core.
+//! [`workspace`], [`service`], [`syntax`], [`git`], [`commit`] and [`agent`] —
+//! speaks plain Rust types and UTF-8 byte offsets. The edges — [`cli`] and
+//! [`lsp`] — parse input, convert positions and call the core.
 
 pub mod agent;
 pub mod cli;

@@ -192,7 +192,6 @@ pub fn sarif(commits: &[CommitInfo], notes: &HashMap<String, Note>, policy: &Pol
             "tool": {"driver": {
                 "name": "vouch",
                 "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://example.invalid/vouch",
                 "rules": [{
                     "id": "vouch/ai-unreviewed",
                     "name": "UnreviewedAiCode",

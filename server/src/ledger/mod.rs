@@ -216,9 +216,13 @@ impl Ledger {
     ) -> Result<(), LedgerError> {
         self.check_range(&range)?;
         let start_char = self.text.byte_to_char(range.start);
-        let end_char = self.text.byte_to_char(range.end);
-        self.text.remove(start_char..end_char);
-        self.text.insert(start_char, text);
+        if !range.is_empty() {
+            let end_char = self.text.byte_to_char(range.end);
+            self.text.remove(start_char..end_char);
+        }
+        if !text.is_empty() {
+            self.text.insert(start_char, text);
+        }
         let id = self.attrs.intern(attr);
         self.runs.replace(range, &[(text.len(), id)]);
         Ok(())
@@ -446,7 +450,12 @@ impl Ledger {
                 len,
             });
         }
-        for at in [range.start, range.end] {
+        let ends: &[usize] = if range.is_empty() {
+            &[range.start]
+        } else {
+            &[range.start, range.end]
+        };
+        for &at in ends {
             if !self.is_char_boundary(at) {
                 return Err(LedgerError::NotCharBoundary(at));
             }
