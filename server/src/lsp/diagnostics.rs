@@ -4,7 +4,7 @@ use serde_json::Value;
 use tower_lsp_server::ls_types::{Diagnostic, NumberOrString, Uri};
 
 use super::documents::Doc;
-use super::position::to_lsp_range;
+use super::position::PositionCursor;
 use super::session::Session;
 use crate::ledger::Attribution;
 
@@ -24,7 +24,7 @@ pub fn tool_label(a: &Attribution) -> String {
 
 impl Session {
     fn diagnostics_of(&self, doc: &Doc) -> Vec<Diagnostic> {
-        let rope = doc.ledger.rope();
+        let mut positions = PositionCursor::new(doc.ledger.rope(), self.enc);
         let syntax = doc.syntax();
         doc.ledger
             .unreviewed_regions()
@@ -48,7 +48,7 @@ impl Session {
                     .map_or(Value::Null, |u| Value::from(u.name.clone()));
                 data["unitKind"] = unit.map_or(Value::Null, |u| Value::from(u.keyword));
                 Diagnostic {
-                    range: to_lsp_range(rope, &r.range, self.enc),
+                    range: positions.range(&r.range),
                     severity: Some(self.settings.severity),
                     code: Some(NumberOrString::String(CODE.to_owned())),
                     source: Some(SOURCE.to_owned()),

@@ -93,6 +93,15 @@ impl Shared {
         }
     }
 
+    /// For a request that only reads (the state it follows was written by
+    /// the fast path): run `f` without waking the publisher or the writer.
+    fn read<T>(&self, what: &str, f: impl FnOnce(&Session) -> Result<T>) -> Result<T> {
+        catch_unwind(AssertUnwindSafe(|| f(&lock(self)))).unwrap_or_else(|_| {
+            tracing::error!("internal error while handling {what}");
+            Err(Error::internal_error())
+        })
+    }
+
     /// For a notification: run `f`, log a failure.
     fn notify(&self, what: &str, f: impl FnOnce(&mut Session)) {
         let _ = self.with(what, |s| {

@@ -158,6 +158,68 @@ pub fn to_lsp_range(rope: &Rope, range: &Range<usize>, enc: Encoding) -> LspRang
     )
 }
 
+/// Converts many byte offsets in document order (regions, diagnostics): the
+/// line found for one offset is reused for the next ones on that line, and a
+/// column within one rope chunk is counted there, without walking the rope.
+pub struct PositionCursor<'a> {
+    rope: &'a Rope,
+    enc: Encoding,
+    /// (line, first byte, first byte of the next line or `usize::MAX`).
+    line: Option<(usize, usize, usize)>,
+}
+
+impl<'a> PositionCursor<'a> {
+    pub fn new(rope: &'a Rope, enc: Encoding) -> Self {
+        PositionCursor {
+            rope,
+            enc,
+            line: None,
+        }
+    }
+
+    /// The same as [`to_position`].
+    pub fn position(&mut self, offset: usize) -> Position {
+        let rope = self.rope;
+        let offset = offset.min(rope.len_bytes());
+        let (line, start) = match self.line {
+            Some((line, start, next)) if start <= offset && offset < next => (line, start),
+            _ => {
+                let line = rope.byte_to_line(offset);
+                let start = rope.line_to_byte(line);
+                let next = if line + 1 < rope.len_lines() {
+                    rope.line_to_byte(line + 1)
+                } else {
+                    usize::MAX
+                };
+                self.line = Some((line, start, next));
+                (line, start)
+            }
+        };
+        let character = match self.enc {
+            Encoding::Utf8 => Some(offset - start),
+            Encoding::Utf16 => {
+                let (chunk, chunk_start, _, _) = rope.chunk_at_byte(start);
+                chunk
+                    .get(start - chunk_start..offset - chunk_start)
+                    .map(|before| before.encode_utf16().count())
+            }
+        };
+        match character {
+            Some(c) => Position::new(
+                u32::try_from(line).unwrap_or(u32::MAX),
+                u32::try_from(c).unwrap_or(u32::MAX),
+            ),
+            // The line runs over a chunk boundary (or the offset is not a
+            // character boundary): the general conversion.
+            None => to_position(rope, offset, self.enc),
+        }
+    }
+
+    pub fn range(&mut self, range: &Range<usize>) -> LspRange {
+        LspRange::new(self.position(range.start), self.position(range.end))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +257,30 @@ mod tests {
         for off in [0, 1, 3, 7, 8, 10, 11, 12, 13, 14] {
             for enc in [Encoding::Utf8, Encoding::Utf16] {
                 assert_eq!(to_offset(&rope, to_position(&rope, off, enc), enc), Ok(off));
+            }
+        }
+    }
+
+    #[test]
+    fn cursor_agrees_with_to_position_everywhere() {
+        let line = "aé😀b\r\n中文 x\rlast\n";
+        let text = line.repeat(400);
+        let rope = Rope::from_str(&text);
+        for enc in [Encoding::Utf8, Encoding::Utf16] {
+            let mut cursor = PositionCursor::new(&rope, enc);
+            let mut fresh_each_time = Vec::new();
+            let mut with_cursor = Vec::new();
+            for offset in
+                (0..=text.len() + 3).filter(|&o| o > text.len() || text.is_char_boundary(o))
+            {
+                fresh_each_time.push(to_position(&rope, offset, enc));
+                with_cursor.push(cursor.position(offset));
+            }
+            assert_eq!(with_cursor, fresh_each_time, "{enc:?}");
+            // Out of order too.
+            let mut cursor = PositionCursor::new(&rope, enc);
+            for offset in [900, 3, 5000, 12, 12, 7000, 0] {
+                assert_eq!(cursor.position(offset), to_position(&rope, offset, enc));
             }
         }
     }

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use tower_lsp_server::jsonrpc::{Error, Id};
 use tower_lsp_server::ls_types::{Range, Uri};
 
-use super::position::to_lsp_range;
+use super::position::PositionCursor;
 use super::session::Session;
 use super::transport::Fast;
 use super::{RegionsParams, Shared};
@@ -57,7 +57,7 @@ impl Session {
     /// `{"version", "regions": [{"range", "tool", "model", "kind", "reviewed", "reviewedBy", "acceptedAt"}]}`.
     pub fn regions(&self, uri: &Uri) -> Result<RegionsResult, Error> {
         let doc = self.doc(uri)?;
-        let rope = doc.ledger.rope();
+        let mut positions = PositionCursor::new(doc.ledger.rope(), self.enc);
         let regions = doc
             .ledger
             .regions()
@@ -66,7 +66,7 @@ impl Session {
                 let a = &r.attribution;
                 let source = a.source();
                 RegionJson {
-                    range: to_lsp_range(rope, &r.range, self.enc),
+                    range: positions.range(&r.range),
                     tool: source.map(|s| s.tool.clone()),
                     model: source.and_then(|s| s.model.clone()),
                     kind: source.map(|s| s.kind.as_str()),
@@ -109,7 +109,8 @@ impl Shared {
         let Ok(call) = serde_json::from_str::<Call>(body) else {
             return Fast::Pass;
         };
-        let outcome = match self.request("vouch/regions", |s| {
+        // The read loop wrote pending state to the store before calling this.
+        let outcome = match self.read("vouch/regions", |s| {
             s.regions(&call.params.text_document.uri)
         }) {
             Ok(r) => Outcome::Result(r),
