@@ -176,10 +176,11 @@ impl LspClient {
                     self.stderr()
                 );
             };
-            if m.get("id") == Some(&json!(id)) && m.get("method").is_none() {
-                return match m.get("error") {
-                    Some(e) => Err(e.clone()),
-                    None => Ok(m.get("result").cloned().unwrap_or(Value::Null)),
+            if m.get("id").and_then(Value::as_i64) == Some(id) && m.get("method").is_none() {
+                let mut m = m;
+                return match m.get_mut("error") {
+                    Some(e) => Err(e.take()),
+                    None => Ok(m.get_mut("result").map(Value::take).unwrap_or(Value::Null)),
                 };
             }
             self.queue.push_back(m);
