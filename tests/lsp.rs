@@ -171,22 +171,6 @@ fn several_changes_in_one_notification() {
 }
 
 #[test]
-fn resent_unchanged_text_keeps_its_authors() {
-    // Some editors send a whole line back for one keystroke: only the
-    // characters that changed become human.
-    let (_repo, mut c, uri) = setup("let total = a + b;\n", false);
-    c.accept_ai(&uri, 1, vec![range(0, 0, 0, 18)], copilot());
-    c.change(&uri, 2, range(0, 0, 1, 0), "let total = a + b + c;\n");
-    let r = c.regions(&uri);
-    let g = r["regions"].as_array().unwrap();
-    // "let total = a + b" stays AI, " + c" is human, ";" stays AI.
-    assert_eq!(g.len(), 2, "{r}");
-    assert_eq!(g[0]["range"], range(0, 0, 0, 17), "{r}");
-    assert_eq!(g[1]["range"], range(0, 21, 0, 22), "{r}");
-    c.shutdown();
-}
-
-#[test]
 fn notices_ahead_behind_and_unknown_versions() {
     let (_repo, mut c, uri) = setup("abc\n", false);
     // Ahead: the notice for version 2 arrives before the change.

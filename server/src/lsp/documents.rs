@@ -143,25 +143,22 @@ impl Doc {
                             break;
                         }
                     };
-                    let removed: String = if bytes.is_empty() {
-                        String::new()
+                    let removed: Box<str> = if bytes.is_empty() {
+                        Box::default()
                     } else {
-                        self.ledger.rope().byte_slice(bytes.clone()).to_string()
+                        self.ledger
+                            .rope()
+                            .byte_slice(bytes.clone())
+                            .to_string()
+                            .into()
                     };
-                    // Editors often resend unchanged text around an edit
-                    // (a whole line for one keystroke): only the part that
-                    // really changed is new, so the rest keeps its authors.
-                    let (head, tail) = unchanged_ends(&removed, &change.text);
-                    let bytes = bytes.start + head..bytes.end - tail;
-                    let text = &change.text[head..change.text.len() - tail];
-                    let removed: Box<str> = removed[head..removed.len() - tail].into();
                     let tree_edit = self
                         .syntax
                         .is_some()
-                        .then(|| TextEdit::new(self.ledger.rope(), bytes.clone(), text));
-                    if let Err(e) = self
-                        .ledger
-                        .apply_edit(bytes.clone(), text, &Attribution::Human)
+                        .then(|| TextEdit::new(self.ledger.rope(), bytes.clone(), &change.text));
+                    if let Err(e) =
+                        self.ledger
+                            .apply_edit(bytes.clone(), &change.text, &Attribution::Human)
                     {
                         tracing::warn!("{}: change ignored: {e}", self.uri.as_str());
                         break;
@@ -172,7 +169,7 @@ impl Doc {
                     edits.push(Edit {
                         start: bytes.start,
                         end: bytes.end,
-                        new_len: text.len(),
+                        new_len: change.text.len(),
                         removed,
                     });
                 }
@@ -285,46 +282,5 @@ impl Doc {
                 Err(e) => tracing::warn!("{}: AI range ignored: {e}", self.uri.as_str()),
             }
         }
-    }
-}
-
-/// Lengths in bytes of the longest common prefix and suffix of `old` and
-/// `new` (not overlapping, cut at character boundaries of both).
-fn unchanged_ends(old: &str, new: &str) -> (usize, usize) {
-    let (a, b) = (old.as_bytes(), new.as_bytes());
-    let mut head = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    while !(old.is_char_boundary(head) && new.is_char_boundary(head)) {
-        head -= 1;
-    }
-    let most = a.len().min(b.len()) - head;
-    let mut tail = a
-        .iter()
-        .rev()
-        .zip(b.iter().rev())
-        .take(most)
-        .take_while(|(x, y)| x == y)
-        .count();
-    while !(old.is_char_boundary(a.len() - tail) && new.is_char_boundary(b.len() - tail)) {
-        tail -= 1;
-    }
-    (head, tail)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::unchanged_ends;
-
-    #[test]
-    fn unchanged_ends_cut_at_characters_and_never_overlap() {
-        assert_eq!(unchanged_ends("", "x"), (0, 0));
-        assert_eq!(unchanged_ends("let a = 1;", "let ab = 1;"), (5, 5));
-        assert_eq!(unchanged_ends("aaa", "aaaa"), (3, 0));
-        assert_eq!(unchanged_ends("abc", "abc"), (3, 0));
-        assert_eq!(unchanged_ends("abc", ""), (0, 0));
-        // é (c3 a9) and è (c3 a8) share their first byte: not a boundary.
-        assert_eq!(unchanged_ends("é", "è"), (0, 0));
-        assert_eq!(unchanged_ends("xéy", "xèy"), (1, 1));
-        // 😀 (f0 9f 98 80) and 😁 (f0 9f 98 81).
-        assert_eq!(unchanged_ends("😀", "😁"), (0, 0));
     }
 }
