@@ -137,6 +137,36 @@ fn review_from_the_terminal_shows_within_two_seconds() {
     assert_eq!(status, json!([]), "nothing unreviewed: {status}");
 }
 
+#[test]
+fn review_from_the_terminal_right_after_the_diagnostic_appears() {
+    // No request, no save: the diagnostic alone tells the user there is AI
+    // code, and a review from a terminal at once must find it in the store.
+    let repo = TempRepo::new();
+    repo.write("src/a.rs", TEXT);
+    let mut c = start(&repo);
+    let uri = uri_of(&repo.path().join("src/a.rs"));
+    c.open(&uri, 1, TEXT);
+    c.accept_ai(
+        &uri,
+        1,
+        vec![range(1, 4, 1, 12)],
+        json!({"tool": "copilot"}),
+    );
+    c.diagnostics_where(&uri, Duration::from_secs(5), |p| {
+        p["diagnostics"].as_array().unwrap().len() == 1
+    })
+    .expect("one diagnostic");
+    let out = repo
+        .vouch(&["review", "src/a.rs", "--as", "Terminal <t@example.com>"])
+        .expect_code(0);
+    assert!(out.stdout().contains("reviewed"), "{}", out.stdout());
+    c.diagnostics_where(&uri, Duration::from_secs(2), |p| {
+        p["diagnostics"].as_array().unwrap().is_empty()
+    })
+    .expect("diagnostics cleared within 2 s of the terminal review");
+    c.shutdown();
+}
+
 fn claude_payload(repo: &TempRepo) -> String {
     let root = repo.path().canonicalize().unwrap();
     let root = root.to_string_lossy();

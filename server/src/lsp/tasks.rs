@@ -29,14 +29,22 @@ impl Backend {
                 shared.publish.notified().await;
                 // Wait for a quiet moment, but never longer than PUBLISH_MAX.
                 let start = tokio::time::Instant::now();
-                loop {
+                let quiet = loop {
                     let seen = shared.changes.load(Ordering::Relaxed);
                     tokio::time::sleep(PUBLISH_DELAY).await;
-                    if shared.changes.load(Ordering::Relaxed) == seen
-                        || start.elapsed() >= PUBLISH_MAX
-                    {
-                        break;
+                    if shared.changes.load(Ordering::Relaxed) == seen {
+                        break true;
                     }
+                    if start.elapsed() >= PUBLISH_MAX {
+                        break false;
+                    }
+                };
+                // At a quiet moment, write what the diagnostics will show
+                // first: a `vouch review` run from a terminal as soon as they
+                // appear must find that text in the store. (While changes
+                // keep coming, the writer task waits for a pause instead.)
+                if quiet {
+                    lock(&shared).flush_all();
                 }
                 // Reparse edited documents without holding the lock, so
                 // changes keep flowing while the parser runs.
