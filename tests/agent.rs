@@ -362,6 +362,9 @@ fn malformed_payloads_exit_zero_with_one_warning_and_keep_the_store() {
             br#"{"tool_name":"Edit","tool_input":{"file_path":"src/lib.rs"}}"#.to_vec(),
         ),
         ("cursor", br#"{"hook_event_name":"afterFileEdit"}"#.to_vec()),
+        // An agent Vouch does not know, or none at all: still exit 0.
+        ("windsurf", b"{}".to_vec()),
+        ("", b"{}".to_vec()),
     ];
     for (agent_name, payload) in bad {
         let out = agent::record_bytes(repo.path(), agent_name, &payload).expect_code(0);
@@ -469,6 +472,40 @@ fn two_agents_write_different_files_at_once() {
         let b = ledger(&repo, &format!("b{i}.rs")).expect("b recorded");
         assert_eq!(ai_text(&b), "fn codex() {}\n");
         assert_source(&b, "codex", AiKind::Agent, Some("gpt-5-codex"), Some("x"));
+    }
+}
+
+#[test]
+fn agents_creating_the_store_at_once_all_record() {
+    // The first hooks in a fresh repository create the store together
+    // (switching it to WAL, running the migrations): none may lose its edit.
+    for trial in 0..20 {
+        let repo = TempRepo::new();
+        let root = agent::root(&repo);
+        for i in 0..8 {
+            repo.write(&format!("f{i}.rs"), "");
+        }
+        repo.git(&["add", "."]);
+        repo.git(&["commit", "-qm", "init"]);
+        let children: Vec<_> = (0..8)
+            .map(|i| {
+                repo.write(&format!("f{i}.rs"), "fn agent() {}\n");
+                let payload = serde_json::json!({
+                    "session_id": "c", "hook_event_name": "PostToolUse", "tool_name": "Write",
+                    "tool_input": {"file_path": format!("{root}/f{i}.rs"), "content": "fn agent() {}\n"},
+                    "tool_use_id": format!("t{i}"), "cwd": root
+                });
+                agent::spawn_record(repo.path(), "claude-code", payload.to_string().as_bytes())
+            })
+            .collect();
+        for c in children {
+            let out = support::VouchOutput(c.wait_with_output().unwrap()).expect_code(0);
+            assert_eq!(out.stderr(), "", "trial {trial}");
+        }
+        for i in 0..8 {
+            let l = ledger(&repo, &format!("f{i}.rs")).expect("recorded");
+            assert_eq!(ai_text(&l), "fn agent() {}\n", "trial {trial}");
+        }
     }
 }
 

@@ -9,7 +9,8 @@ use clap::{Args, Parser, Subcommand};
     about = "Track which code AI wrote, and whether a person has vouched for it",
     long_about = "Vouch records which characters of a workspace were written by AI (tool, model, kind) \
 and whether a person has reviewed them. Commands find the repository from the current directory.\n\n\
-Exit codes: 0 success; 1 when a command found what it checks for; 2 usage or internal error."
+Exit codes: 0 success; 1 when a command found what it checks for; 2 usage or internal error.",
+    after_help = "Examples:\n  vouch init                                      (git hooks for this repository)\n  vouch mark src/lib.rs:10-24 --tool chatgpt      (code pasted from a chat window)\n  vouch status                                    (unreviewed AI code)\n  vouch review src/lib.rs:10-24                   (having read it)\n\nRun `vouch COMMAND --help` for a command's options and examples."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -108,9 +109,11 @@ pub struct LspArgs {
 
 #[derive(Args, Debug)]
 pub struct RecordArgs {
-    /// The agent whose hook payload arrives on stdin
-    #[arg(long, value_enum)]
-    pub agent: AgentName,
+    /// The agent whose hook payload arrives on stdin: claude-code, cursor,
+    /// codex, gemini or copilot. Even a missing or unknown name only warns
+    /// (the exit status is always 0, so an agent's hook never fails).
+    #[arg(long, value_name = "AGENT")]
+    pub agent: Option<String>,
 }
 
 #[derive(Args, Debug)]

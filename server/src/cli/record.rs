@@ -6,6 +6,8 @@
 
 use std::io::{Read, Write};
 
+use clap::ValueEnum;
+
 use super::Outcome;
 use super::args::{AgentName, RecordArgs};
 use crate::agent::{self, Agent};
@@ -24,7 +26,25 @@ pub fn agent_of(name: AgentName) -> Agent {
 }
 
 pub fn run(args: RecordArgs) -> anyhow::Result<Outcome> {
-    let agent = agent_of(args.agent);
+    let name = args.agent.unwrap_or_default();
+    let Ok(agent) = AgentName::from_str(&name, true).map(agent_of) else {
+        let what = if name.is_empty() {
+            "no --agent given".to_owned()
+        } else {
+            format!("unknown agent `{name}`")
+        };
+        let _ = writeln!(
+            std::io::stderr(),
+            "vouch: warning: edit not recorded: {what} (--agent takes {})",
+            AgentName::value_variants()
+                .iter()
+                .filter_map(|v| v.to_possible_value())
+                .map(|v| v.get_name().to_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return Ok(Outcome::Clean);
+    };
     // A panic must not print a backtrace or exit non-zero: report one line.
     std::panic::set_hook(Box::new(|_| {}));
     let result = std::panic::catch_unwind(|| record(agent));

@@ -50,6 +50,20 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// SQLite reported the database busy or locked by another connection.
+    fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite {
+                source: rusqlite::Error::SqliteFailure(e, _),
+                ..
+            } if matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            )
+        )
+    }
+
     fn sqlite(path: &Path) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
         move |source| StoreError::Sqlite {
             path: path.to_path_buf(),
@@ -57,6 +71,9 @@ impl StoreError {
         }
     }
 }
+
+/// How long a writer waits for another process's transaction.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A file as stored, with the generation of its last write.
 #[derive(Clone, Debug)]
@@ -86,10 +103,27 @@ impl Store {
                 source,
             })?;
         }
+        // Opening can meet "busy" without SQLite's busy handler waiting:
+        // switching a new database to WAL, or several processes creating the
+        // store at once. Retry within the same time the busy timeout allows.
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        let mut pause = Duration::from_millis(2);
+        loop {
+            match Self::open_once(path) {
+                Err(e) if e.is_busy() && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                result => return result,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<Store, StoreError> {
         let err = StoreError::sqlite(path);
         let mut conn = Connection::open(path).map_err(err)?;
         let err = || StoreError::sqlite(path);
-        conn.busy_timeout(Duration::from_secs(10)).map_err(err())?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(err())?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(err())?;
         conn.pragma_update(None, "synchronous", "NORMAL")
