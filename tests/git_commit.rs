@@ -380,6 +380,28 @@ fn policy_rules_require_named_reviewers_distinct_from_the_author() {
         out.stdout()
     );
 
+    // The gate's advice works: the senior reviews the author-reviewed code.
+    repo.write(
+        "crypto/k.rs",
+        "fn key() {}
+fn key_b() {}
+",
+    );
+    mark(&repo, "crypto/k.rs:2", "copilot", "gpt-5");
+    review(&repo, "crypto/k.rs", "Test User <test@example.com>");
+    repo.git(&["add", "."]);
+    repo.vouch(&["check", "--staged"]).expect_code(1);
+    repo.vouch(&[
+        "review",
+        "crypto/k.rs",
+        "--as",
+        "Senior <senior@example.com>",
+    ])
+    .expect_code(0);
+    repo.vouch(&["check", "--staged"]).expect_code(0);
+    ok(&try_git(&repo, &["commit", "-m", "senior re-reviewed"]));
+    repo.vouch(&["verify", "HEAD~1..HEAD"]).expect_code(0);
+
     // A listed senior reviewer satisfies the rule.
     repo.write("crypto/z.rs", "fn key2() {}\n");
     mark(&repo, "crypto/z.rs:1", "copilot", "gpt-5");

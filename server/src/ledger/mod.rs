@@ -289,8 +289,10 @@ impl Ledger {
         }
     }
 
-    /// Marks the AI text inside `range` reviewed by `review`. Returns how many
-    /// bytes changed state.
+    /// Marks the AI text inside `range` reviewed by `review`. Text someone
+    /// else reviewed is reviewed again, by the new reviewer (the latest person
+    /// to vouch for it: a policy may require a particular one); text the same
+    /// person reviewed keeps its review. Returns how many bytes changed state.
     pub fn mark_reviewed(
         &mut self,
         range: Range<usize>,
@@ -298,6 +300,9 @@ impl Ledger {
     ) -> Result<usize, LedgerError> {
         self.map_range(range, |a| match a {
             Attribution::Ai { review: None, .. } => Some(a.with_review(Some(review.clone()))),
+            Attribution::Ai {
+                review: Some(old), ..
+            } if old.by != review.by => Some(a.with_review(Some(review.clone()))),
             _ => None,
         })
     }

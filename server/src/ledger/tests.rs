@@ -95,6 +95,15 @@ fn review_forget_and_mark() {
     assert_eq!(l.unreviewed_regions().len(), 1);
     assert_eq!(l.unreviewed_regions()[0].range, 2..8);
     assert_eq!(l.regions().len(), 2);
+    // The same reviewer again changes nothing; another one takes over.
+    assert_eq!(l.mark_reviewed(0..2, &review("ada")).unwrap(), 0);
+    assert_eq!(l.mark_reviewed(0..3, &review("bob")).unwrap(), 3);
+    let by: Vec<_> = l
+        .regions()
+        .iter()
+        .map(|r| r.attribution.review().map(|v| v.by.clone()))
+        .collect();
+    assert_eq!(by, [Some("bob".to_owned()), None]);
     assert_eq!(l.forget(0..8).unwrap(), 8);
     assert!(l.regions().is_empty());
 }
@@ -380,12 +389,14 @@ fn run_ops(initial: &str, ops: &[Op]) -> Result<(), TestCaseError> {
             }
             Op::Review { at, len } => {
                 let (s, e) = model.clamp(*at, *len);
-                let r = review("rev");
+                // Two reviewers, so reviews of reviewed text are exercised too.
+                let r = review(if len % 2 == 0 { "rev" } else { "ada" });
                 ledger
                     .mark_reviewed(model.byte(s)..model.byte(e), &r)
                     .map_err(|e| TestCaseError::fail(e.to_string()))?;
                 for c in &mut model.chars[s..e] {
-                    if c.1.is_unreviewed_ai() {
+                    let other_reviewer = c.1.review().is_some_and(|old| old.by != r.by);
+                    if c.1.is_unreviewed_ai() || (c.1.is_ai() && other_reviewer) {
                         c.1 = c.1.with_review(Some(r.clone()));
                     }
                 }
