@@ -207,6 +207,8 @@ fn each_agent_gets_its_documented_file() {
             json!({"name": "vouch", "type": "command", "command": cmd("gemini"), "timeout": 10000})
         );
     }
+    // Gemini runs hooks only with this switch on.
+    assert_eq!(gemini["tools"]["enableHooks"], true);
     let copilot = read_json(&repo.path().join(".github/hooks/vouch.json"));
     assert_eq!(copilot["version"], 1);
     for event in ["preToolUse", "postToolUse"] {
@@ -292,4 +294,41 @@ fn vouch_on_path_is_written_as_plain_vouch() {
         v["hooks"]["AfterTool"][0]["hooks"][0]["command"], "vouch record --agent gemini",
         "a portable command when the vouch on PATH is this one"
     );
+}
+
+#[test]
+fn gemini_hooks_switch_is_turned_on_but_a_users_choice_is_kept() {
+    let repo = TempRepo::new();
+    let h = home();
+    let settings = repo.path().join(".gemini/settings.json");
+    // The user turned hooks off on purpose: installing does not override it.
+    repo.write(
+        ".gemini/settings.json",
+        "{\n  \"theme\": \"dark\",\n  \"tools\": {\"enableHooks\": false}\n}\n",
+    );
+    init(&repo, h.path(), &["--agent", "gemini"]).expect_code(0);
+    let v = read_json(&settings);
+    assert_eq!(v["tools"]["enableHooks"], false);
+    assert!(v["hooks"]["AfterTool"].is_array());
+    init(&repo, h.path(), &["--agent", "gemini", "--uninstall"]).expect_code(0);
+    let v = read_json(&settings);
+    assert_eq!(
+        v,
+        serde_json::json!({"theme": "dark", "tools": {"enableHooks": false}})
+    );
+
+    // Without a choice, installing turns hooks on, and says so.
+    repo.write(".gemini/settings.json", "{\"theme\": \"dark\"}\n");
+    let out = init(&repo, h.path(), &["--agent", "gemini"]).expect_code(0);
+    assert!(
+        out.stdout().contains("tools.enableHooks"),
+        "{}",
+        out.stdout()
+    );
+    assert_eq!(read_json(&settings)["tools"]["enableHooks"], true);
+    // Installing again changes nothing; uninstalling restores the file.
+    let out = init(&repo, h.path(), &["--agent", "gemini"]).expect_code(0);
+    assert!(out.stdout().contains("nothing changed"), "{}", out.stdout());
+    init(&repo, h.path(), &["--agent", "gemini", "--uninstall"]).expect_code(0);
+    assert_eq!(read_json(&settings), serde_json::json!({"theme": "dark"}));
 }

@@ -171,6 +171,9 @@ fn command_of(hook: &Node, agent: Agent) -> Option<&str> {
 }
 
 /// Adds Vouch's hooks (running `command`) to the file at `path`.
+/// Gemini CLI's setting (under `tools`) that makes it run hooks at all.
+const ENABLE_HOOKS: &str = "enableHooks";
+
 pub fn install(agent: Agent, path: &Path, command: &str) -> Result<Change, InstallError> {
     let existing = read(path)?;
     let created = existing.is_none();
@@ -192,6 +195,17 @@ pub fn install(agent: Agent, path: &Path, command: &str) -> Result<Change, Insta
             .ok_or_else(|| unmergeable(&format!("`hooks.{event}` is not a list")))?;
         if merge_event(agent, list, command) {
             changed.push((*event).to_owned());
+        }
+    }
+    // Gemini CLI runs hooks only when they are enabled: turn that on unless
+    // the user has decided either way.
+    if agent == Agent::Gemini {
+        let tools = root
+            .entry_object("tools")
+            .ok_or_else(|| unmergeable("`tools` is not an object"))?;
+        if !tools.iter().any(|(k, _)| k == ENABLE_HOOKS) {
+            tools.push((ENABLE_HOOKS.to_owned(), Node::Leaf(Value::Bool(true))));
+            changed.push(format!("tools.{ENABLE_HOOKS}"));
         }
     }
     if changed.is_empty() && !created {
@@ -299,6 +313,15 @@ pub fn uninstall(agent: Agent, path: &Path) -> Result<Change, InstallError> {
     }
     if matches!(root.get("hooks"), Some(Node::Object(h)) if h.is_empty()) {
         root.remove("hooks");
+        // No hooks left: the switch install turned on has nothing to run.
+        if agent == Agent::Gemini
+            && let Some(Node::Object(tools)) = root.get_mut("tools")
+        {
+            tools.retain(|(k, v)| !(k == ENABLE_HOOKS && *v == Node::Leaf(Value::Bool(true))));
+            if tools.is_empty() {
+                root.remove("tools");
+            }
+        }
     }
     let only_version = match &root {
         Node::Object(pairs) => pairs.iter().all(|(k, _)| k == "version"),

@@ -49,7 +49,9 @@ pub fn run(name: AgentName, global: bool, uninstall: bool) -> anyhow::Result<Out
         Change::Unchanged => println!("{shown}: Vouch hooks already installed, nothing changed"),
     }
     if !uninstall && agent == crate::agent::Agent::Gemini {
-        println!("note: Gemini CLI runs hooks only when hooks are enabled in its settings");
+        println!(
+            "note: Gemini CLI runs hooks only while `tools.enableHooks` is true in its settings"
+        );
     }
     Ok(Outcome::Clean)
 }
