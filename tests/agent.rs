@@ -351,6 +351,7 @@ fn malformed_payloads_exit_zero_with_one_warning_and_keep_the_store() {
             br#"{"toolName":"edit","toolArgs":"{broken","toolResult":{}}"#.to_vec(),
         ),
         ("codex", b"null".to_vec()),
+        ("copilot", b"{}".to_vec()),
         // Well-formed JSON, but not a payload Vouch can use.
         (
             "claude-code",

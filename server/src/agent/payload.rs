@@ -205,7 +205,8 @@ fn copilot(v: &Value) -> Result<HookEvent, AgentError> {
         Some(_) => return Ok(base(v, Phase::Post, Action::Ignore, String::new())),
         None if v.get("toolResult").is_some() => Phase::Post,
         None if v.get("toolName").is_some() => Phase::Pre,
-        None => return Ok(base(v, Phase::Post, Action::Ignore, String::new())),
+        // Vouch installs only tool hooks, whose payloads name the tool.
+        None => return Err(AgentError::Payload("no toolName".into())),
     };
     let tool = str_field(v, &["toolName"]).unwrap_or_default();
     let args = match v.get("toolArgs") {
