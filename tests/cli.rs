@@ -43,7 +43,7 @@ fn mark_status_review_cycle() {
     assert_eq!(
         status,
         json!([{"path": "src/lib.rs", "startLine": 2, "endLine": 3, "tool": "chatgpt",
-                "model": "gpt-5", "kind": "manual", "reviewed": false, "unit": "b"}])
+                "model": "gpt-5", "kind": "manual", "reviewed": false, "unit": null}])
     );
     let human = repo.vouch(&["status"]).expect_code(0).stdout();
     assert!(human.contains("src/lib.rs:2-3  chatgpt (gpt-5)"), "{human}");

@@ -158,8 +158,14 @@ fn text_between_units_is_not_a_unit() {
     let tree = SyntaxTree::for_path("x.rs", text).unwrap();
     let x = text.find("const").unwrap();
     assert_eq!(tree.unit_for(x..x + 17), None);
-    // Two functions written together: the first is named (no unit holds both).
-    assert_eq!(tree.unit_for(0..text.len()).unwrap().name, "a");
+    // Two functions written together: neither was written whole alone and
+    // no unit holds both, so line ranges (docs/syntax.md, rule 3).
+    assert_eq!(tree.unit_for(0..text.len()), None);
+    // One whole function plus top-level code after it: likewise.
+    let end_of_x = text.find(";").unwrap() + 1;
+    assert_eq!(tree.unit_for(0..end_of_x), None);
+    // The whole function alone is named by it.
+    assert_eq!(tree.unit_for(0..9).unwrap().name, "a");
 }
 
 /// Applies `edits` (range in the current text, replacement) to the tree

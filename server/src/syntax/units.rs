@@ -144,13 +144,12 @@ pub(super) fn unit_for(tree: &SyntaxTree, range: Range<usize>) -> Option<Unit> {
     if let [only] = whole.as_slice() {
         return Some((*only).clone());
     }
-    let innermost = candidates
+    // Several whole units (two functions at once) or a unit plus code
+    // outside every unit: only a unit containing all of it names it.
+    candidates
         .iter()
         .filter(|u| u.contains(&range))
-        .max_by_key(|u| u.depth);
-    innermost
-        .or_else(|| whole.first().copied())
-        .or_else(|| maximal.first().copied())
+        .max_by_key(|u| u.depth)
         .cloned()
 }
 
