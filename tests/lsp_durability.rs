@@ -38,6 +38,17 @@ fn write_ai(repo: &TempRepo, c: &mut LspClient) -> (String, Value) {
     (uri, r)
 }
 
+/// A server on `src/a.rs` (as `TEXT`, also on disk), opened at version 1
+/// with `ai` (a range of version 1) accepted from copilot.
+fn open_with_copilot_text(repo: &TempRepo, ai: Value) -> (LspClient, String) {
+    repo.write("src/a.rs", TEXT);
+    let mut c = start(repo);
+    let uri = uri_of(&repo.path().join("src/a.rs"));
+    c.open(&uri, 1, TEXT);
+    c.accept_ai(&uri, 1, vec![ai], json!({"tool": "copilot"}));
+    (c, uri)
+}
+
 const AFTER: &str = "fn main() {\n    hello();\n    world();\n}\n";
 
 #[test]
@@ -142,16 +153,7 @@ fn review_from_the_terminal_right_after_the_diagnostic_appears() {
     // No request, no save: the diagnostic alone tells the user there is AI
     // code, and a review from a terminal at once must find it in the store.
     let repo = TempRepo::new();
-    repo.write("src/a.rs", TEXT);
-    let mut c = start(&repo);
-    let uri = uri_of(&repo.path().join("src/a.rs"));
-    c.open(&uri, 1, TEXT);
-    c.accept_ai(
-        &uri,
-        1,
-        vec![range(1, 4, 1, 12)],
-        json!({"tool": "copilot"}),
-    );
+    let (mut c, uri) = open_with_copilot_text(&repo, range(1, 4, 1, 12));
     c.diagnostics_where(&uri, Duration::from_secs(5), |p| {
         p["diagnostics"].as_array().unwrap().len() == 1
     })
@@ -262,16 +264,7 @@ fn agent_edit_reloaded_as_incremental_change_stays_agent() {
 #[test]
 fn even_a_failed_request_makes_earlier_changes_durable() {
     let repo = TempRepo::new();
-    repo.write("src/a.rs", TEXT);
-    let mut c = start(&repo);
-    let uri = uri_of(&repo.path().join("src/a.rs"));
-    c.open(&uri, 1, TEXT);
-    c.accept_ai(
-        &uri,
-        1,
-        vec![range(1, 4, 1, 11)],
-        json!({"tool": "copilot"}),
-    );
+    let (mut c, uri) = open_with_copilot_text(&repo, range(1, 4, 1, 11));
     // An unknown method: answered with an error by the framework itself.
     assert!(c.request("nobody/knows", json!({})).is_err());
     c.kill();
