@@ -41,15 +41,6 @@ impl Visit for Message {
 
 impl<S: Subscriber> Layer<S> for ClientLayer {
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
-        // A failure to send to the client is not news for the client, and
-        // forwarding it would fail again, in a loop, once the client is gone.
-        if event
-            .metadata()
-            .target()
-            .starts_with("tower_lsp_server::service::client")
-        {
-            return;
-        }
         let typ = match *event.metadata().level() {
             Level::ERROR => MessageType::ERROR,
             Level::WARN => MessageType::WARNING,
@@ -63,15 +54,14 @@ impl<S: Subscriber> Layer<S> for ClientLayer {
 }
 
 /// `VOUCH_LOG`, else `info`. tower-lsp-server's "failed to send" errors are
-/// left out by default: they only happen once the client has gone.
+/// always left out: they only happen once the client has gone, and
+/// forwarding them to the client would fail again, in a loop.
 fn filter() -> EnvFilter {
-    EnvFilter::try_from_env("VOUCH_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info"))
-        .add_directive(
-            "tower_lsp_server::service::client=off"
-                .parse()
-                .unwrap_or_else(|_| LevelFilter::OFF.into()),
-        )
+    let filter = EnvFilter::try_from_env("VOUCH_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    match "tower_lsp_server::service::client=off".parse() {
+        Ok(quiet) => filter.add_directive(quiet),
+        Err(_) => filter,
+    }
 }
 
 /// Installs the subscriber; returns the receiving end of the client log channel.
