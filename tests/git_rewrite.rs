@@ -5,6 +5,8 @@
 
 #[path = "support/git.rs"]
 mod gitsupport;
+#[path = "support/lsp.rs"]
+mod lsp;
 mod support;
 
 use gitsupport::*;
@@ -238,6 +240,51 @@ fn stash_and_pop_keep_uncommitted_attribution() {
     assert!(
         out.stdout()
             .contains("a.rs:8: unreviewed AI code (copilot, gpt-5)")
+    );
+}
+
+#[test]
+fn stash_switch_branches_and_back_then_pop_keeps_attribution() {
+    let repo = ten_line_repo();
+    // A branch whose a.rs differs, so switching rewrites the file.
+    repo.git(&["checkout", "-q", "-b", "side"]);
+    repo.write("a.rs", &numbered("fn side", 1..=10));
+    repo.git(&["commit", "-qam", "side"]);
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("a.rs", &with_ai_at_8());
+    mark(&repo, "a.rs:8-9", "copilot", "gpt-5");
+    let before = repo.vouch(&["status", "--json"]).expect_code(0).json();
+    assert_eq!(before[0]["startLine"], 8);
+    repo.git(&["stash", "-q"]);
+    repo.git(&["checkout", "-q", "side"]);
+    // Something on the other branch reads and rewrites the store meanwhile.
+    repo.vouch(&["status"]).expect_code(0);
+    repo.git(&["checkout", "-q", "main"]);
+    repo.vouch(&["status"]).expect_code(0);
+    repo.git(&["stash", "pop", "-q"]);
+    // An editor opening the file gets that state back...
+    let mut c = lsp::LspClient::start(repo.path());
+    c.initialize(repo.path(), true, serde_json::json!({}));
+    let uri = lsp::uri_of(&repo.path().join("a.rs"));
+    c.open(&uri, 1, &with_ai_at_8());
+    let regions = c.regions(&uri);
+    c.shutdown();
+    assert_eq!(
+        regions["regions"][0]["range"],
+        lsp::range(7, 0, 9, 0),
+        "{regions}"
+    );
+    assert_eq!(regions["regions"][0]["tool"], "copilot");
+    // ...and so does the CLI.
+    let after = repo.vouch(&["status", "--json"]).expect_code(0).json();
+    assert_eq!(after, before);
+    // A command that writes the file's state keeps it too.
+    repo.vouch(&["review", "a.rs:9", "--as", "Ada <ada@example.com>"])
+        .expect_code(0);
+    let status = repo.vouch(&["status", "--json"]).expect_code(0).json();
+    assert_eq!(
+        (status[0]["startLine"].clone(), status[0]["endLine"].clone()),
+        (8.into(), 8.into())
     );
 }
 

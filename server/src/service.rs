@@ -54,11 +54,26 @@ impl Service {
         let Some(stored) = self.store.load(rel)? else {
             return Ok(None);
         };
-        let mut ledger = stored.ledger;
-        if let Some(text) = self.read_text(rel)? {
-            ledger.reconcile(&text);
+        Ok(Some(match self.read_text(rel)? {
+            Some(text) => self.on_disk(rel, stored.ledger, &text)?,
+            None => stored.ledger,
+        }))
+    }
+
+    /// `stored` brought to `text`, the file's content on disk: unchanged; an
+    /// earlier state remembered with exactly that text (the file came back,
+    /// e.g. `git stash pop` after switching branches and back); else
+    /// reconciled by diff.
+    fn on_disk(&self, rel: &str, stored: Ledger, text: &str) -> Result<Ledger, ServiceError> {
+        if stored.rope() == text {
+            return Ok(stored);
         }
-        Ok(Some(ledger))
+        if let Some(earlier) = self.store.recall(rel, text)? {
+            return Ok(earlier);
+        }
+        let mut ledger = stored;
+        ledger.reconcile(text);
+        Ok(ledger)
     }
 
     /// Changes the attribution of `rel` in one store transaction: the stored
@@ -74,14 +89,21 @@ impl Service {
         E: From<ServiceError> + From<StoreError>,
     {
         let disk = read_text(&self.workspace, rel)?;
+        // An earlier state with exactly the text on disk, looked up outside
+        // the write transaction (it is used only if the stored text differs).
+        let earlier = match &disk {
+            Some(text) => self.store.recall(rel, text)?,
+            None => None,
+        };
         let mut result = None;
         self.store.update(rel, |stored| {
             let mut ledger = match (stored, &disk) {
-                (Some(s), Some(text)) => {
+                (Some(s), Some(text)) if s.ledger.rope() == text.as_str() => s.ledger,
+                (Some(s), Some(text)) => earlier.unwrap_or_else(|| {
                     let mut l = s.ledger;
                     l.reconcile(text);
                     l
-                }
+                }),
                 (Some(s), None) => s.ledger,
                 (None, Some(text)) => Ledger::new(text),
                 (None, None) => {

@@ -206,13 +206,36 @@ impl Session {
                 (s.ledger, s.generation)
             }
             Some(s) => {
-                let mut l = s.ledger;
-                l.reconcile(text);
                 dirty = true;
-                tracing::info!(
-                    "{}: text differs from the stored record; attribution mapped across the difference",
-                    uri.as_str()
-                );
+                // The text may be one the file had before (a stash popped
+                // after switching branches and back): that exact state.
+                let earlier = place.as_ref().and_then(|p| {
+                    self.stores[p.store]
+                        .store
+                        .recall(&p.rel, text)
+                        .unwrap_or_else(|e| {
+                            tracing::warn!("{}: cannot read the store: {e}", p.rel);
+                            None
+                        })
+                });
+                let l = match earlier {
+                    Some(l) => {
+                        tracing::info!(
+                            "{}: text matches an earlier state; its attribution restored",
+                            uri.as_str()
+                        );
+                        l
+                    }
+                    None => {
+                        let mut l = s.ledger;
+                        l.reconcile(text);
+                        tracing::info!(
+                            "{}: text differs from the stored record; attribution mapped across the difference",
+                            uri.as_str()
+                        );
+                        l
+                    }
+                };
                 (l, s.generation)
             }
             None => (Ledger::new(text), 0),
