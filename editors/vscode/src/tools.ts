@@ -3,8 +3,8 @@
 const KNOWN: Record<string, string> = {
   'github.copilot': 'copilot',
   'github.copilot-chat': 'copilot',
-  'codeium.codeium': 'windsurf',
-  'codeium.windsurfpyright': 'windsurf',
+  'codeium.codeium': 'codeium',
+  'codeium.windsurfpyright': 'codeium',
   'supermaven.supermaven': 'supermaven',
   'tabnine.tabnine-vscode': 'tabnine',
   'continue.continue': 'continue',

@@ -38,7 +38,7 @@ test('chat and inline chat edits carry the model; agent mode and agent host are 
 test('metadata nested one level deeper is read too', () => {
   assert.deepEqual(
     classifyReason({ source: 'inlineCompletionAccept', metadata: { metadata: { $extensionId: 'codeium.codeium' } } }),
-    { ai: { tool: 'windsurf', kind: 'inline-completion' } },
+    { ai: { tool: 'codeium', kind: 'inline-completion' } },
   );
 });
 
