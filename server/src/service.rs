@@ -2,6 +2,7 @@
 //! workspace with its store, and each file's attribution brought up to date
 //! with the text on disk.
 
+use std::convert::Infallible;
 use std::path::Path;
 
 use crate::ledger::Ledger;
@@ -55,25 +56,9 @@ impl Service {
             return Ok(None);
         };
         Ok(Some(match self.read_text(rel)? {
-            Some(text) => self.on_disk(rel, stored.ledger, &text)?,
+            Some(text) => at_text(stored.ledger, &text, || self.store.recall(rel, &text))?,
             None => stored.ledger,
         }))
-    }
-
-    /// `stored` brought to `text`, the file's content on disk: unchanged; an
-    /// earlier state remembered with exactly that text (the file came back,
-    /// e.g. `git stash pop` after switching branches and back); else
-    /// reconciled by diff.
-    fn on_disk(&self, rel: &str, stored: Ledger, text: &str) -> Result<Ledger, ServiceError> {
-        if stored.rope() == text {
-            return Ok(stored);
-        }
-        if let Some(earlier) = self.store.recall(rel, text)? {
-            return Ok(earlier);
-        }
-        let mut ledger = stored;
-        ledger.reconcile(text);
-        Ok(ledger)
     }
 
     /// Changes the attribution of `rel` in one store transaction: the stored
@@ -98,12 +83,10 @@ impl Service {
         let mut result = None;
         self.store.update(rel, |stored| {
             let mut ledger = match (stored, &disk) {
-                (Some(s), Some(text)) if s.ledger.rope() == text.as_str() => s.ledger,
-                (Some(s), Some(text)) => earlier.unwrap_or_else(|| {
-                    let mut l = s.ledger;
-                    l.reconcile(text);
+                (Some(s), Some(text)) => {
+                    let Ok(l) = at_text(s.ledger, text, || Ok::<_, Infallible>(earlier));
                     l
-                }),
+                }
                 (Some(s), None) => s.ledger,
                 (None, Some(text)) => Ledger::new(text),
                 (None, None) => {
@@ -118,6 +101,26 @@ impl Service {
         })?;
         Ok(result)
     }
+}
+
+/// A stored ledger brought to `text`, the file's current content: as it is
+/// when the texts are equal; else the earlier state remembered with exactly
+/// that text (the file came back, e.g. `git stash pop` after switching
+/// branches and back), asked of `earlier` only then; else reconciled by diff.
+pub fn at_text<E>(
+    stored: Ledger,
+    text: &str,
+    earlier: impl FnOnce() -> Result<Option<Ledger>, E>,
+) -> Result<Ledger, E> {
+    if stored.rope() == text {
+        return Ok(stored);
+    }
+    if let Some(back) = earlier()? {
+        return Ok(back);
+    }
+    let mut ledger = stored;
+    ledger.reconcile(text);
+    Ok(ledger)
 }
 
 /// Reads `rel` under `workspace` as UTF-8; `None` when missing.

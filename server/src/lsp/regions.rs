@@ -1,7 +1,7 @@
 //! `vouch/regions`: every AI-written span of a document, for plugins and tools.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tower_lsp_server::jsonrpc::{Error, Id};
 use tower_lsp_server::ls_types::{Range, Uri};
 
@@ -11,25 +11,36 @@ use super::transport::Fast;
 use super::{RegionsParams, Shared};
 use crate::ledger::{Attribution, format_millis};
 
-/// The JSON form of one region's attribution (without its range).
+/// The JSON form of one region's attribution (without its range):
+/// `{"tool", "model", "kind", "reviewed", "reviewedBy", "acceptedAt"}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttributionJson {
+    pub tool: Option<String>,
+    pub model: Option<String>,
+    pub kind: Option<&'static str>,
+    pub reviewed: bool,
+    pub reviewed_by: Option<String>,
+    pub accepted_at: Option<String>,
+}
+
+impl From<&Attribution> for AttributionJson {
+    fn from(a: &Attribution) -> Self {
+        let source = a.source();
+        AttributionJson {
+            tool: source.map(|s| s.tool.clone()),
+            model: source.and_then(|s| s.model.clone()),
+            kind: source.map(|s| s.kind.as_str()),
+            reviewed: a.review().is_some(),
+            reviewed_by: a.review().map(|r| r.by.clone()),
+            accepted_at: source.map(|s| format_millis(s.accepted_at)),
+        }
+    }
+}
+
+/// [`AttributionJson`] as a JSON tree, to extend (diagnostics' `data`).
 pub fn attribution_json(a: &Attribution) -> Value {
-    let (tool, model, kind, accepted) = match a.source() {
-        Some(s) => (
-            Value::from(s.tool.clone()),
-            s.model.clone().map_or(Value::Null, Value::from),
-            Value::from(s.kind.as_str()),
-            Value::from(format_millis(s.accepted_at)),
-        ),
-        None => (Value::Null, Value::Null, Value::Null, Value::Null),
-    };
-    json!({
-        "tool": tool,
-        "model": model,
-        "kind": kind,
-        "reviewed": a.review().is_some(),
-        "reviewedBy": a.review().map_or(Value::Null, |r| Value::from(r.by.clone())),
-        "acceptedAt": accepted,
-    })
+    serde_json::to_value(AttributionJson::from(a)).unwrap_or_default()
 }
 
 /// The `vouch/regions` result, serialised straight from these types (no
@@ -42,15 +53,10 @@ pub struct RegionsResult {
 
 /// One AI-written span.
 #[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct RegionJson {
     pub range: Range,
-    pub tool: Option<String>,
-    pub model: Option<String>,
-    pub kind: Option<&'static str>,
-    pub reviewed: bool,
-    pub reviewed_by: Option<String>,
-    pub accepted_at: Option<String>,
+    #[serde(flatten)]
+    pub attribution: AttributionJson,
 }
 
 impl Session {
@@ -62,18 +68,9 @@ impl Session {
             .ledger
             .regions()
             .into_iter()
-            .map(|r| {
-                let a = &r.attribution;
-                let source = a.source();
-                RegionJson {
-                    range: positions.range(&r.range),
-                    tool: source.map(|s| s.tool.clone()),
-                    model: source.and_then(|s| s.model.clone()),
-                    kind: source.map(|s| s.kind.as_str()),
-                    reviewed: a.review().is_some(),
-                    reviewed_by: a.review().map(|r| r.by.clone()),
-                    accepted_at: source.map(|s| format_millis(s.accepted_at)),
-                }
+            .map(|r| RegionJson {
+                range: positions.range(&r.range),
+                attribution: AttributionJson::from(&r.attribution),
             })
             .collect();
         Ok(RegionsResult {

@@ -3,6 +3,7 @@
 //! changes apply in the order they arrived.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -13,6 +14,7 @@ use super::documents::{Doc, Place, Replacement};
 use super::merge::merge;
 use super::position::Encoding;
 use crate::ledger::Ledger;
+use crate::service::at_text;
 use crate::store::{Store, StoredFile};
 use crate::workspace::Workspace;
 
@@ -207,35 +209,24 @@ impl Session {
             }
             Some(s) => {
                 dirty = true;
-                // The text may be one the file had before (a stash popped
-                // after switching branches and back): that exact state.
-                let earlier = place.as_ref().and_then(|p| {
-                    self.stores[p.store]
-                        .store
-                        .recall(&p.rel, text)
-                        .unwrap_or_else(|e| {
-                            tracing::warn!("{}: cannot read the store: {e}", p.rel);
-                            None
-                        })
-                });
-                let l = match earlier {
-                    Some(l) => {
-                        tracing::info!(
-                            "{}: text matches an earlier state; its attribution restored",
-                            uri.as_str()
-                        );
-                        l
-                    }
-                    None => {
-                        let mut l = s.ledger;
-                        l.reconcile(text);
-                        tracing::info!(
-                            "{}: text differs from the stored record; attribution mapped across the difference",
-                            uri.as_str()
-                        );
-                        l
-                    }
+                tracing::info!(
+                    "{}: text differs from the stored record; attribution brought across \
+                     (an earlier state with this text, else by diff)",
+                    uri.as_str()
+                );
+                let recall = || {
+                    let Some(p) = &place else { return Ok(None) };
+                    Ok::<_, Infallible>(
+                        self.stores[p.store]
+                            .store
+                            .recall(&p.rel, text)
+                            .unwrap_or_else(|e| {
+                                tracing::warn!("{}: cannot read the store: {e}", p.rel);
+                                None
+                            }),
+                    )
                 };
+                let Ok(l) = at_text(s.ledger, text, recall);
                 (l, s.generation)
             }
             None => (Ledger::new(text), 0),
