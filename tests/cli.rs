@@ -16,7 +16,11 @@ fn repo_with_file() -> TempRepo {
 fn help_has_examples() {
     let repo = TempRepo::new();
     let top = repo.vouch(&["--help"]).expect_code(0);
-    assert!(top.stdout().contains("Examples:\n  vouch init"), "{}", top.stdout());
+    assert!(
+        top.stdout().contains("Examples:\n  vouch init"),
+        "{}",
+        top.stdout()
+    );
     for cmd in ["status", "review", "mark", "forget", "init", "record"] {
         let out = repo.vouch(&[cmd, "--help"]).expect_code(0);
         assert!(

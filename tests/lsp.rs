@@ -54,7 +54,17 @@ fn initialize_advertises_the_contract() {
     // `exit` without `shutdown` first ends the server with code 1.
     let mut c = LspClient::start(repo.path());
     c.initialize(repo.path(), true, json!({}));
-    assert_eq!(c.exit_without_shutdown().code(), Some(1));
+    assert_eq!(c.exit().code(), Some(1));
+
+    // After `shutdown`, requests are refused (also the ones the read loop
+    // answers itself), and `exit` then ends with code 0.
+    let (_repo2, mut c, uri) = setup("x\n", false);
+    c.call("shutdown", Value::Null);
+    let err = c
+        .request("vouch/regions", json!({"textDocument": {"uri": uri}}))
+        .unwrap_err();
+    assert_eq!(err["code"], -32600, "{err}");
+    assert_eq!(c.exit().code(), Some(0));
 }
 
 #[test]

@@ -315,8 +315,8 @@ impl LspClient {
         panic!("vouch lsp did not exit after `exit`");
     }
 
-    /// Sends `exit` with no `shutdown` first and returns the exit status.
-    pub fn exit_without_shutdown(mut self) -> std::process::ExitStatus {
+    /// Sends `exit` (without a `shutdown` of its own) and returns the exit status.
+    pub fn exit(mut self) -> std::process::ExitStatus {
         self.notify("exit", Value::Null);
         self.stdin = None;
         let deadline = Instant::now() + TIMEOUT;

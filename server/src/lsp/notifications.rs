@@ -14,6 +14,12 @@ use super::transport::Fast;
 use super::{Shared, lock};
 use crate::ledger::{AiKind, AiSource, now_millis};
 
+/// A notification's body, decoded only as far as its parameters.
+#[derive(Deserialize)]
+struct Notification<P> {
+    params: P,
+}
+
 /// `vouch/didAcceptAi` parameters.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -61,10 +67,6 @@ impl Shared {
     /// answered there. `Fast::Pass` lets the regular dispatch handle the
     /// message.
     pub(super) fn fast_path(&self, method: &str, body: &str, is_request: bool) -> Fast {
-        #[derive(Deserialize)]
-        struct Notification<P> {
-            params: P,
-        }
         if !self.ready.load(Ordering::Acquire) {
             return Fast::Pass;
         }
@@ -138,10 +140,6 @@ impl Shared {
 /// `Fast::Pass` when the notification's parameters have type `P`; else a log
 /// line and `Fast::Handled` (the notification is ignored).
 fn checked<P: serde::de::DeserializeOwned>(method: &str, body: &str) -> Fast {
-    #[derive(Deserialize)]
-    struct Notification<P> {
-        params: P,
-    }
     match serde_json::from_str::<Notification<P>>(body).map(|n| n.params) {
         Ok(_) => Fast::Pass,
         Err(e) => {
