@@ -43,6 +43,14 @@ impl Service {
         Ok(Service { workspace, store })
     }
 
+    /// Like [`Service::open`] for commands that only read: a workspace
+    /// without a store gets an empty one in memory, and nothing is created.
+    pub fn open_read_only(dir: &Path) -> Result<Service, ServiceError> {
+        let workspace = Workspace::discover(dir)?;
+        let store = Store::open_existing(&workspace.store_path())?;
+        Ok(Service { workspace, store })
+    }
+
     /// Reads a workspace file as text; `None` when it does not exist.
     pub fn read_text(&self, rel: &str) -> Result<Option<String>, ServiceError> {
         read_text(&self.workspace, rel)

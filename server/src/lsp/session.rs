@@ -134,7 +134,9 @@ impl Session {
         };
         let index = match self.stores.iter().position(|s| s.workspace == ws) {
             Some(i) => i,
-            None => match Store::open_workspace(&ws) {
+            // An existing store, or one created by the first write: opening
+            // a folder records nothing.
+            None => match Store::open_existing(&ws.store_path()) {
                 Ok(store) => {
                     let seen_gen = store.generation().unwrap_or(0);
                     tracing::info!("store {}", store.path().display());
@@ -357,6 +359,11 @@ impl Session {
     pub fn poll_stores(&mut self) -> bool {
         let mut changed = false;
         for si in 0..self.stores.len() {
+            // Another process may have created the store since.
+            if let Err(e) = self.stores[si].store.attach(false) {
+                tracing::warn!("cannot open the store: {e}");
+                continue;
+            }
             let ws = &self.stores[si];
             let generation = match ws.store.generation() {
                 Ok(g) => g,

@@ -29,6 +29,7 @@ impl Store {
         if ledger.regions().is_empty() {
             return Ok(());
         }
+        self.attach(true)?;
         let snapshot = ledger.snapshot();
         let runs = codec::encode(&snapshot).map_err(|e| StoreError::Corrupt {
             path: path.to_owned(),

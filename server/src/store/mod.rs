@@ -43,6 +43,10 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
+    #[error(
+        "no store is created at {0}: it is the file system root or the home folder (run vouch inside a git repository or a project folder)"
+    )]
+    NoPlace(PathBuf),
     #[error("`{0}` is not a workspace-relative path")]
     BadPath(String),
     #[error("stored attribution of `{path}` is damaged: {reason}")]
@@ -87,6 +91,9 @@ pub struct StoredFile {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Opened by [`Store::open_existing`] where no store file existed: an
+    /// empty in-memory store until the first write creates the file.
+    deferred: bool,
 }
 
 impl Store {
@@ -95,8 +102,45 @@ impl Store {
         Store::open(&workspace.store_path())
     }
 
+    /// Opens the store at `path` when it exists; otherwise an empty store
+    /// that creates the file only when something is written (read-only
+    /// commands and a language server that records nothing write nothing).
+    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
+        if path.exists() {
+            return Store::open(path);
+        }
+        let err = StoreError::sqlite(path);
+        let mut conn = Connection::open_in_memory().map_err(err)?;
+        schema::migrate(&mut conn, path)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            deferred: true,
+        })
+    }
+
+    /// Whether no store file is open yet (see [`Store::open_existing`]).
+    pub fn is_deferred(&self) -> bool {
+        self.deferred
+    }
+
+    /// A deferred store switches to the file once it exists (another
+    /// process created it) or, with `create`, creates it. Returns whether
+    /// the store is now on disk.
+    pub fn attach(&mut self, create: bool) -> Result<bool, StoreError> {
+        if self.deferred && (create || self.path.exists()) {
+            *self = Store::open(&self.path)?;
+        }
+        Ok(!self.deferred)
+    }
+
     /// Opens (creating if needed) the store at `path`, migrating an older schema.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() && !may_create_at(path) {
+            return Err(StoreError::NoPlace(
+                path.parent().and_then(Path::parent).unwrap_or(path).to_path_buf(),
+            ));
+        }
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
                 path: dir.to_path_buf(),
@@ -120,6 +164,9 @@ impl Store {
     }
 
     fn open_once(path: &Path) -> Result<Store, StoreError> {
+        // A store written by a newer Vouch is refused before anything (the
+        // switch to WAL below) writes to it.
+        schema::check_version_read_only(path)?;
         let err = StoreError::sqlite(path);
         let mut conn = Connection::open(path).map_err(err)?;
         let err = || StoreError::sqlite(path);
@@ -138,6 +185,7 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            deferred: false,
         })
     }
 
@@ -170,16 +218,35 @@ impl Store {
         E: From<StoreError>,
     {
         check_path(path)?;
+        // No store file yet: the file is created only when `change` has
+        // something to write.
+        let mut decided = None;
+        let mut change = Some(change);
+        if !self.attach(false)?
+            && let Some(change) = change.take()
+        {
+            match change(None)? {
+                None => return Ok((None, 0)),
+                Some(ledger) => decided = Some(ledger),
+            }
+            self.attach(true)?;
+        }
         let db = self.path.clone();
         let err = || StoreError::sqlite(&db);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err())?;
-        let current = load(&tx, &db, path)?;
-        let old_generation = current.as_ref().map_or(0, |f| f.generation);
-        let Some(ledger) = change(current)? else {
-            return Ok((None, old_generation));
+        let ledger = match decided {
+            Some(ledger) => ledger,
+            None => {
+                let current = load(&tx, &db, path)?;
+                let old_generation = current.as_ref().map_or(0, |f| f.generation);
+                let Some(ledger) = change.take().map(|c| c(current)).transpose()?.flatten() else {
+                    return Ok((None, old_generation));
+                };
+                ledger
+            }
         };
         let generation: i64 = tx
             .query_row(
@@ -205,6 +272,9 @@ impl Store {
 
     /// Stops tracking `path`. Returns whether it was tracked.
     pub fn remove(&mut self, path: &str) -> Result<bool, StoreError> {
+        if !self.attach(false)? {
+            return Ok(false);
+        }
         let err = StoreError::sqlite(&self.path);
         let n = self
             .conn
@@ -241,6 +311,26 @@ impl Store {
             .map_err(err())?;
         rows.collect::<Result<_, _>>().map_err(err())
     }
+}
+
+/// A store outside a git repository lives in `.vouch/` of its folder; never
+/// create one at the file system root or in the home folder itself, where
+/// every folder below would then use it.
+fn may_create_at(store: &Path) -> bool {
+    let Some(dir) = store.parent() else {
+        return true;
+    };
+    if dir.file_name().is_none_or(|n| n != ".vouch") {
+        return true;
+    }
+    let Some(root) = dir.parent() else {
+        return false;
+    };
+    let same = |a: &Path, b: &Path| {
+        a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+    };
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    !(root.parent().is_none() || home.is_some_and(|h| same(root, &h)))
 }
 
 fn check_path(path: &str) -> Result<(), StoreError> {

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use super::StoreError;
 
@@ -31,6 +31,35 @@ const MIGRATIONS: &[&str] = &[
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Refuses a store written by a newer Vouch, reading its version through a
+/// read-only connection (no journal-mode switch, no files created), so such
+/// a store is left untouched. A missing or empty file passes.
+pub fn check_version_read_only(path: &Path) -> Result<(), StoreError> {
+    if std::fs::metadata(path).map_or(true, |m| m.len() == 0) {
+        return Ok(());
+    }
+    let err = || StoreError::sqlite(path);
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(err())?;
+    let found: i64 = match conn.query_row("PRAGMA user_version", [], |r| r.get(0)) {
+        Ok(v) => v,
+        // Busy (another process is creating it) or not yet readable: the
+        // regular open decides.
+        Err(_) => return Ok(()),
+    };
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
+}
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let err = || StoreError::sqlite(path);

@@ -1,0 +1,137 @@
+//! Untrusted input (issue 13): notes, `vouch.toml`, agent payloads and
+//! configurations, special files and language-server frames from other
+//! people can't hang, exhaust or subvert vouch. Each test drives the real
+//! binary on real repositories. See docs/security.md.
+
+#![allow(clippy::unwrap_used)]
+
+#[path = "support/agent.rs"]
+mod agent;
+#[path = "support/git.rs"]
+mod gitsupport;
+#[path = "support/lsp.rs"]
+mod lsp;
+mod support;
+
+use std::path::Path;
+
+use gitsupport::vouch_at;
+use support::TempRepo;
+
+fn repo_with_file() -> TempRepo {
+    let repo = TempRepo::new();
+    repo.write("src/lib.rs", "fn a() {}\nfn b() {}\nfn c() {}\nfn d() {}\n");
+    repo
+}
+
+/// Every file below `dir`, relative, sorted.
+fn files_below(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p.clone());
+            }
+            out.push(p.strip_prefix(dir).unwrap().display().to_string());
+        }
+    }
+    out.sort();
+    out
+}
+
+// ---- 8. Read-only commands create no store -------------------------------
+
+#[test]
+fn read_only_commands_create_no_store_in_a_repository() {
+    let repo = repo_with_file();
+    repo.git(&["add", "."]);
+    repo.git(&["commit", "-qm", "one"]);
+    let before = files_below(&repo.path().join(".git"));
+    repo.vouch(&["status"]).expect_code(0);
+    repo.vouch(&["status", "--json"]).expect_code(0);
+    repo.vouch(&["check"]).expect_code(0);
+    repo.vouch(&["blame", "src/lib.rs"]).expect_code(0);
+    repo.vouch(&["export"]).expect_code(0);
+    repo.vouch(&["verify"]).expect_code(0);
+    assert!(!repo.path().join(".git/vouch").exists());
+    assert_eq!(files_below(&repo.path().join(".git")), before);
+}
+
+#[test]
+fn read_only_commands_create_no_store_in_a_plain_folder() {
+    let plain = tempfile::tempdir().unwrap();
+    std::fs::write(plain.path().join("a.py"), "x = 1\n").unwrap();
+    vouch_at(plain.path(), &["status"]).expect_code(0);
+    vouch_at(plain.path(), &["status", "--json"]).expect_code(0);
+    assert_eq!(files_below(plain.path()), vec!["a.py".to_owned()]);
+    // A command that records something creates it.
+    vouch_at(plain.path(), &["mark", "a.py:1", "--tool", "cursor"]).expect_code(0);
+    assert!(plain.path().join(".vouch/store.db").is_file());
+}
+
+#[test]
+fn no_store_is_created_in_the_home_folder_itself() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("a.py"), "x = 1\n").unwrap();
+    let out = agent::vouch_env(
+        home.path(),
+        &["mark", "a.py:1", "--tool", "cursor"],
+        &[("HOME", home.path())],
+    )
+    .expect_code(2);
+    assert!(out.stderr().contains("home folder"), "{}", out.stderr());
+    assert!(!home.path().join(".vouch").exists());
+    // A project folder below the home folder is fine.
+    let project = home.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::write(project.join("b.py"), "y = 2\n").unwrap();
+    agent::vouch_env(
+        &project,
+        &["mark", "b.py:1", "--tool", "cursor"],
+        &[("HOME", home.path())],
+    )
+    .expect_code(0);
+    assert!(project.join(".vouch/store.db").is_file());
+}
+
+#[test]
+fn language_server_opening_a_plain_folder_creates_no_store() {
+    let plain = tempfile::tempdir().unwrap();
+    let file = plain.path().join("a.py");
+    std::fs::write(&file, "x = 1\n").unwrap();
+    let mut lsp = lsp::LspClient::start(plain.path());
+    lsp.initialize(plain.path(), true, serde_json::json!({}));
+    let uri = lsp::uri_of(&file);
+    lsp.open(&uri, 1, "x = 1\n");
+    lsp.change(&uri, 2, lsp::range(0, 5, 0, 5), "0");
+    let regions = lsp.regions(&uri);
+    assert_eq!(regions["regions"], serde_json::json!([]), "{regions}");
+    lsp.shutdown();
+    assert!(!plain.path().join(".vouch").exists());
+}
+
+// ---- 9. A newer store is left untouched -----------------------------------
+
+#[test]
+fn newer_store_is_refused_without_switching_it_to_wal() {
+    let repo = repo_with_file();
+    let dir = repo.path().join(".git/vouch");
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("store.db");
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 999;")
+            .unwrap();
+    }
+    let bytes = std::fs::read(&db).unwrap();
+    // Rollback-journal mode: file format version bytes 18 and 19 are 1.
+    assert_eq!(&bytes[18..20], &[1, 1]);
+    for args in [&["status"][..], &["mark", "src/lib.rs:1", "--tool", "t"][..]] {
+        let out = repo.vouch(args).expect_code(2);
+        assert!(out.stderr().contains("newer Vouch"), "{}", out.stderr());
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), bytes, "store bytes changed");
+    assert_eq!(files_below(&dir), vec!["store.db".to_owned()]);
+}
