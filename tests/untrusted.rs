@@ -135,3 +135,47 @@ fn newer_store_is_refused_without_switching_it_to_wal() {
     assert_eq!(std::fs::read(&db).unwrap(), bytes, "store bytes changed");
     assert_eq!(files_below(&dir), vec!["store.db".to_owned()]);
 }
+
+// ---- 11. Exit codes: say what happened only after it happened ------------
+
+#[test]
+fn record_exits_zero_on_argument_errors() {
+    let repo = repo_with_file();
+    for args in [
+        &["record", "--agent", "claude-code", "--agent", "cursor"][..],
+        &["record", "--agent", "claude-code", "extra"][..],
+        &["record", "--no-such-flag"][..],
+    ] {
+        let out = repo.vouch(args).expect_code(0);
+        let err = out.stderr();
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("vouch: warning: edit not recorded"), "{err}");
+    }
+    // Other commands still fail on bad arguments.
+    repo.vouch(&["status", "extra", "--nope"]).expect_code(2);
+}
+
+#[test]
+fn review_reports_nothing_when_the_write_fails() {
+    let repo = repo_with_file();
+    repo.vouch(&["mark", "src/lib.rs:1-2", "--tool", "copilot"])
+        .expect_code(0);
+    let db = repo.path().join(".git/vouch/store.db");
+    {
+        // Every later write to the store fails (a real SQLite error).
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "CREATE TRIGGER no_writes BEFORE UPDATE ON files
+             BEGIN SELECT RAISE(ABORT, 'store is read-only'); END;",
+        )
+        .unwrap();
+    }
+    let out = repo.vouch(&["review", "src/lib.rs:1-2", "--as", "R <r@x>"]);
+    let out = out.expect_code(2);
+    assert!(!out.stdout().contains("reviewed"), "{}", out.stdout());
+    assert!(out.stderr().contains("read-only"), "{}", out.stderr());
+    let out = repo.vouch(&["forget", "src/lib.rs:1-2"]).expect_code(2);
+    assert!(!out.stdout().contains("bytes"), "{}", out.stdout());
+    let status = repo.vouch(&["status", "--json"]).json();
+    assert_eq!(status[0]["reviewed"], false, "{status}");
+}

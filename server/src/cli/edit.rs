@@ -14,12 +14,14 @@ pub enum Targets<'a> {
 }
 
 /// Runs `change(path, ledger, byte range)` on each target in its own store
-/// transaction; `change` returns whether it changed anything (only then is
-/// the file written).
+/// transaction; `change` returns how many bytes it changed (only when some
+/// did is the file written). `done(path, bytes)` is called once that
+/// transaction has committed, so what is reported has happened.
 pub fn for_each_target(
     service: &mut Service,
     targets: Targets<'_>,
-    mut change: impl FnMut(&str, &mut Ledger, Range<usize>) -> anyhow::Result<bool>,
+    mut change: impl FnMut(&mut Ledger, Range<usize>) -> anyhow::Result<usize>,
+    mut done: impl FnMut(&str, usize),
 ) -> anyhow::Result<()> {
     let tracked = service.store.paths()?;
     let locations: Vec<Location> = match targets {
@@ -60,14 +62,15 @@ pub fn for_each_target(
             println!("{}: no AI-written code recorded", loc.path);
             continue;
         }
-        service.update(&loc.path, |ledger| -> anyhow::Result<Option<()>> {
+        let bytes = service.update(&loc.path, |ledger| -> anyhow::Result<Option<usize>> {
             // `PATH::NAME` may name several units (a struct and its impls).
-            let mut changed = false;
+            let mut bytes = 0;
             for range in loc.byte_ranges(ledger)? {
-                changed |= change(&loc.path, ledger, range)?;
+                bytes += change(ledger, range)?;
             }
-            Ok(changed.then_some(()))
+            Ok((bytes > 0).then_some(bytes))
         })?;
+        done(&loc.path, bytes.unwrap_or(0));
     }
     Ok(())
 }

@@ -11,13 +11,12 @@ pub fn run(args: ForgetArgs) -> anyhow::Result<Outcome> {
     for_each_target(
         &mut service,
         Targets::Locations(&args.locations),
-        |path, ledger, range| {
-            let bytes = ledger.forget(range)?;
+        |ledger, range| Ok(ledger.forget(range)?),
+        |path, bytes| {
             if bytes > 0 {
                 println!("{path}: {bytes} bytes are now attributed to a person");
             }
             total += bytes;
-            Ok(bytes > 0)
         },
     )?;
     if total == 0 {

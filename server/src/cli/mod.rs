@@ -39,6 +39,14 @@ pub enum Outcome {
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() && is_record(std::env::args_os().skip(1)) => {
+            // `vouch record` never fails an agent's hook, even when called wrongly.
+            let first = e.to_string();
+            let first = first.lines().next().unwrap_or("bad arguments");
+            let first = first.trim_start_matches("error: ");
+            eprintln!("vouch: warning: edit not recorded: {first}");
+            return ExitCode::SUCCESS;
+        }
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
@@ -53,6 +61,13 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether the command line names the `record` subcommand (the first
+/// argument that is not an option).
+fn is_record(mut args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    args.find(|a| !a.to_string_lossy().starts_with('-'))
+        .is_some_and(|a| a == "record")
 }
 
 fn one_line(e: &anyhow::Error) -> String {

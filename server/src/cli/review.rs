@@ -18,14 +18,17 @@ pub fn run(args: ReviewArgs) -> anyhow::Result<Outcome> {
         Targets::Locations(&args.locations)
     };
     let mut total = 0;
-    for_each_target(&mut service, targets, |path, ledger, range| {
-        let bytes = ledger.mark_reviewed(range, &review)?;
-        if bytes > 0 {
-            println!("{path}: reviewed {bytes} bytes of AI-written code");
-        }
-        total += bytes;
-        Ok(bytes > 0)
-    })?;
+    for_each_target(
+        &mut service,
+        targets,
+        |ledger, range| Ok(ledger.mark_reviewed(range, &review)?),
+        |path, bytes| {
+            if bytes > 0 {
+                println!("{path}: reviewed {bytes} bytes of AI-written code");
+            }
+            total += bytes;
+        },
+    )?;
     if total == 0 {
         println!("Nothing to review: no unreviewed AI-written code there.");
     } else {
