@@ -179,3 +179,74 @@ fn review_reports_nothing_when_the_write_fails() {
     let status = repo.vouch(&["status", "--json"]).json();
     assert_eq!(status[0]["reviewed"], false, "{status}");
 }
+
+// ---- 10. Language-server framing ------------------------------------------
+
+fn lsp_session(text: &str) -> (TempRepo, lsp::LspClient, String) {
+    let repo = TempRepo::new();
+    repo.write("src/a.rs", text);
+    let mut c = lsp::LspClient::start(repo.path());
+    c.initialize(repo.path(), true, serde_json::json!({}));
+    let uri = lsp::uri_of(&repo.path().join("src/a.rs"));
+    c.open(&uri, 1, text);
+    (repo, c, uri)
+}
+
+/// Peak resident memory of a process, in KiB (Linux `VmHWM`).
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn lsp_huge_content_length_does_not_swallow_later_messages() {
+    let (_repo, mut c, uri) = lsp_session("fn a() {}\n");
+    c.send_raw(b"Content-Length: 18446744073709551615\r\n\r\n");
+    // The next valid request is served.
+    let regions = c.regions(&uri);
+    assert_eq!(regions["regions"], serde_json::json!([]), "{regions}");
+    let err = c
+        .wait_for(std::time::Duration::from_secs(5), |m| {
+            m["error"]["code"] == -32700
+        })
+        .expect("a parse error for the oversized frame");
+    assert_eq!(err["id"], serde_json::Value::Null);
+    assert!(c.stderr().contains("over the"), "{}", c.stderr());
+    c.shutdown();
+}
+
+#[test]
+fn lsp_garbage_glued_to_a_frame_is_skipped() {
+    let (_repo, mut c, uri) = lsp_session("fn a() {}\n");
+    // A body glued to the next frame's header, and a junk line.
+    let mut bytes = b"not a header at all\r\n{\"x\":1}".to_vec();
+    bytes.extend(lsp::frame(&serde_json::json!({
+        "jsonrpc": "2.0", "id": 9001, "method": "vouch/regions",
+        "params": {"textDocument": {"uri": uri}},
+    })));
+    c.send_raw(&bytes);
+    let served = c.response(9001).expect("regions after garbage");
+    assert_eq!(served["regions"], serde_json::json!([]));
+    c.shutdown();
+}
+
+#[test]
+fn lsp_endless_header_line_is_bounded_and_recovered_from() {
+    let (_repo, mut c, uri) = lsp_session("fn a() {}\n");
+    // 96 MiB without a line break: the server keeps at most a header line.
+    let chunk = vec![b'a'; 1 << 20];
+    for _ in 0..96 {
+        c.send_raw(&chunk);
+    }
+    c.send_raw(b"\r\n");
+    let regions = c.regions(&uri);
+    assert_eq!(regions["regions"], serde_json::json!([]), "{regions}");
+    let peak = peak_rss_kib(c.pid());
+    assert!(peak < 64 * 1024, "peak RSS {peak} KiB");
+    assert!(c.stderr().contains("header line longer"), "{}", c.stderr());
+    c.shutdown();
+}

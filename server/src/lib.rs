@@ -8,6 +8,8 @@
 pub mod agent;
 pub mod cli;
 pub mod commit;
+#[cfg(test)]
+mod fuzz;
 pub mod git;
 pub mod ledger;
 pub mod lsp;
