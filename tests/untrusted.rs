@@ -250,3 +250,107 @@ fn lsp_endless_header_line_is_bounded_and_recovered_from() {
     assert!(c.stderr().contains("header line longer"), "{}", c.stderr());
     c.shutdown();
 }
+
+// ---- 1. Notes: ranges stay ranges, bounded by the files -------------------
+
+/// A note for `rev` holding one record (as another clone would push it).
+fn put_note(repo: &TempRepo, rev: &str, record: &serde_json::Value) {
+    repo.git(&[
+        "notes",
+        "--ref",
+        "refs/notes/vouch",
+        "add",
+        "-f",
+        "-m",
+        &record.to_string(),
+        rev,
+    ]);
+}
+
+/// A Vouch record claiming lines 1..=`end` of `a.rs` AI-written, with
+/// `attestations` review ranges, each 2..=`end`, by R.
+fn hostile_record(end: u64, attestations: usize) -> serde_json::Value {
+    let ranges: Vec<serde_json::Value> = (0..attestations)
+        .map(|_| serde_json::json!({"start_line": 2, "end_line": end}))
+        .collect();
+    serde_json::json!({
+        "version": "0.1.0", "id": "x", "timestamp": "2026-01-01T00:00:00Z",
+        "files": [{"path": "a.rs", "conversations": [{
+            "contributor": {"type": "ai", "model_id": "m"},
+            "ranges": [{"start_line": 1, "end_line": end}],
+        }]}],
+        "metadata": {"vouch": {
+            "lines": [{"path": "a.rs", "start_line": 1, "end_line": end,
+                       "origin": "ai", "tool": "t", "reviewed": false}],
+            "attestations": [{"path": "a.rs", "ranges": ranges,
+                              "reviewer": "R <r@x>", "time": "2026-01-01T00:00:00Z"}],
+        }},
+    })
+}
+
+#[test]
+fn hostile_note_ranges_are_bounded_by_the_file() {
+    let repo = gitsupport::base_repo(); // a.rs: 5 lines
+    gitsupport::init(&repo);
+    // 3,000 review ranges of two million lines each (about 100 KB).
+    put_note(&repo, "HEAD", &hostile_record(2_000_000, 3_000));
+    let out = repo.vouch(&["verify"]).expect_code(1).stdout();
+    let problems: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("  "))
+        .map(str::trim)
+        .collect();
+    assert_eq!(problems, vec!["a.rs:1: unreviewed AI code (t)"], "{out}");
+    let json = repo.vouch(&["export", "--format", "json"]).expect_code(0).json();
+    let ranges = &json[0]["files"][0]["ranges"];
+    assert_eq!(ranges[0]["start_line"], 1);
+    assert_eq!(ranges[0]["end_line"], 1);
+    assert_eq!(ranges[1]["start_line"], 2);
+    assert_eq!(ranges[1]["end_line"], 5, "{json}");
+    assert_eq!(ranges[1]["reviewer"], "R <r@x>");
+    let sarif = repo.vouch(&["export", "--format", "sarif"]).expect_code(0).json();
+    let region = &sarif["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["endLine"], 5, "{sarif}");
+    let blame = repo.vouch(&["blame", "--json", "a.rs"]).expect_code(0).json();
+    assert_eq!(blame.as_array().map(Vec::len), Some(5), "{blame}");
+    // The post-rewrite hook carries the note through an amend, clamped.
+    repo.git(&["commit", "-q", "--amend", "-m", "amended"]);
+    let note = gitsupport::note(&repo, "HEAD").expect("note carried");
+    assert_eq!(
+        gitsupport::ai_line_numbers(&note, "a.rs"),
+        vec![1, 2, 3, 4, 5]
+    );
+}
+
+#[test]
+fn ranges_for_files_the_commit_lacks_are_dropped() {
+    let repo = gitsupport::base_repo();
+    let mut record = hostile_record(3, 1);
+    record["metadata"]["vouch"]["lines"][0]["path"] = "missing.rs".into();
+    record["files"][0]["path"] = "missing.rs".into();
+    put_note(&repo, "HEAD", &record);
+    let out = repo.vouch(&["verify"]).expect_code(0);
+    assert!(!out.stdout().contains("missing.rs"), "{}", out.stdout());
+}
+
+#[test]
+fn oversized_note_is_skipped_with_a_warning() {
+    let repo = gitsupport::base_repo();
+    let mut record = hostile_record(3, 1);
+    // Over the 4 MiB limit: padding in a field nobody reads.
+    record["padding"] = "x".repeat(5 * 1024 * 1024).into();
+    let path = repo.path().join("big-note.json");
+    std::fs::write(&path, record.to_string()).unwrap();
+    repo.git(&[
+        "notes",
+        "--ref",
+        "refs/notes/vouch",
+        "add",
+        "-f",
+        "-F",
+        path.to_str().unwrap(),
+        "HEAD",
+    ]);
+    let out = repo.vouch(&["verify"]).expect_code(0);
+    assert!(out.stderr().contains("over the 4194304-byte limit"), "{}", out.stderr());
+}

@@ -12,6 +12,7 @@ pub mod lines;
 pub mod note;
 pub mod notes;
 pub mod policy;
+pub(crate) mod ranges;
 pub mod record;
 pub mod remote;
 pub mod trailers;

@@ -6,13 +6,14 @@
 //! records, one per line (two clones' notes for one commit merged with
 //! `cat_sort_uniq`); readers merge them, the newest record first.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::lines::{CommitLines, FileLines, LineAttr};
+use super::ranges::RangeMap;
 use crate::ledger::{LineOrigin, format_millis, now_millis};
 
 pub const TRACE_VERSION: &str = "0.1.0";
@@ -165,9 +166,50 @@ pub fn record(commit: &str, lines: &CommitLines) -> Value {
     })
 }
 
+/// A note as read: each file's lines as ranges (the newest record first
+/// describes a line), not yet bounded by the files themselves.
+#[derive(Clone, Debug, Default)]
+pub struct ParsedNote {
+    files: BTreeMap<String, RangeMap<LineAttr>>,
+    /// The records as found (raw JSON text), newest first.
+    pub records: Vec<String>,
+}
+
+impl ParsedNote {
+    /// The paths the note describes.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+
+    /// The note's lines within each file's real line count:
+    /// `line_count(path)` of the commit's version, `None` when the commit
+    /// has no such file (its lines are dropped). Lines beyond the count are
+    /// dropped, so the work is bounded by the files, not by the numbers.
+    pub fn bounded(self, line_count: impl Fn(&str) -> Option<usize>) -> Note {
+        let mut lines = CommitLines::new();
+        for (path, mut ranges) in self.files {
+            let Some(count) = line_count(&path) else {
+                continue;
+            };
+            ranges.truncate(count);
+            let file: FileLines = ranges
+                .iter()
+                .flat_map(|(s, e, attr)| (s..=e).map(move |l| (l, attr.clone())))
+                .collect();
+            if !file.is_empty() {
+                lines.insert(path, file);
+            }
+        }
+        Note {
+            lines,
+            records: self.records,
+        }
+    }
+}
+
 /// Parses a note's text: one or more JSON records (one per line, or
 /// concatenated). Unparseable records are skipped.
-pub fn parse(text: &str) -> Note {
+pub fn parse(text: &str) -> ParsedNote {
     let mut parsed: Vec<(String, RecordIn)> = Vec::new();
     for raw in record_texts(text) {
         if let Ok(r) = serde_json::from_str::<RecordIn>(raw) {
@@ -175,12 +217,18 @@ pub fn parse(text: &str) -> Note {
         }
     }
     parsed.sort_by(|a, b| b.1.timestamp.cmp(&a.1.timestamp));
-    let mut lines = CommitLines::new();
+    let mut files: BTreeMap<String, RangeMap<LineAttr>> = BTreeMap::new();
     for (_, r) in &parsed {
-        super::lines::fill(&mut lines, lines_of(r));
+        for (path, ranges) in ranges_of(r) {
+            let into = files.entry(path).or_default();
+            for (s, e, attr) in ranges.iter() {
+                into.fill(s, e, attr);
+            }
+        }
     }
-    Note {
-        lines,
+    files.retain(|_, r| !r.is_empty());
+    ParsedNote {
+        files,
         records: parsed.into_iter().map(|(raw, _)| raw).collect(),
     }
 }
@@ -218,96 +266,21 @@ fn record_texts(text: &str) -> Vec<&str> {
 /// A note's lines as ranges, looked up one line at a time.
 #[derive(Default)]
 pub struct NoteIndex {
-    /// Records newest first; the first that describes a line wins.
-    records: Vec<HashMap<String, FileIndex>>,
-}
-
-#[derive(Default)]
-struct FileIndex {
-    /// `(start, end, attribute)`, sorted by start.
-    runs: Vec<(usize, usize, LineAttr)>,
-    /// `(start, end, reviewer, time)`.
-    attestations: Vec<(usize, usize, String, Option<i64>)>,
+    files: BTreeMap<String, RangeMap<LineAttr>>,
 }
 
 impl NoteIndex {
     /// What the note says about 1-based `line` of `path`.
     pub fn get(&self, path: &str, line: usize) -> Option<LineAttr> {
-        self.records.iter().find_map(|files| {
-            let f = files.get(path)?;
-            let at = f.runs.partition_point(|r| r.1 < line);
-            let (start, _, attr) = f.runs.get(at)?;
-            if *start > line {
-                return None;
-            }
-            let mut attr = attr.clone();
-            if let Some((_, _, by, time)) = f
-                .attestations
-                .iter()
-                .find(|(s, e, _, _)| *s <= line && line <= *e)
-            {
-                attr.reviewer = Some(by.clone());
-                attr.reviewed_at = *time;
-            }
-            Some(attr)
-        })
+        self.files.get(path)?.get(line).cloned()
     }
 }
 
 /// Indexes a note's text (see [`parse`] for what is accepted).
 pub fn index(text: &str) -> NoteIndex {
-    let mut parsed: Vec<RecordIn> = record_texts(text)
-        .into_iter()
-        .filter_map(|raw| serde_json::from_str::<RecordIn>(raw).ok())
-        .collect();
-    parsed.sort_by(|a, b| b.timestamp.cmp(&a.timestamp));
-    let mut records = Vec::new();
-    for r in parsed {
-        let mut files: HashMap<String, FileIndex> = HashMap::new();
-        if let Some(vouch) = r.metadata.as_ref().and_then(|m| m.vouch.as_ref()) {
-            for run in &vouch.lines {
-                let range = RangeIn {
-                    start_line: run.range.start_line,
-                    end_line: run.range.end_line,
-                };
-                let Some(lines) = range.lines() else { continue };
-                files.entry(run.path.clone()).or_default().runs.push((
-                    *lines.start(),
-                    *lines.end(),
-                    LineAttr {
-                        origin: run.origin,
-                        tool: run.tool.clone(),
-                        model: run.model.clone(),
-                        kind: run.kind.clone(),
-                        reviewer: run.reviewed.then(|| "unknown".to_owned()),
-                        reviewed_at: None,
-                    },
-                ));
-            }
-            for a in &vouch.attestations {
-                let at = a.time.as_deref().and_then(parse_time);
-                let f = files.entry(a.path.clone()).or_default();
-                for r in &a.ranges {
-                    if let Some(lines) = r.lines() {
-                        f.attestations
-                            .push((*lines.start(), *lines.end(), a.reviewer.clone(), at));
-                    }
-                }
-            }
-        } else {
-            for (path, lines) in lines_of(&r) {
-                let f = files.entry(path).or_default();
-                for (start, end, attr) in super::export::ranges(&lines) {
-                    f.runs.push((start, end, attr.clone()));
-                }
-            }
-        }
-        for f in files.values_mut() {
-            f.runs.sort_by_key(|r| r.0);
-        }
-        records.push(files);
+    NoteIndex {
+        files: parse(text).files,
     }
-    NoteIndex { records }
 }
 
 #[derive(Deserialize, Default)]
@@ -353,12 +326,12 @@ struct RangeIn {
 }
 
 impl RangeIn {
-    /// The range as line numbers; absurd ranges are dropped so a hostile
-    /// note cannot exhaust memory.
-    fn lines(self) -> Option<std::ops::RangeInclusive<usize>> {
+    /// The range as line numbers, `None` when it is not one. Never expanded:
+    /// see [`RangeMap`].
+    fn lines(self) -> Option<(usize, usize)> {
         let s = usize::try_from(self.start_line).ok()?;
         let e = usize::try_from(self.end_line).ok()?;
-        (s >= 1 && e >= s && e - s < 10_000_000).then_some(s..=e)
+        (s >= 1 && e >= s).then_some((s, e))
     }
 }
 
@@ -407,17 +380,17 @@ struct AttestationIn {
     time: Option<String>,
 }
 
-/// The lines one record describes: Vouch's metadata when present, else the
-/// standard `files` part (any Agent Trace producer).
-fn lines_of(record: &RecordIn) -> CommitLines {
-    let mut out = CommitLines::new();
+/// The lines one record describes, as ranges: Vouch's metadata when
+/// present, else the standard `files` part (any Agent Trace producer).
+fn ranges_of(record: &RecordIn) -> BTreeMap<String, RangeMap<LineAttr>> {
+    let mut out: BTreeMap<String, RangeMap<LineAttr>> = BTreeMap::new();
     if let Some(vouch) = record.metadata.as_ref().and_then(|m| m.vouch.as_ref()) {
         for run in &vouch.lines {
             let range = RangeIn {
                 start_line: run.range.start_line,
                 end_line: run.range.end_line,
             };
-            let Some(lines) = range.lines() else { continue };
+            let Some((s, e)) = range.lines() else { continue };
             let attr = LineAttr {
                 origin: run.origin,
                 tool: run.tool.clone(),
@@ -427,10 +400,7 @@ fn lines_of(record: &RecordIn) -> CommitLines {
                 reviewer: run.reviewed.then(|| "unknown".to_owned()),
                 reviewed_at: None,
             };
-            let file = out.entry(run.path.clone()).or_default();
-            for line in lines {
-                file.insert(line, attr.clone());
-            }
+            out.entry(run.path.clone()).or_default().set(s, e, attr);
         }
         for a in &vouch.attestations {
             let at = a.time.as_deref().and_then(parse_time);
@@ -438,11 +408,11 @@ fn lines_of(record: &RecordIn) -> CommitLines {
                 continue;
             };
             for r in &a.ranges {
-                for line in r.lines().into_iter().flatten() {
-                    if let Some(attr) = file.get_mut(&line) {
+                if let Some((s, e)) = r.lines() {
+                    file.update(s, e, |attr| {
                         attr.reviewer = Some(a.reviewer.clone());
                         attr.reviewed_at = at;
-                    }
+                    });
                 }
             }
         }
@@ -468,8 +438,8 @@ fn lines_of(record: &RecordIn) -> CommitLines {
             };
             let file = out.entry(f.path.clone()).or_default();
             for r in &c.ranges {
-                for line in r.lines().into_iter().flatten() {
-                    file.insert(line, attr.clone());
+                if let Some((s, e)) = r.lines() {
+                    file.set(s, e, attr.clone());
                 }
             }
         }
@@ -512,7 +482,7 @@ mod tests {
         assert_eq!(convs.as_array().map(Vec::len), Some(2));
         let text = serde_json::to_string(&r).unwrap();
         assert!(!text.contains('\n'));
-        let back = parse(&text);
+        let back = parse(&text).bounded(|_| Some(100));
         assert_eq!(back.lines, lines);
     }
 
@@ -543,7 +513,7 @@ mod tests {
             .or_default()
             .insert(3, attr(Some("m"), None));
         let ours = serde_json::to_string(&record("c", &lines)).unwrap();
-        let note = parse(&format!("not json\n{ours}\n{{\"broken\": \n"));
+        let note = parse(&format!("not json\n{ours}\n{{\"broken\": \n")).bounded(|_| Some(100));
         assert_eq!(note.records.len(), 1);
         assert_eq!(note.lines, lines);
     }
@@ -557,11 +527,41 @@ mod tests {
             .or_default()
             .insert(2, attr(None, Some("R <r@x>")));
         let ours = serde_json::to_string(&record("c", &lines)).unwrap();
-        let note = parse(&format!("{foreign}\n{ours}\n"));
+        let note = parse(&format!("{foreign}\n{ours}\n")).bounded(|_| Some(100));
         let a = &note.lines["a"];
         assert_eq!(a.len(), 2);
         assert_eq!(a[&1].model.as_deref(), Some("m"));
         // The newer record (ours) wins on line 2.
         assert_eq!(a[&2].reviewer.as_deref(), Some("R <r@x>"));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(crate::fuzz::config(128))]
+
+        /// Arbitrary and mutated notes: parsing and indexing never panic,
+        /// and the lines kept are within the files' line counts whatever
+        /// the numbers say.
+        #[test]
+        fn fuzz_note_parsing_is_bounded(
+            bytes in crate::fuzz::bytes(vec![seed_note().into_bytes()], 4096)
+        ) {
+            let text = String::from_utf8_lossy(&bytes);
+            let idx = index(&text);
+            let _ = idx.get("a", usize::MAX);
+            let note = parse(&text).bounded(|_| Some(40));
+            for file in note.lines.values() {
+                proptest::prop_assert!(file.keys().all(|&l| (1..=40).contains(&l)));
+            }
+        }
+    }
+
+    fn seed_note() -> String {
+        let mut lines = CommitLines::new();
+        let f = lines.entry("a".into()).or_default();
+        f.insert(2, attr(Some("m"), None));
+        f.insert(3, attr(Some("m"), Some("R <r@x>")));
+        let ours = serde_json::to_string(&record("c", &lines)).unwrap_or_default();
+        let foreign = r#"{"version":"0.1","timestamp":"2026-01-01T00:00:00Z","files":[{"path":"a","conversations":[{"contributor":{"type":"ai","model_id":"m"},"ranges":[{"start_line":1,"end_line":18446744073709551615}]}]}]}"#;
+        format!("{ours}\n{foreign}\n")
     }
 }

@@ -15,6 +15,10 @@ use crate::git::Git;
 
 pub const DEFAULT_REF: &str = "refs/notes/vouch";
 
+/// A note blob larger than this (4 MiB) is not read: notes come from every
+/// collaborator, and a real one is a few hundred bytes per file.
+pub const MAX_NOTE_BYTES: usize = 4 * 1024 * 1024;
+
 pub struct Notes<'a> {
     git: &'a Git,
     /// Full name, e.g. `refs/notes/vouch`.
@@ -78,12 +82,31 @@ impl<'a> Notes<'a> {
         Ok(out)
     }
 
-    /// The notes of `commits` (those that have one), read in one batch.
+    /// The notes of `commits` (those that have one), read in one batch, each
+    /// bounded by the commit's files: lines beyond a file's real length, and
+    /// files the commit does not hold, are dropped.
     pub fn read(&self, commits: &[String]) -> Result<HashMap<String, Note>, CommitError> {
-        Ok(self
+        let parsed: Vec<(String, note::ParsedNote)> = self
             .read_texts(commits)?
             .into_iter()
             .map(|(c, t)| (c, note::parse(&t)))
+            .collect();
+        let specs: Vec<String> = parsed
+            .iter()
+            .flat_map(|(c, n)| n.paths().map(move |p| format!("{c}:{p}")))
+            .collect();
+        let counts: HashMap<&str, usize> = specs
+            .iter()
+            .map(String::as_str)
+            .zip(self.git.line_counts(&specs)?)
+            .filter_map(|(spec, n)| Some((spec, n?)))
+            .collect();
+        Ok(parsed
+            .into_iter()
+            .map(|(c, n)| {
+                let note = n.bounded(|path| counts.get(format!("{c}:{path}").as_str()).copied());
+                (c, note)
+            })
             .collect())
     }
 
@@ -100,7 +123,8 @@ impl<'a> Notes<'a> {
             .collect())
     }
 
-    /// The raw note texts of `commits` (all refs' records concatenated).
+    /// The raw note texts of `commits` (all refs' records concatenated). A
+    /// note blob over [`MAX_NOTE_BYTES`] is skipped with a warning.
     fn read_texts(&self, commits: &[String]) -> Result<HashMap<String, String>, CommitError> {
         let listing = self.list()?;
         let wanted: Vec<(&String, &Vec<String>)> = commits
@@ -108,15 +132,21 @@ impl<'a> Notes<'a> {
             .filter_map(|c| listing.get(c).map(|b| (c, b)))
             .collect();
         let specs: Vec<String> = wanted.iter().flat_map(|(_, b)| b.iter().cloned()).collect();
-        let blobs = self.git.read_objects(&specs)?;
+        let blobs = self.git.read_objects_max(&specs, MAX_NOTE_BYTES)?;
         let mut blobs = blobs.into_iter();
         let mut out = HashMap::new();
         for (commit, names) in wanted {
             let mut text = String::new();
             for _ in names {
-                if let Some(Some(b)) = blobs.next() {
-                    text.push_str(&String::from_utf8_lossy(&b));
-                    text.push('\n');
+                match blobs.next() {
+                    Some(Some(Ok(b))) => {
+                        text.push_str(&String::from_utf8_lossy(&b));
+                        text.push('\n');
+                    }
+                    Some(Some(Err(size))) => eprintln!(
+                        "vouch: warning: the note of commit {commit} is {size} bytes, over the {MAX_NOTE_BYTES}-byte limit; ignored"
+                    ),
+                    _ => {}
                 }
             }
             out.insert(commit.clone(), text);

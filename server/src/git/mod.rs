@@ -156,6 +156,60 @@ impl Git {
     /// Reads many objects (`<rev>:<path>`, `:<path>` for the index, object
     /// names) through one `git cat-file --batch`. `None` for missing ones.
     pub fn read_objects(&self, specs: &[String]) -> Result<Vec<Option<Vec<u8>>>, GitError> {
+        self.batch(specs, |r, size| {
+            let mut body = vec![0; size];
+            r.read_exact(&mut body)?;
+            Ok(body)
+        })
+    }
+
+    /// Like [`Git::read_objects`], but an object over `max` bytes is skipped
+    /// unread (streamed past, never held): `Err(size)` in its place.
+    pub fn read_objects_max(
+        &self,
+        specs: &[String],
+        max: usize,
+    ) -> Result<Vec<Option<Result<Vec<u8>, usize>>>, GitError> {
+        self.batch(specs, |r, size| {
+            if size > max {
+                std::io::copy(&mut r.take(size as u64), &mut std::io::sink())?;
+                return Ok(Err(size));
+            }
+            let mut body = vec![0; size];
+            r.read_exact(&mut body)?;
+            Ok(Ok(body))
+        })
+    }
+
+    /// The number of lines of each object (a last line without a line
+    /// break counts; an empty object has none), counted as it streams past.
+    pub fn line_counts(&self, specs: &[String]) -> Result<Vec<Option<usize>>, GitError> {
+        self.batch(specs, |r, size| {
+            let mut left = size;
+            let mut lines = 0;
+            let mut last = b'\n';
+            while left > 0 {
+                let buf = r.fill_buf()?;
+                if buf.is_empty() {
+                    return Err(std::io::ErrorKind::UnexpectedEof.into());
+                }
+                let n = buf.len().min(left);
+                lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+                last = buf[n - 1];
+                r.consume(n);
+                left -= n;
+            }
+            Ok(lines + usize::from(last != b'\n'))
+        })
+    }
+
+    /// Runs `git cat-file --batch` over `specs`; `each(reader, size)` must
+    /// consume exactly `size` bytes of the object's content.
+    fn batch<T>(
+        &self,
+        specs: &[String],
+        mut each: impl FnMut(&mut BufReader<std::process::ChildStdout>, usize) -> std::io::Result<T>,
+    ) -> Result<Vec<Option<T>>, GitError> {
         if specs.is_empty() {
             return Ok(Vec::new());
         }
@@ -210,12 +264,13 @@ impl Git {
                 .next()
                 .and_then(|s| s.parse().ok())
                 .ok_or_else(|| parse_err(format!("bad header `{line}`")))?;
-            let mut body = vec![0; size + 1];
+            let object = each(&mut reader, size).map_err(|e| parse_err(e.to_string()))?;
+            // The line break after the content.
+            let mut lf = [0u8; 1];
             reader
-                .read_exact(&mut body)
+                .read_exact(&mut lf)
                 .map_err(|e| parse_err(e.to_string()))?;
-            body.truncate(size);
-            out.push(Some(body));
+            out.push(Some(object));
         }
         let _ = writer.join();
         let _ = child.wait();
