@@ -354,3 +354,63 @@ fn oversized_note_is_skipped_with_a_warning() {
     let out = repo.vouch(&["verify"]).expect_code(0);
     assert!(out.stderr().contains("over the 4194304-byte limit"), "{}", out.stderr());
 }
+
+// ---- 3. Special files ------------------------------------------------------
+
+/// Runs `vouch record` with `payload`, killing it if it has not finished
+/// within a minute (a hang is the bug), and returns its output.
+fn record_or_hang(repo: &TempRepo, payload: &str) -> support::VouchOutput {
+    let mut child = agent::spawn_record(repo.path(), "claude-code", payload.as_bytes());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("vouch record hung");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    support::VouchOutput(child.wait_with_output().unwrap())
+}
+
+#[test]
+fn record_skips_a_fifo_without_blocking() {
+    let repo = TempRepo::new();
+    std::fs::create_dir(repo.path().join("src")).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(repo.path().join("src/new.rs"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let payload = agent::fixture(&repo, "claude-code/post-write.json");
+    let out = record_or_hang(&repo, &payload).expect_code(0);
+    assert!(out.stdout().is_empty(), "{}", out.stdout());
+    assert!(agent::stored_text(&repo, "src/new.rs").is_none());
+    // The CLI refuses it with a clear message instead of blocking too.
+    let out = repo.vouch(&["mark", "src/new.rs:1", "--tool", "t"]).expect_code(2);
+    assert!(out.stderr().contains("not a regular file"), "{}", out.stderr());
+}
+
+#[test]
+fn record_skips_a_symlink_to_a_device() {
+    let repo = TempRepo::new();
+    std::fs::create_dir(repo.path().join("src")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", repo.path().join("src/new.rs")).unwrap();
+    let payload = agent::fixture(&repo, "claude-code/post-write.json");
+    record_or_hang(&repo, &payload).expect_code(0);
+    assert!(agent::stored_text(&repo, "src/new.rs").is_none());
+    let out = repo.vouch(&["status", "src/new.rs"]);
+    assert!(out.code() == 0 || out.code() == 2, "{}", out.stderr());
+}
+
+#[test]
+fn record_does_not_read_through_a_symlink_out_of_the_repository() {
+    let repo = TempRepo::new();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret"), "token = 1\n").unwrap();
+    std::fs::create_dir(repo.path().join("src")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret"), repo.path().join("src/new.rs"))
+        .unwrap();
+    let payload = agent::fixture(&repo, "claude-code/post-write.json");
+    record_or_hang(&repo, &payload).expect_code(0);
+    assert!(agent::stored_text(&repo, "src/new.rs").is_none());
+}

@@ -8,6 +8,7 @@
 pub mod agent;
 pub mod cli;
 pub mod commit;
+mod files;
 #[cfg(test)]
 mod fuzz;
 pub mod git;

@@ -131,15 +131,25 @@ pub fn at_text<E>(
     Ok(ledger)
 }
 
-/// Reads `rel` under `workspace` as UTF-8; `None` when missing.
+/// Workspace files larger than this are not read as text (64 MiB).
+pub const MAX_TEXT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads `rel` under `workspace` as UTF-8; `None` when missing. Only a
+/// regular file inside the workspace is read, within [`MAX_TEXT_BYTES`].
 pub fn read_text(workspace: &Workspace, rel: &str) -> Result<Option<String>, ServiceError> {
-    match std::fs::read(workspace.absolute(rel)) {
-        Ok(bytes) => String::from_utf8(bytes)
+    let path = workspace.absolute(rel);
+    let read = crate::files::read_regular(&path, &workspace.root, MAX_TEXT_BYTES);
+    match read {
+        Ok(crate::files::Regular::Bytes(bytes)) => String::from_utf8(bytes)
             .map(Some)
             .map_err(|_| ServiceError::NotText {
                 path: rel.to_owned(),
             }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Ok(crate::files::Regular::Missing) => Ok(None),
+        Ok(other) => Err(ServiceError::Read {
+            path: rel.to_owned(),
+            source: std::io::Error::other(other.refusal().unwrap_or_default()),
+        }),
         Err(source) => Err(ServiceError::Read {
             path: rel.to_owned(),
             source,

@@ -249,7 +249,7 @@ fn pre_files(ws: &Workspace, rels: &[String], loc: &Path) -> Result<(), AgentErr
         .map(|rel| {
             (
                 rel.clone(),
-                snapshot::capture(&ws.absolute(rel), &mut budget),
+                snapshot::capture(&ws.absolute(rel), &ws.root, &mut budget),
             )
         })
         .collect();
@@ -266,10 +266,11 @@ fn pre_files(ws: &Workspace, rels: &[String], loc: &Path) -> Result<(), AgentErr
 /// Reads a workspace file as text now: `Ok(None)` when missing or not text.
 fn read_after(ws: &Workspace, rel: &str) -> Result<Option<String>, AgentError> {
     let path = ws.absolute(rel);
-    match std::fs::read(&path) {
-        Ok(bytes) => Ok(String::from_utf8(bytes).ok()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(_) if path.is_dir() => Ok(None),
+    // Only regular files inside the workspace, never blocking (a FIFO, a
+    // symlink to a device or out of the repository is skipped).
+    match crate::files::read_regular(&path, &ws.root, snapshot::MAX_FILE_BYTES) {
+        Ok(crate::files::Regular::Bytes(bytes)) => Ok(String::from_utf8(bytes).ok()),
+        Ok(_) => Ok(None),
         Err(source) => Err(AgentError::Io { path, source }),
     }
 }
@@ -383,7 +384,7 @@ fn pre_shell(ws: &Workspace, loc: &Path) -> Result<usize, AgentError> {
             }
             (
                 rel.clone(),
-                snapshot::capture(&ws.absolute(rel), &mut budget),
+                snapshot::capture(&ws.absolute(rel), &ws.root, &mut budget),
             )
         })
         .collect();

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use super::AgentError;
+use crate::files::Regular;
 use crate::workspace::Workspace;
 
 /// Files larger than this are not copied (their size and time are kept).
@@ -55,24 +56,25 @@ pub fn meta(path: &Path) -> Option<(u64, i64)> {
     Some((m.len(), i64::try_from(ms).unwrap_or(i64::MAX)))
 }
 
-/// Reads a workspace file for a snapshot, within `budget` bytes.
-pub fn capture(path: &Path, budget: &mut u64) -> Entry {
+/// Reads a workspace file under `root` for a snapshot, within `budget`
+/// bytes; only regular files inside `root` are read (see [`crate::files`]).
+pub fn capture(path: &Path, root: &Path, budget: &mut u64) -> Entry {
     let Some((len, modified_ms)) = meta(path) else {
         return Entry::Missing;
     };
     if len > MAX_FILE_BYTES || len > *budget {
         return Entry::NotCopied { len, modified_ms };
     }
-    match std::fs::read(path) {
-        Ok(bytes) => {
+    match crate::files::read_regular(path, root, MAX_FILE_BYTES.min(*budget)) {
+        Ok(Regular::Bytes(bytes)) => {
             *budget = budget.saturating_sub(bytes.len() as u64);
             match String::from_utf8(bytes) {
                 Ok(text) => Entry::Text { text },
                 Err(_) => Entry::Binary,
             }
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Entry::Missing,
-        Err(_) => Entry::NotCopied { len, modified_ms },
+        Ok(Regular::Missing) => Entry::Missing,
+        Ok(_) | Err(_) => Entry::NotCopied { len, modified_ms },
     }
 }
 

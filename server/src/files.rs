@@ -1,0 +1,94 @@
+//! Reading workspace files that could be anything: a FIFO, a device, a
+//! symlink out of the repository, a file that grows while it is read.
+//! Only regular files inside the workspace root are read, never blocking,
+//! and never more than a cap counted in bytes actually read.
+
+use std::fs::OpenOptions;
+use std::io::{ErrorKind, Read};
+use std::path::Path;
+
+/// What [`read_regular`] found.
+#[derive(Debug)]
+pub(crate) enum Regular {
+    Bytes(Vec<u8>),
+    /// Nothing there (or a dangling symlink).
+    Missing,
+    /// A folder, FIFO, socket or device: not read.
+    Special,
+    /// A symlink (or a symlinked folder on the way) leading out of `root`.
+    Outside,
+    /// More than the cap: not kept.
+    TooLarge,
+}
+
+impl Regular {
+    /// Why the file was not read, for messages; `None` for bytes or missing.
+    pub(crate) fn refusal(&self) -> Option<String> {
+        match self {
+            Regular::Bytes(_) | Regular::Missing => None,
+            Regular::Special => Some("not a regular file".into()),
+            Regular::Outside => Some("a symlink out of the workspace".into()),
+            Regular::TooLarge => Some("too large".into()),
+        }
+    }
+}
+
+/// Reads `path`, which must resolve inside `root` (canonical) to a regular
+/// file of at most `max` bytes. Opened without blocking (`O_NONBLOCK`, so a
+/// FIFO swapped in after the check cannot hang), the type checked on the
+/// open file, and the read cut at `max + 1` bytes.
+pub(crate) fn read_regular(path: &Path, root: &Path, max: u64) -> std::io::Result<Regular> {
+    let real = match path.canonicalize() {
+        Ok(real) => real,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Regular::Missing),
+        Err(e) => return Err(e),
+    };
+    if !real.starts_with(root) {
+        return Ok(Regular::Outside);
+    }
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = match options.open(&real) {
+        Ok(f) => f,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Regular::Missing),
+        Err(_) if real.is_dir() => return Ok(Regular::Special),
+        Err(e) => return Err(e),
+    };
+    if !file.metadata()?.is_file() {
+        return Ok(Regular::Special);
+    }
+    let mut bytes = Vec::new();
+    file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Ok(Regular::TooLarge);
+    }
+    Ok(Regular::Bytes(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_regular_files_inside_the_root_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::write(root.join("a"), "hello").unwrap();
+        assert!(matches!(read_regular(&root.join("a"), &root, 5).unwrap(), Regular::Bytes(b) if b == b"hello"));
+        assert!(matches!(read_regular(&root.join("a"), &root, 4).unwrap(), Regular::TooLarge));
+        assert!(matches!(read_regular(&root.join("b"), &root, 9).unwrap(), Regular::Missing));
+        std::os::unix::fs::symlink("/dev/zero", root.join("zero")).unwrap();
+        assert!(matches!(read_regular(&root.join("zero"), &root, 9).unwrap(), Regular::Outside));
+        let inner = root.join("inner");
+        std::fs::create_dir(&inner).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", inner.join("zero")).unwrap();
+        // A device inside the root (as far as the path goes) is not read.
+        assert!(matches!(read_regular(Path::new("/dev/zero"), Path::new("/dev"), 9).unwrap(), Regular::Special));
+        assert!(matches!(read_regular(&inner, &root, 9).unwrap(), Regular::Special));
+    }
+}
