@@ -414,3 +414,60 @@ fn record_does_not_read_through_a_symlink_out_of_the_repository() {
     record_or_hang(&repo, &payload).expect_code(0);
     assert!(agent::stored_text(&repo, "src/new.rs").is_none());
 }
+
+// ---- 4. Symlinked agent configurations ------------------------------------
+
+fn init_agent(dir: &Path, home: &Path, args: &[&str]) -> support::VouchOutput {
+    let mut all = vec!["init"];
+    all.extend_from_slice(args);
+    agent::vouch_env(dir, &all, &[("HOME", home)])
+}
+
+#[test]
+fn project_config_symlinked_out_of_the_repository_is_refused() {
+    let repo = TempRepo::new();
+    let home = tempfile::tempdir().unwrap();
+    let secret = home.path().join("credentials.json");
+    std::fs::write(&secret, "{\"token\": \"s3cret\"}\n").unwrap();
+    std::fs::create_dir(repo.path().join(".claude")).unwrap();
+    let link = repo.path().join(".claude/settings.json");
+    std::os::unix::fs::symlink(&secret, &link).unwrap();
+    let out = init_agent(repo.path(), home.path(), &["--agent", "claude-code"]).expect_code(2);
+    assert!(out.stderr().contains("leads out of the repository"), "{}", out.stderr());
+    assert_eq!(out.stderr().lines().count(), 1, "{}", out.stderr());
+    // Nothing copied, nothing changed.
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::read_to_string(&secret).unwrap(), "{\"token\": \"s3cret\"}\n");
+    // A symlinked folder on the way is refused too.
+    let repo2 = TempRepo::new();
+    std::os::unix::fs::symlink(home.path(), repo2.path().join(".cursor")).unwrap();
+    init_agent(repo2.path(), home.path(), &["--agent", "cursor"]).expect_code(2);
+    assert!(!home.path().join("hooks.json").exists());
+    // Uninstall refuses as well.
+    init_agent(repo.path(), home.path(), &["--agent", "claude-code", "--uninstall"])
+        .expect_code(2);
+    // A symlink inside the repository is fine.
+    let repo3 = TempRepo::new();
+    repo3.write("shared/claude.json", "{}\n");
+    std::fs::create_dir(repo3.path().join(".claude")).unwrap();
+    std::os::unix::fs::symlink("../shared/claude.json", repo3.path().join(".claude/settings.json"))
+        .unwrap();
+    init_agent(repo3.path(), home.path(), &["--agent", "claude-code"]).expect_code(0);
+    assert!(repo3.read("shared/claude.json").contains("vouch"));
+}
+
+#[test]
+fn global_dotfile_symlink_is_edited_in_place() {
+    let repo = TempRepo::new();
+    let home = tempfile::tempdir().unwrap();
+    let dotfiles = tempfile::tempdir().unwrap();
+    let real = dotfiles.path().join("cursor-hooks.json");
+    std::fs::write(&real, "{\"version\": 1}\n").unwrap();
+    std::fs::create_dir(home.path().join(".cursor")).unwrap();
+    let link = home.path().join(".cursor/hooks.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    init_agent(repo.path(), home.path(), &["--agent", "cursor", "--global"]).expect_code(0);
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    let text = std::fs::read_to_string(&real).unwrap();
+    assert!(text.contains("record --agent cursor"), "{text}");
+}

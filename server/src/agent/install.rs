@@ -24,6 +24,64 @@ pub enum InstallError {
     },
     #[error("{path} is not a JSON object Vouch can merge into ({reason}); fix or move it first")]
     Unmergeable { path: PathBuf, reason: String },
+    #[error(
+        "{path} leads out of the repository ({target}); vouch does not follow it: replace the symlink with a file, or edit the configuration yourself"
+    )]
+    Outside { path: PathBuf, target: String },
+}
+
+/// The file to read and write for the configuration at `path`. Inside a
+/// repository (`root`, canonical) a configuration is untrusted: when it or a
+/// folder on its way is a symlink leading out of `root` (or nowhere), it is
+/// refused, never followed. Without `root` (`--global`) a symlinked dotfile
+/// is edited where it points, in place, instead of being replaced by a copy.
+pub fn resolve_target(path: &Path, root: Option<&Path>) -> Result<PathBuf, InstallError> {
+    let io = |source| InstallError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let outside = |target: String| InstallError::Outside {
+        path: path.to_path_buf(),
+        target,
+    };
+    let is_link = match std::fs::symlink_metadata(path) {
+        Ok(m) => m.file_type().is_symlink(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(source) => return Err(io(source)),
+    };
+    let resolved = if is_link {
+        match path.canonicalize() {
+            Ok(real) => real,
+            Err(_) if root.is_some() => {
+                let target = std::fs::read_link(path).map_err(io)?;
+                return Err(outside(format!(
+                    "a symlink to the missing {}",
+                    target.display()
+                )));
+            }
+            Err(source) => return Err(io(source)),
+        }
+    } else {
+        path.to_path_buf()
+    };
+    if let Some(root) = root {
+        // The deepest existing folder on the way, resolved.
+        let existing = resolved
+            .ancestors()
+            .find(|a| a.exists())
+            .map(Path::canonicalize)
+            .transpose()
+            .map_err(io)?;
+        if existing.is_some_and(|e| !e.starts_with(root)) {
+            let shown = if is_link {
+                format!("a symlink to {}", resolved.display())
+            } else {
+                "through a symlinked folder".to_owned()
+            };
+            return Err(outside(shown));
+        }
+    }
+    Ok(resolved)
 }
 
 /// The configuration file holding `agent`'s hooks: the project's (under

@@ -22,6 +22,7 @@ pub fn run(name: AgentName, global: bool, uninstall: bool) -> anyhow::Result<Out
         Workspace::discover(&cwd)?.root
     };
     let path = install::config_path(agent, global, &project, home.as_deref().unwrap_or(&cwd));
+    let path = install::resolve_target(&path, (!global).then_some(project.as_path()))?;
     let shown = path.display();
     let change = if uninstall {
         install::uninstall(agent, &path)?
