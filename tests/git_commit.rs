@@ -233,10 +233,14 @@ fn users_own_pre_commit_hook_still_runs_and_can_fail_the_commit() {
 #[test]
 fn core_hooks_path_is_respected() {
     let repo = base_repo();
-    repo.git(&["config", "core.hooksPath", ".githooks"]);
+    // A hooks folder outside the work tree (one inside it is refused:
+    // tests/untrusted.rs).
+    let shared = tempfile::tempdir().unwrap();
+    let hooks = shared.path().join("githooks");
+    repo.git(&["config", "core.hooksPath", hooks.to_str().unwrap()]);
     let out = init(&repo);
-    assert!(out.stdout().contains(".githooks"), "{}", out.stdout());
-    assert!(repo.path().join(".githooks/pre-commit").exists());
+    assert!(out.stdout().contains("githooks"), "{}", out.stdout());
+    assert!(hooks.join("pre-commit").exists());
     assert!(!repo.path().join(".git/hooks/pre-commit").exists());
     repo.write("a.rs", "fn ai() {}\n");
     mark(&repo, "a.rs:1", "copilot", "gpt-5");

@@ -471,3 +471,27 @@ fn global_dotfile_symlink_is_edited_in_place() {
     let text = std::fs::read_to_string(&real).unwrap();
     assert!(text.contains("record --agent cursor"), "{text}");
 }
+
+// ---- 7. Hooks inside the work tree -----------------------------------------
+
+#[test]
+fn init_refuses_to_change_a_tracked_hooks_folder() {
+    let repo = gitsupport::base_repo();
+    let team_hook = "#!/bin/sh\necho team checks\n";
+    repo.write(".githooks/pre-commit", team_hook);
+    repo.git(&["add", ".githooks"]);
+    repo.git(&["commit", "-qm", "team hooks"]);
+    repo.git(&["config", "core.hooksPath", ".githooks"]);
+    let out = repo.vouch(&["init"]).expect_code(2);
+    let err = out.stderr();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("core.hooksPath") && err.contains("--unset"), "{err}");
+    // The tracked hooks are untouched, nothing was added.
+    assert_eq!(repo.read(".githooks/pre-commit"), team_hook);
+    assert_eq!(files_below(&repo.path().join(".githooks")), vec!["pre-commit".to_owned()]);
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+    // With the setting unset for this clone, hooks go into the git directory.
+    repo.git(&["config", "--unset", "core.hooksPath"]);
+    repo.vouch(&["init"]).expect_code(0);
+    assert!(repo.path().join(".git/hooks/pre-commit").is_file());
+}

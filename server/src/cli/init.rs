@@ -33,6 +33,15 @@ pub fn run(args: InitArgs) -> anyhow::Result<Outcome> {
         report(&changes, "vouch init --uninstall: nothing to remove");
         return Ok(Outcome::Clean);
     }
+    if let Some(shared) = inside_work_tree(&dir, &workspace) {
+        anyhow::bail!(
+            "git runs hooks from {} (core.hooksPath), a folder inside the work tree that others share; \
+             vouch does not change files there. Either unset it for this clone \
+             (`git config --unset core.hooksPath`, then `vouch init` installs into the git directory), \
+             or call `vouch check --staged` from your team's pre-commit hook (docs/commit-time.md)",
+            shared.display()
+        );
+    }
     let exe = std::env::current_exe().context("cannot find the running vouch binary")?;
     let exe = exe.canonicalize().unwrap_or(exe);
     let mut wanted = vec![
@@ -69,6 +78,20 @@ pub fn run(args: InitArgs) -> anyhow::Result<Outcome> {
         );
     }
     Ok(Outcome::Clean)
+}
+
+/// `dir` (where git runs hooks) when it lies in the work tree rather than in
+/// the git directory: a `core.hooksPath` pointing at a tracked folder.
+fn inside_work_tree(dir: &std::path::Path, workspace: &Workspace) -> Option<std::path::PathBuf> {
+    let real = dir.ancestors().find_map(|a| a.canonicalize().ok())?;
+    let git_dir = workspace.git_dir.as_ref()?.canonicalize().ok()?;
+    let common = Git::new(&workspace.root)
+        .git_path("objects")
+        .ok()
+        .and_then(|o| o.parent().map(std::path::Path::to_path_buf))
+        .and_then(|c| c.canonicalize().ok());
+    let in_git = real.starts_with(&git_dir) || common.is_some_and(|c| real.starts_with(c));
+    (real.starts_with(&workspace.root) && !in_git).then(|| dir.to_path_buf())
 }
 
 fn report(changes: &[String], nothing: &str) {
