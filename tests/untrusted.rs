@@ -495,3 +495,44 @@ fn init_refuses_to_change_a_tracked_hooks_folder() {
     repo.vouch(&["init"]).expect_code(0);
     assert!(repo.path().join(".git/hooks/pre-commit").is_file());
 }
+
+// ---- 6. Trailer injection --------------------------------------------------
+
+#[test]
+fn model_names_with_line_breaks_add_no_trailers() {
+    let repo = gitsupport::base_repo();
+    repo.vouch(&["init", "--trailer", "assisted-by"]).expect_code(0);
+    repo.write("src/new.rs", "pub fn new() -> u32 {\n    7\n}\n");
+    let mut payload: serde_json::Value =
+        serde_json::from_str(&agent::fixture(&repo, "claude-code/post-write.json")).unwrap();
+    payload["model"] = "gpt\nSigned-off-by: Mallory <m@evil>\nReviewed-by: Mallory".into();
+    agent::record(&repo, "claude-code", &payload.to_string()).expect_code(0);
+    repo.vouch(&["review", "src/new.rs", "--as", "R <r@x>"]).expect_code(0);
+    repo.git(&["add", "src/new.rs"]);
+    repo.git(&["commit", "-q", "-m", "new"]);
+    let message = repo.git(&["log", "-1", "--format=%B"]);
+    assert!(message.contains("Assisted-by: claude-code"), "{message}");
+    assert!(!message.contains("Mallory"), "{message}");
+    // The command line refuses such names outright.
+    let out = repo
+        .vouch(&["mark", "a.rs:1", "--tool", "t", "--model", "m\nSigned-off-by: M"])
+        .expect_code(2);
+    assert!(out.stderr().contains("--model"), "{}", out.stderr());
+    repo.vouch(&["mark", "a.rs:1", "--tool", "t\r"]).expect_code(2);
+}
+
+#[test]
+fn editor_notice_names_with_line_breaks_are_replaced() {
+    let (_repo, mut c, uri) = lsp_session("fn a() {}\n");
+    c.accept_ai(
+        &uri,
+        1,
+        vec![lsp::range(0, 0, 0, 9)],
+        serde_json::json!({"tool": "copilot\nSigned-off-by: M", "model": "m\r\u{1b}[2K"}),
+    );
+    let regions = c.regions(&uri);
+    let r = &regions["regions"][0];
+    assert_eq!(r["tool"], "unknown", "{regions}");
+    assert!(r["model"].is_null(), "{regions}");
+    c.shutdown();
+}

@@ -17,4 +17,5 @@ pub mod lsp;
 pub mod service;
 pub mod store;
 pub mod syntax;
+pub mod untrusted;
 pub mod workspace;

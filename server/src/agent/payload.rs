@@ -99,7 +99,8 @@ fn base(v: &Value, phase: Phase, action: Action, call_key: String) -> HookEvent 
         action,
         kind: AiKind::Agent,
         session: str_field(v, &["session_id", "sessionId", "conversation_id"]),
-        model: str_field(v, &["model"]),
+        // Ends up in commit trailers: one line, bounded, or nothing.
+        model: crate::untrusted::model_or_none(str_field(v, &["model"])),
         cwd: str_field(v, &["cwd"]).map(PathBuf::from).or_else(|| {
             v.get("workspace_roots")
                 .and_then(|r| r.get(0))

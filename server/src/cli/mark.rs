@@ -7,6 +7,7 @@ use super::args::MarkArgs;
 use super::location::Location;
 use crate::ledger::{AiKind, AiSource, now_millis};
 use crate::service::Service;
+use crate::untrusted::check_name;
 
 pub fn run(args: MarkArgs) -> anyhow::Result<Outcome> {
     let mut service = Service::open(&super::current_dir()?)?;
@@ -17,8 +18,13 @@ pub fn run(args: MarkArgs) -> anyhow::Result<Outcome> {
             args.location
         );
     }
-    if args.tool.trim().is_empty() {
-        bail!("--tool needs a name");
+    if let Err(e) = check_name(&args.tool) {
+        bail!("--tool: {e}");
+    }
+    if let Some(m) = &args.model
+        && let Err(e) = check_name(m)
+    {
+        bail!("--model: {e}");
     }
     let source = AiSource {
         tool: args.tool,

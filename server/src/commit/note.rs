@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use super::lines::{CommitLines, FileLines, LineAttr};
 use super::ranges::RangeMap;
+use crate::untrusted::{check_name, model_or_none, tool_or_unknown};
 use crate::ledger::{LineOrigin, format_millis, now_millis};
 
 pub const TRACE_VERSION: &str = "0.1.0";
@@ -393,9 +394,9 @@ fn ranges_of(record: &RecordIn) -> BTreeMap<String, RangeMap<LineAttr>> {
             let Some((s, e)) = range.lines() else { continue };
             let attr = LineAttr {
                 origin: run.origin,
-                tool: run.tool.clone(),
-                model: run.model.clone(),
-                kind: run.kind.clone(),
+                tool: tool_or_unknown(run.tool.clone()),
+                model: model_or_none(run.model.clone()),
+                kind: run.kind.clone().filter(|k| check_name(k).is_ok()),
                 // Named by an attestation below; "unknown" if none names it.
                 reviewer: run.reviewed.then(|| "unknown".to_owned()),
                 reviewed_at: None,
@@ -431,7 +432,7 @@ fn ranges_of(record: &RecordIn) -> BTreeMap<String, RangeMap<LineAttr>> {
             let attr = LineAttr {
                 origin,
                 tool: "unknown".into(),
-                model: contributor.model_id.clone(),
+                model: model_or_none(contributor.model_id.clone()),
                 kind: None,
                 reviewer: None,
                 reviewed_at: None,

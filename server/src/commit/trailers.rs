@@ -6,6 +6,7 @@ use std::path::Path;
 use super::CommitError;
 use super::lines::CommitLines;
 use crate::git::Git;
+use crate::untrusted::{model_or_none, tool_or_unknown};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Style {
@@ -37,7 +38,11 @@ pub fn trailers(style: Style, lines: &CommitLines) -> Vec<String> {
     let mut seen: Vec<(String, Option<String>)> = Vec::new();
     for file in lines.values() {
         for attr in file.values() {
-            let key = (attr.tool.clone(), attr.model.clone());
+            // Checked again where written: a line break would add trailers.
+            let key = (
+                tool_or_unknown(attr.tool.clone()),
+                model_or_none(attr.model.clone()),
+            );
             if !seen.contains(&key) {
                 seen.push(key);
             }

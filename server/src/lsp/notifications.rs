@@ -51,9 +51,16 @@ impl Shared {
                 );
                 return;
             };
+            let valid = |n: &str| crate::untrusted::check_name(n).is_ok();
+            if !valid(&params.source.tool) || !params.source.model.as_deref().is_none_or(valid) {
+                tracing::warn!(
+                    "vouch/didAcceptAi: an invalid tool or model name was replaced (one line of at most {} bytes, no control characters)",
+                    crate::untrusted::MAX_NAME_BYTES
+                );
+            }
             let source = AiSource {
-                tool: params.source.tool,
-                model: params.source.model,
+                tool: crate::untrusted::tool_or_unknown(params.source.tool),
+                model: crate::untrusted::model_or_none(params.source.model),
                 kind: params.source.kind.unwrap_or(AiKind::InlineCompletion),
                 session: params.source.session,
                 accepted_at: now_millis(),
