@@ -536,3 +536,84 @@ fn editor_notice_names_with_line_breaks_are_replaced() {
     assert!(r["model"].is_null(), "{regions}");
     c.shutdown();
 }
+
+// ---- 5. Terminal and log injection -----------------------------------------
+
+/// No raw control character other than the line breaks between lines, and
+/// no line that starts a CI log command.
+fn assert_clean_output(text: &str) {
+    for line in text.lines() {
+        assert!(
+            !line.chars().any(|c| c.is_control()),
+            "raw control character in {line:?}"
+        );
+        assert!(!line.trim_start().starts_with("::"), "log command in {line:?}");
+    }
+}
+
+#[test]
+fn strings_from_notes_and_paths_are_escaped_in_human_output() {
+    let repo = gitsupport::base_repo();
+    // git cat-file cannot be asked for a name with a line break, so the
+    // note's file has escapes; the working tree's has a line break.
+    let evil_path = "evil\u{1b}[1A\u{1b}[2Kname.rs";
+    let newline_path = "evil\n::warning file=a.rs::all reviewed.rs";
+    repo.write(evil_path, "fn x() {}\nfn y() {}\n");
+    repo.write(newline_path, "fn x() {}\nfn y() {}\n");
+    repo.git(&["add", "."]);
+    repo.git(&["commit", "-qm", "evil\u{1b}[2K\rsubject"]);
+    let tool = "t\u{1b}[1A\u{1b}[2K\rvouch verify: every AI line is reviewed";
+    let record = serde_json::json!({
+        "version": "0.1.0", "timestamp": "2026-01-01T00:00:00Z", "files": [],
+        "metadata": {"vouch": {
+            "lines": [
+                {"path": evil_path, "start_line": 1, "end_line": 2, "origin": "ai",
+                 "tool": "copilot", "reviewed": false},
+            ],
+            "attestations": [],
+        }},
+    });
+    put_note(&repo, "HEAD", &record);
+    // a.rs was last changed by the first commit: its note speaks for it.
+    let record = serde_json::json!({
+        "version": "0.1.0", "timestamp": "2026-01-01T00:00:00Z", "files": [],
+        "metadata": {"vouch": {
+            "lines": [
+                {"path": "a.rs", "start_line": 1, "end_line": 1, "origin": "ai",
+                 "tool": tool, "model": "m\r\n::error::x", "kind": "k\u{1b}[2K", "reviewed": true},
+            ],
+            "attestations": [{"path": "a.rs", "ranges": [{"start_line": 1, "end_line": 1}],
+                              "reviewer": "R\u{1b}]8;;http://x\u{7}", "time": "2026-01-01T00:00:00Z"}],
+        }},
+    });
+    put_note(&repo, "HEAD~1", &record);
+    let verify = repo.vouch(&["verify"]).expect_code(1);
+    assert_clean_output(&verify.stdout());
+    assert!(verify.stdout().contains("evil\\e[1A\\e[2Kname.rs:1-2"), "{}", verify.stdout());
+    assert!(verify.stdout().contains("evil\\e[2K\\rsubject"), "{}", verify.stdout());
+    let blame = repo.vouch(&["blame", "a.rs"]).expect_code(0);
+    assert_clean_output(&blame.stdout());
+    assert!(blame.stdout().contains("reviewed by R\\e]8;;"), "{}", blame.stdout());
+    // JSON stays JSON: the exact strings, escaped by the encoder only.
+    let json = repo.vouch(&["export", "--format", "json"]).expect_code(0).json();
+    let paths: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["files"].as_array().unwrap())
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&evil_path), "{json}");
+    // The working tree: status and check print the path escaped.
+    let mut payload: serde_json::Value =
+        serde_json::from_str(&agent::fixture(&repo, "claude-code/post-write.json")).unwrap();
+    let file = format!("{}/{newline_path}", agent::root(&repo));
+    payload["tool_input"]["file_path"] = file.clone().into();
+    payload["tool_input"]["content"] = "fn x() {}\nfn y() {}\n".into();
+    agent::record(&repo, "claude-code", &payload.to_string()).expect_code(0);
+    let status = repo.vouch(&["status"]).expect_code(0);
+    assert_clean_output(&status.stdout());
+    assert!(status.stdout().contains("evil\\n::warning"), "{}", status.stdout());
+    let check = repo.vouch(&["check"]).expect_code(1);
+    assert_clean_output(&check.stdout());
+}

@@ -87,6 +87,19 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Like [`escape`] for a line of a file's text: tabs stay as they are.
+pub fn escape_text(s: &str) -> Cow<'_, str> {
+    if !s.contains('\t') {
+        return escape(s);
+    }
+    Cow::Owned(
+        s.split('\t')
+            .map(|part| escape(part).into_owned())
+            .collect::<Vec<_>>()
+            .join("\t"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +129,6 @@ mod tests {
         assert_eq!(escape("back\\slash"), "back\\\\slash");
         assert_eq!(escape("\u{202e}cod"), "\\u{202e}cod");
         assert_eq!(escape("日本\u{7f}"), "日本\\u{7f}");
+        assert_eq!(escape_text("\tx\r"), "\tx\\r");
     }
 }

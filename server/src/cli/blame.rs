@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::Args;
 
 use super::Outcome;
+use crate::untrusted::{escape, escape_text};
 use crate::commit::blame::{BlameEntry, blame};
 use crate::service::Service;
 
@@ -46,12 +47,12 @@ fn human(e: &BlameEntry) -> String {
         crate::ledger::LineOrigin::Human => "human",
     };
     let who = match (&e.tool, &e.model) {
-        (Some(t), Some(m)) => format!("{t} ({m})"),
-        (Some(t), None) => t.clone(),
+        (Some(t), Some(m)) => format!("{} ({})", escape(t), escape(m)),
+        (Some(t), None) => escape(t).into_owned(),
         _ => String::new(),
     };
     let review = match (e.reviewed, &e.reviewer) {
-        (Some(true), Some(r)) => format!("reviewed by {r}"),
+        (Some(true), Some(r)) => format!("reviewed by {}", escape(r)),
         (Some(true), None) => "reviewed".to_owned(),
         (Some(false), _) => "unreviewed".to_owned(),
         _ => String::new(),
@@ -62,6 +63,11 @@ fn human(e: &BlameEntry) -> String {
         .map_or("uncommitted", |c| &c[..c.len().min(8)]);
     format!(
         "{:>5} {:<5} {:<11} {:<24} {:<28} | {}",
-        e.line, origin, commit, who, review, e.text
+        e.line,
+        origin,
+        escape(commit),
+        who,
+        review,
+        escape_text(&e.text)
     )
 }

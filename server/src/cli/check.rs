@@ -4,6 +4,7 @@
 use clap::Args;
 
 use super::Outcome;
+use crate::untrusted::escape;
 use crate::commit::gate;
 use crate::commit::lines::{self, CommitLines};
 use crate::commit::policy::Policy;
@@ -41,7 +42,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Clean);
     }
     for f in &findings {
-        println!("{}:{}: {}", f.path, f.line, f.reason);
+        println!("{}:{}: {}", escape(&f.path), f.line, escape(&f.reason));
     }
     let n = findings.len();
     let s = if n == 1 { "" } else { "s" };

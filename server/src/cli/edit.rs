@@ -59,7 +59,10 @@ pub fn for_each_target(
             if service.read_text(&loc.path)?.is_none() {
                 anyhow::bail!("{}: no such file", loc.path);
             }
-            println!("{}: no AI-written code recorded", loc.path);
+            println!(
+                "{}: no AI-written code recorded",
+                crate::untrusted::escape(&loc.path)
+            );
             continue;
         }
         let bytes = service.update(&loc.path, |ledger| -> anyhow::Result<Option<usize>> {

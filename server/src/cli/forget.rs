@@ -14,7 +14,10 @@ pub fn run(args: ForgetArgs) -> anyhow::Result<Outcome> {
         |ledger, range| Ok(ledger.forget(range)?),
         |path, bytes| {
             if bytes > 0 {
-                println!("{path}: {bytes} bytes are now attributed to a person");
+                println!(
+                    "{}: {bytes} bytes are now attributed to a person",
+                    crate::untrusted::escape(path)
+                );
             }
             total += bytes;
         },

@@ -79,7 +79,7 @@ pub fn run(args: HookArgs) -> anyhow::Result<Outcome> {
         let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
         eprintln!(
             "vouch: warning: the {name} hook failed: {}",
-            chain.join(": ")
+            crate::untrusted::escape(&chain.join(": "))
         );
     }
     Ok(Outcome::Clean)
@@ -104,7 +104,7 @@ fn run_hook(args: HookArgs) -> anyhow::Result<()> {
             let _ = std::io::stdin().read_to_end(&mut sink);
             let remote = remote.unwrap_or_else(|| remote::REMOTE.to_owned());
             if let Some(msg) = remote::sync(&git, &remote)? {
-                eprintln!("vouch: warning: {msg}");
+                eprintln!("vouch: warning: {}", crate::untrusted::escape(&msg));
             }
         }
         HookCommand::PostCheckout { old, new, .. } => {

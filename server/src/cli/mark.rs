@@ -45,7 +45,8 @@ pub fn run(args: MarkArgs) -> anyhow::Result<Outcome> {
     let (start, end) = location.lines.unwrap_or((1, 1));
     println!(
         "{}:{start}-{end}: marked as written by {} ({bytes} bytes changed)",
-        location.path, source.tool
+        crate::untrusted::escape(&location.path),
+        source.tool
     );
     Ok(Outcome::Clean)
 }

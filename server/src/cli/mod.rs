@@ -43,7 +43,7 @@ pub fn main() -> ExitCode {
             // `vouch record` never fails an agent's hook, even when called wrongly.
             let first = e.to_string();
             let first = first.lines().next().unwrap_or("bad arguments");
-            let first = first.trim_start_matches("error: ");
+            let first = crate::untrusted::escape(first.trim_start_matches("error: "));
             eprintln!("vouch: warning: edit not recorded: {first}");
             return ExitCode::SUCCESS;
         }
@@ -72,7 +72,8 @@ fn is_record(mut args: impl Iterator<Item = std::ffi::OsString>) -> bool {
 
 fn one_line(e: &anyhow::Error) -> String {
     let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
-    chain.join(": ").replace('\n', " ")
+    // Causes may quote untrusted text (a path, a glob): one escaped line.
+    crate::untrusted::escape(&chain.join(": ")).into_owned()
 }
 
 fn run(cli: Cli) -> anyhow::Result<Outcome> {

@@ -62,7 +62,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<Outcome> {
         )),
     };
     if let Some(w) = warning {
-        let line = w.replace(['\n', '\r'], " ");
+        let line = crate::untrusted::escape(&w);
         let _ = writeln!(
             std::io::stderr(),
             "vouch: warning: {} edit not recorded: {line}",

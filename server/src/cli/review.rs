@@ -1,6 +1,7 @@
 //! `vouch review`: mark AI-written text on some lines reviewed.
 
 use super::Outcome;
+use crate::untrusted::escape;
 use super::args::ReviewArgs;
 use super::edit::{Targets, for_each_target};
 use crate::ledger::{Review, now_millis};
@@ -24,7 +25,7 @@ pub fn run(args: ReviewArgs) -> anyhow::Result<Outcome> {
         |ledger, range| Ok(ledger.mark_reviewed(range, &review)?),
         |path, bytes| {
             if bytes > 0 {
-                println!("{path}: reviewed {bytes} bytes of AI-written code");
+                println!("{}: reviewed {bytes} bytes of AI-written code", escape(path));
             }
             total += bytes;
         },
@@ -32,7 +33,7 @@ pub fn run(args: ReviewArgs) -> anyhow::Result<Outcome> {
     if total == 0 {
         println!("Nothing to review: no unreviewed AI-written code there.");
     } else {
-        println!("Reviewed as {}.", review.by);
+        println!("Reviewed as {}.", escape(&review.by));
     }
     Ok(Outcome::Clean)
 }

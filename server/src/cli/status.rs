@@ -5,6 +5,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::Outcome;
+use crate::untrusted::escape;
 use super::args::StatusArgs;
 use super::scope::Scope;
 use crate::ledger::{Ledger, Region};
@@ -104,7 +105,7 @@ fn print_human(out: &mut impl Write, entries: &[StatusEntry]) -> std::io::Result
     )?;
     for group in entries.chunk_by(|a, b| a.path == b.path) {
         writeln!(out)?;
-        writeln!(out, "{}", group[0].path)?;
+        writeln!(out, "{}", escape(&group[0].path))?;
         for (unit, members) in by_unit(group) {
             let indent = match unit {
                 Some(e) => {
@@ -113,10 +114,10 @@ fn print_human(out: &mut impl Write, entries: &[StatusEntry]) -> std::io::Result
                     let outer = if qualified == name {
                         String::new()
                     } else {
-                        format!(" ({qualified})")
+                        format!(" ({})", escape(qualified))
                     };
                     let kind = e.unit_kind.as_deref().unwrap_or_default();
-                    writeln!(out, "  in {kind} {name}{outer}:")?;
+                    writeln!(out, "  in {} {}{outer}:", escape(kind), escape(name))?;
                     "    "
                 }
                 None => "  ",
@@ -125,12 +126,16 @@ fn print_human(out: &mut impl Write, entries: &[StatusEntry]) -> std::io::Result
                 let model = e
                     .model
                     .as_deref()
-                    .map(|m| format!(" ({m})"))
+                    .map(|m| format!(" ({})", escape(m)))
                     .unwrap_or_default();
                 writeln!(
                     out,
                     "{indent}{}:{}-{}  {}{}",
-                    e.path, e.start_line, e.end_line, e.tool, model
+                    escape(&e.path),
+                    e.start_line,
+                    e.end_line,
+                    escape(&e.tool),
+                    model
                 )?;
             }
         }

@@ -4,6 +4,7 @@
 use clap::Args;
 
 use super::Outcome;
+use crate::untrusted::escape;
 use crate::commit::policy::Policy;
 use crate::commit::verify::verify;
 use crate::service::Service;
@@ -32,9 +33,9 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<Outcome> {
     );
     for o in &offenders {
         println!();
-        println!("{} {}", o.commit.sha, o.commit.subject());
+        println!("{} {}", o.commit.sha, escape(o.commit.subject()));
         for p in &o.problems {
-            println!("  {p}");
+            println!("  {}", escape(p));
         }
     }
     Ok(if policy.severity.blocks() {
