@@ -617,3 +617,28 @@ fn strings_from_notes_and_paths_are_escaped_in_human_output() {
     let check = repo.vouch(&["check"]).expect_code(1);
     assert_clean_output(&check.stdout());
 }
+
+// ---- 2. Policy globs match in linear time ----------------------------------
+
+#[test]
+fn pathological_exempt_glob_does_not_hang_the_gate_or_verify() {
+    let repo = gitsupport::base_repo();
+    let pattern = format!("{}b", "*a".repeat(30));
+    repo.write("vouch.toml", &format!("[review]\nexempt = [\"{pattern}\"]\n"));
+    let name = format!("{}.rs", "a".repeat(120));
+    repo.write(&name, "fn x() {}\n");
+    repo.git(&["add", "."]);
+    repo.git(&["commit", "-qm", "long name"]);
+    let record = serde_json::json!({
+        "version": "0.1.0", "timestamp": "2026-01-01T00:00:00Z", "files": [],
+        "metadata": {"vouch": {"lines": [{"path": name, "start_line": 1, "end_line": 1,
+            "origin": "ai", "tool": "copilot", "reviewed": false}], "attestations": []}},
+    });
+    put_note(&repo, "HEAD", &record);
+    // Not exempt (the name has no `b`): reported, promptly.
+    let out = repo.vouch(&["verify"]).expect_code(1);
+    assert!(out.stdout().contains(&format!("{name}:1")), "{}", out.stdout());
+    repo.vouch(&["mark", &format!("{name}:1"), "--tool", "copilot"])
+        .expect_code(0);
+    repo.vouch(&["check"]).expect_code(1);
+}

@@ -106,3 +106,108 @@ pub(crate) fn bytes(seeds: Vec<Vec<u8>>, max: usize) -> impl Strategy<Value = Ve
             .prop_map(|(seed, edits)| apply(seed, edits)),
     ]
 }
+
+/// Fuzz targets for parsers whose modules belong to other areas (the note
+/// parser and the LSP frame reader have theirs next to the code).
+mod targets {
+    use proptest::prelude::*;
+
+    use crate::agent::{self, Agent};
+    use crate::commit::lines::LineAttr;
+    use crate::commit::policy::Policy;
+    use crate::ledger::LineOrigin;
+
+    const POLICY: &str = r#"[review]
+require = true
+exempt = ["docs/**", "*.md", "gen/", "src/[a-c]?.rs"]
+severity = "warning"
+
+[[review.rule]]
+paths = ["src/crypto/**"]
+reviewers = ["Ada Lovelace <ada@example.com>"]
+distinct_from_author = true
+"#;
+
+    macro_rules! fixture {
+        ($name:literal) => {
+            include_bytes!(concat!("../../tests/fixtures/agents/", $name)).to_vec()
+        };
+    }
+
+    fn payloads() -> Vec<(Agent, Vec<u8>)> {
+        vec![
+            (Agent::ClaudeCode, fixture!("claude-code/post-edit.json")),
+            (Agent::ClaudeCode, fixture!("claude-code/pre-bash.json")),
+            (Agent::Codex, fixture!("codex/post-apply-patch.json")),
+            (Agent::Copilot, fixture!("copilot/post-edit.json")),
+            (Agent::Cursor, fixture!("cursor/after-file-edit.json")),
+            (Agent::Gemini, fixture!("gemini/after-replace.json")),
+        ]
+    }
+
+    fn attr() -> LineAttr {
+        LineAttr {
+            origin: LineOrigin::Ai,
+            tool: "t".into(),
+            model: None,
+            kind: None,
+            reviewer: Some("Ada Lovelace <ada@example.com>".into()),
+            reviewed_at: None,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(super::config(128))]
+
+        /// `vouch.toml`: parsing arbitrary and mutated policies never
+        /// panics; an accepted policy matches paths (linear-time globs).
+        #[test]
+        fn fuzz_policy(bytes in super::bytes(vec![POLICY.as_bytes().to_vec()], 1024)) {
+            let text = String::from_utf8_lossy(&bytes);
+            if let Ok(policy) = Policy::parse(&text, "vouch.toml") {
+                let path = "src/crypto/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/b.rs";
+                let _ = policy.is_exempt(path);
+                let _ = policy.unmet(path, &attr(), Some("A <a@x>"));
+            }
+        }
+
+        /// Agent payloads: arbitrary and mutated payloads of every agent
+        /// parse or are refused, never panic; a parsed model name is valid.
+        #[test]
+        fn fuzz_agent_payloads(
+            (agent, bytes) in proptest::sample::select(payloads()).prop_flat_map(|(agent, seed)| {
+                (Just(agent), super::bytes(vec![seed], 2048))
+            })
+        ) {
+            if let Ok(event) = agent::parse(agent, &bytes) {
+                if let Some(m) = &event.model {
+                    prop_assert!(crate::untrusted::check_name(m).is_ok());
+                }
+            }
+        }
+
+        /// Agent configuration JSON: merging Vouch's hooks into arbitrary
+        /// and mutated files never panics; when it succeeds the file is a
+        /// JSON object holding the hook, and removing it succeeds too.
+        #[test]
+        fn fuzz_agent_configs(bytes in super::bytes(vec![
+            br#"{"hooks":{"PostToolUse":[{"matcher":"Edit","hooks":[{"type":"command","command":"other"}]}]},"env":{"A":"1"}}"#.to_vec(),
+            br#"{"version":1,"hooks":{"afterFileEdit":[{"command":"x"}]}}"#.to_vec(),
+            b"{}".to_vec(),
+        ], 512)) {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("settings.json");
+            std::fs::write(&path, &bytes).expect("write");
+            for agent in [Agent::ClaudeCode, Agent::Cursor] {
+                let command = format!("vouch record --agent {}", agent.name());
+                if agent::install::install(agent, &path, &command).is_ok() {
+                    let text = std::fs::read_to_string(&path).expect("read back");
+                    let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+                    prop_assert!(v.is_object());
+                    prop_assert!(text.contains(&command));
+                    prop_assert!(agent::install::uninstall(agent, &path).is_ok());
+                }
+            }
+        }
+    }
+}
