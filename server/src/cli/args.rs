@@ -142,10 +142,10 @@ pub struct ReviewArgs {
 pub struct MarkArgs {
     /// PATH:START-END (1-based, inclusive)
     pub location: String,
-    /// The AI tool that wrote the text
+    /// The AI tool that wrote the text (one line, at most 128 bytes, no control characters)
     #[arg(long)]
     pub tool: String,
-    /// The model, if known
+    /// The model, if known (same rules as --tool)
     #[arg(long)]
     pub model: Option<String>,
 }
