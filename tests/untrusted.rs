@@ -83,7 +83,9 @@ fn no_store_is_created_in_the_home_folder_itself() {
     .expect_code(2);
     assert!(out.stderr().contains("home folder"), "{}", out.stderr());
     assert!(!home.path().join(".vouch").exists());
-    // A project folder below the home folder is fine.
+    // A stray `.vouch/` in the home folder (an older vouch made one) is not
+    // used by the folders below it; a project folder below is fine.
+    std::fs::create_dir(home.path().join(".vouch")).unwrap();
     let project = home.path().join("project");
     std::fs::create_dir(&project).unwrap();
     std::fs::write(project.join("b.py"), "y = 2\n").unwrap();
@@ -94,6 +96,7 @@ fn no_store_is_created_in_the_home_folder_itself() {
     )
     .expect_code(0);
     assert!(project.join(".vouch/store.db").is_file());
+    assert!(!home.path().join(".vouch/store.db").exists());
 }
 
 #[test]
@@ -128,7 +131,10 @@ fn newer_store_is_refused_without_switching_it_to_wal() {
     let bytes = std::fs::read(&db).unwrap();
     // Rollback-journal mode: file format version bytes 18 and 19 are 1.
     assert_eq!(&bytes[18..20], &[1, 1]);
-    for args in [&["status"][..], &["mark", "src/lib.rs:1", "--tool", "t"][..]] {
+    for args in [
+        &["status"][..],
+        &["mark", "src/lib.rs:1", "--tool", "t"][..],
+    ] {
         let out = repo.vouch(args).expect_code(2);
         assert!(out.stderr().contains("newer Vouch"), "{}", out.stderr());
     }
@@ -149,7 +155,10 @@ fn record_exits_zero_on_argument_errors() {
         let out = repo.vouch(args).expect_code(0);
         let err = out.stderr();
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-        assert!(err.starts_with("vouch: warning: edit not recorded"), "{err}");
+        assert!(
+            err.starts_with("vouch: warning: edit not recorded"),
+            "{err}"
+        );
     }
     // Other commands still fail on bad arguments.
     repo.vouch(&["status", "extra", "--nope"]).expect_code(2);
@@ -301,17 +310,26 @@ fn hostile_note_ranges_are_bounded_by_the_file() {
         .map(str::trim)
         .collect();
     assert_eq!(problems, vec!["a.rs:1: unreviewed AI code (t)"], "{out}");
-    let json = repo.vouch(&["export", "--format", "json"]).expect_code(0).json();
+    let json = repo
+        .vouch(&["export", "--format", "json"])
+        .expect_code(0)
+        .json();
     let ranges = &json[0]["files"][0]["ranges"];
     assert_eq!(ranges[0]["start_line"], 1);
     assert_eq!(ranges[0]["end_line"], 1);
     assert_eq!(ranges[1]["start_line"], 2);
     assert_eq!(ranges[1]["end_line"], 5, "{json}");
     assert_eq!(ranges[1]["reviewer"], "R <r@x>");
-    let sarif = repo.vouch(&["export", "--format", "sarif"]).expect_code(0).json();
+    let sarif = repo
+        .vouch(&["export", "--format", "sarif"])
+        .expect_code(0)
+        .json();
     let region = &sarif["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["region"];
     assert_eq!(region["endLine"], 5, "{sarif}");
-    let blame = repo.vouch(&["blame", "--json", "a.rs"]).expect_code(0).json();
+    let blame = repo
+        .vouch(&["blame", "--json", "a.rs"])
+        .expect_code(0)
+        .json();
     assert_eq!(blame.as_array().map(Vec::len), Some(5), "{blame}");
     // The post-rewrite hook carries the note through an amend, clamped.
     repo.git(&["commit", "-q", "--amend", "-m", "amended"]);
@@ -352,7 +370,11 @@ fn oversized_note_is_skipped_with_a_warning() {
         "HEAD",
     ]);
     let out = repo.vouch(&["verify"]).expect_code(0);
-    assert!(out.stderr().contains("over the 4194304-byte limit"), "{}", out.stderr());
+    assert!(
+        out.stderr().contains("over the 4194304-byte limit"),
+        "{}",
+        out.stderr()
+    );
 }
 
 // ---- 3. Special files ------------------------------------------------------
@@ -386,8 +408,14 @@ fn record_skips_a_fifo_without_blocking() {
     assert!(out.stdout().is_empty(), "{}", out.stdout());
     assert!(agent::stored_text(&repo, "src/new.rs").is_none());
     // The CLI refuses it with a clear message instead of blocking too.
-    let out = repo.vouch(&["mark", "src/new.rs:1", "--tool", "t"]).expect_code(2);
-    assert!(out.stderr().contains("not a regular file"), "{}", out.stderr());
+    let out = repo
+        .vouch(&["mark", "src/new.rs:1", "--tool", "t"])
+        .expect_code(2);
+    assert!(
+        out.stderr().contains("not a regular file"),
+        "{}",
+        out.stderr()
+    );
 }
 
 #[test]
@@ -408,8 +436,11 @@ fn record_does_not_read_through_a_symlink_out_of_the_repository() {
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("secret"), "token = 1\n").unwrap();
     std::fs::create_dir(repo.path().join("src")).unwrap();
-    std::os::unix::fs::symlink(outside.path().join("secret"), repo.path().join("src/new.rs"))
-        .unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret"),
+        repo.path().join("src/new.rs"),
+    )
+    .unwrap();
     let payload = agent::fixture(&repo, "claude-code/post-write.json");
     record_or_hang(&repo, &payload).expect_code(0);
     assert!(agent::stored_text(&repo, "src/new.rs").is_none());
@@ -433,25 +464,44 @@ fn project_config_symlinked_out_of_the_repository_is_refused() {
     let link = repo.path().join(".claude/settings.json");
     std::os::unix::fs::symlink(&secret, &link).unwrap();
     let out = init_agent(repo.path(), home.path(), &["--agent", "claude-code"]).expect_code(2);
-    assert!(out.stderr().contains("leads out of the repository"), "{}", out.stderr());
+    assert!(
+        out.stderr().contains("leads out of the repository"),
+        "{}",
+        out.stderr()
+    );
     assert_eq!(out.stderr().lines().count(), 1, "{}", out.stderr());
     // Nothing copied, nothing changed.
-    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
-    assert_eq!(std::fs::read_to_string(&secret).unwrap(), "{\"token\": \"s3cret\"}\n");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&secret).unwrap(),
+        "{\"token\": \"s3cret\"}\n"
+    );
     // A symlinked folder on the way is refused too.
     let repo2 = TempRepo::new();
     std::os::unix::fs::symlink(home.path(), repo2.path().join(".cursor")).unwrap();
     init_agent(repo2.path(), home.path(), &["--agent", "cursor"]).expect_code(2);
     assert!(!home.path().join("hooks.json").exists());
     // Uninstall refuses as well.
-    init_agent(repo.path(), home.path(), &["--agent", "claude-code", "--uninstall"])
-        .expect_code(2);
+    init_agent(
+        repo.path(),
+        home.path(),
+        &["--agent", "claude-code", "--uninstall"],
+    )
+    .expect_code(2);
     // A symlink inside the repository is fine.
     let repo3 = TempRepo::new();
     repo3.write("shared/claude.json", "{}\n");
     std::fs::create_dir(repo3.path().join(".claude")).unwrap();
-    std::os::unix::fs::symlink("../shared/claude.json", repo3.path().join(".claude/settings.json"))
-        .unwrap();
+    std::os::unix::fs::symlink(
+        "../shared/claude.json",
+        repo3.path().join(".claude/settings.json"),
+    )
+    .unwrap();
     init_agent(repo3.path(), home.path(), &["--agent", "claude-code"]).expect_code(0);
     assert!(repo3.read("shared/claude.json").contains("vouch"));
 }
@@ -467,7 +517,12 @@ fn global_dotfile_symlink_is_edited_in_place() {
     let link = home.path().join(".cursor/hooks.json");
     std::os::unix::fs::symlink(&real, &link).unwrap();
     init_agent(repo.path(), home.path(), &["--agent", "cursor", "--global"]).expect_code(0);
-    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     let text = std::fs::read_to_string(&real).unwrap();
     assert!(text.contains("record --agent cursor"), "{text}");
 }
@@ -485,10 +540,16 @@ fn init_refuses_to_change_a_tracked_hooks_folder() {
     let out = repo.vouch(&["init"]).expect_code(2);
     let err = out.stderr();
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("core.hooksPath") && err.contains("--unset"), "{err}");
+    assert!(
+        err.contains("core.hooksPath") && err.contains("--unset"),
+        "{err}"
+    );
     // The tracked hooks are untouched, nothing was added.
     assert_eq!(repo.read(".githooks/pre-commit"), team_hook);
-    assert_eq!(files_below(&repo.path().join(".githooks")), vec!["pre-commit".to_owned()]);
+    assert_eq!(
+        files_below(&repo.path().join(".githooks")),
+        vec!["pre-commit".to_owned()]
+    );
     assert_eq!(repo.git(&["status", "--porcelain"]), "");
     // With the setting unset for this clone, hooks go into the git directory.
     repo.git(&["config", "--unset", "core.hooksPath"]);
@@ -501,13 +562,15 @@ fn init_refuses_to_change_a_tracked_hooks_folder() {
 #[test]
 fn model_names_with_line_breaks_add_no_trailers() {
     let repo = gitsupport::base_repo();
-    repo.vouch(&["init", "--trailer", "assisted-by"]).expect_code(0);
+    repo.vouch(&["init", "--trailer", "assisted-by"])
+        .expect_code(0);
     repo.write("src/new.rs", "pub fn new() -> u32 {\n    7\n}\n");
     let mut payload: serde_json::Value =
         serde_json::from_str(&agent::fixture(&repo, "claude-code/post-write.json")).unwrap();
     payload["model"] = "gpt\nSigned-off-by: Mallory <m@evil>\nReviewed-by: Mallory".into();
     agent::record(&repo, "claude-code", &payload.to_string()).expect_code(0);
-    repo.vouch(&["review", "src/new.rs", "--as", "R <r@x>"]).expect_code(0);
+    repo.vouch(&["review", "src/new.rs", "--as", "R <r@x>"])
+        .expect_code(0);
     repo.git(&["add", "src/new.rs"]);
     repo.git(&["commit", "-q", "-m", "new"]);
     let message = repo.git(&["log", "-1", "--format=%B"]);
@@ -515,10 +578,18 @@ fn model_names_with_line_breaks_add_no_trailers() {
     assert!(!message.contains("Mallory"), "{message}");
     // The command line refuses such names outright.
     let out = repo
-        .vouch(&["mark", "a.rs:1", "--tool", "t", "--model", "m\nSigned-off-by: M"])
+        .vouch(&[
+            "mark",
+            "a.rs:1",
+            "--tool",
+            "t",
+            "--model",
+            "m\nSigned-off-by: M",
+        ])
         .expect_code(2);
     assert!(out.stderr().contains("--model"), "{}", out.stderr());
-    repo.vouch(&["mark", "a.rs:1", "--tool", "t\r"]).expect_code(2);
+    repo.vouch(&["mark", "a.rs:1", "--tool", "t\r"])
+        .expect_code(2);
 }
 
 #[test]
@@ -547,7 +618,10 @@ fn assert_clean_output(text: &str) {
             !line.chars().any(|c| c.is_control()),
             "raw control character in {line:?}"
         );
-        assert!(!line.trim_start().starts_with("::"), "log command in {line:?}");
+        assert!(
+            !line.trim_start().starts_with("::"),
+            "log command in {line:?}"
+        );
     }
 }
 
@@ -589,13 +663,28 @@ fn strings_from_notes_and_paths_are_escaped_in_human_output() {
     put_note(&repo, "HEAD~1", &record);
     let verify = repo.vouch(&["verify"]).expect_code(1);
     assert_clean_output(&verify.stdout());
-    assert!(verify.stdout().contains("evil\\e[1A\\e[2Kname.rs:1-2"), "{}", verify.stdout());
-    assert!(verify.stdout().contains("evil\\e[2K\\rsubject"), "{}", verify.stdout());
+    assert!(
+        verify.stdout().contains("evil\\e[1A\\e[2Kname.rs:1-2"),
+        "{}",
+        verify.stdout()
+    );
+    assert!(
+        verify.stdout().contains("evil\\e[2K\\rsubject"),
+        "{}",
+        verify.stdout()
+    );
     let blame = repo.vouch(&["blame", "a.rs"]).expect_code(0);
     assert_clean_output(&blame.stdout());
-    assert!(blame.stdout().contains("reviewed by R\\e]8;;"), "{}", blame.stdout());
+    assert!(
+        blame.stdout().contains("reviewed by R\\e]8;;"),
+        "{}",
+        blame.stdout()
+    );
     // JSON stays JSON: the exact strings, escaped by the encoder only.
-    let json = repo.vouch(&["export", "--format", "json"]).expect_code(0).json();
+    let json = repo
+        .vouch(&["export", "--format", "json"])
+        .expect_code(0)
+        .json();
     let paths: Vec<&str> = json
         .as_array()
         .unwrap()
@@ -613,7 +702,11 @@ fn strings_from_notes_and_paths_are_escaped_in_human_output() {
     agent::record(&repo, "claude-code", &payload.to_string()).expect_code(0);
     let status = repo.vouch(&["status"]).expect_code(0);
     assert_clean_output(&status.stdout());
-    assert!(status.stdout().contains("evil\\n::warning"), "{}", status.stdout());
+    assert!(
+        status.stdout().contains("evil\\n::warning"),
+        "{}",
+        status.stdout()
+    );
     let check = repo.vouch(&["check"]).expect_code(1);
     assert_clean_output(&check.stdout());
 }
@@ -624,7 +717,10 @@ fn strings_from_notes_and_paths_are_escaped_in_human_output() {
 fn pathological_exempt_glob_does_not_hang_the_gate_or_verify() {
     let repo = gitsupport::base_repo();
     let pattern = format!("{}b", "*a".repeat(30));
-    repo.write("vouch.toml", &format!("[review]\nexempt = [\"{pattern}\"]\n"));
+    repo.write(
+        "vouch.toml",
+        &format!("[review]\nexempt = [\"{pattern}\"]\n"),
+    );
     let name = format!("{}.rs", "a".repeat(120));
     repo.write(&name, "fn x() {}\n");
     repo.git(&["add", "."]);
@@ -637,7 +733,11 @@ fn pathological_exempt_glob_does_not_hang_the_gate_or_verify() {
     put_note(&repo, "HEAD", &record);
     // Not exempt (the name has no `b`): reported, promptly.
     let out = repo.vouch(&["verify"]).expect_code(1);
-    assert!(out.stdout().contains(&format!("{name}:1")), "{}", out.stdout());
+    assert!(
+        out.stdout().contains(&format!("{name}:1")),
+        "{}",
+        out.stdout()
+    );
     repo.vouch(&["mark", &format!("{name}:1"), "--tool", "copilot"])
         .expect_code(0);
     repo.vouch(&["check"]).expect_code(1);

@@ -79,16 +79,33 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().canonicalize().unwrap();
         std::fs::write(root.join("a"), "hello").unwrap();
-        assert!(matches!(read_regular(&root.join("a"), &root, 5).unwrap(), Regular::Bytes(b) if b == b"hello"));
-        assert!(matches!(read_regular(&root.join("a"), &root, 4).unwrap(), Regular::TooLarge));
-        assert!(matches!(read_regular(&root.join("b"), &root, 9).unwrap(), Regular::Missing));
+        assert!(
+            matches!(read_regular(&root.join("a"), &root, 5).unwrap(), Regular::Bytes(b) if b == b"hello")
+        );
+        assert!(matches!(
+            read_regular(&root.join("a"), &root, 4).unwrap(),
+            Regular::TooLarge
+        ));
+        assert!(matches!(
+            read_regular(&root.join("b"), &root, 9).unwrap(),
+            Regular::Missing
+        ));
         std::os::unix::fs::symlink("/dev/zero", root.join("zero")).unwrap();
-        assert!(matches!(read_regular(&root.join("zero"), &root, 9).unwrap(), Regular::Outside));
+        assert!(matches!(
+            read_regular(&root.join("zero"), &root, 9).unwrap(),
+            Regular::Outside
+        ));
         let inner = root.join("inner");
         std::fs::create_dir(&inner).unwrap();
         std::os::unix::fs::symlink("/dev/zero", inner.join("zero")).unwrap();
         // A device inside the root (as far as the path goes) is not read.
-        assert!(matches!(read_regular(Path::new("/dev/zero"), Path::new("/dev"), 9).unwrap(), Regular::Special));
-        assert!(matches!(read_regular(&inner, &root, 9).unwrap(), Regular::Special));
+        assert!(matches!(
+            read_regular(Path::new("/dev/zero"), Path::new("/dev"), 9).unwrap(),
+            Regular::Special
+        ));
+        assert!(matches!(
+            read_regular(&inner, &root, 9).unwrap(),
+            Regular::Special
+        ));
     }
 }

@@ -140,11 +140,13 @@ pub fn read_text(workspace: &Workspace, rel: &str) -> Result<Option<String>, Ser
     let path = workspace.absolute(rel);
     let read = crate::files::read_regular(&path, &workspace.root, MAX_TEXT_BYTES);
     match read {
-        Ok(crate::files::Regular::Bytes(bytes)) => String::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| ServiceError::NotText {
-                path: rel.to_owned(),
-            }),
+        Ok(crate::files::Regular::Bytes(bytes)) => {
+            String::from_utf8(bytes)
+                .map(Some)
+                .map_err(|_| ServiceError::NotText {
+                    path: rel.to_owned(),
+                })
+        }
         Ok(crate::files::Regular::Missing) => Ok(None),
         Ok(other) => Err(ServiceError::Read {
             path: rel.to_owned(),

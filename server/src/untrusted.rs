@@ -26,7 +26,10 @@ pub enum NameError {
 /// bidirectional overrides and isolates (which reorder what is shown).
 pub fn is_unsafe_char(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        )
         || ('\u{202A}'..='\u{202E}').contains(&c)
         || ('\u{2066}'..='\u{2069}').contains(&c)
 }
@@ -117,7 +120,10 @@ mod tests {
         assert!(check_name("m\u{202e}x").is_err());
         assert_eq!(tool_or_unknown("a\nb".into()), "unknown");
         assert_eq!(model_or_none(Some("a\rb".into())), None);
-        assert_eq!(model_or_none(Some("gpt-5".into())).as_deref(), Some("gpt-5"));
+        assert_eq!(
+            model_or_none(Some("gpt-5".into())).as_deref(),
+            Some("gpt-5")
+        );
     }
 
     #[test]

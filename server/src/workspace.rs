@@ -38,7 +38,7 @@ impl Workspace {
         }
         let root = dir
             .ancestors()
-            .find(|a| a.join(".vouch").is_dir())
+            .find(|a| a.join(".vouch").is_dir() && may_hold_store(a))
             .unwrap_or(&dir)
             .to_path_buf();
         Ok(Workspace {
@@ -98,6 +98,20 @@ impl Workspace {
     pub fn absolute(&self, rel: &str) -> PathBuf {
         rel.split('/').fold(self.root.clone(), |p, s| p.join(s))
     }
+}
+
+/// Whether a plain folder (not a git repository) may hold a `.vouch/`
+/// store: not the file system root nor the home folder itself, where every
+/// folder below would use it.
+pub fn may_hold_store(dir: &Path) -> bool {
+    if dir.parent().is_none() {
+        return false;
+    }
+    let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) else {
+        return true;
+    };
+    let home = Path::new(&home);
+    !(dir == home || matches!((dir.canonicalize(), home.canonicalize()), (Ok(a), Ok(b)) if a == b))
 }
 
 /// True when `rel` is a clean workspace-relative name: `/`-separated, no

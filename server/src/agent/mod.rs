@@ -189,7 +189,7 @@ pub fn find_workspace(path: &Path) -> Result<Option<Workspace>, AgentError> {
                 git_dir: Some(git_dir),
             }));
         }
-        if git.is_file() || dir.join(".vouch").is_dir() {
+        if git.is_file() || (dir.join(".vouch").is_dir() && crate::workspace::may_hold_store(dir)) {
             let ws = Workspace::discover(dir)?;
             let tracked = ws.git_dir.is_some() || ws.root.join(".vouch").is_dir();
             return Ok(tracked.then_some(ws));

@@ -6,9 +6,9 @@ use anyhow::Context;
 use clap::Args;
 
 use super::Outcome;
-use crate::untrusted::{escape, escape_text};
 use crate::commit::blame::{BlameEntry, blame};
 use crate::service::Service;
+use crate::untrusted::{escape, escape_text};
 
 #[derive(Args, Debug)]
 pub struct BlameArgs {

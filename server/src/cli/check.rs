@@ -4,11 +4,11 @@
 use clap::Args;
 
 use super::Outcome;
-use crate::untrusted::escape;
 use crate::commit::gate;
 use crate::commit::lines::{self, CommitLines};
 use crate::commit::policy::Policy;
 use crate::service::Service;
+use crate::untrusted::escape;
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {

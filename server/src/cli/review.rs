@@ -1,11 +1,11 @@
 //! `vouch review`: mark AI-written text on some lines reviewed.
 
 use super::Outcome;
-use crate::untrusted::escape;
 use super::args::ReviewArgs;
 use super::edit::{Targets, for_each_target};
 use crate::ledger::{Review, now_millis};
 use crate::service::Service;
+use crate::untrusted::escape;
 
 pub fn run(args: ReviewArgs) -> anyhow::Result<Outcome> {
     let mut service = Service::open(&super::current_dir()?)?;
@@ -25,7 +25,10 @@ pub fn run(args: ReviewArgs) -> anyhow::Result<Outcome> {
         |ledger, range| Ok(ledger.mark_reviewed(range, &review)?),
         |path, bytes| {
             if bytes > 0 {
-                println!("{}: reviewed {bytes} bytes of AI-written code", escape(path));
+                println!(
+                    "{}: reviewed {bytes} bytes of AI-written code",
+                    escape(path)
+                );
             }
             total += bytes;
         },

@@ -5,12 +5,12 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::Outcome;
-use crate::untrusted::escape;
 use super::args::StatusArgs;
 use super::scope::Scope;
 use crate::ledger::{Ledger, Region};
 use crate::service::Service;
 use crate::syntax::{Language, SyntaxTree};
+use crate::untrusted::escape;
 
 /// One unreviewed region, as printed by `--json`.
 #[derive(Serialize, Debug)]

@@ -4,10 +4,10 @@
 use clap::Args;
 
 use super::Outcome;
-use crate::untrusted::escape;
 use crate::commit::policy::Policy;
 use crate::commit::verify::verify;
 use crate::service::Service;
+use crate::untrusted::escape;
 
 #[derive(Args, Debug)]
 pub struct VerifyArgs {

@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 
 use super::lines::{CommitLines, FileLines, LineAttr};
 use super::ranges::RangeMap;
-use crate::untrusted::{check_name, model_or_none, tool_or_unknown};
 use crate::ledger::{LineOrigin, format_millis, now_millis};
+use crate::untrusted::{check_name, model_or_none, tool_or_unknown};
 
 pub const TRACE_VERSION: &str = "0.1.0";
 
@@ -391,7 +391,9 @@ fn ranges_of(record: &RecordIn) -> BTreeMap<String, RangeMap<LineAttr>> {
                 start_line: run.range.start_line,
                 end_line: run.range.end_line,
             };
-            let Some((s, e)) = range.lines() else { continue };
+            let Some((s, e)) = range.lines() else {
+                continue;
+            };
             let attr = LineAttr {
                 origin: run.origin,
                 tool: tool_or_unknown(run.tool.clone()),

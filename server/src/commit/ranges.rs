@@ -201,6 +201,9 @@ mod tests {
         assert_eq!(m.get(usize::MAX), Some(&1));
         assert_eq!(m.get(4), Some(&2));
         m.truncate(10);
-        assert_eq!(m.iter().map(|(s, e, v)| (s, e, *v)).collect::<Vec<_>>(), vec![(1, 2, 1), (3, 10, 2)]);
+        assert_eq!(
+            m.iter().map(|(s, e, v)| (s, e, *v)).collect::<Vec<_>>(),
+            vec![(1, 2, 1), (3, 10, 2)]
+        );
     }
 }

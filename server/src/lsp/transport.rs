@@ -466,8 +466,14 @@ mod tests {
         let got = frames(&input);
         let ok: Vec<&Vec<u8>> = got.iter().filter_map(|f| f.as_ref().ok()).collect();
         assert_eq!(ok, vec![&VALID.as_bytes().to_vec(); 2], "{got:?}");
-        assert!(got.iter().any(|f| f.as_ref().is_err_and(|e| e.contains("over the"))));
-        assert!(got.iter().any(|f| f.as_ref().is_err_and(|e| e.contains("longer than"))));
+        assert!(
+            got.iter()
+                .any(|f| f.as_ref().is_err_and(|e| e.contains("over the")))
+        );
+        assert!(
+            got.iter()
+                .any(|f| f.as_ref().is_err_and(|e| e.contains("longer than")))
+        );
     }
 
     #[test]

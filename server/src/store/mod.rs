@@ -138,7 +138,10 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if !path.exists() && !may_create_at(path) {
             return Err(StoreError::NoPlace(
-                path.parent().and_then(Path::parent).unwrap_or(path).to_path_buf(),
+                path.parent()
+                    .and_then(Path::parent)
+                    .unwrap_or(path)
+                    .to_path_buf(),
             ));
         }
         if let Some(dir) = path.parent() {
@@ -314,8 +317,7 @@ impl Store {
 }
 
 /// A store outside a git repository lives in `.vouch/` of its folder; never
-/// create one at the file system root or in the home folder itself, where
-/// every folder below would then use it.
+/// create one at the file system root or in the home folder itself.
 fn may_create_at(store: &Path) -> bool {
     let Some(dir) = store.parent() else {
         return true;
@@ -323,14 +325,7 @@ fn may_create_at(store: &Path) -> bool {
     if dir.file_name().is_none_or(|n| n != ".vouch") {
         return true;
     }
-    let Some(root) = dir.parent() else {
-        return false;
-    };
-    let same = |a: &Path, b: &Path| {
-        a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
-    };
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    !(root.parent().is_none() || home.is_some_and(|h| same(root, &h)))
+    dir.parent().is_some_and(crate::workspace::may_hold_store)
 }
 
 fn check_path(path: &str) -> Result<(), StoreError> {
