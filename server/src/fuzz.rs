@@ -179,10 +179,10 @@ distinct_from_author = true
                 (Just(agent), super::bytes(vec![seed], 2048))
             })
         ) {
-            if let Ok(event) = agent::parse(agent, &bytes) {
-                if let Some(m) = &event.model {
-                    prop_assert!(crate::untrusted::check_name(m).is_ok());
-                }
+            if let Ok(event) = agent::parse(agent, &bytes)
+                && let Some(m) = &event.model
+            {
+                prop_assert!(crate::untrusted::check_name(m).is_ok());
             }
         }
 

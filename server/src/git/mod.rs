@@ -30,6 +30,9 @@ pub struct Git {
     dir: PathBuf,
 }
 
+/// An object's content, or its size when over the cap it was read with.
+pub type Capped = Result<Vec<u8>, usize>;
+
 impl Git {
     pub fn new(dir: &Path) -> Git {
         Git {
@@ -169,7 +172,7 @@ impl Git {
         &self,
         specs: &[String],
         max: usize,
-    ) -> Result<Vec<Option<Result<Vec<u8>, usize>>>, GitError> {
+    ) -> Result<Vec<Option<Capped>>, GitError> {
         self.batch(specs, |r, size| {
             if size > max {
                 std::io::copy(&mut r.take(size as u64), &mut std::io::sink())?;
