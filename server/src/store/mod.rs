@@ -119,11 +119,6 @@ impl Store {
         })
     }
 
-    /// Whether no store file is open yet (see [`Store::open_existing`]).
-    pub fn is_deferred(&self) -> bool {
-        self.deferred
-    }
-
     /// A deferred store switches to the file once it exists (another
     /// process created it) or, with `create`, creates it. Returns whether
     /// the store is now on disk.
@@ -222,7 +217,9 @@ impl Store {
     {
         check_path(path)?;
         // No store file yet: the file is created only when `change` has
-        // something to write.
+        // something to write. (Another process creating the store and writing
+        // this path in the moment between is not seen by `change`: a narrow
+        // window, only while the store file is first created.)
         let mut decided = None;
         let mut change = Some(change);
         if !self.attach(false)?
