@@ -742,3 +742,27 @@ fn pathological_exempt_glob_does_not_hang_the_gate_or_verify() {
         .expect_code(0);
     repo.vouch(&["check"]).expect_code(1);
 }
+
+#[test]
+fn a_special_or_outside_policy_file_is_refused_without_blocking() {
+    let repo = gitsupport::base_repo();
+    let status = std::process::Command::new("mkfifo")
+        .arg(repo.path().join("vouch.toml"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = repo.vouch(&["check"]).expect_code(2);
+    assert!(
+        out.stderr().contains("not a regular file"),
+        "{}",
+        out.stderr()
+    );
+    std::fs::remove_file(repo.path().join("vouch.toml")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", repo.path().join("vouch.toml")).unwrap();
+    let out = repo.vouch(&["verify"]).expect_code(2);
+    assert!(
+        out.stderr().contains("out of the workspace"),
+        "{}",
+        out.stderr()
+    );
+}

@@ -38,12 +38,13 @@ impl Regular {
 /// FIFO swapped in after the check cannot hang), the type checked on the
 /// open file, and the read cut at `max + 1` bytes.
 pub(crate) fn read_regular(path: &Path, root: &Path, max: u64) -> std::io::Result<Regular> {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let real = match path.canonicalize() {
         Ok(real) => real,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Regular::Missing),
         Err(e) => return Err(e),
     };
-    if !real.starts_with(root) {
+    if !real.starts_with(&root) {
         return Ok(Regular::Outside);
     }
     let mut options = OpenOptions::new();
@@ -68,6 +69,18 @@ pub(crate) fn read_regular(path: &Path, root: &Path, max: u64) -> std::io::Resul
         return Ok(Regular::TooLarge);
     }
     Ok(Regular::Bytes(bytes))
+}
+
+/// [`read_regular`] for a small configuration file: `None` when missing,
+/// an error saying why when it is not read (or not UTF-8).
+pub(crate) fn read_config(path: &Path, root: &Path, max: u64) -> std::io::Result<Option<String>> {
+    match read_regular(path, root, max)? {
+        Regular::Bytes(bytes) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| std::io::Error::new(ErrorKind::InvalidData, "not UTF-8 text")),
+        Regular::Missing => Ok(None),
+        other => Err(std::io::Error::other(other.refusal().unwrap_or_default())),
+    }
 }
 
 #[cfg(test)]

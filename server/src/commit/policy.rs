@@ -133,13 +133,17 @@ impl Default for Policy {
     }
 }
 
+/// A `vouch.toml` larger than this (1 MiB) is not read.
+pub const MAX_POLICY_BYTES: u64 = 1024 * 1024;
+
 impl Policy {
     /// Reads `vouch.toml` from `root`; the defaults when it does not exist.
     pub fn load(root: &Path) -> Result<Policy, PolicyError> {
         let path = root.join(FILE_NAME);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Policy::parse(&text, FILE_NAME),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Policy::default()),
+        // Comes with every clone: a regular file in the repository, bounded.
+        match crate::files::read_config(&path, root, MAX_POLICY_BYTES) {
+            Ok(Some(text)) => Policy::parse(&text, FILE_NAME),
+            Ok(None) => Ok(Policy::default()),
             Err(source) => Err(PolicyError::Read {
                 path: path.display().to_string(),
                 source,
