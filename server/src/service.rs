@@ -36,11 +36,18 @@ pub struct Service {
 }
 
 impl Service {
-    /// Finds the workspace holding `dir` and opens its store. A workspace
-    /// without a store file gets an empty one that creates the file at its
-    /// first write: commands that only read (`status`, `check`, `blame`,
-    /// `export`, `verify`) or find nothing to change create nothing.
+    /// Finds the workspace holding `dir` and opens its store (creating it),
+    /// for commands that record something.
     pub fn open(dir: &Path) -> Result<Service, ServiceError> {
+        let workspace = Workspace::discover(dir)?;
+        let store = Store::open_workspace(&workspace)?;
+        Ok(Service { workspace, store })
+    }
+
+    /// Like [`Service::open`] for commands that only read (`status`,
+    /// `check`, `blame`, `export`, `verify`): a workspace without a store
+    /// gets an empty one in memory, and nothing is created.
+    pub fn open_read_only(dir: &Path) -> Result<Service, ServiceError> {
         let workspace = Workspace::discover(dir)?;
         let store = Store::open_existing(&workspace.store_path())?;
         Ok(Service { workspace, store })

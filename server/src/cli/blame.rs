@@ -21,7 +21,7 @@ pub struct BlameArgs {
 
 pub fn run(args: BlameArgs) -> anyhow::Result<Outcome> {
     let cwd = super::current_dir()?;
-    let service = Service::open(&cwd)?;
+    let service = Service::open_read_only(&cwd)?;
     let rel = service
         .workspace
         .relative(&cwd.join(&args.path))

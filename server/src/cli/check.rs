@@ -19,7 +19,7 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
-    let service = Service::open(&super::current_dir()?)?;
+    let service = Service::open_read_only(&super::current_dir()?)?;
     let policy = Policy::load(&service.workspace.root)?;
     if !policy.require {
         println!("vouch: review is not required here (vouch.toml: [review] require = false)");

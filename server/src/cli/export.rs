@@ -29,7 +29,7 @@ pub struct ExportArgs {
 }
 
 pub fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
-    let service = Service::open(&super::current_dir()?)?;
+    let service = Service::open_read_only(&super::current_dir()?)?;
     let git = super::hook::git_of(&service)?;
     let list = commits(&git, args.range.as_deref())?;
     let notes = notes_of(&git, &list)?;

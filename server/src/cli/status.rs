@@ -59,7 +59,7 @@ impl StatusEntry {
 }
 
 pub fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
-    let service = Service::open(&super::current_dir()?)?;
+    let service = Service::open_read_only(&super::current_dir()?)?;
     let scope = Scope::parse(&args.paths, &service.workspace)?;
     let mut entries = Vec::new();
     for path in scope.tracked(&service)? {

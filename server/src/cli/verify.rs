@@ -16,7 +16,7 @@ pub struct VerifyArgs {
 }
 
 pub fn run(args: VerifyArgs) -> anyhow::Result<Outcome> {
-    let service = Service::open(&super::current_dir()?)?;
+    let service = Service::open_read_only(&super::current_dir()?)?;
     let git = super::hook::git_of(&service)?;
     let policy = Policy::load(&service.workspace.root)?;
     let (checked, offenders) = verify(&git, &policy, args.range.as_deref())?;

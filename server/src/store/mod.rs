@@ -47,6 +47,10 @@ pub enum StoreError {
         "no store is created at {0}: it is the file system root or the home folder (run vouch inside a git repository or a project folder)"
     )]
     NoPlace(PathBuf),
+    #[error(
+        "store {0} was created by another process at the same moment; nothing written, try again"
+    )]
+    CreatedMeanwhile(PathBuf),
     #[error("`{0}` is not a workspace-relative path")]
     BadPath(String),
     #[error("stored attribution of `{path}` is damaged: {reason}")]
@@ -217,9 +221,9 @@ impl Store {
     {
         check_path(path)?;
         // No store file yet: the file is created only when `change` has
-        // something to write. (Another process creating the store and writing
-        // this path in the moment between is not seen by `change`: a narrow
-        // window, only while the store file is first created.)
+        // something to write. Should another process create the store and
+        // write this path in the moment between, `change` did not see that
+        // write: nothing is written, and the caller tries again.
         let mut decided = None;
         let mut change = Some(change);
         if !self.attach(false)?
@@ -238,6 +242,9 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err())?;
         let ledger = match decided {
+            Some(_) if load(&tx, &db, path)?.is_some() => {
+                return Err(StoreError::CreatedMeanwhile(db).into());
+            }
             Some(ledger) => ledger,
             None => {
                 let current = load(&tx, &db, path)?;

@@ -73,3 +73,40 @@ fn generations_grow_and_list_changes() {
         vec![("b".to_owned(), g2)]
     );
 }
+
+#[test]
+fn a_store_opened_where_none_exists_creates_the_file_only_on_a_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v/store.db");
+    let mut a = Store::open_existing(&path).unwrap();
+    assert!(a.load("a.rs").unwrap().is_none());
+    assert_eq!(a.generation().unwrap(), 0);
+    // A change that writes nothing creates nothing.
+    let (none, _) = a.update("a.rs", |_| Ok::<_, StoreError>(None)).unwrap();
+    assert!(none.is_none());
+    assert!(!a.remove("a.rs").unwrap());
+    assert!(!dir.path().join("v").exists());
+    // Another process creates it and writes: a write that did not see that
+    // is refused, and the retry sees it.
+    let mut b = Store::open_existing(&path).unwrap();
+    let err = a
+        .update("a.rs", |stored| {
+            assert!(stored.is_none());
+            b.save("a.rs", &Ledger::new("theirs\n"))?;
+            Ok::<_, StoreError>(Some(Ledger::new("ours\n")))
+        })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::CreatedMeanwhile(_)), "{err}");
+    let (written, _) = a
+        .update("a.rs", |stored| {
+            let mut l = stored.expect("theirs").ledger;
+            l.reconcile("theirs\nours\n");
+            Ok::<_, StoreError>(Some(l))
+        })
+        .unwrap();
+    assert!(written.is_some());
+    assert_eq!(
+        b.load("a.rs").unwrap().unwrap().ledger.text(),
+        "theirs\nours\n"
+    );
+}
