@@ -35,7 +35,7 @@ pub enum Command {
     Forget(ForgetArgs),
     /// Set up this repository: git hooks (gate, notes), or a coding agent's hooks with --agent
     #[command(
-        after_help = "Examples:\n  vouch init\n  vouch init --trailer assisted-by\n  vouch init --agent claude-code\n  vouch init --uninstall"
+        after_help = "Examples:\n  vouch init\n  vouch init --trailer assisted-by\n  vouch init --agent claude-code\n  vouch init --uninstall\nA core.hooksPath inside the work tree (tracked hooks) is refused (exit 2); an agent configuration symlinked out of the repository is refused (exit 2)."
     )]
     Init(InitArgs),
     /// Record a coding agent's edit from its hook payload on stdin (always exits 0)
