@@ -110,7 +110,12 @@ mod tests {
         ));
         let inner = root.join("inner");
         std::fs::create_dir(&inner).unwrap();
-        std::os::unix::fs::symlink("/dev/zero", inner.join("zero")).unwrap();
+        // A symlinked folder on the way out of the root is caught too.
+        std::os::unix::fs::symlink("/etc", inner.join("etc")).unwrap();
+        assert!(matches!(
+            read_regular(&inner.join("etc/hostname"), &root, 1 << 20).unwrap(),
+            Regular::Outside | Regular::Missing
+        ));
         // A device inside the root (as far as the path goes) is not read.
         assert!(matches!(
             read_regular(Path::new("/dev/zero"), Path::new("/dev"), 9).unwrap(),
@@ -118,6 +123,17 @@ mod tests {
         ));
         assert!(matches!(
             read_regular(&inner, &root, 9).unwrap(),
+            Regular::Special
+        ));
+        // A FIFO is not opened for a blocking read.
+        let fifo = root.join("fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        assert!(matches!(
+            read_regular(&fifo, &root, 9).unwrap(),
             Regular::Special
         ));
     }
