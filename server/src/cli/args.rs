@@ -56,9 +56,18 @@ pub enum Command {
         after_help = "Examples:\n  vouch export > trace.jsonl\n  vouch export --format sarif origin/main..HEAD > vouch.sarif\n  vouch export --format json HEAD~10..HEAD"
     )]
     Export(super::export::ExportArgs),
-    /// For CI: exit 1 listing commits whose AI lines are not reviewed as vouch.toml requires
-    #[command(after_help = "Examples:\n  vouch verify origin/main..HEAD\n  vouch verify")]
+    /// For CI: exit 1 listing AI lines not approved (reviewed) as vouch.toml requires
+    #[command(
+        long_about = "For CI. With a RANGE (origin/main..HEAD): every AI line the range introduces, and any change to vouch.toml or the allowed-signers file, needs an approval that counts under the policy read from the range's base (the target branch; --policy-from overrides): with `[review] signed = true` only SSH-signed `vouch approve` records by principals of the allowed-signers file count. Prints per file the unapproved line ranges with unit, tool and who may approve them. Without a RANGE: each commit of HEAD's history against its own note. Exit 1 when anything is unapproved (with severity `error`), 0 otherwise, 2 on error. See docs/sign-off.md.",
+        after_help = "Examples:\n  vouch verify origin/main..HEAD\n  vouch verify origin/main..HEAD --format sarif > vouch.sarif\n  vouch verify origin/main..HEAD --policy-from origin/release --format json\n  vouch verify"
+    )]
     Verify(super::verify::VerifyArgs),
+    /// Sign an approval of the AI lines a range introduces (a reviewer, after commit)
+    #[command(
+        long_about = "A reviewer's signed approval of the AI-written lines a range introduces and still holds at its tip (net), and of any change it makes to vouch.toml or the allowed-signers file. Lists them per file and unit with tool and model; records an approval bound to their text (a SHA-256 per line), signed with `ssh-keygen -Y sign -n vouch-approval` through git's signing configuration (gpg.format = ssh, user.signingKey), as the principal the allowed-signers file of the range's base lists for that key. Stored in refs/notes/vouch-approvals, shared by the hooks `vouch init` installs. Exit 0; 2 on error (e.g. a key not in the allowed-signers file). See docs/sign-off.md.",
+        after_help = "Examples:\n  git fetch && vouch approve origin/main..origin/feature --dry-run\n  vouch approve origin/main..origin/feature\n  vouch approve origin/main..origin/feature src/lib.rs::Cart::total src/util.rs:10-24\n  git push origin refs/notes/vouch-approvals"
+    )]
+    Approve(super::approve::ApproveArgs),
     /// What the installed git hooks run
     #[command(hide = true, after_help = "Example:\n  vouch hook post-commit")]
     Hook(super::hook::HookArgs),

@@ -29,7 +29,7 @@ pub fn run(args: InitArgs) -> anyhow::Result<Outcome> {
         for hook in Hook::ALL {
             changes.extend(hooks::uninstall(&dir, hook)?);
         }
-        changes.extend(remote::unconfigure(&git, &notes)?);
+        changes.extend(remote::unconfigure_all(&git)?);
         report(&changes, "vouch init --uninstall: nothing to remove");
         return Ok(Outcome::Clean);
     }
@@ -69,12 +69,13 @@ pub fn run(args: InitArgs) -> anyhow::Result<Outcome> {
         let body = hooks::script(*hook, &exe, vouch_args);
         changes.extend(hooks::install(&dir, *hook, &body)?);
     }
-    changes.extend(remote::configure(&git, &notes)?);
+    changes.extend(remote::configure_all(&git)?);
     report(&changes, "vouch init: already set up, nothing changed");
     if git.config("remote.origin.url")?.is_none() {
         println!(
-            "note: no remote `origin` yet; run `vouch init` again after adding it so push and fetch carry {}",
-            notes.ref_name
+            "note: no remote `origin` yet; run `vouch init` again after adding it so push and fetch carry {} and {}",
+            notes.ref_name,
+            crate::commit::notes::APPROVALS_REF
         );
     }
     Ok(Outcome::Clean)

@@ -3,6 +3,7 @@
 //! Exit codes: 0 success; 1 when a command found what it checks for (stated
 //! per command); 2 for usage or internal errors, with a one-line cause on stderr.
 
+mod approve;
 mod args;
 mod blame;
 mod check;
@@ -88,6 +89,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Blame(a) => blame::run(a),
         Command::Export(a) => export::run(a),
         Command::Verify(a) => verify::run(a),
+        Command::Approve(a) => approve::run(a),
         Command::Hook(a) => hook::run(a),
         Command::Lsp(a) => lsp::run(a),
     }

@@ -1,11 +1,16 @@
-//! `vouch verify [REV-RANGE]`: for CI; exit 1 listing commits whose AI lines
-//! are not reviewed as `vouch.toml` requires (or that have no note but AI trailers).
+//! `vouch verify [RANGE]`: for CI. With a RANGE (`origin/main..feature`), the
+//! sign-off gate: every AI line the range introduces needs an approval that
+//! counts under the policy of the range's base (docs/sign-off.md). Without
+//! one, the per-commit check of the notes in `HEAD`'s history.
 
-use clap::Args;
+use clap::{Args, ValueEnum};
+use serde_json::{Value, json};
 
 use super::Outcome;
+use super::approve::clean;
+use crate::commit::approve::ApprovalStatus;
 use crate::commit::policy::Policy;
-use crate::commit::verify::verify;
+use crate::commit::verify::{RangeReport, verify, verify_range};
 use crate::service::Service;
 use crate::untrusted::escape;
 
@@ -13,13 +18,282 @@ use crate::untrusted::escape;
 pub struct VerifyArgs {
     /// Commits to check, as for `git log` (e.g. origin/main..HEAD; default: HEAD and its history)
     pub range: Option<String>,
+    /// Read vouch.toml and the allowed-signers file from this revision
+    /// (default: the range's base, e.g. origin/main for origin/main..HEAD;
+    /// the working tree when the range has no base)
+    #[arg(long, value_name = "REV")]
+    pub policy_from: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Text)]
+    pub format: VerifyFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VerifyFormat {
+    Text,
+    Json,
+    Sarif,
 }
 
 pub fn run(args: VerifyArgs) -> anyhow::Result<Outcome> {
     let service = Service::open_read_only(&super::current_dir()?)?;
     let git = super::hook::git_of(&service)?;
+    if args.range.is_none() && args.policy_from.is_none() && args.format == VerifyFormat::Text {
+        return run_history(&service, &git);
+    }
+    let spec = args.range.as_deref().unwrap_or("HEAD");
+    let report = verify_range(
+        &git,
+        &service.workspace.root,
+        spec,
+        args.policy_from.as_deref(),
+    )?;
+    match args.format {
+        VerifyFormat::Text => print_text(&report),
+        VerifyFormat::Json => print_json(&to_json(&report))?,
+        VerifyFormat::Sarif => print_json(&to_sarif(&report))?,
+    }
+    Ok(if report.fails() {
+        Outcome::Found
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn print_json(v: &Value) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, v)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// The first 12 characters of a commit id.
+pub(crate) fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(12)]
+}
+
+/// `tool (model)`, `tool`, or `policy file`.
+pub(crate) fn tool_label(tool: Option<&str>, model: Option<&str>) -> String {
+    match (tool, model) {
+        (Some(t), Some(m)) => format!("{t} ({m})"),
+        (Some(t), None) => t.to_owned(),
+        (None, _) => "policy file".to_owned(),
+    }
+}
+
+fn who_may(report: &RangeReport, approvers: &[String], not: &[String]) -> String {
+    let mut s = if approvers.is_empty() {
+        format!("any principal in {}", report.allowed_signers)
+    } else {
+        approvers.join(", ")
+    };
+    if !not.is_empty() {
+        s.push_str(&format!(" except {}", not.join(", ")));
+    }
+    s
+}
+
+fn print_text(r: &RangeReport) {
+    let from = match &r.policy_from {
+        Some(sha) => format!("policy from {}", short(sha)),
+        None => "policy from the working tree".to_owned(),
+    };
+    let s = if r.commits == 1 { "" } else { "s" };
+    println!(
+        "vouch verify {}: {} commit{s} checked, {from}, allowed signers {}{}.",
+        clean(&r.range.spec),
+        r.commits,
+        clean(&r.allowed_signers),
+        if r.signers_found { "" } else { " (not found)" }
+    );
+    if r.clean() {
+        println!(
+            "Every AI line the range introduces is approved as the policy requires ({} of {} lines).",
+            r.approved_lines, r.needed_lines
+        );
+    }
+    if !r.files.is_empty() {
+        let unapproved = r.needed_lines - r.approved_lines;
+        println!(
+            "{unapproved} of {} lines needing approval are not approved:",
+            r.needed_lines
+        );
+        for f in &r.files {
+            println!();
+            println!("{}", clean(&f.path));
+            for g in &f.ranges {
+                let lines = if g.start_line == g.end_line {
+                    format!("{}", g.start_line)
+                } else {
+                    format!("{}-{}", g.start_line, g.end_line)
+                };
+                let unit = g
+                    .unit
+                    .as_deref()
+                    .map(|u| format!("  {}", clean(u)))
+                    .unwrap_or_default();
+                println!(
+                    "  {}:{lines}{unit}  {}: {}",
+                    clean(&f.path),
+                    clean(&tool_label(g.tool.as_deref(), g.model.as_deref())),
+                    clean(&g.reason)
+                );
+                println!(
+                    "      may approve: {}",
+                    clean(&who_may(r, &g.approvers, &g.not_approvers))
+                );
+            }
+        }
+    }
+    if !r.problems.is_empty() {
+        println!();
+        println!("Commits:");
+        for p in &r.problems {
+            println!(
+                "  {} {}: {}",
+                short(&p.commit),
+                clean(&p.subject),
+                clean(&p.reason)
+            );
+        }
+    }
+    let bad: Vec<_> = r.approvals.iter().filter(|a| !a.counts()).collect();
+    if !bad.is_empty() {
+        println!();
+        println!("Approvals that do not count:");
+        for a in bad {
+            let detail = match &a.status {
+                ApprovalStatus::BadSignature(w) => format!("bad signature: {w}"),
+                ApprovalStatus::SignerNotAllowed => format!(
+                    "signer not allowed: key {} is not in {} for {}",
+                    a.signed_by.as_deref().unwrap_or("?"),
+                    r.allowed_signers,
+                    a.principal()
+                ),
+                ApprovalStatus::Malformed(w) => format!("malformed: {w}"),
+                ApprovalStatus::Valid => String::new(),
+            };
+            println!(
+                "  {} (on {}): {}",
+                clean(a.principal()),
+                short(&a.commit),
+                clean(&detail)
+            );
+        }
+    }
+    for w in &r.skipped_signers {
+        println!("note: {}: {}", clean(&r.allowed_signers), clean(w));
+    }
+    if r.fails() {
+        println!();
+        println!(
+            "Approve with `vouch approve {}` in a reviewer's clone (signed with their key), then `git push`.",
+            clean(&r.range.spec)
+        );
+    }
+}
+
+fn to_json(r: &RangeReport) -> Value {
+    json!({
+        "range": r.range.spec,
+        "target": r.range.target,
+        "base": r.range.base,
+        "tip": r.range.tip,
+        "policy_from": r.policy_from,
+        "allowed_signers": r.allowed_signers,
+        "commits": r.commits,
+        "needed_lines": r.needed_lines,
+        "approved_lines": r.approved_lines,
+        "ok": !r.fails(),
+        "files": r.files.iter().map(|f| json!({
+            "path": f.path,
+            "ranges": f.ranges.iter().map(|g| json!({
+                "start_line": g.start_line,
+                "end_line": g.end_line,
+                "unit": g.unit,
+                "tool": g.tool,
+                "model": g.model,
+                "reason": g.reason,
+                "approvers": g.approvers,
+                "not_approvers": g.not_approvers,
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "problems": r.problems.iter().map(|p| json!({
+            "commit": p.commit, "subject": p.subject, "reason": p.reason,
+        })).collect::<Vec<_>>(),
+        "approvals": r.approvals.iter().map(|a| json!({
+            "commit": a.commit,
+            "principal": a.payload.as_ref().map(|p| &p.principal),
+            "key": a.payload.as_ref().map(|p| &p.key),
+            "signed_by": a.signed_by,
+            "time": a.payload.as_ref().map(|p| &p.time),
+            "status": a.status.code(),
+            "detail": match &a.status {
+                ApprovalStatus::BadSignature(w) | ApprovalStatus::Malformed(w) => Some(w.clone()),
+                _ => None,
+            },
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn to_sarif(r: &RangeReport) -> Value {
+    let level = if r.blocking { "error" } else { "warning" };
+    let mut results = Vec::new();
+    for f in &r.files {
+        for g in &f.ranges {
+            let what = tool_label(g.tool.as_deref(), g.model.as_deref());
+            let unit = g.unit.as_deref().map(|u| format!(" in {u}")).unwrap_or_default();
+            results.push(json!({
+                "ruleId": "vouch/ai-unapproved",
+                "level": level,
+                "message": {"text": format!(
+                    "AI lines ({what}){unit} not approved: {}. May approve: {}.",
+                    g.reason, who_may(r, &g.approvers, &g.not_approvers)
+                )},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": f.path},
+                    "region": {"startLine": g.start_line, "endLine": g.end_line},
+                }}],
+                "partialFingerprints": {"vouch/unapproved/v1": format!(
+                    "{}:{}:{}", f.path, g.unit.as_deref().unwrap_or(""), what
+                )},
+                "properties": {"tool": g.tool, "model": g.model, "unit": g.unit,
+                    "approvers": g.approvers, "not_approvers": g.not_approvers},
+            }));
+        }
+    }
+    for p in &r.problems {
+        results.push(json!({
+            "ruleId": "vouch/commit-unrecorded",
+            "level": level,
+            "message": {"text": format!("{} {}: {}", short(&p.commit), p.subject, p.reason)},
+            "properties": {"commit": p.commit},
+        }));
+    }
+    json!({
+        "$schema": "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "vouch",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": [
+                    {"id": "vouch/ai-unapproved", "shortDescription": {"text": "AI-written lines without a signed approval that counts"}},
+                    {"id": "vouch/commit-unrecorded", "shortDescription": {"text": "A commit without provenance"}},
+                ],
+            }},
+            "versionControlProvenance": [{"revisionId": r.range.tip}],
+            "results": results,
+        }],
+    })
+}
+
+/// `vouch verify` without a range: each commit of `HEAD`'s history against
+/// its own note, policy from the working tree.
+fn run_history(service: &Service, git: &crate::git::Git) -> anyhow::Result<Outcome> {
     let policy = Policy::load(&service.workspace.root)?;
-    let (checked, offenders) = verify(&git, &policy, args.range.as_deref())?;
+    let (checked, offenders) = verify(git, &policy, None)?;
     if offenders.is_empty() {
         let s = if checked == 1 { "" } else { "s" };
         println!(

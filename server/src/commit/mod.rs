@@ -2,6 +2,7 @@
 //! notes through history rewrites, and reading them back (blame, export,
 //! verify). Talks to git only through [`crate::git`].
 
+pub mod approve;
 pub mod blame;
 pub mod checkout;
 pub mod export;
@@ -13,8 +14,10 @@ pub mod note;
 pub mod notes;
 pub mod policy;
 pub(crate) mod ranges;
+pub mod range;
 pub mod record;
 pub mod remote;
+pub mod signature;
 pub mod trailers;
 pub mod verify;
 

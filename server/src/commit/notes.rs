@@ -19,6 +19,10 @@ pub const DEFAULT_REF: &str = "refs/notes/vouch";
 /// collaborator, and a real one is a few hundred bytes per file.
 pub const MAX_NOTE_BYTES: usize = 4 * 1024 * 1024;
 
+/// Signed approvals (`vouch approve`; docs/sign-off.md), one JSON record per
+/// line, attached to the tip the reviewer approved.
+pub const APPROVALS_REF: &str = "refs/notes/vouch-approvals";
+
 pub struct Notes<'a> {
     git: &'a Git,
     /// Full name, e.g. `refs/notes/vouch`.
@@ -34,6 +38,19 @@ impl<'a> Notes<'a> {
             Some(r) => format!("refs/notes/{r}"),
         };
         Ok(Notes { git, ref_name })
+    }
+
+    /// The approvals ref ([`APPROVALS_REF`]).
+    pub fn approvals(git: &'a Git) -> Notes<'a> {
+        Notes {
+            git,
+            ref_name: APPROVALS_REF.to_owned(),
+        }
+    }
+
+    /// Every ref Vouch shares through a remote: provenance notes, approvals.
+    pub fn all(git: &'a Git) -> Result<Vec<Notes<'a>>, CommitError> {
+        Ok(vec![Notes::new(git)?, Notes::approvals(git)])
     }
 
     /// The part after `refs/notes/` (`vouch`).
@@ -125,7 +142,7 @@ impl<'a> Notes<'a> {
 
     /// The raw note texts of `commits` (all refs' records concatenated). A
     /// note blob over [`MAX_NOTE_BYTES`] is skipped with a warning.
-    fn read_texts(&self, commits: &[String]) -> Result<HashMap<String, String>, CommitError> {
+    pub(crate) fn read_texts(&self, commits: &[String]) -> Result<HashMap<String, String>, CommitError> {
         let listing = self.list()?;
         let wanted: Vec<(&String, &Vec<String>)> = commits
             .iter()
@@ -163,6 +180,11 @@ impl<'a> Notes<'a> {
     pub fn write(&self, commit: &str, record: &Value) -> Result<(), CommitError> {
         let mut text = serde_json::to_string(record)?;
         text.push('\n');
+        self.write_text(commit, &text)
+    }
+
+    /// Writes (replacing) the note of `commit` with `text`.
+    pub fn write_text(&self, commit: &str, text: &str) -> Result<(), CommitError> {
         let args = [
             "notes",
             "--ref",

@@ -11,6 +11,13 @@
 //! paths = ["src/crypto/**"]
 //! reviewers = ["Ada Lovelace <ada@example.com>"]
 //! distinct_from_author = true
+//!
+//! [review]                  # sign-off (docs/sign-off.md)
+//! signed = true             # only signed approvals by allowed principals count
+//! allowed_signers = ".vouch/allowed_signers"
+//!
+//! [provenance]
+//! require = true            # `vouch verify RANGE`: a commit without a note fails
 //! ```
 
 use std::path::Path;
@@ -65,7 +72,19 @@ impl Severity {
 struct File {
     #[serde(default)]
     review: ReviewSection,
+    #[serde(default)]
+    provenance: ProvenanceSection,
 }
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProvenanceSection {
+    #[serde(default)]
+    require: bool,
+}
+
+/// Where the allowed-signers file is when `vouch.toml` does not say.
+pub const DEFAULT_ALLOWED_SIGNERS: &str = ".vouch/allowed_signers";
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -78,6 +97,10 @@ struct ReviewSection {
     severity: Severity,
     #[serde(default)]
     rule: Vec<RuleSection>,
+    #[serde(default)]
+    signed: bool,
+    #[serde(default)]
+    allowed_signers: Option<String>,
 }
 
 impl Default for ReviewSection {
@@ -87,6 +110,8 @@ impl Default for ReviewSection {
             exempt: Vec::new(),
             severity: Severity::Error,
             rule: Vec::new(),
+            signed: false,
+            allowed_signers: None,
         }
     }
 }
@@ -120,6 +145,12 @@ pub struct Policy {
     pub exempt: Vec<String>,
     pub severity: Severity,
     pub rules: Vec<Rule>,
+    /// `[review] signed`: only signed approvals by allowed principals count.
+    pub signed: bool,
+    /// `[review] allowed_signers`: the allowed-signers file, from the repository root.
+    pub allowed_signers: String,
+    /// `[provenance] require`: a commit of a verified range without a note fails.
+    pub provenance_required: bool,
 }
 
 impl Default for Policy {
@@ -129,6 +160,9 @@ impl Default for Policy {
             exempt: Vec::new(),
             severity: Severity::Error,
             rules: Vec::new(),
+            signed: false,
+            allowed_signers: DEFAULT_ALLOWED_SIGNERS.to_owned(),
+            provenance_required: false,
         }
     }
 }
@@ -162,6 +196,23 @@ impl Policy {
             .map_err(|e| invalid(e.span().map(|s| s.start), e.message().trim().to_owned()))?;
         let r = file.review;
         let find = |needle: &str| text.find(needle);
+        let allowed_signers = match r.allowed_signers {
+            None => DEFAULT_ALLOWED_SIGNERS.to_owned(),
+            Some(p) => {
+                let clean = p.trim().trim_start_matches("./").to_owned();
+                let bad = clean.is_empty()
+                    || clean.starts_with('/')
+                    || clean.contains('\\')
+                    || clean.split('/').any(|s| s == ".." || s.is_empty() || s == ".");
+                if bad {
+                    return Err(invalid(
+                        find("allowed_signers"),
+                        format!("review.allowed_signers `{p}` must be a relative path inside the repository"),
+                    ));
+                }
+                clean
+            }
+        };
         for g in &r.exempt {
             super::glob::validate(g).map_err(|why| {
                 invalid(find(g), format!("bad glob `{g}` in review.exempt: {why}"))
@@ -202,6 +253,9 @@ impl Policy {
             exempt: r.exempt,
             severity: r.severity,
             rules,
+            signed: r.signed,
+            allowed_signers,
+            provenance_required: file.provenance.require,
         })
     }
 
@@ -243,6 +297,22 @@ impl Policy {
     pub fn needs_author(&self) -> bool {
         self.rules.iter().any(|r| r.distinct_from_author)
     }
+}
+
+/// Whether a `reviewers` entry (`Grace <grace@example.com>` or
+/// `grace@example.com`) names the signer whose principal is `principal`.
+pub fn names_principal(entry: &str, principal: &str) -> bool {
+    let entry = entry.trim();
+    let email = entry
+        .find('<')
+        .and_then(|s| entry[s..].find('>').map(|e| entry[s + 1..s + e].trim()));
+    email.unwrap_or(entry).eq_ignore_ascii_case(principal.trim())
+}
+
+/// Whether the principal `principal` is the person `ident` (`Name <email>`):
+/// same e-mail address, or the same whole string.
+pub fn principal_is(principal: &str, ident: &str) -> bool {
+    names_principal(ident, principal) || ident.trim().eq_ignore_ascii_case(principal.trim())
 }
 
 /// Two identities are the same person when their e-mail addresses match (or,
@@ -315,6 +385,29 @@ mod tests {
             .is_some()
         );
         assert!(p.unmet("src/a.rs", &attr(None), None).is_some());
+    }
+
+    #[test]
+    fn sign_off_keys() {
+        let p = Policy::parse("", "vouch.toml").unwrap();
+        assert!(!p.signed && !p.provenance_required);
+        assert_eq!(p.allowed_signers, ".vouch/allowed_signers");
+        let p = Policy::parse(
+            "[review]\nsigned = true\nallowed_signers = \"ci/signers\"\n[provenance]\nrequire = true\n",
+            "vouch.toml",
+        )
+        .unwrap();
+        assert!(p.signed && p.provenance_required);
+        assert_eq!(p.allowed_signers, "ci/signers");
+        let e = Policy::parse("[review]\nallowed_signers = \"../x\"\n", "vouch.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 2"), "{e}");
+        assert!(names_principal("Grace <GRACE@example.com>", "grace@example.com"));
+        assert!(names_principal("grace@example.com", "grace@example.com"));
+        assert!(!names_principal("Grace <g@x>", "grace@example.com"));
+        assert!(principal_is("a@x", "Alice <a@x>"));
+        assert!(!principal_is("b@x", "Alice <a@x>"));
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! Sharing notes through `origin`.
 //!
+//! Both refs are shared the same way: the provenance notes (`refs/notes/vouch`)
+//! and the signed approvals (`refs/notes/vouch-approvals`).
+//!
 //! - `git fetch` brings the remote's notes into a remote-tracking ref
 //!   (`+refs/notes/vouch:refs/notes/remotes/origin/vouch`), never over the
 //!   local notes; readers see both at once.
@@ -18,6 +21,24 @@ pub const REMOTE: &str = "origin";
 /// The fetch refspec for `remote`'s notes.
 pub fn fetch_refspec(notes: &Notes<'_>, remote: &str) -> String {
     format!("+{}:{}", notes.ref_name, notes.tracking_ref(remote))
+}
+
+/// Configures `origin` for every shared ref (see [`Notes::all`]).
+pub fn configure_all(git: &Git) -> Result<Vec<String>, CommitError> {
+    let mut changes = Vec::new();
+    for notes in Notes::all(git)? {
+        changes.extend(configure(git, &notes)?);
+    }
+    Ok(changes)
+}
+
+/// Undoes [`configure_all`].
+pub fn unconfigure_all(git: &Git) -> Result<Vec<String>, CommitError> {
+    let mut changes = Vec::new();
+    for notes in Notes::all(git)? {
+        changes.extend(unconfigure(git, &notes)?);
+    }
+    Ok(changes)
 }
 
 /// Configures `origin` (when it exists); returns the changes made.
@@ -69,15 +90,25 @@ pub fn carries_notes(git: &Git, notes: &Notes<'_>, remote: &str) -> Result<bool,
 /// the user when something could not be done (pushing notes never fails the
 /// user's push).
 pub fn sync(git: &Git, remote: &str) -> Result<Option<String>, CommitError> {
-    let notes = Notes::new(git)?;
-    if !carries_notes(git, &notes, remote)? {
+    let mut problems = Vec::new();
+    for notes in Notes::all(git)? {
+        if let Some(p) = sync_ref(git, &notes, remote)? {
+            problems.push(p);
+        }
+    }
+    Ok((!problems.is_empty()).then(|| problems.join("; ")))
+}
+
+/// [`sync`] for one notes ref.
+fn sync_ref(git: &Git, notes: &Notes<'_>, remote: &str) -> Result<Option<String>, CommitError> {
+    if !carries_notes(git, notes, remote)? {
         return Ok(None);
     }
     if git.commit_id(&notes.ref_name)?.is_none() {
         return Ok(None); // nothing of ours to push
     }
     let tracking = notes.tracking_ref(remote);
-    let fetch_spec = fetch_refspec(&notes, remote);
+    let fetch_spec = fetch_refspec(notes, remote);
     let push_spec = format!("{0}:{0}", notes.ref_name);
     let mut last = String::new();
     for _ in 0..3 {
@@ -110,22 +141,24 @@ pub fn sync(git: &Git, remote: &str) -> Result<Option<String>, CommitError> {
 /// (reference-transaction hook input: `old new ref` lines), merges them into
 /// the local notes ref. Returns the refs merged.
 pub fn merge_fetched(git: &Git, input: &str) -> Result<Vec<String>, CommitError> {
-    let notes = Notes::new(git)?;
-    let suffix = format!("/{}", notes.short());
     let mut merged = Vec::new();
-    for line in input.lines() {
-        let mut parts = line.split_whitespace();
-        let (Some(_old), Some(new), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
-            continue;
-        };
-        if !name.starts_with("refs/notes/remotes/")
-            || !name.ends_with(&suffix)
-            || new.bytes().all(|b| b == b'0')
-        {
-            continue;
-        }
-        if notes.merge_from(name)? {
-            merged.push(name.to_owned());
+    for notes in Notes::all(git)? {
+        let suffix = format!("/{}", notes.short());
+        for line in input.lines() {
+            let mut parts = line.split_whitespace();
+            let (Some(_old), Some(new), Some(name)) = (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            if !name.starts_with("refs/notes/remotes/")
+                || !name.ends_with(&suffix)
+                || new.bytes().all(|b| b == b'0')
+            {
+                continue;
+            }
+            if notes.merge_from(name)? {
+                merged.push(name.to_owned());
+            }
         }
     }
     Ok(merged)

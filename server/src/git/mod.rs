@@ -353,6 +353,71 @@ impl Git {
     }
 }
 
+impl Git {
+    /// Files that differ between two trees (`from` `None`: the empty tree),
+    /// with both blob names; deletions excluded.
+    pub fn tree_changes(&self, from: Option<&str>, to: &str) -> Result<Vec<Change>, GitError> {
+        let empty;
+        let from = match from {
+            Some(f) => f,
+            None => {
+                empty = self
+                    .run_input(&["hash-object", "-t", "tree", "--stdin"], b"")
+                    .map(|o| String::from_utf8_lossy(&o).trim().to_owned())?;
+                &empty
+            }
+        };
+        let out = self.run(&[
+            "diff-tree",
+            "-r",
+            "--raw",
+            "-z",
+            "--no-abbrev",
+            "--no-renames",
+            "--diff-filter=d",
+            from,
+            to,
+            "--",
+        ])?;
+        Ok(parse_raw(&out))
+    }
+
+    /// Each commit of `git log --first-parent` over `revs`, oldest first,
+    /// with the files it changed relative to its first parent (one process).
+    pub fn first_parent_changes(
+        &self,
+        revs: &[&str],
+    ) -> Result<Vec<(String, Vec<Change>)>, GitError> {
+        let mut args = vec![
+            "log",
+            "--first-parent",
+            "--reverse",
+            "-m",
+            "--raw",
+            "-z",
+            "--no-abbrev",
+            "--no-renames",
+            "--diff-filter=d",
+            "--format=%x1e%H",
+            "--end-of-options",
+        ];
+        args.extend_from_slice(revs);
+        args.push("--");
+        let out = self.run(&args)?;
+        let mut commits = Vec::new();
+        for chunk in out.split(|b| *b == 0x1e).filter(|c| !c.is_empty()) {
+            let (sha, rest) = match chunk.iter().position(|b| *b == 0) {
+                Some(i) => (&chunk[..i], &chunk[i + 1..]),
+                None => (chunk, &chunk[chunk.len()..]),
+            };
+            let sha = String::from_utf8_lossy(sha).trim().to_owned();
+            let rest = rest.strip_prefix(b"\n").unwrap_or(rest);
+            commits.push((sha, parse_raw(rest)));
+        }
+        Ok(commits)
+    }
+}
+
 fn check(args: &[&str], out: Output) -> Result<Vec<u8>, GitError> {
     if out.status.success() {
         Ok(out.stdout)

@@ -1,0 +1,223 @@
+//! `vouch approve RANGE [LOCATION…] [--dry-run]`: a reviewer's signed
+//! approval of the AI lines a range introduces (docs/sign-off.md).
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use super::Outcome;
+use super::location::Location;
+use crate::commit::approve::{self, NeededFile};
+use crate::commit::range;
+use crate::commit::signature::{self, Signer};
+use crate::service::Service;
+use crate::syntax::SyntaxTree;
+
+#[derive(Args, Debug)]
+pub struct ApproveArgs {
+    /// The commits under review, as for `git log`, with the target branch
+    /// excluded: e.g. origin/main..feature
+    pub range: String,
+    /// Only these: PATH, PATH:LINE, PATH:START-END (lines of the range's tip) or PATH::NAME (default: everything the range needs approved)
+    pub locations: Vec<String>,
+    /// Only list what would be approved; sign and record nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Read vouch.toml and the allowed-signers file from this revision
+    /// instead of the range's base (the target branch)
+    #[arg(long, value_name = "REV")]
+    pub policy_from: Option<String>,
+}
+
+pub fn run(args: ApproveArgs) -> anyhow::Result<Outcome> {
+    let service = Service::open(&super::current_dir()?)?;
+    let git = super::hook::git_of(&service)?;
+    let spec = range::resolve(&git, &args.range)?;
+    let policy_rev = match (&args.policy_from, &spec.target) {
+        (Some(rev), _) => git
+            .commit_id(rev)?
+            .with_context(|| format!("--policy-from {rev}: no such commit"))?,
+        (None, Some(t)) => t.clone(),
+        (None, None) => bail!(
+            "`{}` has no base: name the target branch, e.g. origin/main..feature",
+            args.range
+        ),
+    };
+    let base = approve::base_policy(&git, &policy_rev)?;
+    let changes = range::changes(&git, spec)?;
+    let mut needed = approve::needed(&git, &changes, &base)?;
+    if !args.locations.is_empty() {
+        let locations = args
+            .locations
+            .iter()
+            .map(|l| Location::parse(l, &service.workspace))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        needed = select(needed, &locations, &changes)?;
+    }
+    let from = super::verify::short(&policy_rev);
+    let total: usize = needed.iter().map(|f| f.lines.len()).sum();
+    if total == 0 {
+        println!(
+            "vouch approve: {} introduces nothing that needs an approval (policy from {from}).",
+            clean(&args.range)
+        );
+        return Ok(Outcome::Clean);
+    }
+    let s = if total == 1 { "" } else { "s" };
+    println!(
+        "{} introduces {total} line{s} that need{} an approval (policy from {from}):",
+        clean(&args.range),
+        if total == 1 { "s" } else { "" }
+    );
+    print_listing(&needed);
+    if args.dry_run {
+        println!("\n(dry run: nothing signed or recorded)");
+        return Ok(Outcome::Clean);
+    }
+    let signer = Signer::from_git(&git)?;
+    let fp = signature::fingerprint(&signer.public);
+    let principals = base.signers.principals_for(&signer.public);
+    let email = git.config("user.email")?.unwrap_or_default();
+    let Some(principal) = principals
+        .iter()
+        .find(|p| p.eq_ignore_ascii_case(email.trim()))
+        .or(principals.first())
+    else {
+        bail!(
+            "your signing key {fp} is not in {} at {from} (for namespace {}); an approval it signs would not count. Ask for it to be added on the target branch",
+            base.policy.allowed_signers,
+            signature::NAMESPACE
+        );
+    };
+    let payload = approve::payload(&changes, &needed, principal, &fp);
+    approve::record(&git, &signer, &payload)?;
+    let files = needed.len();
+    println!(
+        "\nApproved {total} line{s} in {files} file{} as {} (key {fp}), recorded on {} in {}.\nShare it with `git push` (the pre-push hook pushes {}), or `git push origin {}`.",
+        if files == 1 { "" } else { "s" },
+        clean(principal),
+        super::verify::short(&changes.range.tip),
+        crate::commit::notes::APPROVALS_REF,
+        crate::commit::notes::APPROVALS_REF,
+        crate::commit::notes::APPROVALS_REF,
+    );
+    Ok(Outcome::Clean)
+}
+
+/// Keeps the lines `locations` name (lines of the tip; units resolved in the tip's text).
+fn select(
+    needed: Vec<NeededFile>,
+    locations: &[Location],
+    changes: &range::RangeChanges,
+) -> anyhow::Result<Vec<NeededFile>> {
+    let mut out = Vec::new();
+    for mut f in needed {
+        let mine: Vec<&Location> = locations
+            .iter()
+            .filter(|l| l.path == f.path || f.path.starts_with(&format!("{}/", l.path)) || l.path.is_empty() || l.path == ".")
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let text = changes
+            .files
+            .iter()
+            .find(|c| c.path == f.path)
+            .map(|c| c.text.as_str())
+            .unwrap_or("");
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for loc in mine {
+            if let Some(name) = &loc.unit {
+                let Some(tree) = SyntaxTree::for_path(&f.path, text) else {
+                    bail!("{}: no grammar for this kind of file; name lines instead", f.path);
+                };
+                let units = tree
+                    .resolve(name)
+                    .with_context(|| format!("{}::{name}", f.path))?;
+                for u in units {
+                    let first = text[..u.range.start].matches('\n').count() + 1;
+                    let last = text[..u.range.end.min(text.len())].matches('\n').count() + 1;
+                    spans.push((first, last));
+                }
+            } else {
+                spans.push(loc.lines.unwrap_or((1, usize::MAX)));
+            }
+        }
+        if f.policy_file {
+            // A policy file is approved as a whole or not at all.
+            out.push(f);
+            continue;
+        }
+        f.lines
+            .retain(|l| spans.iter().any(|(s, e)| *s <= l.line && l.line <= *e));
+        if !f.lines.is_empty() {
+            out.push(f);
+        }
+    }
+    Ok(out)
+}
+
+fn print_listing(needed: &[NeededFile]) {
+    for f in needed {
+        println!();
+        println!("{}", clean(&f.path));
+        if f.policy_file {
+            let last = f.lines.last().map_or(1, |l| l.line);
+            println!(
+                "  {}:1-{last}  policy file changed in the range (approved as a whole)",
+                clean(&f.path)
+            );
+            continue;
+        }
+        // Consecutive lines with the same unit, tool and model.
+        let mut groups: Vec<(usize, usize, &approve::NeededLine)> = Vec::new();
+        for l in &f.lines {
+            let same = |a: &approve::NeededLine| {
+                a.unit == l.unit
+                    && a.attr.as_ref().map(|x| (&x.tool, &x.model))
+                        == l.attr.as_ref().map(|x| (&x.tool, &x.model))
+            };
+            match groups.last_mut() {
+                Some((_, end, first)) if *end + 1 == l.line && same(first) => *end = l.line,
+                _ => groups.push((l.line, l.line, l)),
+            }
+        }
+        let mut current_unit: Option<&str> = None;
+        for (s, e, l) in groups {
+            let lines = if s == e { format!("{s}") } else { format!("{s}-{e}") };
+            let label = l
+                .attr
+                .as_ref()
+                .map(|a| super::verify::tool_label(Some(&a.tool), a.model.as_deref()))
+                .unwrap_or_default();
+            match l.unit.as_deref() {
+                Some(u) => {
+                    if current_unit != Some(u) {
+                        println!("  {}", clean(u));
+                        current_unit = Some(u);
+                    }
+                    println!("    {}:{lines}  {}", clean(&f.path), clean(&label));
+                }
+                None => {
+                    current_unit = None;
+                    println!("  {}:{lines}  {}", clean(&f.path), clean(&label));
+                }
+            }
+        }
+    }
+}
+
+/// Control characters escaped, for human-readable output of untrusted text.
+pub(crate) fn clean(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_owned();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,422 @@
+//! What a revision range introduces (for `vouch approve` and `vouch verify
+//! RANGE`): per file of the range's tip, the lines that are not in its base
+//! (net: lines added and removed again inside the range do not count), with
+//! what the notes say about them (AI or not, tool, model, unsigned review)
+//! and which commits of the range wrote or changed them.
+//!
+//! The notes are replayed along the tip's first-parent chain: each commit's
+//! version of a file takes the previous version's per-line facts through the
+//! diff (unchanged lines keep theirs), then the commit's own note where it
+//! describes a line. A line that a commit replaced is written by that commit
+//! and by every commit that wrote the lines it replaced.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use super::CommitError;
+use super::lines::{LineAttr, map_lines};
+use super::note::Note;
+use super::notes::Notes;
+use crate::git::{Change, Git};
+
+/// A resolved range: `target..tip` (the target branch, e.g. `origin/main`).
+#[derive(Clone, Debug)]
+pub struct RangeSpec {
+    /// As given.
+    pub spec: String,
+    /// The excluded revision (the target branch), when the range has one.
+    pub target: Option<String>,
+    /// The merge base of target and tip (what the range is compared with).
+    pub base: Option<String>,
+    pub tip: String,
+}
+
+/// One commit of the range.
+#[derive(Clone, Debug)]
+pub struct RangeCommit {
+    pub sha: String,
+    pub parents: Vec<String>,
+    /// `Name <email>`.
+    pub author: String,
+    /// `Name <email>`.
+    pub committer: String,
+    pub message: String,
+}
+
+impl RangeCommit {
+    pub fn subject(&self) -> &str {
+        self.message.lines().next().unwrap_or("")
+    }
+}
+
+/// One line of the tip that the range introduced.
+#[derive(Clone, Debug)]
+pub struct NewLine {
+    /// 1-based line of the tip's version.
+    pub line: usize,
+    /// The line's text without its line break.
+    pub text: String,
+    /// What the notes say: `Some` for an AI (or mixed) line.
+    pub attr: Option<LineAttr>,
+    /// Indices into [`RangeChanges::commits`] of the commits that wrote or changed it.
+    pub writers: Vec<usize>,
+    /// No note describes the commit that wrote it (provenance unknown).
+    pub unrecorded: bool,
+}
+
+/// A file of the tip that differs from the base.
+#[derive(Clone, Debug)]
+pub struct FileChange {
+    pub path: String,
+    /// The tip's text.
+    pub text: String,
+    /// Every line of the tip's version (without line breaks).
+    pub lines: Vec<String>,
+    /// The lines the range introduced, in order.
+    pub new_lines: Vec<NewLine>,
+    /// Indices of the commits that changed the file.
+    pub writers: Vec<usize>,
+}
+
+/// Everything a range introduces.
+#[derive(Clone, Debug)]
+pub struct RangeChanges {
+    pub range: RangeSpec,
+    /// Every commit of the range, oldest first.
+    pub commits: Vec<RangeCommit>,
+    /// Commits of the range that have a vouch note.
+    pub recorded: HashSet<String>,
+    pub files: Vec<FileChange>,
+}
+
+/// Resolves `spec` (`A..B`, `^A B`, `B`): exactly one tip.
+pub fn resolve(git: &Git, spec: &str) -> Result<RangeSpec, CommitError> {
+    if spec.starts_with('-') || spec.trim().is_empty() {
+        return Err(CommitError::Other(format!(
+            "`{spec}` is not a revision range"
+        )));
+    }
+    let out = git
+        .try_run(&["rev-parse", "--revs-only", spec])?
+        .ok_or_else(|| CommitError::Other(format!("`{spec}` is not a revision range")))?;
+    let text = String::from_utf8_lossy(&out);
+    let mut tips = Vec::new();
+    let mut negatives = Vec::new();
+    for l in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        match l.strip_prefix('^') {
+            Some(n) => negatives.push(n.to_owned()),
+            None => tips.push(l.to_owned()),
+        }
+    }
+    let [tip] = tips.as_slice() else {
+        return Err(CommitError::Other(format!(
+            "`{spec}` must name one tip, like origin/main..feature"
+        )));
+    };
+    let tip = git
+        .commit_id(tip)?
+        .ok_or_else(|| CommitError::Other(format!("`{spec}`: no such commit")))?;
+    let target = match negatives.first() {
+        Some(n) => Some(
+            git.commit_id(n)?
+                .ok_or_else(|| CommitError::Other(format!("`{spec}`: no such commit")))?,
+        ),
+        None => None,
+    };
+    let base = match &target {
+        Some(t) => git
+            .try_run(&["merge-base", t, &tip])?
+            .map(|o| String::from_utf8_lossy(&o).trim().to_owned())
+            .filter(|s| !s.is_empty()),
+        None => None,
+    };
+    Ok(RangeSpec {
+        spec: spec.to_owned(),
+        target,
+        base,
+        tip,
+    })
+}
+
+/// The commits of `range`, oldest first.
+fn range_commits(git: &Git, range: &RangeSpec) -> Result<Vec<RangeCommit>, CommitError> {
+    let not = range.target.as_ref().map(|t| format!("^{t}"));
+    let mut args = vec![
+        "log",
+        "--reverse",
+        "--topo-order",
+        "--format=%H%x1f%P%x1f%an <%ae>%x1f%cn <%ce>%x1f%B%x1e",
+        "--end-of-options",
+        &range.tip,
+    ];
+    if let Some(n) = &not {
+        args.push(n);
+    }
+    args.push("--");
+    let out = git.run(&args)?;
+    let text = String::from_utf8_lossy(&out);
+    Ok(text
+        .split('\x1e')
+        .filter_map(|rec| {
+            let mut p = rec.trim_start_matches('\n').splitn(5, '\x1f');
+            let sha = p.next()?.trim().to_owned();
+            if sha.len() < 40 {
+                return None;
+            }
+            Some(RangeCommit {
+                sha,
+                parents: p
+                    .next()?
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect(),
+                author: p.next()?.to_owned(),
+                committer: p.next()?.to_owned(),
+                message: p.next().unwrap_or("").to_owned(),
+            })
+        })
+        .collect())
+}
+
+/// The lines of `text` without their line breaks (a trailing line break
+/// starts no line), as [`map_lines`] counts them.
+pub fn split_lines(text: &str) -> Vec<&str> {
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    body.split('\n').collect()
+}
+
+#[derive(Clone, Debug, Default)]
+struct LineFacts {
+    attr: Option<LineAttr>,
+    writers: BTreeSet<usize>,
+    unrecorded: bool,
+}
+
+/// Carries `prev` (facts per line of `old`) onto `new`; lines that changed get
+/// `writer` plus the writers of the lines they replaced.
+fn carry_facts(prev: &[LineFacts], old: &str, new: &str, writer: usize) -> Vec<LineFacts> {
+    let map = map_lines(old, new);
+    let new_count = split_lines(new).len();
+    let mut inverse: Vec<Option<usize>> = vec![None; new_count + 2];
+    for (o, n) in map.iter().enumerate().skip(1) {
+        if let Some(n) = n
+            && *n < inverse.len()
+        {
+            inverse[*n] = Some(o);
+        }
+    }
+    let old_count = prev.len();
+    let mut out: Vec<LineFacts> = Vec::with_capacity(new_count);
+    let mut n = 1;
+    while n <= new_count {
+        if let Some(o) = inverse[n] {
+            out.push(prev.get(o - 1).cloned().unwrap_or_default());
+            n += 1;
+            continue;
+        }
+        // A block of changed lines [n, end]: between the old lines its
+        // neighbours came from.
+        let mut end = n;
+        while end < new_count && inverse[end + 1].is_none() {
+            end += 1;
+        }
+        let lo = (1..n).rev().find_map(|i| inverse[i]).unwrap_or(0);
+        let hi = inverse.get(end + 1).copied().flatten().unwrap_or(old_count + 1);
+        let mut writers = BTreeSet::from([writer]);
+        for o in lo + 1..hi {
+            if map.get(o).copied().flatten().is_none()
+                && let Some(f) = prev.get(o - 1)
+            {
+                writers.extend(f.writers.iter().copied());
+            }
+        }
+        for _ in n..=end {
+            out.push(LineFacts {
+                attr: None,
+                writers: writers.clone(),
+                unrecorded: false,
+            });
+        }
+        n = end + 1;
+    }
+    out
+}
+
+/// What `range` introduces, with the notes read from `notes`.
+pub fn changes(git: &Git, range: RangeSpec) -> Result<RangeChanges, CommitError> {
+    let commits = range_commits(git, &range)?;
+    let index: HashMap<&str, usize> = commits
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.sha.as_str(), i))
+        .collect();
+    let final_changes = git.tree_changes(range.base.as_deref(), &range.tip)?;
+    let wanted: HashSet<&str> = final_changes.iter().map(|c| c.path.as_str()).collect();
+    let not = range.base.as_ref().map(|b| format!("^{b}"));
+    let mut revs = vec![range.tip.as_str()];
+    if let Some(n) = &not {
+        revs.push(n);
+    }
+    let chain: Vec<(String, Vec<Change>)> = git
+        .first_parent_changes(&revs)?
+        .into_iter()
+        .map(|(sha, ch)| {
+            let ch = ch
+                .into_iter()
+                .filter(|c| wanted.contains(c.path.as_str()))
+                .collect();
+            (sha, ch)
+        })
+        .collect();
+    // Every blob needed, read in one batch.
+    let mut specs: Vec<String> = Vec::new();
+    for (_, ch) in &chain {
+        for c in ch {
+            specs.extend(c.old.iter().cloned());
+            specs.push(c.new.clone());
+        }
+    }
+    for c in &final_changes {
+        specs.extend(c.old.iter().cloned());
+        specs.push(c.new.clone());
+    }
+    specs.sort();
+    specs.dedup();
+    let blobs = git.read_objects(&specs)?;
+    let texts: HashMap<&str, String> = specs
+        .iter()
+        .zip(blobs)
+        .filter_map(|(s, b)| Some((s.as_str(), String::from_utf8(b?).ok()?)))
+        .collect();
+    let text_of = |blob: Option<&String>| -> Option<&str> {
+        match blob {
+            None => Some(""),
+            Some(b) => texts.get(b.as_str()).map(String::as_str),
+        }
+    };
+    let shas: Vec<String> = commits.iter().map(|c| c.sha.clone()).collect();
+    let notes: HashMap<String, Note> = Notes::new(git)?.read(&shas)?;
+    let recorded: HashSet<String> = notes.keys().cloned().collect();
+
+    // Replay: path -> (blob, facts per line).
+    let mut state: HashMap<String, (String, Vec<LineFacts>)> = HashMap::new();
+    let mut file_writers: HashMap<String, BTreeSet<usize>> = HashMap::new();
+    for (sha, ch) in &chain {
+        let Some(&k) = index.get(sha.as_str()) else {
+            continue;
+        };
+        let note = notes.get(sha);
+        for c in ch {
+            let (Some(old), Some(new)) = (text_of(c.old.as_ref()), text_of(Some(&c.new))) else {
+                continue; // not UTF-8 text
+            };
+            file_writers.entry(c.path.clone()).or_default().insert(k);
+            let fresh;
+            let prev: &[LineFacts] = match (state.get(&c.path), &c.old) {
+                (Some((blob, facts)), Some(o)) if blob == o => facts,
+                _ => {
+                    fresh = vec![LineFacts::default(); split_lines(old).len()];
+                    &fresh
+                }
+            };
+            let mut facts = carry_facts(prev, old, new, k);
+            match note.and_then(|n| n.lines.get(&c.path)) {
+                Some(lines) => {
+                    for (&line, attr) in lines {
+                        if let Some(f) = facts.get_mut(line.wrapping_sub(1)) {
+                            f.attr = Some(attr.clone());
+                        }
+                    }
+                }
+                None if note.is_none() => {
+                    for f in facts.iter_mut().filter(|f| f.writers.contains(&k)) {
+                        f.unrecorded = true;
+                    }
+                }
+                None => {}
+            }
+            state.insert(c.path.clone(), (c.new.clone(), facts));
+        }
+    }
+
+    let mut files = Vec::new();
+    for c in &final_changes {
+        let (Some(old), Some(new)) = (text_of(c.old.as_ref()), text_of(Some(&c.new))) else {
+            continue;
+        };
+        let lines: Vec<String> = split_lines(new).into_iter().map(str::to_owned).collect();
+        let facts = match state.remove(&c.path) {
+            Some((blob, facts)) if blob == c.new && facts.len() == lines.len() => facts,
+            _ => vec![LineFacts::default(); lines.len()],
+        };
+        let map = map_lines(old, new);
+        let mut kept = vec![false; lines.len() + 1];
+        for n in map.iter().skip(1).flatten() {
+            if *n < kept.len() {
+                kept[*n] = true;
+            }
+        }
+        let new_lines = facts
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !kept[i + 1])
+            .map(|(i, f)| NewLine {
+                line: i + 1,
+                text: lines[i].clone(),
+                attr: f.attr,
+                writers: f.writers.into_iter().collect(),
+                unrecorded: f.unrecorded,
+            })
+            .collect();
+        files.push(FileChange {
+            path: c.path.clone(),
+            text: new.to_owned(),
+            lines,
+            new_lines,
+            writers: file_writers
+                .remove(&c.path)
+                .map(|w| w.into_iter().collect())
+                .unwrap_or_default(),
+        });
+    }
+    Ok(RangeChanges {
+        range,
+        commits,
+        recorded,
+        files,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_split_like_map_lines() {
+        assert_eq!(split_lines(""), Vec::<&str>::new());
+        assert_eq!(split_lines("a\n"), vec!["a"]);
+        assert_eq!(split_lines("a\nb"), vec!["a", "b"]);
+        assert_eq!(split_lines("a\n\n"), vec!["a", ""]);
+    }
+
+    #[test]
+    fn replaced_lines_keep_earlier_writers() {
+        let old = "a\nb\nc\n";
+        let prev = vec![
+            LineFacts::default(),
+            LineFacts {
+                writers: BTreeSet::from([0]),
+                ..Default::default()
+            },
+            LineFacts::default(),
+        ];
+        let out = carry_facts(&prev, old, "a\nB\nc\nd\n", 1);
+        assert_eq!(out.len(), 4);
+        assert!(out[0].writers.is_empty());
+        assert_eq!(out[1].writers, BTreeSet::from([0, 1]));
+        assert!(out[2].writers.is_empty());
+        assert_eq!(out[3].writers, BTreeSet::from([1]));
+    }
+}
