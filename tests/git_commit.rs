@@ -362,6 +362,9 @@ fn policy_rules_require_named_reviewers_distinct_from_the_author() {
         "vouch.toml",
         "[[review.rule]]\npaths = [\"crypto/**\"]\nreviewers = [\"Senior <senior@example.com>\", \"Test User <test@example.com>\"]\ndistinct_from_author = true\n",
     );
+    // In force on the base: `vouch verify RANGE` reads the policy there.
+    repo.git(&["add", "vouch.toml"]);
+    ok(&try_git(&repo, &["commit", "-m", "policy"]));
     repo.write("crypto/k.rs", "fn key() {}\n");
     repo.write("other.rs", "fn other() {}\n");
     mark(&repo, "crypto/k.rs:1", "copilot", "gpt-5");

@@ -113,7 +113,12 @@ fn select(
     for mut f in needed {
         let mine: Vec<&Location> = locations
             .iter()
-            .filter(|l| l.path == f.path || f.path.starts_with(&format!("{}/", l.path)) || l.path.is_empty() || l.path == ".")
+            .filter(|l| {
+                l.path == f.path
+                    || f.path.starts_with(&format!("{}/", l.path))
+                    || l.path.is_empty()
+                    || l.path == "."
+            })
             .collect();
         if mine.is_empty() {
             continue;
@@ -128,7 +133,10 @@ fn select(
         for loc in mine {
             if let Some(name) = &loc.unit {
                 let Some(tree) = SyntaxTree::for_path(&f.path, text) else {
-                    bail!("{}: no grammar for this kind of file; name lines instead", f.path);
+                    bail!(
+                        "{}: no grammar for this kind of file; name lines instead",
+                        f.path
+                    );
                 };
                 let units = tree
                     .resolve(name)
@@ -183,7 +191,11 @@ fn print_listing(needed: &[NeededFile]) {
         }
         let mut current_unit: Option<&str> = None;
         for (s, e, l) in groups {
-            let lines = if s == e { format!("{s}") } else { format!("{s}-{e}") };
+            let lines = if s == e {
+                format!("{s}")
+            } else {
+                format!("{s}-{e}")
+            };
             let label = l
                 .attr
                 .as_ref()

@@ -99,11 +99,15 @@ fn run_hook(args: HookArgs) -> anyhow::Result<()> {
             record::post_rewrite(&git, &pairs).context("carrying provenance notes")?;
         }
         HookCommand::PrePush { remote, .. } => {
-            // git's own input (the refs being pushed) is not needed.
-            let mut sink = Vec::new();
-            let _ = std::io::stdin().read_to_end(&mut sink);
+            // git's input: `<local ref> <local sha> <remote ref> <remote sha>` per ref pushed.
+            let mut input = Vec::new();
+            let _ = std::io::stdin().read_to_end(&mut input);
+            let pushing: Vec<String> = String::from_utf8_lossy(&input)
+                .lines()
+                .filter_map(|l| l.split_whitespace().nth(2).map(str::to_owned))
+                .collect();
             let remote = remote.unwrap_or_else(|| remote::REMOTE.to_owned());
-            if let Some(msg) = remote::sync(&git, &remote)? {
+            if let Some(msg) = remote::sync(&git, &remote, &pushing)? {
                 eprintln!("vouch: warning: {}", crate::untrusted::escape(&msg));
             }
         }

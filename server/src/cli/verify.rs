@@ -128,15 +128,20 @@ fn print_text(r: &RangeReport) {
                 } else {
                     format!("{}-{}", g.start_line, g.end_line)
                 };
-                let unit = g
-                    .unit
-                    .as_deref()
-                    .map(|u| format!("  {}", clean(u)))
-                    .unwrap_or_default();
+                let label = match (&g.tool, &g.model) {
+                    (Some(t), Some(m)) => format!("{t}, {m}"),
+                    (Some(t), None) => t.clone(),
+                    (None, _) => String::new(),
+                };
+                let what = match (&g.tool, &g.unit) {
+                    (None, _) => String::new(),
+                    (Some(_), Some(u)) => format!(" AI code ({label}) in {u}:"),
+                    (Some(_), None) => format!(" AI code ({label}):"),
+                };
                 println!(
-                    "  {}:{lines}{unit}  {}: {}",
+                    "  {}:{lines}:{} {}",
                     clean(&f.path),
-                    clean(&tool_label(g.tool.as_deref(), g.model.as_deref())),
+                    clean(&what),
                     clean(&g.reason)
                 );
                 println!(
@@ -243,7 +248,11 @@ fn to_sarif(r: &RangeReport) -> Value {
     for f in &r.files {
         for g in &f.ranges {
             let what = tool_label(g.tool.as_deref(), g.model.as_deref());
-            let unit = g.unit.as_deref().map(|u| format!(" in {u}")).unwrap_or_default();
+            let unit = g
+                .unit
+                .as_deref()
+                .map(|u| format!(" in {u}"))
+                .unwrap_or_default();
             results.push(json!({
                 "ruleId": "vouch/ai-unapproved",
                 "level": level,

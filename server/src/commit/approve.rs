@@ -109,7 +109,10 @@ pub struct BasePolicy {
 /// symlinks are read as their target's name, never followed).
 pub fn base_policy(git: &Git, rev: &str) -> Result<BasePolicy, CommitError> {
     let read = |path: &str| -> Result<Option<String>, CommitError> {
-        let blob = git.read_objects(&[format!("{rev}:{path}")])?.pop().flatten();
+        let blob = git
+            .read_objects(&[format!("{rev}:{path}")])?
+            .pop()
+            .flatten();
         match blob {
             None => Ok(None),
             Some(b) if b.len() > MAX_POLICY_BYTES => Err(CommitError::Other(format!(
@@ -178,7 +181,11 @@ pub struct NeededFile {
 
 /// What the range needs approved under `base`: the AI lines it introduces
 /// (outside `exempt` paths), and every policy file it changes (as a whole).
-pub fn needed(git: &Git, changes: &RangeChanges, base: &BasePolicy) -> Result<Vec<NeededFile>, CommitError> {
+pub fn needed(
+    git: &Git,
+    changes: &RangeChanges,
+    base: &BasePolicy,
+) -> Result<Vec<NeededFile>, CommitError> {
     let policy = &base.policy;
     let policy_paths = [policy::FILE_NAME, policy.allowed_signers.as_str()];
     let mut out = Vec::new();
@@ -268,12 +275,7 @@ pub fn needed(git: &Git, changes: &RangeChanges, base: &BasePolicy) -> Result<Ve
                         line: 1,
                         hash: hash_line(""),
                         attr: None,
-                        writers: changes
-                            .commits
-                            .iter()
-                            .enumerate()
-                            .map(|(i, _)| i)
-                            .collect(),
+                        writers: changes.commits.iter().enumerate().map(|(i, _)| i).collect(),
                         unit: None,
                     }],
                     all_hashes: vec![hash_line("")],
@@ -466,7 +468,10 @@ fn check_record(
         Err(e) => return Some(malformed(format!("unreadable payload: {e}"))),
     };
     if let Some(paths) = paths
-        && !payload.files.iter().any(|f| paths.contains(f.path.as_str()))
+        && !payload
+            .files
+            .iter()
+            .any(|f| paths.contains(f.path.as_str()))
     {
         return None;
     }

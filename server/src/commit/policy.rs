@@ -203,11 +203,15 @@ impl Policy {
                 let bad = clean.is_empty()
                     || clean.starts_with('/')
                     || clean.contains('\\')
-                    || clean.split('/').any(|s| s == ".." || s.is_empty() || s == ".");
+                    || clean
+                        .split('/')
+                        .any(|s| s == ".." || s.is_empty() || s == ".");
                 if bad {
                     return Err(invalid(
                         find("allowed_signers"),
-                        format!("review.allowed_signers `{p}` must be a relative path inside the repository"),
+                        format!(
+                            "review.allowed_signers `{p}` must be a relative path inside the repository"
+                        ),
                     ));
                 }
                 clean
@@ -264,11 +268,18 @@ impl Policy {
     }
 
     /// Why the AI line `attr` of `path` does not count as reviewed, or `None`
-    /// when it does. `author` is the commit's author (`Name <email>`).
+    /// when it does. `author` is the commit's author (`Name <email>`). With
+    /// `signed = true` any review passes here (the author's self-check before
+    /// commit): the rules are applied to signed approvals by `vouch verify RANGE`.
     pub fn unmet(&self, path: &str, attr: &LineAttr, author: Option<&str>) -> Option<String> {
         let Some(reviewer) = attr.reviewer.as_deref() else {
             return Some(format!("unreviewed AI code ({})", attr.label()));
         };
+        if self.signed {
+            // The author's own review is the self-check; who may approve is
+            // decided on signed approvals, by `vouch verify RANGE`.
+            return None;
+        }
         for rule in self
             .rules
             .iter()
@@ -306,7 +317,9 @@ pub fn names_principal(entry: &str, principal: &str) -> bool {
     let email = entry
         .find('<')
         .and_then(|s| entry[s..].find('>').map(|e| entry[s + 1..s + e].trim()));
-    email.unwrap_or(entry).eq_ignore_ascii_case(principal.trim())
+    email
+        .unwrap_or(entry)
+        .eq_ignore_ascii_case(principal.trim())
 }
 
 /// Whether the principal `principal` is the person `ident` (`Name <email>`):
@@ -403,7 +416,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("line 2"), "{e}");
-        assert!(names_principal("Grace <GRACE@example.com>", "grace@example.com"));
+        assert!(names_principal(
+            "Grace <GRACE@example.com>",
+            "grace@example.com"
+        ));
         assert!(names_principal("grace@example.com", "grace@example.com"));
         assert!(!names_principal("Grace <g@x>", "grace@example.com"));
         assert!(principal_is("a@x", "Alice <a@x>"));

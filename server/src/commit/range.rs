@@ -164,11 +164,7 @@ fn range_commits(git: &Git, range: &RangeSpec) -> Result<Vec<RangeCommit>, Commi
             }
             Some(RangeCommit {
                 sha,
-                parents: p
-                    .next()?
-                    .split_whitespace()
-                    .map(str::to_owned)
-                    .collect(),
+                parents: p.next()?.split_whitespace().map(str::to_owned).collect(),
                 author: p.next()?.to_owned(),
                 committer: p.next()?.to_owned(),
                 message: p.next().unwrap_or("").to_owned(),
@@ -223,7 +219,11 @@ fn carry_facts(prev: &[LineFacts], old: &str, new: &str, writer: usize) -> Vec<L
             end += 1;
         }
         let lo = (1..n).rev().find_map(|i| inverse[i]).unwrap_or(0);
-        let hi = inverse.get(end + 1).copied().flatten().unwrap_or(old_count + 1);
+        let hi = inverse
+            .get(end + 1)
+            .copied()
+            .flatten()
+            .unwrap_or(old_count + 1);
         let mut writers = BTreeSet::from([writer]);
         for o in lo + 1..hi {
             if map.get(o).copied().flatten().is_none()

@@ -52,12 +52,24 @@ pub fn post_commit(service: &Service, git: &Git) -> Result<PostCommit, CommitErr
     } else {
         gate::lines_at(git, Some(&parent), &changes, files)?
     };
+    let mut sources: Vec<String> = Vec::new();
     if let Some(source) = read_git_file(&paths[2])
         && source != head
     {
-        let carried = carry_many(git, &notes, &[(source, head.clone())])?;
-        if let Some(from_source) = carried.into_iter().next().and_then(|c| c.1) {
-            lines::fill(&mut lines, from_source);
+        sources.push(source);
+    }
+    // `git merge --squash` then `git commit` (its default message lists the
+    // squashed commits, newest first): carry their notes like a cherry-pick's.
+    if sources.is_empty() {
+        let message = git.text(&["log", "-1", "--format=%B", &head])?;
+        sources.extend(squashed_commits(&message));
+    }
+    if !sources.is_empty() {
+        let pairs: Vec<(String, String)> = sources.into_iter().map(|s| (s, head.clone())).collect();
+        for (_, from_source) in carry_many(git, &notes, &pairs)? {
+            if let Some(from_source) = from_source {
+                lines::fill(&mut lines, from_source);
+            }
         }
     }
     notes.write(&head, &note::record(&head, &lines))?;
@@ -65,6 +77,21 @@ pub fn post_commit(service: &Service, git: &Git) -> Result<PostCommit, CommitErr
         commit: head,
         ai_lines: lines.values().map(|f| f.len()).sum(),
     })
+}
+
+/// The commits a `git merge --squash` message lists (`Squashed commit of the
+/// following:` then `commit <sha>` lines), newest first; none otherwise.
+pub fn squashed_commits(message: &str) -> Vec<String> {
+    if !message.contains("Squashed commit of the following:") {
+        return Vec::new();
+    }
+    message
+        .lines()
+        .filter_map(|l| l.strip_prefix("commit "))
+        .map(str::trim)
+        .filter(|s| s.len() >= 40 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Parses post-rewrite's stdin: `old new [extra]` per line.

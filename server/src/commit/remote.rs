@@ -18,8 +18,13 @@ use crate::git::Git;
 
 pub const REMOTE: &str = "origin";
 
-/// The fetch refspec for `remote`'s notes.
+/// The fetch refspec for `remote`'s notes. The approvals ref's is a pattern
+/// (`+refs/notes/vouch-approvals*:…`), so that `git fetch` does not fail
+/// while the remote has no approvals yet.
 pub fn fetch_refspec(notes: &Notes<'_>, remote: &str) -> String {
+    if notes.ref_name == super::notes::APPROVALS_REF {
+        return format!("+{}*:{}*", notes.ref_name, notes.tracking_ref(remote));
+    }
     format!("+{}:{}", notes.ref_name, notes.tracking_ref(remote))
 }
 
@@ -89,9 +94,14 @@ pub fn carries_notes(git: &Git, notes: &Notes<'_>, remote: &str) -> Result<bool,
 /// force, retrying when someone pushed in between. Returns a message for
 /// the user when something could not be done (pushing notes never fails the
 /// user's push).
-pub fn sync(git: &Git, remote: &str) -> Result<Option<String>, CommitError> {
+/// `pushing` names the remote refs the user's own push updates (pre-push's
+/// input): a notes ref among them is left to that push.
+pub fn sync(git: &Git, remote: &str, pushing: &[String]) -> Result<Option<String>, CommitError> {
     let mut problems = Vec::new();
     for notes in Notes::all(git)? {
+        if pushing.contains(&notes.ref_name) {
+            continue;
+        }
         if let Some(p) = sync_ref(git, &notes, remote)? {
             problems.push(p);
         }

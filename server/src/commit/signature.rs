@@ -149,8 +149,8 @@ fn parse_line(line: &str) -> Result<ParsedLine, String> {
             }
         }
     }
-    let key = PublicKey::from_openssh(&format!("{kind} {b64}"))
-        .map_err(|e| format!("bad key: {e}"))?;
+    let key =
+        PublicKey::from_openssh(&format!("{kind} {b64}")).map_err(|e| format!("bad key: {e}"))?;
     let principals: Vec<String> = principals
         .trim_matches('"')
         .split(',')
@@ -218,7 +218,9 @@ impl Signer {
     /// `gpg.ssh.program`) for the repository of `git`.
     pub fn from_git(git: &Git) -> Result<Signer, SignError> {
         let setup = |m: &str| SignError::Setup(m.to_owned());
-        let format = git.config("gpg.format").map_err(|e| setup(&e.to_string()))?;
+        let format = git
+            .config("gpg.format")
+            .map_err(|e| setup(&e.to_string()))?;
         if format.as_deref().map(str::trim) != Some("ssh") {
             return Err(setup(
                 "approvals are signed with an SSH key through git's signing configuration: run `git config gpg.format ssh` and `git config user.signingKey ~/.ssh/id_ed25519.pub`",
@@ -288,10 +290,7 @@ impl Signer {
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| fail(format!("cannot run {}: {e}", self.program)))?;
-        let mut stdin = child
-            .stdin
-            .take()
-            .ok_or_else(|| fail("no stdin".into()))?;
+        let mut stdin = child.stdin.take().ok_or_else(|| fail("no stdin".into()))?;
         let input = message.to_vec();
         let writer = std::thread::spawn(move || stdin.write_all(&input));
         let out = child.wait_with_output().map_err(|e| fail(e.to_string()))?;
@@ -378,10 +377,7 @@ mod tests {
 
     #[test]
     fn tokens_respect_quotes() {
-        assert_eq!(
-            tokens("a  \"b c\" d"),
-            vec!["a", "\"b c\"", "d"]
-        );
+        assert_eq!(tokens("a  \"b c\" d"), vec!["a", "\"b c\"", "d"]);
         assert_eq!(split_options("x=\"1,2\",y"), vec!["x=\"1,2\"", "y"]);
     }
 

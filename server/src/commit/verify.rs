@@ -158,9 +158,9 @@ pub fn verify_range(
     let range = range::resolve(git, spec)?;
     let base = match (policy_from, &range.target) {
         (Some(rev), _) => {
-            let sha = git
-                .commit_id(rev)?
-                .ok_or_else(|| CommitError::Other(format!("--policy-from {rev}: no such commit")))?;
+            let sha = git.commit_id(rev)?.ok_or_else(|| {
+                CommitError::Other(format!("--policy-from {rev}: no such commit"))
+            })?;
             approve::base_policy(git, &sha)?
         }
         (None, Some(t)) => approve::base_policy(git, t)?,
@@ -193,6 +193,7 @@ fn idents(changes: &RangeChanges, writers: &[usize]) -> Vec<String> {
 fn refusal(
     policy: &Policy,
     path: &str,
+    verb: &str,
     who: &str,
     writers: &[String],
     names: impl Fn(&str) -> bool,
@@ -205,7 +206,7 @@ fn refusal(
     {
         if !rule.reviewers.is_empty() && !rule.reviewers.iter().any(|r| names(r)) {
             return Some(format!(
-                "approved by {who}, but the policy requires one of: {}",
+                "{verb} by {who}, but the policy requires one of: {}",
                 rule.reviewers.join(", ")
             ));
         }
@@ -213,7 +214,7 @@ fn refusal(
             && let Some(w) = writers.iter().find(|w| is_writer(w))
         {
             return Some(format!(
-                "approved by {who}, who wrote or changed these lines (as {w}); the policy requires another reviewer"
+                "{verb} by {who}, who wrote or changed these lines (as {w}); the policy requires another reviewer"
             ));
         }
     }
@@ -233,7 +234,14 @@ fn who_may(policy: &Policy, path: &str, writers: &[String]) -> (Vec<String>, Vec
         distinct |= rule.distinct_from_author;
     }
     approvers.dedup();
-    (approvers, if distinct { writers.to_vec() } else { Vec::new() })
+    (
+        approvers,
+        if distinct {
+            writers.to_vec()
+        } else {
+            Vec::new()
+        },
+    )
 }
 
 /// Judges the range: every needed line against the approvals that count.
@@ -273,6 +281,7 @@ pub fn evaluate(
                     match refusal(
                         policy,
                         &f.path,
+                        "approved",
                         &p.principal,
                         &writers,
                         |r| names_principal(r, &p.principal),
@@ -325,6 +334,7 @@ pub fn evaluate(
                         match refusal(
                             policy,
                             &f.path,
+                            "approved",
                             &p.principal,
                             &writers,
                             |r| names_principal(r, &p.principal),
@@ -345,10 +355,14 @@ pub fn evaluate(
                     }
                     let attr = l.attr.as_ref();
                     let reviewer = attr.and_then(|a| a.reviewer.as_deref());
-                    if !ok && !policy.signed && let Some(r) = reviewer {
+                    if !ok
+                        && !policy.signed
+                        && let Some(r) = reviewer
+                    {
                         match refusal(
                             policy,
                             &f.path,
+                            "reviewed (unsigned)",
                             r,
                             &writers,
                             |e| same_person(e, r),
@@ -364,6 +378,7 @@ pub fn evaluate(
                     }
                     let reason = reason
                         .or_else(|| invalid_reason(&approvals, &f.path, &l.hash))
+                        .or_else(|| stale_reason(&approvals, &f.path, &tip_set))
                         .or_else(|| {
                             (policy.signed).then_some(()).and(reviewer).map(|r| {
                                 format!(
@@ -371,7 +386,6 @@ pub fn evaluate(
                                 )
                             })
                         })
-                        .or_else(|| stale_reason(&approvals, &f.path, &tip_set))
                         .unwrap_or_else(|| "no approval".to_owned());
                     let (approvers, not_approvers) = who_may(policy, &f.path, &writers);
                     let range = UnapprovedRange {
