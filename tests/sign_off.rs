@@ -4,10 +4,13 @@
 
 #[path = "support/git.rs"]
 mod gitsupport;
+#[path = "support/lsp.rs"]
+mod lsp;
 mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use gitsupport::*;
 use serde_json::Value;
@@ -542,4 +545,85 @@ fn approvals_survive_rebase_and_squash_merge() {
         "refs/notes/remotes/origin/vouch-approvals",
     ]);
     ci.vouch(&["verify", &range]).expect_code(1);
+}
+
+/// `unapproved-ai` diagnostics of `params` as `(start line, end line)`, 0-based.
+fn unapproved_diags(params: &Value) -> Vec<(u64, u64)> {
+    params["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["code"] == "unapproved-ai")
+        .map(|d| {
+            (
+                d["range"]["start"]["line"].as_u64().unwrap_or(0),
+                d["range"]["end"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_language_server_shows_unapproved_lines_and_approves_them_signed() {
+    let w = World::new(POLICY);
+    let grace = w.reviewer("Grace", &w.grace);
+    grace.git(&["checkout", "-q", "-b", "feature", "origin/feature"]);
+    let mut client = lsp::LspClient::start(grace.path());
+    client.initialize(
+        grace.path(),
+        true,
+        serde_json::json!({"reviewRange": "origin/main..HEAD"}),
+    );
+    let uri = lsp::uri_of(&grace.path().join("src/lib.rs"));
+    client.open(&uri, 1, FEATURE);
+    let params = client
+        .diagnostics_where(&uri, Duration::from_secs(30), |p| {
+            !unapproved_diags(p).is_empty()
+        })
+        .expect("unapproved-ai diagnostics");
+    assert_eq!(unapproved_diags(&params), vec![(3, 7)], "{params}");
+    let diag = params["diagnostics"]
+        .as_array()
+        .and_then(|a| a.iter().find(|d| d["code"] == "unapproved-ai").cloned())
+        .expect("diagnostic");
+    assert!(
+        diag["message"].as_str().unwrap_or("").contains("in total"),
+        "{diag}"
+    );
+    // The code action approves through the signed path.
+    let actions = client.call(
+        "textDocument/codeAction",
+        serde_json::json!({
+            "textDocument": {"uri": uri},
+            "range": diag["range"],
+            "context": {"diagnostics": [diag]},
+        }),
+    );
+    let approve = actions
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|x| x["command"]["command"] == "vouch.approveRange")
+                .cloned()
+        })
+        .unwrap_or_else(|| panic!("no approve action: {actions}"));
+    assert_eq!(
+        approve["title"],
+        "Approve AI lines 4-8 (signed) for origin/main..HEAD"
+    );
+    let arg = approve["command"]["arguments"][0].clone();
+    let done = client
+        .command("vouch.approveRange", arg)
+        .unwrap_or_else(|e| panic!("approve failed: {e}"));
+    assert_eq!(done["principal"], "grace@example.com", "{done}");
+    assert_eq!(done["lines"], 5, "{done}");
+    client
+        .diagnostics_where(&uri, Duration::from_secs(30), |p| {
+            unapproved_diags(p).is_empty()
+        })
+        .expect("the unapproved-ai diagnostics go away");
+    client.shutdown();
+    // The same record the CLI writes: CI accepts it.
+    push_notes(&grace);
+    w.ci_verify(&[]).expect_code(0);
 }

@@ -7,8 +7,8 @@ use clap::Args;
 use super::Outcome;
 use super::location::Location;
 use crate::commit::approve::{self, NeededFile};
+use crate::commit::notes::APPROVALS_REF;
 use crate::commit::range;
-use crate::commit::signature::{self, Signer};
 use crate::service::Service;
 use crate::syntax::SyntaxTree;
 
@@ -31,29 +31,17 @@ pub struct ApproveArgs {
 pub fn run(args: ApproveArgs) -> anyhow::Result<Outcome> {
     let service = Service::open(&super::current_dir()?)?;
     let git = super::hook::git_of(&service)?;
-    let spec = range::resolve(&git, &args.range)?;
-    let policy_rev = match (&args.policy_from, &spec.target) {
-        (Some(rev), _) => git
-            .commit_id(rev)?
-            .with_context(|| format!("--policy-from {rev}: no such commit"))?,
-        (None, Some(t)) => t.clone(),
-        (None, None) => bail!(
-            "`{}` has no base: name the target branch, e.g. origin/main..feature",
-            args.range
-        ),
-    };
-    let base = approve::base_policy(&git, &policy_rev)?;
-    let changes = range::changes(&git, spec)?;
-    let mut needed = approve::needed(&git, &changes, &base)?;
+    let prepared = approve::prepare(&git, &args.range, args.policy_from.as_deref())?;
+    let mut needed = prepared.needed.clone();
     if !args.locations.is_empty() {
         let locations = args
             .locations
             .iter()
             .map(|l| Location::parse(l, &service.workspace))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        needed = select(needed, &locations, &changes)?;
+        needed = select(needed, &locations, &prepared.changes)?;
     }
-    let from = super::verify::short(&policy_rev);
+    let from = super::verify::short(&prepared.policy_rev);
     let total: usize = needed.iter().map(|f| f.lines.len()).sum();
     if total == 0 {
         println!(
@@ -73,32 +61,18 @@ pub fn run(args: ApproveArgs) -> anyhow::Result<Outcome> {
         println!("\n(dry run: nothing signed or recorded)");
         return Ok(Outcome::Clean);
     }
-    let signer = Signer::from_git(&git)?;
-    let fp = signature::fingerprint(&signer.public);
-    let principals = base.signers.principals_for(&signer.public);
-    let email = git.config("user.email")?.unwrap_or_default();
-    let Some(principal) = principals
-        .iter()
-        .find(|p| p.eq_ignore_ascii_case(email.trim()))
-        .or(principals.first())
-    else {
-        bail!(
-            "your signing key {fp} is not in {} at {from} (for namespace {}); an approval it signs would not count. Ask for it to be added on the target branch",
-            base.policy.allowed_signers,
-            signature::NAMESPACE
-        );
-    };
-    let payload = approve::payload(&changes, &needed, principal, &fp);
-    approve::record(&git, &signer, &payload)?;
-    let files = needed.len();
+    let signed = approve::sign(&git, &prepared, &needed)?;
     println!(
-        "\nApproved {total} line{s} in {files} file{} as {} (key {fp}), recorded on {} in {}.\nShare it with `git push` (the pre-push hook pushes {}), or `git push origin {}`.",
-        if files == 1 { "" } else { "s" },
-        clean(principal),
-        super::verify::short(&changes.range.tip),
-        crate::commit::notes::APPROVALS_REF,
-        crate::commit::notes::APPROVALS_REF,
-        crate::commit::notes::APPROVALS_REF,
+        "\nApproved {} line{s} in {} file{} as {} (key {}), recorded on {} in {}.\nShare it with `git push` (the pre-push hook pushes {}), or `git push origin {}`.",
+        signed.lines,
+        signed.files,
+        if signed.files == 1 { "" } else { "s" },
+        clean(&signed.principal),
+        signed.key,
+        super::verify::short(&prepared.changes.range.tip),
+        APPROVALS_REF,
+        APPROVALS_REF,
+        APPROVALS_REF,
     );
     Ok(Outcome::Clean)
 }

@@ -530,6 +530,83 @@ pub fn record(git: &Git, signer: &Signer, payload: &Payload) -> Result<Envelope,
     Ok(env)
 }
 
+/// A range ready to approve: what it introduces and what needs approval
+/// under the policy it is judged by.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub changes: RangeChanges,
+    pub base: BasePolicy,
+    /// The commit the policy and allowed signers were read from.
+    pub policy_rev: String,
+    pub needed: Vec<NeededFile>,
+}
+
+/// Resolves `spec` and lists what it needs approved, under the policy of
+/// `policy_from` (default: the range's target branch, which it must have).
+pub fn prepare(git: &Git, spec: &str, policy_from: Option<&str>) -> Result<Prepared, CommitError> {
+    let range = super::range::resolve(git, spec)?;
+    let policy_rev = match (policy_from, &range.target) {
+        (Some(rev), _) => git
+            .commit_id(rev)?
+            .ok_or_else(|| CommitError::Other(format!("--policy-from {rev}: no such commit")))?,
+        (None, Some(t)) => t.clone(),
+        (None, None) => {
+            return Err(CommitError::Other(format!(
+                "`{spec}` has no base: name the target branch, e.g. origin/main..feature"
+            )));
+        }
+    };
+    let base = base_policy(git, &policy_rev)?;
+    let changes = super::range::changes(git, range)?;
+    let needed = needed(git, &changes, &base)?;
+    Ok(Prepared {
+        changes,
+        base,
+        policy_rev,
+        needed,
+    })
+}
+
+/// What a signed approval covered.
+#[derive(Clone, Debug)]
+pub struct Signed {
+    pub principal: String,
+    /// The key's fingerprint.
+    pub key: String,
+    pub lines: usize,
+    pub files: usize,
+}
+
+/// Signs an approval of `files` (a selection of `prepared.needed`) with git's
+/// signing configuration, as the principal the base's allowed signers list
+/// for the key (preferring `user.email`), and records it.
+pub fn sign(git: &Git, prepared: &Prepared, files: &[NeededFile]) -> Result<Signed, CommitError> {
+    let signer = Signer::from_git(git).map_err(|e| CommitError::Other(e.to_string()))?;
+    let fp = signature::fingerprint(&signer.public);
+    let principals = prepared.base.signers.principals_for(&signer.public);
+    let email = git.config("user.email")?.unwrap_or_default();
+    let Some(principal) = principals
+        .iter()
+        .find(|p| p.eq_ignore_ascii_case(email.trim()))
+        .or(principals.first())
+    else {
+        return Err(CommitError::Other(format!(
+            "your signing key {fp} is not in {} at {} (for namespace {}); an approval it signs would not count. Ask for it to be added on the target branch",
+            prepared.base.policy.allowed_signers,
+            &prepared.policy_rev[..prepared.policy_rev.len().min(12)],
+            signature::NAMESPACE
+        )));
+    };
+    let payload = payload(&prepared.changes, files, principal, &fp);
+    record(git, &signer, &payload)?;
+    Ok(Signed {
+        principal: (*principal).to_owned(),
+        key: fp,
+        lines: files.iter().map(|f| f.lines.len()).sum(),
+        files: files.len(),
+    })
+}
+
 /// Per path and line hash, how many lines each valid approval covers.
 pub(crate) type Coverage = HashMap<String, HashMap<String, usize>>;
 

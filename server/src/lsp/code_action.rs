@@ -92,6 +92,57 @@ impl Session {
                 None,
             ));
         }
+        // The review range's unapproved AI lines: approve them, signed.
+        if let Some(spec) = self.settings.review_range.as_deref() {
+            let first = doc.ledger.line_of(selection.start) + 1;
+            let last = doc.ledger.line_of(selection.end.max(selection.start)) + 1;
+            let mut wanted: Vec<(usize, usize, Option<Diagnostic>)> = params
+                .context
+                .diagnostics
+                .iter()
+                .filter(|d| {
+                    d.source.as_deref() == Some(SOURCE)
+                        && matches!(&d.code, Some(NumberOrString::String(c)) if c == super::review::CODE)
+                })
+                .filter_map(|d| {
+                    let data = d.data.as_ref()?;
+                    let s = data.get("startLine")?.as_u64()? as usize;
+                    let e = data.get("endLine")?.as_u64()? as usize;
+                    Some((s, e, Some(d.clone())))
+                })
+                .collect();
+            let ranges = self.review_ranges(doc);
+            if wanted.is_empty() {
+                wanted = ranges
+                    .iter()
+                    .filter(|r| r.start_line <= last && first <= r.end_line)
+                    .map(|r| (r.start_line, r.end_line, None))
+                    .collect();
+            }
+            for (s, e, diag) in &wanted {
+                let lines = if s == e {
+                    format!("line {s}")
+                } else {
+                    format!("lines {s}-{e}")
+                };
+                out.push(action(
+                    &format!("Approve AI {lines} (signed) for {spec}"),
+                    CodeActionKind::QUICKFIX,
+                    super::review::APPROVE_RANGE,
+                    json!({"uri": uri, "startLine": s, "endLine": e}),
+                    diag.clone().map(|d| vec![d]),
+                ));
+            }
+            if !wanted.is_empty() && ranges.len() > 1 {
+                out.push(action(
+                    &format!("Approve all AI code of {spec} in this file (signed)"),
+                    CodeActionKind::QUICKFIX,
+                    super::review::APPROVE_RANGE,
+                    json!({"uri": uri}),
+                    None,
+                ));
+            }
+        }
         // "Mark `total` as reviewed": the AI code of the unit each target is in
         // (after the actions above, which keep their places).
         let mut units_done: Vec<std::ops::Range<usize>> = Vec::new();

@@ -26,6 +26,7 @@ impl Session {
     fn diagnostics_of(&self, doc: &Doc) -> Vec<Diagnostic> {
         let mut positions = PositionCursor::new(doc.ledger.rope(), self.enc);
         let syntax = doc.syntax();
+        let review = self.review_diagnostics(doc);
         doc.ledger
             .unreviewed_regions()
             .into_iter()
@@ -60,6 +61,7 @@ impl Session {
                     ..Diagnostic::default()
                 }
             })
+            .chain(review)
             .collect()
     }
 

@@ -21,6 +21,7 @@ mod merge;
 mod notifications;
 mod position;
 mod regions;
+mod review;
 mod session;
 mod tasks;
 mod transport;
@@ -55,6 +56,8 @@ struct Shared {
     session: Mutex<Session>,
     publish: Notify,
     flush: Notify,
+    /// Re-verify the review range (settings changed, an approval was made).
+    review: Notify,
     /// Counts state changes, so the publisher can wait for a quiet moment.
     changes: AtomicU64,
     /// Set once `initialize` succeeded; the fast path serves only then.
@@ -228,6 +231,7 @@ impl LanguageServer for Backend {
             Ok(())
         })?;
         self.spawn_tasks();
+        self.shared.review.notify_one();
         self.shared.ready.store(true, Ordering::Release);
         tracing::info!("vouch lsp ready (positions in {})", enc.as_str());
         Ok(InitializeResult {
@@ -244,7 +248,11 @@ impl LanguageServer for Backend {
                     },
                 )),
                 execute_command_provider: Some(ExecuteCommandOptions {
-                    commands: commands::ALL.iter().map(|c| (*c).to_owned()).collect(),
+                    commands: commands::ALL
+                        .iter()
+                        .chain([&review::APPROVE_RANGE])
+                        .map(|c| (*c).to_owned())
+                        .collect(),
                     ..ExecuteCommandOptions::default()
                 }),
                 code_action_provider: Some(CodeActionProviderCapability::Options(
@@ -311,6 +319,7 @@ impl LanguageServer for Backend {
                 d.diag_due = true;
             }
         });
+        self.shared.review.notify_one();
     }
 
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
@@ -335,6 +344,25 @@ impl LanguageServer for Backend {
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        if params.command == review::APPROVE_RANGE {
+            // Signing runs ssh-keygen and git: off the runtime's threads.
+            let job = self.request("executeCommand", |s| s.approve_job(&params.arguments))?;
+            let result = tokio::task::spawn_blocking(move || {
+                review::approve(&job.root, &job.spec, job.rel.as_deref(), job.lines)
+            })
+            .await
+            .map_err(|e| Error::invalid_params(format!("approving failed: {e}")))?;
+            self.shared.review.notify_one();
+            return match result {
+                Ok(signed) => Ok(Some(serde_json::json!({
+                    "principal": signed.principal,
+                    "key": signed.key,
+                    "lines": signed.lines,
+                    "files": signed.files,
+                }))),
+                Err(e) => Err(Error::invalid_params(e)),
+            };
+        }
         self.request("executeCommand", |s| {
             s.execute(&params.command, &params.arguments)?;
             Ok(None)
@@ -376,6 +404,7 @@ pub fn run() -> anyhow::Result<transport::Ending> {
             session: Mutex::new(Session::default()),
             publish: Notify::new(),
             flush: Notify::new(),
+            review: Notify::new(),
             changes: AtomicU64::new(0),
             ready: AtomicBool::new(false),
         });

@@ -24,6 +24,9 @@ pub struct Settings {
     pub severity: DiagnosticSeverity,
     /// Explicit reviewer identity.
     pub reviewer: Option<String>,
+    /// `reviewRange`: the range under review (`origin/main..HEAD`), whose
+    /// unapproved AI lines are shown (docs/sign-off.md).
+    pub review_range: Option<String>,
 }
 
 impl Default for Settings {
@@ -31,6 +34,7 @@ impl Default for Settings {
         Settings {
             severity: DiagnosticSeverity::WARNING,
             reviewer: None,
+            review_range: None,
         }
     }
 }
@@ -47,6 +51,15 @@ impl Settings {
                 Some(sev) => self.severity = sev,
                 None => tracing::warn!("unknown severity {s}; keeping the current one"),
             }
+        }
+        match v.get("reviewRange") {
+            None => {}
+            Some(Value::Null) => self.review_range = None,
+            Some(Value::String(r)) if r.trim().is_empty() => self.review_range = None,
+            Some(Value::String(r)) if !r.trim().starts_with('-') => {
+                self.review_range = Some(r.trim().to_owned());
+            }
+            Some(other) => tracing::warn!("reviewRange must be a revision range; {other} ignored"),
         }
         if let Some(r) = v.get("reviewer") {
             match r.as_str().map(str::trim) {
@@ -100,6 +113,8 @@ pub struct Session {
     /// The client accepts `workspace/codeLens/refresh` (sent after
     /// diagnostics change, so "AI: N lines unreviewed" lenses follow reviews).
     pub code_lens_refresh: bool,
+    /// What the last verification of `settings.review_range` found.
+    pub review: super::review::ReviewState,
 }
 
 impl Default for Session {
@@ -113,6 +128,7 @@ impl Default for Session {
             docs: HashMap::new(),
             cleared: Vec::new(),
             code_lens_refresh: false,
+            review: Default::default(),
         }
     }
 }

@@ -17,6 +17,8 @@ const PUBLISH_MAX: Duration = Duration::from_millis(90);
 const FLUSH_DELAY: Duration = Duration::from_millis(200);
 /// Longest wait for an idle moment while changes keep coming.
 const FLUSH_MAX: Duration = Duration::from_secs(2);
+/// How often the review range is verified again while one is set.
+const REVIEW_INTERVAL: Duration = Duration::from_secs(10);
 /// How often the store is checked for other processes' writes.
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
@@ -103,6 +105,44 @@ impl Backend {
                     }
                 }
                 lock(&shared).flush_all();
+            }
+        });
+        // The review range: verified when settings change, after an
+        // approval, and every REVIEW_INTERVAL while one is set (commits and
+        // fetched approvals arrive from outside).
+        let shared = self.shared.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(REVIEW_INTERVAL);
+            loop {
+                tokio::select! {
+                    _ = shared.review.notified() => {}
+                    _ = tick.tick() => {}
+                }
+                let Some((spec, roots)) = lock(&shared).review_targets() else {
+                    if lock(&shared).set_review(Default::default()) {
+                        shared.publish.notify_one();
+                    }
+                    continue;
+                };
+                let found = tokio::task::spawn_blocking(move || {
+                    let mut out = std::collections::HashMap::new();
+                    for (store, root) in roots {
+                        match super::review::findings(&root, &spec) {
+                            Ok(f) => {
+                                out.insert(store, f);
+                            }
+                            Err(e) => tracing::warn!("review range {spec}: {e}"),
+                        }
+                    }
+                    out
+                })
+                .await;
+                if let Ok(found) = found
+                    && lock(&shared).set_review(found)
+                {
+                    shared.changes.fetch_add(1, Ordering::Relaxed);
+                    shared.publish.notify_one();
+                }
             }
         });
         let shared = self.shared.clone();
