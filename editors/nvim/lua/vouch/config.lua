@@ -7,6 +7,9 @@ M.defaults = {
   -- Passed to the server as initializationOptions: severity ("hint"|"information"|"warning"|"error"), reviewer.
   severity = nil,
   reviewer = nil,
+  -- Sign-off (docs/sign-off.md): the range under review, e.g. "origin/main..HEAD". Its committed AI lines
+  -- that no signed approval covers are shown as `unapproved-ai` diagnostics; :VouchApproveRange signs.
+  review_range = nil,
   -- Position encodings offered to the server, preferred first. utf-8 matches Neovim's byte-indexed buffers.
   position_encodings = { 'utf-8', 'utf-16', 'utf-32' },
   -- "exact": the plugin sends the server minimal didChange notifications itself (Neovim's incremental

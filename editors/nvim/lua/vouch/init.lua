@@ -81,6 +81,32 @@ local function create_commands()
   cmd('VouchForget', with_client(function(opts, bufnr, client)
     M.command('vouch.forget', bufnr, client, { range = command_range(opts, bufnr, client) })
   end), { range = true, desc = 'Drop the AI attribution of the range (default: the buffer)' })
+  cmd('VouchApproveRange', with_client(function(opts, bufnr, client)
+    -- An argument sets the review range first (as the `review_range` option does).
+    local range = opts.fargs[1]
+    if range and range ~= '' then
+      config.options.review_range = range
+      client:notify('workspace/didChangeConfiguration', { settings = { vouch = { reviewRange = range } } })
+    end
+    if not config.options.review_range then
+      vim.notify('vouch: no review range: :VouchApproveRange origin/main..HEAD, or setup({ review_range = ... })',
+        vim.log.levels.WARN)
+      return
+    end
+    local arg = {}
+    if opts.range > 0 then
+      arg.startLine, arg.endLine = opts.line1, opts.line2
+    end
+    M.command('vouch.approveRange', bufnr, client, arg, function(err, result)
+      if not err and result then
+        vim.notify(('vouch: approved %d line(s) as %s (signed)'):format(result.lines or 0, result.principal or '?'))
+      end
+    end)
+  end), {
+    range = true,
+    nargs = '?',
+    desc = 'Sign an approval of the unapproved AI lines of the review range in this buffer (or its [range]); [RANGE] sets the review range',
+  })
   cmd('VouchStatus', function()
     require('vouch.status').run(true)
   end, { desc = 'Unreviewed AI code of the repository in the quickfix list' })

@@ -70,6 +70,9 @@ function M.init_options()
   if o.reviewer then
     init.reviewer = o.reviewer
   end
+  if o.review_range then
+    init.reviewRange = o.review_range
+  end
   return init
 end
 
