@@ -221,6 +221,62 @@ async function moreCommands(page) {
     await until('the extension and the language server', (s) => s.running && mainDoc(s), 60000);
     step('vouch lsp running');
 
+    if (scenario === 'approve') {
+      // Sign-off: vouch.reviewRange = main..HEAD; HEAD's AI lines 4-6 have no signed approval yet.
+      const shown = await until(
+        'an unapproved-ai diagnostic on lines 4-6',
+        (st) => {
+          const d = mainDoc(st);
+          const u = d ? d.diagnostics.filter((x) => x.code === 'unapproved-ai') : [];
+          return u.length === 1 && u[0].range.start.line === 3 && u[0].range.end.line === 5 ? u[0] : false;
+        },
+        60000,
+      );
+      assert.match(shown.message, /Unapproved AI code in sub/);
+      step(`diagnostic "${shown.message}"`);
+      await page.waitForSelector('.monaco-editor [class*="squiggly-"]', { timeout: 20000 });
+      await page.screenshot({ path: path.join(outDir, `vscode-${scenario}-unapproved.png`) });
+      await page.click('.monaco-editor .view-lines');
+      await page.keyboard.press('Control+Home');
+      for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowDown');
+      const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'Approve AI lines 4-6' }).first();
+      for (let attempt = 1; ; attempt++) {
+        await page.keyboard.press('Control+.');
+        try {
+          await fix.waitFor({ timeout: 5000 });
+          break;
+        } catch (e) {
+          if (attempt === 4) throw e;
+          step(`quick fix menu without the approve action (attempt ${attempt}); asking again`);
+          await page.keyboard.press('Escape');
+          await page.waitForTimeout(500);
+        }
+      }
+      step('quick fix menu open');
+      await fix.click();
+      await until(
+        'the unapproved-ai diagnostic to go',
+        (st) => {
+          const d = mainDoc(st);
+          return d && !d.diagnostics.some((x) => x.code === 'unapproved-ai');
+        },
+        60000,
+      );
+      step('approved: diagnostic gone');
+      // The signed record is the one `vouch verify` (CI) checks.
+      const ws = path.dirname(mainDoc(readState()).path);
+      const verify = require('node:child_process').spawnSync(process.env.VOUCH_BIN, ['verify', 'main..HEAD'], {
+        cwd: ws,
+        encoding: 'utf8',
+      });
+      assert.equal(verify.status, 0, `vouch verify main..HEAD: ${verify.stdout}${verify.stderr}`);
+      assert.match(verify.stdout, /\(3 of 3 lines\)/);
+      step('vouch verify main..HEAD passes');
+      await page.screenshot({ path: path.join(outDir, `vscode-${scenario}.png`) });
+      console.log('PASS');
+      return;
+    }
+
     // Line 2 is "    ": type the trigger at its end, like a person would.
     await page.click('.monaco-editor .view-lines');
     await page.keyboard.press('Control+Home');

@@ -6,7 +6,7 @@
 # test-artifacts/vscode/, and ends with the line "N passed, M failed" (exit status 1 on failure).
 #
 #   tests/vscode/run.sh                 everything
-#   VOUCH_E2E_SCENARIOS=stable tests/vscode/run.sh    only some e2e scenarios (keybinding, proposed, missing)
+#   VOUCH_E2E_SCENARIOS=stable tests/vscode/run.sh    only some e2e scenarios (keybinding, proposed, missing, approve)
 #   VOUCH_BIN=/path/to/vouch tests/vscode/run.sh      test another binary (no cargo build)
 #   KEEP_RUN=1 tests/vscode/run.sh      keep the scratch dir (workspaces, logs) for debugging
 set -uo pipefail
@@ -14,7 +14,7 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${VOUCH_VSCODE_CACHE:-$REPO/.cache/vscode}
 ARTIFACTS=$REPO/test-artifacts/vscode
 EXT=$REPO/editors/vscode
-SCENARIOS=${VOUCH_E2E_SCENARIOS:-keybinding proposed missing}
+SCENARIOS=${VOUCH_E2E_SCENARIOS:-keybinding proposed missing approve}
 cd "$REPO"
 
 passed=0
@@ -122,10 +122,26 @@ scenario() {
   git -C "$dir/ws" config user.email "e2e@vouch.test"
   git -C "$dir/ws" add main.rs
   git -C "$dir/ws" commit -qm fixture
+  if [ "$name" = approve ]; then
+    # Sign-off: main holds the policy and the reviewer's key; HEAD (feature) adds AI lines 4-6 of main.rs
+    # through the hooks; the reviewer signs with that key (git's gpg.format = ssh, user.signingKey).
+    ssh-keygen -q -t ed25519 -N '' -C reviewer -f "$dir/key" || return 1
+    mkdir -p "$dir/ws/.vouch"
+    printf '[review]\nsigned = true\n' > "$dir/ws/vouch.toml"
+    echo "reviewer@vouch.test $(cut -d' ' -f1,2 "$dir/key.pub")" > "$dir/ws/.vouch/allowed_signers"
+    git -C "$dir/ws" add -A && git -C "$dir/ws" commit -qm policy && git -C "$dir/ws" branch -M main || return 1
+    (
+      cd "$dir/ws" && "$VOUCH_BIN" init > /dev/null && git checkout -qb feature &&
+        printf 'fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\nfn sub(a: i32, b: i32) -> i32 {\n    a - b\n}\n' > main.rs &&
+        "$VOUCH_BIN" mark main.rs:4-6 --tool claude --model claude-opus-4 > /dev/null &&
+        "$VOUCH_BIN" review main.rs > /dev/null && git commit -qam sub &&
+        git config gpg.format ssh && git config user.signingKey "$dir/key"
+    ) || return 1
+  fi
   cat > "$dir/ud/User/settings.json" << EOF
 {
   "vouch.path": "$([ "$name" = missing ] && echo "$dir/no-such-vouch" || echo "$VOUCH_BIN")",
-  "vouch.decorations": "both",
+  "vouch.decorations": "both",$([ "$name" = approve ] && printf '\n  "vouch.reviewRange": "main..HEAD",')
   "vouch.useChangeReason": $([ "$name" = proposed ] && echo true || echo false),
   "editor.quickSuggestions": { "other": false, "comments": false, "strings": false },
   "editor.suggestOnTriggerCharacters": false,
@@ -161,7 +177,7 @@ EOF
   done
   local status=0
   env HOME="$RUN/home" TMPDIR="$RUN/temp" XDG_CONFIG_HOME="$RUN/config" XDG_CACHE_HOME="$RUN/cache" \
-    timeout 180 node "$REPO/tests/vscode/e2e.js" "http://127.0.0.1:$port/?folder=$dir/ws" \
+    VOUCH_BIN="$VOUCH_BIN" timeout 180 node "$REPO/tests/vscode/e2e.js" "http://127.0.0.1:$port/?folder=$dir/ws" \
     "$dir/e2e/state.json" "$ARTIFACTS" "$name" || status=1
   kill -TERM -- "-$CS_PGID" 2> /dev/null
   sleep 0.5

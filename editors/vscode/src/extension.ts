@@ -45,9 +45,14 @@ function config(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration('vouch');
 }
 
-function serverSettings(): { severity: string; reviewer: string | null } {
+function serverSettings(): { severity: string; reviewer: string | null; reviewRange: string | null } {
   const reviewer = config().get<string>('reviewer', '').trim();
-  return { severity: config().get<string>('severity', 'warning'), reviewer: reviewer || null };
+  const reviewRange = config().get<string>('reviewRange', '').trim();
+  return {
+    severity: config().get<string>('severity', 'warning'),
+    reviewer: reviewer || null,
+    reviewRange: reviewRange || null,
+  };
 }
 
 function toLsp(r: vscode.Range): { start: { line: number; character: number }; end: { line: number; character: number } } {
@@ -448,6 +453,31 @@ export class VouchExtension {
     }
   }
 
+  /** Sign-off: asks for the range under review (e.g. origin/main..HEAD) and stores it in the workspace settings. */
+  async setReviewRange(): Promise<void> {
+    const current = config().get<string>('reviewRange', '');
+    const answer = await vscode.window.showInputBox({
+      title: 'Vouch: review range',
+      prompt: 'The commits under review, e.g. origin/main..HEAD (empty: none)',
+      value: current || 'origin/main..HEAD',
+    });
+    if (answer === undefined) return;
+    await config().update('reviewRange', answer.trim(), vscode.ConfigurationTarget.Workspace);
+  }
+
+  /** Sign-off: a signed approval of the review range's unapproved AI lines in this file (`vouch.approveRange`). */
+  async approveReviewRange(): Promise<void> {
+    const editor = this.editorOrWarn();
+    if (!editor) return;
+    if (!config().get<string>('reviewRange', '').trim()) {
+      await this.setReviewRange();
+      if (!config().get<string>('reviewRange', '').trim()) return;
+    }
+    if (await this.executeServerCommand('vouch.approveRange', { uri: this.uriKey(editor.document.uri) })) {
+      void vscode.window.showInformationMessage('Vouch: approval signed and recorded; share it with git push.');
+    }
+  }
+
   async forgetRegion(): Promise<void> {
     const editor = this.editorOrWarn();
     if (!editor) return;
@@ -543,6 +573,8 @@ export class VouchExtension {
     reg('vouch.reviewRegion', () => this.reviewRegion());
     reg('vouch.reviewFile', () => this.reviewFile());
     reg('vouch.forgetRegion', () => this.forgetRegion());
+    reg('vouch.setReviewRange', () => this.setReviewRange());
+    reg('vouch.approveReviewRange', () => this.approveReviewRange());
     reg('vouch.nextUnreviewed', () => this.nextUnreviewed());
     reg('vouch.showUnreviewed', () => this.showUnreviewed());
     reg('vouch.showOutput', () => this.output.show());
@@ -563,7 +595,11 @@ export class VouchExtension {
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('vouch.path')) void this.restart();
-        else if (e.affectsConfiguration('vouch.severity') || e.affectsConfiguration('vouch.reviewer')) {
+        else if (
+          e.affectsConfiguration('vouch.severity') ||
+          e.affectsConfiguration('vouch.reviewer') ||
+          e.affectsConfiguration('vouch.reviewRange')
+        ) {
           void this.client
             ?.sendNotification('workspace/didChangeConfiguration', { settings: { vouch: serverSettings() } })
             .catch((err) => this.log(`didChangeConfiguration: ${String(err)}`));

@@ -13,7 +13,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::CommitError;
-use super::lines::{LineAttr, map_lines};
+use super::lines::LineAttr;
 use super::note::Note;
 use super::notes::Notes;
 use crate::git::{Change, Git};
@@ -173,6 +173,51 @@ fn range_commits(git: &Git, range: &RangeSpec) -> Result<Vec<RangeCommit>, Commi
         .collect())
 }
 
+/// Where each line of `old` is in `new` (index 0 unused; both 1-based), by a
+/// line diff as `git diff` shows it (a change is replaced lines, never a
+/// character-level match that moves a line elsewhere).
+pub fn line_map(old: &str, new: &str) -> Vec<Option<usize>> {
+    let old_count = split_lines(old).len();
+    let mut out = vec![None; old_count + 1];
+    let diff = similar::TextDiff::configure()
+        .algorithm(similar::Algorithm::Myers)
+        .diff_lines(old, new);
+    for op in diff.ops() {
+        if let similar::DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } = *op
+        {
+            for i in 0..len {
+                if let Some(slot) = out.get_mut(old_index + i + 1) {
+                    *slot = Some(new_index + i + 1);
+                }
+            }
+        }
+    }
+    // Equal lines (a `}`) can often be matched in several places; like `git
+    // diff`, prefer the earliest: an added block ends with its own `}` rather
+    // than taking over the old one. Bounded look-back (linear time).
+    const LOOK_BACK: usize = 64;
+    let old_lines = split_lines(old);
+    let new_lines = split_lines(new);
+    let mut prev = 0;
+    for o in 1..out.len() {
+        let Some(n) = out[o] else { continue };
+        let from = (prev + 1).max(n.saturating_sub(LOOK_BACK));
+        let open_old = o == old_lines.len() && !old.ends_with('\n');
+        if let Some(earlier) = (from..n).find(|&c| {
+            let open_new = c == new_lines.len() && !new.ends_with('\n');
+            new_lines.get(c - 1) == old_lines.get(o - 1) && open_old == open_new
+        }) {
+            out[o] = Some(earlier);
+        }
+        prev = out[o].unwrap_or(prev);
+    }
+    out
+}
+
 /// The lines of `text` without their line breaks (a trailing line break
 /// starts no line), as [`map_lines`] counts them.
 pub fn split_lines(text: &str) -> Vec<&str> {
@@ -193,7 +238,7 @@ struct LineFacts {
 /// Carries `prev` (facts per line of `old`) onto `new`; lines that changed get
 /// `writer` plus the writers of the lines they replaced.
 fn carry_facts(prev: &[LineFacts], old: &str, new: &str, writer: usize) -> Vec<LineFacts> {
-    let map = map_lines(old, new);
+    let map = line_map(old, new);
     let new_count = split_lines(new).len();
     let mut inverse: Vec<Option<usize>> = vec![None; new_count + 2];
     for (o, n) in map.iter().enumerate().skip(1) {
@@ -351,7 +396,7 @@ pub fn changes(git: &Git, range: RangeSpec) -> Result<RangeChanges, CommitError>
             Some((blob, facts)) if blob == c.new && facts.len() == lines.len() => facts,
             _ => vec![LineFacts::default(); lines.len()],
         };
-        let map = map_lines(old, new);
+        let map = line_map(old, new);
         let mut kept = vec![false; lines.len() + 1];
         for n in map.iter().skip(1).flatten() {
             if *n < kept.len() {
@@ -399,6 +444,16 @@ mod tests {
         assert_eq!(split_lines("a\n"), vec!["a"]);
         assert_eq!(split_lines("a\nb"), vec!["a", "b"]);
         assert_eq!(split_lines("a\n\n"), vec!["a", ""]);
+    }
+
+    #[test]
+    fn line_map_keeps_the_first_equal_line_like_git_diff() {
+        let base = "fn add() {\n    \n}\n";
+        let tip = "fn add() {\n    a + b\n}\nfn sub() {\n    a - b\n}\n";
+        let m = line_map(base, tip);
+        assert_eq!(&m[1..], &[Some(1), None, Some(3)]);
+        // Lines whose line break changed are changed lines.
+        assert_eq!(&line_map("a\nb", "a\nb\nc\n")[1..], &[Some(1), None]);
     }
 
     #[test]
