@@ -11,7 +11,10 @@
 // editor.action.inlineSuggest.commit, so the tool is the e2e provider's "vouch-e2e". Scenario
 // "proposed": the proposed textDocumentChangeReason API names the providing extension (vouch.vouch,
 // tool "vouch"). Then the region is reviewed via
-// the server's quick fix, and its diagnostic must disappear. Screenshots go to <artifacts-dir>.
+// the server's quick fix, and its diagnostic must disappear. Scenario "approve" (sign-off,
+// vouch.reviewRange = main..HEAD): the branch's AI lines show as an unapproved-ai diagnostic, the
+// quick fix signs an approval with the repository's SSH key, the diagnostic goes and
+// `vouch verify main..HEAD` passes. Screenshots go to <artifacts-dir>.
 // Exit status 0 = pass.
 'use strict';
 const { chromium } = require('playwright-core');
