@@ -40,7 +40,12 @@ fn initialize_advertises_the_contract() {
     assert!(caps["textDocumentSync"]["save"].is_object());
     assert_eq!(
         caps["executeCommandProvider"]["commands"],
-        json!(["vouch.review", "vouch.markAi", "vouch.forget"])
+        json!([
+            "vouch.review",
+            "vouch.markAi",
+            "vouch.forget",
+            "vouch.approveRange"
+        ])
     );
     assert!(caps["codeActionProvider"].is_object());
     assert_eq!(caps["hoverProvider"], true);
