@@ -203,23 +203,23 @@ pub fn line_map(old: &str, new: &str) -> Vec<Option<usize>> {
     let old_lines = split_lines(old);
     let new_lines = split_lines(new);
     let mut prev = 0;
-    for o in 1..out.len() {
-        let Some(n) = out[o] else { continue };
+    for (o, slot) in out.iter_mut().enumerate().skip(1) {
+        let Some(n) = *slot else { continue };
         let from = (prev + 1).max(n.saturating_sub(LOOK_BACK));
         let open_old = o == old_lines.len() && !old.ends_with('\n');
         if let Some(earlier) = (from..n).find(|&c| {
             let open_new = c == new_lines.len() && !new.ends_with('\n');
             new_lines.get(c - 1) == old_lines.get(o - 1) && open_old == open_new
         }) {
-            out[o] = Some(earlier);
+            *slot = Some(earlier);
         }
-        prev = out[o].unwrap_or(prev);
+        prev = slot.unwrap_or(prev);
     }
     out
 }
 
 /// The lines of `text` without their line breaks (a trailing line break
-/// starts no line), as [`map_lines`] counts them.
+/// starts no line), as [`line_map`] and `lines::map_lines` count them.
 pub fn split_lines(text: &str) -> Vec<&str> {
     if text.is_empty() {
         return Vec::new();
