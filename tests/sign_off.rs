@@ -627,3 +627,96 @@ fn the_language_server_shows_unapproved_lines_and_approves_them_signed() {
     push_notes(&grace);
     w.ci_verify(&[]).expect_code(0);
 }
+
+/// An `ssh-agent` started for one test, stopped (by its pid) when dropped.
+struct Agent {
+    sock: PathBuf,
+    pid: u32,
+}
+
+impl Agent {
+    fn start(dir: &Path) -> Agent {
+        let sock = dir.join("agent.sock");
+        let out = Command::new("ssh-agent")
+            .arg("-a")
+            .arg(&sock)
+            .arg("-s")
+            .output()
+            .expect("run ssh-agent");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        let pid = text
+            .split(';')
+            .find_map(|p| p.trim().strip_prefix("SSH_AGENT_PID="))
+            .and_then(|p| p.trim().parse().ok())
+            .expect("agent pid");
+        Agent { sock, pid }
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.pid.to_string()).status();
+    }
+}
+
+#[test]
+fn a_key_literal_signs_through_ssh_agent() {
+    let w = World::new(POLICY);
+    let grace = w.clone("Grace");
+    let agent = Agent::start(w.keys.path());
+    let added = Command::new("ssh-add")
+        .arg("-q")
+        .arg(&w.grace.path)
+        .env("SSH_AUTH_SOCK", &agent.sock)
+        .output()
+        .expect("run ssh-add");
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    // The private key is only in the agent now; git's config names the public key literally.
+    std::fs::remove_file(&w.grace.path).expect("remove the private key");
+    grace.git(&["config", "gpg.format", "ssh"]);
+    grace.git(&[
+        "config",
+        "user.signingKey",
+        &format!("key::{}", w.grace.public),
+    ]);
+    let out = Command::new(support::vouch_bin())
+        .args(["approve", "origin/main..origin/feature"])
+        .current_dir(grace.path())
+        .env("SSH_AUTH_SOCK", &agent.sock)
+        .env("LC_ALL", "C")
+        .output()
+        .expect("run vouch");
+    let out = VouchOutput(out).expect_code(0);
+    assert!(
+        out.stdout().contains("as grace@example.com"),
+        "{}",
+        out.stdout()
+    );
+    // No temporary key file is left behind in the git directory.
+    let left: Vec<_> = std::fs::read_dir(grace.path().join(".git/vouch"))
+        .expect("git dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".signing-key-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    push_notes(&grace);
+    w.ci_verify(&[]).expect_code(0);
+    // Without the agent, signing fails with exit 2 and says why.
+    let out = grace
+        .vouch(&["approve", "origin/main..origin/feature"])
+        .expect_code(2);
+    assert!(
+        out.stderr().contains("ssh-keygen -Y sign failed"),
+        "{}",
+        out.stderr()
+    );
+}
