@@ -456,6 +456,50 @@ mod tests {
         assert_eq!(&line_map("a\nb", "a\nb\nc\n")[1..], &[Some(1), None]);
     }
 
+    proptest::proptest! {
+        /// Against the model "a line map is a monotonic matching of equal
+        /// lines": every mapped pair holds the same line (line break
+        /// included), the new positions strictly increase, identical texts map
+        /// to themselves, and carrying facts yields one entry per new line.
+        #[test]
+        fn line_map_is_a_monotonic_matching_of_equal_lines(
+            old in proptest::collection::vec(0u8..4, 0..40),
+            new in proptest::collection::vec(0u8..4, 0..40),
+            old_open in proptest::bool::ANY,
+            new_open in proptest::bool::ANY,
+        ) {
+            let text = |v: &[u8], open: bool| {
+                let mut t: String = v.iter().map(|b| format!("l{b}\n")).collect();
+                if open && !t.is_empty() {
+                    t.pop();
+                }
+                t
+            };
+            let (old, new) = (text(&old, old_open), text(&new, new_open));
+            let map = line_map(&old, &new);
+            let ol = split_lines(&old);
+            let nl = split_lines(&new);
+            proptest::prop_assert_eq!(map.len(), ol.len() + 1);
+            let mut last = 0;
+            for (o, n) in map.iter().enumerate().skip(1) {
+                if let Some(n) = *n {
+                    proptest::prop_assert!(n > last, "not monotonic: {:?}", map);
+                    last = n;
+                    proptest::prop_assert_eq!(ol[o - 1], nl[n - 1]);
+                    let open_o = o == ol.len() && !old.ends_with('\n');
+                    let open_n = n == nl.len() && !new.ends_with('\n');
+                    proptest::prop_assert_eq!(open_o, open_n);
+                }
+            }
+            let same = line_map(&old, &old);
+            for (o, n) in same.iter().enumerate().skip(1) {
+                proptest::prop_assert_eq!(*n, Some(o));
+            }
+            let prev = vec![LineFacts::default(); ol.len()];
+            proptest::prop_assert_eq!(carry_facts(&prev, &old, &new, 0).len(), nl.len());
+        }
+    }
+
     #[test]
     fn replaced_lines_keep_earlier_writers() {
         let old = "a\nb\nc\n";
