@@ -386,6 +386,41 @@ fn a_line_changed_after_approval_is_listed_alone() {
         "{reason}"
     );
     assert_eq!(report["approved_lines"], 4);
+    let sarif = json_of(&w.ci_verify(&["--format", "sarif"]).expect_code(1));
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), 1, "{sarif}");
+    assert_eq!(results[0]["ruleId"], "vouch/ai-unapproved");
+    let loc = &results[0]["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "src/lib.rs");
+    assert_eq!(loc["region"]["startLine"], 6);
+    assert_eq!(loc["region"]["endLine"], 6);
+}
+
+#[test]
+fn reviewers_name_the_principals_that_count() {
+    let policy = POLICY.replace(
+        "distinct_from_author = true\n",
+        "distinct_from_author = true\nreviewers = [\"Grace <GRACE@example.com>\"]\n",
+    );
+    let w = World::new(&policy);
+    let henry = w.reviewer("Henry", &w.henry);
+    approve(&henry, "origin/main..origin/feature");
+    push_notes(&henry);
+    let report = json_of(&w.ci_verify(&["--format", "json"]).expect_code(1));
+    let range = &report["files"][0]["ranges"][0];
+    assert_eq!(
+        range["approvers"],
+        serde_json::json!(["Grace <GRACE@example.com>"])
+    );
+    let reason = range["reason"].as_str().unwrap_or("");
+    assert!(
+        reason.contains("approved by henry@example.com, but the policy requires one of: Grace <GRACE@example.com>"),
+        "{reason}"
+    );
+    let grace = w.reviewer("Grace", &w.grace);
+    approve(&grace, "origin/main..origin/feature");
+    push_notes(&grace);
+    w.ci_verify(&[]).expect_code(0);
 }
 
 #[test]
