@@ -11,6 +11,7 @@ use crate::commit::notes::APPROVALS_REF;
 use crate::commit::range;
 use crate::service::Service;
 use crate::syntax::SyntaxTree;
+use crate::untrusted::escape;
 
 #[derive(Args, Debug)]
 pub struct ApproveArgs {
@@ -46,14 +47,14 @@ pub fn run(args: ApproveArgs) -> anyhow::Result<Outcome> {
     if total == 0 {
         println!(
             "vouch approve: {} introduces nothing that needs an approval (policy from {from}).",
-            clean(&args.range)
+            escape(&args.range)
         );
         return Ok(Outcome::Clean);
     }
     let s = if total == 1 { "" } else { "s" };
     println!(
         "{} introduces {total} line{s} that need{} an approval (policy from {from}):",
-        clean(&args.range),
+        escape(&args.range),
         if total == 1 { "s" } else { "" }
     );
     print_listing(&needed);
@@ -67,7 +68,7 @@ pub fn run(args: ApproveArgs) -> anyhow::Result<Outcome> {
         signed.lines,
         signed.files,
         if signed.files == 1 { "" } else { "s" },
-        clean(&signed.principal),
+        escape(&signed.principal),
         signed.key,
         super::verify::short(&prepared.changes.range.tip),
         APPROVALS_REF,
@@ -141,12 +142,12 @@ fn select(
 fn print_listing(needed: &[NeededFile]) {
     for f in needed {
         println!();
-        println!("{}", clean(&f.path));
+        println!("{}", escape(&f.path));
         if f.policy_file {
             let last = f.lines.last().map_or(1, |l| l.line);
             println!(
                 "  {}:1-{last}  policy file changed in the range (approved as a whole)",
-                clean(&f.path)
+                escape(&f.path)
             );
             continue;
         }
@@ -178,32 +179,16 @@ fn print_listing(needed: &[NeededFile]) {
             match l.unit.as_deref() {
                 Some(u) => {
                     if current_unit != Some(u) {
-                        println!("  {}", clean(u));
+                        println!("  {}", escape(u));
                         current_unit = Some(u);
                     }
-                    println!("    {}:{lines}  {}", clean(&f.path), clean(&label));
+                    println!("    {}:{lines}  {}", escape(&f.path), escape(&label));
                 }
                 None => {
                     current_unit = None;
-                    println!("  {}:{lines}  {}", clean(&f.path), clean(&label));
+                    println!("  {}:{lines}  {}", escape(&f.path), escape(&label));
                 }
             }
         }
     }
-}
-
-/// Control characters escaped, for human-readable output of untrusted text.
-pub(crate) fn clean(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_owned();
-    }
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }

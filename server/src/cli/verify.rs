@@ -7,7 +7,6 @@ use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 
 use super::Outcome;
-use super::approve::clean;
 use crate::commit::approve::ApprovalStatus;
 use crate::commit::policy::Policy;
 use crate::commit::verify::{RangeReport, verify, verify_range};
@@ -102,9 +101,9 @@ fn print_text(r: &RangeReport) {
     let s = if r.commits == 1 { "" } else { "s" };
     println!(
         "vouch verify {}: {} commit{s} checked, {from}, allowed signers {}{}.",
-        clean(&r.range.spec),
+        escape(&r.range.spec),
         r.commits,
-        clean(&r.allowed_signers),
+        escape(&r.allowed_signers),
         if r.signers_found { "" } else { " (not found)" }
     );
     if r.clean() {
@@ -121,7 +120,7 @@ fn print_text(r: &RangeReport) {
         );
         for f in &r.files {
             println!();
-            println!("{}", clean(&f.path));
+            println!("{}", escape(&f.path));
             for g in &f.ranges {
                 let lines = if g.start_line == g.end_line {
                     format!("{}", g.start_line)
@@ -140,13 +139,13 @@ fn print_text(r: &RangeReport) {
                 };
                 println!(
                     "  {}:{lines}:{} {}",
-                    clean(&f.path),
-                    clean(&what),
-                    clean(&g.reason)
+                    escape(&f.path),
+                    escape(&what),
+                    escape(&g.reason)
                 );
                 println!(
                     "      may approve: {}",
-                    clean(&who_may(r, &g.approvers, &g.not_approvers))
+                    escape(&who_may(r, &g.approvers, &g.not_approvers))
                 );
             }
         }
@@ -158,8 +157,8 @@ fn print_text(r: &RangeReport) {
             println!(
                 "  {} {}: {}",
                 short(&p.commit),
-                clean(&p.subject),
-                clean(&p.reason)
+                escape(&p.subject),
+                escape(&p.reason)
             );
         }
     }
@@ -181,20 +180,20 @@ fn print_text(r: &RangeReport) {
             };
             println!(
                 "  {} (on {}): {}",
-                clean(a.principal()),
+                escape(a.principal()),
                 short(&a.commit),
-                clean(&detail)
+                escape(&detail)
             );
         }
     }
     for w in &r.skipped_signers {
-        println!("note: {}: {}", clean(&r.allowed_signers), clean(w));
+        println!("note: {}: {}", escape(&r.allowed_signers), escape(w));
     }
     if r.fails() {
         println!();
         println!(
             "Approve with `vouch approve {}` in a reviewer's clone (signed with their key), then `git push`.",
-            clean(&r.range.spec)
+            escape(&r.range.spec)
         );
     }
 }
