@@ -24,8 +24,6 @@ pub const RECORD_TYPE: &str = "vouch-approval/v1";
 
 /// Policy files larger than this are refused (untrusted input).
 const MAX_POLICY_BYTES: usize = 1 << 20;
-/// Approval notes larger than this are skipped (untrusted input).
-const MAX_NOTE_BYTES: usize = 16 << 20;
 
 /// What a reviewer signs.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -408,7 +406,8 @@ impl Approval {
 }
 
 /// Every approval touching one of `paths` (all of them with `None`), with
-/// its signature checked in process against `signers`.
+/// its signature checked in process against `signers`. Note blobs are read
+/// as `Notes::read_texts` does (one over `notes::MAX_NOTE_BYTES` is skipped).
 pub fn load(
     git: &Git,
     signers: &AllowedSigners,
@@ -423,17 +422,6 @@ pub fn load(
     keys.sort();
     for commit in keys {
         let text = &texts[commit];
-        if text.len() > MAX_NOTE_BYTES {
-            out.push(Approval {
-                commit: commit.clone(),
-                status: ApprovalStatus::Malformed(format!(
-                    "note larger than {MAX_NOTE_BYTES} bytes, skipped"
-                )),
-                payload: None,
-                signed_by: None,
-            });
-            continue;
-        }
         for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
             if !seen.insert(line) {
                 continue; // the same record on several refs
