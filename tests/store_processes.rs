@@ -157,3 +157,30 @@ fn concurrent_writers_lose_no_update() {
     want.extend((0..4).map(|f| (format!("other{f}.txt"), 3)));
     assert_eq!(got, want, "after {:?}", start.elapsed());
 }
+
+/// Many short-lived writers, one write each (as agent hooks are): the WAL is
+/// checkpointed once it passes its limit, so it stays small and every later
+/// process starts without reading megabytes of it. (SQLite's automatic
+/// checkpoint alone never restarts the WAL in this pattern.)
+#[test]
+fn wal_stays_bounded_with_short_lived_writers() {
+    let repo = TempRepo::new();
+    // 80 KB per write: 150 writes are 12 MB of WAL frames without checkpoints.
+    let text: String = (1..=4_000)
+        .map(|i| format!("let value_{i} = {i};\n"))
+        .collect();
+    repo.write("a.rs", &text);
+    let wal = repo.path().join(".git/vouch/store.db-wal");
+    let mut largest = 0;
+    for i in 1..=150 {
+        let loc = format!("a.rs:{i}-{i}");
+        repo.vouch(&["mark", &loc, "--tool", "claude"])
+            .expect_code(0);
+        largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+    }
+    assert!(largest <= 8 << 20, "the WAL grew to {largest} bytes");
+    // Nothing was lost on the way.
+    let lines = marked_lines(&repo);
+    assert_eq!(lines.len(), 150);
+    assert!(lines.contains(&("a.rs".to_owned(), 150)));
+}

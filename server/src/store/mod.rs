@@ -83,6 +83,13 @@ impl StoreError {
 /// How long a writer waits for another process's transaction.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Past this size the WAL is checkpointed and truncated by whichever process
+/// notices (at open or after a write). SQLite's own automatic checkpoint
+/// cannot restart the WAL when every writer is a short-lived process (each
+/// one recovers the WAL index anew and writes once), so without this the WAL
+/// grows forever and every process reads all of it at start.
+const WAL_LIMIT: u64 = 4 << 20;
+
 /// A file as stored, with the generation of its last write.
 #[derive(Clone, Debug)]
 pub struct StoredFile {
@@ -184,11 +191,38 @@ impl Store {
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
             .map_err(err())?;
         schema::migrate(&mut conn, path)?;
-        Ok(Store {
+        let store = Store {
             conn,
             path: path.to_path_buf(),
             deferred: false,
-        })
+        };
+        store.bound_wal();
+        Ok(store)
+    }
+
+    /// The WAL file beside the database.
+    fn wal_path(&self) -> PathBuf {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        PathBuf::from(wal)
+    }
+
+    /// Checkpoints and truncates the WAL when it has grown past [`WAL_LIMIT`]
+    /// (one `stat` otherwise). Never waits: when another process is writing,
+    /// or reading an older snapshot, the checkpoint is left to a later process.
+    fn bound_wal(&self) {
+        let big = std::fs::metadata(self.wal_path()).is_ok_and(|m| m.len() > WAL_LIMIT);
+        if !big {
+            return;
+        }
+        if self.conn.busy_timeout(Duration::ZERO).is_err() {
+            return;
+        }
+        // The result row says whether it completed; a busy store is not an error here.
+        let _ = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        let _ = self.conn.busy_timeout(BUSY_TIMEOUT);
     }
 
     pub fn path(&self) -> &Path {
@@ -274,6 +308,7 @@ impl Store {
         )
         .map_err(err())?;
         tx.commit().map_err(err())?;
+        self.bound_wal();
         Ok((Some(ledger), generation))
     }
 
