@@ -385,3 +385,119 @@ fn a_checkout_without_a_commit_switch_leaves_unseen_edits_to_reconcile() {
     assert_eq!(status[0]["startLine"], 8, "{status}");
     assert_eq!(status[0]["endLine"], 9, "{status}");
 }
+
+/// The commits that have a note on the local ref.
+fn annotated(repo: &TempRepo) -> std::collections::BTreeSet<String> {
+    repo.git(&["notes", "--ref", "refs/notes/vouch", "list"])
+        .lines()
+        .filter_map(|l| l.split_once(' ').map(|(_, c)| c.to_owned()))
+        .collect()
+}
+
+#[test]
+fn post_rewrite_drops_notes_of_replaced_commits() {
+    let repo = ten_line_repo();
+    commit_ai(&repo, "a.rs", &with_ai_at_8(), "8-9", "copilot", "ai");
+    let old = rev(&repo, "HEAD");
+    assert!(annotated(&repo).contains(&old));
+    ok(&try_git(&repo, &["commit", "--amend", "-m", "reworded"]));
+    let new = rev(&repo, "HEAD");
+    let notes = annotated(&repo);
+    assert!(notes.contains(&new), "the new commit has the note");
+    assert!(!notes.contains(&old), "the replaced commit's note is gone");
+
+    // A replaced commit another branch still holds keeps its note.
+    repo.git(&["branch", "keep"]);
+    ok(&try_git(&repo, &["commit", "--amend", "-m", "again"]));
+    let notes = annotated(&repo);
+    assert!(notes.contains(&new), "`keep` still reaches {new}");
+    assert!(notes.contains(&rev(&repo, "HEAD")));
+}
+
+#[test]
+fn rebase_drops_notes_of_the_old_commits_only() {
+    let repo = ten_line_repo();
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    commit_ai(&repo, "a.rs", &with_ai_at_8(), "8-9", "copilot", "ai");
+    commit_human(&repo, "b.rs", "fn b() {}\n", "b");
+    let olds = [rev(&repo, "HEAD~1"), rev(&repo, "HEAD")];
+    repo.git(&["checkout", "-q", "main"]);
+    commit_human(&repo, "c.rs", "fn c() {}\n", "c");
+    let main_tip = rev(&repo, "HEAD");
+    repo.git(&["checkout", "-q", "feature"]);
+    ok(&try_git(&repo, &["rebase", "-q", "main"]));
+    let notes = annotated(&repo);
+    for old in &olds {
+        assert!(!notes.contains(old), "old commit {old} keeps a note");
+    }
+    let news = [rev(&repo, "HEAD~1"), rev(&repo, "HEAD")];
+    for new in &news {
+        assert!(notes.contains(new), "new commit {new} has no note");
+    }
+    assert_eq!(
+        ai_line_numbers(&note(&repo, "HEAD~1").unwrap(), "a.rs"),
+        vec![8, 9]
+    );
+    assert!(notes.contains(&main_tip), "main's own note stays");
+}
+
+#[test]
+fn gc_drops_notes_of_unreachable_commits_and_keeps_reachable_ones() {
+    let repo = ten_line_repo();
+    // Notes written before the hooks could clean up: a branch deleted later,
+    // a tagged commit, and main.
+    repo.git(&["checkout", "-q", "-b", "gone"]);
+    commit_ai(&repo, "a.rs", &with_ai_at_8(), "8-9", "copilot", "ai");
+    let gone = rev(&repo, "HEAD");
+    commit_human(&repo, "b.rs", "fn b() {}\n", "b");
+    let gone2 = rev(&repo, "HEAD");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&["checkout", "-q", "-b", "tagged"]);
+    commit_human(&repo, "t.rs", "fn t() {}\n", "t");
+    let tagged = rev(&repo, "HEAD");
+    repo.git(&["tag", "v1"]);
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&["branch", "-q", "-D", "gone", "tagged"]);
+    commit_human(&repo, "m.rs", "fn m() {}\n", "m");
+    let main = rev(&repo, "HEAD");
+    let before = annotated(&repo);
+    for c in [&gone, &gone2, &tagged, &main] {
+        assert!(before.contains(c));
+    }
+
+    let out = repo.vouch(&["gc"]).expect_code(0);
+    assert_eq!(
+        out.stdout(),
+        "vouch gc: removed the notes of 2 unreachable commits\n"
+    );
+    let after = annotated(&repo);
+    assert!(!after.contains(&gone) && !after.contains(&gone2));
+    assert!(after.contains(&tagged), "a tag keeps its commit's note");
+    assert!(after.contains(&main));
+    // Nothing left to do: nothing changes.
+    let notes_ref = rev(&repo, "refs/notes/vouch");
+    let out = repo.vouch(&["gc"]).expect_code(0);
+    assert_eq!(
+        out.stdout(),
+        "vouch gc: removed the notes of 0 unreachable commits\n"
+    );
+    assert_eq!(rev(&repo, "refs/notes/vouch"), notes_ref);
+    // A detached HEAD counts as reachable too.
+    repo.git(&["checkout", "-q", "--detach", "HEAD~1"]);
+    commit_human(&repo, "d.rs", "fn d() {}\n", "detached");
+    let detached = rev(&repo, "HEAD");
+    repo.vouch(&["gc"]).expect_code(0);
+    assert!(annotated(&repo).contains(&detached));
+}
+
+#[test]
+fn gc_outside_a_repository_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(support::vouch_bin())
+        .arg("gc")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!dir.path().join(".vouch").exists(), "gc creates no store");
+}

@@ -68,6 +68,11 @@ pub enum Command {
         after_help = "Examples:\n  git fetch && vouch approve origin/main..origin/feature --dry-run\n  vouch approve origin/main..origin/feature\n  vouch approve origin/main..origin/feature src/lib.rs::Cart::total src/util.rs:10-24\n  git push origin refs/notes/vouch-approvals"
     )]
     Approve(super::approve::ApproveArgs),
+    /// Drop the notes of commits no longer reachable from any branch, tag or HEAD (after amend, rebase)
+    #[command(
+        after_help = "Example:\n  vouch gc\n\nA commit is reachable when a branch, tag, remote-tracking branch, the stash or a worktree's HEAD leads to it (reflogs do not count). Only the local notes ref changes. The post-rewrite hook already drops the notes of the commits an amend or rebase replaced."
+    )]
+    Gc,
     /// What the installed git hooks run
     #[command(hide = true, after_help = "Example:\n  vouch hook post-commit")]
     Hook(super::hook::HookArgs),

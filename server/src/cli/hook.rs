@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use super::Outcome;
-use crate::commit::{checkout, gate, record, remote, trailers};
+use crate::commit::{checkout, gate, gc, record, remote, trailers};
 use crate::git::Git;
 use crate::service::Service;
 
@@ -97,6 +97,9 @@ fn run_hook(args: HookArgs) -> anyhow::Result<()> {
             std::io::stdin().read_to_string(&mut input)?;
             let pairs = record::parse_rewrites(&input);
             record::post_rewrite(&git, &pairs).context("carrying provenance notes")?;
+            // The replaced commits' notes were carried: drop those now unreachable.
+            let olds: Vec<String> = pairs.into_iter().map(|(old, _)| old).collect();
+            gc::drop_unreachable(&git, &olds).context("dropping notes of replaced commits")?;
         }
         HookCommand::PrePush { remote, .. } => {
             // git's input: `<local ref> <local sha> <remote ref> <remote sha>` per ref pushed.

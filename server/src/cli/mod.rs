@@ -10,6 +10,7 @@ mod check;
 mod edit;
 mod export;
 mod forget;
+mod gc;
 mod hook;
 mod identity;
 mod init;
@@ -90,6 +91,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Export(a) => export::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Approve(a) => approve::run(a),
+        Command::Gc => gc::run(),
         Command::Hook(a) => hook::run(a),
         Command::Lsp(a) => lsp::run(a),
     }

@@ -7,6 +7,7 @@ pub mod blame;
 pub mod checkout;
 pub mod export;
 pub mod gate;
+pub mod gc;
 pub mod glob;
 pub mod hooks;
 pub mod lines;

@@ -5,7 +5,7 @@
 //! `refs/notes/remotes/<remote>/vouch` that `git fetch` fills, so fetched
 //! notes count at once, before anything merged them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -177,6 +177,41 @@ impl<'a> Notes<'a> {
     /// Every annotated commit.
     pub fn annotated(&self) -> Result<Vec<String>, CommitError> {
         Ok(self.list()?.into_keys().collect())
+    }
+
+    /// The commits annotated on the local ref only (not the fetched copies).
+    pub fn local_annotated(&self) -> Result<HashSet<String>, CommitError> {
+        let Some(listing) = self
+            .git
+            .try_run(&["notes", "--ref", &self.ref_name, "list"])?
+        else {
+            return Ok(HashSet::new());
+        };
+        Ok(String::from_utf8_lossy(&listing)
+            .lines()
+            .filter_map(|l| l.split_once(' ').map(|(_, commit)| commit.to_owned()))
+            .collect())
+    }
+
+    /// Removes the local notes of `commits` (one notes commit for all).
+    pub fn remove(&self, commits: &[String]) -> Result<(), CommitError> {
+        if commits.is_empty() {
+            return Ok(());
+        }
+        let mut input = commits.join("\n");
+        input.push('\n');
+        self.git.run_input(
+            &[
+                "notes",
+                "--ref",
+                &self.ref_name,
+                "remove",
+                "--ignore-missing",
+                "--stdin",
+            ],
+            input.as_bytes(),
+        )?;
+        Ok(())
     }
 
     /// Writes (replacing) the note of `commit`.

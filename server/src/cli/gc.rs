@@ -1,0 +1,28 @@
+//! `vouch gc`: drops the notes of commits no longer reachable (left behind
+//! by amend, rebase or a deleted branch).
+
+use anyhow::Context;
+
+use super::Outcome;
+use crate::commit::gc;
+use crate::git::Git;
+use crate::workspace::Workspace;
+
+pub fn run() -> anyhow::Result<Outcome> {
+    // Only git is needed: the store is neither opened nor created.
+    let workspace = Workspace::discover(&super::current_dir()?)?;
+    if workspace.git_dir.is_none() {
+        anyhow::bail!(
+            "{} is not inside a git repository",
+            workspace.root.display()
+        );
+    }
+    let git = Git::new(&workspace.root);
+    let removed = gc::gc(&git).context("removing notes of unreachable commits")?;
+    let s = if removed.len() == 1 { "" } else { "s" };
+    println!(
+        "vouch gc: removed the notes of {} unreachable commit{s}",
+        removed.len()
+    );
+    Ok(Outcome::Clean)
+}
