@@ -8,7 +8,7 @@ use super::Outcome;
 use super::args::StatusArgs;
 use super::scope::Scope;
 use crate::ledger::{Ledger, Region};
-use crate::service::Service;
+use crate::service::{Service, at_text};
 use crate::syntax::{Language, SyntaxTree};
 use crate::untrusted::escape;
 
@@ -61,25 +61,23 @@ impl StatusEntry {
 pub fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
     let service = Service::open_read_only(&super::current_dir()?)?;
     let scope = Scope::parse(&args.paths, &service.workspace)?;
-    let mut entries = Vec::new();
+    // The store is one connection: bring each file's attribution to its text
+    // here, then name the regions' units (a parse per file) in parallel.
+    let mut files = Vec::new();
     for path in scope.tracked(&service)? {
-        if service.read_text(&path)?.is_none() {
+        let Some(text) = service.read_text(&path)? else {
             continue; // deleted from the working tree
-        }
-        let Some(ledger) = service.current(&path)? else {
+        };
+        let Some(stored) = service.store.load(&path)? else {
             continue;
         };
+        let ledger = at_text(stored.ledger, &text, || service.store.recall(&path, &text))?;
         let regions = ledger.unreviewed_regions();
-        let tree = match Language::from_path(&path) {
-            Some(lang) if !regions.is_empty() => SyntaxTree::parse_rope(lang, ledger.rope()),
-            _ => None,
-        };
-        entries.extend(
-            regions
-                .iter()
-                .filter_map(|r| StatusEntry::new(&path, &ledger, r, tree.as_ref())),
-        );
+        if !regions.is_empty() {
+            files.push((path, ledger, regions));
+        }
     }
+    let entries = name_regions(&files);
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &entries)?;
@@ -88,6 +86,47 @@ pub fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
         print_human(&mut out, &entries)?;
     }
     Ok(Outcome::Clean)
+}
+
+/// The status entries of `files` (path, ledger, unreviewed regions), in
+/// order. Only files with a grammar are parsed, each once, on as many
+/// threads as the machine has cores.
+fn name_regions(files: &[(String, Ledger, Vec<Region>)]) -> Vec<StatusEntry> {
+    let one = |(path, ledger, regions): &(String, Ledger, Vec<Region>)| -> Vec<StatusEntry> {
+        let tree = Language::from_path(path).and_then(|l| SyntaxTree::parse_rope(l, ledger.rope()));
+        regions
+            .iter()
+            .filter_map(|r| StatusEntry::new(path, ledger, r, tree.as_ref()))
+            .collect()
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(files.len());
+    if threads <= 1 {
+        return files.iter().flat_map(one).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Vec<StatusEntry>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(file) = files.get(i) else { break };
+                        mine.push((i, one(file)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().flat_map(|(_, e)| e).collect()
 }
 
 fn print_human(out: &mut impl Write, entries: &[StatusEntry]) -> std::io::Result<()> {

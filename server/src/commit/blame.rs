@@ -29,8 +29,9 @@ pub struct BlameEntry {
     pub reviewed_at: Option<String>,
     /// The commit that last changed the line; `null` when uncommitted.
     pub commit: Option<String>,
-    /// The innermost function, method, class... holding the line (bare name);
-    /// `null` outside any unit or for a file without grammar (see `crate::syntax`).
+    /// The innermost function, method, class... holding the line (bare name),
+    /// for lines holding AI text; `null` for human lines, outside any unit or
+    /// for a file without grammar (see `crate::syntax`).
     pub unit: Option<String>,
     #[serde(skip)]
     pub text: String,
@@ -129,13 +130,18 @@ pub fn blame(service: &Service, git: &Git, rel: &str) -> Result<Vec<BlameEntry>,
     Ok(entries)
 }
 
-/// Fills `unit` on each line from a syntax tree of the working-tree text.
+/// Fills `unit` on each line holding AI text from a syntax tree of the
+/// working-tree text (human lines keep `null`: naming every line of a large
+/// file costs far more than blaming it). No AI line, no parse.
 fn name_units(rel: &str, text: &str, entries: &mut [BlameEntry]) {
+    if entries.iter().all(|e| e.origin == LineOrigin::Human) {
+        return;
+    }
     let Some(tree) = crate::syntax::SyntaxTree::for_path(rel, text) else {
         return;
     };
     let rope = tree.rope().clone();
-    for e in entries.iter_mut() {
+    for e in entries.iter_mut().filter(|e| e.origin != LineOrigin::Human) {
         let line = e.line - 1;
         if line >= rope.len_lines() {
             continue;
