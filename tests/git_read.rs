@@ -292,3 +292,70 @@ fn notes_travel_through_a_bare_remote_without_force() {
     assert!(note(&one, &two_c).is_some());
     assert!(note_in(remote.path(), &rev(&one, "HEAD")).is_some());
 }
+
+/// `export` writes commit by commit as it reads the notes; the JSON forms
+/// are still exactly serde_json's pretty form of the whole document, with
+/// more commits than one batch of notes.
+#[test]
+fn export_streams_the_same_bytes_as_the_whole_document() {
+    let repo = history();
+    // 300 more annotated commits (a batch of notes is 256), in one fast-import.
+    let head = rev(&repo, "HEAD");
+    let notes = rev(&repo, "refs/notes/vouch");
+    let mut stream = String::new();
+    for i in 1..=300 {
+        let from = if i == 1 {
+            head.clone()
+        } else {
+            format!(":{}", i - 1)
+        };
+        stream.push_str(&format!(
+            "commit refs/heads/main\nmark :{i}\ncommitter C <c@example.com> {} +0000\ndata 1\nc\nfrom {from}\n\n",
+            1_700_000_000 + i
+        ));
+    }
+    stream.push_str(&format!(
+        "commit refs/notes/vouch\ncommitter C <c@example.com> 1700000999 +0000\ndata 1\nn\nfrom {notes}\n"
+    ));
+    for i in 1..=300 {
+        let record = serde_json::json!({"version": "0.1.0", "vcs": {"type": "git", "revision": "x"},
+            "files": [{"path": "c.rs", "conversations": [{"contributor": {"type": "ai", "model_id": "m"},
+            "ranges": [{"start_line": i, "end_line": i}]}]}]})
+        .to_string();
+        stream.push_str(&format!("N inline :{i}\ndata {}\n{record}\n", record.len()));
+    }
+    let mut child = std::process::Command::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(repo.path())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), stream.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+    repo.git(&["reset", "-q", "--hard", "main"]);
+    for format in ["json", "sarif"] {
+        let out = repo
+            .vouch(&["export", "--format", format])
+            .expect_code(0)
+            .stdout();
+        let whole: Value = serde_json::from_str(&out).expect("valid JSON");
+        assert_eq!(
+            out,
+            format!("{}\n", serde_json::to_string_pretty(&whole).unwrap()),
+            "{format}"
+        );
+        let n = match format {
+            "json" => whole.as_array().unwrap().len(),
+            _ => whole["runs"][0]["results"].as_array().unwrap().len(),
+        };
+        assert!(n >= 302, "{format}: {n}");
+    }
+    let lines = repo.vouch(&["export"]).expect_code(0).stdout();
+    assert_eq!(lines.lines().count(), 303);
+    // An empty range is an empty array.
+    let out = repo
+        .vouch(&["export", "--format", "json", "HEAD..HEAD"])
+        .expect_code(0)
+        .stdout();
+    assert_eq!(out, "[]\n");
+}

@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::{Args, ValueEnum};
 
 use super::Outcome;
-use crate::commit::export::{self, agent_trace, commits, notes_of};
+use crate::commit::export::{self, commits, each_note};
 use crate::commit::policy::Policy;
 use crate::service::Service;
 
@@ -32,19 +32,98 @@ pub fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
     let service = Service::open_read_only(&super::current_dir()?)?;
     let git = super::hook::git_of(&service)?;
     let list = commits(&git, args.range.as_deref())?;
-    let notes = notes_of(&git, &list)?;
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        ExportFormat::AgentTrace => out.write_all(agent_trace(&list, &notes).as_bytes())?,
-        ExportFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &export::json(&list, &notes))?;
+    let policy = match args.format {
+        ExportFormat::Sarif => Some(Policy::load(&service.workspace.root)?),
+        _ => None,
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    // Written commit by commit as the notes are read (a batch at a time), so
+    // memory does not grow with the number of notes. The JSON forms are
+    // byte for byte what serde_json's pretty printer makes of the whole.
+    match (args.format, &policy) {
+        (ExportFormat::AgentTrace, _) => each_note(&git, &list, |c, note| {
+            if let Some(n) = note {
+                writeln!(out, "{}", export::agent_trace_line(c, &n))?;
+            }
+            Ok(())
+        })?,
+        (ExportFormat::Json, _) => {
+            let mut array = PrettyArray::new("");
+            each_note(&git, &list, |c, note| {
+                if let Some(n) = note {
+                    array.item(&mut out, &export::json_item(c, &n))?;
+                }
+                Ok(())
+            })?;
+            array.end(&mut out)?;
             writeln!(out)?;
         }
-        ExportFormat::Sarif => {
-            let policy = Policy::load(&service.workspace.root)?;
-            serde_json::to_writer_pretty(&mut out, &export::sarif(&list, &notes, &policy))?;
+        (ExportFormat::Sarif, Some(policy)) => {
+            let log = serde_json::to_string_pretty(&export::sarif_log())?;
+            let marker = "\"results\": []";
+            let at = log
+                .find(marker)
+                .ok_or_else(|| anyhow::anyhow!("SARIF skeleton without results"))?;
+            let split = at + marker.len() - 2;
+            let line_start = log[..at].rfind('\n').map_or(0, |i| i + 1);
+            out.write_all(&log.as_bytes()[..split])?;
+            let mut array = PrettyArray::new(&log[line_start..at]);
+            each_note(&git, &list, |c, note| {
+                if let Some(n) = note {
+                    for r in export::sarif_results(c, &n, policy) {
+                        array.item(&mut out, &r)?;
+                    }
+                }
+                Ok(())
+            })?;
+            array.end(&mut out)?;
+            out.write_all(&log.as_bytes()[split + 2..])?;
             writeln!(out)?;
+        }
+        (ExportFormat::Sarif, None) => unreachable!("the policy is loaded for SARIF"),
+    }
+    out.flush()?;
+    Ok(Outcome::Clean)
+}
+
+/// A JSON array written element by element exactly as
+/// `serde_json::to_writer_pretty` writes the whole array whose `[` is on a
+/// line indented by `indent`.
+struct PrettyArray {
+    indent: String,
+    items: usize,
+}
+
+impl PrettyArray {
+    fn new(indent: &str) -> PrettyArray {
+        PrettyArray {
+            indent: indent.to_owned(),
+            items: 0,
         }
     }
-    Ok(Outcome::Clean)
+
+    fn item(
+        &mut self,
+        out: &mut impl Write,
+        value: &serde_json::Value,
+    ) -> Result<(), crate::commit::CommitError> {
+        out.write_all(if self.items == 0 { b"[\n" } else { b",\n" })?;
+        self.items += 1;
+        let text = serde_json::to_string_pretty(value)?;
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                out.write_all(b"\n")?;
+            }
+            write!(out, "{}  {line}", self.indent)?;
+        }
+        Ok(())
+    }
+
+    fn end(self, out: &mut impl Write) -> std::io::Result<()> {
+        if self.items == 0 {
+            out.write_all(b"[]")
+        } else {
+            write!(out, "\n{}]", self.indent)
+        }
+    }
 }

@@ -1,8 +1,6 @@
 //! Reading notes back for a range of commits: Agent Trace records, SARIF
 //! 2.1.0 for code-scanning uploads, or plain JSON.
 
-use std::collections::HashMap;
-
 use serde_json::{Value, json};
 
 use super::CommitError;
@@ -69,10 +67,27 @@ pub fn commits(git: &Git, range: Option<&str>) -> Result<Vec<CommitInfo>, Commit
         .collect())
 }
 
-/// The notes of `commits`, read in one batch.
-pub fn notes_of(git: &Git, commits: &[CommitInfo]) -> Result<HashMap<String, Note>, CommitError> {
-    let shas: Vec<String> = commits.iter().map(|c| c.sha.clone()).collect();
-    Notes::new(git)?.read(&shas)
+/// Commits whose notes are read and held at once by [`each_note`].
+const NOTE_BATCH: usize = 256;
+
+/// Calls `f` with each commit of `commits`, in order, and its note (if it
+/// has one). Notes are read a batch at a time and dropped after use, so
+/// memory stays flat however many notes the range holds.
+pub fn each_note(
+    git: &Git,
+    commits: &[CommitInfo],
+    mut f: impl FnMut(&CommitInfo, Option<Note>) -> Result<(), CommitError>,
+) -> Result<(), CommitError> {
+    let notes = Notes::new(git)?;
+    let batches = notes.batches()?;
+    for chunk in commits.chunks(NOTE_BATCH) {
+        let shas: Vec<String> = chunk.iter().map(|c| c.sha.clone()).collect();
+        let mut read = batches.read(&shas)?;
+        for c in chunk {
+            f(c, read.remove(&c.sha))?;
+        }
+    }
+    Ok(())
 }
 
 /// Export formats.
@@ -95,96 +110,85 @@ pub fn ranges(file: &FileLines) -> Vec<(usize, usize, &LineAttr)> {
     out
 }
 
-/// Agent Trace records, one JSON line per annotated commit.
-pub fn agent_trace(commits: &[CommitInfo], notes: &HashMap<String, Note>) -> String {
-    let mut out = String::new();
-    for c in commits {
-        let Some(n) = notes.get(&c.sha) else { continue };
-        let record = match n.records.as_slice() {
-            // As written, on one line.
-            [one] => serde_json::from_str::<Value>(one)
-                .map(|v| v.to_string())
-                .unwrap_or_else(|_| one.replace('\n', " ")),
-            _ => note::record(&c.sha, &n.lines).to_string(),
-        };
-        out.push_str(&record);
-        out.push('\n');
+/// One commit's Agent Trace record, on one line (without the line break).
+pub fn agent_trace_line(c: &CommitInfo, n: &Note) -> String {
+    match n.records.as_slice() {
+        // As written, on one line.
+        [one] => serde_json::from_str::<Value>(one)
+            .map(|v| v.to_string())
+            .unwrap_or_else(|_| one.replace('\n', " ")),
+        _ => note::record(&c.sha, &n.lines).to_string(),
     }
-    out
 }
 
-/// Plain JSON: every annotated commit with its AI line ranges.
-pub fn json(commits: &[CommitInfo], notes: &HashMap<String, Note>) -> Value {
-    let list: Vec<Value> = commits
+/// One element of the plain JSON export: a commit with its AI line ranges.
+pub fn json_item(c: &CommitInfo, n: &Note) -> Value {
+    let files: Vec<Value> = n
+        .lines
         .iter()
-        .filter_map(|c| {
-            let n = notes.get(&c.sha)?;
-            let files: Vec<Value> = n
-                .lines
-                .iter()
-                .map(|(path, file)| {
-                    let ranges: Vec<Value> = ranges(file)
-                        .into_iter()
-                        .map(|(s, e, a)| {
-                            json!({
-                                "start_line": s, "end_line": e, "origin": a.origin,
-                                "tool": a.tool, "model": a.model, "kind": a.kind,
-                                "reviewed": a.reviewed(), "reviewer": a.reviewer,
-                                "reviewed_at": a.reviewed_at.map(format_millis),
-                            })
-                        })
-                        .collect();
-                    json!({"path": path, "ranges": ranges})
+        .map(|(path, file)| {
+            let ranges: Vec<Value> = ranges(file)
+                .into_iter()
+                .map(|(s, e, a)| {
+                    json!({
+                        "start_line": s, "end_line": e, "origin": a.origin,
+                        "tool": a.tool, "model": a.model, "kind": a.kind,
+                        "reviewed": a.reviewed(), "reviewer": a.reviewer,
+                        "reviewed_at": a.reviewed_at.map(format_millis),
+                    })
                 })
                 .collect();
-            Some(json!({
-                "commit": c.sha, "author": c.author, "subject": c.subject(), "files": files,
-            }))
+            json!({"path": path, "ranges": ranges})
         })
         .collect();
-    Value::Array(list)
+    json!({
+        "commit": c.sha, "author": c.author, "subject": c.subject(), "files": files,
+    })
 }
 
-/// SARIF 2.1.0: each unreviewed AI range a result of kind `review`; reviewed
-/// ranges carry an accepted external suppression naming the reviewer.
-pub fn sarif(commits: &[CommitInfo], notes: &HashMap<String, Note>, policy: &Policy) -> Value {
+/// The SARIF 2.1.0 results of one commit's note: each AI range a result of
+/// kind `review`; reviewed ranges carry an accepted external suppression
+/// naming the reviewer.
+pub fn sarif_results(c: &CommitInfo, n: &Note, policy: &Policy) -> Vec<Value> {
     let level = policy.severity.as_str();
     let mut results = Vec::new();
-    for c in commits {
-        let Some(n) = notes.get(&c.sha) else { continue };
-        for (path, file) in &n.lines {
-            if policy.is_exempt(path) {
-                continue;
+    for (path, file) in &n.lines {
+        if policy.is_exempt(path) {
+            continue;
+        }
+        for (s, e, a) in ranges(file) {
+            let what = match a.origin {
+                LineOrigin::Mixed => "AI-written code edited by a person",
+                _ => "AI-written code",
+            };
+            let mut r = json!({
+                "ruleId": "vouch/ai-unreviewed",
+                "kind": "review",
+                "level": level,
+                "message": {"text": format!("{what} ({}) in commit {}", a.label(), c.short())},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": path},
+                    "region": {"startLine": s, "endLine": e},
+                }}],
+                "partialFingerprints": {"vouch/v1": format!("{}:{path}:{s}-{e}", c.sha)},
+                "properties": {"commit": c.sha, "tool": a.tool, "model": a.model, "origin": a.origin},
+            });
+            if let Some(by) = &a.reviewer {
+                let at = a.reviewed_at.map(format_millis).unwrap_or_default();
+                r["suppressions"] = json!([{
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": format!("reviewed by {by} {at}").trim_end().to_owned(),
+                }]);
             }
-            for (s, e, a) in ranges(file) {
-                let what = match a.origin {
-                    LineOrigin::Mixed => "AI-written code edited by a person",
-                    _ => "AI-written code",
-                };
-                let mut r = json!({
-                    "ruleId": "vouch/ai-unreviewed",
-                    "kind": "review",
-                    "level": level,
-                    "message": {"text": format!("{what} ({}) in commit {}", a.label(), c.short())},
-                    "locations": [{"physicalLocation": {
-                        "artifactLocation": {"uri": path},
-                        "region": {"startLine": s, "endLine": e},
-                    }}],
-                    "partialFingerprints": {"vouch/v1": format!("{}:{path}:{s}-{e}", c.sha)},
-                    "properties": {"commit": c.sha, "tool": a.tool, "model": a.model, "origin": a.origin},
-                });
-                if let Some(by) = &a.reviewer {
-                    let at = a.reviewed_at.map(format_millis).unwrap_or_default();
-                    r["suppressions"] = json!([{
-                        "kind": "external",
-                        "status": "accepted",
-                        "justification": format!("reviewed by {by} {at}").trim_end().to_owned(),
-                    }]);
-                }
-                results.push(r);
-            }
+            results.push(r);
         }
     }
+    results
+}
+
+/// The SARIF log around the results (`runs[0].results` empty).
+pub fn sarif_log() -> Value {
     json!({
         "version": "2.1.0",
         "$schema": "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json",
@@ -199,7 +203,7 @@ pub fn sarif(commits: &[CommitInfo], notes: &HashMap<String, Note>, policy: &Pol
                     "help": {"text": "Review the lines (`vouch review PATH:START-END` or the editor action)."},
                 }],
             }},
-            "results": results,
+            "results": [],
         }],
     })
 }

@@ -135,6 +135,17 @@ pub fn script(hook: Hook, exe: &Path, vouch_args: &str) -> String {
     } else {
         s.push_str("if [ -x \"$CHAINED\" ]; then\n  \"$CHAINED\" \"$@\" || exit $?\nfi\n");
     }
+    if matches!(hook, Hook::PostCommit | Hook::PostCheckout) {
+        // During a rebase both have nothing to do (post-rewrite carries the
+        // notes at the end): decide that without starting vouch for each
+        // picked commit. Hooks run at the top of the working tree; git
+        // exports GIT_DIR to them in linked worktrees (where `.git` is a
+        // file, and where vouch decides when GIT_DIR is not set).
+        s.push_str(
+            "D=\"${GIT_DIR:-.git}\"\n\
+             if [ -d \"$D/rebase-merge\" ] || [ -d \"$D/rebase-apply\" ]; then\n  exit 0\nfi\n",
+        );
+    }
     s.push_str(&found);
     if hook.reads_stdin() {
         s.push_str(&format!(
@@ -329,6 +340,51 @@ mod tests {
             calls.as_deref(),
             Some(format!("hook reference-transaction committed\n{input}").as_str())
         );
+    }
+
+    #[test]
+    fn post_commit_and_post_checkout_start_nothing_during_a_rebase() {
+        let dir = tempfile::tempdir().unwrap();
+        let calls = dir.path().join("calls");
+        let fake = dir.path().join("fake-vouch");
+        std::fs::write(
+            &fake,
+            format!("#!/bin/sh\necho \"$*\" >> '{}'\n", calls.display()),
+        )
+        .unwrap();
+        make_executable(&fake).unwrap();
+        let hooks = dir.path().join("hooks");
+        std::fs::create_dir_all(&hooks).unwrap();
+        let git_dir = dir.path().join("gitdir");
+        for (hook, args) in [
+            (Hook::PostCommit, "hook post-commit"),
+            (Hook::PostCheckout, "hook post-checkout"),
+        ] {
+            install(&hooks, hook, &script(hook, &fake, args)).unwrap();
+            for (rebasing, called) in [(true, false), (false, true)] {
+                let _ = std::fs::remove_file(&calls);
+                let _ = std::fs::remove_dir_all(&git_dir);
+                std::fs::create_dir_all(&git_dir).unwrap();
+                if rebasing {
+                    std::fs::create_dir_all(git_dir.join("rebase-merge")).unwrap();
+                }
+                let out = std::process::Command::new("/bin/sh")
+                    .arg(hooks.join(hook.name()))
+                    .env_clear()
+                    .env("PATH", dir.path().join("no-such-dir"))
+                    .env("GIT_DIR", &git_dir)
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "{out:?}");
+                assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+                assert_eq!(
+                    calls.exists(),
+                    called,
+                    "{} rebasing={rebasing}",
+                    hook.name()
+                );
+            }
+        }
     }
 
     #[test]

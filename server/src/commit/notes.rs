@@ -23,6 +23,32 @@ pub const MAX_NOTE_BYTES: usize = 4 * 1024 * 1024;
 /// line, attached to the tip the reviewer approved.
 pub const APPROVALS_REF: &str = "refs/notes/vouch-approvals";
 
+/// See [`Notes::batches`].
+pub struct NoteBatches<'n, 'a> {
+    notes: &'n Notes<'a>,
+    listing: HashMap<String, Vec<String>>,
+}
+
+impl NoteBatches<'_, '_> {
+    /// The notes of `commits` (those that have one), read in one batch.
+    pub fn read(&self, commits: &[String]) -> Result<HashMap<String, Note>, CommitError> {
+        let wanted: Vec<String> = commits
+            .iter()
+            .filter(|c| self.listing.contains_key(*c))
+            .cloned()
+            .collect();
+        if wanted.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Ok(self
+            .notes
+            .read_texts_in(&self.listing, &wanted)?
+            .into_iter()
+            .map(|(c, t)| (c, note::parse(&t)))
+            .collect())
+    }
+}
+
 pub struct Notes<'a> {
     git: &'a Git,
     /// Full name, e.g. `refs/notes/vouch`.
@@ -142,11 +168,25 @@ impl<'a> Notes<'a> {
 
     /// The raw note texts of `commits` (all refs' records concatenated). A
     /// note blob over [`MAX_NOTE_BYTES`] is skipped with a warning.
-    pub(crate) fn read_texts(
+    pub(crate) fn read_texts(&self, commits: &[String]) -> Result<HashMap<String, String>, CommitError> {
+        self.read_texts_in(&self.list()?, commits)
+    }
+
+    /// A reader that lists the notes once and then reads them batch by
+    /// batch, so a caller going through many commits keeps only one batch
+    /// of notes in memory.
+    pub fn batches(&self) -> Result<NoteBatches<'_, 'a>, CommitError> {
+        Ok(NoteBatches {
+            notes: self,
+            listing: self.list()?,
+        })
+    }
+
+    fn read_texts_in(
         &self,
+        listing: &HashMap<String, Vec<String>>,
         commits: &[String],
     ) -> Result<HashMap<String, String>, CommitError> {
-        let listing = self.list()?;
         let wanted: Vec<(&String, &Vec<String>)> = commits
             .iter()
             .filter_map(|c| listing.get(c).map(|b| (c, b)))

@@ -3,7 +3,7 @@
 //! has no note but its message says AI helped (trailers).
 
 use super::CommitError;
-use super::export::{CommitInfo, commits, notes_of};
+use super::export::{CommitInfo, commits, each_note};
 use super::policy::Policy;
 use super::trailers::ai_trailers;
 use crate::git::Git;
@@ -25,11 +25,11 @@ pub fn verify(
     if !policy.require {
         return Ok((list.len(), Vec::new()));
     }
-    let notes = notes_of(git, &list)?;
     let mut offenders = Vec::new();
-    for c in &list {
+    // Notes are read a batch at a time: memory stays flat in their number.
+    each_note(git, &list, |c, note| {
         let mut problems = Vec::new();
-        match notes.get(&c.sha) {
+        match note {
             Some(n) => {
                 for (path, file) in &n.lines {
                     if policy.is_exempt(path) {
@@ -72,7 +72,8 @@ pub fn verify(
                 problems,
             });
         }
-    }
+        Ok(())
+    })?;
     Ok((list.len(), offenders))
 }
 
