@@ -185,3 +185,30 @@ fn blame_json_carries_the_unit_of_each_ai_line() {
     assert_eq!(units[7], None, "human line inside total");
     assert_eq!(units[2], None);
 }
+
+/// `vouch status` names regions from the store's cache when it has named
+/// the same text before (no parse), and parses again when the text changes.
+#[test]
+fn status_names_units_from_the_cache_by_content_hash() {
+    let repo = TempRepo::new();
+    repo.write("src/cart.rs", CART);
+    mark(&repo, "src/cart.rs:7-7");
+    let first = repo.vouch(&["status", "--json"]).expect_code(0).json();
+    assert_eq!(first[0]["unit"], "total");
+    let db = repo.path().join(".git/vouch/store.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let rows: i64 = conn
+        .query_row("SELECT COUNT(*) FROM unit_names", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 1, "one region named, one row cached");
+    // What the cache says is what status prints: it did not parse again.
+    conn.execute("UPDATE unit_names SET name = 'from_cache'", [])
+        .unwrap();
+    drop(conn);
+    let second = repo.vouch(&["status", "--json"]).expect_code(0).json();
+    assert_eq!(second[0]["unit"], "from_cache");
+    // Another text (a human edit elsewhere): parsed and named afresh.
+    repo.write("src/cart.rs", &CART.replace("n: u32", "n: u64"));
+    let third = repo.vouch(&["status", "--json"]).expect_code(0).json();
+    assert_eq!(third[0]["unit"], "total");
+}

@@ -1,14 +1,19 @@
 //! `vouch status`: unreviewed AI regions of the working tree, as stored.
 
+use std::collections::HashMap;
 use std::io::Write;
+use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
 use super::Outcome;
 use super::args::StatusArgs;
 use super::scope::Scope;
+use crate::git::sha1_blob_id;
 use crate::ledger::{Ledger, Region};
 use crate::service::{Service, at_text};
+use crate::store::UnitName;
 use crate::syntax::{Language, SyntaxTree};
 use crate::untrusted::escape;
 
@@ -39,10 +44,9 @@ impl StatusEntry {
         path: &str,
         ledger: &Ledger,
         region: &Region,
-        tree: Option<&SyntaxTree>,
+        unit: Option<UnitName>,
     ) -> Option<StatusEntry> {
         let source = region.attribution.source()?;
-        let unit = tree.and_then(|t| t.unit_for(region.range.clone()));
         Some(StatusEntry {
             path: path.to_owned(),
             start_line: ledger.line_of(region.range.start) + 1,
@@ -52,14 +56,16 @@ impl StatusEntry {
             kind: source.kind.to_string(),
             reviewed: region.attribution.review().is_some(),
             unit: unit.as_ref().map(|u| u.name.clone()),
-            unit_kind: unit.as_ref().map(|u| u.keyword.to_owned()),
-            unit_qualified_name: unit.map(|u| u.qualified_name),
+            unit_kind: unit.as_ref().map(|u| u.keyword.clone()),
+            unit_qualified_name: unit.map(|u| u.qualified),
         })
     }
 }
 
 pub fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
-    let service = Service::open_read_only(&super::current_dir()?)?;
+    // Read-only for attribution: only the unit-name cache may be written,
+    // and only into a store that already exists.
+    let mut service = Service::open_read_only(&super::current_dir()?)?;
     let scope = Scope::parse(&args.paths, &service.workspace)?;
     // The store is one connection: bring each file's attribution to its text
     // here, then name the regions' units (a parse per file) in parallel.
@@ -77,7 +83,18 @@ pub fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
             files.push((path, ledger, regions));
         }
     }
-    let entries = name_regions(&files);
+    let units = unit_names(&mut service, &files);
+    let entries: Vec<StatusEntry> = files
+        .iter()
+        .zip(units)
+        .flat_map(|((path, ledger, regions), units)| {
+            regions
+                .iter()
+                .zip(units)
+                .filter_map(|(r, u)| StatusEntry::new(path, ledger, r, u))
+                .collect::<Vec<_>>()
+        })
+        .collect();
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &entries)?;
@@ -88,33 +105,83 @@ pub fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
-/// The status entries of `files` (path, ledger, unreviewed regions), in
-/// order. Only files with a grammar are parsed, each once, on as many
-/// threads as the machine has cores.
-fn name_regions(files: &[(String, Ledger, Vec<Region>)]) -> Vec<StatusEntry> {
-    let one = |(path, ledger, regions): &(String, Ledger, Vec<Region>)| -> Vec<StatusEntry> {
+type File = (String, Ledger, Vec<Region>);
+
+/// The unit naming each region of each file (in order). A text whose
+/// regions were named before (same content hash, same byte ranges) is not
+/// parsed: the names come from the store's cache. The others are parsed,
+/// each once, on as many threads as the machine has cores, and their names
+/// cached (skipped without waiting when another process is writing).
+fn unit_names(service: &mut Service, files: &[File]) -> Vec<Vec<Option<UnitName>>> {
+    let mut out: Vec<Vec<Option<UnitName>>> = files.iter().map(|f| vec![None; f.2.len()]).collect();
+    let mut misses: Vec<(usize, String)> = Vec::new();
+    for (i, (path, ledger, regions)) in files.iter().enumerate() {
+        let Some(lang) = Language::from_path(path).filter(|l| l.has_grammar()) else {
+            continue; // no grammar: no unit
+        };
+        // The language and Vouch's version are part of the key: a new
+        // release may name units differently.
+        let key = format!(
+            "{}:{}:{}",
+            lang.id(),
+            env!("CARGO_PKG_VERSION"),
+            sha1_blob_id(ledger.text().as_bytes())
+        );
+        let cached: HashMap<Range<usize>, Option<UnitName>> = service
+            .store
+            .unit_names(&key)
+            .map(|rows| rows.into_iter().collect())
+            .unwrap_or_default();
+        if regions.iter().all(|r| cached.contains_key(&r.range)) {
+            out[i] = regions.iter().map(|r| cached[&r.range].clone()).collect();
+        } else {
+            misses.push((i, key));
+        }
+    }
+    let parsed = parallel(&misses, |(i, _)| {
+        let (path, ledger, regions) = &files[*i];
         let tree = Language::from_path(path).and_then(|l| SyntaxTree::parse_rope(l, ledger.rope()));
         regions
             .iter()
-            .filter_map(|r| StatusEntry::new(path, ledger, r, tree.as_ref()))
-            .collect()
-    };
+            .map(|r| {
+                tree.as_ref()?.unit_for(r.range.clone()).map(|u| UnitName {
+                    name: u.name,
+                    qualified: u.qualified_name,
+                    keyword: u.keyword.to_owned(),
+                })
+            })
+            .collect::<Vec<_>>()
+    });
+    let mut rows = Vec::new();
+    for ((i, key), units) in misses.into_iter().zip(parsed) {
+        for (r, u) in files[i].2.iter().zip(&units) {
+            rows.push((key.clone(), (r.range.clone(), u.clone())));
+        }
+        out[i] = units;
+    }
+    // A cache: failing to fill it changes nothing the user sees.
+    let _ = service.store.cache_unit_names(&rows);
+    out
+}
+
+/// `f` of each item, in order, computed on up to as many threads as cores.
+fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
-        .min(files.len());
+        .min(items.len());
     if threads <= 1 {
-        return files.iter().flat_map(one).collect();
+        return items.iter().map(&f).collect();
     }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, Vec<StatusEntry>)> = std::thread::scope(|scope| {
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
                     let mut mine = Vec::new();
                     loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(file) = files.get(i) else { break };
-                        mine.push((i, one(file)));
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        mine.push((i, f(item)));
                     }
                     mine
                 })
@@ -126,7 +193,7 @@ fn name_regions(files: &[(String, Ledger, Vec<Region>)]) -> Vec<StatusEntry> {
             .collect()
     });
     done.sort_by_key(|(i, _)| *i);
-    done.into_iter().flat_map(|(_, e)| e).collect()
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 fn print_human(out: &mut impl Write, entries: &[StatusEntry]) -> std::io::Result<()> {

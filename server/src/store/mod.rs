@@ -9,6 +9,7 @@
 mod codec;
 mod history;
 mod schema;
+mod units;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use crate::ledger::{Ledger, LedgerError};
 use crate::workspace::{Workspace, is_valid_relative};
 
 pub use schema::SCHEMA_VERSION;
+pub use units::{Named, UnitName};
 
 /// Why a store operation failed. A failed operation changes nothing.
 #[derive(Debug, thiserror::Error)]

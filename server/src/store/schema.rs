@@ -27,6 +27,18 @@ const MIGRATIONS: &[&str] = &[
          at INTEGER NOT NULL,
          PRIMARY KEY (path, hash)
      );",
+    // 3: the unit naming each AI region, by the text's content hash (units.rs).
+    "CREATE TABLE unit_names (
+         text_hash TEXT NOT NULL,
+         start INTEGER NOT NULL,
+         end INTEGER NOT NULL,
+         name TEXT,
+         qualified TEXT,
+         keyword TEXT,
+         at INTEGER NOT NULL,
+         PRIMARY KEY (text_hash, start, end)
+     );
+     CREATE INDEX unit_names_at ON unit_names (at);",
 ];
 
 /// The schema version this build writes.
