@@ -49,8 +49,12 @@ pub struct Doc {
     /// The negotiated position encoding.
     pub enc: Encoding,
     /// Parse of the text, updated incrementally with each change; `None`
-    /// for languages without a grammar (line ranges only).
+    /// for languages without a grammar (line ranges only), and until the
+    /// document first holds AI text (a tree costs ~10 bytes per byte of
+    /// text, and only AI regions are ever named).
     syntax: Option<SyntaxTree>,
+    /// The document's language when its grammar is compiled in.
+    language: Option<Language>,
 }
 
 /// What a full-document replacement found in the store.
@@ -64,9 +68,8 @@ pub enum Replacement {
 impl Doc {
     pub fn new(uri: Uri, version: i32, ledger: Ledger, place: Option<Place>, enc: Encoding) -> Doc {
         let history = History::new(version);
-        let syntax = Language::from_path(uri.path().as_str())
-            .and_then(|lang| SyntaxTree::parse_rope(lang, ledger.rope()));
-        Doc {
+        let language = Language::from_path(uri.path().as_str()).filter(|l| l.has_grammar());
+        let mut doc = Doc {
             uri,
             ledger,
             version,
@@ -78,13 +81,27 @@ impl Doc {
             diag_due: true,
             foreign_len: None,
             enc,
-            syntax,
+            syntax: None,
+            language,
+        };
+        doc.ensure_syntax();
+        doc
+    }
+
+    /// Parses the text when the document holds AI text and has no tree yet.
+    pub fn ensure_syntax(&mut self) {
+        if self.syntax.is_none()
+            && let Some(lang) = self.language
+            && !self.ledger.regions().is_empty()
+        {
+            self.syntax = SyntaxTree::parse_rope(lang, self.ledger.rope());
         }
     }
 
     /// Brings the syntax tree up to date with the text: an incremental
     /// reparse reusing the edited old tree. Cheap when nothing changed.
     pub fn refresh_syntax(&mut self) {
+        self.ensure_syntax();
         if let Some(tree) = self.syntax.as_mut()
             && !tree.is_current(self.ledger.rope())
         {
@@ -96,6 +113,7 @@ impl Doc {
     /// parse can run without the session lock. Edits made meanwhile are
     /// caught up by a diff when the tree comes back ([`Doc::return_syntax`]).
     pub fn lend_stale_syntax(&mut self) -> Option<(SyntaxTree, ropey::Rope)> {
+        self.ensure_syntax();
         let stale = self
             .syntax
             .as_ref()
@@ -282,5 +300,36 @@ impl Doc {
                 Err(e) => tracing::warn!("{}: AI range ignored: {e}", self.uri.as_str()),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::AiKind;
+
+    #[test]
+    fn a_document_is_parsed_only_once_it_holds_ai_text() {
+        let text = "fn a() {\n    1\n}\n\nfn b() {\n    2\n}\n";
+        let uri: Uri = "file:///w/a.rs".parse().unwrap();
+        let mut doc = Doc::new(uri, 1, Ledger::new(text), None, Encoding::Utf8);
+        doc.refresh_syntax();
+        assert!(doc.syntax().is_none(), "human text: no tree");
+        let source = AiSource {
+            tool: "copilot".into(),
+            model: None,
+            kind: AiKind::InlineCompletion,
+            session: None,
+            accepted_at: 1,
+        };
+        doc.ledger.mark_ai(31..32, &source).unwrap();
+        doc.refresh_syntax();
+        let unit = doc.syntax().and_then(|t| t.unit_for(31..32));
+        assert_eq!(unit.map(|u| u.name).as_deref(), Some("b"));
+        // A document opened with AI text is parsed at once.
+        let uri: Uri = "file:///w/b.rs".parse().unwrap();
+        let ledger = doc.ledger.clone();
+        let doc = Doc::new(uri, 1, ledger, None, Encoding::Utf8);
+        assert!(doc.syntax().is_some());
     }
 }
