@@ -30,8 +30,9 @@ pub struct NoteBatches<'n, 'a> {
 }
 
 impl NoteBatches<'_, '_> {
-    /// The notes of `commits` (those that have one), read in one batch.
-    pub fn read(&self, commits: &[String]) -> Result<HashMap<String, Note>, CommitError> {
+    /// The raw note texts of `commits` (those that have one; all refs'
+    /// records concatenated), read in one batch.
+    pub fn read_texts(&self, commits: &[String]) -> Result<HashMap<String, String>, CommitError> {
         let wanted: Vec<String> = commits
             .iter()
             .filter(|c| self.listing.contains_key(*c))
@@ -40,12 +41,7 @@ impl NoteBatches<'_, '_> {
         if wanted.is_empty() {
             return Ok(HashMap::new());
         }
-        Ok(self
-            .notes
-            .read_texts_in(&self.listing, &wanted)?
-            .into_iter()
-            .map(|(c, t)| (c, note::parse(&t)))
-            .collect())
+        self.notes.read_texts_in(&self.listing, &wanted)
     }
 }
 
