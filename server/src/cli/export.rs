@@ -6,7 +6,6 @@ use clap::{Args, ValueEnum};
 
 use super::Outcome;
 use crate::commit::export::{self, commits, each_note};
-use crate::commit::note;
 use crate::commit::policy::Policy;
 use crate::service::Service;
 
@@ -43,16 +42,16 @@ pub fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
     // byte for byte what serde_json's pretty printer makes of the whole.
     match (args.format, &policy) {
         (ExportFormat::AgentTrace, _) => each_note(&git, &list, |c, note| {
-            if let Some(text) = note {
-                writeln!(out, "{}", export::agent_trace_line(c, text))?;
+            if let Some(n) = note {
+                writeln!(out, "{}", export::agent_trace_line(c, &n))?;
             }
             Ok(())
         })?,
         (ExportFormat::Json, _) => {
             let mut array = PrettyArray::new("");
             each_note(&git, &list, |c, note| {
-                if let Some(text) = note {
-                    array.item(&mut out, &export::json_item(c, &note::parse(text)))?;
+                if let Some(n) = note {
+                    array.item(&mut out, &export::json_item(c, &n))?;
                 }
                 Ok(())
             })?;
@@ -70,8 +69,8 @@ pub fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
             out.write_all(&log.as_bytes()[..split])?;
             let mut array = PrettyArray::new(&log[line_start..at]);
             each_note(&git, &list, |c, note| {
-                if let Some(text) = note {
-                    for r in export::sarif_results(c, &note::parse(text), policy) {
+                if let Some(n) = note {
+                    for r in export::sarif_results(c, &n, policy) {
                         array.item(&mut out, &r)?;
                     }
                 }

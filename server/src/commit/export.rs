@@ -70,22 +70,21 @@ pub fn commits(git: &Git, range: Option<&str>) -> Result<Vec<CommitInfo>, Commit
 /// Commits whose notes are read and held at once by [`each_note`].
 const NOTE_BATCH: usize = 256;
 
-/// Calls `f` with each commit of `commits`, in order, and its note's raw
-/// text (if it has one; parse it with [`note::parse`] when its lines are
-/// needed). Notes are read a batch at a time and dropped after use, so
+/// Calls `f` with each commit of `commits`, in order, and its note (if it
+/// has one). Notes are read a batch at a time and dropped after use, so
 /// memory stays flat however many notes the range holds.
 pub fn each_note(
     git: &Git,
     commits: &[CommitInfo],
-    mut f: impl FnMut(&CommitInfo, Option<&str>) -> Result<(), CommitError>,
+    mut f: impl FnMut(&CommitInfo, Option<Note>) -> Result<(), CommitError>,
 ) -> Result<(), CommitError> {
     let notes = Notes::new(git)?;
     let batches = notes.batches()?;
     for chunk in commits.chunks(NOTE_BATCH) {
         let shas: Vec<String> = chunk.iter().map(|c| c.sha.clone()).collect();
-        let mut read = batches.read_texts(&shas)?;
+        let mut read = batches.read(&shas)?;
         for c in chunk {
-            f(c, read.remove(&c.sha).as_deref())?;
+            f(c, read.remove(&c.sha))?;
         }
     }
     Ok(())
@@ -111,13 +110,14 @@ pub fn ranges(file: &FileLines) -> Vec<(usize, usize, &LineAttr)> {
     out
 }
 
-/// One commit's Agent Trace record from its note's text, on one line
-/// (without the line break): a single record as written (re-serialised
-/// compactly), several merged into one.
-pub fn agent_trace_line(c: &CommitInfo, text: &str) -> String {
-    match note::single_record(text) {
-        Some(one) => one.to_string(),
-        None => note::record(&c.sha, &note::parse(text).lines).to_string(),
+/// One commit's Agent Trace record, on one line (without the line break):
+/// a single record as written (re-serialised compactly), several merged.
+pub fn agent_trace_line(c: &CommitInfo, n: &Note) -> String {
+    match n.records.as_slice() {
+        [one] => serde_json::from_str::<Value>(one)
+            .map(|v| v.to_string())
+            .unwrap_or_else(|_| one.replace('\n', " ")),
+        _ => note::record(&c.sha, &n.lines).to_string(),
     }
 }
 

@@ -234,18 +234,6 @@ pub fn parse(text: &str) -> ParsedNote {
     }
 }
 
-/// The one record of a note holding exactly one, as JSON; `None` for a note
-/// with several records or none readable. Cheaper than [`parse`]: the
-/// lines are not expanded.
-pub fn single_record(text: &str) -> Option<Value> {
-    let [raw] = record_texts(text)[..] else {
-        return None;
-    };
-    let value: Value = serde_json::from_str(raw).ok()?;
-    RecordIn::deserialize(&value).ok()?;
-    Some(value)
-}
-
 /// The text of each JSON value in `text`, found cheaply (no tree built); on
 /// junk, skips to the next line.
 fn record_texts(text: &str) -> Vec<&str> {

@@ -30,9 +30,9 @@ pub struct NoteBatches<'n, 'a> {
 }
 
 impl NoteBatches<'_, '_> {
-    /// The raw note texts of `commits` (those that have one; all refs'
-    /// records concatenated), read in one batch.
-    pub fn read_texts(&self, commits: &[String]) -> Result<HashMap<String, String>, CommitError> {
+    /// The notes of `commits` (those that have one), read in one batch and
+    /// bounded by the commits' files as [`Notes::read`] does.
+    pub fn read(&self, commits: &[String]) -> Result<HashMap<String, Note>, CommitError> {
         let wanted: Vec<String> = commits
             .iter()
             .filter(|c| self.listing.contains_key(*c))
@@ -41,7 +41,8 @@ impl NoteBatches<'_, '_> {
         if wanted.is_empty() {
             return Ok(HashMap::new());
         }
-        self.notes.read_texts_in(&self.listing, &wanted)
+        self.notes
+            .bounded(self.notes.read_texts_in(&self.listing, &wanted)?)
     }
 }
 
@@ -125,8 +126,15 @@ impl<'a> Notes<'a> {
     /// bounded by the commit's files: lines beyond a file's real length, and
     /// files the commit does not hold, are dropped.
     pub fn read(&self, commits: &[String]) -> Result<HashMap<String, Note>, CommitError> {
-        let parsed: Vec<(String, note::ParsedNote)> = self
-            .read_texts(commits)?
+        self.bounded(self.read_texts(commits)?)
+    }
+
+    /// Raw note texts parsed and bounded by their commits' files.
+    fn bounded(
+        &self,
+        texts: HashMap<String, String>,
+    ) -> Result<HashMap<String, Note>, CommitError> {
+        let parsed: Vec<(String, note::ParsedNote)> = texts
             .into_iter()
             .map(|(c, t)| (c, note::parse(&t)))
             .collect();

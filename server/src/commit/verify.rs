@@ -4,7 +4,6 @@
 
 use super::CommitError;
 use super::export::{CommitInfo, commits, each_note};
-use super::note;
 use super::policy::Policy;
 use super::trailers::ai_trailers;
 use crate::git::Git;
@@ -30,7 +29,7 @@ pub fn verify(
     // Notes are read a batch at a time: memory stays flat in their number.
     each_note(git, &list, |c, note| {
         let mut problems = Vec::new();
-        match note.map(note::parse) {
+        match note {
             Some(n) => {
                 for (path, file) in &n.lines {
                     if policy.is_exempt(path) {
