@@ -310,9 +310,18 @@ fn export_streams_the_same_bytes_as_the_whole_document() {
             format!(":{}", i - 1)
         };
         stream.push_str(&format!(
-            "commit refs/heads/main\nmark :{i}\ncommitter C <c@example.com> {} +0000\ndata 1\nc\nfrom {from}\n\n",
+            "commit refs/heads/main\nmark :{i}\ncommitter C <c@example.com> {} +0000\ndata 1\nc\nfrom {from}\n",
             1_700_000_000 + i
         ));
+        if i == 1 {
+            // The file the notes describe, long enough for every line they name.
+            let c_rs: String = (1..=300).map(|l| format!("fn c{l}() {{}}\n")).collect();
+            stream.push_str(&format!(
+                "M 100644 inline c.rs\ndata {}\n{c_rs}\n",
+                c_rs.len()
+            ));
+        }
+        stream.push('\n');
     }
     stream.push_str(&format!(
         "commit refs/notes/vouch\ncommitter C <c@example.com> 1700000999 +0000\ndata 1\nn\nfrom {notes}\n"
