@@ -172,7 +172,10 @@ impl<'a> Notes<'a> {
 
     /// The raw note texts of `commits` (all refs' records concatenated). A
     /// note blob over [`MAX_NOTE_BYTES`] is skipped with a warning.
-    pub(crate) fn read_texts(&self, commits: &[String]) -> Result<HashMap<String, String>, CommitError> {
+    pub(crate) fn read_texts(
+        &self,
+        commits: &[String],
+    ) -> Result<HashMap<String, String>, CommitError> {
         self.read_texts_in(&self.list()?, commits)
     }
 
