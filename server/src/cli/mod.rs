@@ -7,6 +7,7 @@ mod approve;
 mod args;
 mod blame;
 mod check;
+mod ci;
 mod edit;
 mod export;
 mod forget;
@@ -18,6 +19,8 @@ mod location;
 mod lsp;
 mod mark;
 mod record;
+mod report;
+mod report_html;
 mod review;
 mod scope;
 mod status;
@@ -90,6 +93,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Export(a) => export::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Approve(a) => approve::run(a),
+        Command::Report(a) => report::run(a),
+        Command::Ci(a) => ci::run(a),
         Command::Hook(a) => hook::run(a),
         Command::Lsp(a) => lsp::run(a),
     }
@@ -98,4 +103,14 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
 /// The current directory, or an error naming why it can't be read.
 pub(crate) fn current_dir() -> anyhow::Result<std::path::PathBuf> {
     std::env::current_dir().map_err(|e| anyhow::anyhow!("cannot read the current directory: {e}"))
+}
+
+/// Writes `bytes` to stdout; a reader that went away (`| head`) ends quietly.
+pub(crate) fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }

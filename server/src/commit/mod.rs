@@ -5,6 +5,7 @@
 pub mod approve;
 pub mod blame;
 pub mod checkout;
+pub mod ci;
 pub mod export;
 pub mod gate;
 pub mod glob;
@@ -17,6 +18,7 @@ pub mod range;
 pub(crate) mod ranges;
 pub mod record;
 pub mod remote;
+pub mod report;
 pub mod signature;
 pub mod trailers;
 pub mod verify;
