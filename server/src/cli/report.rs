@@ -69,7 +69,7 @@ pub(crate) fn md(s: &str) -> String {
             out.push('…');
             break;
         }
-        if "\\`*_{}[]<>()#+-.!|~&@:".contains(c) {
+        if "\\`*_{}[]<>#|~&@".contains(c) {
             out.push('\\');
         }
         out.push(c);
@@ -283,8 +283,8 @@ fn markdown_with(r: &Report, file_cap: usize, range_cap: usize, share_cap: usize
     let total = r.added_lines();
     if total > 0 {
         out.push_str(&format!(
-            "**Shares of the {} added**\n\n",
-            plural(total, "line", "lines")
+            "**Shares of the {total} added {}**\n\n",
+            if total == 1 { "line" } else { "lines" }
         ));
         share_table(&mut out, "Tool / model", &r.tool_shares(), total, share_cap);
         share_table(&mut out, "Kind", &r.kind_shares(), total, share_cap);
