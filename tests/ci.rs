@@ -838,3 +838,97 @@ fn concurrent_notes_pushes_never_lose_a_record() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Other tools' provenance
+
+/// A git-ai authorship log (Git AI Standard v3.0.0, section 1.2.5's layout):
+/// lines 2-4 of src/app.py by cursor (claude-4.5-opus), line 6 by a known human.
+const GITAI_LOG: &str = "src/app.py\n  abcd1234abcd1234 2-4\n  h_0123456789abcd 6\n---\n{\n  \"schema_version\": \"authorship/3.0.0\",\n  \"git_ai_version\": \"1.0.23\",\n  \"base_commit_sha\": \"7734793b756b3921c88db5375a8c156e9532447b\",\n  \"prompts\": {\n    \"abcd1234abcd1234\": {\n      \"agent_id\": {\"tool\": \"cursor\", \"id\": \"6ef2299e-a67f-432b-aa80-3d2fb4d28999\", \"model\": \"claude-4.5-opus\"},\n      \"human_author\": \"Developer <dev@example.com>\",\n      \"messages\": [{\"type\": \"user\", \"text\": \"Add error handling\"}],\n      \"total_additions\": 3, \"total_deletions\": 0, \"accepted_lines\": 3, \"overriden_lines\": 0\n    }\n  }\n}\n";
+
+#[test]
+fn git_ai_notes_count_in_blame_report_and_verify_and_are_never_written() {
+    let repo = TempRepo::new();
+    repo.write("README", "base\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "base"]);
+    init(&repo);
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    // Committed without vouch's hooks seeing any AI: git-ai recorded it.
+    repo.write(
+        "src/app.py",
+        "import os\ndef main():\n    try: run()\n    except OSError: pass\n\nx = 1\n",
+    );
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "app"]);
+    let log = repo.path().join("../gitai.txt");
+    std::fs::write(&log, GITAI_LOG).expect("write log");
+    repo.git(&[
+        "notes",
+        "--ref",
+        "refs/notes/ai",
+        "add",
+        "-f",
+        "-F",
+        &log.to_string_lossy(),
+        "HEAD",
+    ]);
+    let before = rev(&repo, "refs/notes/ai");
+
+    let blame = repo
+        .vouch(&["blame", "--json", "src/app.py"])
+        .expect_code(0)
+        .json();
+    let tools: Vec<(String, String)> = blame
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| {
+            (
+                l["origin"].as_str().unwrap_or("").to_owned(),
+                l["tool"].as_str().unwrap_or("-").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tools,
+        vec![
+            ("human".into(), "-".into()),
+            ("ai".into(), "cursor".into()),
+            ("ai".into(), "cursor".into()),
+            ("ai".into(), "cursor".into()),
+            ("human".into(), "-".into()),
+            ("human".into(), "-".into()),
+        ],
+        "{blame}"
+    );
+    let report = repo
+        .vouch(&["report", "main..feature", "--format", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(report["ai_lines"], 3, "{report}");
+    assert_eq!(
+        report["shares"]["tools"][0]["label"],
+        "cursor (claude-4.5-opus)"
+    );
+    let verify = repo
+        .vouch(&["verify", "main..feature", "--format", "json"])
+        .expect_code(1)
+        .json();
+    assert_eq!(verify["files"][0]["ranges"][0]["start_line"], 2, "{verify}");
+    assert_eq!(verify["files"][0]["ranges"][0]["end_line"], 4, "{verify}");
+    assert_eq!(verify["files"][0]["ranges"][0]["tool"], "cursor");
+    let text = repo
+        .vouch(&["report", "main..feature"])
+        .expect_code(0)
+        .stdout();
+    assert!(
+        !text.contains("Add error handling"),
+        "prompts are never shown: {text}"
+    );
+    assert_eq!(
+        rev(&repo, "refs/notes/ai"),
+        before,
+        "refs/notes/ai is never written"
+    );
+}

@@ -8,6 +8,7 @@ pub mod checkout;
 pub mod ci;
 pub mod export;
 pub mod gate;
+pub mod gitai;
 pub mod glob;
 pub mod hooks;
 pub mod lines;

@@ -171,7 +171,64 @@ impl<'a> Notes<'a> {
             }
             out.insert(commit.clone(), text);
         }
+        if self.ref_name != APPROVALS_REF {
+            self.add_foreign(commits, &mut out)?;
+        }
         Ok(out)
+    }
+
+    /// Appends other tools' provenance for `commits`: git-ai's logs on
+    /// `refs/notes/ai` (and fetched copies `refs/notes/remotes/*/ai`),
+    /// converted to Agent Trace records that rank below Vouch's own.
+    fn add_foreign(
+        &self,
+        commits: &[String],
+        out: &mut HashMap<String, String>,
+    ) -> Result<(), CommitError> {
+        let mut refs = vec![super::gitai::GITAI_REF.to_owned()];
+        let remotes =
+            self.git
+                .text(&["for-each-ref", "--format=%(refname)", "refs/notes/remotes/"])?;
+        refs.extend(
+            remotes
+                .lines()
+                .filter(|r| r.ends_with("/ai"))
+                .map(str::to_owned),
+        );
+        let mut listing: HashMap<String, Vec<String>> = HashMap::new();
+        for r in refs {
+            let Some(list) = self.git.try_run(&["notes", "--ref", &r, "list"])? else {
+                continue;
+            };
+            for line in String::from_utf8_lossy(&list).lines() {
+                if let Some((blob, commit)) = line.split_once(' ') {
+                    let blobs = listing.entry(commit.to_owned()).or_default();
+                    if !blobs.iter().any(|b| b == blob) {
+                        blobs.push(blob.to_owned());
+                    }
+                }
+            }
+        }
+        if listing.is_empty() {
+            return Ok(());
+        }
+        let wanted: Vec<(&String, &Vec<String>)> = commits
+            .iter()
+            .filter_map(|c| listing.get(c).map(|b| (c, b)))
+            .collect();
+        let specs: Vec<String> = wanted.iter().flat_map(|(_, b)| b.iter().cloned()).collect();
+        let mut blobs = self.git.read_objects(&specs)?.into_iter();
+        for (commit, names) in wanted {
+            for _ in names {
+                if let Some(Some(b)) = blobs.next() {
+                    let trace = super::gitai::to_trace(&String::from_utf8_lossy(&b), commit);
+                    if !trace.is_empty() {
+                        out.entry(commit.clone()).or_default().push_str(&trace);
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Every annotated commit.
