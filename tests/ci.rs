@@ -932,3 +932,45 @@ fn git_ai_notes_count_in_blame_report_and_verify_and_are_never_written() {
         "refs/notes/ai is never written"
     );
 }
+
+#[test]
+fn agent_trace_records_in_the_repository_count() {
+    let repo = TempRepo::new();
+    repo.write("README", "base\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "base"]);
+    init(&repo);
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("lib.go", "package lib\n\nfunc A() int { return 1 }\nfunc B() int { return 2 }\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "lib"]);
+    let written = rev(&repo, "HEAD");
+    // Another tool appends its record for that commit in a later commit.
+    let record = format!(
+        "{{\"version\":\"0.1.0\",\"id\":\"3b9c2b1e-1f0a-4c55-9a51-0c1d2e3f4a5b\",\"timestamp\":\"2026-12-01T10:00:00Z\",\"vcs\":{{\"type\":\"git\",\"revision\":\"{written}\"}},\"tool\":{{\"name\":\"amp\",\"version\":\"1.0.0\"}},\"files\":[{{\"path\":\"lib.go\",\"conversations\":[{{\"contributor\":{{\"type\":\"ai\",\"model_id\":\"anthropic/claude-opus-4-5\"}},\"ranges\":[{{\"start_line\":3,\"end_line\":4}}]}}]}}]}}\n{{not json\n"
+    );
+    repo.write(".agent-trace/traces.jsonl", &record);
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "trace"]);
+    let blame = repo.vouch(&["blame", "--json", "lib.go"]).expect_code(0).json();
+    let tools: Vec<&str> = blame
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| l["tool"].as_str().unwrap_or("-"))
+        .collect();
+    assert_eq!(tools, vec!["-", "-", "amp", "amp"], "{blame}");
+    let report = repo
+        .vouch(&["report", "main..feature", "--format", "json"])
+        .expect_code(0)
+        .json();
+    let lib = report["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .find(|f| f["path"] == "lib.go")
+        .cloned()
+        .expect("lib.go");
+    assert_eq!(lib["ai_lines"], 2, "{report}");
+    assert_eq!(lib["lines"][0]["model"], "anthropic/claude-opus-4-5");
+}

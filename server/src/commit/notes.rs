@@ -23,6 +23,10 @@ pub const MAX_NOTE_BYTES: usize = 4 * 1024 * 1024;
 /// line, attached to the tip the reviewer approved.
 pub const APPROVALS_REF: &str = "refs/notes/vouch-approvals";
 
+/// Agent Trace records other tools keep in the repository (JSON lines).
+pub const TRACE_FILE: &str = ".agent-trace/traces.jsonl";
+const MAX_TRACE_FILE_BYTES: usize = 16 << 20;
+
 pub struct Notes<'a> {
     git: &'a Git,
     /// Full name, e.g. `refs/notes/vouch`.
@@ -209,6 +213,7 @@ impl<'a> Notes<'a> {
                 }
             }
         }
+        self.add_trace_file(commits, out)?;
         if listing.is_empty() {
             return Ok(());
         }
@@ -226,6 +231,54 @@ impl<'a> Notes<'a> {
                         out.entry(commit.clone()).or_default().push_str(&trace);
                     }
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends the Agent Trace records of `.agent-trace/traces.jsonl` (as
+    /// committed at `HEAD`; a symlink there is read as its target's name, so
+    /// it is never followed) whose `vcs.revision` is one of `commits`. Files
+    /// over [`MAX_TRACE_FILE_BYTES`] are skipped.
+    fn add_trace_file(
+        &self,
+        commits: &[String],
+        out: &mut HashMap<String, String>,
+    ) -> Result<(), CommitError> {
+        let Some(Some(blob)) = self
+            .git
+            .read_objects(&[format!("HEAD:{TRACE_FILE}")])?
+            .pop()
+        else {
+            return Ok(());
+        };
+        if blob.len() > MAX_TRACE_FILE_BYTES {
+            return Ok(());
+        }
+        let wanted: std::collections::HashSet<&str> = commits.iter().map(String::as_str).collect();
+        #[derive(serde::Deserialize)]
+        struct Vcs {
+            #[serde(rename = "type", default)]
+            kind: String,
+            #[serde(default)]
+            revision: String,
+        }
+        #[derive(serde::Deserialize)]
+        struct Head {
+            vcs: Option<Vcs>,
+        }
+        for line in String::from_utf8_lossy(&blob).lines() {
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            let Ok(Head { vcs: Some(vcs) }) = serde_json::from_str::<Head>(line) else {
+                continue;
+            };
+            if vcs.kind == "git" && wanted.contains(vcs.revision.as_str()) {
+                let text = out.entry(vcs.revision).or_default();
+                text.push_str(line);
+                text.push('\n');
             }
         }
         Ok(())
