@@ -941,7 +941,10 @@ fn agent_trace_records_in_the_repository_count() {
     repo.git(&["commit", "-q", "-m", "base"]);
     init(&repo);
     repo.git(&["checkout", "-q", "-b", "feature"]);
-    repo.write("lib.go", "package lib\n\nfunc A() int { return 1 }\nfunc B() int { return 2 }\n");
+    repo.write(
+        "lib.go",
+        "package lib\n\nfunc A() int { return 1 }\nfunc B() int { return 2 }\n",
+    );
     repo.git(&["add", "-A"]);
     repo.git(&["commit", "-q", "--no-verify", "-m", "lib"]);
     let written = rev(&repo, "HEAD");
@@ -952,7 +955,10 @@ fn agent_trace_records_in_the_repository_count() {
     repo.write(".agent-trace/traces.jsonl", &record);
     repo.git(&["add", "-A"]);
     repo.git(&["commit", "-q", "--no-verify", "-m", "trace"]);
-    let blame = repo.vouch(&["blame", "--json", "lib.go"]).expect_code(0).json();
+    let blame = repo
+        .vouch(&["blame", "--json", "lib.go"])
+        .expect_code(0)
+        .json();
     let tools: Vec<&str> = blame
         .as_array()
         .expect("lines")
@@ -973,4 +979,72 @@ fn agent_trace_records_in_the_repository_count() {
         .expect("lib.go");
     assert_eq!(lib["ai_lines"], 2, "{report}");
     assert_eq!(lib["lines"][0]["model"], "anthropic/claude-opus-4-5");
+}
+
+#[test]
+fn stats_share_lines_by_tool_model_kind_author_and_month() {
+    let forge = Forge::new();
+    let a = &forge.author;
+    // A commit made without the hooks: its lines are unknown, not human.
+    a.write("NOHOOKS.md", "one\ntwo\n");
+    a.git(&["add", "-A"]);
+    a.git(&[
+        "-c",
+        "core.hooksPath=/nonexistent",
+        "commit",
+        "-q",
+        "-m",
+        "no hooks",
+    ]);
+    let s = a
+        .vouch(&["stats", "main..feature", "--format", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(s["commits"], 3);
+    assert_eq!(s["total"]["ai_lines"], 8, "{s}");
+    assert_eq!(s["total"]["human_lines"], 1, "{s}");
+    assert_eq!(s["total"]["unknown_lines"], 2, "{s}");
+    let labels = |k: &str| -> Vec<(String, u64)> {
+        s[k].as_array()
+            .expect(k)
+            .iter()
+            .map(|v| {
+                (
+                    v["label"].as_str().unwrap_or("").to_owned(),
+                    v["ai_lines"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        labels("tools"),
+        vec![("claude".into(), 5), ("copilot".into(), 3)]
+    );
+    assert_eq!(
+        labels("models"),
+        vec![("claude-opus-4".into(), 5), ("gpt-5".into(), 3)]
+    );
+    assert_eq!(labels("kinds"), vec![("manual".into(), 8)]);
+    let authors = s["authors"].as_array().expect("authors");
+    assert_eq!(authors.len(), 1);
+    assert_eq!(authors[0]["label"], "Alice <alice@example.com>");
+    assert_eq!(authors[0]["lines"], 11);
+    let month = ok(&git_in(
+        a.path(),
+        &["log", "-1", "--date=format-local:%Y-%m", "--format=%cd"],
+        &[("TZ", "UTC")],
+    ));
+    assert_eq!(s["months"][0]["label"], month.trim(), "{s}");
+    // The whole of HEAD: the policy commit's lines are human.
+    let all = a
+        .vouch(&["stats", "--format", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(all["total"]["ai_lines"], 8);
+    assert!(
+        all["total"]["human_lines"].as_u64().unwrap_or(0) > 1,
+        "{all}"
+    );
+    let text = a.vouch(&["stats"]).expect_code(0).stdout();
+    assert!(text.contains("AI lines by tool:\n  claude"), "{text}");
 }

@@ -74,6 +74,12 @@ pub enum Command {
         after_help = "Examples:\n  vouch report origin/main..HEAD > comment.md\n  vouch report origin/main..HEAD --format json\n  vouch report origin/main..HEAD --format html > report.html"
     )]
     Report(super::report::ReportArgs),
+    /// Shares of a repository's lines by AI tool, model, kind, author and month
+    #[command(
+        long_about = "The lines a range introduces (default: every line of HEAD), each credited to the last commit that wrote it, as the notes tell (the same replay as `vouch verify RANGE`): AI lines by tool, model and kind; all lines by commit author and month (AI, human, unknown: a commit without provenance). Exit 0; 2 on error. See docs/ci.md.",
+        after_help = "Examples:\n  vouch stats\n  vouch stats v1.0..HEAD --format json"
+    )]
+    Stats(super::stats::StatsArgs),
     /// Steps for CI jobs: `vouch ci post-merge` repairs provenance after a forge's squash or rebase merge
     #[command(
         after_help = "Example:\n  vouch ci post-merge --base \"$BEFORE_SHA\" --head \"$PR_HEAD_SHA\" --merged \"$AFTER_SHA\""

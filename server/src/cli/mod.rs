@@ -23,6 +23,7 @@ mod report;
 mod report_html;
 mod review;
 mod scope;
+mod stats;
 mod status;
 mod verify;
 
@@ -95,6 +96,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Approve(a) => approve::run(a),
         Command::Report(a) => report::run(a),
         Command::Ci(a) => ci::run(a),
+        Command::Stats(a) => stats::run(a),
         Command::Hook(a) => hook::run(a),
         Command::Lsp(a) => lsp::run(a),
     }

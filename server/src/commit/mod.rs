@@ -21,6 +21,7 @@ pub mod record;
 pub mod remote;
 pub mod report;
 pub mod signature;
+pub mod stats;
 pub mod trailers;
 pub mod verify;
 
