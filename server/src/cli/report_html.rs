@@ -192,9 +192,9 @@ pub fn page(r: &Report, data: &Value) -> String {
     let json = serde_json::to_string(data)
         .unwrap_or_default()
         .replace('<', "\\u003c");
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<script type=\"application/json\" id=\"vouch-data\">{json}</script></body></html>\n"
+        "<script type=\"application/json\" id=\"vouch-data\">{json}</script></body></html>"
     );
     out
 }
