@@ -374,6 +374,15 @@ fn report_of_a_huge_range_stays_under_the_comment_limit() {
         md.trim_end().ends_with("</sub>"),
         "the footer is still there"
     );
+    // Piped into `head`: ends quietly.
+    let piped = Command::new("bash")
+        .arg("-c")
+        .arg("\"$0\" report main..big --format json | head -c 10 >/dev/null; echo \"status ${PIPESTATUS[0]}\"")
+        .arg(vouch_bin())
+        .current_dir(repo.path())
+        .output()
+        .expect("run bash");
+    assert_eq!(text(&piped).trim(), "status 0", "{}", text(&piped));
 }
 
 // ---------------------------------------------------------------------------
@@ -1047,4 +1056,28 @@ fn stats_share_lines_by_tool_model_kind_author_and_month() {
     );
     let text = a.vouch(&["stats"]).expect_code(0).stdout();
     assert!(text.contains("AI lines by tool:\n  claude"), "{text}");
+}
+
+#[test]
+fn the_ci_templates_only_call_the_script() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/ci");
+    let action = std::fs::read_to_string(dir.join("action.yml")).expect("action.yml");
+    assert!(action.contains("using: composite"), "{action}");
+    assert!(action.contains("cargo install --locked"), "{action}");
+    assert!(
+        action.contains("\"$GITHUB_ACTION_PATH/vouch-ci\" \"${{ inputs.step }}\""),
+        "{action}"
+    );
+    assert!(action.contains("upload-sarif"), "{action}");
+    let gitlab = std::fs::read_to_string(dir.join("gitlab-ci.yml")).expect("gitlab-ci.yml");
+    assert!(gitlab.contains("cargo install --locked"), "{gitlab}");
+    assert!(gitlab.contains("scripts/ci/vouch-ci check"), "{gitlab}");
+    assert!(
+        gitlab.contains("scripts/ci/vouch-ci post-merge"),
+        "{gitlab}"
+    );
+    // Unknown steps are usage errors.
+    let repo = TempRepo::new();
+    let out = run_script(&repo, "deploy", &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }

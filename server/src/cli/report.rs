@@ -471,3 +471,23 @@ pub(crate) fn to_json(r: &Report) -> Value {
         })).collect::<Vec<_>>(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::md;
+
+    #[test]
+    fn untrusted_text_cannot_break_the_markdown() {
+        assert_eq!(md("a|b"), "a\\|b");
+        assert_eq!(md("<img src=x>"), "\\<img src=x\\>");
+        assert_eq!(
+            md("`x` *y* _z_ [l](u) @team"),
+            "\\`x\\` \\*y\\* \\_z\\_ \\[l\\](u) \\@team"
+        );
+        let esc = md("red\u{1b}[31m\nline");
+        assert!(!esc.contains('\u{1b}') && !esc.contains('\n'), "{esc}");
+        let long = md(&"x".repeat(1000));
+        assert_eq!(long.chars().count(), 161);
+        assert!(long.ends_with('…'));
+    }
+}
