@@ -1081,3 +1081,60 @@ fn the_ci_templates_only_call_the_script() {
     let out = run_script(&repo, "deploy", &[]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }
+
+#[test]
+fn ci_script_fetches_a_forks_commits_and_notes() {
+    let forge = Forge::new();
+    let fork = tempfile::tempdir().expect("temp dir");
+    ok(&git_in(
+        fork.path(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            &forge.origin.path().to_string_lossy(),
+            ".",
+        ],
+        &[],
+    ));
+    // A contributor works in their fork: AI lines, notes pushed to the fork only.
+    let contributor = clone_of(fork.path(), "Carl");
+    init(&contributor);
+    contributor.git(&["checkout", "-q", "-b", "contrib", "origin/main"]);
+    contributor.write("src/extra.rs", "pub fn three() -> u32 {\n    3\n}\n");
+    mark(&contributor, "src/extra.rs:1-3", "codex", "gpt-5-codex");
+    review(&contributor, "src/extra.rs", "Carl <carl@example.com>");
+    contributor.git(&["add", "-A"]);
+    ok(&try_git(&contributor, &["commit", "-q", "-m", "three"]));
+    ok(&try_git(&contributor, &["push", "-q", "origin", "contrib"]));
+    let head = rev(&contributor, "HEAD");
+    let base = forge.sha("main");
+    let fork_url = fork.path().to_string_lossy().into_owned();
+
+    // Without the fork's URL, CI cannot even see the commit.
+    let ci = forge.ci_clone();
+    let out = run_script(
+        &ci,
+        "check",
+        &[("VOUCH_BASE_SHA", &base), ("VOUCH_HEAD_SHA", &head)],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("is not available"), "{}", text(&out));
+
+    // With it: the fork's commits and notes, so the AI lines are seen.
+    let ci = forge.ci_clone();
+    let out = run_script(
+        &ci,
+        "check",
+        &[
+            ("VOUCH_BASE_SHA", &base),
+            ("VOUCH_HEAD_SHA", &head),
+            ("VOUCH_HEAD_REPO", &fork_url),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = json_file(&ci.path().join("vouch-out/report.json"));
+    assert_eq!(report["ai_lines"], 3, "{report}");
+    assert_eq!(report["unapproved"][0]["path"], "src/extra.rs");
+    assert_eq!(report["unapproved"][0]["tool"], "codex");
+}
