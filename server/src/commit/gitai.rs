@@ -190,6 +190,99 @@ pub fn to_trace(text: &str, commit: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// One attestation entry: key (agent index, or a known human), ranges.
+    fn entry() -> impl Strategy<Value = (Option<u8>, Vec<(u64, u64)>)> {
+        (
+            prop::option::weighted(0.8, 0u8..3),
+            prop::collection::vec((1u64..400, 0u64..30), 1..4),
+        )
+    }
+
+    proptest! {
+        /// Against a model: every AI entry's ranges come out, in order, under
+        /// its agent's tool and model, and nothing else does.
+        #[test]
+        fn logs_convert_like_the_model(
+            files in prop::collection::vec(("[a-z]{1,6}(/[a-z]{1,6})?\\.rs", prop::collection::vec(entry(), 1..4)), 1..4)
+        ) {
+            let agents = [("cursor", "m1"), ("claude", "m2"), ("codex", "m3")];
+            let mut log = String::new();
+            // model: (tool, path, model) -> ranges
+            let mut model: BTreeMap<(String, String, String), Vec<(u64, u64)>> = BTreeMap::new();
+            let mut seen = std::collections::HashSet::new();
+            for (path, entries) in &files {
+                if !seen.insert(path.clone()) {
+                    continue; // one section per path
+                }
+                log.push_str(path);
+                log.push('\n');
+                for (agent, ranges) in entries {
+                    let spec: Vec<String> = ranges
+                        .iter()
+                        .map(|(s, len)| if *len == 0 { s.to_string() } else { format!("{s}-{}", s + len) })
+                        .collect();
+                    let key = match agent {
+                        Some(a) => format!("{:016x}", u64::from(*a) + 0xabc0),
+                        None => "h_0123456789abcd".to_owned(),
+                    };
+                    log.push_str(&format!("  {key} {}\n", spec.join(",")));
+                    if let Some(a) = agent {
+                        let (tool, m) = agents[usize::from(*a)];
+                        model
+                            .entry((tool.to_owned(), path.clone(), m.to_owned()))
+                            .or_default()
+                            .extend(ranges.iter().map(|(s, len)| (*s, s + len)));
+                    }
+                }
+            }
+            let prompts: serde_json::Map<String, Value> = agents
+                .iter()
+                .enumerate()
+                .map(|(i, (t, m))| (format!("{:016x}", i as u64 + 0xabc0), json!({"agent_id": {"tool": t, "id": "x", "model": m}})))
+                .collect();
+            log.push_str("---\n");
+            log.push_str(&json!({"schema_version": SCHEMA, "base_commit_sha": "abc", "prompts": prompts}).to_string());
+            let mut got: BTreeMap<(String, String, String), Vec<(u64, u64)>> = BTreeMap::new();
+            for line in to_trace(&log, "c").lines() {
+                let r: Value = serde_json::from_str(line).expect("JSON line");
+                let tool = r["tool"]["name"].as_str().unwrap_or("").to_owned();
+                for f in r["files"].as_array().into_iter().flatten() {
+                    for c in f["conversations"].as_array().into_iter().flatten() {
+                        let key = (tool.clone(), f["path"].as_str().unwrap_or("").to_owned(), c["contributor"]["model_id"].as_str().unwrap_or("").to_owned());
+                        for g in c["ranges"].as_array().into_iter().flatten() {
+                            got.entry(key.clone()).or_default().push((g["start_line"].as_u64().unwrap_or(0), g["end_line"].as_u64().unwrap_or(0)));
+                        }
+                    }
+                }
+            }
+            prop_assert_eq!(got, model);
+        }
+
+        /// Whatever the text, the output is bounded and valid JSON lines.
+        #[test]
+        fn any_text_gives_bounded_json(body in "([a-z/\" ]{0,8}\n|  [0-9a-f_h]{1,16} [0-9,\\-]{1,24}\n){0,40}") {
+            let log = format!("{body}---\n{{\"schema_version\":\"{SCHEMA}\"}}");
+            let mut lines = 0u64;
+            let mut ranges = 0usize;
+            for line in to_trace(&log, "c").lines() {
+                let r: Value = serde_json::from_str(line).expect("JSON line");
+                for f in r["files"].as_array().into_iter().flatten() {
+                    for c in f["conversations"].as_array().into_iter().flatten() {
+                        for g in c["ranges"].as_array().into_iter().flatten() {
+                            let (s, e) = (g["start_line"].as_u64().unwrap_or(0), g["end_line"].as_u64().unwrap_or(0));
+                            prop_assert!(s >= 1 && e >= s);
+                            lines += e - s + 1;
+                            ranges += 1;
+                        }
+                    }
+                }
+            }
+            prop_assert!(ranges <= MAX_RANGES);
+            prop_assert!(lines <= MAX_LINES as u64);
+        }
+    }
 
     const LOG: &str = "src/main.rs\n  abcd1234abcd1234 1-3,7\n  h_0123456789abcd 4\n\"src/my file.rs\"\n  s_0123456789abcd::t_fedcba98765432 2-2\n---\n{\"schema_version\":\"authorship/3.0.0\",\"base_commit_sha\":\"7734793b\",\"prompts\":{\"abcd1234abcd1234\":{\"agent_id\":{\"tool\":\"cursor\",\"id\":\"x\",\"model\":\"claude-4.5-opus\"},\"messages\":[{\"type\":\"user\",\"text\":\"secret prompt\"}]}},\"sessions\":{\"s_0123456789abcd\":{\"agent_id\":{\"tool\":\"claude\",\"id\":\"y\",\"model\":\"opus\"}}}}\n";
 
