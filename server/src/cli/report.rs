@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 
 use super::Outcome;
-use crate::commit::report::{self, Approval, Origin, Report, Share};
+use crate::commit::report::{self, ApprovalState, Origin, Report, Share};
 use crate::commit::verify::range_facts;
 use crate::service::Service;
 use crate::untrusted::escape;
@@ -118,13 +118,13 @@ pub(crate) fn headline(r: &Report) -> String {
         return s;
     }
     if ai > 0 {
-        s.push_str(&format!(" · {} approved", r.count(Approval::Approved)));
+        s.push_str(&format!(" · {} approved", r.count(ApprovalState::Approved)));
     }
-    let exempt = r.count(Approval::Exempt);
+    let exempt = r.count(ApprovalState::Exempt);
     if exempt > 0 {
         s.push_str(&format!(" · {exempt} exempt"));
     }
-    let need = r.count(Approval::Unapproved);
+    let need = r.count(ApprovalState::Unapproved);
     let policy_files = r
         .unapproved()
         .iter()
@@ -247,7 +247,7 @@ fn markdown_with(r: &Report, file_cap: usize, range_cap: usize, share_cap: usize
                 s.join(", ")
             };
             let approved = if r.review_required {
-                f.count(Approval::Approved).to_string()
+                f.count(ApprovalState::Approved).to_string()
             } else {
                 "n/a".to_owned()
             };
@@ -259,7 +259,7 @@ fn markdown_with(r: &Report, file_cap: usize, range_cap: usize, share_cap: usize
                 list(&tools),
                 list(&kinds),
                 approved,
-                f.count(Approval::Unapproved),
+                f.count(ApprovalState::Unapproved),
                 list(&f.units()),
             ));
         }
@@ -271,10 +271,10 @@ fn markdown_with(r: &Report, file_cap: usize, range_cap: usize, share_cap: usize
                 rest.iter().map(|f| f.added.len()).sum::<usize>(),
                 rest.iter().map(|f| f.ai_lines()).sum::<usize>(),
                 rest.iter()
-                    .map(|f| f.count(Approval::Approved))
+                    .map(|f| f.count(ApprovalState::Approved))
                     .sum::<usize>(),
                 rest.iter()
-                    .map(|f| f.count(Approval::Unapproved))
+                    .map(|f| f.count(ApprovalState::Unapproved))
                     .sum::<usize>(),
             ));
         }
@@ -415,9 +415,9 @@ pub(crate) fn to_json(r: &Report) -> Value {
                 "path": f.path,
                 "added_lines": f.added.len(),
                 "ai_lines": f.ai_lines(),
-                "approved_lines": f.count(Approval::Approved),
-                "unapproved_lines": f.count(Approval::Unapproved),
-                "exempt_lines": f.count(Approval::Exempt),
+                "approved_lines": f.count(ApprovalState::Approved),
+                "unapproved_lines": f.count(ApprovalState::Unapproved),
+                "exempt_lines": f.count(ApprovalState::Exempt),
                 "unknown_lines": unknown,
                 "units": f.units(),
                 "lines": ai,
@@ -456,9 +456,9 @@ pub(crate) fn to_json(r: &Report) -> Value {
         "ok": !rep.fails(),
         "added_lines": total,
         "ai_lines": r.ai_lines(),
-        "approved_lines": r.count(Approval::Approved),
-        "unapproved_lines": r.count(Approval::Unapproved),
-        "exempt_lines": r.count(Approval::Exempt),
+        "approved_lines": r.count(ApprovalState::Approved),
+        "unapproved_lines": r.count(ApprovalState::Unapproved),
+        "exempt_lines": r.count(ApprovalState::Exempt),
         "approvers": r.approvers(),
         "shares": {
             "tools": share_json(&r.tool_shares(), total),

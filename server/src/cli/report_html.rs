@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::commit::report::{Approval, Origin, Report, Share};
+use crate::commit::report::{ApprovalState, Origin, Report, Share};
 use crate::untrusted::escape;
 
 /// Added lines shown at most (the rest are counted, not shown).
@@ -141,9 +141,9 @@ pub fn page(r: &Report, data: &Value) -> String {
                         None => tool.clone(),
                     };
                     let colour = match approval {
-                        Approval::Approved => "approved",
-                        Approval::Unapproved => "unapproved",
-                        Approval::Exempt | Approval::NotRequired => "exempt",
+                        ApprovalState::Approved => "approved",
+                        ApprovalState::Unapproved => "unapproved",
+                        ApprovalState::Exempt | ApprovalState::NotRequired => "exempt",
                     };
                     let unit = l
                         .unit

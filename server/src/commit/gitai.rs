@@ -17,8 +17,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// The notes ref git-ai writes (Vouch only reads it).
-pub const GITAI_REF: &str = "refs/notes/ai";
-pub const SCHEMA: &str = "authorship/3.0.0";
+pub(crate) const GITAI_REF: &str = "refs/notes/ai";
+pub(crate) const SCHEMA: &str = "authorship/3.0.0";
 
 const MAX_LOG_BYTES: usize = 4 << 20;
 const MAX_RANGES: usize = 100_000;
@@ -80,7 +80,7 @@ fn parse_path(line: &str) -> Option<String> {
 
 /// The Agent Trace records (JSON text, one per line) for git-ai's log of
 /// `commit`; empty when the text is not such a log.
-pub fn to_trace(text: &str, commit: &str) -> String {
+pub(crate) fn to_trace(text: &str, commit: &str) -> String {
     if text.len() > MAX_LOG_BYTES {
         return String::new();
     }
