@@ -73,6 +73,23 @@ pub enum Command {
         after_help = "Example:\n  vouch gc\n\nA commit is reachable when a branch, tag, remote-tracking branch, the stash or a worktree's HEAD leads to it (reflogs do not count). Only the local notes ref changes. The post-rewrite hook already drops the notes of the commits an amend or rebase replaced."
     )]
     Gc,
+    /// A pull request's AI-written lines and approvals, as a comment (markdown), a page (html) or JSON
+    #[command(
+        long_about = "What a range (a pull request: origin/main..HEAD) introduces: a headline (AI-written lines, files, approved, who must approve the rest), a per-file table (added and AI lines, tool/model, kind, approved/unapproved, units), the shares of the added lines per tool/model and per kind, and the unapproved ranges as path:start-end with their unit. The approval verdict is exactly `vouch verify RANGE`'s, with the policy read from the range's base. Markdown stays under GitHub's 65,536-character comment limit for any range (past a size it summarises). Exit 0; 2 on error. See docs/ci.md.",
+        after_help = "Examples:\n  vouch report origin/main..HEAD > comment.md\n  vouch report origin/main..HEAD --format json\n  vouch report origin/main..HEAD --format html > report.html"
+    )]
+    Report(super::report::ReportArgs),
+    /// Shares of a repository's lines by AI tool, model, kind, author and month
+    #[command(
+        long_about = "The lines a range introduces (default: every line of HEAD), each credited to the last commit that wrote it, as the notes tell (the same replay as `vouch verify RANGE`): AI lines by tool, model and kind; all lines by commit author and month (AI, human, unknown: a commit without provenance). Exit 0; 2 on error. See docs/ci.md.",
+        after_help = "Examples:\n  vouch stats\n  vouch stats v1.0..HEAD --format json"
+    )]
+    Stats(super::stats::StatsArgs),
+    /// Steps for CI jobs: `vouch ci post-merge` repairs provenance after a forge's squash or rebase merge
+    #[command(
+        after_help = "Example:\n  vouch ci post-merge --base \"$BEFORE_SHA\" --head \"$PR_HEAD_SHA\" --merged \"$AFTER_SHA\""
+    )]
+    Ci(super::ci::CiArgs),
     /// What the installed git hooks run
     #[command(hide = true, after_help = "Example:\n  vouch hook post-commit")]
     Hook(super::hook::HookArgs),

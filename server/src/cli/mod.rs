@@ -7,6 +7,7 @@ mod approve;
 mod args;
 mod blame;
 mod check;
+mod ci;
 mod edit;
 mod export;
 mod forget;
@@ -19,8 +20,11 @@ mod location;
 mod lsp;
 mod mark;
 mod record;
+mod report;
+mod report_html;
 mod review;
 mod scope;
+mod stats;
 mod status;
 mod verify;
 
@@ -92,6 +96,9 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Verify(a) => verify::run(a),
         Command::Approve(a) => approve::run(a),
         Command::Gc => gc::run(),
+        Command::Report(a) => report::run(a),
+        Command::Ci(a) => ci::run(a),
+        Command::Stats(a) => stats::run(a),
         Command::Hook(a) => hook::run(a),
         Command::Lsp(a) => lsp::run(a),
     }
@@ -100,4 +107,14 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
 /// The current directory, or an error naming why it can't be read.
 pub(crate) fn current_dir() -> anyhow::Result<std::path::PathBuf> {
     std::env::current_dir().map_err(|e| anyhow::anyhow!("cannot read the current directory: {e}"))
+}
+
+/// Writes `bytes` to stdout; a reader that went away (`| head`) ends quietly.
+pub(crate) fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }

@@ -5,9 +5,11 @@
 pub mod approve;
 pub mod blame;
 pub mod checkout;
+pub mod ci;
 pub mod export;
 pub mod gate;
 pub mod gc;
+pub mod gitai;
 pub mod glob;
 pub mod hooks;
 pub mod lines;
@@ -18,7 +20,9 @@ pub mod range;
 pub(crate) mod ranges;
 pub mod record;
 pub mod remote;
+pub mod report;
 pub mod signature;
+pub mod stats;
 pub mod trailers;
 pub mod verify;
 

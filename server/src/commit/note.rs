@@ -288,10 +288,19 @@ pub fn index(text: &str) -> NoteIndex {
 struct RecordIn {
     #[serde(default)]
     timestamp: String,
+    /// The producing tool (another tool's record names itself here).
+    #[serde(default)]
+    tool: Option<ToolIn>,
     #[serde(default)]
     files: Vec<FileIn>,
     #[serde(default)]
     metadata: Option<MetaIn>,
+}
+
+#[derive(Deserialize, Default)]
+struct ToolIn {
+    #[serde(default)]
+    name: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -431,9 +440,15 @@ fn ranges_of(record: &RecordIn) -> BTreeMap<String, RangeMap<LineAttr>> {
                 "mixed" => LineOrigin::Mixed,
                 _ => continue,
             };
+            let tool = record
+                .tool
+                .as_ref()
+                .and_then(|t| t.name.as_deref())
+                .filter(|n| !n.trim().is_empty() && *n != "vouch")
+                .unwrap_or("unknown");
             let attr = LineAttr {
                 origin,
-                tool: "unknown".into(),
+                tool: tool_or_unknown(tool.to_owned()),
                 model: model_or_none(contributor.model_id.clone()),
                 kind: None,
                 reviewer: None,

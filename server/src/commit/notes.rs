@@ -33,18 +33,15 @@ impl NoteBatches<'_, '_> {
     /// The notes of `commits` (those that have one), read in one batch and
     /// bounded by the commits' files as [`Notes::read`] does.
     pub fn read(&self, commits: &[String]) -> Result<HashMap<String, Note>, CommitError> {
-        let wanted: Vec<String> = commits
-            .iter()
-            .filter(|c| self.listing.contains_key(*c))
-            .cloned()
-            .collect();
-        if wanted.is_empty() {
-            return Ok(HashMap::new());
-        }
+        // Every commit is passed on: one without a Vouch note may still
+        // carry other tools' provenance (git-ai's notes).
         self.notes
-            .bounded(self.notes.read_texts_in(&self.listing, &wanted)?)
+            .bounded(self.notes.read_texts_in(&self.listing, commits)?)
     }
 }
+/// Agent Trace records other tools keep in the repository (JSON lines).
+pub const TRACE_FILE: &str = ".agent-trace/traces.jsonl";
+const MAX_TRACE_FILE_BYTES: usize = 16 << 20;
 
 pub struct Notes<'a> {
     git: &'a Git,
@@ -218,7 +215,113 @@ impl<'a> Notes<'a> {
             }
             out.insert(commit.clone(), text);
         }
+        if self.ref_name != APPROVALS_REF {
+            self.add_foreign(commits, &mut out)?;
+        }
         Ok(out)
+    }
+
+    /// Appends other tools' provenance for `commits`: git-ai's logs on
+    /// `refs/notes/ai` (and fetched copies `refs/notes/remotes/*/ai`),
+    /// converted to Agent Trace records that rank below Vouch's own.
+    fn add_foreign(
+        &self,
+        commits: &[String],
+        out: &mut HashMap<String, String>,
+    ) -> Result<(), CommitError> {
+        let mut refs = vec![super::gitai::GITAI_REF.to_owned()];
+        let remotes =
+            self.git
+                .text(&["for-each-ref", "--format=%(refname)", "refs/notes/remotes/"])?;
+        refs.extend(
+            remotes
+                .lines()
+                .filter(|r| r.ends_with("/ai"))
+                .map(str::to_owned),
+        );
+        let mut listing: HashMap<String, Vec<String>> = HashMap::new();
+        for r in refs {
+            let Some(list) = self.git.try_run(&["notes", "--ref", &r, "list"])? else {
+                continue;
+            };
+            for line in String::from_utf8_lossy(&list).lines() {
+                if let Some((blob, commit)) = line.split_once(' ') {
+                    let blobs = listing.entry(commit.to_owned()).or_default();
+                    if !blobs.iter().any(|b| b == blob) {
+                        blobs.push(blob.to_owned());
+                    }
+                }
+            }
+        }
+        self.add_trace_file(commits, out)?;
+        if listing.is_empty() {
+            return Ok(());
+        }
+        let wanted: Vec<(&String, &Vec<String>)> = commits
+            .iter()
+            .filter_map(|c| listing.get(c).map(|b| (c, b)))
+            .collect();
+        let specs: Vec<String> = wanted.iter().flat_map(|(_, b)| b.iter().cloned()).collect();
+        let mut blobs = self.git.read_objects(&specs)?.into_iter();
+        for (commit, names) in wanted {
+            for _ in names {
+                if let Some(Some(b)) = blobs.next() {
+                    let trace = super::gitai::to_trace(&String::from_utf8_lossy(&b), commit);
+                    if !trace.is_empty() {
+                        out.entry(commit.clone()).or_default().push_str(&trace);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends the Agent Trace records of `.agent-trace/traces.jsonl` (as
+    /// committed at `HEAD`; a symlink there is read as its target's name, so
+    /// it is never followed) whose `vcs.revision` is one of `commits`. Files
+    /// over [`MAX_TRACE_FILE_BYTES`] are skipped.
+    fn add_trace_file(
+        &self,
+        commits: &[String],
+        out: &mut HashMap<String, String>,
+    ) -> Result<(), CommitError> {
+        let Some(Some(blob)) = self
+            .git
+            .read_objects(&[format!("HEAD:{TRACE_FILE}")])?
+            .pop()
+        else {
+            return Ok(());
+        };
+        if blob.len() > MAX_TRACE_FILE_BYTES {
+            return Ok(());
+        }
+        let wanted: std::collections::HashSet<&str> = commits.iter().map(String::as_str).collect();
+        #[derive(serde::Deserialize)]
+        struct Vcs {
+            #[serde(rename = "type", default)]
+            kind: String,
+            #[serde(default)]
+            revision: String,
+        }
+        #[derive(serde::Deserialize)]
+        struct Head {
+            vcs: Option<Vcs>,
+        }
+        for line in String::from_utf8_lossy(&blob).lines() {
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            let Ok(Head { vcs: Some(vcs) }) = serde_json::from_str::<Head>(line) else {
+                continue;
+            };
+            if vcs.kind == "git" && wanted.contains(vcs.revision.as_str()) {
+                let text = out.entry(vcs.revision).or_default();
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+        Ok(())
     }
 
     /// Every annotated commit.

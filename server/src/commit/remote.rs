@@ -114,6 +114,18 @@ fn sync_ref(git: &Git, notes: &Notes<'_>, remote: &str) -> Result<Option<String>
     if !carries_notes(git, notes, remote)? {
         return Ok(None);
     }
+    push_ref(git, notes, remote)
+}
+
+/// How many times a rejected notes push is retried (fetch, merge, push).
+pub const PUSH_ATTEMPTS: u32 = 8;
+
+/// Pushes `notes` to `remote` without force. A push rejected because someone
+/// else pushed in between is retried: fetch theirs into the remote-tracking
+/// ref, merge (`cat_sort_uniq`: records merge as a set), push again, at most
+/// [`PUSH_ATTEMPTS`] times with a growing pause. Returns a message when it
+/// could not push.
+pub fn push_ref(git: &Git, notes: &Notes<'_>, remote: &str) -> Result<Option<String>, CommitError> {
     if git.commit_id(&notes.ref_name)?.is_none() {
         return Ok(None); // nothing of ours to push
     }
@@ -121,7 +133,10 @@ fn sync_ref(git: &Git, notes: &Notes<'_>, remote: &str) -> Result<Option<String>
     let fetch_spec = fetch_refspec(notes, remote);
     let push_spec = format!("{0}:{0}", notes.ref_name);
     let mut last = String::new();
-    for _ in 0..3 {
+    for attempt in 0..PUSH_ATTEMPTS {
+        if attempt > 0 {
+            std::thread::sleep(backoff(attempt));
+        }
         let fetched = git.output(&["fetch", "--no-write-fetch-head", "-q", remote, &fetch_spec])?;
         if !fetched.status.success() {
             let msg = String::from_utf8_lossy(&fetched.stderr);
@@ -145,6 +160,18 @@ fn sync_ref(git: &Git, notes: &Notes<'_>, remote: &str) -> Result<Option<String>
         "could not push notes to {remote}: {}",
         last.replace('\n', " ")
     )))
+}
+
+/// A pause before retry `attempt` (1-based): 50 ms doubling, plus up to as
+/// much again drawn from the clock and the process id, so two clones that
+/// collided do not collide again in step.
+fn backoff(attempt: u32) -> std::time::Duration {
+    let base = 50u64 << attempt.min(5);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as u64)
+        ^ u64::from(std::process::id()).wrapping_mul(0x9e37_79b9);
+    std::time::Duration::from_millis(base + seed % base)
 }
 
 /// After `git fetch` stored a remote's notes in its remote-tracking ref

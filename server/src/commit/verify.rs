@@ -156,6 +156,26 @@ pub fn verify_range(
     spec: &str,
     policy_from: Option<&str>,
 ) -> Result<RangeReport, CommitError> {
+    Ok(range_facts(git, root, spec, policy_from)?.report)
+}
+
+/// Everything `vouch verify RANGE` gathers and decides, for callers that show
+/// more than the verdict (`vouch report`).
+#[derive(Clone, Debug)]
+pub struct RangeFacts {
+    pub changes: RangeChanges,
+    pub base: BasePolicy,
+    pub needed: Vec<NeededFile>,
+    pub report: RangeReport,
+}
+
+/// [`verify_range`], keeping what it gathered.
+pub fn range_facts(
+    git: &Git,
+    root: &std::path::Path,
+    spec: &str,
+    policy_from: Option<&str>,
+) -> Result<RangeFacts, CommitError> {
     let range = range::resolve(git, spec)?;
     let base = match (policy_from, &range.target) {
         (Some(rev), _) => {
@@ -171,7 +191,13 @@ pub fn verify_range(
     let needed = approve::needed(git, &changes, &base)?;
     let paths: HashSet<&str> = needed.iter().map(|f| f.path.as_str()).collect();
     let approvals = approve::load(git, &base.signers, Some(&paths))?;
-    Ok(evaluate(&changes, &base, &needed, approvals))
+    let report = evaluate(&changes, &base, &needed, approvals);
+    Ok(RangeFacts {
+        changes,
+        base,
+        needed,
+        report,
+    })
 }
 
 /// Identities (`Name <email>`) of the authors and committers of `writers`.
