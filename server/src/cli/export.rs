@@ -6,8 +6,6 @@ use clap::{Args, ValueEnum};
 
 use super::Outcome;
 use crate::commit::export::{self, agent_trace, commits, notes_of};
-use crate::commit::policy::Policy;
-use crate::service::Service;
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -29,8 +27,9 @@ pub struct ExportArgs {
 }
 
 pub fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
-    let service = Service::open_read_only(&super::current_dir()?)?;
-    let git = super::hook::git_of(&service)?;
+    // Works in a bare repository too; opens no store, creates nothing.
+    let repo = super::repo::ReadRepo::open()?;
+    let git = repo.git.clone();
     let list = commits(&git, args.range.as_deref())?;
     let notes = notes_of(&git, &list)?;
     let mut out = std::io::stdout().lock();
@@ -41,7 +40,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
             writeln!(out)?;
         }
         ExportFormat::Sarif => {
-            let policy = Policy::load(&service.workspace.root)?;
+            let policy = repo.policy()?;
             serde_json::to_writer_pretty(&mut out, &export::sarif(&list, &notes, &policy))?;
             writeln!(out)?;
         }

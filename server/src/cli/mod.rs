@@ -18,6 +18,7 @@ mod location;
 mod lsp;
 mod mark;
 mod record;
+mod repo;
 mod review;
 mod scope;
 mod status;

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::Outcome;
 use super::args::StatusArgs;
 use super::scope::Scope;
-use crate::ledger::{Ledger, Region};
+use crate::ledger::{GitLines, Region};
 use crate::service::Service;
 use crate::syntax::{Language, SyntaxTree};
 use crate::untrusted::escape;
@@ -37,7 +37,7 @@ pub struct StatusEntry {
 impl StatusEntry {
     fn new(
         path: &str,
-        ledger: &Ledger,
+        lines: &GitLines,
         region: &Region,
         tree: Option<&SyntaxTree>,
     ) -> Option<StatusEntry> {
@@ -45,8 +45,8 @@ impl StatusEntry {
         let unit = tree.and_then(|t| t.unit_for(region.range.clone()));
         Some(StatusEntry {
             path: path.to_owned(),
-            start_line: ledger.line_of(region.range.start) + 1,
-            end_line: ledger.line_of(region.range.end.saturating_sub(1)) + 1,
+            start_line: lines.line_of(region.range.start) + 1,
+            end_line: lines.line_of(region.range.end.saturating_sub(1)) + 1,
             tool: source.tool.clone(),
             model: source.model.clone(),
             kind: source.kind.to_string(),
@@ -74,10 +74,11 @@ pub fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
             Some(lang) if !regions.is_empty() => SyntaxTree::parse_rope(lang, ledger.rope()),
             _ => None,
         };
+        let lines = ledger.git_lines();
         entries.extend(
             regions
                 .iter()
-                .filter_map(|r| StatusEntry::new(&path, &ledger, r, tree.as_ref())),
+                .filter_map(|r| StatusEntry::new(&path, &lines, r, tree.as_ref())),
         );
     }
     let mut out = std::io::stdout().lock();

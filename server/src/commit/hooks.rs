@@ -26,10 +26,12 @@ pub enum Hook {
     ReferenceTransaction,
     /// Remembers and restores attribution across branch switches.
     PostCheckout,
+    /// Writes the note of a merge commit `git merge` made (no post-commit runs then).
+    PostMerge,
 }
 
 impl Hook {
-    pub const ALL: [Hook; 7] = [
+    pub const ALL: [Hook; 8] = [
         Hook::PreCommit,
         Hook::PostCommit,
         Hook::PostRewrite,
@@ -37,6 +39,7 @@ impl Hook {
         Hook::PrepareCommitMsg,
         Hook::ReferenceTransaction,
         Hook::PostCheckout,
+        Hook::PostMerge,
     ];
 
     pub fn name(self) -> &'static str {
@@ -48,6 +51,7 @@ impl Hook {
             Hook::PrepareCommitMsg => "prepare-commit-msg",
             Hook::ReferenceTransaction => "reference-transaction",
             Hook::PostCheckout => "post-checkout",
+            Hook::PostMerge => "post-merge",
         }
     }
 
@@ -90,8 +94,9 @@ pub fn script(hook: Hook, exe: &Path, vouch_args: &str) -> String {
     );
     if hook.reads_stdin() {
         s.push_str(
-            "INPUT=$(cat)\n\
-             if [ -x \"$CHAINED\" ]; then\n  printf '%s\\n' \"$INPUT\" | \"$CHAINED\" \"$@\" || exit $?\nfi\n",
+            // Exactly git's input, trailing line breaks included and empty kept empty.
+            "INPUT=$(cat; printf x)\nINPUT=${INPUT%x}\n\
+             if [ -x \"$CHAINED\" ]; then\n  printf '%s' \"$INPUT\" | \"$CHAINED\" \"$@\" || exit $?\nfi\n",
         );
     } else {
         s.push_str("if [ -x \"$CHAINED\" ]; then\n  \"$CHAINED\" \"$@\" || exit $?\nfi\n");
@@ -102,11 +107,11 @@ pub fn script(hook: Hook, exe: &Path, vouch_args: &str) -> String {
     if hook == Hook::ReferenceTransaction {
         // Runs on every ref update: call vouch only when fetch stored remote notes.
         s.push_str(&format!(
-            "if [ \"$1\" = committed ]; then\n  case \"$INPUT\" in\n    *\" refs/notes/remotes/\"*)\n      printf '%s\\n' \"$INPUT\" | \"$VOUCH\" {vouch_args} \"$@\" ;;\n  esac\nfi\nexit 0\n"
+            "if [ \"$1\" = committed ]; then\n  case \"$INPUT\" in\n    *\" refs/notes/remotes/\"*)\n      printf '%s' \"$INPUT\" | \"$VOUCH\" {vouch_args} \"$@\" ;;\n  esac\nfi\nexit 0\n"
         ));
     } else if hook.reads_stdin() {
         s.push_str(&format!(
-            "printf '%s\\n' \"$INPUT\" | \"$VOUCH\" {vouch_args} \"$@\"\n"
+            "printf '%s' \"$INPUT\" | \"$VOUCH\" {vouch_args} \"$@\"\n"
         ));
     } else {
         s.push_str(&format!("exec \"$VOUCH\" {vouch_args} \"$@\"\n"));
