@@ -159,7 +159,7 @@ fn interactive_rebase_reorder_squash_fixup() {
 }
 
 #[test]
-fn rebase_drops_lines_whose_text_changed() {
+fn rebase_keeps_an_edited_line_as_mixed() {
     let repo = ten_line_repo();
     repo.git(&["checkout", "-q", "-b", "feature"]);
     commit_ai(&repo, "a.rs", &with_ai_at_8(), "8-9", "copilot", "ai");
@@ -186,8 +186,13 @@ fn rebase_drops_lines_whose_text_changed() {
         &[("GIT_SEQUENCE_EDITOR", &editor)],
     ));
     let n = note(&repo, "HEAD").expect("note");
-    // Line 8 is unchanged and keeps its attribution; line 9 changed: unknown, not listed.
-    assert_eq!(ai_line_numbers(&n, "a.rs"), vec![8], "{n}");
+    // Line 8 is unchanged and keeps its attribution; line 9 was edited into
+    // a recognisably same line: still AI, now mixed (never called human).
+    assert_eq!(
+        ai_lines(&n, "a.rs"),
+        vec![(8, "ai".to_owned()), (9, "mixed".to_owned())],
+        "{n}"
+    );
 }
 
 #[test]

@@ -22,6 +22,8 @@ pub enum ServiceError {
     },
     #[error("{path} is not UTF-8 text")]
     NotText { path: String },
+    #[error(transparent)]
+    Git(#[from] crate::git::GitError),
     #[error("{path}: {source}")]
     Ledger {
         path: String,
@@ -61,14 +63,128 @@ impl Service {
     /// The attribution of `rel` as it applies to the file on disk now: the
     /// stored ledger reconciled with the current text. `None` when the file is
     /// not tracked. A deleted file keeps its stored text.
+    ///
+    /// A file git has staged as renamed (`git mv`, or a rename git detects
+    /// when staging) from a tracked path no longer on disk takes that path's
+    /// attribution: it follows the file.
     pub fn current(&self, rel: &str) -> Result<Option<Ledger>, ServiceError> {
-        let Some(stored) = self.store.load(rel)? else {
-            return Ok(None);
+        let (key, stored) = match self.store.load(rel)? {
+            Some(s) => (rel.to_owned(), s),
+            None => {
+                let Some(from) = self.renamed_from(rel)? else {
+                    return Ok(None);
+                };
+                let Some(s) = self.store.load(&from)? else {
+                    return Ok(None);
+                };
+                (from, s)
+            }
         };
         Ok(Some(match self.read_text(rel)? {
-            Some(text) => at_text(stored.ledger, &text, || self.store.recall(rel, &text))?,
+            Some(text) => {
+                let earlier = self.store.recall(&key, &text)?;
+                let exact = earlier.is_some() || stored.ledger.rope() == text.as_str();
+                let before = (!exact).then(|| stored.ledger.clone());
+                let mut ledger = at_text(stored.ledger, &text, || Ok::<_, StoreError>(earlier))?;
+                if let Some(before) = before {
+                    recover(&before, &mut ledger, &self.store.history(&key)?);
+                }
+                ledger
+            }
             None => stored.ledger,
         }))
+    }
+
+    /// Staged renames `(from, to)` of tracked files no longer on disk to
+    /// paths not tracked yet: those git detects, and a newly added file
+    /// holding, whole, an AI line of a missing tracked file (`git mv`
+    /// followed by edits git no longer sees as a rename). One
+    /// `git diff --cached -M`, run only when some tracked file is missing
+    /// from the disk.
+    pub fn renames(&self) -> Result<Vec<(String, String)>, ServiceError> {
+        let Some(_) = &self.workspace.git_dir else {
+            return Ok(Vec::new());
+        };
+        let tracked = self.store.paths()?;
+        let missing: std::collections::HashSet<&String> = tracked
+            .iter()
+            .filter(|p| !self.workspace.absolute(p).exists())
+            .collect();
+        if missing.is_empty() {
+            return Ok(Vec::new());
+        }
+        let git = crate::git::Git::new(&self.workspace.root);
+        let changes = git.staged_changes()?;
+        let mut out: Vec<(String, String)> = changes
+            .iter()
+            .filter_map(|c| Some((c.from.clone()?, c.path.clone())))
+            .filter(|(from, to)| missing.contains(from) && !tracked.contains(to))
+            .collect();
+        // Files changed in the index or on disk, not tracked under their name.
+        let mut candidates: Vec<String> = changes.iter().map(|c| c.path.clone()).collect();
+        candidates.extend(crate::git::split_z(&git.run(&[
+            "diff",
+            "--name-only",
+            "-z",
+            "--no-renames",
+            "--no-color",
+            "--no-ext-diff",
+            "--diff-filter=d",
+        ])?));
+        candidates.sort();
+        candidates.dedup();
+        for path in candidates {
+            if tracked.contains(&path) || out.iter().any(|(_, to)| *to == path) {
+                continue;
+            }
+            let Some(text) = self.read_text(&path)? else {
+                continue;
+            };
+            if let Some(from) = self.moved_source(&text)?
+                && !out.iter().any(|(f, _)| *f == from)
+            {
+                out.push((from, path));
+            }
+        }
+        Ok(out)
+    }
+
+    /// A tracked file missing from the disk that `text` (a new file's) holds
+    /// an AI line of, whole: where a moved and edited file came from.
+    pub fn moved_source(&self, text: &str) -> Result<Option<String>, ServiceError> {
+        let new_lines: std::collections::HashSet<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        for path in self.store.paths()? {
+            if self.workspace.absolute(&path).exists() {
+                continue;
+            }
+            let Some(stored) = self.store.load(&path)? else {
+                continue;
+            };
+            let old = stored.ledger.text();
+            let lines = stored.ledger.git_lines();
+            let shares = stored.ledger.line_summary().iter().any(|s| {
+                lines
+                    .range(s.line, s.line)
+                    .is_ok_and(|r| new_lines.contains(old[r].trim()))
+            });
+            if shares {
+                return Ok(Some(path));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The tracked path `rel` was renamed from (see [`Service::renames`]).
+    fn renamed_from(&self, rel: &str) -> Result<Option<String>, ServiceError> {
+        Ok(self
+            .renames()?
+            .into_iter()
+            .find(|(_, to)| to == rel)
+            .map(|(from, _)| from))
     }
 
     /// Changes the attribution of `rel` in one store transaction: the stored
@@ -90,15 +206,32 @@ impl Service {
             Some(text) => self.store.recall(rel, text)?,
             None => None,
         };
+        // Earlier states, for lines new to the stored text (read only when
+        // no exact state is known).
+        let history = match (&disk, &earlier) {
+            (Some(_), None) => self.store.history(rel)?,
+            _ => Vec::new(),
+        };
+        // Not tracked yet: a file renamed from a tracked one starts from its
+        // attribution.
+        let moved = match &disk {
+            Some(_) if self.store.load(rel)?.is_none() => self.current(rel)?,
+            _ => None,
+        };
         let mut result = None;
         self.store.update(rel, |stored| {
             let mut ledger = match (stored, &disk) {
                 (Some(s), Some(text)) => {
-                    let Ok(l) = at_text(s.ledger, text, || Ok::<_, Infallible>(earlier));
+                    let reconciled = earlier.is_none() && s.ledger.rope() != text.as_str();
+                    let before = reconciled.then(|| s.ledger.clone());
+                    let Ok(mut l) = at_text(s.ledger, text, || Ok::<_, Infallible>(earlier));
+                    if let Some(before) = before {
+                        recover(&before, &mut l, &history);
+                    }
                     l
                 }
                 (Some(s), None) => s.ledger,
-                (None, Some(text)) => Ledger::new(text),
+                (None, Some(text)) => moved.unwrap_or_else(|| Ledger::new(text)),
                 (None, None) => {
                     return Err(E::from(ServiceError::Read {
                         path: rel.to_owned(),
@@ -131,6 +264,36 @@ pub fn at_text<E>(
     let mut ledger = stored;
     ledger.reconcile(text);
     Ok(ledger)
+}
+
+/// After `ledger` was reconciled from `stored` by diff: the lines new to the
+/// stored text (not in it whole) that an earlier state of the file held as
+/// AI, found whole by content, are AI again (text that came back in another
+/// form than any remembered state, e.g. a stash popped onto another
+/// branch). Lines the stored text holds keep what it says (a `forget`
+/// stays forgotten).
+pub fn recover(stored: &Ledger, ledger: &mut Ledger, history: &[Ledger]) {
+    use crate::commit::lines;
+    if history.is_empty() {
+        return;
+    }
+    let text = ledger.text();
+    let known: std::collections::HashSet<usize> = lines::map_lines(&stored.text(), &text)
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut found = lines::FileLines::new();
+    for state in history {
+        let state_text = state.text();
+        for (l, attr) in lines::carry(&lines::from_ledger(state), &state_text, &text) {
+            if !known.contains(&l) {
+                found.entry(l).or_insert(attr);
+            }
+        }
+    }
+    if !found.is_empty() {
+        lines::fill_ledger(ledger, &found);
+    }
 }
 
 /// Workspace files larger than this are not read as text (64 MiB).

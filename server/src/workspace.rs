@@ -117,9 +117,11 @@ pub fn may_hold_store(dir: &Path) -> bool {
 /// True when `rel` is a clean workspace-relative name: `/`-separated, no
 /// empty, `.` or `..` segments, not absolute.
 pub fn is_valid_relative(rel: &str) -> bool {
+    // `\` is an ordinary file-name character except on Windows.
+    let backslash_separates = cfg!(windows) && rel.contains('\\');
     !rel.is_empty()
         && !rel.starts_with('/')
-        && !rel.contains('\\')
+        && !backslash_separates
         && rel
             .split('/')
             .all(|s| !s.is_empty() && s != "." && s != "..")

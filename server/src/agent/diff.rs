@@ -1,17 +1,18 @@
 //! Which characters an agent changed: lines first, then characters inside
 //! changed lines, bounded in time and tuned for attribution.
 //!
-//! Unlike `ledger::align` (used to carry attribution through unknown
-//! edits), a rewritten stretch is the agent's as a whole: characters that
-//! happen to match inside a hunk the agent mostly rewrote (a space, a `;`)
-//! are not left to the previous author. A hunk keeps character precision
-//! when at least half of its new text is unchanged (a renamed variable, a
-//! changed number); otherwise all of its new text is the agent's.
+//! Like `ledger::align`, lines come first: inside a changed hunk only a new
+//! line recognisably the same as an old one (a renamed variable, a changed
+//! number) keeps character precision; a line the agent wrote from scratch
+//! is the agent's as a whole, so characters that happen to match an old
+//! line (a space, a `;`, `et`) are not left to the previous author.
 
 use std::ops::Range;
 use std::time::Duration;
 
 use similar::{DiffTag, TextDiff};
+
+use crate::ledger::{Hunk, Pair, Step, line_steps_with, pair_hunk, same_but_space};
 
 /// Time allowed to the line diff of a whole file before it approximates.
 const LINE_TIMEOUT: Duration = Duration::from_millis(300);
@@ -30,33 +31,11 @@ pub struct Change {
 
 /// The changes that turn `before` into `after`.
 pub fn changes(before: &str, after: &str) -> Vec<Change> {
-    let lines = TextDiff::configure()
-        .timeout(LINE_TIMEOUT)
-        .diff_lines(before, after);
-    let old_starts = starts(lines.iter_old_slices());
-    let new_starts = starts(lines.iter_new_slices());
     let mut out = Vec::new();
-    let mut hunk: Option<Change> = None;
-    for op in lines.ops() {
-        let (tag, o, n) = op.as_tag_tuple();
-        let ob = old_starts[o.start]..old_starts[o.end];
-        let nb = new_starts[n.start]..new_starts[n.end];
-        if tag == DiffTag::Equal {
-            if let Some(h) = hunk.take() {
-                refine(before, after, h, &mut out);
-            }
-        } else {
-            hunk = Some(match hunk {
-                Some(h) => Change {
-                    old: h.old.start..ob.end,
-                    new: h.new.start..nb.end,
-                },
-                None => Change { old: ob, new: nb },
-            });
+    for step in line_steps_with(before, after, Some(LINE_TIMEOUT)) {
+        if let Step::Hunk(h) = step {
+            refine(before, after, h, &mut out);
         }
-    }
-    if let Some(h) = hunk {
-        refine(before, after, h, &mut out);
     }
     out
 }
@@ -71,45 +50,70 @@ fn starts<'a>(slices: impl Iterator<Item = &'a str>) -> Vec<usize> {
     v
 }
 
-/// Splits a changed hunk into character changes when it was edited rather
-/// than rewritten.
-fn refine(before: &str, after: &str, h: Change, out: &mut Vec<Change>) {
+/// Splits a changed hunk: a line recognisably the same as an old one (see
+/// `ledger::align`) keeps character precision; every other new line is the
+/// agent's as a whole, so a line it wrote from scratch credits no stray
+/// letters (`et`, `_pr`) to the previous author.
+fn refine(before: &str, after: &str, h: Hunk, out: &mut Vec<Change>) {
     if h.old.is_empty()
         || h.new.is_empty()
         || h.old.len() > MAX_CHAR_HUNK
         || h.new.len() > MAX_CHAR_HUNK
     {
-        out.push(h);
+        out.push(Change {
+            old: h.old,
+            new: h.new,
+        });
         return;
     }
-    let (os, ns) = (&before[h.old.clone()], &after[h.new.clone()]);
-    let chars = TextDiff::configure()
-        .timeout(CHAR_TIMEOUT)
-        .diff_chars(os, ns);
-    let oc = starts(chars.iter_old_slices());
-    let nc = starts(chars.iter_new_slices());
-    let mut pieces = Vec::new();
-    let mut same = 0;
-    for op in chars.ops() {
-        let (tag, a, b) = op.as_tag_tuple();
-        let old = h.old.start + oc[a.start]..h.old.start + oc[a.end];
-        let new = h.new.start + nc[b.start]..h.new.start + nc[b.end];
-        if tag == DiffTag::Equal {
-            same += new.len();
-        } else {
-            match pieces.last_mut() {
-                Some(Change { old: po, new: pn }) if po.end == old.start && pn.end == new.start => {
-                    po.end = old.end;
-                    pn.end = new.end;
-                }
-                _ => pieces.push(Change { old, new }),
+    for part in pair_hunk(before, after, &h) {
+        match part {
+            Pair::Line { old, new } => chars(before, after, old, new, out),
+            // Re-indented or re-wrapped lines: only what really changed.
+            Pair::Unpaired { old, new }
+                if same_but_space(&before[old.clone()], &after[new.clone()]) =>
+            {
+                chars(before, after, old, new, out);
             }
+            Pair::Unpaired { old, new } => add(out, Change { old, new }),
         }
     }
-    if same * 2 >= h.new.len() {
-        out.extend(pieces);
-    } else {
-        out.push(h);
+}
+
+/// The character changes between `before[o]` and `after[n]`.
+fn chars(before: &str, after: &str, o: Range<usize>, n: Range<usize>, out: &mut Vec<Change>) {
+    let (os, ns) = (&before[o.clone()], &after[n.clone()]);
+    let diff = TextDiff::configure()
+        .timeout(CHAR_TIMEOUT)
+        .diff_chars(os, ns);
+    let oc = starts(diff.iter_old_slices());
+    let nc = starts(diff.iter_new_slices());
+    for op in diff.ops() {
+        let (tag, a, b) = op.as_tag_tuple();
+        if tag == DiffTag::Equal {
+            continue;
+        }
+        add(
+            out,
+            Change {
+                old: o.start + oc[a.start]..o.start + oc[a.end],
+                new: n.start + nc[b.start]..n.start + nc[b.end],
+            },
+        );
+    }
+}
+
+/// Appends, joining a change that starts where the previous one ended.
+fn add(out: &mut Vec<Change>, c: Change) {
+    if c.old.is_empty() && c.new.is_empty() {
+        return;
+    }
+    match out.last_mut() {
+        Some(p) if p.old.end == c.old.start && p.new.end == c.new.start => {
+            p.old.end = c.old.end;
+            p.new.end = c.new.end;
+        }
+        _ => out.push(c),
     }
 }
 
@@ -131,6 +135,28 @@ mod tests {
             ["42"]
         );
         assert_eq!(new_text("a\nb\n", "a\nnew line\nb\n"), ["new line\n"]);
+    }
+
+    #[test]
+    fn new_lines_in_a_mixed_hunk_are_wholly_the_agents() {
+        // One edited line, two lines replaced by unrelated new ones.
+        let before = "fn f() {\n    let total = a + b;\n    print(total);\n    return total;\n}\n";
+        let after = "fn f() {\n    let total = a + b + c;\n    emit_metric(\"sum\", total)?;\n    Ok(total)\n}\n";
+        let changed: Vec<bool> = {
+            let mut v = vec![false; after.len()];
+            for c in changes(before, after) {
+                v[c.new].iter_mut().for_each(|b| *b = true);
+            }
+            v
+        };
+        for line in ["    emit_metric(\"sum\", total)?;\n", "    Ok(total)\n"] {
+            let at = after.find(line).unwrap();
+            assert!(changed[at..at + line.len()].iter().all(|c| *c), "{line:?}");
+        }
+        assert_eq!(
+            new_text("    let total = a + b;\n", "    let total = a + b + c;\n"),
+            [" + c"]
+        );
     }
 
     #[test]

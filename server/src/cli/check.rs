@@ -68,7 +68,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
 /// The AI lines of every tracked working-tree file.
 fn working_lines(service: &Service) -> anyhow::Result<CommitLines> {
     let mut out = CommitLines::new();
-    for path in service.store.paths()? {
+    let mut paths = service.store.paths()?;
+    paths.extend(service.renames()?.into_iter().map(|(_, to)| to));
+    for path in paths {
         if service.read_text(&path)?.is_none() {
             continue;
         }

@@ -23,7 +23,9 @@ pub fn for_each_target(
     mut change: impl FnMut(&mut Ledger, Range<usize>) -> anyhow::Result<usize>,
     mut done: impl FnMut(&str, usize),
 ) -> anyhow::Result<()> {
-    let tracked = service.store.paths()?;
+    let mut tracked = service.store.paths()?;
+    // A tracked file git has staged as renamed is known under its new name.
+    tracked.extend(service.renames()?.into_iter().map(|(_, to)| to));
     let locations: Vec<Location> = match targets {
         Targets::AllTracked => tracked
             .iter()

@@ -6,8 +6,6 @@ use clap::{Args, ValueEnum};
 
 use super::Outcome;
 use crate::commit::export::{self, commits, each_note};
-use crate::commit::policy::Policy;
-use crate::service::Service;
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -29,11 +27,12 @@ pub struct ExportArgs {
 }
 
 pub fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
-    let service = Service::open_read_only(&super::current_dir()?)?;
-    let git = super::hook::git_of(&service)?;
+    // Works in a bare repository too; opens no store, creates nothing.
+    let repo = super::repo::ReadRepo::open()?;
+    let git = repo.git.clone();
     let list = commits(&git, args.range.as_deref())?;
     let policy = match args.format {
-        ExportFormat::Sarif => Some(Policy::load(&service.workspace.root)?),
+        ExportFormat::Sarif => Some(repo.policy()?),
         _ => None,
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -40,6 +40,11 @@ pub enum HookCommand {
         /// 1 for a branch checkout, 0 for a file checkout
         flag: Option<String>,
     },
+    /// Write the provenance note of the merge commit `git merge` just made
+    PostMerge {
+        /// 1 for a squash merge (no commit), 0 otherwise
+        squash: Option<String>,
+    },
     /// Merge notes that `git fetch` just stored into the local notes ref
     ReferenceTransaction {
         /// `prepared`, `committed` or `aborted`
@@ -74,6 +79,7 @@ pub fn run(args: HookArgs) -> anyhow::Result<Outcome> {
         HookCommand::PrepareCommitMsg { .. } => "prepare-commit-msg",
         HookCommand::ReferenceTransaction { .. } => "reference-transaction",
         HookCommand::PostCheckout { .. } => "post-checkout",
+        HookCommand::PostMerge { .. } => "post-merge",
     };
     if let Err(e) = run_hook(args) {
         let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
@@ -90,13 +96,19 @@ fn run_hook(args: HookArgs) -> anyhow::Result<()> {
     let git = git_of(&service)?;
     match args.hook {
         HookCommand::PostCommit => {
-            record::post_commit(&service, &git).context("writing the provenance note")?;
+            let mut service = service;
+            record::post_commit(&mut service, &git).context("writing the provenance note")?;
         }
-        HookCommand::PostRewrite { .. } => {
+        HookCommand::PostRewrite { kind } => {
             let mut input = String::new();
             std::io::stdin().read_to_string(&mut input)?;
             let pairs = record::parse_rewrites(&input);
             record::post_rewrite(&git, &pairs).context("carrying provenance notes")?;
+            if kind.as_deref() == Some("rebase") {
+                let mut service = service;
+                checkout::after_rebase(&mut service, &git)
+                    .context("bringing the store to the rebased files")?;
+            }
             // The replaced commits' notes were carried: drop those now unreachable.
             let olds: Vec<String> = pairs.into_iter().map(|(old, _)| old).collect();
             gc::drop_unreachable(&git, &olds).context("dropping notes of replaced commits")?;
@@ -114,10 +126,26 @@ fn run_hook(args: HookArgs) -> anyhow::Result<()> {
                 eprintln!("vouch: warning: {}", crate::untrusted::escape(&msg));
             }
         }
-        HookCommand::PostCheckout { old, new, .. } => {
+        HookCommand::PostCheckout { old, new, flag } => {
             let mut service = service;
             if let (Some(old), Some(new)) = (old, new) {
                 checkout::post_checkout(&mut service, &git, &old, &new)?;
+            }
+            // A file checkout (`git checkout REV -- FILE`): the store learns
+            // what the gate knows of the staged text.
+            if flag.as_deref() == Some("0") {
+                record::teach_from_index(&mut service, &git)
+                    .context("attributing the checked-out files")?;
+            }
+        }
+        HookCommand::PostMerge { squash } => {
+            let mut service = service;
+            if squash.as_deref() == Some("1") {
+                // Nothing committed: the store learns what the gate knows.
+                record::teach_from_index(&mut service, &git)
+                    .context("attributing the squashed files")?;
+            } else {
+                record::post_merge(&mut service, &git).context("writing the merge's note")?;
             }
         }
         HookCommand::ReferenceTransaction { state } => {

@@ -50,6 +50,7 @@ pub fn run(args: InitArgs) -> anyhow::Result<Outcome> {
         (Hook::PostRewrite, "hook post-rewrite".to_owned()),
         (Hook::PrePush, "hook pre-push".to_owned()),
         (Hook::PostCheckout, "hook post-checkout".to_owned()),
+        (Hook::PostMerge, "hook post-merge".to_owned()),
         (
             Hook::ReferenceTransaction,
             "hook reference-transaction".to_owned(),

@@ -56,11 +56,12 @@ impl Location {
         match self.lines {
             None => Ok(0..ledger.len()),
             Some((start, end)) => {
-                let last = ledger.line_count();
+                let lines = ledger.git_lines();
+                let last = lines.count();
                 if end > last {
                     bail!("{}:{start}-{end}: the file has {last} lines", self.path);
                 }
-                Ok(ledger.line_range(start - 1, end - 1)?)
+                Ok(lines.range(start - 1, end - 1)?)
             }
         }
     }

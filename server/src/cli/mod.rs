@@ -20,6 +20,7 @@ mod location;
 mod lsp;
 mod mark;
 mod record;
+mod repo;
 mod report;
 mod report_html;
 mod review;

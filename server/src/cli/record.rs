@@ -43,6 +43,12 @@ pub fn run(args: RecordArgs) -> anyhow::Result<Outcome> {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        // Take the agent's payload anyway (bounded), so an agent writing it
+        // after this process decided never meets a closed pipe.
+        let _ = std::io::copy(
+            &mut std::io::Read::take(std::io::stdin().lock(), 64 << 20),
+            &mut std::io::sink(),
+        );
         return Ok(Outcome::Clean);
     };
     // A panic must not print a backtrace or exit non-zero: report one line.

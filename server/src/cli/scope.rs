@@ -40,13 +40,12 @@ impl Scope {
             })
     }
 
-    /// Tracked files in scope, sorted.
+    /// Tracked files in scope, sorted; a tracked file git has staged as
+    /// renamed is listed under its new path.
     pub fn tracked(&self, service: &Service) -> anyhow::Result<Vec<String>> {
-        Ok(service
-            .store
-            .paths()?
-            .into_iter()
-            .filter(|p| self.contains(p))
-            .collect())
+        let mut paths = service.store.paths()?;
+        paths.extend(service.renames()?.into_iter().map(|(_, to)| to));
+        paths.sort();
+        Ok(paths.into_iter().filter(|p| self.contains(p)).collect())
     }
 }

@@ -11,7 +11,7 @@ use super::Outcome;
 use super::args::StatusArgs;
 use super::scope::Scope;
 use crate::git::sha1_blob_id;
-use crate::ledger::{Ledger, Region};
+use crate::ledger::{GitLines, Ledger, Region};
 use crate::service::{Service, at_text};
 use crate::store::UnitName;
 use crate::syntax::{Language, SyntaxTree};
@@ -42,15 +42,15 @@ pub struct StatusEntry {
 impl StatusEntry {
     fn new(
         path: &str,
-        ledger: &Ledger,
+        lines: &GitLines,
         region: &Region,
         unit: Option<UnitName>,
     ) -> Option<StatusEntry> {
         let source = region.attribution.source()?;
         Some(StatusEntry {
             path: path.to_owned(),
-            start_line: ledger.line_of(region.range.start) + 1,
-            end_line: ledger.line_of(region.range.end.saturating_sub(1)) + 1,
+            start_line: lines.line_of(region.range.start) + 1,
+            end_line: lines.line_of(region.range.end.saturating_sub(1)) + 1,
             tool: source.tool.clone(),
             model: source.model.clone(),
             kind: source.kind.to_string(),
@@ -88,10 +88,12 @@ pub fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
         .iter()
         .zip(units)
         .flat_map(|((path, ledger, regions), units)| {
+            // Line numbers as git counts them (LF only).
+            let lines = ledger.git_lines();
             regions
                 .iter()
                 .zip(units)
-                .filter_map(|(r, u)| StatusEntry::new(path, ledger, r, u))
+                .filter_map(|(r, u)| StatusEntry::new(path, &lines, r, u))
                 .collect::<Vec<_>>()
         })
         .collect();

@@ -8,9 +8,7 @@ use serde_json::{Value, json};
 
 use super::Outcome;
 use crate::commit::approve::ApprovalStatus;
-use crate::commit::policy::Policy;
 use crate::commit::verify::{RangeReport, verify, verify_range};
-use crate::service::Service;
 use crate::untrusted::escape;
 
 #[derive(Args, Debug)]
@@ -35,18 +33,14 @@ pub enum VerifyFormat {
 }
 
 pub fn run(args: VerifyArgs) -> anyhow::Result<Outcome> {
-    let service = Service::open_read_only(&super::current_dir()?)?;
-    let git = super::hook::git_of(&service)?;
+    // Works in a bare repository too (a server-side check); opens no store.
+    let repo = super::repo::ReadRepo::open()?;
+    let git = repo.git.clone();
     if args.range.is_none() && args.policy_from.is_none() && args.format == VerifyFormat::Text {
-        return run_history(&service, &git);
+        return run_history(&repo, &git);
     }
     let spec = args.range.as_deref().unwrap_or("HEAD");
-    let report = verify_range(
-        &git,
-        &service.workspace.root,
-        spec,
-        args.policy_from.as_deref(),
-    )?;
+    let report = verify_range(&git, repo.root(), spec, args.policy_from.as_deref())?;
     match args.format {
         VerifyFormat::Text => print_text(&report),
         VerifyFormat::Json => print_json(&to_json(&report))?,
@@ -299,8 +293,8 @@ fn to_sarif(r: &RangeReport) -> Value {
 
 /// `vouch verify` without a range: each commit of `HEAD`'s history against
 /// its own note, policy from the working tree.
-fn run_history(service: &Service, git: &crate::git::Git) -> anyhow::Result<Outcome> {
-    let policy = Policy::load(&service.workspace.root)?;
+fn run_history(repo: &super::repo::ReadRepo, git: &crate::git::Git) -> anyhow::Result<Outcome> {
+    let policy = repo.policy()?;
     let (checked, offenders) = verify(git, &policy, None)?;
     if offenders.is_empty() {
         let s = if checked == 1 { "" } else { "s" };

@@ -93,8 +93,8 @@ pub fn blame(service: &Service, git: &Git, rel: &str) -> Result<Vec<BlameEntry>,
     let stored = service.store.load(rel)?.map(|s| s.ledger);
     let (working, exact, seen) = match &stored {
         Some(stored) => {
-            let mut current = stored.clone();
-            current.reconcile(&text);
+            // As `status` sees it: an exact earlier state, else by diff.
+            let current = service.current(rel)?.unwrap_or_else(|| stored.clone());
             let stored_text = stored.text();
             let seen: HashSet<usize> = lines::map_lines(&stored_text, &text)
                 .into_iter()
@@ -103,7 +103,15 @@ pub fn blame(service: &Service, git: &Git, rel: &str) -> Result<Vec<BlameEntry>,
             let exact = lines::carry(&lines::from_ledger(stored), &stored_text, &text);
             (lines::from_ledger(&current), exact, seen)
         }
-        None => Default::default(),
+        // Not tracked under this name: a renamed file follows its old path.
+        None => (
+            service
+                .current(rel)?
+                .map(|c| lines::from_ledger(&c))
+                .unwrap_or_default(),
+            Default::default(),
+            Default::default(),
+        ),
     };
     let mut entries: Vec<BlameEntry> = blamed
         .iter()
@@ -140,15 +148,12 @@ fn name_units(rel: &str, text: &str, entries: &mut [BlameEntry]) {
     let Some(tree) = crate::syntax::SyntaxTree::for_path(rel, text) else {
         return;
     };
-    let rope = tree.rope().clone();
+    let lines = crate::ledger::GitLines::new(text);
     for e in entries.iter_mut().filter(|e| e.origin != LineOrigin::Human) {
-        let line = e.line - 1;
-        if line >= rope.len_lines() {
+        let Ok(range) = lines.range(e.line - 1, e.line - 1) else {
             continue;
-        }
-        let start = rope.line_to_byte(line);
-        let end = rope.line_to_byte((line + 1).min(rope.len_lines()));
-        e.unit = tree.unit_for(start..end).map(|u| u.name);
+        };
+        e.unit = tree.unit_for(range).map(|u| u.name);
     }
 }
 

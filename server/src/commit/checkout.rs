@@ -5,8 +5,57 @@
 use std::collections::HashSet;
 
 use super::CommitError;
+use super::lines::{FileLines, LineAttr};
 use crate::git::{Git, split_z};
+use crate::ledger::LineOrigin;
 use crate::service::Service;
+
+/// After a rebase has finished: the working tree now holds the rebased
+/// versions, while the store still holds the pre-rebase texts (post-checkout
+/// does nothing during a rebase). Each tracked file whose text on disk
+/// differs is brought to it (an exact earlier state, else by diff, which
+/// keeps AI lines the upstream changes only moved), plus the AI lines the
+/// notes of the commits that last changed each line record (as `vouch
+/// blame` reads them: committed AI text the store no longer held is not
+/// made human), and written, so a later branch switch remembers the rebased
+/// state rather than the stale one. Returns how many files were updated.
+pub fn after_rebase(service: &mut Service, git: &Git) -> Result<usize, CommitError> {
+    let mut updated = 0;
+    for path in service.store.paths()? {
+        let Some(stored) = service.store.load(&path)? else {
+            continue;
+        };
+        match service.read_text(&path) {
+            Ok(Some(text)) if stored.ledger.rope() != text.as_str() => {}
+            _ => continue,
+        }
+        let now = crate::ledger::now_millis();
+        let from_notes: FileLines = super::blame::blame(service, git, &path)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| e.commit.is_some() && e.origin != LineOrigin::Human)
+            .filter_map(|e| {
+                Some((
+                    e.line,
+                    LineAttr {
+                        origin: e.origin,
+                        tool: e.tool?,
+                        model: e.model,
+                        kind: e.kind,
+                        reviewed_at: e.reviewer.as_ref().map(|_| now),
+                        reviewer: e.reviewer,
+                    },
+                ))
+            })
+            .collect();
+        let changed = service.update(&path, |ledger| {
+            super::lines::fill_ledger(ledger, &from_notes);
+            Ok::<_, CommitError>(Some(()))
+        })?;
+        updated += usize::from(changed.is_some());
+    }
+    Ok(updated)
+}
 
 /// Handles a checkout from `old` to `new`; returns the paths whose
 /// attribution was brought back.

@@ -43,6 +43,13 @@ pub fn commits(git: &Git, range: Option<&str>) -> Result<Vec<CommitInfo>, Commit
     }
     let out = git.run(&[
         "log",
+        // User configuration must not change what is parsed: no signatures
+        // (log.showSignature), no notes, no decorations, UTF-8 messages.
+        "--no-show-signature",
+        "--no-notes",
+        "--no-decorate",
+        "--encoding=UTF-8",
+        "--no-color",
         "--reverse",
         "--format=%H%x1f%an <%ae>%x1f%B%x1e",
         "--end-of-options",

@@ -26,10 +26,12 @@ pub enum Hook {
     ReferenceTransaction,
     /// Remembers and restores attribution across branch switches.
     PostCheckout,
+    /// Writes the note of a merge commit `git merge` made (no post-commit runs then).
+    PostMerge,
 }
 
 impl Hook {
-    pub const ALL: [Hook; 7] = [
+    pub const ALL: [Hook; 8] = [
         Hook::PreCommit,
         Hook::PostCommit,
         Hook::PostRewrite,
@@ -37,6 +39,7 @@ impl Hook {
         Hook::PrepareCommitMsg,
         Hook::ReferenceTransaction,
         Hook::PostCheckout,
+        Hook::PostMerge,
     ];
 
     pub fn name(self) -> &'static str {
@@ -48,6 +51,7 @@ impl Hook {
             Hook::PrepareCommitMsg => "prepare-commit-msg",
             Hook::ReferenceTransaction => "reference-transaction",
             Hook::PostCheckout => "post-checkout",
+            Hook::PostMerge => "post-merge",
         }
     }
 
@@ -103,12 +107,13 @@ pub fn script(hook: Hook, exe: &Path, vouch_args: &str) -> String {
         // read all its input).
         s.push_str(&format!(
             "if [ -x \"$CHAINED\" ]; then\n\
-             \x20 INPUT=$(cat)\n\
-             \x20 printf '%s\\n' \"$INPUT\" | \"$CHAINED\" \"$@\" || exit $?\n\
+             \x20 INPUT=$(cat; printf x)\n\
+             \x20 INPUT=${{INPUT%x}}\n\
+             \x20 printf '%s' \"$INPUT\" | \"$CHAINED\" \"$@\" || exit $?\n\
              \x20 [ \"$1\" = committed ] || exit 0\n\
              \x20 case \"$INPUT\" in *\" refs/notes/remotes/\"*) ;; *) exit 0 ;; esac\n\
              \x20 command -v \"$VOUCH\" >/dev/null 2>&1 || exit 0\n\
-             \x20 printf '%s\\n' \"$INPUT\" | \"$VOUCH\" {vouch_args} \"$@\"\n\
+             \x20 printf '%s' \"$INPUT\" | \"$VOUCH\" {vouch_args} \"$@\"\n\
              \x20 exit 0\n\
              fi\n\
              [ \"$1\" = committed ] || exit 0\n\
@@ -129,8 +134,9 @@ pub fn script(hook: Hook, exe: &Path, vouch_args: &str) -> String {
     }
     if hook.reads_stdin() {
         s.push_str(
-            "INPUT=$(cat)\n\
-             if [ -x \"$CHAINED\" ]; then\n  printf '%s\\n' \"$INPUT\" | \"$CHAINED\" \"$@\" || exit $?\nfi\n",
+            // Exactly git's input, trailing line breaks included and empty kept empty.
+            "INPUT=$(cat; printf x)\nINPUT=${INPUT%x}\n\
+             if [ -x \"$CHAINED\" ]; then\n  printf '%s' \"$INPUT\" | \"$CHAINED\" \"$@\" || exit $?\nfi\n",
         );
     } else {
         s.push_str("if [ -x \"$CHAINED\" ]; then\n  \"$CHAINED\" \"$@\" || exit $?\nfi\n");
@@ -149,7 +155,7 @@ pub fn script(hook: Hook, exe: &Path, vouch_args: &str) -> String {
     s.push_str(&found);
     if hook.reads_stdin() {
         s.push_str(&format!(
-            "printf '%s\\n' \"$INPUT\" | \"$VOUCH\" {vouch_args} \"$@\"\n"
+            "printf '%s' \"$INPUT\" | \"$VOUCH\" {vouch_args} \"$@\"\n"
         ));
     } else {
         s.push_str(&format!("exec \"$VOUCH\" {vouch_args} \"$@\"\n"));

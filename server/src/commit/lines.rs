@@ -117,6 +117,11 @@ pub fn map_lines(old: &str, new: &str) -> Vec<Option<usize>> {
     out
 }
 
+/// How many lines `text` has as git counts them (a trailing LF starts no line).
+pub fn count(text: &str) -> usize {
+    line_starts(text).len()
+}
+
 /// Byte offsets where lines start (a trailing line break starts no line).
 fn line_starts(text: &str) -> Vec<usize> {
     let mut v = vec![0];
@@ -145,6 +150,47 @@ pub fn carry(lines: &FileLines, old: &str, new: &str) -> FileLines {
         .collect()
 }
 
+/// Carries `lines` of the `old` text to the `new` text through a rewrite
+/// (amend, rebase): unchanged lines keep their attribution; a line edited
+/// into a recognisably same line (`ledger::align`'s line pairing: a
+/// one-character fix at a rebase `edit` stop) stays AI, as `mixed`; lines
+/// that went away or were replaced by unrelated ones are dropped.
+pub fn carry_edited(lines: &FileLines, old: &str, new: &str) -> FileLines {
+    use crate::ledger::{GitLines, Pair, Step, line_steps_with, pair_hunk};
+    let (ol, nl) = (GitLines::new(old), GitLines::new(new));
+    // old line -> (new line, edited)
+    let mut map: std::collections::HashMap<usize, (usize, bool)> = Default::default();
+    for step in line_steps_with(old, new, None) {
+        match step {
+            Step::Same { old: o, new: n } => {
+                let (o0, n0) = (ol.line_of(o.start), nl.line_of(n.start));
+                for i in 0..old[o].split_inclusive('\n').count() {
+                    map.insert(o0 + i + 1, (n0 + i + 1, false));
+                }
+            }
+            Step::Hunk(h) => {
+                for p in pair_hunk(old, new, &h) {
+                    if let Pair::Line { old: o, new: n } = p {
+                        let edited = old[o.clone()].trim() != new[n.clone()].trim();
+                        map.insert(ol.line_of(o.start) + 1, (nl.line_of(n.start) + 1, edited));
+                    }
+                }
+            }
+        }
+    }
+    lines
+        .iter()
+        .filter_map(|(&line, attr)| {
+            let &(to, edited) = map.get(&line)?;
+            let mut attr = attr.clone();
+            if edited {
+                attr.origin = LineOrigin::Mixed;
+            }
+            Some((to, attr))
+        })
+        .collect()
+}
+
 /// A ledger for `new_text` holding the attribution of `old` on exactly the
 /// lines the two texts share (whole lines, line breaks included); every other
 /// line is human. For texts of unrelated origin (another branch's version of
@@ -153,19 +199,20 @@ pub fn transfer_by_lines(old: &Ledger, new_text: &str) -> Ledger {
     let mut new = Ledger::new(new_text);
     let old_text = old.text();
     let map = map_lines(&old_text, new_text);
+    let (old_lines, new_lines) = (old.git_lines(), new.git_lines());
     for region in old.regions() {
         let Some(source) = region.attribution.source() else {
             continue;
         };
         let mut pos = region.range.start;
         while pos < region.range.end {
-            let line = old.line_of(pos);
-            let Ok(range) = old.line_range(line, line) else {
+            let line = old_lines.line_of(pos);
+            let Ok(range) = old_lines.range(line, line) else {
                 break;
             };
             let seg_end = region.range.end.min(range.end);
             if let Some(Some(to)) = map.get(line + 1)
-                && let Ok(target) = new.line_range(to - 1, to - 1)
+                && let Ok(target) = new_lines.range(to - 1, to - 1)
             {
                 let start = target.start + (pos - range.start);
                 let span = start..start + (seg_end - pos);
@@ -182,6 +229,72 @@ pub fn transfer_by_lines(old: &Ledger, new_text: &str) -> Ledger {
         }
     }
     new
+}
+
+/// Marks on `ledger` (whose text is the version `file` describes) the AI
+/// lines of `file` that hold no AI text in the ledger: each such line's
+/// text, from its first to its last non-blank character (a run of such
+/// lines as one stretch), with the line's
+/// tool, model, kind and review. Lines the ledger already attributes to AI
+/// keep what it says. Returns how many lines were marked.
+pub fn fill_ledger(ledger: &mut Ledger, file: &FileLines) -> usize {
+    let text = ledger.text();
+    let index = ledger.git_lines();
+    let known: std::collections::HashSet<usize> =
+        ledger.line_summary().iter().map(|s| s.line + 1).collect();
+    let mut marked = 0;
+    // One time for all, so lines of one source stay one region.
+    let now = crate::ledger::now_millis();
+    let to_mark = |l: usize| file.contains_key(&l) && !known.contains(&l);
+    for (&line, attr) in file {
+        if known.contains(&line) {
+            continue;
+        }
+        let Ok(range) = index.range(line - 1, line - 1) else {
+            continue;
+        };
+        let body = &text[range.clone()];
+        let Some(first) = body.find(|c: char| !c.is_whitespace()) else {
+            continue;
+        };
+        let last = body
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !c.is_whitespace())
+            .map_or(first, |(i, c)| i + c.len_utf8());
+        // Consecutive lines are marked as one stretch, line breaks and
+        // indentation between them included.
+        let start = if line > 1 && to_mark(line - 1) {
+            range.start
+        } else {
+            range.start + first
+        };
+        let end = if to_mark(line + 1) {
+            range.end
+        } else {
+            range.start + last
+        };
+        let span = start..end;
+        let source = crate::ledger::AiSource {
+            tool: attr.tool.clone(),
+            model: attr.model.clone(),
+            kind: attr
+                .kind
+                .as_deref()
+                .and_then(|k| k.parse().ok())
+                .unwrap_or(crate::ledger::AiKind::Manual),
+            session: None,
+            accepted_at: attr.reviewed_at.unwrap_or(now),
+        };
+        if ledger.mark_ai(span.clone(), &source).is_ok() {
+            marked += 1;
+            if let (Some(by), Some(at)) = (&attr.reviewer, attr.reviewed_at) {
+                let review = crate::ledger::Review { by: by.clone(), at };
+                let _ = ledger.mark_reviewed(span, &review);
+            }
+        }
+    }
+    marked
 }
 
 /// Adds to `into` every line of `from` that `into` does not describe.

@@ -4,6 +4,7 @@
 
 pub mod approve;
 pub mod blame;
+pub mod blob;
 pub mod checkout;
 pub mod ci;
 pub mod export;

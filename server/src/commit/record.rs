@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::CommitError;
-use super::gate;
+use super::blob;
 use super::lines::{self, CommitLines};
 use super::note;
 use super::notes::Notes;
@@ -34,7 +34,7 @@ pub fn in_rebase(git: &Git) -> Result<bool, CommitError> {
 /// The note for `HEAD`: the working-tree attribution of the files it changed,
 /// mapped onto their committed versions; after a cherry-pick, plus the picked
 /// commit's note carried over.
-pub fn post_commit(service: &Service, git: &Git) -> Result<PostCommit, CommitError> {
+pub fn post_commit(service: &mut Service, git: &Git) -> Result<PostCommit, CommitError> {
     let paths = git.git_paths(&["rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD"])?;
     if paths[..2].iter().any(|p| p.is_dir()) {
         return Ok(PostCommit::InRebase);
@@ -43,15 +43,17 @@ pub fn post_commit(service: &Service, git: &Git) -> Result<PostCommit, CommitErr
         return Ok(PostCommit::NoCommit);
     };
     let changes = git.commit_changes(&head)?;
-    let changed: Vec<String> = changes.iter().map(|c| c.path.clone()).collect();
-    let files = gate::ai_ledgers(service, &changed)?;
     let notes = Notes::new(git)?;
     let parent = format!("{head}^1");
-    let mut lines = if files.is_empty() {
-        CommitLines::new()
-    } else {
-        gate::lines_at(git, Some(&parent), &changes, files)?
-    };
+    // A merge commit: the commits its other parents bring in.
+    let mut brought = Vec::new();
+    for n in 2..=8 {
+        match git.commit_id(&format!("{head}^{n}"))? {
+            Some(other) => brought.extend(blob::brought_by(git, &parent, &other)?),
+            None => break,
+        }
+    }
+    let mut lines = blob::lines_at(service, git, Some(&parent), &changes, &brought)?;
     let mut sources: Vec<String> = Vec::new();
     if let Some(source) = read_git_file(&paths[2])
         && source != head
@@ -61,7 +63,7 @@ pub fn post_commit(service: &Service, git: &Git) -> Result<PostCommit, CommitErr
     // `git merge --squash` then `git commit` (its default message lists the
     // squashed commits, newest first): carry their notes like a cherry-pick's.
     if sources.is_empty() {
-        let message = git.text(&["log", "-1", "--format=%B", &head])?;
+        let message = git.text(&["log", "--no-show-signature", "-1", "--format=%B", &head])?;
         sources.extend(squashed_commits(&message));
     }
     if !sources.is_empty() {
@@ -73,6 +75,7 @@ pub fn post_commit(service: &Service, git: &Git) -> Result<PostCommit, CommitErr
         }
     }
     notes.write(&head, &note::record(&head, &lines))?;
+    teach_store(service, &changes, &lines)?;
     Ok(PostCommit::Written {
         commit: head,
         ai_lines: lines.values().map(|f| f.len()).sum(),
@@ -92,6 +95,75 @@ pub fn squashed_commits(message: &str) -> Vec<String> {
         .filter(|s| s.len() >= 40 && s.bytes().all(|b| b.is_ascii_hexdigit()))
         .map(str::to_owned)
         .collect()
+}
+
+/// After `git merge` made a merge commit (git runs post-merge, not
+/// post-commit): its note, as post-commit writes one, listing the lines the
+/// merge brought into the first parent's files (carried AI lines, and
+/// conflict resolutions). A fast-forward, or a merge commit that already
+/// has a note, is left alone. Returns whether a note was written.
+pub fn post_merge(service: &mut Service, git: &Git) -> Result<bool, CommitError> {
+    let Some(head) = git.commit_id("HEAD")? else {
+        return Ok(false);
+    };
+    let orig = git.commit_id("ORIG_HEAD")?;
+    let first_parent = git.commit_id(&format!("{head}^1"))?;
+    let is_merge = git.commit_id(&format!("{head}^2"))?.is_some();
+    if !is_merge || orig.is_none() || orig != first_parent {
+        return Ok(false);
+    }
+    let notes = Notes::new(git)?;
+    if notes.read(std::slice::from_ref(&head))?.contains_key(&head) {
+        return Ok(false);
+    }
+    Ok(matches!(
+        post_commit(service, git)?,
+        PostCommit::Written { .. }
+    ))
+}
+
+/// After git put another commit's text into the index and the working tree
+/// without committing (`git merge --squash`, `git checkout REV -- FILE`):
+/// the staged text's attribution, as the gate decides it, is taught to the
+/// store for each file whose working-tree text is the staged text, so
+/// `status`, `check` and `blame` agree with the gate before the commit.
+pub fn teach_from_index(service: &mut Service, git: &Git) -> Result<(), CommitError> {
+    if git.commit_id("HEAD")?.is_none() {
+        return Ok(());
+    }
+    let changes = git.staged_changes()?;
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let lines = blob::lines_at(service, git, Some("HEAD"), &changes, &[])?;
+    teach_store(service, &changes, &lines)
+}
+
+/// After a commit whose note knows AI lines the store did not (text taken
+/// from another commit's version: a squash merge, a checkout or restore of
+/// a file from another revision, a patch), the store learns them for each
+/// file whose working-tree text is the committed text, so `status`,
+/// `check` and `blame` agree with the note.
+fn teach_store(
+    service: &mut Service,
+    changes: &[crate::git::Change],
+    lines: &CommitLines,
+) -> Result<(), CommitError> {
+    for (path, file) in lines {
+        let Some(change) = changes.iter().find(|c| &c.path == path) else {
+            continue;
+        };
+        let Some(disk) = service.read_text(path)? else {
+            continue;
+        };
+        if crate::git::sha1_blob_id(disk.as_bytes()) != change.new {
+            continue; // changed since: left to the usual reconcile
+        }
+        service.update(path, |ledger| {
+            Ok::<_, CommitError>((lines::fill_ledger(ledger, file) > 0).then_some(()))
+        })?;
+    }
+    Ok(())
 }
 
 /// Parses post-rewrite's stdin: `old new [extra]` per line.
@@ -128,6 +200,31 @@ fn carry_many(
     for (spec, blob) in specs.iter().zip(blobs) {
         texts.insert(spec, blob.and_then(|b| String::from_utf8(b).ok()));
     }
+    // A file missing from the new commit may have been renamed there.
+    let mut renamed: HashMap<(String, String), String> = HashMap::new();
+    let mut more = Vec::new();
+    for (old, new) in pairs {
+        let Some(n) = old_notes.get(old) else {
+            continue;
+        };
+        let missing = n.lines.keys().any(|p| {
+            texts
+                .get(format!("{new}:{p}").as_str())
+                .is_none_or(Option::is_none)
+        });
+        if !missing {
+            continue;
+        }
+        for (from, to) in git.renames_between(old, new)? {
+            if n.lines.contains_key(&from) {
+                more.push(format!("{new}:{to}"));
+                renamed.insert((new.clone(), from), to);
+            }
+        }
+    }
+    for (spec, blob) in more.iter().zip(git.read_objects(&more)?) {
+        texts.insert(spec, blob.and_then(|b| String::from_utf8(b).ok()));
+    }
     let mut out = Vec::new();
     for (old, new) in pairs {
         let Some(n) = old_notes.get(old) else {
@@ -140,15 +237,16 @@ fn carry_many(
                 .get(format!("{old}:{path}").as_str())
                 .cloned()
                 .flatten();
+            let new_path = renamed.get(&(new.clone(), path.clone())).unwrap_or(path);
             let new_text = texts
-                .get(format!("{new}:{path}").as_str())
+                .get(format!("{new}:{new_path}").as_str())
                 .cloned()
                 .flatten();
-            // A file missing on either side (renamed, deleted): nothing is known.
+            // A file deleted on either side: nothing to carry.
             if let (Some(o), Some(t)) = (old_text, new_text) {
-                let moved = lines::carry(file, &o, &t);
+                let moved = lines::carry_edited(file, &o, &t);
                 if !moved.is_empty() {
-                    carried.insert(path.clone(), moved);
+                    carried.insert(new_path.clone(), moved);
                 }
             }
         }

@@ -281,15 +281,17 @@ impl Git {
     }
 
     /// Files whose staged content differs from `HEAD`, with both blob names
-    /// (deletions excluded). Works on an unborn branch.
+    /// (deletions excluded; a renamed file names its old path). Works on an
+    /// unborn branch.
     pub fn staged_changes(&self) -> Result<Vec<Change>, GitError> {
         let out = self.run(&[
             "diff",
             "--cached",
+            "--no-color",
             "--raw",
             "-z",
             "--no-abbrev",
-            "--no-renames",
+            "-M",
             "--no-ext-diff",
             "--diff-filter=d",
             "--ignore-submodules",
@@ -298,23 +300,51 @@ impl Git {
     }
 
     /// Files a commit changed relative to its first parent (all files of a
-    /// root commit), with both blob names; deletions excluded.
+    /// root commit), with both blob names; deletions excluded, renames named.
     pub fn commit_changes(&self, commit: &str) -> Result<Vec<Change>, GitError> {
         let out = self.run(&[
             "diff-tree",
             "-r",
             "--root",
             "--no-commit-id",
+            "--no-color",
             "--raw",
             "-z",
             "--no-abbrev",
-            "--no-renames",
+            "-M",
             "--diff-filter=d",
             "-m",
             "--first-parent",
             commit,
         ])?;
-        Ok(parse_raw(&out))
+        // For a merge, diff-tree lists the diff against every parent, the
+        // first parent's first: keep that one.
+        let mut seen = std::collections::HashSet::new();
+        Ok(parse_raw(&out)
+            .into_iter()
+            .filter(|c| seen.insert(c.path.clone()))
+            .collect())
+    }
+
+    /// Files renamed between two commits, as `(old path, new path)`.
+    pub fn renames_between(&self, from: &str, to: &str) -> Result<Vec<(String, String)>, GitError> {
+        let out = self.run(&[
+            "diff-tree",
+            "-r",
+            "--no-commit-id",
+            "--no-color",
+            "--raw",
+            "-z",
+            "--no-abbrev",
+            "-M",
+            "--diff-filter=R",
+            from,
+            to,
+        ])?;
+        Ok(parse_raw(&out)
+            .into_iter()
+            .filter_map(|c| Some((c.from?, c.path)))
+            .collect())
     }
 
     /// Paths whose staged content differs from `HEAD` (added, copied,
@@ -439,19 +469,31 @@ fn check(args: &[&str], out: Output) -> Result<Vec<u8>, GitError> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
     pub path: String,
+    /// The path the file had before, when git found it renamed.
+    pub from: Option<String>,
     /// The blob before (`None` for an added file).
     pub old: Option<String>,
     /// The blob after.
     pub new: String,
 }
 
-/// Parses `--raw -z` output: `:m1 m2 sha1 sha2 S\0path\0` per file.
+/// Parses `--raw -z` output: `:m1 m2 sha1 sha2 S\0path\0` per file, and
+/// `:m1 m2 sha1 sha2 R<score>\0old\0new\0` for a rename or copy.
 fn parse_raw(out: &[u8]) -> Vec<Change> {
     let mut parts = out.split(|b| *b == 0);
     let mut changes = Vec::new();
-    while let (Some(meta), Some(path)) = (parts.next(), parts.next()) {
+    while let (Some(meta), Some(first)) = (parts.next(), parts.next()) {
         let meta = String::from_utf8_lossy(meta);
         let fields: Vec<&str> = meta.trim_start_matches(':').split(' ').collect();
+        let two_paths = fields
+            .get(4)
+            .is_some_and(|s| s.starts_with('R') || s.starts_with('C'));
+        let (from, path) = if two_paths {
+            let Some(second) = parts.next() else { break };
+            (Some(String::from_utf8_lossy(first).into_owned()), second)
+        } else {
+            (None, first)
+        };
         let (Some(old), Some(new)) = (fields.get(2), fields.get(3)) else {
             continue;
         };
@@ -465,6 +507,7 @@ fn parse_raw(out: &[u8]) -> Vec<Change> {
         let is_null = |s: &str| s.bytes().all(|b| b == b'0');
         changes.push(Change {
             path: String::from_utf8_lossy(path).into_owned(),
+            from,
             old: (!is_null(old)).then(|| (*old).to_owned()),
             new: (*new).to_owned(),
         });
@@ -644,6 +687,16 @@ mod tests {
         assert_eq!(c[0].old.as_deref(), Some(a.as_str()));
         assert_eq!(c[1].old, None);
         assert_eq!(c[1].new, b);
+        let out = format!(
+            ":100644 100644 {a} {b} R087\0old.rs\0new.rs\0:000000 100644 {z} {b} A\0x.rs\0"
+        );
+        let c = parse_raw(out.as_bytes());
+        assert_eq!(c.len(), 2);
+        assert_eq!(
+            (c[0].from.as_deref(), c[0].path.as_str()),
+            (Some("old.rs"), "new.rs")
+        );
+        assert_eq!((c[1].from.as_deref(), c[1].path.as_str()), (None, "x.rs"));
     }
 
     #[test]

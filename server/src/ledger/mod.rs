@@ -13,6 +13,7 @@ use std::ops::Range;
 use ropey::Rope;
 use serde::{Deserialize, Serialize};
 
+pub(crate) use align::{Hunk, Pair, Step, line_steps_with, pair_hunk, same_but_space};
 pub use align::{Piece, align};
 pub use attribution::{AiKind, AiSource, Attribution, Review, format_millis, now_millis};
 use runs::{AttrId, Runs};
@@ -182,7 +183,28 @@ impl Ledger {
         self.text.to_string()
     }
 
-    /// Number of lines (a trailing newline starts an empty last line).
+    /// The text's lines as git counts them (only LF ends a line), for
+    /// every line number that leaves the process (notes, check, blame,
+    /// status, export). Built in one pass; query it many times.
+    pub fn git_lines(&self) -> GitLines {
+        let mut starts = vec![0];
+        let mut at = 0;
+        for chunk in self.text.chunks() {
+            starts.extend(
+                chunk
+                    .bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| at + i + 1),
+            );
+            at += chunk.len();
+        }
+        GitLines { starts, len: at }
+    }
+
+    /// Number of lines as the editor protocol counts them (LF, CR and CRLF
+    /// end a line; a trailing line break starts an empty last line). Git's
+    /// count is [`Ledger::git_lines`].
     pub fn line_count(&self) -> usize {
         self.text.len_lines()
     }
@@ -349,7 +371,8 @@ impl Ledger {
         Ok(changed)
     }
 
-    /// Byte range of 0-based lines `first..=last`, line terminators included.
+    /// Byte range of 0-based lines `first..=last` as the editor protocol
+    /// counts them, line terminators included.
     pub fn line_range(&self, first: usize, last: usize) -> Result<Range<usize>, LedgerError> {
         let lines = self.line_count();
         for line in [first, last] {
@@ -362,7 +385,7 @@ impl Ledger {
         Ok(start..end)
     }
 
-    /// 0-based line holding byte `offset`.
+    /// 0-based line holding byte `offset`, as the editor protocol counts lines.
     pub fn line_of(&self, offset: usize) -> usize {
         self.text.byte_to_line(offset.min(self.len()))
     }
@@ -390,22 +413,23 @@ impl Ledger {
             .collect()
     }
 
-    /// The lines that hold AI text (white space and line breaks do not count),
-    /// in order. A line is `Mixed` when it also holds human non-blank text.
-    /// Costs O(AI text), not O(document).
+    /// The lines (as git counts them: only LF ends a line) that hold AI text
+    /// (white space and line breaks do not count), in order. A line is
+    /// `Mixed` when it also holds human non-blank text.
     pub fn line_summary(&self) -> Vec<LineSummary> {
         let mut out: Vec<LineSummary> = Vec::new();
+        let lines = self.git_lines();
         for run in self.runs.iter() {
             if run.attr == HUMAN {
                 continue;
             }
-            let first = self.line_of(run.start);
-            let last = self.line_of(run.end().saturating_sub(1));
+            let first = lines.line_of(run.start);
+            let last = lines.line_of(run.end().saturating_sub(1));
             for line in first..=last {
                 if out.last().is_some_and(|s| s.line >= line) {
                     continue;
                 }
-                if let Some(summary) = self.summarise_line(line) {
+                if let Some(summary) = self.summarise_line(&lines, line) {
                     out.push(summary);
                 }
             }
@@ -413,8 +437,8 @@ impl Ledger {
         out
     }
 
-    fn summarise_line(&self, line: usize) -> Option<LineSummary> {
-        let range = self.line_range(line, line).ok()?;
+    fn summarise_line(&self, lines: &GitLines, line: usize) -> Option<LineSummary> {
+        let range = lines.range(line, line).ok()?;
         let mut attributions: Vec<Attribution> = Vec::new();
         let (mut any_ai, mut any_human, mut unreviewed) = (false, false, false);
         for run in self.runs.runs_in(range) {
@@ -479,6 +503,59 @@ impl Ledger {
         // One descent of the rope: the chunk holding `offset` knows.
         let (chunk, chunk_start, _, _) = self.text.chunk_at_byte(offset);
         chunk.is_char_boundary(offset - chunk_start)
+    }
+}
+
+/// Line starts of a text as git counts lines: only LF ends a line (a lone CR
+/// is part of its line), a trailing LF starts an empty last line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GitLines {
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl GitLines {
+    pub fn new(text: &str) -> GitLines {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        GitLines {
+            starts,
+            len: text.len(),
+        }
+    }
+
+    /// Number of lines (a trailing LF starts an empty last line).
+    pub fn count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// 0-based line holding byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|&s| s <= offset.min(self.len))
+            .saturating_sub(1)
+    }
+
+    /// Byte range of 0-based lines `first..=last`, line terminators included.
+    pub fn range(&self, first: usize, last: usize) -> Result<Range<usize>, LedgerError> {
+        let lines = self.count();
+        for line in [first, last] {
+            if line >= lines {
+                return Err(LedgerError::LineOutOfBounds { line, lines });
+            }
+        }
+        let start = self.starts[first.min(last)];
+        let end = self
+            .starts
+            .get(last.max(first) + 1)
+            .copied()
+            .unwrap_or(self.len);
+        Ok(start..end)
     }
 }
 

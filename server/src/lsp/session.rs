@@ -177,6 +177,43 @@ impl Session {
         }
     }
 
+    /// A file inside a repository nested in a workspace folder (a submodule,
+    /// or a repository checked out inside it) belongs to that repository's
+    /// own store, as `vouch record` decides: its root is added as a folder
+    /// (the longest folder wins in [`Session::place_of`]).
+    fn adopt_nested(&mut self, uri: &Uri) {
+        if uri.scheme().as_str() != "file" {
+            return;
+        }
+        let Some(path) = uri.to_file_path() else {
+            return;
+        };
+        let Some(folder) = self
+            .folders
+            .iter()
+            .map(|(f, _)| f)
+            .filter(|f| path.starts_with(f))
+            .max_by_key(|f| f.as_os_str().len())
+            .cloned()
+        else {
+            return;
+        };
+        let mut dir = path.parent();
+        while let Some(d) = dir {
+            if !d.starts_with(&folder) || d == folder.as_path() {
+                return;
+            }
+            if d.join(".git").exists() {
+                let d = d.to_path_buf();
+                if !self.folders.iter().any(|(f, _)| *f == d) {
+                    self.add_folder(&d);
+                }
+                return;
+            }
+            dir = d.parent();
+        }
+    }
+
     /// Where `uri` is persisted, or `None` for in-memory documents.
     pub fn place_of(&self, uri: &Uri) -> Option<Place> {
         if uri.scheme().as_str() != "file" {
@@ -218,6 +255,7 @@ impl Session {
     /// `textDocument/didOpen`: restore the stored attribution when the text
     /// matches, map it across the difference when it does not.
     pub fn open(&mut self, uri: Uri, version: i32, text: &str) {
+        self.adopt_nested(&uri);
         let place = self.place_of(&uri);
         let stored = place.as_ref().and_then(|p| self.load(p));
         let mut dirty = false;

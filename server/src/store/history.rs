@@ -22,6 +22,39 @@ fn text_hash(text: &str) -> i64 {
     i64::from_ne_bytes(h.to_ne_bytes())
 }
 
+/// [`Store::remember`] on a connection (or inside a transaction).
+pub(super) fn remember_in(
+    conn: &rusqlite::Connection,
+    db: &std::path::Path,
+    path: &str,
+    ledger: &Ledger,
+) -> Result<(), StoreError> {
+    if ledger.regions().is_empty() {
+        return Ok(());
+    }
+    let snapshot = ledger.snapshot();
+    let runs = codec::encode(&snapshot).map_err(|e| StoreError::Corrupt {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })?;
+    let err = StoreError::sqlite(db);
+    let at = crate::ledger::now_millis();
+    conn.execute(
+        "INSERT INTO history (path, hash, text, runs, at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(path, hash) DO UPDATE SET text = ?3, runs = ?4, at = ?5",
+        params![path, text_hash(&snapshot.text), snapshot.text, runs, at],
+    )
+    .and_then(|_| {
+        conn.execute(
+            "DELETE FROM history WHERE path = ?1 AND hash NOT IN
+             (SELECT hash FROM history WHERE path = ?1 ORDER BY at DESC LIMIT ?2)",
+            params![path, KEEP],
+        )
+    })
+    .map_err(err)?;
+    Ok(())
+}
+
 impl Store {
     /// Remembers `ledger` as the attribution `path` had when its text was
     /// `ledger.text()`. A ledger without AI text is not kept.
@@ -30,28 +63,32 @@ impl Store {
             return Ok(());
         }
         self.attach(true)?;
-        let snapshot = ledger.snapshot();
-        let runs = codec::encode(&snapshot).map_err(|e| StoreError::Corrupt {
-            path: path.to_owned(),
-            reason: e.to_string(),
-        })?;
-        let err = StoreError::sqlite(&self.path);
-        let at = crate::ledger::now_millis();
-        self.conn
-            .execute(
-                "INSERT INTO history (path, hash, text, runs, at) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT(path, hash) DO UPDATE SET text = ?3, runs = ?4, at = ?5",
-                params![path, text_hash(&snapshot.text), snapshot.text, runs, at],
-            )
-            .and_then(|_| {
-                self.conn.execute(
-                    "DELETE FROM history WHERE path = ?1 AND hash NOT IN
-                     (SELECT hash FROM history WHERE path = ?1 ORDER BY at DESC LIMIT ?2)",
-                    params![path, KEEP],
-                )
+        remember_in(&self.conn, &self.path, path, ledger)
+    }
+
+    /// Every remembered state of `path`, newest first (at most [`KEEP`]).
+    pub fn history(&self, path: &str) -> Result<Vec<Ledger>, StoreError> {
+        let err = || StoreError::sqlite(&self.path);
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT text, runs FROM history WHERE path = ?1 ORDER BY at DESC")
+            .map_err(err())?;
+        let rows = stmt
+            .query_map(params![path], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
             })
-            .map_err(err)?;
-        Ok(())
+            .map_err(err())?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (text, runs) = row.map_err(err())?;
+            // A damaged state is skipped: it only ever adds knowledge.
+            if let Ok(snapshot) = codec::decode(text, &runs)
+                && let Ok(ledger) = Ledger::from_snapshot(snapshot)
+            {
+                out.push(ledger);
+            }
+        }
+        Ok(out)
     }
 
     /// The remembered attribution of `path` when its text was exactly `text`.

@@ -277,6 +277,9 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err())?;
+        // The state being replaced, kept when its text goes away (so a version
+        // staged earlier, then rewritten on disk, is still known exactly).
+        let mut before = None;
         let ledger = match decided {
             Some(_) if load(&tx, &db, path)?.is_some() => {
                 return Err(StoreError::CreatedMeanwhile(db).into());
@@ -285,12 +288,18 @@ impl Store {
             None => {
                 let current = load(&tx, &db, path)?;
                 let old_generation = current.as_ref().map_or(0, |f| f.generation);
+                before = current.as_ref().map(|f| f.ledger.clone());
                 let Some(ledger) = change.take().map(|c| c(current)).transpose()?.flatten() else {
                     return Ok((None, old_generation));
                 };
                 ledger
             }
         };
+        if let Some(old) = before
+            && old.rope() != ledger.rope()
+        {
+            history::remember_in(&tx, &db, path, &old)?;
+        }
         let generation: i64 = tx
             .query_row(
                 "UPDATE meta SET value = value + 1 WHERE key = 'generation' RETURNING value",

@@ -1,0 +1,338 @@
+//! The attribution of a version of a file about to be committed (the
+//! index) or just committed: one decision, shared by the pre-commit gate,
+//! `vouch check --staged`, trailers and the post-commit note.
+//!
+//! Never call AI text human where something knows the truth. Each line of
+//! the version is decided by the first source that knows it:
+//!
+//! 1. the store has seen exactly this text (its current record, or an
+//!    earlier state in `history`): its attribution, with later reviews and
+//!    forgets of lines the current record shares whole;
+//! 2. lines the store's current record shares whole with the version;
+//! 3. lines unchanged since the base commit: the base's note;
+//! 4. AI text of the file on disk (`service::at_text`), mapped onto the
+//!    version by diff (a line edited after staging stays AI);
+//! 5. lines that other commits' notes record as AI, mapped by content
+//!    (whole lines, through a diff of that commit's version): text taken
+//!    from another commit by a squash merge, `checkout REV -- FILE`,
+//!    `restore --source`, `cherry-pick -n`, a patch or a stash;
+//! 6. anything else is new text by an unknown hand: human.
+//!
+//! A file git finds renamed takes its attribution from its old path.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::CommitError;
+use super::lines::{self, CommitLines, FileLines, LineAttr};
+use super::notes::Notes;
+use crate::git::{Change, Git};
+use crate::service::{self, Service};
+
+/// Annotated commits read at most when searching notes by content.
+const MAX_NOTES: usize = 2000;
+/// Versions of one path compared at most when searching notes by content.
+const MAX_VERSIONS: usize = 64;
+
+/// What one line is known to be: `Some(attr)` AI, `None` human.
+type Known = BTreeMap<usize, Option<LineAttr>>;
+
+/// The AI lines of each changed file's new version (`changes` from
+/// `git diff --raw` against `base`, a revision whose note describes the old
+/// content; `None` for a root commit). `brought` names commits whose
+/// content a merge brings in: their notes' AI lines, found whole by content
+/// among the lines new since the base, are AI whatever else says (the
+/// store's view of a merged file is a reconcile, not knowledge).
+pub fn lines_at(
+    service: &Service,
+    git: &Git,
+    base: Option<&str>,
+    changes: &[Change],
+    brought: &[String],
+) -> Result<CommitLines, CommitError> {
+    let tracked: HashSet<String> = service.store.paths()?.into_iter().collect();
+    // Whether any tracked file is missing from the disk (a move git does
+    // not call a rename is possible only then); asked once.
+    let mut any_missing: Option<bool> = None;
+    let mut out = CommitLines::new();
+    let mut merged = if brought.is_empty() {
+        None
+    } else {
+        Some(ContentIndex::load(git, Some(brought))?)
+    };
+    let mut rest = Vec::new();
+    for change in changes {
+        // The store path holding this file's attribution: its own, or the
+        // path it was renamed from.
+        let key = if tracked.contains(&change.path) {
+            Some(change.path.clone())
+        } else {
+            change.from.clone().filter(|f| tracked.contains(f))
+        };
+        // A new file moved from a tracked one git no longer calls a rename.
+        let key = match key {
+            None if *any_missing.get_or_insert_with(|| {
+                tracked
+                    .iter()
+                    .any(|p| !service.workspace.absolute(p).exists())
+            }) =>
+            {
+                match service.read_text(&change.path)? {
+                    Some(text) => service.moved_source(&text)?,
+                    None => None,
+                }
+            }
+            k => k,
+        };
+        let stored = match &key {
+            Some(k) => service.store.load(k)?.map(|s| s.ledger),
+            None => None,
+        };
+        // The common case: the committed text is the text the store holds
+        // (same blob name): its lines are the store's, nothing to read.
+        if let Some(st) = &stored
+            && merged.is_none()
+            && change.new.len() == 40
+            && change.new == crate::git::sha1_blob_id(st.text().as_bytes())
+        {
+            let l = lines::from_ledger(st);
+            if !l.is_empty() {
+                out.insert(change.path.clone(), l);
+            }
+            continue;
+        }
+        rest.push((change, key, stored));
+    }
+    if rest.is_empty() {
+        return Ok(out);
+    }
+    let mut specs: Vec<String> = Vec::with_capacity(rest.len() * 2);
+    for (c, _, _) in &rest {
+        specs.push(c.new.clone());
+        specs.push(c.old.clone().unwrap_or_else(|| "\u{1}missing".to_owned()));
+    }
+    let mut blobs = git.read_objects(&specs)?.into_iter();
+    let mut base_note: Option<Option<CommitLines>> = None;
+    let mut by_content: Option<ContentIndex> = None;
+    for (change, key, stored) in rest {
+        let (target, base_blob) = (blobs.next().flatten(), blobs.next().flatten());
+        let Some(Ok(target)) = target.map(String::from_utf8) else {
+            continue;
+        };
+        let base_text = base_blob.and_then(|b| String::from_utf8(b).ok());
+        let old_path = change.from.as_deref().unwrap_or(&change.path);
+        let mut known = Known::new();
+        // 1. An exact earlier state.
+        let exact = match (&stored, &key) {
+            (Some(st), _) if st.rope() == target.as_str() => Some(st.clone()),
+            (_, Some(k)) => service.store.recall(k, &target)?,
+            _ => None,
+        };
+        if let Some(e) = &exact {
+            set_all(&mut known, &target, &lines::from_ledger(e));
+        }
+        // 2. Lines the current record shares whole (it knows later reviews).
+        if let Some(st) = &stored {
+            let st_text = st.text();
+            let st_lines = lines::from_ledger(st);
+            for (old, new) in lines::map_lines(&st_text, &target)
+                .iter()
+                .enumerate()
+                .filter_map(|(o, n)| n.map(|n| (o, n)))
+            {
+                known.insert(new, st_lines.get(&old).cloned());
+            }
+        }
+        let total = lines::count(&target);
+        if exact.is_none() {
+            // 3. Old content: the base's note.
+            if let Some(base_text) = &base_text {
+                let unchanged: Vec<usize> = lines::map_lines(base_text, &target)
+                    .into_iter()
+                    .flatten()
+                    .filter(|l| !known.contains_key(l))
+                    .collect();
+                if !unchanged.is_empty() {
+                    if base_note.is_none() {
+                        base_note = Some(read_base_note(git, base)?);
+                    }
+                    if let Some(note) = base_note.as_ref().and_then(|n| n.as_ref()) {
+                        let of_file = note.get(old_path).cloned().unwrap_or_default();
+                        let carried = lines::carry(&of_file, base_text, &target);
+                        for l in unchanged {
+                            known.insert(l, carried.get(&l).cloned());
+                        }
+                    }
+                }
+            }
+            // 4. AI text on disk, mapped onto this version.
+            if let Some(st) = stored.clone() {
+                let disk_path = if service.read_text(&change.path)?.is_some() {
+                    &change.path
+                } else {
+                    key.as_deref().unwrap_or(&change.path)
+                };
+                if let Some(text) = service.read_text(disk_path)? {
+                    let k = key.as_deref().unwrap_or(&change.path);
+                    let mut current =
+                        service::at_text(st, &text, || service.store.recall(k, &text))?;
+                    current.reconcile(&target);
+                    for (l, attr) in lines::from_ledger(&current) {
+                        known.entry(l).or_insert(Some(attr));
+                    }
+                }
+            }
+            // 5. Earlier states the store remembers (a stash popped with
+            // conflicts, a partly restored version), by content.
+            if let Some(k) = &key
+                && (1..=total).any(|l| !known.contains_key(&l))
+            {
+                for state in service.store.history(k)? {
+                    let text = state.text();
+                    for (l, attr) in lines::carry(&lines::from_ledger(&state), &text, &target) {
+                        known.entry(l).or_insert(Some(attr));
+                    }
+                }
+            }
+            // 5. Other commits' notes, by content.
+            if (1..=total).any(|l| !known.contains_key(&l)) {
+                if by_content.is_none() {
+                    by_content = Some(ContentIndex::load(git, None)?);
+                }
+                if let Some(index) = by_content.as_mut() {
+                    for (l, attr) in index.lines_for(git, &[&change.path, old_path], &target)? {
+                        known.entry(l).or_insert(Some(attr));
+                    }
+                }
+            }
+        }
+        // A merge's incoming commits: their AI lines, new since the base.
+        if let Some(index) = merged.as_mut() {
+            let new_lines: HashSet<usize> = match &base_text {
+                Some(b) => {
+                    let old: HashSet<usize> =
+                        lines::map_lines(b, &target).into_iter().flatten().collect();
+                    (1..=total).filter(|l| !old.contains(l)).collect()
+                }
+                None => (1..=total).collect(),
+            };
+            for (l, attr) in index.lines_for(git, &[&change.path, old_path], &target)? {
+                if new_lines.contains(&l) && known.get(&l).is_none_or(Option::is_none) {
+                    known.insert(l, Some(attr));
+                }
+            }
+        }
+        // 6. Everything else is human.
+        let file: FileLines = known
+            .into_iter()
+            .filter(|(l, _)| *l <= total)
+            .filter_map(|(l, a)| a.map(|a| (l, a)))
+            .collect();
+        if !file.is_empty() {
+            out.insert(change.path.clone(), file);
+        }
+    }
+    Ok(out)
+}
+
+/// The commits a merge brings in: `git rev-list BASE..INCOMING`, at most
+/// [`MAX_NOTES`].
+pub fn brought_by(git: &Git, base: &str, incoming: &str) -> Result<Vec<String>, CommitError> {
+    let range = format!("{base}..{incoming}");
+    let max = format!("--max-count={MAX_NOTES}");
+    let out = git
+        .try_run(&["rev-list", &max, &range, "--"])?
+        .unwrap_or_default();
+    Ok(String::from_utf8_lossy(&out)
+        .lines()
+        .map(str::to_owned)
+        .filter(|l| l.len() >= 40)
+        .collect())
+}
+
+/// Every line of `text` known: AI where `ai` says so, human otherwise.
+fn set_all(known: &mut Known, text: &str, ai: &FileLines) {
+    for l in 1..=lines::count(text) {
+        known.insert(l, ai.get(&l).cloned());
+    }
+}
+
+fn read_base_note(git: &Git, base: Option<&str>) -> Result<Option<CommitLines>, CommitError> {
+    let Some(id) = base.map(|b| git.commit_id(b)).transpose()?.flatten() else {
+        return Ok(None);
+    };
+    Ok(Notes::new(git)?
+        .read(std::slice::from_ref(&id))?
+        .remove(&id)
+        .map(|n| n.lines))
+}
+
+/// The notes of annotated commits, for finding AI lines by content.
+struct ContentIndex {
+    /// Per path: (commit, AI lines of that commit's version).
+    by_path: HashMap<String, Vec<(String, FileLines)>>,
+    /// Per path: versions read so far (text, AI lines), deduplicated.
+    versions: HashMap<String, Vec<(String, FileLines)>>,
+}
+
+impl ContentIndex {
+    /// The notes of `only` (every annotated commit when `None`), at most
+    /// [`MAX_NOTES`].
+    fn load(git: &Git, only: Option<&[String]>) -> Result<ContentIndex, CommitError> {
+        let notes = Notes::new(git)?;
+        let mut commits = match only {
+            Some(c) => c.to_vec(),
+            None => notes.annotated()?,
+        };
+        commits.sort();
+        commits.truncate(MAX_NOTES);
+        let mut by_path: HashMap<String, Vec<(String, FileLines)>> = HashMap::new();
+        for (commit, note) in notes.read(&commits)? {
+            for (path, file) in note.lines {
+                if !file.is_empty() {
+                    by_path
+                        .entry(path)
+                        .or_default()
+                        .push((commit.clone(), file));
+                }
+            }
+        }
+        Ok(ContentIndex {
+            by_path,
+            versions: HashMap::new(),
+        })
+    }
+
+    /// AI lines of `target` found whole, in context, in a version of one of
+    /// `paths` that a note describes.
+    fn lines_for(
+        &mut self,
+        git: &Git,
+        paths: &[&str],
+        target: &str,
+    ) -> Result<FileLines, CommitError> {
+        let mut out = FileLines::new();
+        for path in paths {
+            if !self.versions.contains_key(*path) {
+                let mut list = self.by_path.get(*path).cloned().unwrap_or_default();
+                list.truncate(MAX_VERSIONS);
+                let specs: Vec<String> = list.iter().map(|(c, _)| format!("{c}:{path}")).collect();
+                let mut versions: Vec<(String, FileLines)> = Vec::new();
+                for ((_, file), blob) in list.into_iter().zip(git.read_objects(&specs)?) {
+                    let Some(Ok(text)) = blob.map(String::from_utf8) else {
+                        continue;
+                    };
+                    if !versions.iter().any(|(t, f)| *t == text && *f == file) {
+                        versions.push((text, file));
+                    }
+                }
+                self.versions.insert((*path).to_owned(), versions);
+            }
+            for (text, file) in self.versions.get(*path).into_iter().flatten() {
+                for (l, attr) in lines::carry(file, text, target) {
+                    out.entry(l).or_insert(attr);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
