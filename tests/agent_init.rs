@@ -332,3 +332,33 @@ fn gemini_hooks_switch_is_turned_on_but_a_users_choice_is_kept() {
     init(&repo, h.path(), &["--agent", "gemini", "--uninstall"]).expect_code(0);
     assert_eq!(read_json(&settings), serde_json::json!({"theme": "dark"}));
 }
+
+#[test]
+fn uninstall_removes_the_folders_it_left_empty() {
+    let repo = TempRepo::new();
+    let h = home();
+    // A folder of the user's stays: .github holds a workflow.
+    repo.write(".github/workflows/ci.yml", "on: push\n");
+    for name in ["copilot", "codex"] {
+        init(&repo, h.path(), &["--agent", name]).expect_code(0);
+    }
+    let out = init(&repo, h.path(), &["--agent", "copilot", "--uninstall"])
+        .expect_code(0)
+        .stdout();
+    assert!(!repo.path().join(".github/hooks").exists(), "{out}");
+    assert!(repo.path().join(".github/workflows/ci.yml").exists());
+    assert!(out.contains("removed the empty folder"), "{out}");
+    init(&repo, h.path(), &["--agent", "codex", "--uninstall"]).expect_code(0);
+    assert!(!repo.path().join(".codex").exists());
+    // --global: the folder under HOME goes too, HOME itself stays.
+    init(&repo, h.path(), &["--agent", "claude-code", "--global"]).expect_code(0);
+    assert!(h.path().join(".claude/settings.json").exists());
+    init(
+        &repo,
+        h.path(),
+        &["--agent", "claude-code", "--global", "--uninstall"],
+    )
+    .expect_code(0);
+    assert!(!h.path().join(".claude").exists());
+    assert!(h.path().exists());
+}

@@ -49,7 +49,8 @@ fn mark_status_review_cycle() {
     assert_eq!(
         status,
         json!([{"path": "src/lib.rs", "startLine": 2, "endLine": 3, "tool": "chatgpt",
-                "model": "gpt-5", "kind": "manual", "reviewed": false, "unit": null}])
+                "model": "gpt-5", "kind": "manual", "reviewed": false, "reviewers": [],
+                "unit": null, "unitKind": null, "blocked": true, "reason": "unreviewed AI code (chatgpt, gpt-5)"}])
     );
     let human = repo.vouch(&["status"]).expect_code(0).stdout();
     assert!(human.contains("src/lib.rs:2-3  chatgpt (gpt-5)"), "{human}");
@@ -118,7 +119,8 @@ fn paths_are_relative_to_the_current_folder() {
         .expect_code(0);
     let status = repo.vouch_in("src", &["status", "--json", "."]).json();
     assert_eq!(status[0]["path"], "src/lib.rs");
-    assert_eq!(repo.vouch(&["status", "--json", "docs"]).json(), json!([]));
+    // A folder that does not exist is an error (issue 16), not "nothing".
+    repo.vouch(&["status", "--json", "docs"]).expect_code(2);
 }
 
 #[test]

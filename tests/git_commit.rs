@@ -28,15 +28,15 @@ fn gate_blocks_unreviewed_ai_then_passes_after_review() {
     let out = repo.vouch(&["check", "--staged"]).expect_code(1);
     let text = out.stdout();
     assert!(
-        text.contains("a.rs:3: unreviewed AI code (copilot, gpt-5)"),
+        text.contains("a.rs:3-4: unreviewed AI code (copilot, gpt-5)"),
         "{text}"
     );
-    assert!(text.contains("a.rs:4: unreviewed AI code (copilot, gpt-5)"));
+    assert!(!text.contains("a.rs:4: "));
     assert!(!text.contains("a.rs:5:"));
     assert!(text.contains("vouch review") && text.contains("--no-verify"));
 
     let msg = fails(&try_git(&repo, &["commit", "-m", "ai"]));
-    assert!(msg.contains("a.rs:3: unreviewed AI code"), "{msg}");
+    assert!(msg.contains("a.rs:3-4: unreviewed AI code"), "{msg}");
     assert_eq!(rev(&repo, "HEAD~0"), rev(&repo, "main"));
     assert_eq!(repo.git(&["log", "--format=%s"]).trim(), "base");
 
@@ -59,7 +59,7 @@ fn commit_all_is_checked_through_the_temporary_index() {
     // Nothing staged: the plain gate passes, but `commit -a` stages the AI lines.
     repo.vouch(&["check", "--staged"]).expect_code(0);
     let msg = fails(&try_git(&repo, &["commit", "-a", "-m", "all"]));
-    assert!(msg.contains("a.rs:3: unreviewed AI code"), "{msg}");
+    assert!(msg.contains("a.rs:3-4: unreviewed AI code"), "{msg}");
     // The real index was not changed by the failed commit.
     assert_eq!(repo.git(&["diff", "--cached", "--name-only"]).trim(), "");
     review(&repo, "a.rs", "Ada <ada@example.com>");
@@ -80,7 +80,7 @@ fn commit_with_paths_checks_only_those_paths() {
     // `git commit <paths>` builds a temporary index with just those paths.
     ok(&try_git(&repo, &["commit", "b.rs", "-m", "b only"]));
     let msg = fails(&try_git(&repo, &["commit", "a.rs", "-m", "a"]));
-    assert!(msg.contains("a.rs:4: unreviewed AI code"), "{msg}");
+    assert!(msg.contains("a.rs:3-4: unreviewed AI code"), "{msg}");
     let n = note(&repo, "HEAD").expect("note for the b.rs commit");
     assert!(ai_lines(&n, "a.rs").is_empty());
 }
@@ -338,7 +338,7 @@ fn policy_switches_the_gate_off_and_exempts_paths() {
     repo.vouch(&["check", "--staged"]).expect_code(0);
     repo.write("vouch.toml", "[review]\nseverity = \"warning\"\n");
     let out = repo.vouch(&["check", "--staged"]).expect_code(0);
-    assert!(out.stdout().contains("a.rs:3: unreviewed AI code"));
+    assert!(out.stdout().contains("a.rs:3-4: unreviewed AI code"));
     repo.write(
         "vouch.toml",
         "[review]\nrequire = true\n\n[[review.rule]]\npath = [\"x\"]\n",
@@ -462,7 +462,7 @@ fn lines_marked_after_they_were_committed_are_gated_with_the_next_change() {
     let out = repo.vouch(&["check", "--staged"]).expect_code(1);
     assert!(
         out.stdout()
-            .contains("a.rs:2: unreviewed AI code (chatgpt, gpt-5)")
+            .contains("a.rs:2-3: unreviewed AI code (chatgpt, gpt-5)")
     );
     review(&repo, "a.rs:2-3", ADA_ID);
     ok(&try_git(&repo, &["commit", "-m", "more"]));

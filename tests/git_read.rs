@@ -144,7 +144,9 @@ fn export_agent_trace_json_and_sarif() {
         .iter()
         .find(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "a.rs")
         .unwrap();
-    assert_eq!(reviewed["kind"], "review");
+    // Accepted by the policy: kind pass, level none (SARIF 2.1.0 §3.27.10).
+    assert_eq!(reviewed["kind"], "pass");
+    assert_eq!(reviewed["level"], "none");
     assert_eq!(reviewed["suppressions"][0]["status"], "accepted");
     assert_eq!(reviewed["suppressions"][0]["kind"], "external");
     let region = &reviewed["locations"][0]["physicalLocation"]["region"];
@@ -154,7 +156,8 @@ fn export_agent_trace_json_and_sarif() {
         .iter()
         .find(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "b.rs")
         .unwrap();
-    assert_eq!(open["kind"], "review");
+    assert_eq!(open["kind"], "fail");
+    assert_eq!(open["level"], "error");
     assert!(open.get("suppressions").is_none());
     assert!(open["message"]["text"].as_str().unwrap().contains("claude"));
 }

@@ -244,7 +244,7 @@ fn stash_and_pop_keep_uncommitted_attribution() {
     let out = repo.vouch(&["check", "--staged"]).expect_code(1);
     assert!(
         out.stdout()
-            .contains("a.rs:8: unreviewed AI code (copilot, gpt-5)")
+            .contains("a.rs:8-9: unreviewed AI code (copilot, gpt-5)")
     );
 }
 
@@ -344,7 +344,7 @@ fn a_second_worktree_shares_hooks_and_notes() {
     );
     ok(&git_in(&wt, &["add", "a.rs"], &[]));
     let msg = fails(&git_in(&wt, &["commit", "-m", "wt ai"], &[]));
-    assert!(msg.contains("a.rs:8: unreviewed AI code"), "{msg}");
+    assert!(msg.contains("a.rs:8-9: unreviewed AI code"), "{msg}");
     vouch_at(&wt, &["review", "a.rs", "--as", ADA]).expect_code(0);
     ok(&git_in(&wt, &["commit", "-m", "wt ai"], &[]));
     let n = note(&repo, "other").expect("the note is visible from the main worktree");

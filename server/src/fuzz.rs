@@ -151,8 +151,11 @@ distinct_from_author = true
             tool: "t".into(),
             model: None,
             kind: None,
-            reviewer: Some("Ada Lovelace <ada@example.com>".into()),
-            reviewed_at: None,
+            reviews: vec![crate::commit::lines::Reviewer {
+                by: "Ada Lovelace <ada@example.com>".into(),
+                at: None,
+            }],
+            chars: None,
         }
     }
 

@@ -63,6 +63,9 @@ H.run(function()
   end
   H.eq(got, { { file, 2, 2 }, { file, 4, 5 } }, 'quickfix from :VouchStatus')
   H.check(qf[1].text:find('chatgpt (gpt-5)', 1, true), 'quickfix text names tool and model: ' .. qf[1].text)
+  -- Entries name the unit, like the diagnostics.
+  H.eq(qf[1].text, 'Unreviewed AI code in def f · chatgpt (gpt-5) · 1 line', 'quickfix text of line 2')
+  H.eq(qf[2].text, 'Unreviewed AI code in def g · chatgpt · 2 lines', 'quickfix text of lines 4-5')
   vim.cmd('cclose')
 
   -- review line 4 only, then the rest of the buffer
@@ -84,5 +87,17 @@ H.run(function()
   -- nothing unreviewed left: empty quickfix
   vim.cmd('VouchStatus')
   H.eq(#vim.fn.getqflist(), 0, 'quickfix entries after review')
+
+  -- a policy that wants another reviewer: :VouchStatus lists what the gate would block, saying why
+  H.write(dir .. '/vouch.toml', { '[[review.rule]]', 'paths = ["src/**"]', 'reviewers = ["Grace <grace@example.com>"]' })
+  vim.cmd('VouchStatus')
+  qf = vim.fn.getqflist()
+  H.eq(#qf, 1, 'quickfix entries under the policy')
+  H.eq(qf[1].lnum, 4, 'line of the entry under the policy')
+  H.check(
+    qf[1].text:find('AI code in def g not reviewed as required', 1, true)
+      and qf[1].text:find('needs one of: Grace <grace@example.com>', 1, true),
+    'quickfix text says why: ' .. qf[1].text
+  )
   H.stop_all()
 end)

@@ -112,14 +112,14 @@ pub fn assert_source(
     let regions = ledger.regions();
     assert!(!regions.is_empty(), "no AI regions");
     for r in regions {
-        let Attribution::Ai { source, review } = &r.attribution else {
+        let Attribution::Ai { source, reviews } = &r.attribution else {
             unreachable!()
         };
         assert_eq!(source.tool, tool);
         assert_eq!(source.kind, kind);
         assert_eq!(source.model.as_deref(), model);
         assert_eq!(source.session.as_deref(), session);
-        assert!(review.is_none());
+        assert!(reviews.is_empty());
     }
 }
 

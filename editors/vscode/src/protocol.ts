@@ -31,7 +31,10 @@ export interface Region {
   model?: string | null;
   kind?: string | null;
   reviewed: boolean;
+  /** The latest reviewer. */
   reviewedBy?: string | null;
+  /** Every review, oldest first (reviews accumulate). */
+  reviews?: { by: string; at: string }[];
   acceptedAt?: number | string | null;
 }
 

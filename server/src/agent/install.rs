@@ -101,6 +101,24 @@ pub fn config_path(agent: Agent, global: bool, project: &Path, home: &Path) -> P
         .join(file)
 }
 
+/// After `uninstall` deleted the configuration file at `path` (as given by
+/// [`config_path`] under `base`, the project or the home folder): removes the
+/// folders between it and `base` that are left empty (`.github/hooks`,
+/// `.claude`...), innermost first; a folder holding anything stays. Returns
+/// the folders removed.
+pub fn remove_empty_folders(path: &Path, base: &Path) -> Vec<PathBuf> {
+    let mut removed = Vec::new();
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if d == base || !d.starts_with(base) || std::fs::remove_dir(d).is_err() {
+            break;
+        }
+        removed.push(d.to_path_buf());
+        dir = d.parent();
+    }
+    removed
+}
+
 /// What `install` or `uninstall` did to the file.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Change {

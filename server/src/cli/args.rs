@@ -19,12 +19,14 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// List unreviewed AI-written regions of the working tree
-    #[command(after_help = "Examples:\n  vouch status\n  vouch status --json src/")]
+    /// List the AI-written code the gate would block (with --all, every AI-written region)
+    #[command(
+        after_help = "Examples:\n  vouch status                (what `vouch check` would block, paths relative to here)\n  vouch status --all src/     (every AI-written region under src/, reviewed or not)\n  vouch status --json         (repository-relative paths)"
+    )]
     Status(StatusArgs),
     /// Mark the AI-written text on some lines as reviewed
     #[command(
-        after_help = "Examples:\n  vouch review src/lib.rs:10-24\n  vouch review src/lib.rs::Cart::total   (the AI code of one function, method or class)\n  vouch review src/lib.rs\n  vouch review --all --as 'Ada <ada@example.com>'"
+        after_help = "Examples:\n  vouch review src/lib.rs:10-24\n  vouch review src/lib.rs::Cart::total   (the AI code of one function, method or class)\n  vouch review src/lib.rs\n  vouch review --all --as 'Ada <ada@example.com>'   (what the policy does not accept yet)\n  vouch review --all --include-accepted           (every AI-written region)"
     )]
     Review(ReviewArgs),
     /// Declare lines AI-written (for code pasted from a chat window)
@@ -43,7 +45,7 @@ pub enum Command {
         after_help = "Example (a Claude Code PostToolUse hook):\n  vouch record --agent claude-code < payload.json"
     )]
     Record(RecordArgs),
-    /// The pre-commit gate: exit 1 listing staged lines holding unreviewed AI code
+    /// The pre-commit gate: exit 1 listing ranges of staged lines holding AI code not reviewed as vouch.toml requires
     #[command(
         after_help = "Examples:\n  vouch check --staged   (what the pre-commit hook runs)\n  vouch check            (the working tree)\nBypass the hook with `git commit --no-verify`; the code is then recorded as unreviewed."
     )]
@@ -149,9 +151,12 @@ pub struct RecordArgs {
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
-    /// Print a JSON array of {path, startLine, endLine, tool, model, kind, reviewed, unit}
+    /// Print a JSON array of {path, startLine, endLine, tool, model, kind, reviewed, reviewers, unit, unitKind, blocked, reason}; paths are repository-relative
     #[arg(long)]
     pub json: bool,
+    /// List every AI-written region, also what the policy accepts (reviewed, exempt, ignored)
+    #[arg(long)]
+    pub all: bool,
     /// Only these files or folders (default: the whole workspace)
     pub paths: Vec<String>,
 }
@@ -161,9 +166,12 @@ pub struct ReviewArgs {
     /// PATH, PATH:LINE, PATH:START-END (1-based, inclusive) or PATH::NAME (a function, method, class...: `total`, `Cart::total`)
     #[arg(required_unless_present = "all")]
     pub locations: Vec<String>,
-    /// Review every AI-written region in the workspace
+    /// Review the AI-written code the policy does not accept yet, in the whole workspace
     #[arg(long)]
     pub all: bool,
+    /// With --all: also add this review to AI code the policy already accepts
+    #[arg(long, requires = "all")]
+    pub include_accepted: bool,
     /// Reviewer identity (default: git's `user.name <user.email>`)
     #[arg(long = "as", value_name = "IDENTITY")]
     pub identity: Option<String>,

@@ -26,6 +26,9 @@ pub fn run(args: BlameArgs) -> anyhow::Result<Outcome> {
         .workspace
         .relative(&cwd.join(&args.path))
         .with_context(|| format!("{} is outside the workspace", args.path))?;
+    if service.workspace.absolute(&rel).is_dir() {
+        anyhow::bail!("{}: is a directory; blame takes a file", args.path);
+    }
     let git = super::hook::git_of(&service)?;
     let entries = blame(&service, &git, &rel)?;
     let mut out = std::io::stdout().lock();
@@ -33,14 +36,39 @@ pub fn run(args: BlameArgs) -> anyhow::Result<Outcome> {
         serde_json::to_writer_pretty(&mut out, &entries)?;
         writeln!(out)?;
     } else {
-        for e in &entries {
-            writeln!(out, "{}", human(e))?;
+        let rows: Vec<Row> = entries.iter().map(row).collect();
+        // Columns as wide as their widest cell, so long reviewer names and
+        // `uncommitted` keep the text column aligned.
+        let width = |f: fn(&Row) -> &str| rows.iter().map(|r| f(r).chars().count()).max();
+        let w_who = width(|r| &r.who).unwrap_or(0);
+        let w_review = width(|r| &r.review).unwrap_or(0);
+        let w_commit = width(|r| &r.commit).unwrap_or(0);
+        let w_line = entries.last().map_or(1, |e| e.line.to_string().len());
+        for (e, r) in entries.iter().zip(&rows) {
+            writeln!(
+                out,
+                "{:>w_line$} {:<5} {:<w_commit$} {:<w_who$} {:<w_review$} | {}",
+                e.line,
+                r.origin,
+                r.commit,
+                r.who,
+                r.review,
+                escape_text(&e.text)
+            )?;
         }
     }
     Ok(Outcome::Clean)
 }
 
-fn human(e: &BlameEntry) -> String {
+/// One line's columns, before padding.
+struct Row {
+    origin: &'static str,
+    commit: String,
+    who: String,
+    review: String,
+}
+
+fn row(e: &BlameEntry) -> Row {
     let origin = match e.origin {
         crate::ledger::LineOrigin::Ai => "ai",
         crate::ledger::LineOrigin::Mixed => "mixed",
@@ -60,14 +88,12 @@ fn human(e: &BlameEntry) -> String {
     let commit = e
         .commit
         .as_deref()
-        .map_or("uncommitted", |c| &c[..c.len().min(8)]);
-    format!(
-        "{:>5} {:<5} {:<11} {:<24} {:<28} | {}",
-        e.line,
+        .map_or("uncommitted", |c| &c[..c.len().min(8)])
+        .to_owned();
+    Row {
         origin,
-        escape(commit),
+        commit,
         who,
         review,
-        escape_text(&e.text)
-    )
+    }
 }

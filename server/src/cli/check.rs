@@ -1,6 +1,8 @@
 //! `vouch check [--staged]`: the pre-commit gate (exit 1 when staged lines
 //! hold AI code that does not count as reviewed).
 
+use std::io::Write;
+
 use clap::Args;
 
 use super::Outcome;
@@ -35,34 +37,93 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
         };
         (lines, author)
     } else {
-        (working_lines(&service)?, None)
+        let lines = working_lines(&service)?;
+        (lines, working_author(&service, &policy))
     };
-    let findings = gate::findings(&lines, &policy, author.as_deref());
+    // The texts the lines describe, so a range runs across blank lines: for
+    // the files listing several ranges, the staged blobs read in one batch,
+    // or the working tree.
+    let texts = if args.staged {
+        let first = gate::findings(&lines, &policy, author.as_deref(), &|_| None);
+        let mut several: Vec<&str> = Vec::new();
+        for w in first.windows(2) {
+            if w[0].path == w[1].path && several.last() != Some(&w[0].path.as_str()) {
+                several.push(&w[0].path);
+            }
+        }
+        let git = super::hook::git_of(&service)?;
+        gate::staged_texts(&git, &several)?
+    } else {
+        std::collections::HashMap::new()
+    };
+    let text_of = |path: &str| -> Option<String> {
+        if args.staged {
+            texts.get(path).cloned()
+        } else {
+            service.read_text(path).ok().flatten()
+        }
+    };
+    let findings = gate::findings(&lines, &policy, author.as_deref(), &text_of);
     if findings.is_empty() {
         return Ok(Outcome::Clean);
     }
+    let shown = super::paths::Shown::new(&service.workspace)?;
+    let mut out = std::io::stdout().lock();
     for f in &findings {
-        println!("{}:{}: {}", escape(&f.path), f.line, escape(&f.reason));
+        let lines = if f.start_line == f.end_line {
+            f.start_line.to_string()
+        } else {
+            format!("{}-{}", f.start_line, f.end_line)
+        };
+        writeln!(
+            out,
+            "{}:{lines}: {}",
+            shown.path(&f.path),
+            escape(&f.reason)
+        )?;
     }
-    let n = findings.len();
+    // AI lines, not the blank lines a range runs across.
+    let n: usize = findings
+        .iter()
+        .map(|f| {
+            lines
+                .get(&f.path)
+                .map_or(0, |l| l.range(f.start_line..=f.end_line).count())
+        })
+        .sum();
     let s = if n == 1 { "" } else { "s" };
     let place = if args.staged { "staged " } else { "" };
-    println!();
+    writeln!(out)?;
     let verb = if n == 1 { "holds" } else { "hold" };
-    println!("vouch: {n} {place}line{s} {verb} AI-written code that is not reviewed as required.");
-    println!(
+    writeln!(
+        out,
+        "vouch: {n} {place}line{s} {verb} AI-written code that is not reviewed as required."
+    )?;
+    writeln!(
+        out,
         "Review: run `vouch review PATH:START-END` (or use your editor's \"Mark as reviewed\" action), then commit again."
-    );
+    )?;
     if args.staged {
-        println!(
+        writeln!(
+            out,
             "Bypass: `git commit --no-verify` commits anyway; the code is then recorded as unreviewed in the commit's note."
-        );
+        )?;
     }
     if policy.severity.blocks() {
         Ok(Outcome::Found)
     } else {
         Ok(Outcome::Clean)
     }
+}
+
+/// The author a commit made now would have, when the policy needs it
+/// (`distinct_from_author`) and git knows it.
+pub(crate) fn working_author(service: &Service, policy: &Policy) -> Option<String> {
+    if !policy.needs_author() {
+        return None;
+    }
+    let git = super::hook::git_of(service).ok()?;
+    gate::author_ident(&git)
 }
 
 /// The AI lines of every tracked working-tree file.

@@ -20,7 +20,7 @@ pub enum Targets<'a> {
 pub fn for_each_target(
     service: &mut Service,
     targets: Targets<'_>,
-    mut change: impl FnMut(&mut Ledger, Range<usize>) -> anyhow::Result<usize>,
+    mut change: impl FnMut(&str, &mut Ledger, Range<usize>) -> anyhow::Result<usize>,
     mut done: impl FnMut(&str, usize),
 ) -> anyhow::Result<()> {
     let mut tracked = service.store.paths()?;
@@ -56,22 +56,20 @@ pub fn for_each_target(
             out
         }
     };
+    let shown = super::paths::Shown::new(&service.workspace)?;
     for loc in locations {
         if !tracked.contains(&loc.path) {
             if service.read_text(&loc.path)?.is_none() {
-                anyhow::bail!("{}: no such file", loc.path);
+                anyhow::bail!("{}: no such file", shown.path(&loc.path));
             }
-            println!(
-                "{}: no AI-written code recorded",
-                crate::untrusted::escape(&loc.path)
-            );
+            println!("{}: no AI-written code recorded", shown.path(&loc.path));
             continue;
         }
         let bytes = service.update(&loc.path, |ledger| -> anyhow::Result<Option<usize>> {
             // `PATH::NAME` may name several units (a struct and its impls).
             let mut bytes = 0;
             for range in loc.byte_ranges(ledger)? {
-                bytes += change(ledger, range)?;
+                bytes += change(&loc.path, ledger, range)?;
             }
             Ok((bytes > 0).then_some(bytes))
         })?;

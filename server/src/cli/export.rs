@@ -11,7 +11,7 @@ use crate::commit::export::{self, commits, each_note};
 pub enum ExportFormat {
     /// Agent Trace 0.1.0 records, one JSON line per annotated commit
     AgentTrace,
-    /// SARIF 2.1.0 (code scanning): AI ranges as `review` results, reviewed ones suppressed
+    /// SARIF 2.1.0 (code scanning): what the policy blocks as `fail` results at its severity; what it accepts as `pass` (level none), suppressed
     Sarif,
     /// A JSON array of commits with their AI line ranges
     Json,

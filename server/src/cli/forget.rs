@@ -7,16 +7,18 @@ use crate::service::Service;
 
 pub fn run(args: ForgetArgs) -> anyhow::Result<Outcome> {
     let mut service = Service::open(&super::current_dir()?)?;
+    let shown = super::paths::Shown::new(&service.workspace)?;
     let mut total = 0;
     for_each_target(
         &mut service,
         Targets::Locations(&args.locations),
-        |ledger, range| Ok(ledger.forget(range)?),
+        |_, ledger, range| Ok(ledger.forget(range)?),
         |path, bytes| {
             if bytes > 0 {
+                let s = if bytes == 1 { " is" } else { "s are" };
                 println!(
-                    "{}: {bytes} bytes are now attributed to a person",
-                    crate::untrusted::escape(path)
+                    "{}: {bytes} byte{s} now attributed to a person",
+                    shown.path(path)
                 );
             }
             total += bytes;

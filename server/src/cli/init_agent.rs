@@ -42,10 +42,20 @@ pub fn run(name: AgentName, global: bool, uninstall: bool) -> anyhow::Result<Out
         Change::Removed(events) => {
             println!("{shown}: removed Vouch hooks for {}", events.join(", "))
         }
-        Change::Deleted(events) => println!(
-            "{shown}: removed Vouch hooks for {} and deleted the file (nothing else was in it)",
-            events.join(", ")
-        ),
+        Change::Deleted(events) => {
+            println!(
+                "{shown}: removed Vouch hooks for {} and deleted the file (nothing else was in it)",
+                events.join(", ")
+            );
+            let base = if global {
+                home.as_deref().unwrap_or(&cwd)
+            } else {
+                project.as_path()
+            };
+            for dir in install::remove_empty_folders(&path, base) {
+                println!("{}: removed the empty folder", dir.display());
+            }
+        }
         Change::Unchanged if uninstall => println!("{shown}: no Vouch hooks to remove"),
         Change::Unchanged => println!("{shown}: Vouch hooks already installed, nothing changed"),
     }

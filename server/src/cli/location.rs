@@ -57,9 +57,15 @@ impl Location {
             None => Ok(0..ledger.len()),
             Some((start, end)) => {
                 let lines = ledger.git_lines();
-                let last = lines.count();
+                let last = lines.text_count();
                 if end > last {
-                    bail!("{}:{start}-{end}: the file has {last} lines", self.path);
+                    let s = if last == 1 { "" } else { "s" };
+                    let lines = if start == end {
+                        format!("{start}")
+                    } else {
+                        format!("{start}-{end}")
+                    };
+                    bail!("{}:{lines}: the file has {last} line{s}", self.path);
                 }
                 Ok(lines.range(start - 1, end - 1)?)
             }
@@ -68,7 +74,8 @@ impl Location {
 
     /// The byte ranges this location covers: its lines, or for `PATH::NAME`
     /// every unit of that qualified name (a struct and its impls) widened to
-    /// the AI regions named by it, found in the ledger's current text.
+    /// the AI regions named by it and to whole lines (indentation and the
+    /// final line break included), found in the ledger's current text.
     pub fn byte_ranges(&self, ledger: &Ledger) -> anyhow::Result<Vec<std::ops::Range<usize>>> {
         let Some(name) = &self.unit else {
             return Ok(vec![self.byte_range(ledger)?]);
@@ -87,7 +94,7 @@ impl Location {
         let regions: Vec<_> = ledger.regions().into_iter().map(|r| r.range).collect();
         Ok(units
             .iter()
-            .map(|u| tree.extent(u, regions.iter().cloned()))
+            .map(|u| ledger.whole_lines(tree.extent(u, regions.iter().cloned())))
             .collect())
     }
 }

@@ -36,17 +36,45 @@ pub fn run(args: MarkArgs) -> anyhow::Result<Outcome> {
     if service.read_text(&location.path)?.is_none() {
         bail!("{}: no such file", location.path);
     }
+    // Text already marked as this tool's (same model, unreviewed) is left
+    // as it is: marking it again changes nothing.
+    let same = |a: &crate::ledger::Attribution| {
+        a.is_unreviewed_ai()
+            && a.source().is_some_and(|s| {
+                s.tool == source.tool && s.model == source.model && s.kind == source.kind
+            })
+    };
     let bytes = service
         .update(&location.path, |ledger| -> anyhow::Result<Option<usize>> {
             let range = location.byte_range(ledger)?;
-            Ok(Some(ledger.mark_ai(range, &source)?))
+            let differ: usize = ledger
+                .spans()
+                .into_iter()
+                .filter(|(r, a)| r.end > range.start && r.start < range.end && !same(a))
+                .map(|(r, _)| r.end.min(range.end) - r.start.max(range.start))
+                .sum();
+            if differ == 0 {
+                return Ok(None);
+            }
+            ledger.mark_ai(range, &source)?;
+            Ok(Some(differ))
         })?
         .unwrap_or(0);
     let (start, end) = location.lines.unwrap_or((1, 1));
-    println!(
-        "{}:{start}-{end}: marked as written by {} ({bytes} bytes changed)",
-        crate::untrusted::escape(&location.path),
-        source.tool
-    );
+    let lines = if start == end {
+        format!("{start}")
+    } else {
+        format!("{start}-{end}")
+    };
+    let shown = super::paths::Shown::new(&service.workspace)?.path(&location.path);
+    let tool = crate::untrusted::escape(&source.tool);
+    if bytes == 0 {
+        println!("{shown}:{lines}: already marked as written by {tool}, nothing changed");
+    } else {
+        println!(
+            "{shown}:{lines}: marked as written by {tool} ({bytes} byte{} changed)",
+            if bytes == 1 { "" } else { "s" }
+        );
+    }
     Ok(Outcome::Clean)
 }

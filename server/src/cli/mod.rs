@@ -19,6 +19,7 @@ mod init_agent;
 mod location;
 mod lsp;
 mod mark;
+mod paths;
 mod record;
 mod repo;
 mod report;
@@ -60,13 +61,19 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match run(cli) {
-        Ok(Outcome::Clean) => ExitCode::SUCCESS,
-        Ok(Outcome::Found) => ExitCode::from(1),
-        Err(e) => {
+    quiet_on_closed_stdout();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli)));
+    match result {
+        Ok(Ok(Outcome::Clean)) => ExitCode::SUCCESS,
+        Ok(Ok(Outcome::Found)) => ExitCode::from(1),
+        // The reader went away (`| head`, a pager that quit): stop quietly, as git does.
+        Ok(Err(e)) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
             eprintln!("vouch: {}", one_line(&e));
             ExitCode::from(2)
         }
+        Err(_) if STDOUT_CLOSED.load(std::sync::atomic::Ordering::SeqCst) => ExitCode::SUCCESS,
+        Err(panic) => std::panic::resume_unwind(panic),
     }
 }
 
@@ -77,8 +84,48 @@ fn is_record(mut args: impl Iterator<Item = std::ffi::OsString>) -> bool {
         .is_some_and(|a| a == "record")
 }
 
+/// Set when `println!` found standard output closed.
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `println!` panics when the reader of standard output has gone; that panic
+/// is not a bug to report: the hook stays silent and `main` exits quietly.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::SeqCst);
+            return;
+        }
+        default(info);
+    }));
+}
+
+/// Whether `e` comes from writing to a closed pipe.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+    })
+}
+
+/// The error and its causes on one line; a cause the message before it
+/// already spells out is not repeated.
 fn one_line(e: &anyhow::Error) -> String {
-    let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+    let mut chain: Vec<String> = Vec::new();
+    for cause in e.chain().map(|c| c.to_string()) {
+        if chain.last().is_some_and(|prev| prev.contains(&cause)) {
+            continue;
+        }
+        chain.push(cause);
+    }
     // Causes may quote untrusted text (a path, a glob): one escaped line.
     crate::untrusted::escape(&chain.join(": ")).into_owned()
 }

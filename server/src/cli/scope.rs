@@ -18,6 +18,9 @@ impl Scope {
             .iter()
             .map(|p| {
                 let abs = cwd.join(p);
+                if std::fs::symlink_metadata(&abs).is_err() {
+                    anyhow::bail!("{p}: no such file or directory");
+                }
                 if abs == workspace.root
                     || abs.canonicalize().ok().as_ref() == Some(&workspace.root)
                 {

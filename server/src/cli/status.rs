@@ -1,4 +1,5 @@
-//! `vouch status`: unreviewed AI regions of the working tree, as stored.
+//! `vouch status`: what the gate would block in the working tree (with
+//! `--all`, every AI-written region), as [`Policy::what_blocks`] says.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -10,17 +11,20 @@ use serde::Serialize;
 use super::Outcome;
 use super::args::StatusArgs;
 use super::scope::Scope;
+use crate::commit::lines::{self, Reviewer};
+use crate::commit::policy::{Judged, Policy, Verdict};
 use crate::git::sha1_blob_id;
-use crate::ledger::{GitLines, Ledger, Region};
+use crate::ledger::Ledger;
 use crate::service::{Service, at_text};
 use crate::store::UnitName;
 use crate::syntax::{Language, SyntaxTree};
 use crate::untrusted::escape;
 
-/// One unreviewed region, as printed by `--json`.
+/// One range of AI lines, as printed by `--json`.
 #[derive(Serialize, Debug)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusEntry {
+    /// Repository-relative (the human output is relative to the current directory).
     pub path: String,
     pub start_line: usize,
     pub end_line: usize,
@@ -28,38 +32,82 @@ pub struct StatusEntry {
     pub model: Option<String>,
     pub kind: String,
     pub reviewed: bool,
-    /// The function, method, class... the region belongs to (its bare name:
+    /// Everyone who reviewed it: `[{"by", "at"}]`, `at` an RFC 3339 time.
+    pub reviewers: Vec<ReviewerJson>,
+    /// The function, method, class... the range belongs to (its bare name:
     /// `total`); `null` for code outside any unit or a file without grammar.
     pub unit: Option<String>,
-    /// The language's word for the unit's kind (`fn`, `def`, `class`).
+    /// Whether the gate would block it (always true without `--all`).
+    pub blocked: bool,
+    /// Why it blocks, or (with `--all`) why the policy accepts it.
+    pub reason: String,
+    /// The reason comes from a `[[review.rule]]` (reviewed, but not by whom
+    /// the rule requires).
     #[serde(skip)]
+    pub by_rule: bool,
+    /// The language's word for the unit's kind (`fn`, `def`, `class`);
+    /// `null` with `unit`.
     pub unit_kind: Option<String>,
     /// Outer names included (`Cart::total`, `Cart.total`).
     #[serde(skip)]
     pub unit_qualified_name: Option<String>,
 }
 
+#[derive(Serialize, Debug)]
+pub struct ReviewerJson {
+    pub by: String,
+    pub at: Option<String>,
+}
+
 impl StatusEntry {
-    fn new(
-        path: &str,
-        lines: &GitLines,
-        region: &Region,
-        unit: Option<UnitName>,
-    ) -> Option<StatusEntry> {
-        let source = region.attribution.source()?;
-        Some(StatusEntry {
+    fn new(path: &str, j: Judged, unit: Option<UnitName>) -> StatusEntry {
+        let (blocked, by_rule, reason) = match j.verdict {
+            Verdict::Blocked { reason, by_rule } => (true, by_rule, reason),
+            Verdict::Reviewed => (false, false, "reviewed as required".to_owned()),
+            Verdict::NotRequired { why } => (false, false, why),
+        };
+        StatusEntry {
             path: path.to_owned(),
-            start_line: lines.line_of(region.range.start) + 1,
-            end_line: lines.line_of(region.range.end.saturating_sub(1)) + 1,
-            tool: source.tool.clone(),
-            model: source.model.clone(),
-            kind: source.kind.to_string(),
-            reviewed: region.attribution.review().is_some(),
+            start_line: j.start_line,
+            end_line: j.end_line,
+            tool: j.attr.tool.clone(),
+            model: j.attr.model.clone(),
+            kind: j.attr.kind.clone().unwrap_or_default(),
+            reviewed: j.attr.reviewed(),
+            reviewers: j.attr.reviews.iter().map(reviewer_json).collect(),
             unit: unit.as_ref().map(|u| u.name.clone()),
+            blocked,
+            reason,
+            by_rule,
             unit_kind: unit.as_ref().map(|u| u.keyword.clone()),
             unit_qualified_name: unit.map(|u| u.qualified),
-        })
+        }
     }
+}
+
+fn reviewer_json(r: &Reviewer) -> ReviewerJson {
+    ReviewerJson {
+        by: r.by.clone(),
+        at: r.at.map(crate::ledger::format_millis),
+    }
+}
+
+/// The AI text inside 1-based lines `start..=end`, from its first to its
+/// last AI byte (what names the unit).
+fn ai_extent(ledger: &Ledger, start: usize, end: usize) -> Option<std::ops::Range<usize>> {
+    let lines = ledger.line_range(start - 1, end - 1).ok()?;
+    let mut out: Option<std::ops::Range<usize>> = None;
+    for (r, a) in ledger.spans() {
+        if !a.is_ai() || r.end <= lines.start || r.start >= lines.end {
+            continue;
+        }
+        let (s, e) = (r.start.max(lines.start), r.end.min(lines.end));
+        out = Some(match out {
+            Some(o) => o.start.min(s)..o.end.max(e),
+            None => s..e,
+        });
+    }
+    out.or(Some(lines))
 }
 
 pub fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
@@ -67,9 +115,13 @@ pub fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
     // and only into a store that already exists.
     let mut service = Service::open_read_only(&super::current_dir()?)?;
     let scope = Scope::parse(&args.paths, &service.workspace)?;
+    let policy = Policy::load(&service.workspace.root)?;
+    let author = super::check::working_author(&service, &policy);
     // The store is one connection: bring each file's attribution to its text
-    // here, then name the regions' units (a parse per file) in parallel.
-    let mut files = Vec::new();
+    // and judge it here, then name the ranges' units (a parse per file) in
+    // parallel.
+    let mut files: Vec<File> = Vec::new();
+    let mut judged_of: Vec<Vec<Judged>> = Vec::new();
     for path in scope.tracked(&service)? {
         let Some(text) = service.read_text(&path)? else {
             continue; // deleted from the working tree
@@ -78,22 +130,31 @@ pub fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
             continue;
         };
         let ledger = at_text(stored.ledger, &text, || service.store.recall(&path, &text))?;
-        let regions = ledger.unreviewed_regions();
-        if !regions.is_empty() {
-            files.push((path, ledger, regions));
+        let file = lines::from_ledger(&ledger);
+        let judged: Vec<Judged> = policy
+            .what_blocks(&path, &file, Some(&text), author.as_deref())
+            .into_iter()
+            .filter(|j| args.all || j.verdict.blocks())
+            .collect();
+        if !judged.is_empty() {
+            let ranges = judged
+                .iter()
+                .map(|j| ai_extent(&ledger, j.start_line, j.end_line).unwrap_or(0..0))
+                .collect();
+            files.push((path, ledger, ranges));
+            judged_of.push(judged);
         }
     }
     let units = unit_names(&mut service, &files);
     let entries: Vec<StatusEntry> = files
         .iter()
+        .zip(judged_of)
         .zip(units)
-        .flat_map(|((path, ledger, regions), units)| {
-            // Line numbers as git counts them (LF only).
-            let lines = ledger.git_lines();
-            regions
-                .iter()
+        .flat_map(|(((path, _, _), judged), units)| {
+            judged
+                .into_iter()
                 .zip(units)
-                .filter_map(|(r, u)| StatusEntry::new(path, &lines, r, u))
+                .map(|(j, u)| StatusEntry::new(path, j, u))
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -102,12 +163,15 @@ pub fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
         serde_json::to_writer_pretty(&mut out, &entries)?;
         writeln!(out)?;
     } else {
-        print_human(&mut out, &entries)?;
+        let shown = super::paths::Shown::new(&service.workspace)?;
+        print_human(&mut out, &entries, args.all, &shown)?;
     }
     Ok(Outcome::Clean)
 }
 
-type File = (String, Ledger, Vec<Region>);
+/// A file, its attribution at its text, and the byte ranges to name (the AI
+/// text of each listed range).
+type File = (String, Ledger, Vec<Range<usize>>);
 
 /// The unit naming each region of each file (in order). A text whose
 /// regions were named before (same content hash, same byte ranges) is not
@@ -134,8 +198,8 @@ fn unit_names(service: &mut Service, files: &[File]) -> Vec<Vec<Option<UnitName>
             .unit_names(&key)
             .map(|rows| rows.into_iter().collect())
             .unwrap_or_default();
-        if regions.iter().all(|r| cached.contains_key(&r.range)) {
-            out[i] = regions.iter().map(|r| cached[&r.range].clone()).collect();
+        if regions.iter().all(|r| cached.contains_key(r)) {
+            out[i] = regions.iter().map(|r| cached[r].clone()).collect();
         } else {
             misses.push((i, key));
         }
@@ -146,7 +210,7 @@ fn unit_names(service: &mut Service, files: &[File]) -> Vec<Vec<Option<UnitName>
         regions
             .iter()
             .map(|r| {
-                tree.as_ref()?.unit_for(r.range.clone()).map(|u| UnitName {
+                tree.as_ref()?.unit_for(r.clone()).map(|u| UnitName {
                     name: u.name,
                     qualified: u.qualified_name,
                     keyword: u.keyword.to_owned(),
@@ -157,7 +221,7 @@ fn unit_names(service: &mut Service, files: &[File]) -> Vec<Vec<Option<UnitName>
     let mut rows = Vec::new();
     for ((i, key), units) in misses.into_iter().zip(parsed) {
         for (r, u) in files[i].2.iter().zip(&units) {
-            rows.push((key.clone(), (r.range.clone(), u.clone())));
+            rows.push((key.clone(), (r.clone(), u.clone())));
         }
         out[i] = units;
     }
@@ -198,22 +262,42 @@ fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R>
     done.into_iter().map(|(_, r)| r).collect()
 }
 
-fn print_human(out: &mut impl Write, entries: &[StatusEntry]) -> std::io::Result<()> {
+fn print_human(
+    out: &mut impl Write,
+    entries: &[StatusEntry],
+    all: bool,
+    shown: &super::paths::Shown,
+) -> std::io::Result<()> {
     if entries.is_empty() {
-        return writeln!(out, "No unreviewed AI-written code.");
+        let none = if all {
+            "No AI-written code."
+        } else {
+            "No AI-written code waits for review."
+        };
+        return writeln!(out, "{none}");
     }
     let files = entries.chunk_by(|a, b| a.path == b.path).count();
-    writeln!(
-        out,
-        "{} unreviewed AI-written region{} in {} file{}:",
-        entries.len(),
-        plural(entries.len()),
-        files,
-        plural(files)
-    )?;
+    let blocked = entries.iter().filter(|e| e.blocked).count();
+    let n = entries.len();
+    if all {
+        writeln!(
+            out,
+            "{n} AI-written region{} in {files} file{} ({blocked} not reviewed as required):",
+            plural(n),
+            plural(files)
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{n} AI-written region{} not reviewed as required, in {files} file{}:",
+            plural(n),
+            plural(files)
+        )?;
+    }
     for group in entries.chunk_by(|a, b| a.path == b.path) {
+        let path = shown.path(&group[0].path);
         writeln!(out)?;
-        writeln!(out, "{}", escape(&group[0].path))?;
+        writeln!(out, "{path}")?;
         for (unit, members) in by_unit(group) {
             let indent = match unit {
                 Some(e) => {
@@ -236,14 +320,27 @@ fn print_human(out: &mut impl Write, entries: &[StatusEntry]) -> std::io::Result
                     .as_deref()
                     .map(|m| format!(" ({})", escape(m)))
                     .unwrap_or_default();
+                // Policy-related reasons are spelled out; plain "unreviewed"
+                // is what the list is about (with --all, it is said).
+                let note = if e.by_rule {
+                    let reason = e
+                        .reason
+                        .split_once(") ")
+                        .map_or(e.reason.as_str(), |(_, r)| r);
+                    format!("  {}", escape(reason))
+                } else if all && e.blocked {
+                    "  unreviewed".to_owned()
+                } else if all {
+                    format!("  {}", escape(&accepted_note(e)))
+                } else {
+                    String::new()
+                };
                 writeln!(
                     out,
-                    "{indent}{}:{}-{}  {}{}",
-                    escape(&e.path),
+                    "{indent}{path}:{}-{}  {}{model}{note}",
                     e.start_line,
                     e.end_line,
-                    escape(&e.tool),
-                    model
+                    escape(&e.tool)
                 )?;
             }
         }
@@ -253,6 +350,16 @@ fn print_human(out: &mut impl Write, entries: &[StatusEntry]) -> std::io::Result
         out,
         "Review with `vouch review PATH:START-END` or `vouch review PATH::NAME` (or your editor's \"Mark as reviewed\" action)."
     )
+}
+
+/// Why `--all` lists a region the policy accepts.
+fn accepted_note(e: &StatusEntry) -> String {
+    if e.reviewed {
+        let by: Vec<&str> = e.reviewers.iter().map(|r| r.by.as_str()).collect();
+        format!("reviewed by {}", by.join(", "))
+    } else {
+        format!("needs no review: {}", e.reason)
+    }
 }
 
 /// One file's entries grouped by unit, in order of first appearance; entries

@@ -303,9 +303,12 @@ fn run_history(repo: &super::repo::ReadRepo, git: &crate::git::Git) -> anyhow::R
         );
         return Ok(Outcome::Clean);
     }
+    let n = offenders.len();
+    // "1 of 1 commit holds", "1 of 3 commits holds", "2 of 3 commits hold".
+    let s = if checked == 1 { "" } else { "s" };
+    let verb = if n == 1 { "holds" } else { "hold" };
     println!(
-        "vouch verify: {} of {checked} commits hold AI code not reviewed as the policy requires:",
-        offenders.len()
+        "vouch verify: {n} of {checked} commit{s} {verb} AI code not reviewed as the policy requires:"
     );
     for o in &offenders {
         println!();

@@ -42,8 +42,11 @@ pub fn after_rebase(service: &mut Service, git: &Git) -> Result<usize, CommitErr
                         tool: e.tool?,
                         model: e.model,
                         kind: e.kind,
-                        reviewed_at: e.reviewer.as_ref().map(|_| now),
-                        reviewer: e.reviewer,
+                        reviews: e
+                            .reviewer
+                            .map(|by| vec![super::lines::Reviewer { by, at: Some(now) }])
+                            .unwrap_or_default(),
+                        chars: None,
                     },
                 ))
             })

@@ -7,7 +7,7 @@ use super::CommitError;
 use super::lines::{FileLines, LineAttr};
 use super::note::{self, Note};
 use super::notes::Notes;
-use super::policy::Policy;
+use super::policy::{Policy, Verdict};
 use crate::git::Git;
 use crate::ledger::{LineOrigin, format_millis};
 
@@ -106,11 +106,19 @@ pub enum Format {
 }
 
 /// Runs of consecutive equal lines: `(start, end, attr)`.
+/// (`chars`, the length of one-line pieces, may differ inside a run).
 pub fn ranges(file: &FileLines) -> Vec<(usize, usize, &LineAttr)> {
     let mut out: Vec<(usize, usize, &LineAttr)> = Vec::new();
+    let same = |a: &LineAttr, b: &LineAttr| {
+        a.origin == b.origin
+            && a.tool == b.tool
+            && a.model == b.model
+            && a.kind == b.kind
+            && a.reviews == b.reviews
+    };
     for (&line, attr) in file {
         match out.last_mut() {
-            Some((_, end, a)) if *end + 1 == line && *a == attr => *end = line,
+            Some((_, end, a)) if *end + 1 == line && same(a, attr) => *end = line,
             _ => out.push((line, line, attr)),
         }
     }
@@ -140,8 +148,9 @@ pub fn json_item(c: &CommitInfo, n: &Note) -> Value {
                     json!({
                         "start_line": s, "end_line": e, "origin": a.origin,
                         "tool": a.tool, "model": a.model, "kind": a.kind,
-                        "reviewed": a.reviewed(), "reviewer": a.reviewer,
-                        "reviewed_at": a.reviewed_at.map(format_millis),
+                        "reviewed": a.reviewed(), "reviewer": a.reviewer(),
+                        "reviewers": reviewers_json(a),
+                        "reviewed_at": a.reviewed_at().map(format_millis),
                     })
                 })
                 .collect();
@@ -153,9 +162,20 @@ pub fn json_item(c: &CommitInfo, n: &Note) -> Value {
     })
 }
 
-/// The SARIF 2.1.0 results of one commit's note: each AI range a result of
-/// kind `review`; reviewed ranges carry an accepted external suppression
-/// naming the reviewer.
+/// `[{"by", "at"}]`: every reviewer of a range, `at` an RFC 3339 time or `null`.
+fn reviewers_json(a: &LineAttr) -> Value {
+    a.reviews
+        .iter()
+        .map(|r| json!({"by": r.by, "at": r.at.map(format_millis)}))
+        .collect()
+}
+
+/// The SARIF 2.1.0 results of one commit's note: every AI range outside
+/// `exempt` paths. What the policy blocks ([`Policy::what_blocks`]) is
+/// `kind: fail` with the policy's severity as `level`; what it accepts
+/// (reviewed as required, or needing no review) is `kind: pass`, `level:
+/// none` (SARIF 2.1.0 §3.27.10: `level` is `none` whenever `kind` is not
+/// `fail`) with an accepted external suppression saying why.
 pub fn sarif_results(c: &CommitInfo, n: &Note, policy: &Policy) -> Vec<Value> {
     let level = policy.severity.as_str();
     let mut results = Vec::new();
@@ -163,16 +183,21 @@ pub fn sarif_results(c: &CommitInfo, n: &Note, policy: &Policy) -> Vec<Value> {
         if policy.is_exempt(path) {
             continue;
         }
-        for (s, e, a) in ranges(file) {
+        for j in policy.what_blocks(path, file, None, Some(&c.author)) {
+            let (s, e, a) = (j.start_line, j.end_line, &j.attr);
             let what = match a.origin {
                 LineOrigin::Mixed => "AI-written code edited by a person",
                 _ => "AI-written code",
             };
+            let text = match &j.verdict {
+                Verdict::Blocked { reason, .. } => {
+                    format!("{what} in commit {}: {reason}", c.short())
+                }
+                _ => format!("{what} ({}) in commit {}", a.label(), c.short()),
+            };
             let mut r = json!({
                 "ruleId": "vouch/ai-unreviewed",
-                "kind": "review",
-                "level": level,
-                "message": {"text": format!("{what} ({}) in commit {}", a.label(), c.short())},
+                "message": {"text": text},
                 "locations": [{"physicalLocation": {
                     "artifactLocation": {"uri": path},
                     "region": {"startLine": s, "endLine": e},
@@ -180,13 +205,35 @@ pub fn sarif_results(c: &CommitInfo, n: &Note, policy: &Policy) -> Vec<Value> {
                 "partialFingerprints": {"vouch/v1": format!("{}:{path}:{s}-{e}", c.sha)},
                 "properties": {"commit": c.sha, "tool": a.tool, "model": a.model, "origin": a.origin},
             });
-            if let Some(by) = &a.reviewer {
-                let at = a.reviewed_at.map(format_millis).unwrap_or_default();
-                r["suppressions"] = json!([{
-                    "kind": "external",
-                    "status": "accepted",
-                    "justification": format!("reviewed by {by} {at}").trim_end().to_owned(),
-                }]);
+            let justification = match &j.verdict {
+                Verdict::Blocked { .. } => None,
+                Verdict::Reviewed => {
+                    let by: Vec<String> = a
+                        .reviews
+                        .iter()
+                        .map(|r| match r.at {
+                            Some(at) => format!("{} {}", r.by, format_millis(at)),
+                            None => r.by.clone(),
+                        })
+                        .collect();
+                    Some(format!("reviewed by {}", by.join(", ")))
+                }
+                Verdict::NotRequired { why } => Some(why.clone()),
+            };
+            match justification {
+                None => {
+                    r["kind"] = json!("fail");
+                    r["level"] = json!(level);
+                }
+                Some(justification) => {
+                    r["kind"] = json!("pass");
+                    r["level"] = json!("none");
+                    r["suppressions"] = json!([{
+                        "kind": "external",
+                        "status": "accepted",
+                        "justification": justification,
+                    }]);
+                }
             }
             results.push(r);
         }

@@ -2,20 +2,34 @@
 //! git is about to commit, `GIT_INDEX_FILE` honoured), decided by
 //! [`super::blob`], checked against the policy.
 
+use std::collections::HashMap;
+
 use super::CommitError;
 use super::lines::{CommitLines, LineAttr};
-use super::policy::Policy;
+use super::policy::{Policy, Verdict};
 use crate::git::Git;
 use crate::service::Service;
 
-/// A staged AI line that does not count as reviewed.
+/// A range of staged AI lines that does not count as reviewed.
 #[derive(Clone, Debug)]
 pub struct Finding {
     pub path: String,
-    /// 1-based line of the staged version.
-    pub line: usize,
+    /// 1-based lines of the staged version, inclusive.
+    pub start_line: usize,
+    pub end_line: usize,
     pub attr: LineAttr,
     pub reason: String,
+}
+
+/// The staged text of each of `paths` (`None` where it is not UTF-8 or not staged).
+pub fn staged_texts(git: &Git, paths: &[&str]) -> Result<HashMap<String, String>, CommitError> {
+    let specs: Vec<String> = paths.iter().map(|p| format!(":{p}")).collect();
+    let blobs = git.read_objects(&specs)?;
+    Ok(paths
+        .iter()
+        .zip(blobs)
+        .filter_map(|(p, b)| Some(((*p).to_owned(), String::from_utf8(b?).ok()?)))
+        .collect())
 }
 
 /// The AI lines of the staged content.
@@ -31,22 +45,26 @@ pub fn staged_lines(service: &Service, git: &Git) -> Result<CommitLines, CommitE
     super::blob::lines_at(service, git, Some("HEAD"), &changes, &brought)
 }
 
-/// The staged lines that break `policy` (exempt paths skipped).
-pub fn findings(lines: &CommitLines, policy: &Policy, author: Option<&str>) -> Vec<Finding> {
+/// The ranges of `lines` that break `policy`, as [`Policy::what_blocks`]
+/// says (exempt paths, `require = false` and ignored noise never block).
+/// `text_of(path)` gives the text the lines describe, when known, so a range
+/// runs across blank lines.
+pub fn findings(
+    lines: &CommitLines,
+    policy: &Policy,
+    author: Option<&str>,
+    text_of: &dyn Fn(&str) -> Option<String>,
+) -> Vec<Finding> {
     let mut out = Vec::new();
-    if !policy.require {
-        return out;
-    }
     for (path, file) in lines {
-        if policy.is_exempt(path) {
-            continue;
-        }
-        for (&line, attr) in file {
-            if let Some(reason) = policy.unmet(path, attr, author) {
+        let text = if file.len() > 1 { text_of(path) } else { None };
+        for j in policy.what_blocks(path, file, text.as_deref(), author) {
+            if let Verdict::Blocked { reason, .. } = j.verdict {
                 out.push(Finding {
                     path: path.clone(),
-                    line,
-                    attr: attr.clone(),
+                    start_line: j.start_line,
+                    end_line: j.end_line,
+                    attr: j.attr,
                     reason,
                 });
             }

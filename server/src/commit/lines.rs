@@ -18,17 +18,56 @@ pub struct LineAttr {
     pub model: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
-    /// Who reviewed the line's AI text; `None` while any of it is unreviewed.
+    /// Everyone who reviewed the line's AI text, oldest first; empty while
+    /// any of it is unreviewed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reviews: Vec<Reviewer>,
+    /// When the line's AI text is one or more pieces that each fit in this
+    /// line (none spans a line break), the length in characters of the
+    /// longest; `None` when a piece spans lines or nothing is known. The
+    /// policy's `ignore_below` rules read it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reviewer: Option<String>,
-    /// When, in Unix milliseconds.
+    pub chars: Option<usize>,
+}
+
+/// One review of a line: who, and when (Unix milliseconds) when known.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reviewer {
+    pub by: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reviewed_at: Option<i64>,
+    pub at: Option<i64>,
 }
 
 impl LineAttr {
     pub fn reviewed(&self) -> bool {
-        self.reviewer.is_some()
+        !self.reviews.is_empty()
+    }
+
+    /// The latest reviewer.
+    pub fn reviewer(&self) -> Option<&str> {
+        self.reviews.last().map(|r| r.by.as_str())
+    }
+
+    /// When the latest review happened.
+    pub fn reviewed_at(&self) -> Option<i64> {
+        self.reviews.last().and_then(|r| r.at)
+    }
+
+    /// Adds a review unless that person's review is already there (a known
+    /// time replaces an unknown one).
+    pub fn add_review(&mut self, by: &str, at: Option<i64>) {
+        match self.reviews.iter_mut().find(|r| r.by == by) {
+            Some(r) => r.at = r.at.or(at),
+            None => {
+                // "unknown" only stands in while no reviewer is named.
+                self.reviews.retain(|r| r.by != UNKNOWN_REVIEWER);
+                self.reviews.push(Reviewer {
+                    by: by.to_owned(),
+                    at,
+                });
+                self.reviews.sort_by_key(|r| r.at.unwrap_or(i64::MAX));
+            }
+        }
     }
 
     /// `tool, model` or `tool`, for messages.
@@ -39,6 +78,9 @@ impl LineAttr {
         }
     }
 }
+
+/// The reviewer of a line a note says is reviewed without naming anyone.
+pub const UNKNOWN_REVIEWER: &str = "unknown";
 
 /// AI lines of one file version, keyed by 1-based line number.
 pub type FileLines = BTreeMap<usize, LineAttr>;
@@ -56,13 +98,10 @@ pub fn from_ledger(ledger: &Ledger) -> FileLines {
         let Some(source) = first.source() else {
             continue;
         };
-        let review = if s.unreviewed {
-            None
+        let reviews = if s.unreviewed {
+            Vec::new()
         } else {
-            s.attributions
-                .iter()
-                .filter_map(|a| a.review())
-                .max_by_key(|r| r.at)
+            line_reviews(&s.attributions)
         };
         out.insert(
             s.line + 1,
@@ -71,12 +110,45 @@ pub fn from_ledger(ledger: &Ledger) -> FileLines {
                 tool: source.tool.clone(),
                 model: source.model.clone(),
                 kind: Some(source.kind.to_string()),
-                reviewer: review.map(|r| r.by.clone()),
-                reviewed_at: review.map(|r| r.at),
+                reviews,
+                chars: s.piece_chars,
             },
         );
     }
     out
+}
+
+/// The reviews of a line holding several reviewed AI attributions: the
+/// people who reviewed all of them, else (no one did) the latest review.
+fn line_reviews(attributions: &[crate::ledger::Attribution]) -> Vec<Reviewer> {
+    let Some((first, rest)) = attributions.split_first() else {
+        return Vec::new();
+    };
+    let all: Vec<Reviewer> = first
+        .reviews()
+        .iter()
+        .filter(|r| {
+            rest.iter()
+                .all(|a| a.reviews().iter().any(|o| o.by == r.by))
+        })
+        .map(|r| Reviewer {
+            by: r.by.clone(),
+            at: Some(r.at),
+        })
+        .collect();
+    if !all.is_empty() {
+        return all;
+    }
+    attributions
+        .iter()
+        .filter_map(|a| a.review())
+        .max_by_key(|r| r.at)
+        .map(|r| Reviewer {
+            by: r.by.clone(),
+            at: Some(r.at),
+        })
+        .into_iter()
+        .collect()
 }
 
 /// Where each line of `old` is in `new`: `Some(new line)` (both 1-based)
@@ -216,10 +288,11 @@ pub fn transfer_by_lines(old: &Ledger, new_text: &str) -> Ledger {
             {
                 let start = target.start + (pos - range.start);
                 let span = start..start + (seg_end - pos);
-                if new.mark_ai(span.clone(), source).is_ok()
-                    && let Some(review) = region.attribution.review()
-                {
-                    let _ = new.mark_reviewed(span, review);
+                if new.mark_ai(span.clone(), source).is_ok() {
+                    // Every reviewer comes along, oldest first.
+                    for review in region.attribution.reviews() {
+                        let _ = new.mark_reviewed(span.clone(), review);
+                    }
                 }
             }
             if seg_end <= pos {
@@ -284,13 +357,16 @@ pub fn fill_ledger(ledger: &mut Ledger, file: &FileLines) -> usize {
                 .and_then(|k| k.parse().ok())
                 .unwrap_or(crate::ledger::AiKind::Manual),
             session: None,
-            accepted_at: attr.reviewed_at.unwrap_or(now),
+            accepted_at: attr.reviewed_at().unwrap_or(now),
         };
         if ledger.mark_ai(span.clone(), &source).is_ok() {
             marked += 1;
-            if let (Some(by), Some(at)) = (&attr.reviewer, attr.reviewed_at) {
-                let review = crate::ledger::Review { by: by.clone(), at };
-                let _ = ledger.mark_reviewed(span, &review);
+            for r in &attr.reviews {
+                let review = crate::ledger::Review {
+                    by: r.by.clone(),
+                    at: r.at.unwrap_or(now),
+                };
+                let _ = ledger.mark_reviewed(span.clone(), &review);
             }
         }
     }
@@ -318,8 +394,8 @@ mod tests {
             tool: tool.into(),
             model: None,
             kind: None,
-            reviewer: None,
-            reviewed_at: None,
+            reviews: Vec::new(),
+            chars: None,
         }
     }
 
@@ -361,17 +437,27 @@ mod tests {
         let r = old.line_range(1, 2).unwrap();
         old.mark_ai(r.clone(), &src).unwrap();
         old.mark_reviewed(
-            r,
+            r.clone(),
             &Review {
                 by: "A".into(),
                 at: 2,
             },
         )
         .unwrap();
+        old.mark_reviewed(
+            r,
+            &Review {
+                by: "B".into(),
+                at: 3,
+            },
+        )
+        .unwrap();
         let new = transfer_by_lines(&old, "// top\nfn h1() {}\nfn h8() {}\nfn keep() {}\n");
         let lines = from_ledger(&new);
         assert_eq!(lines.keys().copied().collect::<Vec<_>>(), vec![4]);
-        assert_eq!(lines[&4].reviewer.as_deref(), Some("A"));
+        // Both reviewers come along (reviews accumulate).
+        let who: Vec<&str> = lines[&4].reviews.iter().map(|r| r.by.as_str()).collect();
+        assert_eq!(who, ["A", "B"]);
     }
 
     #[test]

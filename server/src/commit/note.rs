@@ -12,7 +12,7 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::lines::{CommitLines, FileLines, LineAttr};
+use super::lines::{CommitLines, FileLines, LineAttr, Reviewer, UNKNOWN_REVIEWER};
 use super::ranges::RangeMap;
 use crate::ledger::{LineOrigin, format_millis, now_millis};
 use crate::untrusted::{check_name, model_or_none, tool_or_unknown};
@@ -46,6 +46,9 @@ struct RunAttr {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     kind: Option<String>,
     reviewed: bool,
+    /// See `LineAttr::chars` (absent in notes written before `ignore_below`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    chars: Option<usize>,
 }
 
 /// Consecutive-line ranges `(start, end)` of `lines` grouped by `key`.
@@ -127,6 +130,7 @@ pub fn record(commit: &str, lines: &CommitLines) -> Value {
                 model: a.model.clone(),
                 kind: a.kind.clone(),
                 reviewed: a.reviewed(),
+                chars: a.chars,
             })
         }) {
             vouch_lines.push(LineRun {
@@ -136,16 +140,27 @@ pub fn record(commit: &str, lines: &CommitLines) -> Value {
                 attr,
             });
         }
+        // One attestation per reviewer (and time): every reviewer of a line
+        // is kept, so a line reviewed by two people has two attestations.
         let mut by_review: BTreeMap<(String, i64), Vec<Value>> = BTreeMap::new();
-        for ((by, at), start, end) in runs(file, |a| {
-            a.reviewer
-                .clone()
-                .map(|by| (by, a.reviewed_at.unwrap_or(0)))
-        }) {
-            by_review
-                .entry((by, at))
-                .or_default()
-                .push(json!({"start_line": start, "end_line": end}));
+        let mut reviewers: Vec<(String, i64)> = file
+            .values()
+            .flat_map(|a| a.reviews.iter().map(|r| (r.by.clone(), r.at.unwrap_or(0))))
+            .collect();
+        reviewers.sort();
+        reviewers.dedup();
+        for who in reviewers {
+            for ((), start, end) in runs(file, |a| {
+                a.reviews
+                    .iter()
+                    .any(|r| r.by == who.0 && r.at.unwrap_or(0) == who.1)
+                    .then_some(())
+            }) {
+                by_review
+                    .entry(who.clone())
+                    .or_default()
+                    .push(json!({"start_line": start, "end_line": end}));
+            }
         }
         for ((by, at), ranges) in by_review {
             attestations.push(json!({
@@ -372,6 +387,20 @@ struct LineRunIn {
     kind: Option<String>,
     #[serde(default)]
     reviewed: bool,
+    #[serde(default)]
+    chars: Option<usize>,
+}
+
+/// A line a note says is reviewed, before an attestation names who.
+fn unknown_review(reviewed: bool) -> Vec<Reviewer> {
+    if reviewed {
+        vec![Reviewer {
+            by: UNKNOWN_REVIEWER.to_owned(),
+            at: None,
+        }]
+    } else {
+        Vec::new()
+    }
 }
 
 #[derive(Deserialize)]
@@ -409,8 +438,8 @@ fn ranges_of(record: &RecordIn) -> BTreeMap<String, RangeMap<LineAttr>> {
                 model: model_or_none(run.model.clone()),
                 kind: run.kind.clone().filter(|k| check_name(k).is_ok()),
                 // Named by an attestation below; "unknown" if none names it.
-                reviewer: run.reviewed.then(|| "unknown".to_owned()),
-                reviewed_at: None,
+                reviews: unknown_review(run.reviewed),
+                chars: run.chars,
             };
             out.entry(run.path.clone()).or_default().set(s, e, attr);
         }
@@ -421,10 +450,7 @@ fn ranges_of(record: &RecordIn) -> BTreeMap<String, RangeMap<LineAttr>> {
             };
             for r in &a.ranges {
                 if let Some((s, e)) = r.lines() {
-                    file.update(s, e, |attr| {
-                        attr.reviewer = Some(a.reviewer.clone());
-                        attr.reviewed_at = at;
-                    });
+                    file.update(s, e, |attr| attr.add_review(&a.reviewer, at));
                 }
             }
         }
@@ -451,8 +477,8 @@ fn ranges_of(record: &RecordIn) -> BTreeMap<String, RangeMap<LineAttr>> {
                 tool: tool_or_unknown(tool.to_owned()),
                 model: model_or_none(contributor.model_id.clone()),
                 kind: None,
-                reviewer: None,
-                reviewed_at: None,
+                reviews: Vec::new(),
+                chars: None,
             };
             let file = out.entry(f.path.clone()).or_default();
             for r in &c.ranges {
@@ -481,8 +507,14 @@ mod tests {
             tool: "copilot".into(),
             model: model.map(Into::into),
             kind: Some("manual".into()),
-            reviewer: reviewer.map(Into::into),
-            reviewed_at: reviewer.map(|_| 1_700_000_000_000),
+            reviews: reviewer
+                .map(|by| Reviewer {
+                    by: by.into(),
+                    at: Some(1_700_000_000_000),
+                })
+                .into_iter()
+                .collect(),
+            chars: None,
         }
     }
 
@@ -502,6 +534,46 @@ mod tests {
         assert!(!text.contains('\n'));
         let back = parse(&text).bounded(|_| Some(100));
         assert_eq!(back.lines, lines);
+    }
+
+    /// Every reviewer of a line is written (one attestation each) and read
+    /// back, by `parse` and by `index` alike.
+    #[test]
+    fn every_reviewer_round_trips() {
+        let mut two = attr(Some("m"), Some("Grace <g@x>"));
+        two.add_review("Ada <a@x>", Some(1_700_000_000_500));
+        let mut lines = CommitLines::new();
+        let f = lines.entry("k.rs".into()).or_default();
+        f.insert(1, two.clone());
+        f.insert(2, two.clone());
+        f.insert(3, attr(Some("m"), Some("Ada <a@x>")));
+        let text = serde_json::to_string(&record("c", &lines)).unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            v["metadata"]["vouch"]["attestations"]
+                .as_array()
+                .map(Vec::len),
+            Some(3)
+        );
+        let back = parse(&text).bounded(|_| Some(100));
+        assert_eq!(back.lines, lines);
+        let idx = index(&text);
+        for line in 1..=3 {
+            assert_eq!(
+                idx.get("k.rs", line),
+                lines["k.rs"].get(&line).cloned(),
+                "line {line}"
+            );
+        }
+        // A note from before reviews accumulated: one attestation per line.
+        let old = r#"{"version":"0.1.0","timestamp":"2026-01-01T00:00:00Z","files":[],"metadata":{"vouch":{"lines":[{"path":"k.rs","start_line":1,"end_line":1,"origin":"ai","tool":"t","reviewed":true}],"attestations":[{"path":"k.rs","ranges":[{"start_line":1,"end_line":1}],"reviewer":"Grace <g@x>","time":"2026-01-01T00:00:00Z"}]}}}"#;
+        let back = parse(old).bounded(|_| Some(100));
+        let who: Vec<&str> = back.lines["k.rs"][&1]
+            .reviews
+            .iter()
+            .map(|r| r.by.as_str())
+            .collect();
+        assert_eq!(who, ["Grace <g@x>"]);
     }
 
     #[test]
@@ -550,7 +622,7 @@ mod tests {
         assert_eq!(a.len(), 2);
         assert_eq!(a[&1].model.as_deref(), Some("m"));
         // The newer record (ours) wins on line 2.
-        assert_eq!(a[&2].reviewer.as_deref(), Some("R <r@x>"));
+        assert_eq!(a[&2].reviewer(), Some("R <r@x>"));
     }
 
     proptest::proptest! {

@@ -7,6 +7,13 @@
 //! exempt = ["docs/**", "*.md"]
 //! severity = "error"        # error (block) | warning | note (report only)
 //!
+//! ignore_below = { chars = 16 }  # one-line inline completions under 16 characters
+//!
+//! [review.kind.next-edit]   # per-kind rules (kinds as in `AiKind`)
+//! ignore_below = { chars = 24 }
+//! [review.kind.heuristic]
+//! require = false
+//!
 //! [[review.rule]]
 //! paths = ["src/crypto/**"]
 //! reviewers = ["Ada Lovelace <ada@example.com>"]
@@ -19,12 +26,18 @@
 //! [provenance]
 //! require = true            # `vouch verify RANGE`: a commit without a note fails
 //! ```
+//!
+//! [`Policy::what_blocks`] is the one answer to "what would block": the gate,
+//! `status`, `verify`, SARIF export, the language server's diagnostics (and
+//! so the editors' status views) all call it.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
 
-use super::lines::LineAttr;
+use super::lines::{FileLines, LineAttr};
+use crate::ledger::AiKind;
 
 pub const FILE_NAME: &str = "vouch.toml";
 
@@ -101,6 +114,10 @@ struct ReviewSection {
     signed: bool,
     #[serde(default)]
     allowed_signers: Option<String>,
+    #[serde(default)]
+    ignore_below: Option<IgnoreBelow>,
+    #[serde(default)]
+    kind: BTreeMap<String, KindSection>,
 }
 
 impl Default for ReviewSection {
@@ -112,8 +129,27 @@ impl Default for ReviewSection {
             rule: Vec::new(),
             signed: false,
             allowed_signers: None,
+            ignore_below: None,
+            kind: BTreeMap::new(),
         }
     }
+}
+
+/// `ignore_below = { chars = N }`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IgnoreBelow {
+    chars: usize,
+}
+
+/// `[review.kind.<kind>]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KindSection {
+    #[serde(default)]
+    require: Option<bool>,
+    #[serde(default)]
+    ignore_below: Option<IgnoreBelow>,
 }
 
 fn yes() -> bool {
@@ -138,6 +174,27 @@ pub struct Rule {
     pub distinct_from_author: bool,
 }
 
+/// What the policy says about one kind of AI text (`[review.kind.<kind>]`,
+/// and `[review] ignore_below` for `inline-completion`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KindRule {
+    /// `false`: this kind never needs review.
+    pub require: bool,
+    /// AI text of this kind whose pieces each fit in one line and are
+    /// shorter than this many characters (white space around them not
+    /// counted) needs no review.
+    pub ignore_below: Option<usize>,
+}
+
+impl Default for KindRule {
+    fn default() -> Self {
+        KindRule {
+            require: true,
+            ignore_below: None,
+        }
+    }
+}
+
 /// The effective policy (the defaults when there is no `vouch.toml`).
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -151,6 +208,8 @@ pub struct Policy {
     pub allowed_signers: String,
     /// `[provenance] require`: a commit of a verified range without a note fails.
     pub provenance_required: bool,
+    /// Per-kind rules; a kind not listed needs review.
+    pub kinds: BTreeMap<AiKind, KindRule>,
 }
 
 impl Default for Policy {
@@ -163,12 +222,57 @@ impl Default for Policy {
             signed: false,
             allowed_signers: DEFAULT_ALLOWED_SIGNERS.to_owned(),
             provenance_required: false,
+            kinds: BTreeMap::new(),
         }
     }
 }
 
 /// A `vouch.toml` larger than this (1 MiB) is not read.
 pub const MAX_POLICY_BYTES: u64 = 1024 * 1024;
+
+/// The policy's verdict on a range of AI lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The gate would block it: `reason` says why (`unreviewed AI code
+    /// (copilot, gpt-5)`, or a rule's reason when a review does not count).
+    Blocked {
+        reason: String,
+        /// True when the text is reviewed but a `[[review.rule]]` does not
+        /// accept the review (status marks these).
+        by_rule: bool,
+    },
+    /// Reviewed as the policy requires.
+    Reviewed,
+    /// Needs no review: `why` names the policy's reason (`review not
+    /// required`, `exempt path`, `kind heuristic needs no review`, `under
+    /// review.ignore_below (16 characters)`).
+    NotRequired { why: String },
+}
+
+impl Verdict {
+    pub fn blocks(&self) -> bool {
+        matches!(self, Verdict::Blocked { .. })
+    }
+
+    /// The reason a blocked range blocks.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Verdict::Blocked { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+/// A range of consecutive AI lines with the same attribution and verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judged {
+    /// 1-based, inclusive.
+    pub start_line: usize,
+    pub end_line: usize,
+    /// The attribution of the range's first line.
+    pub attr: LineAttr,
+    pub verdict: Verdict,
+}
 
 impl Policy {
     /// Reads `vouch.toml` from `root`; the defaults when it does not exist.
@@ -252,6 +356,34 @@ impl Policy {
                 distinct_from_author: rule.distinct_from_author,
             });
         }
+        let mut kinds: BTreeMap<AiKind, KindRule> = BTreeMap::new();
+        if let Some(below) = r.ignore_below {
+            kinds.insert(
+                AiKind::InlineCompletion,
+                KindRule {
+                    require: true,
+                    ignore_below: Some(below.chars),
+                },
+            );
+        }
+        for (name, section) in r.kind {
+            let kind: AiKind = name.parse().map_err(|why: String| {
+                invalid(
+                    find(&format!("kind.{name}")).or_else(|| find(&name)),
+                    format!(
+                        "{why} in [review.kind]; kinds: {}",
+                        AiKind::ALL.map(AiKind::as_str).join(", ")
+                    ),
+                )
+            })?;
+            let rule = kinds.entry(kind).or_default();
+            if let Some(require) = section.require {
+                rule.require = require;
+            }
+            if let Some(below) = section.ignore_below {
+                rule.ignore_below = Some(below.chars);
+            }
+        }
         Ok(Policy {
             require: r.require,
             exempt: r.exempt,
@@ -260,6 +392,7 @@ impl Policy {
             signed: r.signed,
             allowed_signers,
             provenance_required: file.provenance.require,
+            kinds,
         })
     }
 
@@ -267,41 +400,146 @@ impl Policy {
         self.exempt.iter().any(|g| super::glob::matches(g, path))
     }
 
-    /// Why the AI line `attr` of `path` does not count as reviewed, or `None`
-    /// when it does. `author` is the commit's author (`Name <email>`). With
-    /// `signed = true` any review passes here (the author's self-check before
-    /// commit): the rules are applied to signed approvals by `vouch verify RANGE`.
-    pub fn unmet(&self, path: &str, attr: &LineAttr, author: Option<&str>) -> Option<String> {
-        let Some(reviewer) = attr.reviewer.as_deref() else {
-            return Some(format!("unreviewed AI code ({})", attr.label()));
-        };
-        if self.signed {
-            // The author's own review is the self-check; who may approve is
-            // decided on signed approvals, by `vouch verify RANGE`.
-            return None;
+    /// What would block: every range of the AI lines `lines` of `path`
+    /// with the policy's verdict, in order (consecutive lines with the same
+    /// attribution and verdict form one range; given the `text` the lines
+    /// describe, a range also runs across lines holding only white space).
+    /// The one answer every command and the language server use; callers
+    /// wanting only what blocks keep the ranges whose `verdict.blocks()`.
+    /// `author` is the commit's author (`Name <email>`), for
+    /// `distinct_from_author`.
+    pub fn what_blocks(
+        &self,
+        path: &str,
+        lines: &FileLines,
+        text: Option<&str>,
+        author: Option<&str>,
+    ) -> Vec<Judged> {
+        let mut out: Vec<Judged> = Vec::new();
+        let exempt = self.is_exempt(path);
+        for (&line, attr) in lines {
+            let verdict = if !self.require {
+                Verdict::NotRequired {
+                    why: "review not required ([review] require = false)".into(),
+                }
+            } else if exempt {
+                Verdict::NotRequired {
+                    why: "exempt path ([review] exempt)".into(),
+                }
+            } else {
+                self.verdict(path, attr, author)
+            };
+            match out.last_mut() {
+                Some(j)
+                    if j.end_line + 1 == line
+                        && j.verdict == verdict
+                        && same_range_attr(&j.attr, attr) =>
+                {
+                    j.end_line = line;
+                }
+                _ => out.push(Judged {
+                    start_line: line,
+                    end_line: line,
+                    attr: attr.clone(),
+                    verdict,
+                }),
+            }
         }
-        for rule in self
+        match text {
+            Some(text) if out.len() > 1 => bridge_blank_lines(out, text),
+            _ => out,
+        }
+    }
+
+    /// The verdict on one AI line of a non-exempt path, review required.
+    fn verdict(&self, path: &str, attr: &LineAttr, author: Option<&str>) -> Verdict {
+        let kind = attr.kind.as_deref().and_then(|k| k.parse::<AiKind>().ok());
+        if let Some(rule) = kind.and_then(|k| self.kinds.get(&k).map(|r| (k, r))) {
+            let (kind, rule) = rule;
+            if !rule.require {
+                return Verdict::NotRequired {
+                    why: format!("{kind} needs no review ([review.kind.{kind}] require = false)"),
+                };
+            }
+            if let (Some(limit), Some(chars)) = (rule.ignore_below, attr.chars)
+                && chars < limit
+            {
+                return Verdict::NotRequired {
+                    why: format!("{kind} under {limit} characters (ignore_below)"),
+                };
+            }
+        }
+        if !attr.reviewed() {
+            return Verdict::Blocked {
+                reason: format!("unreviewed AI code ({})", attr.label()),
+                by_rule: false,
+            };
+        }
+        if self.signed {
+            // `[review] signed`: any review is the author's self-check here;
+            // who may approve is decided on signed approvals, by
+            // `vouch verify RANGE`.
+            return Verdict::Reviewed;
+        }
+        let rules: Vec<&Rule> = self
             .rules
             .iter()
             .filter(|r| r.paths.iter().any(|g| super::glob::matches(g, path)))
+            .collect();
+        let reviewers: Vec<&str> = attr.reviews.iter().map(|r| r.by.as_str()).collect();
+        let fails = |rule: &Rule, who: &str| -> bool {
+            (!rule.reviewers.is_empty() && !rule.reviewers.iter().any(|r| same_person(r, who)))
+                || (rule.distinct_from_author && author.is_some_and(|a| same_person(a, who)))
+        };
+        // Accepted when any one reviewer satisfies every rule for the path.
+        if reviewers
+            .iter()
+            .any(|who| rules.iter().all(|rule| !fails(rule, who)))
         {
-            if !rule.reviewers.is_empty()
-                && !rule.reviewers.iter().any(|r| same_person(r, reviewer))
-            {
-                return Some(format!(
-                    "AI code ({}) reviewed by {reviewer}, but the policy requires one of: {}",
-                    attr.label(),
-                    rule.reviewers.join(", ")
-                ));
-            }
-            if rule.distinct_from_author && author.is_some_and(|a| same_person(a, reviewer)) {
-                return Some(format!(
-                    "AI code ({}) reviewed only by its author {reviewer}; the policy requires another reviewer",
-                    attr.label()
-                ));
-            }
+            return Verdict::Reviewed;
         }
-        None
+        let rule = rules
+            .iter()
+            .find(|rule| reviewers.iter().all(|who| fails(rule, who)))
+            .or_else(|| rules.first())
+            .copied();
+        let Some(rule) = rule else {
+            return Verdict::Reviewed;
+        };
+        let by = reviewers.join(", ");
+        let globs = rule.paths.join(", ");
+        let only_author = !rule.reviewers.is_empty()
+            && reviewers
+                .iter()
+                .all(|who| rule.reviewers.iter().any(|r| same_person(r, who)));
+        let reason = if only_author || rule.reviewers.is_empty() {
+            format!(
+                "AI code ({}) reviewed only by its author {by}; {globs} needs a reviewer other than the author",
+                attr.label()
+            )
+        } else {
+            format!(
+                "AI code ({}) reviewed by {by}; {globs} needs one of: {}",
+                attr.label(),
+                rule.reviewers.join(", ")
+            )
+        };
+        Verdict::Blocked {
+            reason,
+            by_rule: true,
+        }
+    }
+
+    /// Why the AI line `attr` of `path` does not count as reviewed, or `None`
+    /// when it does (a one-line [`Policy::what_blocks`]). With `signed = true`
+    /// any review passes here (the author's self-check before commit): the
+    /// rules are applied to signed approvals by `vouch verify RANGE`.
+    pub fn unmet(&self, path: &str, attr: &LineAttr, author: Option<&str>) -> Option<String> {
+        let mut one = FileLines::new();
+        one.insert(1, attr.clone());
+        self.what_blocks(path, &one, None, author)
+            .into_iter()
+            .find_map(|j| j.verdict.reason().map(str::to_owned))
     }
 
     /// Whether any rule needs to know the author.
@@ -326,6 +564,41 @@ pub fn names_principal(entry: &str, principal: &str) -> bool {
 /// same e-mail address, or the same whole string.
 pub fn principal_is(principal: &str, ident: &str) -> bool {
     names_principal(ident, principal) || ident.trim().eq_ignore_ascii_case(principal.trim())
+}
+
+/// Merges neighbouring ranges with the same attribution and verdict when
+/// only blank lines (white space alone) of `text` lie between them.
+fn bridge_blank_lines(judged: Vec<Judged>, text: &str) -> Vec<Judged> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let blank = |line: usize| {
+        lines
+            .get(line - 1)
+            .is_some_and(|l| l.chars().all(char::is_whitespace))
+    };
+    let mut out: Vec<Judged> = Vec::with_capacity(judged.len());
+    for j in judged {
+        match out.last_mut() {
+            Some(prev)
+                if prev.verdict == j.verdict
+                    && same_range_attr(&prev.attr, &j.attr)
+                    && (prev.end_line + 1..j.start_line).all(blank) =>
+            {
+                prev.end_line = j.end_line;
+            }
+            _ => out.push(j),
+        }
+    }
+    out
+}
+
+/// Lines that may share one reported range: same tool, model, kind and
+/// reviewers (whenever each reviewed).
+fn same_range_attr(a: &LineAttr, b: &LineAttr) -> bool {
+    a.tool == b.tool
+        && a.model == b.model
+        && a.kind == b.kind
+        && a.reviews.len() == b.reviews.len()
+        && a.reviews.iter().zip(&b.reviews).all(|(x, y)| x.by == y.by)
 }
 
 /// Two identities are the same person when their e-mail addresses match (or,
@@ -361,8 +634,14 @@ mod tests {
             tool: "t".into(),
             model: None,
             kind: None,
-            reviewer: reviewer.map(Into::into),
-            reviewed_at: None,
+            reviews: reviewer
+                .map(|by| crate::commit::lines::Reviewer {
+                    by: by.into(),
+                    at: None,
+                })
+                .into_iter()
+                .collect(),
+            chars: None,
         }
     }
 
@@ -398,6 +677,94 @@ mod tests {
             .is_some()
         );
         assert!(p.unmet("src/a.rs", &attr(None), None).is_some());
+    }
+
+    fn reviewed_by(who: &[&str]) -> LineAttr {
+        let mut a = attr(None);
+        for w in who {
+            a.add_review(w, Some(1));
+        }
+        a
+    }
+
+    #[test]
+    fn any_reviewer_that_qualifies_satisfies_the_rule() {
+        let p = Policy::parse(
+            "[[review.rule]]\npaths = [\"src/crypto/**\"]\nreviewers = [\"Grace <grace@x>\"]\n",
+            "vouch.toml",
+        )
+        .unwrap();
+        let path = "src/crypto/k.rs";
+        assert!(
+            p.unmet(
+                path,
+                &reviewed_by(&["Grace <grace@x>", "Ada <ada@x>"]),
+                None
+            )
+            .is_none()
+        );
+        let why = p.unmet(path, &reviewed_by(&["Ada <ada@x>"]), None).unwrap();
+        assert_eq!(
+            why,
+            "AI code (t) reviewed by Ada <ada@x>; src/crypto/** needs one of: Grace <grace@x>"
+        );
+    }
+
+    #[test]
+    fn what_blocks_groups_ranges_and_says_why() {
+        let p = Policy::parse("[review]\nexempt = [\"docs/**\"]\n", "vouch.toml").unwrap();
+        let mut lines = FileLines::new();
+        for l in [3, 4, 5, 9] {
+            lines.insert(l, attr(None));
+        }
+        lines.insert(6, reviewed_by(&["A <a@x>"]));
+        let j = p.what_blocks("a.rs", &lines, None, None);
+        let got: Vec<(usize, usize, bool)> = j
+            .iter()
+            .map(|j| (j.start_line, j.end_line, j.verdict.blocks()))
+            .collect();
+        assert_eq!(got, [(3, 5, true), (6, 6, false), (9, 9, true)]);
+        assert_eq!(j[0].verdict.reason(), Some("unreviewed AI code (t)"));
+        assert!(
+            p.what_blocks("docs/x.md", &lines, None, None)
+                .iter()
+                .all(|j| !j.verdict.blocks())
+        );
+    }
+
+    #[test]
+    fn ignore_below_and_kind_rules() {
+        let p = Policy::parse(
+            "[review]\nignore_below = { chars = 16 }\n\n[review.kind.next-edit]\nignore_below = { chars = 4 }\n\n[review.kind.heuristic]\nrequire = false\n",
+            "vouch.toml",
+        )
+        .unwrap();
+        let line = |kind: &str, chars: Option<usize>| {
+            let mut a = attr(None);
+            a.kind = Some(kind.into());
+            a.chars = chars;
+            a
+        };
+        let blocks = |a: LineAttr| p.unmet("a.rs", &a, None).is_some();
+        assert!(!blocks(line("inline-completion", Some(15))));
+        assert!(blocks(line("inline-completion", Some(16))));
+        // Spanning lines (or unknown): never ignored.
+        assert!(blocks(line("inline-completion", None)));
+        assert!(blocks(line("chat", Some(3))));
+        assert!(!blocks(line("next-edit", Some(3))));
+        assert!(blocks(line("next-edit", Some(4))));
+        assert!(!blocks(line("heuristic", None)));
+        let e = Policy::parse(
+            "[review.kind.autocomplete]\nrequire = false\n",
+            "vouch.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("line 1") && e.contains("autocomplete"), "{e}");
+        let e = Policy::parse("[review]\nignore_below = { char = 3 }\n", "vouch.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 2"), "{e}");
     }
 
     #[test]

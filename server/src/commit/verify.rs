@@ -32,21 +32,11 @@ pub fn verify(
         match note {
             Some(n) => {
                 for (path, file) in &n.lines {
-                    if policy.is_exempt(path) {
-                        continue;
-                    }
-                    // Group consecutive lines with the same problem.
-                    let mut runs: Vec<(usize, usize, String)> = Vec::new();
-                    for (&line, attr) in file {
-                        let Some(why) = policy.unmet(path, attr, Some(&c.author)) else {
+                    for j in policy.what_blocks(path, file, None, Some(&c.author)) {
+                        let Some(why) = j.verdict.reason() else {
                             continue;
                         };
-                        match runs.last_mut() {
-                            Some((_, end, w)) if *end + 1 == line && *w == why => *end = line,
-                            _ => runs.push((line, line, why)),
-                        }
-                    }
-                    for (s, e, why) in runs {
+                        let (s, e) = (j.start_line, j.end_line);
                         let lines = if s == e {
                             format!("{s}")
                         } else {
@@ -381,22 +371,26 @@ pub fn evaluate(
                         }
                     }
                     let attr = l.attr.as_ref();
-                    let reviewer = attr.and_then(|a| a.reviewer.as_deref());
-                    if !ok
-                        && !policy.signed
-                        && let Some(r) = reviewer
-                    {
-                        match refusal(
-                            policy,
-                            &f.path,
-                            "reviewed (unsigned)",
-                            r,
-                            &writers,
-                            |e| same_person(e, r),
-                            |w| same_person(w, r),
-                        ) {
-                            None => ok = true,
-                            Some(why) => reason = reason.or(Some(why)),
+                    let reviewer = attr.and_then(|a| a.reviewer());
+                    // Reviews accumulate: any one reviewer that qualifies is enough.
+                    let reviewers = attr.map(|a| a.reviews.as_slice()).unwrap_or_default();
+                    if !ok && !policy.signed {
+                        for r in reviewers.iter().map(|r| r.by.as_str()) {
+                            match refusal(
+                                policy,
+                                &f.path,
+                                "reviewed (unsigned)",
+                                r,
+                                &writers,
+                                |e| same_person(e, r),
+                                |w| same_person(w, r),
+                            ) {
+                                None => {
+                                    ok = true;
+                                    break;
+                                }
+                                Some(why) => reason = reason.or(Some(why)),
+                            }
                         }
                     }
                     if ok {

@@ -80,24 +80,74 @@ pub struct Review {
     pub at: i64,
 }
 
-/// The label of every character: human (the default) or AI, with its review state.
+/// The label of every character: human (the default) or AI, with the people
+/// who reviewed it (every one of them, oldest first: reviews accumulate, so a
+/// reviewer a policy requires is never replaced by a later one).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(tag = "origin", rename_all = "lowercase")]
+#[serde(from = "AttributionRepr", into = "AttributionRepr")]
 pub enum Attribution {
     #[default]
     Human,
     Ai {
         source: AiSource,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        review: Option<Review>,
+        reviews: Vec<Review>,
     },
+}
+
+/// The serialised form. `reviews` lists every review; `review` (a single
+/// review) is what stores written before reviews accumulated hold, and is
+/// still read.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "origin", rename_all = "lowercase")]
+enum AttributionRepr {
+    Human,
+    Ai {
+        source: AiSource,
+        #[serde(default, skip_serializing)]
+        review: Option<Review>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        reviews: Vec<Review>,
+    },
+}
+
+impl From<AttributionRepr> for Attribution {
+    fn from(r: AttributionRepr) -> Self {
+        match r {
+            AttributionRepr::Human => Attribution::Human,
+            AttributionRepr::Ai {
+                source,
+                review,
+                mut reviews,
+            } => {
+                if let Some(old) = review
+                    && !reviews.iter().any(|r| r.by == old.by)
+                {
+                    reviews.insert(0, old);
+                }
+                Attribution::Ai { source, reviews }
+            }
+        }
+    }
+}
+
+impl From<Attribution> for AttributionRepr {
+    fn from(a: Attribution) -> Self {
+        match a {
+            Attribution::Human => AttributionRepr::Human,
+            Attribution::Ai { source, reviews } => AttributionRepr::Ai {
+                source,
+                review: None,
+                reviews,
+            },
+        }
+    }
 }
 
 impl Attribution {
     pub fn ai(source: AiSource) -> Self {
         Attribution::Ai {
             source,
-            review: None,
+            reviews: Vec::new(),
         }
     }
 
@@ -112,26 +162,48 @@ impl Attribution {
         }
     }
 
+    /// The latest review, if any.
     pub fn review(&self) -> Option<&Review> {
+        self.reviews().last()
+    }
+
+    /// Every review, oldest first (empty for human or unreviewed text).
+    pub fn reviews(&self) -> &[Review] {
         match self {
-            Attribution::Ai { review, .. } => review.as_ref(),
-            Attribution::Human => None,
+            Attribution::Ai { reviews, .. } => reviews,
+            Attribution::Human => &[],
         }
     }
 
     pub fn is_unreviewed_ai(&self) -> bool {
-        matches!(self, Attribution::Ai { review: None, .. })
+        matches!(self, Attribution::Ai { reviews, .. } if reviews.is_empty())
     }
 
-    /// The same attribution with its review state replaced; human text has none.
-    pub fn with_review(&self, review: Option<Review>) -> Self {
+    /// The same attribution with `review` added, or `None` when that person
+    /// already reviewed it (their first review stands) or the text is human.
+    pub fn with_review_added(&self, review: &Review) -> Option<Self> {
         match self {
-            Attribution::Ai { source, .. } => Attribution::Ai {
-                source: source.clone(),
-                review,
-            },
-            Attribution::Human => Attribution::Human,
+            Attribution::Ai { source, reviews } if !reviews.iter().any(|r| r.by == review.by) => {
+                let mut reviews = reviews.clone();
+                reviews.push(review.clone());
+                Some(Attribution::Ai {
+                    source: source.clone(),
+                    reviews,
+                })
+            }
+            _ => None,
         }
+    }
+
+    /// The same attribution with every review of `other` it lacks added.
+    pub fn with_reviews_of(&self, other: &Attribution) -> Self {
+        let mut out = self.clone();
+        for r in other.reviews() {
+            if let Some(more) = out.with_review_added(r) {
+                out = more;
+            }
+        }
+        out
     }
 }
 

@@ -64,6 +64,10 @@ pub struct LineSummary {
     pub attributions: Vec<Attribution>,
     /// True when some AI character on the line is unreviewed.
     pub unreviewed: bool,
+    /// When every AI piece (maximal run of one attribution) with text on this
+    /// line fits in one line (no line break inside its non-blank text): the
+    /// length in characters of the longest; `None` when a piece spans lines.
+    pub piece_chars: Option<usize>,
 }
 
 /// The serialised form: the text and its runs, each run `(byte length, attribution)`.
@@ -311,22 +315,17 @@ impl Ledger {
         }
     }
 
-    /// Marks the AI text inside `range` reviewed by `review`. Text someone
-    /// else reviewed is reviewed again, by the new reviewer (the latest person
-    /// to vouch for it: a policy may require a particular one); text the same
-    /// person reviewed keeps its review. Returns how many bytes changed state.
+    /// Marks the AI text inside `range` reviewed by `review`. Reviews
+    /// accumulate: text someone else reviewed keeps that review and gains this
+    /// one (a policy may require a particular reviewer, and is satisfied when
+    /// any of them qualifies); text the same person reviewed keeps their first
+    /// review. Returns how many bytes changed state.
     pub fn mark_reviewed(
         &mut self,
         range: Range<usize>,
         review: &Review,
     ) -> Result<usize, LedgerError> {
-        self.map_range(range, |a| match a {
-            Attribution::Ai { review: None, .. } => Some(a.with_review(Some(review.clone()))),
-            Attribution::Ai {
-                review: Some(old), ..
-            } if old.by != review.by => Some(a.with_review(Some(review.clone()))),
-            _ => None,
-        })
+        self.map_range(range, |a| a.with_review_added(review))
     }
 
     /// Declares the text inside `range` human-written.
@@ -385,6 +384,27 @@ impl Ledger {
         Ok(start..end)
     }
 
+    /// Number of lines as people (and git) count them: the empty line after
+    /// a final line break is not a line (a 25-line file ending in `\n` has
+    /// 25); only LF ends a line.
+    pub fn text_line_count(&self) -> usize {
+        self.git_lines().text_count()
+    }
+
+    /// `range` widened to whole lines (as git counts them): from the start
+    /// of its first line to the end of its last line, line break included.
+    pub fn whole_lines(&self, range: Range<usize>) -> Range<usize> {
+        let lines = self.git_lines();
+        let first = lines.line_of(range.start);
+        let last = lines.line_of(range.end.saturating_sub(1).max(range.start));
+        let start = lines.range(first, first).map_or(range.start, |r| r.start);
+        let end = lines
+            .range(last, last)
+            .map_or(self.len(), |r| r.end)
+            .max(range.end);
+        start.min(range.start)..end
+    }
+
     /// 0-based line holding byte `offset`, as the editor protocol counts lines.
     pub fn line_of(&self, offset: usize) -> usize {
         self.text.byte_to_line(offset.min(self.len()))
@@ -425,12 +445,31 @@ impl Ledger {
             }
             let first = lines.line_of(run.start);
             let last = lines.line_of(run.end().saturating_sub(1));
+            // The lines holding the run's non-blank text, and whether that
+            // text fits in one line.
+            let text = self.text.byte_slice(run.start..run.end()).to_string();
+            let lead = text.len() - text.trim_start().len();
+            let trimmed = text.trim();
+            let piece = (!trimmed.contains('\n')).then(|| trimmed.chars().count());
+            let nonblank = (!trimmed.is_empty()).then(|| {
+                let from = lines.line_of(run.start + lead);
+                let to = lines.line_of(run.start + lead + trimmed.len() - 1);
+                from..=to
+            });
             for line in first..=last {
-                if out.last().is_some_and(|s| s.line >= line) {
-                    continue;
-                }
-                if let Some(summary) = self.summarise_line(&lines, line) {
+                if out.last().is_none_or(|s| s.line < line)
+                    && let Some(summary) = self.summarise_line(&lines, line)
+                {
                     out.push(summary);
+                }
+                if let Some(s) = out.last_mut()
+                    && s.line == line
+                    && nonblank.as_ref().is_some_and(|r| r.contains(&line))
+                {
+                    s.piece_chars = match (s.piece_chars, piece) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        _ => None,
+                    };
                 }
             }
         }
@@ -467,6 +506,8 @@ impl Ledger {
             },
             attributions,
             unreviewed,
+            // Filled in by `line_summary` from the pieces on the line.
+            piece_chars: Some(0),
         })
     }
 
@@ -532,6 +573,16 @@ impl GitLines {
     /// Number of lines (a trailing LF starts an empty last line).
     pub fn count(&self) -> usize {
         self.starts.len()
+    }
+
+    /// Number of lines as people count them: without the empty line after
+    /// a final LF (so an empty text has none).
+    pub fn text_count(&self) -> usize {
+        let n = self.count();
+        match self.range(n - 1, n - 1) {
+            Ok(r) if r.is_empty() => n - 1,
+            _ => n,
+        }
     }
 
     /// 0-based line holding byte `offset`.

@@ -95,15 +95,23 @@ fn review_forget_and_mark() {
     assert_eq!(l.unreviewed_regions().len(), 1);
     assert_eq!(l.unreviewed_regions()[0].range, 2..8);
     assert_eq!(l.regions().len(), 2);
-    // The same reviewer again changes nothing; another one takes over.
+    // The same reviewer again changes nothing; another one is added, and
+    // the earlier review stays (reviews accumulate).
     assert_eq!(l.mark_reviewed(0..2, &review("ada")).unwrap(), 0);
     assert_eq!(l.mark_reviewed(0..3, &review("bob")).unwrap(), 3);
-    let by: Vec<_> = l
+    let by: Vec<Vec<String>> = l
         .regions()
         .iter()
-        .map(|r| r.attribution.review().map(|v| v.by.clone()))
+        .map(|r| {
+            r.attribution
+                .reviews()
+                .iter()
+                .map(|v| v.by.clone())
+                .collect()
+        })
         .collect();
-    assert_eq!(by, [Some("bob".to_owned()), None]);
+    let ada_bob = vec!["ada".to_owned(), "bob".to_owned()];
+    assert_eq!(by, [ada_bob, vec!["bob".to_owned()], vec![]]);
     assert_eq!(l.forget(0..8).unwrap(), 8);
     assert!(l.regions().is_empty());
 }
@@ -389,9 +397,11 @@ fn run_ops(initial: &str, ops: &[Op]) -> Result<(), TestCaseError> {
                     .mark_reviewed(model.byte(s)..model.byte(e), &r)
                     .map_err(|e| TestCaseError::fail(e.to_string()))?;
                 for c in &mut model.chars[s..e] {
-                    let other_reviewer = c.1.review().is_some_and(|old| old.by != r.by);
-                    if c.1.is_unreviewed_ai() || (c.1.is_ai() && other_reviewer) {
-                        c.1 = c.1.with_review(Some(r.clone()));
+                    // Reviews accumulate; a person's first review stands.
+                    if let Attribution::Ai { reviews, .. } = &mut c.1
+                        && !reviews.iter().any(|old| old.by == r.by)
+                    {
+                        reviews.push(r.clone());
                     }
                 }
             }
@@ -476,4 +486,30 @@ proptest! {
     fn ledger_matches_naive_model(initial in text_strategy(), ops in prop::collection::vec(op_strategy(), 1..40)) {
         run_ops(&initial, &ops)?;
     }
+}
+
+#[test]
+fn piece_chars_tell_one_line_pieces_from_spanning_ones() {
+    // Line 0: a 3-character completion ("foo") and a 5-character one
+    // ("bar()"); line 1 and 2: one piece spanning both; line 3: a completion
+    // starting with a line break and indentation ("\n    qux" fits line 3).
+    let mut l = Ledger::new("x foo y bar()\nfn a() {\n}\nz\n");
+    l.apply_edit(2..5, "foo", &ai("a")).unwrap();
+    l.apply_edit(8..13, "bar()", &ai("b")).unwrap();
+    l.apply_edit(14..24, "fn a() {\n}", &ai("c")).unwrap();
+    l.apply_edit(26..26, "\n    qux", &ai("d")).unwrap();
+    let got: Vec<(usize, Option<usize>)> = l
+        .line_summary()
+        .iter()
+        .map(|s| (s.line, s.piece_chars))
+        .collect();
+    assert_eq!(got, [(0, Some(5)), (1, None), (2, None), (4, Some(3))]);
+}
+
+#[test]
+fn text_line_count_ignores_the_empty_line_after_the_last_break() {
+    assert_eq!(Ledger::new("a\nb\n").text_line_count(), 2);
+    assert_eq!(Ledger::new("a\nb").text_line_count(), 2);
+    assert_eq!(Ledger::new("a\n\n").text_line_count(), 2);
+    assert_eq!(Ledger::new("").text_line_count(), 0);
 }

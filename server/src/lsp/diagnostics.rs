@@ -6,6 +6,7 @@ use tower_lsp_server::ls_types::{Diagnostic, NumberOrString, Uri};
 use super::documents::Doc;
 use super::position::PositionCursor;
 use super::session::Session;
+use crate::commit::policy::{Judged, Policy, Verdict};
 use crate::ledger::Attribution;
 
 pub const SOURCE: &str = "vouch";
@@ -23,51 +24,111 @@ pub fn tool_label(a: &Attribution) -> String {
 }
 
 impl Session {
+    /// One diagnostic per AI region on lines the policy blocks
+    /// ([`Policy::what_blocks`], the answer `vouch status` and the gate give):
+    /// exempt paths, accepted reviews and ignored noise get none; a review the
+    /// policy does not accept gets one naming why.
     fn diagnostics_of(&self, doc: &Doc) -> Vec<Diagnostic> {
+        let default = Policy::default();
+        let (policy, path) = match &doc.place {
+            Some(p) => (&self.stores[p.store].policy.policy, p.rel.as_str()),
+            None => (&default, ""),
+        };
+        let lines = crate::commit::lines::from_ledger(&doc.ledger);
+        // The author of the next commit, as far as the server knows: git's
+        // identity (for `distinct_from_author`).
+        let author = (policy.needs_author() && self.default_reviewer != "unknown")
+            .then_some(self.default_reviewer.as_str());
+        let blocked: Vec<Judged> = policy
+            .what_blocks(path, &lines, None, author)
+            .into_iter()
+            .filter(|j| j.verdict.blocks())
+            .collect();
+        // The review range's unapproved AI lines (`[review] signed`), after ours.
+        let review = self.review_diagnostics(doc);
+        if blocked.is_empty() {
+            return review;
+        }
         let mut positions = PositionCursor::new(doc.ledger.rope(), self.enc);
         let syntax = doc.syntax();
-        let review = self.review_diagnostics(doc);
-        doc.ledger
-            .unreviewed_regions()
-            .into_iter()
-            .map(|r| {
-                let first = doc.ledger.line_of(r.range.start);
-                let last = doc
-                    .ledger
-                    .line_of(r.range.end.saturating_sub(1).max(r.range.start));
-                let lines = last - first + 1;
-                let noun = if lines == 1 { "line" } else { "lines" };
-                // The function, method, class... the AI code belongs to.
-                let unit = syntax.and_then(|t| t.unit_for(r.range.clone()));
-                let place = unit
-                    .as_ref()
-                    .map(|u| format!(" in {}", u.label()))
-                    .unwrap_or_default();
-                let mut data = super::regions::attribution_json(&r.attribution);
-                data["unit"] = unit
-                    .as_ref()
-                    .map_or(Value::Null, |u| Value::from(u.name.clone()));
-                data["unitKind"] = unit.map_or(Value::Null, |u| Value::from(u.keyword));
-                Diagnostic {
-                    range: positions.range(&r.range),
-                    severity: Some(self.settings.severity),
-                    code: Some(NumberOrString::String(CODE.to_owned())),
-                    source: Some(SOURCE.to_owned()),
-                    message: format!(
-                        "Unreviewed AI code{place} · {} · {lines} {noun}",
+        let mut out = Vec::new();
+        for r in doc.ledger.regions() {
+            // The lines holding the region's non-blank text (a region of
+            // white space alone is never reported, as the gate never blocks it).
+            let text = doc.ledger.rope().byte_slice(r.range.clone()).to_string();
+            let lead = text.len() - text.trim_start().len();
+            let trimmed = text.trim_end().len();
+            if trimmed <= lead {
+                continue;
+            }
+            let first = doc.ledger.line_of(r.range.start + lead) + 1;
+            let last = doc.ledger.line_of(r.range.start + trimmed - 1) + 1;
+            let at = blocked.partition_point(|j| j.end_line < first);
+            let hits: Vec<&Judged> = blocked[at..]
+                .iter()
+                .take_while(|j| j.start_line <= last)
+                .collect();
+            // A reviewed region is reported only for a rule's reason (an
+            // unreviewed neighbour on the same line is reported on its own).
+            let reviewed = !r.attribution.reviews().is_empty();
+            let Some(hit) = hits
+                .iter()
+                .find(|j| !reviewed || matches!(j.verdict, Verdict::Blocked { by_rule: true, .. }))
+            else {
+                continue;
+            };
+            let lines = last - first + 1;
+            let noun = if lines == 1 { "line" } else { "lines" };
+            // The function, method, class... the AI code belongs to.
+            let unit = syntax.and_then(|t| t.unit_for(r.range.clone()));
+            let place = unit
+                .as_ref()
+                .map(|u| format!(" in {}", u.label()))
+                .unwrap_or_default();
+            let mut data = super::regions::attribution_json(&r.attribution);
+            data["unit"] = unit
+                .as_ref()
+                .map_or(Value::Null, |u| Value::from(u.name.clone()));
+            data["unitKind"] = unit.map_or(Value::Null, |u| Value::from(u.keyword));
+            let message = match &hit.verdict {
+                Verdict::Blocked {
+                    reason,
+                    by_rule: true,
+                } if reviewed => {
+                    let why = reason.split_once(") ").map_or(reason.as_str(), |(_, w)| w);
+                    format!(
+                        "AI code{place} not reviewed as required · {} · {lines} {noun}: {why}",
                         tool_label(&r.attribution)
-                    ),
-                    data: Some(data),
-                    ..Diagnostic::default()
+                    )
                 }
-            })
-            .chain(review)
-            .collect()
+                _ => format!(
+                    "Unreviewed AI code{place} · {} · {lines} {noun}",
+                    tool_label(&r.attribution)
+                ),
+            };
+            data["reason"] = Value::from(hit.verdict.reason().unwrap_or_default());
+            out.push(Diagnostic {
+                range: positions.range(&r.range),
+                severity: Some(self.settings.severity),
+                code: Some(NumberOrString::String(CODE.to_owned())),
+                source: Some(SOURCE.to_owned()),
+                message,
+                data: Some(data),
+                ..Diagnostic::default()
+            });
+        }
+        out.extend(review);
+        out
     }
 
     /// Diagnostics of every document whose diagnostics are due, with its
     /// version, plus empty lists for closed documents.
     pub fn take_due_diagnostics(&mut self) -> Vec<(Uri, Vec<Diagnostic>, Option<i32>)> {
+        if self.docs.values().any(|d| d.diag_due) {
+            for s in &mut self.stores {
+                s.policy.refresh(&s.workspace.root);
+            }
+        }
         let mut out: Vec<(Uri, Vec<Diagnostic>, Option<i32>)> = self
             .cleared
             .drain(..)

@@ -26,9 +26,16 @@ impl Session {
         let Some(src) = a.source() else {
             return Ok(None);
         };
-        let review = match a.review() {
-            Some(r) => format!("reviewed by {} on {}", r.by, format_millis(r.at)),
-            None => "**not reviewed**".to_owned(),
+        // Every reviewer (reviews accumulate), oldest first.
+        let review = if a.reviews().is_empty() {
+            "**not reviewed**".to_owned()
+        } else {
+            let by: Vec<String> = a
+                .reviews()
+                .iter()
+                .map(|r| format!("{} on {}", r.by, format_millis(r.at)))
+                .collect();
+            format!("reviewed by {}", by.join(", "))
         };
         let unit = doc
             .syntax()

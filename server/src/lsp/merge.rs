@@ -36,22 +36,18 @@ fn same_source(a: &Attribution, b: &Attribution) -> bool {
 }
 
 /// One character's merged attribution.
-fn pick<'a>(
-    local: &'a Attribution,
-    stored: &'a Attribution,
-    dirty: bool,
-    same_text: bool,
-) -> &'a Attribution {
+fn pick(local: &Attribution, stored: &Attribution, dirty: bool, same_text: bool) -> Attribution {
     if !dirty {
-        return stored;
+        return stored.clone();
     }
-    if local.is_unreviewed_ai() && stored.review().is_some() && same_source(local, stored) {
-        return stored;
+    // Reviews accumulate: the stored ones join the buffer's own.
+    if same_source(local, stored) && !stored.reviews().is_empty() {
+        return local.with_reviews_of(stored);
     }
     if same_text && !local.is_ai() && stored.is_ai() {
-        return stored;
+        return stored.clone();
     }
-    local
+    local.clone()
 }
 
 /// The buffer's text with attribution merged from `stored` (another
@@ -88,7 +84,7 @@ pub fn merge(local: &Ledger, stored: &Ledger, dirty: bool) -> Ledger {
                 let (mut li, mut sj) = (l.first().map_or(0, |x| x.0), s.first().map_or(0, |x| x.0));
                 while i < l.len() && j < s.len() {
                     let n = li.min(sj);
-                    runs.push((n, pick(l[i].1, s[j].1, dirty, same_text).clone()));
+                    runs.push((n, pick(l[i].1, s[j].1, dirty, same_text)));
                     li -= n;
                     sj -= n;
                     if li == 0 {
@@ -159,6 +155,46 @@ mod tests {
         assert!(m.attribution_at(0).is_ai());
         assert!(m.attribution_at(5).is_ai());
         assert!(!m.attribution_at(9).is_ai());
+    }
+}
+
+#[cfg(test)]
+mod review_tests {
+    use super::*;
+    use crate::ledger::{AiKind, AiSource, Review};
+
+    /// A dirty buffer reviewed by one person, a store reviewed by another:
+    /// the merge keeps both reviews.
+    #[test]
+    fn dirty_merge_keeps_every_reviewer() {
+        let src = AiSource {
+            tool: "copilot".into(),
+            model: None,
+            kind: AiKind::InlineCompletion,
+            session: None,
+            accepted_at: 1,
+        };
+        let mut local = Ledger::new("hello world\n");
+        local.mark_ai(0..5, &src).unwrap();
+        let mut stored = local.clone();
+        let grace = Review {
+            by: "Grace".into(),
+            at: 2,
+        };
+        let ada = Review {
+            by: "Ada".into(),
+            at: 3,
+        };
+        stored.mark_reviewed(0..5, &grace).unwrap();
+        local.mark_reviewed(0..5, &ada).unwrap();
+        let m = merge(&local, &stored, true);
+        let by: Vec<&str> = m
+            .attribution_at(2)
+            .reviews()
+            .iter()
+            .map(|r| r.by.as_str())
+            .collect();
+        assert_eq!(by, ["Ada", "Grace"]);
     }
 }
 

@@ -12,7 +12,9 @@ use super::{RegionsParams, Shared};
 use crate::ledger::{Attribution, format_millis};
 
 /// The JSON form of one region's attribution (without its range):
-/// `{"tool", "model", "kind", "reviewed", "reviewedBy", "acceptedAt"}`.
+/// `{"tool", "model", "kind", "reviewed", "reviewedBy", "reviews", "acceptedAt"}`;
+/// `reviewedBy` is the latest reviewer, `reviews` every one (`[{"by", "at"}]`,
+/// oldest first).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AttributionJson {
@@ -21,7 +23,15 @@ pub struct AttributionJson {
     pub kind: Option<&'static str>,
     pub reviewed: bool,
     pub reviewed_by: Option<String>,
+    pub reviews: Vec<ReviewJson>,
     pub accepted_at: Option<String>,
+}
+
+/// One review: who and when (RFC 3339).
+#[derive(Debug, Serialize)]
+pub struct ReviewJson {
+    pub by: String,
+    pub at: String,
 }
 
 impl From<&Attribution> for AttributionJson {
@@ -33,6 +43,14 @@ impl From<&Attribution> for AttributionJson {
             kind: source.map(|s| s.kind.as_str()),
             reviewed: a.review().is_some(),
             reviewed_by: a.review().map(|r| r.by.clone()),
+            reviews: a
+                .reviews()
+                .iter()
+                .map(|r| ReviewJson {
+                    by: r.by.clone(),
+                    at: format_millis(r.at),
+                })
+                .collect(),
             accepted_at: source.map(|s| format_millis(s.accepted_at)),
         }
     }

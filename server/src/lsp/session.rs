@@ -13,6 +13,7 @@ use tower_lsp_server::ls_types::{DiagnosticSeverity, TextDocumentContentChangeEv
 use super::documents::{Doc, Place, Replacement};
 use super::merge::merge;
 use super::position::Encoding;
+use crate::commit::policy::Policy;
 use crate::ledger::Ledger;
 use crate::service::at_text;
 use crate::store::{Store, StoredFile};
@@ -97,6 +98,38 @@ pub struct WsStore {
     pub store: Store,
     /// Store-wide generation last examined by the poller.
     pub seen_gen: i64,
+    /// The workspace's `vouch.toml`, re-read when the file changes.
+    pub policy: PolicyCache,
+}
+
+/// A workspace's policy and the size and time of the file it was read from.
+#[derive(Default)]
+pub struct PolicyCache {
+    pub policy: Policy,
+    stamp: Option<(u64, std::time::SystemTime)>,
+    read_once: bool,
+}
+
+impl PolicyCache {
+    /// Re-reads `vouch.toml` under `root` when it changed (one `stat`
+    /// otherwise). An invalid file is logged and the defaults apply.
+    pub fn refresh(&mut self, root: &Path) {
+        let stamp = std::fs::metadata(root.join(crate::commit::policy::FILE_NAME))
+            .ok()
+            .and_then(|m| Some((m.len(), m.modified().ok()?)));
+        if self.read_once && stamp == self.stamp {
+            return;
+        }
+        self.read_once = true;
+        self.stamp = stamp;
+        self.policy = match Policy::load(root) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!("{e}; using the default policy");
+                Policy::default()
+            }
+        };
+    }
 }
 
 pub struct Session {
@@ -156,10 +189,13 @@ impl Session {
                 Ok(store) => {
                     let seen_gen = store.generation().unwrap_or(0);
                     tracing::info!("store {}", store.path().display());
+                    let mut policy = PolicyCache::default();
+                    policy.refresh(&ws.root);
                     self.stores.push(WsStore {
                         workspace: ws,
                         store,
                         seen_gen,
+                        policy,
                     });
                     self.stores.len() - 1
                 }

@@ -43,3 +43,40 @@ pub fn decode(text: String, runs: &[u8]) -> Result<Snapshot, String> {
         .collect::<Result<_, _>>()?;
     Ok(Snapshot { text, runs })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store written before reviews accumulated holds one `review` per
+    /// attribution; it is read as that one reviewer, and written back as
+    /// `reviews` with every reviewer kept.
+    #[test]
+    fn old_single_review_is_read_and_reviews_accumulate() {
+        let old = br#"{"attrs":[{"origin":"human"},{"origin":"ai","source":{"tool":"copilot","kind":"inline-completion","accepted_at":1},"review":{"by":"Grace <g@x>","at":5}}],"runs":[[3,0],[2,1]]}"#;
+        let snap = decode("abcde".into(), old).unwrap();
+        let a = &snap.runs[1].1;
+        assert_eq!(a.reviews().len(), 1);
+        assert_eq!(a.reviews()[0].by, "Grace <g@x>");
+        let mut ledger = crate::ledger::Ledger::from_snapshot(snap).unwrap();
+        let ada = crate::ledger::Review {
+            by: "Ada <a@x>".into(),
+            at: 9,
+        };
+        assert_eq!(ledger.mark_reviewed(0..5, &ada).unwrap(), 2);
+        let bytes = encode(&ledger.snapshot()).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(
+            text.contains("\"reviews\"") && !text.contains("\"review\""),
+            "{text}"
+        );
+        let back = decode("abcde".into(), &bytes).unwrap();
+        let by: Vec<&str> = back.runs[1]
+            .1
+            .reviews()
+            .iter()
+            .map(|r| r.by.as_str())
+            .collect();
+        assert_eq!(by, ["Grace <g@x>", "Ada <a@x>"]);
+    }
+}

@@ -39,6 +39,11 @@ const MIGRATIONS: &[&str] = &[
          PRIMARY KEY (text_hash, start, end)
      );
      CREATE INDEX unit_names_at ON unit_names (at);",
+    // 4: attributions in `runs` may hold `reviews` (every reviewer) instead of
+    // one `review`. Nothing to convert (old runs are still read), but a Vouch
+    // that knows only `review` would drop the reviews it cannot see, so it
+    // must refuse this store.
+    "UPDATE meta SET value = value WHERE key = 'generation';",
 ];
 
 /// The schema version this build writes.

@@ -1,4 +1,5 @@
--- :VouchStatus: unreviewed AI regions of the whole repository in the quickfix list.
+-- :VouchStatus: what the gate would block in the whole repository (`vouch status --json`,
+-- the same answer as `vouch check` and the diagnostics), in the quickfix list.
 local config = require('vouch.config')
 local vlsp = require('vouch.lsp')
 
@@ -31,12 +32,27 @@ function M.items(root)
     return nil, 'vouch status --json printed something that is not JSON'
   end
   local items = {}
+  local function str(v)
+    return type(v) == 'string' and v ~= '' and v or nil
+  end
   for _, r in ipairs(data) do
-    if not r.reviewed then
+    -- Every entry is what the gate would block (`blocked` is false only with --all).
+    if r.blocked ~= false then
       local lines = (r.endLine or r.startLine) - r.startLine + 1
       local who = r.tool or 'AI'
-      if r.model and r.model ~= vim.NIL and r.model ~= '' then
+      if str(r.model) then
         who = who .. ' (' .. r.model .. ')'
+      end
+      -- Named like the diagnostics: "Unreviewed AI code in def f · tool (model) · 1 line".
+      local place = ''
+      if str(r.unit) then
+        place = ' in ' .. (str(r.unitKind) and (r.unitKind .. ' ') or '') .. r.unit
+      end
+      local head = r.reviewed and ('AI code' .. place .. ' not reviewed as required')
+        or ('Unreviewed AI code' .. place)
+      local text = ('%s · %s · %d line%s'):format(head, who, lines, lines == 1 and '' or 's')
+      if r.reviewed and str(r.reason) then
+        text = text .. ': ' .. (r.reason:match('%) (.*)$') or r.reason)
       end
       items[#items + 1] = {
         filename = root .. '/' .. r.path,
@@ -44,7 +60,7 @@ function M.items(root)
         end_lnum = r.endLine,
         col = 1,
         type = 'W',
-        text = ('Unreviewed AI code · %s · %d line%s'):format(who, lines, lines == 1 and '' or 's'),
+        text = text,
       }
     end
   end
