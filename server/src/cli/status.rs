@@ -12,7 +12,7 @@ use super::args::StatusArgs;
 use super::scope::Scope;
 use crate::git::sha1_blob_id;
 use crate::ledger::{GitLines, Ledger, Region};
-use crate::service::{Service, at_text};
+use crate::service::Service;
 use crate::store::UnitName;
 use crate::syntax::{Language, SyntaxTree};
 use crate::untrusted::escape;
@@ -74,10 +74,10 @@ pub fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
         let Some(text) = service.read_text(&path)? else {
             continue; // deleted from the working tree
         };
-        let Some(stored) = service.store.load(&path)? else {
+        // Follows renames and recalls earlier states (`Service::current`).
+        let Some(ledger) = service.current_at(&path, Some(text))? else {
             continue;
         };
-        let ledger = at_text(stored.ledger, &text, || service.store.recall(&path, &text))?;
         let regions = ledger.unreviewed_regions();
         if !regions.is_empty() {
             files.push((path, ledger, regions));
