@@ -68,6 +68,16 @@ impl Service {
     /// when staging) from a tracked path no longer on disk takes that path's
     /// attribution: it follows the file.
     pub fn current(&self, rel: &str) -> Result<Option<Ledger>, ServiceError> {
+        self.current_at(rel, self.read_text(rel)?.as_deref())
+    }
+
+    /// [`Service::current`] for a caller that already read the file:
+    /// `text` is its content (`None`: not on disk).
+    pub fn current_at(
+        &self,
+        rel: &str,
+        text: Option<&str>,
+    ) -> Result<Option<Ledger>, ServiceError> {
         let (key, stored) = match self.store.load(rel)? {
             Some(s) => (rel.to_owned(), s),
             None => {
@@ -80,12 +90,12 @@ impl Service {
                 (from, s)
             }
         };
-        Ok(Some(match self.read_text(rel)? {
+        Ok(Some(match text {
             Some(text) => {
-                let earlier = self.store.recall(&key, &text)?;
-                let exact = earlier.is_some() || stored.ledger.rope() == text.as_str();
+                let earlier = self.store.recall(&key, text)?;
+                let exact = earlier.is_some() || stored.ledger.rope() == text;
                 let before = (!exact).then(|| stored.ledger.clone());
-                let mut ledger = at_text(stored.ledger, &text, || Ok::<_, StoreError>(earlier))?;
+                let mut ledger = at_text(stored.ledger, text, || Ok::<_, StoreError>(earlier))?;
                 if let Some(before) = before {
                     recover(&before, &mut ledger, &self.store.history(&key)?);
                 }

@@ -15,7 +15,7 @@ use crate::commit::lines::{self, Reviewer};
 use crate::commit::policy::{Judged, Policy, Verdict};
 use crate::git::sha1_blob_id;
 use crate::ledger::Ledger;
-use crate::service::{Service, at_text};
+use crate::service::Service;
 use crate::store::UnitName;
 use crate::syntax::{Language, SyntaxTree};
 use crate::untrusted::escape;
@@ -126,10 +126,10 @@ pub fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
         let Some(text) = service.read_text(&path)? else {
             continue; // deleted from the working tree
         };
-        let Some(stored) = service.store.load(&path)? else {
+        // Follows renames and recalls earlier states (`Service::current`).
+        let Some(ledger) = service.current_at(&path, Some(&text))? else {
             continue;
         };
-        let ledger = at_text(stored.ledger, &text, || service.store.recall(&path, &text))?;
         let file = lines::from_ledger(&ledger);
         let judged: Vec<Judged> = policy
             .what_blocks(&path, &file, Some(&text), author.as_deref())
