@@ -71,7 +71,7 @@ fn staged_ai_deleted_from_the_working_tree_is_still_ai() {
     repo.git(&["add", "a.rs"]);
     repo.write("a.rs", &numbered("fn h", 1..=5));
     let out = commit_blocked(&repo, "ai");
-    assert!(out.contains("a.rs:6:") && out.contains("a.rs:7:"), "{out}");
+    assert!(out.contains("a.rs:6-7:"), "{out}");
     commit_anyway(&repo, "ai");
     note_lists(&repo, "a.rs", &[6, 7]);
     verify_flags_head(repo.path());
@@ -140,7 +140,7 @@ fn clone_with_feature() -> (tempfile::TempDir, TempRepo) {
 fn taken_from_feat_is_ai(b: &TempRepo) {
     assert_eq!(b.read("a.rs"), with_ai(2));
     let check = b.vouch(&["check", "--staged"]).expect_code(1);
-    assert!(check.stdout().contains("a.rs:6:"), "{}", check.stdout());
+    assert!(check.stdout().contains("a.rs:6-7:"), "{}", check.stdout());
     commit_blocked(b, "take feat");
     commit_anyway(b, "take feat");
     note_lists(b, "a.rs", &[6, 7]);
@@ -159,7 +159,7 @@ fn taken_from_feat_is_ai(b: &TempRepo) {
         b.vouch(&["check"])
             .expect_code(1)
             .stdout()
-            .contains("a.rs:7:")
+            .contains("a.rs:6-7:")
     );
 }
 
@@ -176,7 +176,7 @@ fn working_tree_agrees_before_commit(b: &TempRepo) {
         b.vouch(&["check"])
             .expect_code(1)
             .stdout()
-            .contains("a.rs:6:")
+            .contains("a.rs:6-7:")
     );
     let blame = b.vouch(&["blame", "--json", "a.rs"]).expect_code(0).json();
     assert_eq!(blame[5]["origin"], "ai", "{blame}");
@@ -277,7 +277,7 @@ fn git_mv_with_uncommitted_ai_text_keeps_it_ai() {
         repo.vouch(&["check"])
             .expect_code(1)
             .stdout()
-            .contains("b.rs:6:")
+            .contains("b.rs:6-7:")
     );
     let blame = repo
         .vouch(&["blame", "--json", "b.rs"])
@@ -287,7 +287,7 @@ fn git_mv_with_uncommitted_ai_text_keeps_it_ai() {
     // ...and so does the gate once the new text is staged.
     repo.git(&["add", "b.rs"]);
     let out = commit_blocked(&repo, "moved");
-    assert!(out.contains("b.rs:6:"), "{out}");
+    assert!(out.contains("b.rs:6-7:"), "{out}");
     commit_anyway(&repo, "moved");
     note_lists(&repo, "b.rs", &[6, 7]);
     verify_flags_head(repo.path());
@@ -705,7 +705,7 @@ fn rebased_unreviewed_ai_lines_survive_switching_away_and_back() {
         );
         let check = repo.vouch(&["check"]).expect_code(1).stdout();
         assert!(
-            check.contains("a.rs:8:") && check.contains("a.rs:9:"),
+            check.contains("a.rs:8-9:"),
             "{when}: {check}"
         );
     };
