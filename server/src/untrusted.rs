@@ -65,12 +65,16 @@ pub fn model_or_none(model: Option<String>) -> Option<String> {
 }
 
 /// `s` with every unsafe character (see [`is_unsafe_char`]) written as an
-/// escape (`\n`, `\r`, `\t`, `\e`, `\u{…}`) and backslashes doubled, so one
+/// escape (`\n`, `\r`, `\t`, `\e`, `\u{…}`) and then backslashes doubled, so one
 /// field prints as one line and cannot move the cursor, erase a line, or
 /// start a CI log command. For all human-readable output of strings from
 /// notes, payloads and paths.
 pub fn escape(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(|c| c == '\\' || is_unsafe_char(c)) {
+    // A string with nothing to escape prints as it is, backslashes too, so a
+    // path like `a\b.rs` can be pasted back into a command. Only once
+    // something is escaped are backslashes doubled, keeping that form
+    // unambiguous.
+    if !s.chars().any(is_unsafe_char) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -132,7 +136,8 @@ mod tests {
         assert_eq!(escape("a\nb"), "a\\nb");
         assert_eq!(escape("\u{1b}[2K\rall reviewed"), "\\e[2K\\rall reviewed");
         assert_eq!(escape("x\n::warning::y"), "x\\n::warning::y");
-        assert_eq!(escape("back\\slash"), "back\\\\slash");
+        assert_eq!(escape("back\\slash"), "back\\slash");
+        assert_eq!(escape("back\\slash\n"), "back\\\\slash\\n");
         assert_eq!(escape("\u{202e}cod"), "\\u{202e}cod");
         assert_eq!(escape("日本\u{7f}"), "日本\\u{7f}");
         assert_eq!(escape_text("\tx\r"), "\tx\\r");
