@@ -458,6 +458,9 @@ fn ignore_below_is_applied_alike_everywhere_and_the_text_stays_ai() {
     let repo = base_repo();
     init(&repo);
     repo.write("vouch.toml", "[review]\nignore_below = { chars = 16 }\n");
+    // The policy is in the base, so `vouch verify RANGE` reads it too.
+    repo.git(&["add", "vouch.toml"]);
+    ok(&try_git(&repo, &["commit", "-q", "-m", "policy"]));
     let text = "fn main() {\n    let total = compute();\n}\n";
     repo.write("src/m.rs", text);
     let mut c = LspClient::start(repo.path());
@@ -515,6 +518,24 @@ fn ignore_below_is_applied_alike_everywhere_and_the_text_stays_ai() {
     let out = repo.vouch(&["verify"]).expect_code(1).stdout();
     assert!(out.contains("src/m.rs:3: unreviewed"), "{out}");
     assert!(!out.contains("src/m.rs:2"), "{out}");
+    // The signed range check (what CI runs) lets the same noise go.
+    let range = repo
+        .vouch(&["verify", "HEAD~1..HEAD", "--format", "json"])
+        .expect_code(1)
+        .json();
+    let ranges: Vec<(u64, u64)> = range["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["ranges"].as_array().unwrap().clone())
+        .map(|r| {
+            (
+                r["start_line"].as_u64().unwrap(),
+                r["end_line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(ranges, [(3, 3)], "{range}");
     // Still AI in the note and in blame.
     let n = note(&repo, "HEAD").unwrap();
     assert_eq!(ai_line_numbers(&n, "src/m.rs"), vec![2, 3]);

@@ -225,7 +225,17 @@ pub fn needed(
         if policy.is_exempt(&f.path) {
             continue;
         }
-        let ai: Vec<_> = f.new_lines.iter().filter(|l| l.attr.is_some()).collect();
+        // AI lines that need an approval: not those the policy lets go
+        // without review (a kind rule, `ignore_below`), as `what_blocks` says.
+        let ai: Vec<_> = f
+            .new_lines
+            .iter()
+            .filter(|l| {
+                l.attr
+                    .as_ref()
+                    .is_some_and(|a| policy.not_required(&f.path, a).is_none())
+            })
+            .collect();
         if ai.is_empty() {
             continue;
         }

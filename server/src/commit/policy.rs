@@ -418,16 +418,9 @@ impl Policy {
         let mut out: Vec<Judged> = Vec::new();
         let exempt = self.is_exempt(path);
         for (&line, attr) in lines {
-            let verdict = if !self.require {
-                Verdict::NotRequired {
-                    why: "review not required ([review] require = false)".into(),
-                }
-            } else if exempt {
-                Verdict::NotRequired {
-                    why: "exempt path ([review] exempt)".into(),
-                }
-            } else {
-                self.verdict(path, attr, author)
+            let verdict = match self.why_not_required(exempt, attr) {
+                Some(why) => Verdict::NotRequired { why },
+                None => self.verdict(path, attr, author),
             };
             match out.last_mut() {
                 Some(j)
@@ -451,24 +444,42 @@ impl Policy {
         }
     }
 
-    /// The verdict on one AI line of a non-exempt path, review required.
-    fn verdict(&self, path: &str, attr: &LineAttr, author: Option<&str>) -> Verdict {
-        let kind = attr.kind.as_deref().and_then(|k| k.parse::<AiKind>().ok());
-        if let Some(rule) = kind.and_then(|k| self.kinds.get(&k).map(|r| (k, r))) {
-            let (kind, rule) = rule;
-            if !rule.require {
-                return Verdict::NotRequired {
-                    why: format!("{kind} needs no review ([review.kind.{kind}] require = false)"),
-                };
-            }
-            if let (Some(limit), Some(chars)) = (rule.ignore_below, attr.chars)
-                && chars < limit
-            {
-                return Verdict::NotRequired {
-                    why: format!("{kind} under {limit} characters (ignore_below)"),
-                };
-            }
+    /// Why the AI line `attr` of `path` needs no review (nor approval) under
+    /// this policy — `require = false`, an exempt path, a kind that needs
+    /// none, or noise under `ignore_below` — or `None` when it needs one.
+    /// [`Policy::what_blocks`] and the signed range check (`vouch verify
+    /// RANGE`, `vouch approve`, `vouch report`) both decide this here.
+    pub fn not_required(&self, path: &str, attr: &LineAttr) -> Option<String> {
+        self.why_not_required(self.is_exempt(path), attr)
+    }
+
+    fn why_not_required(&self, exempt: bool, attr: &LineAttr) -> Option<String> {
+        if !self.require {
+            return Some("review not required ([review] require = false)".into());
         }
+        if exempt {
+            return Some("exempt path ([review] exempt)".into());
+        }
+        let kind = attr
+            .kind
+            .as_deref()
+            .and_then(|k| k.parse::<AiKind>().ok())?;
+        let rule = self.kinds.get(&kind)?;
+        if !rule.require {
+            return Some(format!(
+                "{kind} needs no review ([review.kind.{kind}] require = false)"
+            ));
+        }
+        match (rule.ignore_below, attr.chars) {
+            (Some(limit), Some(chars)) if chars < limit => {
+                Some(format!("{kind} under {limit} characters (ignore_below)"))
+            }
+            _ => None,
+        }
+    }
+
+    /// The verdict on one AI line that needs review.
+    fn verdict(&self, path: &str, attr: &LineAttr, author: Option<&str>) -> Verdict {
         if !attr.reviewed() {
             return Verdict::Blocked {
                 reason: format!("unreviewed AI code ({})", attr.label()),
