@@ -429,17 +429,9 @@ pub(crate) fn to_json(r: &Report) -> Value {
         .iter()
         .flat_map(|f| {
             f.ranges.iter().map(move |g| {
-                json!({
-                    "path": f.path,
-                    "start_line": g.start_line,
-                    "end_line": g.end_line,
-                    "unit": g.unit,
-                    "tool": g.tool,
-                    "model": g.model,
-                    "reason": g.reason,
-                    "approvers": g.approvers,
-                    "not_approvers": g.not_approvers,
-                })
+                let mut v = json!(g);
+                v["path"] = json!(f.path);
+                v
             })
         })
         .collect();

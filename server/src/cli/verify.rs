@@ -206,16 +206,7 @@ fn to_json(r: &RangeReport) -> Value {
         "ok": !r.fails(),
         "files": r.files.iter().map(|f| json!({
             "path": f.path,
-            "ranges": f.ranges.iter().map(|g| json!({
-                "start_line": g.start_line,
-                "end_line": g.end_line,
-                "unit": g.unit,
-                "tool": g.tool,
-                "model": g.model,
-                "reason": g.reason,
-                "approvers": g.approvers,
-                "not_approvers": g.not_approvers,
-            })).collect::<Vec<_>>(),
+            "ranges": f.ranges,
         })).collect::<Vec<_>>(),
         "problems": r.problems.iter().map(|p| json!({
             "commit": p.commit, "subject": p.subject, "reason": p.reason,

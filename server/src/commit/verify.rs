@@ -76,8 +76,10 @@ use super::approve::{self, Approval, BasePolicy, NeededFile};
 use super::policy::{names_principal, principal_is, same_person};
 use super::range::{self, RangeChanges, RangeSpec};
 
-/// AI lines (or a policy file) that no counting approval covers.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// AI lines (or a policy file) that no counting approval covers. Its JSON
+/// form is the `ranges[]` entry of `vouch verify RANGE --format json` (and,
+/// with the path, of `vouch report`'s `unapproved[]`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct UnapprovedRange {
     pub start_line: usize,
     pub end_line: usize,
@@ -238,6 +240,25 @@ fn refusal(
     None
 }
 
+/// Why a signed approval by `principal` does not count for lines of `path`
+/// written or changed by `writers`, or `None` when it does.
+fn signer_refusal(
+    policy: &Policy,
+    path: &str,
+    principal: &str,
+    writers: &[String],
+) -> Option<String> {
+    refusal(
+        policy,
+        path,
+        "approved",
+        principal,
+        writers,
+        |r| names_principal(r, principal),
+        |w| principal_is(principal, w),
+    )
+}
+
 /// Who may approve lines of `path` and who may not.
 fn who_may(policy: &Policy, path: &str, writers: &[String]) -> (Vec<String>, Vec<String>) {
     let mut approvers = Vec::new();
@@ -295,15 +316,7 @@ pub fn evaluate(
                     if !approve::approves_whole(p, &f.path, &f.all_hashes) {
                         continue;
                     }
-                    match refusal(
-                        policy,
-                        &f.path,
-                        "approved",
-                        &p.principal,
-                        &writers,
-                        |r| names_principal(r, &p.principal),
-                        |w| principal_is(&p.principal, w),
-                    ) {
+                    match signer_refusal(policy, &f.path, &p.principal, &writers) {
                         None => {
                             ok = true;
                             break;
@@ -348,15 +361,7 @@ pub fn evaluate(
                         if left == 0 {
                             continue;
                         }
-                        match refusal(
-                            policy,
-                            &f.path,
-                            "approved",
-                            &p.principal,
-                            &writers,
-                            |r| names_principal(r, &p.principal),
-                            |w| principal_is(&p.principal, w),
-                        ) {
+                        match signer_refusal(policy, &f.path, &p.principal, &writers) {
                             None => {
                                 if let Some(n) = remaining[i]
                                     .get_mut(&f.path)
