@@ -29,32 +29,6 @@ fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/ci/vouch-ci")
 }
 
-struct Key {
-    path: PathBuf,
-    public: String,
-}
-
-fn keygen(dir: &Path, name: &str) -> Key {
-    let path = dir.join(name);
-    let out = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
-        .arg(&path)
-        .output()
-        .expect("run ssh-keygen");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let public = std::fs::read_to_string(path.with_extension("pub"))
-        .expect("public key")
-        .split_whitespace()
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" ");
-    Key { path, public }
-}
-
 /// A forge: a bare origin; main holds the policy and allowed signers (Alice,
 /// the author; Grace, a reviewer); branch `feature` (pushed by Alice) adds
 /// AI lines to src/lib.rs (claude) in one commit and src/util.rs (copilot)

@@ -23,33 +23,6 @@ const HUMAN: &str = "pub fn one() -> u32 {\n    1\n}\n";
 /// The feature's version of src/lib.rs: lines 4-8 are AI-written (`total`).
 const FEATURE: &str = "pub fn one() -> u32 {\n    1\n}\npub fn total(xs: &[u32]) -> u32 {\n    let mut t = 0;\n    for x in xs { t += x; }\n    t\n}\n";
 
-/// An SSH key pair made by the real `ssh-keygen`.
-struct Key {
-    path: PathBuf,
-    public: String,
-}
-
-fn keygen(dir: &Path, name: &str) -> Key {
-    let path = dir.join(name);
-    let out = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
-        .arg(&path)
-        .output()
-        .expect("run ssh-keygen");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let public = std::fs::read_to_string(path.with_extension("pub"))
-        .expect("public key")
-        .split_whitespace()
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" ");
-    Key { path, public }
-}
-
 fn use_key(repo: &TempRepo, key: &Key) {
     repo.git(&["config", "gpg.format", "ssh"]);
     repo.git(&["config", "user.signingKey", &key.path.to_string_lossy()]);

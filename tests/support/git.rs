@@ -180,3 +180,32 @@ pub fn vouch_at(dir: &Path, args: &[&str]) -> VouchOutput {
         .expect("run vouch");
     VouchOutput(out)
 }
+
+/// An SSH key pair made by the real `ssh-keygen` (ed25519, no passphrase).
+pub struct Key {
+    pub path: std::path::PathBuf,
+    /// `ssh-ed25519 AAAA…`, as an allowed-signers line wants it.
+    pub public: String,
+}
+
+/// Makes the key pair `dir/name` (and `dir/name.pub`).
+pub fn keygen(dir: &Path, name: &str) -> Key {
+    let path = dir.join(name);
+    let out = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+        .arg(&path)
+        .output()
+        .expect("run ssh-keygen");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let public = std::fs::read_to_string(path.with_extension("pub"))
+        .expect("public key")
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    Key { path, public }
+}
