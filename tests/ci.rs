@@ -649,6 +649,19 @@ fn check_target(forge: &Forge, base: &str, merged: &str, landed: &[&str]) {
     assert_eq!(verify["approved_lines"], 8, "{verify}");
 }
 
+/// Runs the CI script's post-merge step in `ci` with the forge's SHAs.
+fn post_merge(ci: &TempRepo, base: &str, head: &str, merged: &str) -> Output {
+    run_script(
+        ci,
+        "post-merge",
+        &[
+            ("VOUCH_BASE_SHA", base),
+            ("VOUCH_HEAD_SHA", head),
+            ("VOUCH_MERGED_SHA", merged),
+        ],
+    )
+}
+
 #[test]
 fn squash_merge_then_post_merge_keeps_provenance_and_approvals() {
     let forge = Forge::new();
@@ -674,15 +687,7 @@ fn squash_merge_then_post_merge_keeps_provenance_and_approvals() {
     );
 
     let ci = forge.ci_clone();
-    let out = run_script(
-        &ci,
-        "post-merge",
-        &[
-            ("VOUCH_BASE_SHA", &base),
-            ("VOUCH_HEAD_SHA", &head),
-            ("VOUCH_MERGED_SHA", &merged),
-        ],
-    );
+    let out = post_merge(&ci, &base, &head, &merged);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(
         text(&out).contains(
@@ -700,15 +705,7 @@ fn rebase_merge_then_post_merge_keeps_provenance_and_approvals() {
     forge.approve(&[]);
     let (base, head, merged) = forge_merge(&forge, "rebase");
     let ci = forge.ci_clone();
-    let out = run_script(
-        &ci,
-        "post-merge",
-        &[
-            ("VOUCH_BASE_SHA", &base),
-            ("VOUCH_HEAD_SHA", &head),
-            ("VOUCH_MERGED_SHA", &merged),
-        ],
-    );
+    let out = post_merge(&ci, &base, &head, &merged);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(
         text(&out).contains("rebase merge: notes written for 2 landed commits"),
@@ -719,15 +716,7 @@ fn rebase_merge_then_post_merge_keeps_provenance_and_approvals() {
     check_target(&forge, &base, &merged, &[first.as_str()]);
     // Running it again changes nothing and still succeeds.
     let again = forge.ci_clone();
-    let out = run_script(
-        &again,
-        "post-merge",
-        &[
-            ("VOUCH_BASE_SHA", &base),
-            ("VOUCH_HEAD_SHA", &head),
-            ("VOUCH_MERGED_SHA", &merged),
-        ],
-    );
+    let out = post_merge(&again, &base, &head, &merged);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(
         text(&out).contains("notes written for 0 landed commits"),
