@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
     about = "Track which code AI wrote, and whether a person has vouched for it",
     long_about = "Vouch records which characters of a workspace were written by AI (tool, model, kind) \
 and whether a person has reviewed them. Commands find the repository from the current directory.\n\n\
-Exit codes: 0 success; 1 when a command found what it checks for; 2 usage or internal error.",
+Exit codes: 0 success; 1 when a command found what it checks for; 2 usage or internal error; 141 when standard output was closed (`| head`), as for git.",
     after_help = "Examples:\n  vouch init                                      (git hooks for this repository)\n  vouch mark src/lib.rs:10-24 --tool chatgpt      (code pasted from a chat window)\n  vouch status                                    (unreviewed AI code)\n  vouch review src/lib.rs:10-24                   (having read it)\n\nRun `vouch COMMAND --help` for a command's options and examples."
 )]
 pub struct Cli {

@@ -57,8 +57,12 @@ pub fn main() -> ExitCode {
         }
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
+            return match e.print() {
+                Err(p) if p.kind() == std::io::ErrorKind::BrokenPipe => {
+                    ExitCode::from(CLOSED_STDOUT)
+                }
+                _ => ExitCode::from(code),
+            };
         }
     };
     quiet_on_closed_stdout();
@@ -66,13 +70,18 @@ pub fn main() -> ExitCode {
     match result {
         Ok(Ok(Outcome::Clean)) => ExitCode::SUCCESS,
         Ok(Ok(Outcome::Found)) => ExitCode::from(1),
-        // The reader went away (`| head`, a pager that quit): stop quietly, as git does.
-        Ok(Err(e)) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        // The reader went away (`| head`, a pager that quit): stop quietly, as
+        // git does, with git's status (killed by SIGPIPE: 128 + 13). Not 0: a
+        // check whose output was cut short has not said "clean", and under
+        // `set -o pipefail` a `vouch verify | head` must not pass.
+        Ok(Err(e)) if is_broken_pipe(&e) => ExitCode::from(CLOSED_STDOUT),
         Ok(Err(e)) => {
             eprintln!("vouch: {}", one_line(&e));
             ExitCode::from(2)
         }
-        Err(_) if STDOUT_CLOSED.load(std::sync::atomic::Ordering::SeqCst) => ExitCode::SUCCESS,
+        Err(_) if STDOUT_CLOSED.load(std::sync::atomic::Ordering::SeqCst) => {
+            ExitCode::from(CLOSED_STDOUT)
+        }
         Err(panic) => std::panic::resume_unwind(panic),
     }
 }
@@ -83,6 +92,10 @@ fn is_record(mut args: impl Iterator<Item = std::ffi::OsString>) -> bool {
     args.find(|a| !a.to_string_lossy().starts_with('-'))
         .is_some_and(|a| a == "record")
 }
+
+/// Exit status when standard output was closed under us: what a shell
+/// reports for git killed by SIGPIPE.
+const CLOSED_STDOUT: u8 = 141;
 
 /// Set when `println!` found standard output closed.
 static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -157,12 +170,12 @@ pub(crate) fn current_dir() -> anyhow::Result<std::path::PathBuf> {
     std::env::current_dir().map_err(|e| anyhow::anyhow!("cannot read the current directory: {e}"))
 }
 
-/// Writes `bytes` to stdout; a reader that went away (`| head`) ends quietly.
+/// Writes `bytes` to stdout. A reader that went away (`| head`) is an
+/// error `main` turns into the quiet exit 141, like every other command.
 pub(crate) fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-        _ => Ok(()),
-    }
+    out.write_all(bytes)?;
+    out.flush()?;
+    Ok(())
 }
