@@ -12,7 +12,7 @@ use agent::{
     snapshots, stored_text,
 };
 use support::TempRepo;
-use vouch::ledger::AiKind;
+use vouch_core::ledger::AiKind;
 
 /// What an edit of `a + b` into `a.checked_add(b).unwrap_or(0)` leaves to
 /// the agent: the line it rewrote (the few characters that happen to match,

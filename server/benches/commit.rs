@@ -12,8 +12,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use vouch::ledger::{AiKind, AiSource, now_millis};
-use vouch::service::Service;
+use vouch_core::ledger::{AiKind, AiSource, now_millis};
+use vouch_core::service::Service;
 
 fn git(dir: &Path, args: &[&str]) {
     let ok = Command::new("git")

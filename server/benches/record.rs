@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use vouch::agent::{self, Agent};
+use vouch_core::agent::{self, Agent};
 
 fn git(dir: &Path, args: &[&str]) {
     let ok = Command::new("git")

@@ -6,8 +6,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use vouch::ledger::{AiKind, Attribution, Ledger};
-use vouch::service::Service;
+use vouch_core::ledger::{AiKind, Attribution, Ledger};
+use vouch_core::service::Service;
 
 use super::support::{TempRepo, VouchOutput, vouch_bin};
 

@@ -6,12 +6,12 @@ use clap::Args;
 
 use super::Outcome;
 use super::location::Location;
-use crate::commit::approve::{self, NeededFile};
-use crate::commit::notes::APPROVALS_REF;
-use crate::commit::range;
-use crate::service::Service;
-use crate::syntax::SyntaxTree;
-use crate::untrusted::escape;
+use vouch_core::commit::approve::{self, NeededFile};
+use vouch_core::commit::notes::APPROVALS_REF;
+use vouch_core::commit::range;
+use vouch_core::service::Service;
+use vouch_core::syntax::SyntaxTree;
+use vouch_core::untrusted::escape;
 
 #[derive(Args, Debug)]
 pub struct ApproveArgs {

@@ -6,9 +6,9 @@ use anyhow::Context;
 use clap::Args;
 
 use super::Outcome;
-use crate::commit::blame::{BlameEntry, blame};
-use crate::service::Service;
-use crate::untrusted::{escape, escape_text};
+use vouch_core::commit::blame::{BlameEntry, blame};
+use vouch_core::service::Service;
+use vouch_core::untrusted::{escape, escape_text};
 
 #[derive(Args, Debug)]
 pub struct BlameArgs {
@@ -70,9 +70,9 @@ struct Row {
 
 fn row(e: &BlameEntry) -> Row {
     let origin = match e.origin {
-        crate::ledger::LineOrigin::Ai => "ai",
-        crate::ledger::LineOrigin::Mixed => "mixed",
-        crate::ledger::LineOrigin::Human => "human",
+        vouch_core::ledger::LineOrigin::Ai => "ai",
+        vouch_core::ledger::LineOrigin::Mixed => "mixed",
+        vouch_core::ledger::LineOrigin::Human => "human",
     };
     let who = match (&e.tool, &e.model) {
         (Some(t), Some(m)) => format!("{} ({})", escape(t), escape(m)),

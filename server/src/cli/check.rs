@@ -6,11 +6,11 @@ use std::io::Write;
 use clap::Args;
 
 use super::Outcome;
-use crate::commit::gate;
-use crate::commit::lines::{self, CommitLines};
-use crate::commit::policy::Policy;
-use crate::service::Service;
-use crate::untrusted::escape;
+use vouch_core::commit::gate;
+use vouch_core::commit::lines::{self, CommitLines};
+use vouch_core::commit::policy::Policy;
+use vouch_core::service::Service;
+use vouch_core::untrusted::escape;
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {

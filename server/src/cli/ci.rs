@@ -6,8 +6,8 @@ use clap::{Args, Subcommand};
 
 use super::Outcome;
 use super::verify::short;
-use crate::commit::ci::{Landing, post_merge, push_notes};
-use crate::service::Service;
+use vouch_core::commit::ci::{Landing, post_merge, push_notes};
+use vouch_core::service::Service;
 
 #[derive(Args, Debug)]
 pub struct CiArgs {
@@ -85,7 +85,7 @@ fn run_post_merge(a: PostMergeArgs) -> anyhow::Result<Outcome> {
         push_notes(&git, &a.remote)?;
         line.push_str(&format!(
             " Pushed the notes to {}.",
-            crate::untrusted::escape(&a.remote)
+            vouch_core::untrusted::escape(&a.remote)
         ));
     }
     println!("{line}");

@@ -3,8 +3,8 @@
 use std::ops::Range;
 
 use super::location::Location;
-use crate::ledger::Ledger;
-use crate::service::Service;
+use vouch_core::ledger::Ledger;
+use vouch_core::service::Service;
 
 pub enum Targets<'a> {
     /// Every tracked file, whole.

@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::{Args, ValueEnum};
 
 use super::Outcome;
-use crate::commit::export::{self, commits, each_note};
+use vouch_core::commit::export::{self, commits, each_note};
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -105,7 +105,7 @@ impl PrettyArray {
         &mut self,
         out: &mut impl Write,
         value: &serde_json::Value,
-    ) -> Result<(), crate::commit::CommitError> {
+    ) -> Result<(), vouch_core::commit::CommitError> {
         out.write_all(if self.items == 0 { b"[\n" } else { b",\n" })?;
         self.items += 1;
         let text = serde_json::to_string_pretty(value)?;

@@ -3,7 +3,7 @@
 use super::Outcome;
 use super::args::ForgetArgs;
 use super::edit::{Targets, for_each_target};
-use crate::service::Service;
+use vouch_core::service::Service;
 
 pub fn run(args: ForgetArgs) -> anyhow::Result<Outcome> {
     let mut service = Service::open(&super::current_dir()?)?;

@@ -4,9 +4,9 @@
 use anyhow::Context;
 
 use super::Outcome;
-use crate::commit::gc;
-use crate::git::Git;
-use crate::workspace::Workspace;
+use vouch_core::commit::gc;
+use vouch_core::git::Git;
+use vouch_core::workspace::Workspace;
 
 pub fn run() -> anyhow::Result<Outcome> {
     // Only git is needed: the store is neither opened nor created.

@@ -9,9 +9,9 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use super::Outcome;
-use crate::commit::{checkout, gate, gc, record, remote, trailers};
-use crate::git::Git;
-use crate::service::Service;
+use vouch_core::commit::{checkout, gate, gc, record, remote, trailers};
+use vouch_core::git::Git;
+use vouch_core::service::Service;
 
 #[derive(Args, Debug)]
 pub struct HookArgs {
@@ -85,7 +85,7 @@ pub fn run(args: HookArgs) -> anyhow::Result<Outcome> {
         let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
         eprintln!(
             "vouch: warning: the {name} hook failed: {}",
-            crate::untrusted::escape(&chain.join(": "))
+            vouch_core::untrusted::escape(&chain.join(": "))
         );
     }
     Ok(Outcome::Clean)
@@ -123,7 +123,7 @@ fn run_hook(args: HookArgs) -> anyhow::Result<()> {
                 .collect();
             let remote = remote.unwrap_or_else(|| remote::REMOTE.to_owned());
             if let Some(msg) = remote::sync(&git, &remote, &pushing)? {
-                eprintln!("vouch: warning: {}", crate::untrusted::escape(&msg));
+                eprintln!("vouch: warning: {}", vouch_core::untrusted::escape(&msg));
             }
         }
         HookCommand::PostCheckout { old, new, flag } => {

@@ -4,7 +4,7 @@ use std::process::Command;
 
 use anyhow::bail;
 
-use crate::workspace::Workspace;
+use vouch_core::workspace::Workspace;
 
 pub fn reviewer(explicit: Option<String>, workspace: &Workspace) -> anyhow::Result<String> {
     if let Some(id) = explicit {

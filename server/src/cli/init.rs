@@ -4,11 +4,11 @@ use anyhow::Context;
 
 use super::Outcome;
 use super::args::{InitArgs, TrailerStyle};
-use crate::commit::hooks::{self, Hook};
-use crate::commit::notes::Notes;
-use crate::commit::remote;
-use crate::git::Git;
-use crate::workspace::Workspace;
+use vouch_core::commit::hooks::{self, Hook};
+use vouch_core::commit::notes::Notes;
+use vouch_core::commit::remote;
+use vouch_core::git::Git;
+use vouch_core::workspace::Workspace;
 
 pub fn run(args: InitArgs) -> anyhow::Result<Outcome> {
     if let Some(agent) = args.agent {
@@ -76,7 +76,7 @@ pub fn run(args: InitArgs) -> anyhow::Result<Outcome> {
         println!(
             "note: no remote `origin` yet; run `vouch init` again after adding it so push and fetch carry {} and {}",
             notes.ref_name,
-            crate::commit::notes::APPROVALS_REF
+            vouch_core::commit::notes::APPROVALS_REF
         );
     }
     Ok(Outcome::Clean)

@@ -6,8 +6,8 @@ use anyhow::Context;
 
 use super::Outcome;
 use super::args::AgentName;
-use crate::agent::install::{self, Change};
-use crate::workspace::Workspace;
+use vouch_core::agent::install::{self, Change};
+use vouch_core::workspace::Workspace;
 
 pub fn run(name: AgentName, global: bool, uninstall: bool) -> anyhow::Result<Outcome> {
     let agent = super::record::agent_of(name);
@@ -59,7 +59,7 @@ pub fn run(name: AgentName, global: bool, uninstall: bool) -> anyhow::Result<Out
         Change::Unchanged if uninstall => println!("{shown}: no Vouch hooks to remove"),
         Change::Unchanged => println!("{shown}: Vouch hooks already installed, nothing changed"),
     }
-    if !uninstall && agent == crate::agent::Agent::Gemini {
+    if !uninstall && agent == vouch_core::agent::Agent::Gemini {
         println!(
             "note: Gemini CLI runs hooks only while `tools.enableHooks` is true in its settings"
         );

@@ -2,12 +2,12 @@
 
 use anyhow::{Context, bail};
 
-use crate::ledger::Ledger;
-use crate::syntax::SyntaxTree;
-use crate::workspace::Workspace;
+use vouch_core::ledger::Ledger;
+use vouch_core::syntax::SyntaxTree;
+use vouch_core::workspace::Workspace;
 
 /// A file and an optional 1-based inclusive line range, or a unit name
-/// (`PATH::NAME`: a function, method, class... see `crate::syntax`).
+/// (`PATH::NAME`: a function, method, class... see `vouch_core::syntax`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
     /// Workspace-relative path.

@@ -5,9 +5,9 @@ use anyhow::bail;
 use super::Outcome;
 use super::args::MarkArgs;
 use super::location::Location;
-use crate::ledger::{AiKind, AiSource, now_millis};
-use crate::service::Service;
-use crate::untrusted::check_name;
+use vouch_core::ledger::{AiKind, AiSource, now_millis};
+use vouch_core::service::Service;
+use vouch_core::untrusted::check_name;
 
 pub fn run(args: MarkArgs) -> anyhow::Result<Outcome> {
     let mut service = Service::open(&super::current_dir()?)?;
@@ -38,7 +38,7 @@ pub fn run(args: MarkArgs) -> anyhow::Result<Outcome> {
     }
     // Text already marked as this tool's (same model, unreviewed) is left
     // as it is: marking it again changes nothing.
-    let same = |a: &crate::ledger::Attribution| {
+    let same = |a: &vouch_core::ledger::Attribution| {
         a.is_unreviewed_ai()
             && a.source().is_some_and(|s| {
                 s.tool == source.tool && s.model == source.model && s.kind == source.kind
@@ -67,7 +67,7 @@ pub fn run(args: MarkArgs) -> anyhow::Result<Outcome> {
         format!("{start}-{end}")
     };
     let shown = super::paths::Shown::new(&service.workspace)?.path(&location.path);
-    let tool = crate::untrusted::escape(&source.tool);
+    let tool = vouch_core::untrusted::escape(&source.tool);
     if bytes == 0 {
         println!("{shown}:{lines}: already marked as written by {tool}, nothing changed");
     } else {

@@ -51,7 +51,7 @@ pub fn main() -> ExitCode {
             // `vouch record` never fails an agent's hook, even when called wrongly.
             let first = e.to_string();
             let first = first.lines().next().unwrap_or("bad arguments");
-            let first = crate::untrusted::escape(first.trim_start_matches("error: "));
+            let first = vouch_core::untrusted::escape(first.trim_start_matches("error: "));
             eprintln!("vouch: warning: edit not recorded: {first}");
             return ExitCode::SUCCESS;
         }
@@ -140,7 +140,7 @@ fn one_line(e: &anyhow::Error) -> String {
         chain.push(cause);
     }
     // Causes may quote untrusted text (a path, a glob): one escaped line.
-    crate::untrusted::escape(&chain.join(": ")).into_owned()
+    vouch_core::untrusted::escape(&chain.join(": ")).into_owned()
 }
 
 fn run(cli: Cli) -> anyhow::Result<Outcome> {

@@ -3,7 +3,7 @@
 //! `vouch review` from the same directory. JSON output keeps repo-relative
 //! paths.
 
-use crate::workspace::Workspace;
+use vouch_core::workspace::Workspace;
 
 /// Turns repo-relative paths into paths relative to the current directory.
 pub(crate) struct Shown {
@@ -30,7 +30,7 @@ impl Shown {
     /// `rel` (repo-relative, `/`-separated) as seen from the current
     /// directory, control characters escaped (a path is untrusted text).
     pub(crate) fn path(&self, rel: &str) -> String {
-        crate::untrusted::escape(&shown(&self.cwd, rel)).into_owned()
+        vouch_core::untrusted::escape(&shown(&self.cwd, rel)).into_owned()
     }
 }
 

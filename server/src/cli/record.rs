@@ -10,7 +10,7 @@ use clap::ValueEnum;
 
 use super::Outcome;
 use super::args::{AgentName, RecordArgs};
-use crate::agent::{self, Agent};
+use vouch_core::agent::{self, Agent};
 
 /// The payload is read up to this size (a `Write` tool's payload holds the file).
 const MAX_PAYLOAD: u64 = 512 * 1024 * 1024;
@@ -68,7 +68,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<Outcome> {
         )),
     };
     if let Some(w) = warning {
-        let line = crate::untrusted::escape(&w);
+        let line = vouch_core::untrusted::escape(&w);
         let _ = writeln!(
             std::io::stderr(),
             "vouch: warning: {} edit not recorded: {line}",

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 
-use crate::commit::policy::{FILE_NAME, Policy};
-use crate::git::Git;
-use crate::workspace::Workspace;
+use vouch_core::commit::policy::{FILE_NAME, Policy};
+use vouch_core::git::Git;
+use vouch_core::workspace::Workspace;
 
 pub(crate) struct ReadRepo {
     pub git: Git,

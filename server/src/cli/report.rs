@@ -7,10 +7,10 @@ use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 
 use super::Outcome;
-use crate::commit::report::{self, ApprovalState, Origin, Report, Share};
-use crate::commit::verify::range_facts;
-use crate::service::Service;
-use crate::untrusted::escape;
+use vouch_core::commit::report::{self, ApprovalState, Origin, Report, Share};
+use vouch_core::commit::verify::range_facts;
+use vouch_core::service::Service;
+use vouch_core::untrusted::escape;
 
 /// GitHub refuses comments longer than 65,536 characters; stay well below.
 pub(crate) const MARKDOWN_LIMIT: usize = 60_000;

@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::commit::report::{ApprovalState, Origin, Report, Share};
-use crate::untrusted::escape;
+use vouch_core::commit::report::{ApprovalState, Origin, Report, Share};
+use vouch_core::untrusted::escape;
 
 /// Added lines shown at most (the rest are counted, not shown).
 const MAX_LINES_SHOWN: usize = 20_000;

@@ -6,11 +6,11 @@ use std::cell::RefCell;
 use super::Outcome;
 use super::args::ReviewArgs;
 use super::edit::{Targets, for_each_target};
-use crate::commit::lines;
-use crate::commit::policy::Policy;
-use crate::ledger::{Review, now_millis};
-use crate::service::Service;
-use crate::untrusted::escape;
+use vouch_core::commit::lines;
+use vouch_core::commit::policy::Policy;
+use vouch_core::ledger::{Review, now_millis};
+use vouch_core::service::Service;
+use vouch_core::untrusted::escape;
 
 pub fn run(args: ReviewArgs) -> anyhow::Result<Outcome> {
     let mut service = Service::open(&super::current_dir()?)?;

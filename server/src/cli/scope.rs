@@ -3,8 +3,8 @@
 
 use anyhow::Context;
 
-use crate::service::Service;
-use crate::workspace::Workspace;
+use vouch_core::service::Service;
+use vouch_core::workspace::Workspace;
 
 pub struct Scope {
     /// Workspace-relative prefixes; empty means the whole workspace.

@@ -6,9 +6,9 @@ use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 
 use super::Outcome;
-use crate::commit::stats::{Counts, Stats, stats};
-use crate::service::Service;
-use crate::untrusted::escape;
+use vouch_core::commit::stats::{Counts, Stats, stats};
+use vouch_core::service::Service;
+use vouch_core::untrusted::escape;
 
 #[derive(Args, Debug)]
 pub struct StatsArgs {

@@ -11,14 +11,14 @@ use serde::Serialize;
 use super::Outcome;
 use super::args::StatusArgs;
 use super::scope::Scope;
-use crate::commit::lines::{self, Reviewer};
-use crate::commit::policy::{Judged, Policy, Verdict};
-use crate::git::sha1_blob_id;
-use crate::ledger::Ledger;
-use crate::service::Service;
-use crate::store::UnitName;
-use crate::syntax::{Language, SyntaxTree};
-use crate::untrusted::escape;
+use vouch_core::commit::lines::{self, Reviewer};
+use vouch_core::commit::policy::{Judged, Policy, Verdict};
+use vouch_core::git::sha1_blob_id;
+use vouch_core::ledger::Ledger;
+use vouch_core::service::Service;
+use vouch_core::store::UnitName;
+use vouch_core::syntax::{Language, SyntaxTree};
+use vouch_core::untrusted::escape;
 
 /// One range of AI lines, as printed by `--json`.
 #[derive(Serialize, Debug)]
@@ -88,7 +88,7 @@ impl StatusEntry {
 fn reviewer_json(r: &Reviewer) -> ReviewerJson {
     ReviewerJson {
         by: r.by.clone(),
-        at: r.at.map(crate::ledger::format_millis),
+        at: r.at.map(vouch_core::ledger::format_millis),
     }
 }
 

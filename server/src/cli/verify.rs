@@ -7,9 +7,9 @@ use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 
 use super::Outcome;
-use crate::commit::approve::ApprovalStatus;
-use crate::commit::verify::{RangeReport, verify, verify_range};
-use crate::untrusted::escape;
+use vouch_core::commit::approve::ApprovalStatus;
+use vouch_core::commit::verify::{RangeReport, verify, verify_range};
+use vouch_core::untrusted::escape;
 
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
@@ -284,7 +284,10 @@ fn to_sarif(r: &RangeReport) -> Value {
 
 /// `vouch verify` without a range: each commit of `HEAD`'s history against
 /// its own note, policy from the working tree.
-fn run_history(repo: &super::repo::ReadRepo, git: &crate::git::Git) -> anyhow::Result<Outcome> {
+fn run_history(
+    repo: &super::repo::ReadRepo,
+    git: &vouch_core::git::Git,
+) -> anyhow::Result<Outcome> {
     let policy = repo.policy()?;
     let (checked, offenders) = verify(git, &policy, None)?;
     if offenders.is_empty() {

@@ -14,7 +14,7 @@ use super::commands::REVIEW;
 use super::documents::Doc;
 use super::position::to_lsp_range;
 use super::session::Session;
-use crate::syntax::Unit;
+use vouch_core::syntax::Unit;
 
 /// Unreviewed AI code grouped by the unit that names it.
 pub struct UnitGroup {

@@ -7,7 +7,7 @@ use tower_lsp_server::ls_types::{Range as LspRange, Uri};
 
 use super::position::to_range;
 use super::session::Session;
-use crate::ledger::{AiKind, AiSource, Review, now_millis};
+use vouch_core::ledger::{AiKind, AiSource, Review, now_millis};
 
 pub const REVIEW: &str = "vouch.review";
 pub const MARK_AI: &str = "vouch.markAi";

@@ -6,8 +6,8 @@ use tower_lsp_server::ls_types::{Diagnostic, NumberOrString, Uri};
 use super::documents::Doc;
 use super::position::PositionCursor;
 use super::session::Session;
-use crate::commit::policy::{Judged, Policy, Verdict};
-use crate::ledger::Attribution;
+use vouch_core::commit::policy::{Judged, Policy, Verdict};
+use vouch_core::ledger::Attribution;
 
 pub const SOURCE: &str = "vouch";
 pub const CODE: &str = "unreviewed-ai";
@@ -34,7 +34,7 @@ impl Session {
             Some(p) => (&self.stores[p.store].policy.policy, p.rel.as_str()),
             None => (&default, ""),
         };
-        let lines = crate::commit::lines::from_ledger(&doc.ledger);
+        let lines = vouch_core::commit::lines::from_ledger(&doc.ledger);
         // The author of the next commit, as far as the server knows: git's
         // identity (for `distinct_from_author`).
         let author = (policy.needs_author() && self.default_reviewer != "unknown")

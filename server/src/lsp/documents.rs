@@ -7,8 +7,8 @@ use tower_lsp_server::ls_types::{Range as LspRange, TextDocumentContentChangeEve
 
 use super::history::{Edit, History, edits_from_pieces, map_ranges};
 use super::position::{Encoding, to_range};
-use crate::ledger::{AiSource, Attribution, Ledger, align};
-use crate::syntax::{Language, SyntaxTree, TextEdit};
+use vouch_core::ledger::{AiSource, Attribution, Ledger, align};
+use vouch_core::syntax::{Language, SyntaxTree, TextEdit};
 
 /// How many early `vouch/didAcceptAi` notices a document holds at most.
 const MAX_HELD: usize = 256;
@@ -306,7 +306,7 @@ impl Doc {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::AiKind;
+    use vouch_core::ledger::AiKind;
 
     #[test]
     fn a_document_is_parsed_only_once_it_holds_ai_text() {

@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use ropey::Rope;
 
-use crate::ledger::Piece;
+use vouch_core::ledger::Piece;
 
 /// How many versions are kept.
 pub const KEPT_VERSIONS: usize = 64;

@@ -6,7 +6,7 @@ use tower_lsp_server::ls_types::{Hover, HoverContents, MarkupContent, MarkupKind
 use super::diagnostics::tool_label;
 use super::position::{to_lsp_range, to_offset};
 use super::session::Session;
-use crate::ledger::format_millis;
+use vouch_core::ledger::format_millis;
 
 impl Session {
     pub fn hover(&self, uri: &Uri, pos: Position) -> Result<Option<Hover>, Error> {

@@ -12,7 +12,7 @@ use tower_lsp_server::ls_types::{
 
 use super::transport::Fast;
 use super::{Shared, lock};
-use crate::ledger::{AiKind, AiSource, now_millis};
+use vouch_core::ledger::{AiKind, AiSource, now_millis};
 
 /// A notification's body, decoded only as far as its parameters.
 #[derive(Deserialize)]
@@ -51,16 +51,16 @@ impl Shared {
                 );
                 return;
             };
-            let valid = |n: &str| crate::untrusted::check_name(n).is_ok();
+            let valid = |n: &str| vouch_core::untrusted::check_name(n).is_ok();
             if !valid(&params.source.tool) || !params.source.model.as_deref().is_none_or(valid) {
                 tracing::warn!(
                     "vouch/didAcceptAi: an invalid tool or model name was replaced (one line of at most {} bytes, no control characters)",
-                    crate::untrusted::MAX_NAME_BYTES
+                    vouch_core::untrusted::MAX_NAME_BYTES
                 );
             }
             let source = AiSource {
-                tool: crate::untrusted::tool_or_unknown(params.source.tool),
-                model: crate::untrusted::model_or_none(params.source.model),
+                tool: vouch_core::untrusted::tool_or_unknown(params.source.tool),
+                model: vouch_core::untrusted::model_or_none(params.source.model),
                 kind: params.source.kind.unwrap_or(AiKind::InlineCompletion),
                 session: params.source.session,
                 accepted_at: now_millis(),

@@ -9,7 +9,7 @@ use super::position::PositionCursor;
 use super::session::Session;
 use super::transport::Fast;
 use super::{RegionsParams, Shared};
-use crate::ledger::{Attribution, format_millis};
+use vouch_core::ledger::{Attribution, format_millis};
 
 /// The JSON form of one region's attribution (without its range):
 /// `{"tool", "model", "kind", "reviewed", "reviewedBy", "reviews", "acceptedAt"}`;

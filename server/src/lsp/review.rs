@@ -16,9 +16,9 @@ use super::diagnostics::SOURCE;
 use super::documents::Doc;
 use super::position::PositionCursor;
 use super::session::Session;
-use crate::commit::approve;
-use crate::commit::verify::{UnapprovedRange, verify_range};
-use crate::git::Git;
+use vouch_core::commit::approve;
+use vouch_core::commit::verify::{UnapprovedRange, verify_range};
+use vouch_core::git::Git;
 
 pub const CODE: &str = "unapproved-ai";
 pub const APPROVE_RANGE: &str = "vouch.approveRange";

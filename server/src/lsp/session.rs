@@ -13,11 +13,11 @@ use tower_lsp_server::ls_types::{DiagnosticSeverity, TextDocumentContentChangeEv
 use super::documents::{Doc, Place, Replacement};
 use super::merge::merge;
 use super::position::Encoding;
-use crate::commit::policy::Policy;
-use crate::ledger::Ledger;
-use crate::service::at_text;
-use crate::store::{Store, StoredFile};
-use crate::workspace::Workspace;
+use vouch_core::commit::policy::Policy;
+use vouch_core::ledger::Ledger;
+use vouch_core::service::at_text;
+use vouch_core::store::{Store, StoredFile};
+use vouch_core::workspace::Workspace;
 
 /// User settings: `initializationOptions` and `workspace/didChangeConfiguration`.
 #[derive(Clone, Debug)]
@@ -114,7 +114,7 @@ impl PolicyCache {
     /// Re-reads `vouch.toml` under `root` when it changed (one `stat`
     /// otherwise). An invalid file is logged and the defaults apply.
     pub fn refresh(&mut self, root: &Path) {
-        let stamp = std::fs::metadata(root.join(crate::commit::policy::FILE_NAME))
+        let stamp = std::fs::metadata(root.join(vouch_core::commit::policy::FILE_NAME))
             .ok()
             .and_then(|m| Some((m.len(), m.modified().ok()?)));
         if self.read_once && stamp == self.stamp {
@@ -422,7 +422,9 @@ impl Session {
         let result = self.stores[place.store]
             .store
             .update(&place.rel, |stored| match stored {
-                None if doc.ledger.regions().is_empty() => Ok::<_, crate::store::StoreError>(None),
+                None if doc.ledger.regions().is_empty() => {
+                    Ok::<_, vouch_core::store::StoreError>(None)
+                }
                 Some(s) if s.generation != last_gen => {
                     doc.ledger = merge(&doc.ledger, &s.ledger, true);
                     merged_from_other = true;

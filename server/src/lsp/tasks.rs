@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::{Backend, lock};
-use crate::syntax as syntax_tree;
+use vouch_core::syntax as syntax_tree;
 
 /// Quiet time before diagnostics are published (the contract allows 100 ms
 /// after the last change).

@@ -491,13 +491,13 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(crate::fuzz::config(64))]
+        #![proptest_config(vouch_core::fuzz::config(64))]
 
         /// Garbage (anything without a `Content-Length` header in it)
         /// followed by a line break and a valid frame: the frame is read.
         #[test]
         fn fuzz_lsp_valid_frame_after_garbage_is_read(
-            garbage in crate::fuzz::bytes(vec![
+            garbage in vouch_core::fuzz::bytes(vec![
                 b"Content-Type: x\r\n".to_vec(),
                 b"{\"jsonrpc\":\"2.0\"}".to_vec(),
                 b"\r\n\r\n".to_vec(),
@@ -516,7 +516,7 @@ mod tests {
         /// within the limit; decoding any body does not panic.
         #[test]
         fn fuzz_lsp_frames_and_messages(
-            input in crate::fuzz::bytes(vec![
+            input in vouch_core::fuzz::bytes(vec![
                 frame(VALID),
                 frame(r#"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///a","languageId":"rust","version":1,"text":"x"}}}"#),
                 frame(r#"{"jsonrpc":"2.0","id":1,"result":null}"#),

@@ -12,34 +12,34 @@ use crate::git::Git;
 
 /// Line counts for one label.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Counts {
+pub struct Counts {
     /// Lines the notes say AI wrote (or co-wrote: mixed).
-    pub(crate) ai: usize,
+    pub ai: usize,
     /// Lines of recorded commits the notes do not call AI.
-    pub(crate) human: usize,
+    pub human: usize,
     /// Lines of commits without provenance (nothing knows).
-    pub(crate) unknown: usize,
+    pub unknown: usize,
 }
 
 impl Counts {
-    pub(crate) fn total(&self) -> usize {
+    pub fn total(&self) -> usize {
         self.ai + self.human + self.unknown
     }
 }
 
 /// The shares of a range's lines.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Stats {
-    pub(crate) range: String,
-    pub(crate) commits: usize,
-    pub(crate) total: Counts,
+pub struct Stats {
+    pub range: String,
+    pub commits: usize,
+    pub total: Counts,
     /// AI lines per tool / model / kind (`unspecified` when the note does not say).
-    pub(crate) tools: BTreeMap<String, usize>,
-    pub(crate) models: BTreeMap<String, usize>,
-    pub(crate) kinds: BTreeMap<String, usize>,
+    pub tools: BTreeMap<String, usize>,
+    pub models: BTreeMap<String, usize>,
+    pub kinds: BTreeMap<String, usize>,
     /// All lines per commit author (`Name <email>`) and per month (`YYYY-MM`, commit time, UTC).
-    pub(crate) authors: BTreeMap<String, Counts>,
-    pub(crate) months: BTreeMap<String, Counts>,
+    pub authors: BTreeMap<String, Counts>,
+    pub months: BTreeMap<String, Counts>,
 }
 
 /// Commit time (Unix seconds) of each commit of `changes`.
@@ -66,12 +66,12 @@ fn times(git: &Git, changes: &RangeChanges) -> Result<HashMap<String, i64>, Comm
 }
 
 /// `YYYY-MM` of a Unix time (UTC).
-pub(crate) fn month(secs: i64) -> String {
+pub fn month(secs: i64) -> String {
     let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64);
     humantime::format_rfc3339_seconds(t).to_string()[..7].to_owned()
 }
 
-pub(crate) fn stats(git: &Git, spec: &str) -> Result<Stats, CommitError> {
+pub fn stats(git: &Git, spec: &str) -> Result<Stats, CommitError> {
     let changes = range::changes(git, range::resolve(git, spec)?)?;
     let when = times(git, &changes)?;
     let mut s = Stats {

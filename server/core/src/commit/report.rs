@@ -9,7 +9,7 @@ use super::verify::{RangeFacts, UnapprovedFile};
 
 /// Whether an AI line has the approval the policy asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) enum ApprovalState {
+pub enum ApprovalState {
     /// An approval that counts covers it.
     Approved,
     /// It needs one and has none (listed by `vouch verify`).
@@ -21,7 +21,7 @@ pub(crate) enum ApprovalState {
 }
 
 impl ApprovalState {
-    pub(crate) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             ApprovalState::Approved => "approved",
             ApprovalState::Unapproved => "unapproved",
@@ -33,7 +33,7 @@ impl ApprovalState {
 
 /// Where an added line came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Origin {
+pub enum Origin {
     /// The notes say AI wrote it (all or part: `mixed`).
     Ai {
         tool: String,
@@ -50,31 +50,31 @@ pub(crate) enum Origin {
 
 /// One line of the tip that the range introduced.
 #[derive(Clone, Debug)]
-pub(crate) struct ReportLine {
+pub struct ReportLine {
     /// 1-based line of the tip.
-    pub(crate) line: usize,
-    pub(crate) text: String,
-    pub(crate) origin: Origin,
+    pub line: usize,
+    pub text: String,
+    pub origin: Origin,
     /// The function, method or class holding it (AI lines only).
-    pub(crate) unit: Option<String>,
+    pub unit: Option<String>,
 }
 
 /// A changed file of the tip.
 #[derive(Clone, Debug)]
-pub(crate) struct ReportFile {
-    pub(crate) path: String,
-    pub(crate) added: Vec<ReportLine>,
+pub struct ReportFile {
+    pub path: String,
+    pub added: Vec<ReportLine>,
 }
 
 impl ReportFile {
-    pub(crate) fn ai_lines(&self) -> usize {
+    pub fn ai_lines(&self) -> usize {
         self.added
             .iter()
             .filter(|l| matches!(l.origin, Origin::Ai { .. }))
             .count()
     }
 
-    pub(crate) fn count(&self, a: ApprovalState) -> usize {
+    pub fn count(&self, a: ApprovalState) -> usize {
         self.added
             .iter()
             .filter(|l| matches!(l.origin, Origin::Ai { approval, .. } if approval == a))
@@ -82,7 +82,7 @@ impl ReportFile {
     }
 
     /// Distinct units of its AI lines, in order of first appearance.
-    pub(crate) fn units(&self) -> Vec<String> {
+    pub fn units(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for l in &self.added {
             if let (Origin::Ai { .. }, Some(u)) = (&l.origin, &l.unit)
@@ -97,48 +97,48 @@ impl ReportFile {
 
 /// A share of the range's added lines.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Share {
+pub struct Share {
     /// `tool`, `tool (model)`, a kind, or `human` / `unknown`.
-    pub(crate) label: String,
-    pub(crate) tool: Option<String>,
-    pub(crate) model: Option<String>,
-    pub(crate) lines: usize,
+    pub label: String,
+    pub tool: Option<String>,
+    pub model: Option<String>,
+    pub lines: usize,
 }
 
 /// What a range introduces, with the verdict of `vouch verify RANGE`.
 #[derive(Clone, Debug)]
-pub(crate) struct Report {
-    pub(crate) facts: RangeFacts,
-    pub(crate) files: Vec<ReportFile>,
+pub struct Report {
+    pub facts: RangeFacts,
+    pub files: Vec<ReportFile>,
     /// Whether the base's policy requires review at all.
-    pub(crate) review_required: bool,
+    pub review_required: bool,
 }
 
 impl Report {
-    pub(crate) fn added_lines(&self) -> usize {
+    pub fn added_lines(&self) -> usize {
         self.files.iter().map(|f| f.added.len()).sum()
     }
 
-    pub(crate) fn ai_lines(&self) -> usize {
+    pub fn ai_lines(&self) -> usize {
         self.files.iter().map(ReportFile::ai_lines).sum()
     }
 
-    pub(crate) fn count(&self, a: ApprovalState) -> usize {
+    pub fn count(&self, a: ApprovalState) -> usize {
         self.files.iter().map(|f| f.count(a)).sum()
     }
 
-    pub(crate) fn ai_files(&self) -> usize {
+    pub fn ai_files(&self) -> usize {
         self.files.iter().filter(|f| f.ai_lines() > 0).count()
     }
 
     /// The unapproved ranges (AI lines and policy files), as verify lists them.
-    pub(crate) fn unapproved(&self) -> &[UnapprovedFile] {
+    pub fn unapproved(&self) -> &[UnapprovedFile] {
         &self.facts.report.files
     }
 
     /// Everyone named as a possible approver of an unapproved range (empty:
     /// any principal of the allowed-signers file).
-    pub(crate) fn approvers(&self) -> Vec<String> {
+    pub fn approvers(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for r in self.unapproved().iter().flat_map(|f| &f.ranges) {
             for a in &r.approvers {
@@ -152,7 +152,7 @@ impl Report {
 
     /// Added lines per tool and model (AI), then `human` and `unknown`,
     /// largest first within AI.
-    pub(crate) fn tool_shares(&self) -> Vec<Share> {
+    pub fn tool_shares(&self) -> Vec<Share> {
         let mut ai: BTreeMap<(String, Option<String>), usize> = BTreeMap::new();
         let (mut human, mut unknown) = (0, 0);
         for l in self.files.iter().flat_map(|f| &f.added) {
@@ -183,7 +183,7 @@ impl Report {
 
     /// Added lines per kind of AI edit (`agent`, `inline-completion`, …;
     /// `unspecified` when the note does not say), then `human` and `unknown`.
-    pub(crate) fn kind_shares(&self) -> Vec<Share> {
+    pub fn kind_shares(&self) -> Vec<Share> {
         let mut ai: BTreeMap<String, usize> = BTreeMap::new();
         let (mut human, mut unknown) = (0, 0);
         for l in self.files.iter().flat_map(|f| &f.added) {
@@ -225,7 +225,7 @@ fn push_rest(out: &mut Vec<Share>, human: usize, unknown: usize) {
 }
 
 /// Builds the report from verify's facts.
-pub(crate) fn build(facts: RangeFacts) -> Report {
+pub fn build(facts: RangeFacts) -> Report {
     let review_required = facts.base.policy.require;
     // (path, line) of every AI line verify lists as unapproved.
     let mut unapproved: HashSet<(&str, usize)> = HashSet::new();

@@ -1,7 +1,8 @@
 //! Shared strategies for the property tests that fuzz parsers of untrusted
 //! bytes (notes, `vouch.toml`, agent payloads and configurations, language
 //! server frames). Each asserts no panic and bounded work on arbitrary and
-//! mutated inputs.
+//! mutated inputs. The edge crate's tests reach these strategies through the
+//! `fuzz` feature (its dev-dependency on `vouch-core` turns it on).
 //!
 //! The case counts are small so `cargo test` stays quick; a longer budget:
 //! `PROPTEST_CASES=100000 cargo test --lib fuzz_`.
@@ -10,7 +11,7 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 
 /// `cases` runs, or `PROPTEST_CASES` when set; no failure files written.
-pub(crate) fn config(cases: u32) -> Config {
+pub fn config(cases: u32) -> Config {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -96,7 +97,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
 
 /// Arbitrary bytes (up to `max` long), and valid `seeds` with a few
 /// random edits.
-pub(crate) fn bytes(seeds: Vec<Vec<u8>>, max: usize) -> impl Strategy<Value = Vec<u8>> {
+pub fn bytes(seeds: Vec<Vec<u8>>, max: usize) -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         proptest::collection::vec(any::<u8>(), 0..max),
         (
@@ -109,6 +110,7 @@ pub(crate) fn bytes(seeds: Vec<Vec<u8>>, max: usize) -> impl Strategy<Value = Ve
 
 /// Fuzz targets for parsers whose modules belong to other areas (the note
 /// parser and the LSP frame reader have theirs next to the code).
+#[cfg(test)]
 mod targets {
     use proptest::prelude::*;
 
@@ -130,7 +132,7 @@ distinct_from_author = true
 
     macro_rules! fixture {
         ($name:literal) => {
-            include_bytes!(concat!("../../tests/fixtures/agents/", $name)).to_vec()
+            include_bytes!(concat!("../../../tests/fixtures/agents/", $name)).to_vec()
         };
     }
 

@@ -5,7 +5,7 @@ use ropey::Rope;
 use super::*;
 
 fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/syntax")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/syntax")
 }
 
 /// `(first_line, last_line, qualified, label)` from a `.expect` file (1-based lines).

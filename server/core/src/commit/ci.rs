@@ -13,7 +13,7 @@ use crate::git::Git;
 
 /// How the pull request landed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Landing {
+pub enum Landing {
     /// Its commits themselves are on the target (a merge commit or a
     /// fast-forward): their notes apply as they are.
     Merged,
@@ -28,7 +28,7 @@ pub(crate) enum Landing {
 }
 
 impl Landing {
-    pub(crate) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Landing::Merged => "merge",
             Landing::Squashed => "squash merge",
@@ -41,12 +41,12 @@ impl Landing {
 
 /// What `post_merge` did.
 #[derive(Clone, Debug)]
-pub(crate) struct PostMerge {
-    pub(crate) landing: Landing,
+pub struct PostMerge {
+    pub landing: Landing,
     /// Landed commits (first-parent, oldest first) that got a note.
-    pub(crate) written: Vec<String>,
+    pub written: Vec<String>,
     /// The pull request's commits the notes came from.
-    pub(crate) sources: usize,
+    pub sources: usize,
 }
 
 fn commit(git: &Git, what: &str, rev: &str) -> Result<String, CommitError> {
@@ -70,7 +70,7 @@ fn rev_list(git: &Git, args: &[&str]) -> Result<Vec<String>, CommitError> {
 /// Writes notes for the commits that landed on the target branch between
 /// `base` (before the merge) and `merged` (after it), from the pull request
 /// whose head was `head`. Does not push.
-pub(crate) fn post_merge(
+pub fn post_merge(
     git: &Git,
     base: &str,
     head: &str,
@@ -170,7 +170,7 @@ pub(crate) fn post_merge(
 }
 
 /// Pushes the provenance notes to `remote` (fetch, merge as a set, retry).
-pub(crate) fn push_notes(git: &Git, remote_name: &str) -> Result<(), CommitError> {
+pub fn push_notes(git: &Git, remote_name: &str) -> Result<(), CommitError> {
     let notes = Notes::new(git)?;
     match remote::push_ref(git, &notes, remote_name)? {
         None => Ok(()),

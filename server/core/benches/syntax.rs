@@ -9,7 +9,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ropey::Rope;
-use vouch::syntax::{Language, SyntaxTree};
+use vouch_core::syntax::{Language, SyntaxTree};
 
 /// ~10k lines: 500 impl blocks of two methods each, inside modules.
 fn big_rust_file() -> String {

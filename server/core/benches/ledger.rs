@@ -6,8 +6,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use vouch::ledger::{AiKind, AiSource, Attribution, Ledger};
-use vouch::store::Store;
+use vouch_core::ledger::{AiKind, AiSource, Attribution, Ledger};
+use vouch_core::store::Store;
 
 fn ai(n: usize) -> Attribution {
     Attribution::ai(AiSource {
