@@ -7,7 +7,9 @@
 //! `cargo bench --bench lsp`
 #![allow(clippy::unwrap_used)]
 
-#[path = "../../tests/support/lsp.rs"]
+// The end-to-end tests' LSP client; the bench uses only part of it.
+#[allow(dead_code)]
+#[path = "../../tests/it/support/lsp.rs"]
 mod lsp;
 
 use std::io::{BufRead, Write};

@@ -4,9 +4,9 @@
 //! origin, an author, a reviewer, the forge's own merges without hooks),
 //! `vouch ci post-merge`, and concurrent notes pushes. See docs/ci.md.
 
-#[path = "support/git.rs"]
-mod gitsupport;
-mod support;
+use crate::support;
+use crate::support::forge::{self, POLICY};
+use crate::support::git as gitsupport;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -15,13 +15,6 @@ use gitsupport::*;
 use serde_json::Value;
 use support::{TempRepo, vouch_bin};
 
-const POLICY: &str = "[review]\nsigned = true\nallowed_signers = \".vouch/allowed_signers\"\n\n[[review.rule]]\npaths = [\"**\"]\ndistinct_from_author = true\n";
-
-const HUMAN: &str = "pub fn one() -> u32 {\n    1\n}\n";
-
-/// src/lib.rs on the feature branch: lines 4-8 AI-written (`total`).
-const FEATURE: &str = "pub fn one() -> u32 {\n    1\n}\npub fn total(xs: &[u32]) -> u32 {\n    let mut t = 0;\n    for x in xs { t += x; }\n    t\n}\n";
-
 /// src/util.rs on the feature branch: lines 1-3 AI-written (`twice`), line 4 human.
 const UTIL: &str = "pub fn twice(x: u32) -> u32 {\n    x * 2\n}\n// done by hand\n";
 
@@ -29,74 +22,39 @@ fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/ci/vouch-ci")
 }
 
-/// A forge: a bare origin; main holds the policy and allowed signers (Alice,
-/// the author; Grace, a reviewer); branch `feature` (pushed by Alice) adds
-/// AI lines to src/lib.rs (claude) in one commit and src/util.rs (copilot)
-/// in a second.
-struct Forge {
-    origin: tempfile::TempDir,
-    _keys: tempfile::TempDir,
-    grace: Key,
-    author: TempRepo,
+/// The shared forge (support/forge.rs: the signed policy, Alice's AI lines
+/// 4-8 of src/lib.rs on `feature`) plus a second commit on `feature` adding
+/// src/util.rs, AI lines 1-3 (copilot), also self-reviewed by Alice.
+struct Forge(forge::Forge);
+
+impl std::ops::Deref for Forge {
+    type Target = forge::Forge;
+    fn deref(&self) -> &forge::Forge {
+        &self.0
+    }
 }
 
 impl Forge {
     fn new() -> Forge {
-        let origin = bare_remote();
-        let keys = tempfile::tempdir().expect("temp dir");
-        let alice = keygen(keys.path(), "alice");
-        let grace = keygen(keys.path(), "grace");
-        let author = clone_of(origin.path(), "Alice");
-        init(&author);
-        author.write("vouch.toml", POLICY);
-        author.write(
-            ".vouch/allowed_signers",
-            &format!(
-                "alice@example.com {}\ngrace@example.com {}\n",
-                alice.public, grace.public
-            ),
-        );
-        author.write("src/lib.rs", HUMAN);
-        author.git(&["add", "-A"]);
-        ok(&try_git(&author, &["commit", "-q", "-m", "policy"]));
-        ok(&try_git(&author, &["push", "-q", "origin", "main"]));
-        author.git(&["checkout", "-q", "-b", "feature"]);
-        author.write("src/lib.rs", FEATURE);
-        mark(&author, "src/lib.rs:4-8", "claude", "claude-opus-4");
-        review(&author, "src/lib.rs", "Alice <alice@example.com>");
-        author.git(&["add", "-A"]);
-        ok(&try_git(&author, &["commit", "-q", "-m", "add total"]));
+        let forge = forge::Forge::new(POLICY);
+        let author = &forge.author;
         author.write("src/util.rs", UTIL);
-        mark(&author, "src/util.rs:1-3", "copilot", "gpt-5");
-        review(&author, "src/util.rs", "Alice <alice@example.com>");
+        mark(author, "src/util.rs:1-3", "copilot", "gpt-5");
+        review(author, "src/util.rs", "Alice <alice@example.com>");
         author.git(&["add", "-A"]);
-        ok(&try_git(&author, &["commit", "-q", "-m", "add twice"]));
-        ok(&try_git(&author, &["push", "-q", "origin", "feature"]));
-        Forge {
-            origin,
-            _keys: keys,
-            grace,
-            author,
-        }
+        ok(&try_git(author, &["commit", "-q", "-m", "add twice"]));
+        ok(&try_git(author, &["push", "-q", "origin", "feature"]));
+        Forge(forge)
     }
 
-    /// A clone set up like a developer's (`vouch init`, notes fetched).
+    /// A developer's clone (`Clone::clone` would shadow the shared method).
     fn clone(&self, name: &str) -> TempRepo {
-        let repo = clone_of(self.origin.path(), name);
-        init(&repo);
-        ok(&try_git(&repo, &["fetch", "-q", "origin"]));
-        repo
+        self.0.clone(name)
     }
 
     /// Grace approves `locations` (all when empty) of main..feature and pushes.
     fn approve(&self, locations: &[&str]) {
-        let grace = self.clone("Grace");
-        grace.git(&["config", "gpg.format", "ssh"]);
-        grace.git(&[
-            "config",
-            "user.signingKey",
-            &self.grace.path.to_string_lossy(),
-        ]);
+        let grace = self.reviewer("Grace", &self.grace);
         let mut args = vec!["approve", "origin/main..origin/feature"];
         args.extend_from_slice(locations);
         grace.vouch(&args).expect_code(0);
@@ -105,11 +63,11 @@ impl Forge {
 
     /// A fresh clone as a forge's CI job has it: no hooks, no vouch init.
     fn ci_clone(&self) -> TempRepo {
-        clone_of(self.origin.path(), "CI")
+        clone_of(self.remote.path(), "CI")
     }
 
     fn sha(&self, rev: &str) -> String {
-        let out = git_in(self.origin.path(), &["rev-parse", rev], &[]);
+        let out = git_in(self.remote.path(), &["rev-parse", rev], &[]);
         ok(&out);
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
@@ -570,12 +528,12 @@ fn ci_script_posts_one_comment_and_updates_it() {
 /// without hooks (as on the forge's server), after main moved on; returns
 /// (B, H, M).
 fn forge_merge(forge: &Forge, how: &str) -> (String, String, String) {
-    let other = clone_of(forge.origin.path(), "Olga");
+    let other = clone_of(forge.remote.path(), "Olga");
     other.write("NOTES.md", "unrelated\n");
     other.git(&["add", "-A"]);
     ok(&try_git(&other, &["commit", "-q", "-m", "unrelated"]));
     ok(&try_git(&other, &["push", "-q", "origin", "main"]));
-    let server = clone_of(forge.origin.path(), "Forge");
+    let server = clone_of(forge.remote.path(), "Forge");
     let base = rev(&server, "origin/main");
     let head = rev(&server, "origin/feature");
     match how {
@@ -1057,7 +1015,7 @@ fn ci_script_fetches_a_forks_commits_and_notes() {
             "clone",
             "-q",
             "--bare",
-            &forge.origin.path().to_string_lossy(),
+            &forge.remote.path().to_string_lossy(),
             ".",
         ],
         &[],

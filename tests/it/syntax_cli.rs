@@ -2,9 +2,8 @@
 //! groups by unit, `vouch review PATH::NAME`, `vouch blame --json` units),
 //! for every language's fixture, through the real binary.
 
-mod support;
-#[path = "support/syntax.rs"]
-mod syntax;
+use crate::support;
+use crate::support::syntax;
 
 use support::TempRepo;
 

@@ -11,14 +11,14 @@
 //! human, and must not call unreviewed AI text reviewed.
 //!
 //! CI runs a fixed seed set within a time budget. A failure prints the seed
-//! and the operations so far; replay with `VOUCH_WORKFLOW_SEEDS=SEED`.
+//! and the operations so far; replay with
+//! `VOUCH_WORKFLOW_SEEDS=SEED cargo test --test it git_workflows::`.
 //! `VOUCH_WORKFLOW_BUDGET_SECS` and `VOUCH_WORKFLOW_STEPS` widen the run;
 //! `VOUCH_WORKFLOW_TRACE` prints, after each step, the AI lines `vouch blame`
 //! calls human; `VOUCH_WORKFLOW_KEEP` keeps a failing run's repository.
 
-#[path = "support/git.rs"]
-mod gitsupport;
-mod support;
+use crate::support;
+use crate::support::git as gitsupport;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -475,7 +475,7 @@ fn random_git_workflows_never_lose_ai_provenance() {
         }
         if let Err((ops, why)) = run_seed(seed, steps) {
             panic!(
-                "seed {seed} failed (replay: VOUCH_WORKFLOW_SEEDS={seed} cargo test --test git_workflows)\noperations:\n  {}\n{why}",
+                "seed {seed} failed (replay: VOUCH_WORKFLOW_SEEDS={seed} cargo test --test it git_workflows::)\noperations:\n  {}\n{why}",
                 ops.join("\n  ")
             );
         }

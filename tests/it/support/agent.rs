@@ -1,6 +1,5 @@
 //! Helpers for the agent-hook tests: fixtures, feeding payloads to
 //! `vouch record`, and reading attribution back through the library.
-#![allow(dead_code)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -9,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use vouch_core::ledger::{AiKind, Attribution, Ledger};
 use vouch_core::service::Service;
 
-use super::support::{TempRepo, VouchOutput, vouch_bin};
+use crate::support::{TempRepo, VouchOutput, vouch_bin};
 
 /// A payload fixture with `@ROOT@` replaced by the repository's path.
 pub fn fixture(repo: &TempRepo, name: &str) -> String {

@@ -5,13 +5,10 @@
 
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/agent.rs"]
-mod agent;
-#[path = "support/git.rs"]
-mod gitsupport;
-#[path = "support/lsp.rs"]
-mod lsp;
-mod support;
+use crate::support;
+use crate::support::agent;
+use crate::support::git as gitsupport;
+use crate::support::lsp;
 
 use std::path::Path;
 

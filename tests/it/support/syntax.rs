@@ -1,6 +1,5 @@
 //! Fixtures of the syntax tests: `tests/fixtures/syntax/<file>` with
 //! `<file>.expect` listing AI line ranges and the unit each must be named by.
-#![allow(dead_code)]
 
 use std::path::PathBuf;
 
@@ -8,8 +7,6 @@ pub struct Expectation {
     /// 1-based, inclusive.
     pub first: usize,
     pub last: usize,
-    /// `Cart::total`, or `None` for code outside any unit.
-    pub qualified: Option<String>,
     /// `fn total`, or `None`.
     pub label: Option<String>,
 }
@@ -20,12 +17,6 @@ impl Expectation {
         self.label
             .as_deref()
             .map(|l| l.split_once(' ').map_or(l, |(_, n)| n))
-    }
-
-    pub fn keyword(&self) -> Option<&str> {
-        self.label
-            .as_deref()
-            .and_then(|l| l.split_once(' ').map(|(k, _)| k))
     }
 }
 
@@ -72,12 +63,13 @@ pub fn fixtures() -> Vec<Fixture> {
             .lines()
             .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
             .map(|l| {
+                // `START-END | qualified name | label`; the qualified names
+                // are checked by the core's unit tests (syntax/tests.rs).
                 let parts: Vec<&str> = l.split('|').map(str::trim).collect();
                 let (a, b) = parts[0].split_once('-').expect("START-END");
                 Expectation {
                     first: a.parse().expect("start"),
                     last: b.parse().expect("end"),
-                    qualified: dash(parts[1]),
                     label: dash(parts[2]),
                 }
             })

@@ -1,6 +1,11 @@
-//! Helpers shared by the end-to-end tests: temporary repositories and the real `vouch` binary.
-//! Each test file includes this with `mod support;`; not every test uses every helper.
-#![allow(dead_code)]
+//! Helpers shared by the end-to-end tests: temporary repositories and the real `vouch` binary;
+//! git, language-server, agent and syntax helpers in the submodules.
+
+pub mod agent;
+pub mod forge;
+pub mod git;
+pub mod lsp;
+pub mod syntax;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

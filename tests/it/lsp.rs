@@ -2,9 +2,8 @@
 //! protocol contract of docs/protocol.md.
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/lsp.rs"]
-mod lsp;
-mod support;
+use crate::support;
+use crate::support::lsp;
 
 use std::time::Duration;
 

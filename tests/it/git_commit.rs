@@ -2,9 +2,8 @@
 //! (`commit`, `commit -a`, `commit <paths>`, partial staging, --no-verify),
 //! the post-commit note, chained user hooks, core.hooksPath, trailers.
 
-#[path = "support/git.rs"]
-mod gitsupport;
-mod support;
+use crate::support;
+use crate::support::git as gitsupport;
 
 use gitsupport::*;
 use support::TempRepo;
@@ -234,7 +233,7 @@ fn users_own_pre_commit_hook_still_runs_and_can_fail_the_commit() {
 fn core_hooks_path_is_respected() {
     let repo = base_repo();
     // A hooks folder outside the work tree (one inside it is refused:
-    // tests/untrusted.rs).
+    // tests/it/untrusted.rs).
     let shared = tempfile::tempdir().unwrap();
     let hooks = shared.path().join("githooks");
     repo.git(&["config", "core.hooksPath", hooks.to_str().unwrap()]);

@@ -2,9 +2,8 @@
 //! (Agent Trace, SARIF, JSON), `vouch verify`, and notes shared through a
 //! bare remote by two clones.
 
-#[path = "support/git.rs"]
-mod gitsupport;
-mod support;
+use crate::support;
+use crate::support::git as gitsupport;
 
 use gitsupport::*;
 use serde_json::Value;

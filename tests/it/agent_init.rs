@@ -1,9 +1,8 @@
 //! End-to-end tests of `vouch init --agent NAME [--global] [--uninstall]`:
 //! merging Vouch's hooks into each agent's configuration file.
 
-#[path = "support/agent.rs"]
-mod agent;
-mod support;
+use crate::support;
+use crate::support::agent;
 
 use std::path::Path;
 

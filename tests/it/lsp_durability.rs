@@ -3,9 +3,8 @@
 //! edits to open files (issue 8).
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/lsp.rs"]
-mod lsp;
-mod support;
+use crate::support;
+use crate::support::lsp;
 
 use std::time::{Duration, Instant};
 

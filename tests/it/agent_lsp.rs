@@ -4,11 +4,9 @@
 //! pre-tool snapshot, still wins, and `vouch/regions` shows agent text.
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/agent.rs"]
-mod agent;
-#[path = "support/lsp.rs"]
-mod lsp;
-mod support;
+use crate::support;
+use crate::support::agent;
+use crate::support::lsp;
 
 use std::time::{Duration, Instant};
 

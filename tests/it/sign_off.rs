@@ -2,11 +2,10 @@
 //! and separate clones for the author (Alice), reviewers (Grace, Henry,
 //! Mallory) and CI. See docs/sign-off.md.
 
-#[path = "support/git.rs"]
-mod gitsupport;
-#[path = "support/lsp.rs"]
-mod lsp;
-mod support;
+use crate::support;
+use crate::support::forge::{FEATURE, Forge, HUMAN, POLICY, use_key};
+use crate::support::git as gitsupport;
+use crate::support::lsp;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,96 +14,6 @@ use std::time::Duration;
 use gitsupport::*;
 use serde_json::Value;
 use support::{TempRepo, VouchOutput};
-
-const POLICY: &str = "[review]\nsigned = true\nallowed_signers = \".vouch/allowed_signers\"\n\n[[review.rule]]\npaths = [\"**\"]\ndistinct_from_author = true\n";
-
-const HUMAN: &str = "pub fn one() -> u32 {\n    1\n}\n";
-
-/// The feature's version of src/lib.rs: lines 4-8 are AI-written (`total`).
-const FEATURE: &str = "pub fn one() -> u32 {\n    1\n}\npub fn total(xs: &[u32]) -> u32 {\n    let mut t = 0;\n    for x in xs { t += x; }\n    t\n}\n";
-
-fn use_key(repo: &TempRepo, key: &Key) {
-    repo.git(&["config", "gpg.format", "ssh"]);
-    repo.git(&["config", "user.signingKey", &key.path.to_string_lossy()]);
-}
-
-struct World {
-    remote: tempfile::TempDir,
-    keys: tempfile::TempDir,
-    alice: Key,
-    grace: Key,
-    henry: Key,
-    author: TempRepo,
-}
-
-impl World {
-    /// main: the policy, allowed signers (Alice and Grace) and a human file;
-    /// feature (pushed): AI lines 4-8 of src/lib.rs, self-reviewed by Alice.
-    fn new(policy: &str) -> World {
-        let remote = bare_remote();
-        let keys = tempfile::tempdir().expect("temp dir");
-        let alice = keygen(keys.path(), "alice");
-        let grace = keygen(keys.path(), "grace");
-        let henry = keygen(keys.path(), "henry");
-        let author = clone_of(remote.path(), "Alice");
-        init(&author);
-        author.write("vouch.toml", policy);
-        author.write(
-            ".vouch/allowed_signers",
-            &format!(
-                "alice@example.com {}\ngrace@example.com {}\nhenry@example.com {}\n",
-                alice.public, grace.public, henry.public
-            ),
-        );
-        author.write("src/lib.rs", HUMAN);
-        author.git(&["add", "-A"]);
-        ok(&try_git(&author, &["commit", "-q", "-m", "policy"]));
-        ok(&try_git(&author, &["push", "-q", "origin", "main"]));
-        author.git(&["checkout", "-q", "-b", "feature"]);
-        author.write("src/lib.rs", FEATURE);
-        mark(&author, "src/lib.rs:4-8", "claude", "claude-opus-4");
-        review(&author, "src/lib.rs", "Alice <alice@example.com>");
-        author.git(&["add", "-A"]);
-        ok(&try_git(&author, &["commit", "-q", "-m", "add total"]));
-        assert!(note(&author, "HEAD").is_some(), "the hooks wrote a note");
-        ok(&try_git(&author, &["push", "-q", "origin", "feature"]));
-        World {
-            remote,
-            keys,
-            alice,
-            grace,
-            henry,
-            author,
-        }
-    }
-
-    /// A clone set up with `vouch init` and the fetched branches and notes.
-    fn clone(&self, name: &str) -> TempRepo {
-        let repo = clone_of(self.remote.path(), name);
-        init(&repo);
-        ok(&try_git(&repo, &["fetch", "-q", "origin"]));
-        repo
-    }
-
-    /// A reviewer's clone signing with `key`.
-    fn reviewer(&self, name: &str, key: &Key) -> TempRepo {
-        let repo = self.clone(name);
-        use_key(&repo, key);
-        repo
-    }
-
-    fn key(&self, name: &str) -> Key {
-        keygen(self.keys.path(), name)
-    }
-
-    /// A fresh CI clone's `vouch verify origin/main..origin/feature`.
-    fn ci_verify(&self, extra: &[&str]) -> VouchOutput {
-        let ci = self.clone("CI");
-        let mut args = vec!["verify", "origin/main..origin/feature"];
-        args.extend_from_slice(extra);
-        ci.vouch(&args)
-    }
-}
 
 fn approve(repo: &TempRepo, range: &str) -> String {
     repo.vouch(&["approve", range]).expect_code(0).stdout()
@@ -138,7 +47,7 @@ fn unapproved(report: &Value, path: &str) -> Vec<(u64, u64)> {
 
 #[test]
 fn reviewer_approves_and_ci_verifies() {
-    let w = World::new(POLICY);
+    let w = Forge::new(POLICY);
     // Before anyone approves, CI fails and names the lines, unit, tool and approvers.
     let out = w.ci_verify(&[]).expect_code(1).stdout();
     assert!(
@@ -185,7 +94,7 @@ fn reviewer_approves_and_ci_verifies() {
 
 #[test]
 fn concurrent_approvals_merge_as_a_set() {
-    let w = World::new(POLICY);
+    let w = Forge::new(POLICY);
     let grace = w.reviewer("Grace", &w.grace);
     let henry = w.reviewer("Henry", &w.henry);
     approve(&grace, "origin/main..origin/feature");
@@ -214,7 +123,7 @@ fn concurrent_approvals_merge_as_a_set() {
 
 #[test]
 fn the_authors_own_allowed_key_does_not_count() {
-    let w = World::new(POLICY);
+    let w = Forge::new(POLICY);
     use_key(&w.author, &w.alice);
     approve(&w.author, "origin/main..feature");
     push_notes(&w.author);
@@ -228,7 +137,7 @@ fn the_authors_own_allowed_key_does_not_count() {
 
 #[test]
 fn a_key_not_in_allowed_signers_does_not_count() {
-    let w = World::new(POLICY);
+    let w = Forge::new(POLICY);
     let mallory_key = w.key("mallory");
     let mallory = w.reviewer("Mallory", &mallory_key);
     // Refused outright against the base's allowed signers.
@@ -299,7 +208,7 @@ fn edit_approval(repo: &TempRepo, commit: &str, from: &str, to: &str) {
 
 #[test]
 fn a_hand_edited_approval_does_not_count() {
-    let w = World::new(POLICY);
+    let w = Forge::new(POLICY);
     let grace = w.reviewer("Grace", &w.grace);
     approve(&grace, "origin/main..origin/feature");
     let tip = rev(&grace, "origin/feature");
@@ -336,7 +245,7 @@ fn a_hand_edited_approval_does_not_count() {
 
 #[test]
 fn a_line_changed_after_approval_is_listed_alone() {
-    let w = World::new(POLICY);
+    let w = Forge::new(POLICY);
     let grace = w.reviewer("Grace", &w.grace);
     approve(&grace, "origin/main..origin/feature");
     push_notes(&grace);
@@ -375,7 +284,7 @@ fn reviewers_name_the_principals_that_count() {
         "distinct_from_author = true\n",
         "distinct_from_author = true\nreviewers = [\"Grace <GRACE@example.com>\"]\n",
     );
-    let w = World::new(&policy);
+    let w = Forge::new(&policy);
     let henry = w.reviewer("Henry", &w.henry);
     approve(&henry, "origin/main..origin/feature");
     push_notes(&henry);
@@ -398,7 +307,7 @@ fn reviewers_name_the_principals_that_count() {
 
 #[test]
 fn an_unsigned_review_as_someone_else_does_not_count() {
-    let w = World::new(POLICY);
+    let w = Forge::new(POLICY);
     // Anyone in the author's shell can type another name.
     w.author.write("src/extra.rs", "fn extra() {}\n");
     mark(&w.author, "src/extra.rs:1", "claude", "claude-opus-4");
@@ -422,7 +331,7 @@ fn an_unsigned_review_as_someone_else_does_not_count() {
 
 #[test]
 fn the_branch_cannot_relax_its_own_policy() {
-    let w = World::new(POLICY);
+    let w = Forge::new(POLICY);
     let grace = w.reviewer("Grace", &w.grace);
     // An exemption for everything, added by the branch under test.
     w.author.write(
@@ -482,7 +391,7 @@ fn the_branch_cannot_relax_its_own_policy() {
 
 #[test]
 fn provenance_required_fails_a_commit_made_without_hooks() {
-    let w = World::new(&format!("{POLICY}\n[provenance]\nrequire = true\n"));
+    let w = Forge::new(&format!("{POLICY}\n[provenance]\nrequire = true\n"));
     let grace = w.reviewer("Grace", &w.grace);
     approve(&grace, "origin/main..origin/feature");
     push_notes(&grace);
@@ -503,7 +412,7 @@ fn provenance_required_fails_a_commit_made_without_hooks() {
 
 #[test]
 fn approvals_survive_rebase_and_squash_merge() {
-    let w = World::new(POLICY);
+    let w = Forge::new(POLICY);
     let grace = w.reviewer("Grace", &w.grace);
     approve(&grace, "origin/main..origin/feature");
     push_notes(&grace);
@@ -573,7 +482,7 @@ fn unapproved_diags(params: &Value) -> Vec<(u64, u64)> {
 
 #[test]
 fn the_language_server_shows_unapproved_lines_and_approves_them_signed() {
-    let w = World::new(POLICY);
+    let w = Forge::new(POLICY);
     let grace = w.reviewer("Grace", &w.grace);
     grace.git(&["checkout", "-q", "-b", "feature", "origin/feature"]);
     let mut client = lsp::LspClient::start(grace.path());
@@ -674,7 +583,7 @@ impl Drop for Agent {
 
 #[test]
 fn a_key_literal_signs_through_ssh_agent() {
-    let w = World::new(POLICY);
+    let w = Forge::new(POLICY);
     let grace = w.clone("Grace");
     let agent = Agent::start(w.keys.path());
     let added = Command::new("ssh-add")

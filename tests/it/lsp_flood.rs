@@ -3,9 +3,8 @@
 //! step, both against a per-character model of who wrote what.
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/lsp.rs"]
-mod lsp;
-mod support;
+use crate::support;
+use crate::support::lsp;
 
 use lsp::{LspClient, uri_of};
 use serde_json::{Value, json};

@@ -1,7 +1,6 @@
 //! A small LSP client for end-to-end tests: spawns the real `vouch lsp`,
 //! speaks Content-Length framed JSON-RPC over its stdio, and times out every
 //! wait.
-#![allow(dead_code)]
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -235,14 +234,6 @@ impl LspClient {
                 return Some(m["params"].clone());
             }
         }
-    }
-
-    /// Messages received so far that nobody waited for.
-    pub fn drain(&mut self) -> Vec<Value> {
-        while let Ok(m) = self.rx.try_recv() {
-            self.queue.push_back(m);
-        }
-        self.queue.drain(..).collect()
     }
 
     /// `initialize` + `initialized`; returns the initialize result.

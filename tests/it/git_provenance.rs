@@ -5,11 +5,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/git.rs"]
-mod gitsupport;
-#[path = "support/lsp.rs"]
-mod lsp;
-mod support;
+use crate::support;
+use crate::support::git as gitsupport;
+use crate::support::lsp;
 
 use std::path::Path;
 

@@ -3,9 +3,8 @@
 //! repositories, attribution checked character by character through the
 //! library.
 
-#[path = "support/agent.rs"]
-mod agent;
-mod support;
+use crate::support;
+use crate::support::agent;
 
 use agent::{
     LIB, LIB_AFTER, ai_mask, ai_text, assert_source, fixture, ledger, record, repo_with_lib,

@@ -3,11 +3,9 @@
 //! sequence editor, rebase onto a moved base, cherry-pick, stash, branch
 //! switching, and a second worktree.
 
-#[path = "support/git.rs"]
-mod gitsupport;
-#[path = "support/lsp.rs"]
-mod lsp;
-mod support;
+use crate::support;
+use crate::support::git as gitsupport;
+use crate::support::lsp;
 
 use gitsupport::*;
 use support::TempRepo;

@@ -1,7 +1,7 @@
 //! End-to-end tests of the ledger commands (`status`, `review`, `mark`,
 //! `forget`) running the real binary on real git repositories.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::TempRepo;

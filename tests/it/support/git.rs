@@ -1,5 +1,4 @@
 //! Helpers for the commit-time tests: git runs that may fail, notes, clones.
-#![allow(dead_code)]
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -4,11 +4,9 @@
 //! keystrokes incrementally.
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/lsp.rs"]
-mod lsp;
-mod support;
-#[path = "support/syntax.rs"]
-mod syntax;
+use crate::support;
+use crate::support::lsp;
+use crate::support::syntax;
 
 use std::time::Duration;
 

@@ -4,11 +4,9 @@
 //! read as git users expect.
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/git.rs"]
-mod gitsupport;
-#[path = "support/lsp.rs"]
-mod lspsupport;
-mod support;
+use crate::support;
+use crate::support::git as gitsupport;
+use crate::support::lsp as lspsupport;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! acknowledged change nor damages the store, and concurrent writers lose no
 //! update.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
