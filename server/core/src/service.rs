@@ -161,7 +161,7 @@ impl Service {
 
     /// A tracked file missing from the disk that `text` (a new file's) holds
     /// an AI line of, whole: where a moved and edited file came from.
-    pub fn moved_source(&self, text: &str) -> Result<Option<String>, ServiceError> {
+    pub(crate) fn moved_source(&self, text: &str) -> Result<Option<String>, ServiceError> {
         let new_lines: std::collections::HashSet<&str> = text
             .lines()
             .map(str::trim)
@@ -282,7 +282,7 @@ pub fn at_text<E>(
 /// form than any remembered state, e.g. a stash popped onto another
 /// branch). Lines the stored text holds keep what it says (a `forget`
 /// stays forgotten).
-pub fn recover(stored: &Ledger, ledger: &mut Ledger, history: &[Ledger]) {
+pub(crate) fn recover(stored: &Ledger, ledger: &mut Ledger, history: &[Ledger]) {
     use crate::commit::lines;
     if history.is_empty() {
         return;
@@ -307,11 +307,11 @@ pub fn recover(stored: &Ledger, ledger: &mut Ledger, history: &[Ledger]) {
 }
 
 /// Workspace files larger than this are not read as text (64 MiB).
-pub const MAX_TEXT_BYTES: u64 = 64 * 1024 * 1024;
+pub(crate) const MAX_TEXT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Reads `rel` under `workspace` as UTF-8; `None` when missing. Only a
 /// regular file inside the workspace is read, within [`MAX_TEXT_BYTES`].
-pub fn read_text(workspace: &Workspace, rel: &str) -> Result<Option<String>, ServiceError> {
+pub(crate) fn read_text(workspace: &Workspace, rel: &str) -> Result<Option<String>, ServiceError> {
     let path = workspace.absolute(rel);
     let read = crate::files::read_regular(&path, &workspace.root, MAX_TEXT_BYTES);
     match read {

@@ -24,7 +24,7 @@ pub enum NameError {
 /// Characters never shown raw: C0/C1 controls (line breaks, carriage
 /// return, escape, tab, DEL), Unicode line and paragraph separators, and
 /// bidirectional overrides and isolates (which reorder what is shown).
-pub fn is_unsafe_char(c: char) -> bool {
+pub(crate) fn is_unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(
             c,

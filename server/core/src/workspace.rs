@@ -48,7 +48,7 @@ impl Workspace {
     }
 
     /// The folder that holds Vouch's state for this workspace.
-    pub fn state_dir(&self) -> PathBuf {
+    pub(crate) fn state_dir(&self) -> PathBuf {
         match &self.git_dir {
             Some(g) => g.join("vouch"),
             None => self.root.join(".vouch"),
@@ -103,7 +103,7 @@ impl Workspace {
 /// Whether a plain folder (not a git repository) may hold a `.vouch/`
 /// store: not the file system root nor the home folder itself, where every
 /// folder below would use it.
-pub fn may_hold_store(dir: &Path) -> bool {
+pub(crate) fn may_hold_store(dir: &Path) -> bool {
     if dir.parent().is_none() {
         return false;
     }
@@ -116,7 +116,7 @@ pub fn may_hold_store(dir: &Path) -> bool {
 
 /// True when `rel` is a clean workspace-relative name: `/`-separated, no
 /// empty, `.` or `..` segments, not absolute.
-pub fn is_valid_relative(rel: &str) -> bool {
+pub(crate) fn is_valid_relative(rel: &str) -> bool {
     // `\` is an ordinary file-name character except on Windows.
     let backslash_separates = cfg!(windows) && rel.contains('\\');
     !rel.is_empty()

@@ -14,22 +14,22 @@ use vouch_core::syntax::SyntaxTree;
 use vouch_core::untrusted::escape;
 
 #[derive(Args, Debug)]
-pub struct ApproveArgs {
+pub(crate) struct ApproveArgs {
     /// The commits under review, as for `git log`, with the target branch
     /// excluded: e.g. origin/main..feature
-    pub range: String,
+    pub(crate) range: String,
     /// Only these: PATH, PATH:LINE, PATH:START-END (lines of the range's tip) or PATH::NAME (default: everything the range needs approved)
-    pub locations: Vec<String>,
+    pub(crate) locations: Vec<String>,
     /// Only list what would be approved; sign and record nothing
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// Read vouch.toml and the allowed-signers file from this revision
     /// instead of the range's base (the target branch)
     #[arg(long, value_name = "REV")]
-    pub policy_from: Option<String>,
+    pub(crate) policy_from: Option<String>,
 }
 
-pub fn run(args: ApproveArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(args: ApproveArgs) -> anyhow::Result<Outcome> {
     let service = Service::open(&super::current_dir()?)?;
     let git = super::hook::git_of(&service)?;
     let prepared = approve::prepare(&git, &args.range, args.policy_from.as_deref())?;

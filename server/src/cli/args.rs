@@ -12,13 +12,13 @@ and whether a person has reviewed them. Commands find the repository from the cu
 Exit codes: 0 success; 1 when a command found what it checks for; 2 usage or internal error; 141 when standard output was closed (`| head`), as for git.",
     after_help = "Examples:\n  vouch init                                      (git hooks for this repository)\n  vouch mark src/lib.rs:10-24 --tool chatgpt      (code pasted from a chat window)\n  vouch status                                    (unreviewed AI code)\n  vouch review src/lib.rs:10-24                   (having read it)\n\nRun `vouch COMMAND --help` for a command's options and examples."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(Subcommand, Debug)]
-pub enum Command {
+pub(crate) enum Command {
     /// List the AI-written code the gate would block (with --all, every AI-written region)
     #[command(
         after_help = "Examples:\n  vouch status                (what `vouch check` would block, paths relative to here)\n  vouch status --all src/     (every AI-written region under src/, reviewed or not)\n  vouch status --json         (repository-relative paths)"
@@ -102,7 +102,7 @@ pub enum Command {
 
 /// Coding agents whose hooks Vouch understands.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AgentName {
+pub(crate) enum AgentName {
     ClaudeCode,
     Cursor,
     Codex,
@@ -112,86 +112,86 @@ pub enum AgentName {
 
 /// Commit-message trailer styles for `vouch init --trailer`.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TrailerStyle {
+pub(crate) enum TrailerStyle {
     AssistedBy,
     CoAuthoredBy,
 }
 
 #[derive(Args, Debug)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// Remove what `vouch init` installed and restore what was there before
     #[arg(long)]
-    pub uninstall: bool,
+    pub(crate) uninstall: bool,
     /// Configure this coding agent's hooks instead of git hooks
     #[arg(long, value_enum)]
-    pub agent: Option<AgentName>,
+    pub(crate) agent: Option<AgentName>,
     /// With --agent: write the user-level configuration instead of the project's
     #[arg(long, requires = "agent")]
-    pub global: bool,
+    pub(crate) global: bool,
     /// Also add a prepare-commit-msg hook that appends an AI trailer when staged code holds AI lines
     #[arg(long, value_enum, conflicts_with = "agent")]
-    pub trailer: Option<TrailerStyle>,
+    pub(crate) trailer: Option<TrailerStyle>,
 }
 
 #[derive(Args, Debug)]
-pub struct LspArgs {
+pub(crate) struct LspArgs {
     /// Accepted and ignored: stdio is the only transport
     #[arg(long)]
-    pub stdio: bool,
+    pub(crate) stdio: bool,
 }
 
 #[derive(Args, Debug)]
-pub struct RecordArgs {
+pub(crate) struct RecordArgs {
     /// The agent whose hook payload arrives on stdin: claude-code, cursor,
     /// codex, gemini or copilot. Even a missing or unknown name only warns
     /// (the exit status is always 0, so an agent's hook never fails).
     #[arg(long, value_name = "AGENT")]
-    pub agent: Option<String>,
+    pub(crate) agent: Option<String>,
 }
 
 #[derive(Args, Debug)]
-pub struct StatusArgs {
+pub(crate) struct StatusArgs {
     /// Print a JSON array of {path, startLine, endLine, tool, model, kind, reviewed, reviewers, unit, unitKind, blocked, reason}; paths are repository-relative
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
     /// List every AI-written region, also what the policy accepts (reviewed, exempt, ignored)
     #[arg(long)]
-    pub all: bool,
+    pub(crate) all: bool,
     /// Only these files or folders (default: the whole workspace)
-    pub paths: Vec<String>,
+    pub(crate) paths: Vec<String>,
 }
 
 #[derive(Args, Debug)]
-pub struct ReviewArgs {
+pub(crate) struct ReviewArgs {
     /// PATH, PATH:LINE, PATH:START-END (1-based, inclusive) or PATH::NAME (a function, method, class...: `total`, `Cart::total`)
     #[arg(required_unless_present = "all")]
-    pub locations: Vec<String>,
+    pub(crate) locations: Vec<String>,
     /// Review the AI-written code the policy does not accept yet, in the whole workspace
     #[arg(long)]
-    pub all: bool,
+    pub(crate) all: bool,
     /// With --all: also add this review to AI code the policy already accepts
     #[arg(long, requires = "all")]
-    pub include_accepted: bool,
+    pub(crate) include_accepted: bool,
     /// Reviewer identity (default: git's `user.name <user.email>`)
     #[arg(long = "as", value_name = "IDENTITY")]
-    pub identity: Option<String>,
+    pub(crate) identity: Option<String>,
 }
 
 #[derive(Args, Debug)]
-pub struct MarkArgs {
+pub(crate) struct MarkArgs {
     /// PATH:START-END (1-based, inclusive)
-    pub location: String,
+    pub(crate) location: String,
     /// The AI tool that wrote the text (one line, at most 128 bytes, no control characters)
     #[arg(long)]
-    pub tool: String,
+    pub(crate) tool: String,
     /// The model, if known (same rules as --tool)
     #[arg(long)]
-    pub model: Option<String>,
+    pub(crate) model: Option<String>,
 }
 
 #[derive(Args, Debug)]
-pub struct ForgetArgs {
+pub(crate) struct ForgetArgs {
     /// PATH, PATH:LINE, PATH:START-END (1-based, inclusive) or PATH::NAME (a function, method, class...)
     #[arg(required = true)]
-    pub locations: Vec<String>,
+    pub(crate) locations: Vec<String>,
 }

@@ -11,15 +11,15 @@ use vouch_core::service::Service;
 use vouch_core::untrusted::{escape, escape_text};
 
 #[derive(Args, Debug)]
-pub struct BlameArgs {
+pub(crate) struct BlameArgs {
     /// The file, relative to the current directory
-    pub path: String,
+    pub(crate) path: String,
     /// Print a JSON array of {line, origin, tool, model, kind, reviewed, reviewer, reviewed_at, commit, unit}
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
-pub fn run(args: BlameArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(args: BlameArgs) -> anyhow::Result<Outcome> {
     let cwd = super::current_dir()?;
     let service = Service::open_read_only(&cwd)?;
     let rel = service

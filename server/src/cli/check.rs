@@ -13,14 +13,14 @@ use vouch_core::service::Service;
 use vouch_core::untrusted::escape;
 
 #[derive(Args, Debug)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// Check the content about to be committed (the index; honours GIT_INDEX_FILE)
     /// instead of the working tree
     #[arg(long)]
-    pub staged: bool,
+    pub(crate) staged: bool,
 }
 
-pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
     let service = Service::open_read_only(&super::current_dir()?)?;
     let policy = Policy::load(&service.workspace.root)?;
     if !policy.require {

@@ -10,13 +10,13 @@ use vouch_core::commit::ci::{Landing, post_merge, push_notes};
 use vouch_core::service::Service;
 
 #[derive(Args, Debug)]
-pub struct CiArgs {
+pub(crate) struct CiArgs {
     #[command(subcommand)]
-    pub command: CiCommand,
+    pub(crate) command: CiCommand,
 }
 
 #[derive(Subcommand, Debug)]
-pub enum CiCommand {
+pub(crate) enum CiCommand {
     /// After a forge merged a pull request: notes for the commits that landed, mapped from the pull request's by content, pushed
     #[command(
         long_about = "Forges squash-merge and rebase-merge on their servers, where no hooks run: the commits that land on the target branch have no notes. This writes them: B is the target branch before the merge, H the pull request's head, M the target branch after it. Each landed commit (first-parent, B..M) gets the notes of the pull request's commits (merge-base(B, H)..H) carried through each file's diff, so lines keep their AI attribution exactly where their text is unchanged. A squash merge maps all of them onto the one landed commit; a rebase merge pairs them in order. A true merge or fast-forward needs nothing. Approvals are bound to the lines' text and need no copying. Then pushes refs/notes/vouch to the remote (fetching, merging as a set and retrying when another push got there first). The pull request's commits and the notes must have been fetched. Exit 0; 2 on error (including a push that still fails after the retries).",
@@ -26,25 +26,25 @@ pub enum CiCommand {
 }
 
 #[derive(Args, Debug)]
-pub struct PostMergeArgs {
+pub(crate) struct PostMergeArgs {
     /// The target branch before the merge
     #[arg(long, value_name = "B")]
-    pub base: String,
+    pub(crate) base: String,
     /// The pull request's head commit
     #[arg(long, value_name = "H")]
-    pub head: String,
+    pub(crate) head: String,
     /// The target branch after the merge
     #[arg(long, value_name = "M")]
-    pub merged: String,
+    pub(crate) merged: String,
     /// The remote to push the notes to
     #[arg(long, value_name = "NAME", default_value = "origin")]
-    pub remote: String,
+    pub(crate) remote: String,
     /// Write the notes locally only
     #[arg(long)]
-    pub no_push: bool,
+    pub(crate) no_push: bool,
 }
 
-pub fn run(args: CiArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(args: CiArgs) -> anyhow::Result<Outcome> {
     match args.command {
         CiCommand::PostMerge(a) => run_post_merge(a),
     }

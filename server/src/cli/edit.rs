@@ -6,7 +6,7 @@ use super::location::Location;
 use vouch_core::ledger::Ledger;
 use vouch_core::service::Service;
 
-pub enum Targets<'a> {
+pub(crate) enum Targets<'a> {
     /// Every tracked file, whole.
     AllTracked,
     /// `PATH[:START[-END]]` arguments; a folder means every tracked file under it.
@@ -17,7 +17,7 @@ pub enum Targets<'a> {
 /// transaction; `change` returns how many bytes it changed (only when some
 /// did is the file written). `done(path, bytes)` is called once that
 /// transaction has committed, so what is reported has happened.
-pub fn for_each_target(
+pub(crate) fn for_each_target(
     service: &mut Service,
     targets: Targets<'_>,
     mut change: impl FnMut(&str, &mut Ledger, Range<usize>) -> anyhow::Result<usize>,

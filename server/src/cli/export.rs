@@ -8,7 +8,7 @@ use super::Outcome;
 use vouch_core::commit::export::{self, commits, each_note};
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExportFormat {
+pub(crate) enum ExportFormat {
     /// Agent Trace 0.1.0 records, one JSON line per annotated commit
     AgentTrace,
     /// SARIF 2.1.0 (code scanning): what the policy blocks as `fail` results at its severity; what it accepts as `pass` (level none), suppressed
@@ -18,15 +18,15 @@ pub enum ExportFormat {
 }
 
 #[derive(Args, Debug)]
-pub struct ExportArgs {
+pub(crate) struct ExportArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "agent-trace")]
-    pub format: ExportFormat,
+    pub(crate) format: ExportFormat,
     /// Commits to export, as for `git log` (default: HEAD and its history)
-    pub range: Option<String>,
+    pub(crate) range: Option<String>,
 }
 
-pub fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
     // Works in a bare repository too; opens no store, creates nothing.
     let repo = super::repo::ReadRepo::open()?;
     let git = repo.git.clone();

@@ -5,7 +5,7 @@ use super::args::ForgetArgs;
 use super::edit::{Targets, for_each_target};
 use vouch_core::service::Service;
 
-pub fn run(args: ForgetArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(args: ForgetArgs) -> anyhow::Result<Outcome> {
     let mut service = Service::open(&super::current_dir()?)?;
     let shown = super::paths::Shown::new(&service.workspace)?;
     let mut total = 0;

@@ -8,7 +8,7 @@ use vouch_core::commit::gc;
 use vouch_core::git::Git;
 use vouch_core::workspace::Workspace;
 
-pub fn run() -> anyhow::Result<Outcome> {
+pub(crate) fn run() -> anyhow::Result<Outcome> {
     // Only git is needed: the store is neither opened nor created.
     let workspace = Workspace::discover(&super::current_dir()?)?;
     if workspace.git_dir.is_none() {

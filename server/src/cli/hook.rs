@@ -14,13 +14,13 @@ use vouch_core::git::Git;
 use vouch_core::service::Service;
 
 #[derive(Args, Debug)]
-pub struct HookArgs {
+pub(crate) struct HookArgs {
     #[command(subcommand)]
-    pub hook: HookCommand,
+    pub(crate) hook: HookCommand,
 }
 
 #[derive(Subcommand, Debug)]
-pub enum HookCommand {
+pub(crate) enum HookCommand {
     /// Write the provenance note of the new HEAD
     PostCommit,
     /// Carry notes to rewritten commits (`old new` pairs on stdin)
@@ -61,7 +61,7 @@ pub enum HookCommand {
 }
 
 /// The git repository of `service`'s workspace.
-pub fn git_of(service: &Service) -> anyhow::Result<Git> {
+pub(crate) fn git_of(service: &Service) -> anyhow::Result<Git> {
     if service.workspace.git_dir.is_none() {
         anyhow::bail!(
             "{} is not inside a git repository",
@@ -71,7 +71,7 @@ pub fn git_of(service: &Service) -> anyhow::Result<Git> {
     Ok(Git::new(&service.workspace.root))
 }
 
-pub fn run(args: HookArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(args: HookArgs) -> anyhow::Result<Outcome> {
     let name = match &args.hook {
         HookCommand::PostCommit => "post-commit",
         HookCommand::PostRewrite { .. } => "post-rewrite",

@@ -6,7 +6,7 @@ use anyhow::bail;
 
 use vouch_core::workspace::Workspace;
 
-pub fn reviewer(explicit: Option<String>, workspace: &Workspace) -> anyhow::Result<String> {
+pub(crate) fn reviewer(explicit: Option<String>, workspace: &Workspace) -> anyhow::Result<String> {
     if let Some(id) = explicit {
         if id.trim().is_empty() {
             bail!("--as needs a non-empty identity");
@@ -22,7 +22,7 @@ pub fn reviewer(explicit: Option<String>, workspace: &Workspace) -> anyhow::Resu
 }
 
 /// `user.name <user.email>` from git's configuration, if both are set.
-pub fn git_identity(workspace: &Workspace) -> Option<String> {
+pub(crate) fn git_identity(workspace: &Workspace) -> Option<String> {
     let get = |key: &str| -> Option<String> {
         let out = Command::new("git")
             .args(["config", "--get", key])

@@ -10,7 +10,7 @@ use vouch_core::commit::remote;
 use vouch_core::git::Git;
 use vouch_core::workspace::Workspace;
 
-pub fn run(args: InitArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(args: InitArgs) -> anyhow::Result<Outcome> {
     if let Some(agent) = args.agent {
         return super::init_agent::run(agent, args.global, args.uninstall);
     }

@@ -9,7 +9,7 @@ use super::args::AgentName;
 use vouch_core::agent::install::{self, Change};
 use vouch_core::workspace::Workspace;
 
-pub fn run(name: AgentName, global: bool, uninstall: bool) -> anyhow::Result<Outcome> {
+pub(crate) fn run(name: AgentName, global: bool, uninstall: bool) -> anyhow::Result<Outcome> {
     let agent = super::record::agent_of(name);
     let cwd = super::current_dir()?;
     let home = home_dir();

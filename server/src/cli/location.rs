@@ -9,17 +9,17 @@ use vouch_core::workspace::Workspace;
 /// A file and an optional 1-based inclusive line range, or a unit name
 /// (`PATH::NAME`: a function, method, class... see `vouch_core::syntax`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
+pub(crate) struct Location {
     /// Workspace-relative path.
-    pub path: String,
-    pub lines: Option<(usize, usize)>,
+    pub(crate) path: String,
+    pub(crate) lines: Option<(usize, usize)>,
     /// `NAME` of `PATH::NAME` (`total`, `Cart::total`, `Cart.total`).
-    pub unit: Option<String>,
+    pub(crate) unit: Option<String>,
 }
 
 impl Location {
     /// Parses `spec`, a path as typed relative to the current directory.
-    pub fn parse(spec: &str, workspace: &Workspace) -> anyhow::Result<Location> {
+    pub(crate) fn parse(spec: &str, workspace: &Workspace) -> anyhow::Result<Location> {
         let (path, unit) = match spec.split_once("::") {
             Some((path, name)) if !path.is_empty() && !name.trim().is_empty() => {
                 (path, Some(name.trim().to_owned()))
@@ -46,7 +46,7 @@ impl Location {
     }
 
     /// The byte range these lines cover in `ledger` (the whole file without lines).
-    pub fn byte_range(&self, ledger: &Ledger) -> anyhow::Result<std::ops::Range<usize>> {
+    pub(crate) fn byte_range(&self, ledger: &Ledger) -> anyhow::Result<std::ops::Range<usize>> {
         if self.unit.is_some() {
             let ranges = self.byte_ranges(ledger)?;
             let start = ranges.iter().map(|r| r.start).min().unwrap_or(0);
@@ -76,7 +76,10 @@ impl Location {
     /// every unit of that qualified name (a struct and its impls) widened to
     /// the AI regions named by it and to whole lines (indentation and the
     /// final line break included), found in the ledger's current text.
-    pub fn byte_ranges(&self, ledger: &Ledger) -> anyhow::Result<Vec<std::ops::Range<usize>>> {
+    pub(crate) fn byte_ranges(
+        &self,
+        ledger: &Ledger,
+    ) -> anyhow::Result<Vec<std::ops::Range<usize>>> {
         let Some(name) = &self.unit else {
             return Ok(vec![self.byte_range(ledger)?]);
         };

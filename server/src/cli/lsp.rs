@@ -8,7 +8,7 @@ use super::Outcome;
 use super::args::LspArgs;
 use crate::lsp::Ending;
 
-pub fn run(args: LspArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(args: LspArgs) -> anyhow::Result<Outcome> {
     let _ = args.stdio; // Accepted for vscode-languageclient; stdio is the only transport.
     match crate::lsp::run()? {
         Ending::Exit | Ending::EndOfInput => Ok(Outcome::Clean),

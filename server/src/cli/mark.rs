@@ -9,7 +9,7 @@ use vouch_core::ledger::{AiKind, AiSource, now_millis};
 use vouch_core::service::Service;
 use vouch_core::untrusted::check_name;
 
-pub fn run(args: MarkArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(args: MarkArgs) -> anyhow::Result<Outcome> {
     let mut service = Service::open(&super::current_dir()?)?;
     let location = Location::parse(&args.location, &service.workspace)?;
     if location.lines.is_none() {

@@ -34,10 +34,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::{Cli, Command};
+pub(crate) use args::{Cli, Command};
 
 /// What a command reports back to `main`.
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Exit 0.
     Clean,
     /// Exit 1: the command found what it checks for.

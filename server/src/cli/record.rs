@@ -15,7 +15,7 @@ use vouch_core::agent::{self, Agent};
 /// The payload is read up to this size (a `Write` tool's payload holds the file).
 const MAX_PAYLOAD: u64 = 512 * 1024 * 1024;
 
-pub fn agent_of(name: AgentName) -> Agent {
+pub(crate) fn agent_of(name: AgentName) -> Agent {
     match name {
         AgentName::ClaudeCode => Agent::ClaudeCode,
         AgentName::Cursor => Agent::Cursor,
@@ -25,7 +25,7 @@ pub fn agent_of(name: AgentName) -> Agent {
     }
 }
 
-pub fn run(args: RecordArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(args: RecordArgs) -> anyhow::Result<Outcome> {
     let name = args.agent.unwrap_or_default();
     let Ok(agent) = AgentName::from_str(&name, true).map(agent_of) else {
         let what = if name.is_empty() {

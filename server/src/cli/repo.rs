@@ -11,7 +11,7 @@ use vouch_core::git::Git;
 use vouch_core::workspace::Workspace;
 
 pub(crate) struct ReadRepo {
-    pub git: Git,
+    pub(crate) git: Git,
     /// The working tree's root; `None` in a bare repository.
     root: Option<PathBuf>,
 }

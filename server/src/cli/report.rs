@@ -18,25 +18,25 @@ pub(crate) const MARKDOWN_LIMIT: usize = 60_000;
 const LABEL_CHARS: usize = 160;
 
 #[derive(Args, Debug)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// The pull request's commits, as for `git log` with one tip (e.g. origin/main..HEAD)
-    pub range: String,
+    pub(crate) range: String,
     /// Read vouch.toml and the allowed-signers file from this revision (default: the range's base)
     #[arg(long, value_name = "REV")]
-    pub policy_from: Option<String>,
+    pub(crate) policy_from: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
-    pub format: ReportFormat,
+    pub(crate) format: ReportFormat,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReportFormat {
+pub(crate) enum ReportFormat {
     Markdown,
     Html,
     Json,
 }
 
-pub fn run(args: ReportArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(args: ReportArgs) -> anyhow::Result<Outcome> {
     let service = Service::open(&super::current_dir()?)?;
     let git = super::hook::git_of(&service)?;
     let facts = range_facts(
@@ -171,7 +171,7 @@ pub(crate) const MARKER: &str = "<!-- vouch-report -->";
 
 /// The markdown comment, under [`MARKDOWN_LIMIT`] whatever the range: past
 /// the limit, fewer table rows and ranges are listed (the rest summarised).
-pub fn markdown(r: &Report) -> String {
+pub(crate) fn markdown(r: &Report) -> String {
     let mut caps = (500usize, 1000usize, 50usize);
     loop {
         let text = markdown_with(r, caps.0, caps.1, caps.2);

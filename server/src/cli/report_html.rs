@@ -80,7 +80,7 @@ fn chart(out: &mut String, title: &str, shares: &[Share], total: usize) {
 }
 
 /// The page. `data` (the JSON report) is embedded as an inert data block.
-pub fn page(r: &Report, data: &Value) -> String {
+pub(crate) fn page(r: &Report, data: &Value) -> String {
     let mut out = String::new();
     let spec = esc(&r.facts.report.range.spec);
     let _ = write!(

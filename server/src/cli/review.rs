@@ -12,7 +12,7 @@ use vouch_core::ledger::{Review, now_millis};
 use vouch_core::service::Service;
 use vouch_core::untrusted::escape;
 
-pub fn run(args: ReviewArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<Outcome> {
     let mut service = Service::open(&super::current_dir()?)?;
     let review = Review {
         by: super::identity::reviewer(args.identity, &service.workspace)?,

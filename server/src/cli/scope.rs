@@ -6,13 +6,13 @@ use anyhow::Context;
 use vouch_core::service::Service;
 use vouch_core::workspace::Workspace;
 
-pub struct Scope {
+pub(crate) struct Scope {
     /// Workspace-relative prefixes; empty means the whole workspace.
     prefixes: Vec<String>,
 }
 
 impl Scope {
-    pub fn parse(paths: &[String], workspace: &Workspace) -> anyhow::Result<Scope> {
+    pub(crate) fn parse(paths: &[String], workspace: &Workspace) -> anyhow::Result<Scope> {
         let cwd = super::current_dir()?;
         let prefixes = paths
             .iter()
@@ -34,7 +34,7 @@ impl Scope {
         Ok(Scope { prefixes })
     }
 
-    pub fn contains(&self, rel: &str) -> bool {
+    pub(crate) fn contains(&self, rel: &str) -> bool {
         self.prefixes.is_empty()
             || self.prefixes.iter().any(|p| {
                 p.is_empty()
@@ -45,7 +45,7 @@ impl Scope {
 
     /// Tracked files in scope, sorted; a tracked file git has staged as
     /// renamed is listed under its new path.
-    pub fn tracked(&self, service: &Service) -> anyhow::Result<Vec<String>> {
+    pub(crate) fn tracked(&self, service: &Service) -> anyhow::Result<Vec<String>> {
         let mut paths = service.store.paths()?;
         paths.extend(service.renames()?.into_iter().map(|(_, to)| to));
         paths.sort();

@@ -11,21 +11,21 @@ use vouch_core::service::Service;
 use vouch_core::untrusted::escape;
 
 #[derive(Args, Debug)]
-pub struct StatsArgs {
+pub(crate) struct StatsArgs {
     /// Commits, as for `git log` with one tip (default: HEAD, i.e. every line of HEAD)
-    pub range: Option<String>,
+    pub(crate) range: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t = StatsFormat::Text)]
-    pub format: StatsFormat,
+    pub(crate) format: StatsFormat,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StatsFormat {
+pub(crate) enum StatsFormat {
     Text,
     Json,
 }
 
-pub fn run(args: StatsArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(args: StatsArgs) -> anyhow::Result<Outcome> {
     let service = Service::open(&super::current_dir()?)?;
     let git = super::hook::git_of(&service)?;
     let s = stats(&git, args.range.as_deref().unwrap_or("HEAD"))?;

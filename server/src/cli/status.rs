@@ -23,40 +23,40 @@ use vouch_core::untrusted::escape;
 /// One range of AI lines, as printed by `--json`.
 #[derive(Serialize, Debug)]
 #[serde(rename_all = "camelCase")]
-pub struct StatusEntry {
+pub(crate) struct StatusEntry {
     /// Repository-relative (the human output is relative to the current directory).
-    pub path: String,
-    pub start_line: usize,
-    pub end_line: usize,
-    pub tool: String,
-    pub model: Option<String>,
-    pub kind: String,
-    pub reviewed: bool,
+    pub(crate) path: String,
+    pub(crate) start_line: usize,
+    pub(crate) end_line: usize,
+    pub(crate) tool: String,
+    pub(crate) model: Option<String>,
+    pub(crate) kind: String,
+    pub(crate) reviewed: bool,
     /// Everyone who reviewed it: `[{"by", "at"}]`, `at` an RFC 3339 time.
-    pub reviewers: Vec<ReviewerJson>,
+    pub(crate) reviewers: Vec<ReviewerJson>,
     /// The function, method, class... the range belongs to (its bare name:
     /// `total`); `null` for code outside any unit or a file without grammar.
-    pub unit: Option<String>,
+    pub(crate) unit: Option<String>,
     /// Whether the gate would block it (always true without `--all`).
-    pub blocked: bool,
+    pub(crate) blocked: bool,
     /// Why it blocks, or (with `--all`) why the policy accepts it.
-    pub reason: String,
+    pub(crate) reason: String,
     /// The reason comes from a `[[review.rule]]` (reviewed, but not by whom
     /// the rule requires).
     #[serde(skip)]
-    pub by_rule: bool,
+    pub(crate) by_rule: bool,
     /// The language's word for the unit's kind (`fn`, `def`, `class`);
     /// `null` with `unit`.
-    pub unit_kind: Option<String>,
+    pub(crate) unit_kind: Option<String>,
     /// Outer names included (`Cart::total`, `Cart.total`).
     #[serde(skip)]
-    pub unit_qualified_name: Option<String>,
+    pub(crate) unit_qualified_name: Option<String>,
 }
 
 #[derive(Serialize, Debug)]
-pub struct ReviewerJson {
-    pub by: String,
-    pub at: Option<String>,
+pub(crate) struct ReviewerJson {
+    pub(crate) by: String,
+    pub(crate) at: Option<String>,
 }
 
 impl StatusEntry {
@@ -110,7 +110,7 @@ fn ai_extent(ledger: &Ledger, start: usize, end: usize) -> Option<std::ops::Rang
     out.or(Some(lines))
 }
 
-pub fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
     // Read-only for attribution: only the unit-name cache may be written,
     // and only into a store that already exists.
     let mut service = Service::open_read_only(&super::current_dir()?)?;

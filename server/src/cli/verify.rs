@@ -12,27 +12,27 @@ use vouch_core::commit::verify::{RangeReport, verify, verify_range};
 use vouch_core::untrusted::escape;
 
 #[derive(Args, Debug)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// Commits to check, as for `git log` (e.g. origin/main..HEAD; default: HEAD and its history)
-    pub range: Option<String>,
+    pub(crate) range: Option<String>,
     /// Read vouch.toml and the allowed-signers file from this revision
     /// (default: the range's base, e.g. origin/main for origin/main..HEAD;
     /// the working tree when the range has no base)
     #[arg(long, value_name = "REV")]
-    pub policy_from: Option<String>,
+    pub(crate) policy_from: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t = VerifyFormat::Text)]
-    pub format: VerifyFormat,
+    pub(crate) format: VerifyFormat,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum VerifyFormat {
+pub(crate) enum VerifyFormat {
     Text,
     Json,
     Sarif,
 }
 
-pub fn run(args: VerifyArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<Outcome> {
     // Works in a bare repository too (a server-side check); opens no store.
     let repo = super::repo::ReadRepo::open()?;
     let git = repo.git.clone();

@@ -38,7 +38,7 @@ fn action(
 }
 
 impl Session {
-    pub fn code_actions(
+    pub(crate) fn code_actions(
         &self,
         params: &CodeActionParams,
     ) -> Result<Vec<CodeActionOrCommand>, Error> {

@@ -17,17 +17,17 @@ use super::session::Session;
 use vouch_core::syntax::Unit;
 
 /// Unreviewed AI code grouped by the unit that names it.
-pub struct UnitGroup {
+pub(crate) struct UnitGroup {
     /// `None`: code outside any unit (one group per region).
-    pub unit: Option<Unit>,
+    pub(crate) unit: Option<Unit>,
     /// The unit widened to its regions (what "Review" marks reviewed).
-    pub extent: Range<usize>,
+    pub(crate) extent: Range<usize>,
     /// Lines holding unreviewed AI code inside `extent` (what "Review" marks).
-    pub lines: usize,
+    pub(crate) lines: usize,
 }
 
 /// The unreviewed AI code of `doc`, by unit, in order of first appearance.
-pub fn unit_groups(doc: &Doc) -> Vec<UnitGroup> {
+pub(crate) fn unit_groups(doc: &Doc) -> Vec<UnitGroup> {
     let syntax = doc.syntax();
     let regions = doc.ledger.unreviewed_regions();
     // Each region with the unit naming it, looked up once.
@@ -97,7 +97,7 @@ pub fn unit_groups(doc: &Doc) -> Vec<UnitGroup> {
 
 impl Session {
     /// `textDocument/codeLens`.
-    pub fn code_lenses(&self, uri: &Uri) -> Result<Vec<CodeLens>, Error> {
+    pub(crate) fn code_lenses(&self, uri: &Uri) -> Result<Vec<CodeLens>, Error> {
         let doc = self.doc(uri)?;
         let rope = doc.ledger.rope();
         Ok(unit_groups(doc)

@@ -9,21 +9,21 @@ use super::position::to_range;
 use super::session::Session;
 use vouch_core::ledger::{AiKind, AiSource, Review, now_millis};
 
-pub const REVIEW: &str = "vouch.review";
-pub const MARK_AI: &str = "vouch.markAi";
-pub const FORGET: &str = "vouch.forget";
-pub const ALL: [&str; 3] = [REVIEW, MARK_AI, FORGET];
+pub(crate) const REVIEW: &str = "vouch.review";
+pub(crate) const MARK_AI: &str = "vouch.markAi";
+pub(crate) const FORGET: &str = "vouch.forget";
+pub(crate) const ALL: [&str; 3] = [REVIEW, MARK_AI, FORGET];
 
 /// The one argument of every command.
 #[derive(Debug, Deserialize)]
-pub struct Target {
-    pub uri: Uri,
+pub(crate) struct Target {
+    pub(crate) uri: Uri,
     #[serde(default)]
-    pub range: Option<LspRange>,
+    pub(crate) range: Option<LspRange>,
     #[serde(default)]
-    pub tool: Option<String>,
+    pub(crate) tool: Option<String>,
     #[serde(default)]
-    pub model: Option<String>,
+    pub(crate) model: Option<String>,
 }
 
 fn target(args: &[Value]) -> Result<Target, Error> {
@@ -36,7 +36,7 @@ fn target(args: &[Value]) -> Result<Target, Error> {
 
 impl Session {
     /// Runs a command; returns how many bytes changed state.
-    pub fn execute(&mut self, command: &str, args: &[Value]) -> Result<usize, Error> {
+    pub(crate) fn execute(&mut self, command: &str, args: &[Value]) -> Result<usize, Error> {
         if !ALL.contains(&command) {
             return Err(Error::invalid_params(format!("unknown command {command}")));
         }

@@ -9,11 +9,11 @@ use super::session::Session;
 use vouch_core::commit::policy::{Judged, Policy, Verdict};
 use vouch_core::ledger::Attribution;
 
-pub const SOURCE: &str = "vouch";
-pub const CODE: &str = "unreviewed-ai";
+pub(crate) const SOURCE: &str = "vouch";
+pub(crate) const CODE: &str = "unreviewed-ai";
 
 /// `copilot (gpt-4.1)` or `copilot`.
-pub fn tool_label(a: &Attribution) -> String {
+pub(crate) fn tool_label(a: &Attribution) -> String {
     match a.source() {
         Some(s) => match &s.model {
             Some(m) => format!("{} ({m})", s.tool),
@@ -123,7 +123,7 @@ impl Session {
 
     /// Diagnostics of every document whose diagnostics are due, with its
     /// version, plus empty lists for closed documents.
-    pub fn take_due_diagnostics(&mut self) -> Vec<(Uri, Vec<Diagnostic>, Option<i32>)> {
+    pub(crate) fn take_due_diagnostics(&mut self) -> Vec<(Uri, Vec<Diagnostic>, Option<i32>)> {
         if self.docs.values().any(|d| d.diag_due) {
             for s in &mut self.stores {
                 s.policy.refresh(&s.workspace.root);

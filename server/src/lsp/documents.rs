@@ -15,39 +15,39 @@ const MAX_HELD: usize = 256;
 
 /// Where a document is persisted: a workspace store and a relative path.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Place {
-    pub store: usize,
-    pub rel: String,
+pub(crate) struct Place {
+    pub(crate) store: usize,
+    pub(crate) rel: String,
 }
 
 /// A `vouch/didAcceptAi` notice for a version not seen yet.
 #[derive(Clone, Debug)]
-pub struct Held {
-    pub version: i32,
-    pub ranges: Vec<LspRange>,
-    pub source: AiSource,
+pub(crate) struct Held {
+    pub(crate) version: i32,
+    pub(crate) ranges: Vec<LspRange>,
+    pub(crate) source: AiSource,
 }
 
-pub struct Doc {
-    pub uri: Uri,
-    pub ledger: Ledger,
-    pub version: i32,
+pub(crate) struct Doc {
+    pub(crate) uri: Uri,
+    pub(crate) ledger: Ledger,
+    pub(crate) version: i32,
     /// `None`: in memory only (outside the workspace folders, or not `file:`).
-    pub place: Option<Place>,
+    pub(crate) place: Option<Place>,
     /// Local changes not yet written to the store.
-    pub dirty: bool,
+    pub(crate) dirty: bool,
     /// Generation of the stored record this server last read or wrote.
-    pub last_gen: i64,
-    pub history: History,
-    pub held: Vec<Held>,
+    pub(crate) last_gen: i64,
+    pub(crate) history: History,
+    pub(crate) held: Vec<Held>,
     /// Diagnostics need publishing.
-    pub diag_due: bool,
+    pub(crate) diag_due: bool,
     /// Length of a newer text another process stored (an agent's write the
     /// editor has not loaded yet); when the buffer reaches that length its
     /// text is compared with the record.
-    pub foreign_len: Option<usize>,
+    pub(crate) foreign_len: Option<usize>,
     /// The negotiated position encoding.
-    pub enc: Encoding,
+    pub(crate) enc: Encoding,
     /// Parse of the text, updated incrementally with each change; `None`
     /// for languages without a grammar (line ranges only), and until the
     /// document first holds AI text (a tree costs ~10 bytes per byte of
@@ -58,7 +58,7 @@ pub struct Doc {
 }
 
 /// What a full-document replacement found in the store.
-pub enum Replacement {
+pub(crate) enum Replacement {
     /// The stored record has exactly the new text: adopt it.
     Adopt(Ledger, i64),
     /// Reconcile by diff.
@@ -66,7 +66,13 @@ pub enum Replacement {
 }
 
 impl Doc {
-    pub fn new(uri: Uri, version: i32, ledger: Ledger, place: Option<Place>, enc: Encoding) -> Doc {
+    pub(crate) fn new(
+        uri: Uri,
+        version: i32,
+        ledger: Ledger,
+        place: Option<Place>,
+        enc: Encoding,
+    ) -> Doc {
         let history = History::new(version);
         let language = Language::from_path(uri.path().as_str()).filter(|l| l.has_grammar());
         let mut doc = Doc {
@@ -89,7 +95,7 @@ impl Doc {
     }
 
     /// Parses the text when the document holds AI text and has no tree yet.
-    pub fn ensure_syntax(&mut self) {
+    pub(crate) fn ensure_syntax(&mut self) {
         if self.syntax.is_none()
             && let Some(lang) = self.language
             && !self.ledger.regions().is_empty()
@@ -100,7 +106,7 @@ impl Doc {
 
     /// Brings the syntax tree up to date with the text: an incremental
     /// reparse reusing the edited old tree. Cheap when nothing changed.
-    pub fn refresh_syntax(&mut self) {
+    pub(crate) fn refresh_syntax(&mut self) {
         self.ensure_syntax();
         if let Some(tree) = self.syntax.as_mut()
             && !tree.is_current(self.ledger.rope())
@@ -112,7 +118,7 @@ impl Doc {
     /// Lends out a tree that needs a reparse, with the text to parse, so the
     /// parse can run without the session lock. Edits made meanwhile are
     /// caught up by a diff when the tree comes back ([`Doc::return_syntax`]).
-    pub fn lend_stale_syntax(&mut self) -> Option<(SyntaxTree, ropey::Rope)> {
+    pub(crate) fn lend_stale_syntax(&mut self) -> Option<(SyntaxTree, ropey::Rope)> {
         self.ensure_syntax();
         let stale = self
             .syntax
@@ -124,7 +130,7 @@ impl Doc {
         Some((self.syntax.take()?, self.ledger.rope().clone()))
     }
 
-    pub fn return_syntax(&mut self, tree: SyntaxTree) {
+    pub(crate) fn return_syntax(&mut self, tree: SyntaxTree) {
         if self.syntax.is_none() {
             self.syntax = Some(tree);
         }
@@ -132,7 +138,7 @@ impl Doc {
 
     /// The syntax tree of the current text, if the language has a grammar
     /// and the tree is up to date (see [`Doc::refresh_syntax`]).
-    pub fn syntax(&self) -> Option<&SyntaxTree> {
+    pub(crate) fn syntax(&self) -> Option<&SyntaxTree> {
         self.syntax
             .as_ref()
             .filter(|t| t.is_current(self.ledger.rope()))
@@ -141,7 +147,7 @@ impl Doc {
     /// Applies the content changes of one `didChange`, in order. `replace`
     /// is asked what to do with a full-document replacement. A change whose
     /// range cannot be converted stops the notification (logged).
-    pub fn apply_changes(
+    pub(crate) fn apply_changes(
         &mut self,
         version: i32,
         changes: Vec<TextDocumentContentChangeEvent>,
@@ -249,7 +255,7 @@ impl Doc {
     }
 
     /// `vouch/didAcceptAi`: the text inside `ranges` of version `version` was written by AI.
-    pub fn accept_ai(&mut self, version: i32, ranges: Vec<LspRange>, source: AiSource) {
+    pub(crate) fn accept_ai(&mut self, version: i32, ranges: Vec<LspRange>, source: AiSource) {
         if version > self.version {
             if self.held.len() >= MAX_HELD {
                 tracing::warn!(

@@ -10,16 +10,16 @@ use ropey::Rope;
 use vouch_core::ledger::Piece;
 
 /// How many versions are kept.
-pub const KEPT_VERSIONS: usize = 64;
+pub(crate) const KEPT_VERSIONS: usize = 64;
 
 /// One replacement in byte offsets of the text just before it, with the
 /// text it removed (so older versions can be rebuilt on demand).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Edit {
-    pub start: usize,
-    pub end: usize,
-    pub new_len: usize,
-    pub removed: Box<str>,
+pub(crate) struct Edit {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) new_len: usize,
+    pub(crate) removed: Box<str>,
 }
 
 #[derive(Clone, Debug)]
@@ -32,12 +32,12 @@ struct Entry {
 /// The last versions' edits. The per-keystroke cost is one small push; the
 /// text of an older version is rebuilt only when a late notice needs it.
 #[derive(Clone, Debug, Default)]
-pub struct History {
+pub(crate) struct History {
     entries: VecDeque<Entry>,
 }
 
 impl History {
-    pub fn new(version: i32) -> Self {
+    pub(crate) fn new(version: i32) -> Self {
         let mut entries = VecDeque::with_capacity(KEPT_VERSIONS + 1);
         entries.push_back(Entry {
             version,
@@ -47,7 +47,7 @@ impl History {
     }
 
     /// Records that `edits` produced version `version`.
-    pub fn push(&mut self, version: i32, edits: Vec<Edit>) {
+    pub(crate) fn push(&mut self, version: i32, edits: Vec<Edit>) {
         if let Some(last) = self.entries.back_mut()
             && last.version == version
         {
@@ -64,7 +64,7 @@ impl History {
 
     /// The text of `version` (rebuilt from `current` by undoing the edits
     /// since) and those edits, if the version is still kept.
-    pub fn since(&self, version: i32, current: &Rope) -> Option<(Rope, Vec<Edit>)> {
+    pub(crate) fn since(&self, version: i32, current: &Rope) -> Option<(Rope, Vec<Edit>)> {
         let i = self.entries.iter().rposition(|e| e.version == version)?;
         let edits: Vec<Edit> = self
             .entries
@@ -87,7 +87,7 @@ impl History {
 }
 
 /// The edits, in order, that turn `old` (aligned by `pieces`) into the new text.
-pub fn edits_from_pieces(pieces: &[Piece], old: &str) -> Vec<Edit> {
+pub(crate) fn edits_from_pieces(pieces: &[Piece], old: &str) -> Vec<Edit> {
     let mut shift: isize = 0;
     let mut out = Vec::new();
     for p in pieces {
@@ -107,7 +107,7 @@ pub fn edits_from_pieces(pieces: &[Piece], old: &str) -> Vec<Edit> {
 
 /// Maps `range` through `edit`: text the edit replaced drops out, so the
 /// result is zero, one or two ranges (split around text inserted inside it).
-pub fn map_range(range: Range<usize>, edit: &Edit, out: &mut Vec<Range<usize>>) {
+pub(crate) fn map_range(range: Range<usize>, edit: &Edit, out: &mut Vec<Range<usize>>) {
     let grow = |p: usize| p - (edit.end - edit.start) + edit.new_len;
     if range.start < edit.start {
         let end = range.end.min(edit.start);
@@ -124,7 +124,7 @@ pub fn map_range(range: Range<usize>, edit: &Edit, out: &mut Vec<Range<usize>>) 
 }
 
 /// Maps every range through every edit in order.
-pub fn map_ranges(ranges: Vec<Range<usize>>, edits: &[Edit]) -> Vec<Range<usize>> {
+pub(crate) fn map_ranges(ranges: Vec<Range<usize>>, edits: &[Edit]) -> Vec<Range<usize>> {
     let mut ranges = ranges;
     for edit in edits {
         let mut next = Vec::with_capacity(ranges.len() + 1);

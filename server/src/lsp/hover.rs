@@ -9,7 +9,7 @@ use super::session::Session;
 use vouch_core::ledger::format_millis;
 
 impl Session {
-    pub fn hover(&self, uri: &Uri, pos: Position) -> Result<Option<Hover>, Error> {
+    pub(crate) fn hover(&self, uri: &Uri, pos: Position) -> Result<Option<Hover>, Error> {
         let doc = self.doc(uri)?;
         let rope = doc.ledger.rope();
         let at =

@@ -12,7 +12,7 @@ use tracing_subscriber::prelude::*;
 use tracing_subscriber::{EnvFilter, filter::LevelFilter};
 
 /// A log line on its way to the client.
-pub type LogLine = (MessageType, String);
+pub(crate) type LogLine = (MessageType, String);
 
 /// Forwards events to a channel drained by a task that calls `window/logMessage`.
 struct ClientLayer {
@@ -65,7 +65,7 @@ fn filter() -> EnvFilter {
 }
 
 /// Installs the subscriber; returns the receiving end of the client log channel.
-pub fn init() -> UnboundedReceiver<LogLine> {
+pub(crate) fn init() -> UnboundedReceiver<LogLine> {
     let (tx, rx) = unbounded_channel();
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)

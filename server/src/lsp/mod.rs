@@ -40,7 +40,7 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService};
 
-pub use self::transport::Ending;
+pub(crate) use self::transport::Ending;
 
 use self::position::Encoding;
 use self::session::Session;
@@ -64,7 +64,7 @@ struct Shared {
     ready: AtomicBool,
 }
 
-pub struct Backend {
+pub(crate) struct Backend {
     client: Client,
     shared: Arc<Shared>,
     logs: Mutex<Option<UnboundedReceiver<logging::LogLine>>>,
@@ -393,7 +393,7 @@ impl LanguageServer for Backend {
 }
 
 /// Serves LSP on stdin/stdout until the client exits; tells how it ended.
-pub fn run() -> anyhow::Result<transport::Ending> {
+pub(crate) fn run() -> anyhow::Result<transport::Ending> {
     let logs = logging::init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

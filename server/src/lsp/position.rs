@@ -13,13 +13,13 @@ use tower_lsp_server::ls_types::{Position, Range as LspRange};
 
 /// The unit of `Position.character`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Encoding {
+pub(crate) enum Encoding {
     Utf8,
     Utf16,
 }
 
 impl Encoding {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Encoding::Utf8 => "utf-8",
             Encoding::Utf16 => "utf-16",
@@ -29,7 +29,7 @@ impl Encoding {
 
 /// Why a position could not be converted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PositionError {
+pub(crate) enum PositionError {
     #[error("line {line} is past the end of the document ({lines} lines)")]
     LinePastEnd { line: u32, lines: usize },
     #[error("position {line}:{character} is inside a character")]
@@ -55,7 +55,7 @@ fn line_content_end_char(rope: &Rope, line: usize) -> usize {
 }
 
 /// The byte offset of `pos` in `rope`.
-pub fn to_offset(rope: &Rope, pos: Position, enc: Encoding) -> Result<usize, PositionError> {
+pub(crate) fn to_offset(rope: &Rope, pos: Position, enc: Encoding) -> Result<usize, PositionError> {
     let lines = rope.len_lines();
     let line = pos.line as usize;
     if line >= lines {
@@ -108,7 +108,7 @@ pub fn to_offset(rope: &Rope, pos: Position, enc: Encoding) -> Result<usize, Pos
 }
 
 /// The byte range of `range` in `rope`.
-pub fn to_range(
+pub(crate) fn to_range(
     rope: &Rope,
     range: LspRange,
     enc: Encoding,
@@ -128,7 +128,7 @@ pub fn to_range(
 }
 
 /// The position of byte `offset` (clamped to the text) in `rope`.
-pub fn to_position(rope: &Rope, offset: usize, enc: Encoding) -> Position {
+pub(crate) fn to_position(rope: &Rope, offset: usize, enc: Encoding) -> Position {
     let offset = offset.min(rope.len_bytes());
     let line = rope.byte_to_line(offset);
     let start = rope.line_to_byte(line);
@@ -151,7 +151,7 @@ pub fn to_position(rope: &Rope, offset: usize, enc: Encoding) -> Position {
 }
 
 /// The LSP range of byte range `range` in `rope`.
-pub fn to_lsp_range(rope: &Rope, range: &Range<usize>, enc: Encoding) -> LspRange {
+pub(crate) fn to_lsp_range(rope: &Rope, range: &Range<usize>, enc: Encoding) -> LspRange {
     LspRange::new(
         to_position(rope, range.start, enc),
         to_position(rope, range.end, enc),
@@ -161,7 +161,7 @@ pub fn to_lsp_range(rope: &Rope, range: &Range<usize>, enc: Encoding) -> LspRang
 /// Converts many byte offsets in document order (regions, diagnostics): the
 /// line found for one offset is reused for the next ones on that line, and a
 /// column within one rope chunk is counted there, without walking the rope.
-pub struct PositionCursor<'a> {
+pub(crate) struct PositionCursor<'a> {
     rope: &'a Rope,
     enc: Encoding,
     /// (line, first byte, first byte of the next line or `usize::MAX`).
@@ -169,7 +169,7 @@ pub struct PositionCursor<'a> {
 }
 
 impl<'a> PositionCursor<'a> {
-    pub fn new(rope: &'a Rope, enc: Encoding) -> Self {
+    pub(crate) fn new(rope: &'a Rope, enc: Encoding) -> Self {
         PositionCursor {
             rope,
             enc,
@@ -178,7 +178,7 @@ impl<'a> PositionCursor<'a> {
     }
 
     /// The same as [`to_position`].
-    pub fn position(&mut self, offset: usize) -> Position {
+    pub(crate) fn position(&mut self, offset: usize) -> Position {
         let rope = self.rope;
         let offset = offset.min(rope.len_bytes());
         let (line, start) = match self.line {
@@ -215,7 +215,7 @@ impl<'a> PositionCursor<'a> {
         }
     }
 
-    pub fn range(&mut self, range: &Range<usize>) -> LspRange {
+    pub(crate) fn range(&mut self, range: &Range<usize>) -> LspRange {
         LspRange::new(self.position(range.start), self.position(range.end))
     }
 }

@@ -17,21 +17,21 @@ use vouch_core::ledger::{Attribution, format_millis};
 /// oldest first).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AttributionJson {
-    pub tool: Option<String>,
-    pub model: Option<String>,
-    pub kind: Option<&'static str>,
-    pub reviewed: bool,
-    pub reviewed_by: Option<String>,
-    pub reviews: Vec<ReviewJson>,
-    pub accepted_at: Option<String>,
+pub(crate) struct AttributionJson {
+    pub(crate) tool: Option<String>,
+    pub(crate) model: Option<String>,
+    pub(crate) kind: Option<&'static str>,
+    pub(crate) reviewed: bool,
+    pub(crate) reviewed_by: Option<String>,
+    pub(crate) reviews: Vec<ReviewJson>,
+    pub(crate) accepted_at: Option<String>,
 }
 
 /// One review: who and when (RFC 3339).
 #[derive(Debug, Serialize)]
-pub struct ReviewJson {
-    pub by: String,
-    pub at: String,
+pub(crate) struct ReviewJson {
+    pub(crate) by: String,
+    pub(crate) at: String,
 }
 
 impl From<&Attribution> for AttributionJson {
@@ -57,29 +57,29 @@ impl From<&Attribution> for AttributionJson {
 }
 
 /// [`AttributionJson`] as a JSON tree, to extend (diagnostics' `data`).
-pub fn attribution_json(a: &Attribution) -> Value {
+pub(crate) fn attribution_json(a: &Attribution) -> Value {
     serde_json::to_value(AttributionJson::from(a)).unwrap_or_default()
 }
 
 /// The `vouch/regions` result, serialised straight from these types (no
 /// intermediate JSON tree: a large answer is one pass of serde).
 #[derive(Debug, Serialize)]
-pub struct RegionsResult {
-    pub version: i32,
-    pub regions: Vec<RegionJson>,
+pub(crate) struct RegionsResult {
+    pub(crate) version: i32,
+    pub(crate) regions: Vec<RegionJson>,
 }
 
 /// One AI-written span.
 #[derive(Debug, Serialize)]
-pub struct RegionJson {
-    pub range: Range,
+pub(crate) struct RegionJson {
+    pub(crate) range: Range,
     #[serde(flatten)]
-    pub attribution: AttributionJson,
+    pub(crate) attribution: AttributionJson,
 }
 
 impl Session {
     /// `{"version", "regions": [{"range", "tool", "model", "kind", "reviewed", "reviewedBy", "acceptedAt"}]}`.
-    pub fn regions(&self, uri: &Uri) -> Result<RegionsResult, Error> {
+    pub(crate) fn regions(&self, uri: &Uri) -> Result<RegionsResult, Error> {
         let doc = self.doc(uri)?;
         let mut positions = PositionCursor::new(doc.ledger.rope(), self.enc);
         let regions = doc

@@ -20,20 +20,20 @@ use vouch_core::commit::approve;
 use vouch_core::commit::verify::{UnapprovedRange, verify_range};
 use vouch_core::git::Git;
 
-pub const CODE: &str = "unapproved-ai";
-pub const APPROVE_RANGE: &str = "vouch.approveRange";
+pub(crate) const CODE: &str = "unapproved-ai";
+pub(crate) const APPROVE_RANGE: &str = "vouch.approveRange";
 
 /// Unapproved ranges per repo-relative path.
-pub type Findings = HashMap<String, Vec<UnapprovedRange>>;
+pub(crate) type Findings = HashMap<String, Vec<UnapprovedRange>>;
 
 /// What the last verification of the review range found, per store.
 #[derive(Default)]
-pub struct ReviewState {
-    pub by_store: HashMap<usize, Findings>,
+pub(crate) struct ReviewState {
+    pub(crate) by_store: HashMap<usize, Findings>,
 }
 
 /// `vouch verify RANGE` for the workspace at `root`.
-pub fn findings(root: &Path, spec: &str) -> Result<Findings, String> {
+pub(crate) fn findings(root: &Path, spec: &str) -> Result<Findings, String> {
     let git = Git::new(root);
     let report = verify_range(&git, root, spec, None).map_err(|e| e.to_string())?;
     Ok(report
@@ -45,7 +45,7 @@ pub fn findings(root: &Path, spec: &str) -> Result<Findings, String> {
 
 /// A signed approval of the range's lines needing it: all of them, those of
 /// `rel`, or those of `rel` within `lines` (1-based, inclusive).
-pub fn approve(
+pub(crate) fn approve(
     root: &Path,
     spec: &str,
     rel: Option<&str>,
@@ -77,26 +77,26 @@ pub fn approve(
 /// `vouch.approveRange`'s argument.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ApproveTarget {
+pub(crate) struct ApproveTarget {
     #[serde(default)]
-    pub uri: Option<Uri>,
+    pub(crate) uri: Option<Uri>,
     #[serde(default)]
-    pub start_line: Option<usize>,
+    pub(crate) start_line: Option<usize>,
     #[serde(default)]
-    pub end_line: Option<usize>,
+    pub(crate) end_line: Option<usize>,
 }
 
 /// What a `vouch.approveRange` call will do, worked out under the lock.
-pub struct ApproveJob {
-    pub root: std::path::PathBuf,
-    pub spec: String,
-    pub rel: Option<String>,
-    pub lines: Option<(usize, usize)>,
+pub(crate) struct ApproveJob {
+    pub(crate) root: std::path::PathBuf,
+    pub(crate) spec: String,
+    pub(crate) rel: Option<String>,
+    pub(crate) lines: Option<(usize, usize)>,
 }
 
 impl Session {
     /// Every git workspace to verify, with the range; `None` without a range.
-    pub fn review_targets(&self) -> Option<(String, Vec<(usize, std::path::PathBuf)>)> {
+    pub(crate) fn review_targets(&self) -> Option<(String, Vec<(usize, std::path::PathBuf)>)> {
         let spec = self.settings.review_range.clone()?;
         let roots = self
             .stores
@@ -109,7 +109,7 @@ impl Session {
     }
 
     /// Adopts new findings; documents whose diagnostics change are due.
-    pub fn set_review(&mut self, by_store: HashMap<usize, Findings>) -> bool {
+    pub(crate) fn set_review(&mut self, by_store: HashMap<usize, Findings>) -> bool {
         let old = std::mem::take(&mut self.review.by_store);
         let mut changed = false;
         for d in self.docs.values_mut() {
@@ -126,7 +126,7 @@ impl Session {
     }
 
     /// The unapproved ranges of `doc`'s file.
-    pub fn review_ranges(&self, doc: &Doc) -> &[UnapprovedRange] {
+    pub(crate) fn review_ranges(&self, doc: &Doc) -> &[UnapprovedRange] {
         doc.place
             .as_ref()
             .and_then(|p| self.review.by_store.get(&p.store)?.get(&p.rel))
@@ -134,7 +134,7 @@ impl Session {
     }
 
     /// `unapproved-ai` diagnostics of `doc` (lines of the range's tip).
-    pub fn review_diagnostics(&self, doc: &Doc) -> Vec<Diagnostic> {
+    pub(crate) fn review_diagnostics(&self, doc: &Doc) -> Vec<Diagnostic> {
         let ranges = self.review_ranges(doc);
         if ranges.is_empty() {
             return Vec::new();
@@ -191,7 +191,7 @@ impl Session {
     }
 
     /// Works out a `vouch.approveRange` call.
-    pub fn approve_job(&self, args: &[Value]) -> Result<ApproveJob, Error> {
+    pub(crate) fn approve_job(&self, args: &[Value]) -> Result<ApproveJob, Error> {
         let Some(spec) = self.settings.review_range.clone() else {
             return Err(Error::invalid_params(
                 "no review range: set the `reviewRange` setting (e.g. origin/main..HEAD)",

@@ -21,13 +21,13 @@ use vouch_core::workspace::Workspace;
 
 /// User settings: `initializationOptions` and `workspace/didChangeConfiguration`.
 #[derive(Clone, Debug)]
-pub struct Settings {
-    pub severity: DiagnosticSeverity,
+pub(crate) struct Settings {
+    pub(crate) severity: DiagnosticSeverity,
     /// Explicit reviewer identity.
-    pub reviewer: Option<String>,
+    pub(crate) reviewer: Option<String>,
     /// `reviewRange`: the range under review (`origin/main..HEAD`), whose
     /// unapproved AI lines are shown (docs/sign-off.md).
-    pub review_range: Option<String>,
+    pub(crate) review_range: Option<String>,
 }
 
 impl Default for Settings {
@@ -42,7 +42,7 @@ impl Default for Settings {
 
 impl Settings {
     /// Reads settings at the top level of `v` or under its `vouch` key.
-    pub fn update(&mut self, v: &Value) {
+    pub(crate) fn update(&mut self, v: &Value) {
         let v = match v.get("vouch") {
             Some(inner) if inner.is_object() => inner,
             _ => v,
@@ -93,19 +93,19 @@ fn parse_severity(v: &Value) -> Option<DiagnosticSeverity> {
 }
 
 /// A workspace's store, as this server sees it.
-pub struct WsStore {
-    pub workspace: Workspace,
-    pub store: Store,
+pub(crate) struct WsStore {
+    pub(crate) workspace: Workspace,
+    pub(crate) store: Store,
     /// Store-wide generation last examined by the poller.
-    pub seen_gen: i64,
+    pub(crate) seen_gen: i64,
     /// The workspace's `vouch.toml`, re-read when the file changes.
-    pub policy: PolicyCache,
+    pub(crate) policy: PolicyCache,
 }
 
 /// A workspace's policy and the size and time of the file it was read from.
 #[derive(Default)]
-pub struct PolicyCache {
-    pub policy: Policy,
+pub(crate) struct PolicyCache {
+    pub(crate) policy: Policy,
     stamp: Option<(u64, std::time::SystemTime)>,
     read_once: bool,
 }
@@ -113,7 +113,7 @@ pub struct PolicyCache {
 impl PolicyCache {
     /// Re-reads `vouch.toml` under `root` when it changed (one `stat`
     /// otherwise). An invalid file is logged and the defaults apply.
-    pub fn refresh(&mut self, root: &Path) {
+    pub(crate) fn refresh(&mut self, root: &Path) {
         let stamp = std::fs::metadata(root.join(vouch_core::commit::policy::FILE_NAME))
             .ok()
             .and_then(|m| Some((m.len(), m.modified().ok()?)));
@@ -132,22 +132,22 @@ impl PolicyCache {
     }
 }
 
-pub struct Session {
-    pub enc: Encoding,
-    pub settings: Settings,
+pub(crate) struct Session {
+    pub(crate) enc: Encoding,
+    pub(crate) settings: Settings,
     /// Reviewer when none is configured: git's identity, else "unknown".
-    pub default_reviewer: String,
+    pub(crate) default_reviewer: String,
     /// Workspace folders (as given and canonical) and the store each maps to.
-    pub folders: Vec<(PathBuf, usize)>,
-    pub stores: Vec<WsStore>,
-    pub docs: HashMap<String, Doc>,
+    pub(crate) folders: Vec<(PathBuf, usize)>,
+    pub(crate) stores: Vec<WsStore>,
+    pub(crate) docs: HashMap<String, Doc>,
     /// Closed documents whose diagnostics must be cleared.
-    pub cleared: Vec<Uri>,
+    pub(crate) cleared: Vec<Uri>,
     /// The client accepts `workspace/codeLens/refresh` (sent after
     /// diagnostics change, so "AI: N lines unreviewed" lenses follow reviews).
-    pub code_lens_refresh: bool,
+    pub(crate) code_lens_refresh: bool,
     /// What the last verification of `settings.review_range` found.
-    pub review: super::review::ReviewState,
+    pub(crate) review: super::review::ReviewState,
 }
 
 impl Default for Session {
@@ -167,13 +167,13 @@ impl Default for Session {
 }
 
 /// An LSP error for an unknown document.
-pub fn unknown_document(uri: &Uri) -> Error {
+pub(crate) fn unknown_document(uri: &Uri) -> Error {
     Error::invalid_params(format!("unknown document {}", uri.as_str()))
 }
 
 impl Session {
     /// Adds a workspace folder: finds its workspace and opens the store.
-    pub fn add_folder(&mut self, folder: &Path) {
+    pub(crate) fn add_folder(&mut self, folder: &Path) {
         let ws = match Workspace::discover(folder) {
             Ok(ws) => ws,
             Err(e) => {
@@ -251,7 +251,7 @@ impl Session {
     }
 
     /// Where `uri` is persisted, or `None` for in-memory documents.
-    pub fn place_of(&self, uri: &Uri) -> Option<Place> {
+    pub(crate) fn place_of(&self, uri: &Uri) -> Option<Place> {
         if uri.scheme().as_str() != "file" {
             return None;
         }
@@ -269,20 +269,20 @@ impl Session {
         load_from(&self.stores, place)
     }
 
-    pub fn reviewer(&self) -> String {
+    pub(crate) fn reviewer(&self) -> String {
         self.settings
             .reviewer
             .clone()
             .unwrap_or_else(|| self.default_reviewer.clone())
     }
 
-    pub fn doc(&self, uri: &Uri) -> Result<&Doc, Error> {
+    pub(crate) fn doc(&self, uri: &Uri) -> Result<&Doc, Error> {
         self.docs
             .get(uri.as_str())
             .ok_or_else(|| unknown_document(uri))
     }
 
-    pub fn doc_mut(&mut self, uri: &Uri) -> Result<&mut Doc, Error> {
+    pub(crate) fn doc_mut(&mut self, uri: &Uri) -> Result<&mut Doc, Error> {
         self.docs
             .get_mut(uri.as_str())
             .ok_or_else(|| unknown_document(uri))
@@ -290,7 +290,7 @@ impl Session {
 
     /// `textDocument/didOpen`: restore the stored attribution when the text
     /// matches, map it across the difference when it does not.
-    pub fn open(&mut self, uri: Uri, version: i32, text: &str) {
+    pub(crate) fn open(&mut self, uri: Uri, version: i32, text: &str) {
         self.adopt_nested(&uri);
         let place = self.place_of(&uri);
         let stored = place.as_ref().and_then(|p| self.load(p));
@@ -331,7 +331,7 @@ impl Session {
 
     /// `textDocument/didChange`. The per-keystroke path: no text copies, no
     /// store access (except for a full-document replacement).
-    pub fn change(
+    pub(crate) fn change(
         &mut self,
         uri: &Uri,
         version: i32,
@@ -359,7 +359,7 @@ impl Session {
     }
 
     /// `textDocument/didSave`.
-    pub fn save(&mut self, uri: &Uri) {
+    pub(crate) fn save(&mut self, uri: &Uri) {
         let Some(mut doc) = self.docs.remove(uri.as_str()) else {
             tracing::warn!("didSave for unknown document {}; ignored", uri.as_str());
             return;
@@ -372,7 +372,7 @@ impl Session {
     }
 
     /// `textDocument/didClose`: write what is unsaved, forget the buffer.
-    pub fn close(&mut self, uri: &Uri) {
+    pub(crate) fn close(&mut self, uri: &Uri) {
         let Some(mut doc) = self.docs.remove(uri.as_str()) else {
             tracing::warn!("didClose for unknown document {}; ignored", uri.as_str());
             return;
@@ -382,14 +382,14 @@ impl Session {
     }
 
     /// Reparses `uri` if it was edited since its tree was last used.
-    pub fn refresh_syntax_of(&mut self, uri: &Uri) {
+    pub(crate) fn refresh_syntax_of(&mut self, uri: &Uri) {
         if let Some(d) = self.docs.get_mut(uri.as_str()) {
             d.refresh_syntax();
         }
     }
 
     /// Writes every document with unflushed changes to its store.
-    pub fn flush_all(&mut self) {
+    pub(crate) fn flush_all(&mut self) {
         if !self.docs.values().any(|d| d.dirty) {
             return;
         }
@@ -448,7 +448,7 @@ impl Session {
 
     /// Adopts other processes' writes to open documents. Returns whether
     /// anything changed.
-    pub fn poll_stores(&mut self) -> bool {
+    pub(crate) fn poll_stores(&mut self) -> bool {
         let mut changed = false;
         for si in 0..self.stores.len() {
             // Another process may have created the store since.

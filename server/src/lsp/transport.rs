@@ -44,7 +44,7 @@ enum Incoming {
 }
 
 /// What the fast path did with a message.
-pub enum Fast {
+pub(crate) enum Fast {
     /// Not handled: decode it and hand it to the service.
     Pass,
     /// A notification, applied in place.
@@ -263,7 +263,7 @@ async fn write_all<W: AsyncWrite + Unpin>(w: &mut W, body: &str) -> std::io::Res
 
 /// How a session over stdio ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ending {
+pub(crate) enum Ending {
     /// `exit` after a `shutdown` request: the orderly way (exit code 0).
     Exit,
     /// `exit` with no `shutdown` before it: the protocol asks for exit code 1.
@@ -277,7 +277,7 @@ pub enum Ending {
 /// `fast` sees every message that names a method first (method, raw body,
 /// whether it is a request): it may apply a notification or answer a request
 /// in place, or prepare for a request and leave the message to `service`.
-pub async fn serve<S, I, O>(
+pub(crate) async fn serve<S, I, O>(
     mut service: S,
     socket: ClientSocket,
     input: I,

@@ -13,7 +13,7 @@ use super::diff::{Change, changes};
 /// then every changed character of `after` (see `diff`) is labelled with
 /// `source`. When this returns, the store holds all of `after`. Returns the
 /// number of bytes attributed to the agent.
-pub fn attribute(
+pub(crate) fn attribute(
     store: &mut Store,
     rel: &str,
     before: &str,
@@ -46,7 +46,7 @@ pub fn attribute(
 /// Like `attribute` with the store's last known text of `rel` as the text
 /// before. Returns `None`, writing nothing, when the store does not track
 /// `rel`. Reads the stored text once, inside the transaction.
-pub fn attribute_since_stored(
+pub(crate) fn attribute_since_stored(
     store: &mut Store,
     rel: &str,
     after: &str,

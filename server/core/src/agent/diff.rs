@@ -24,13 +24,13 @@ const MAX_CHAR_HUNK: usize = 16 * 1024;
 /// A replacement of `old` (bytes of the text before) by `new` (bytes of the
 /// text after). Returned in order, not overlapping.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Change {
-    pub old: Range<usize>,
-    pub new: Range<usize>,
+pub(crate) struct Change {
+    pub(crate) old: Range<usize>,
+    pub(crate) new: Range<usize>,
 }
 
 /// The changes that turn `before` into `after`.
-pub fn changes(before: &str, after: &str) -> Vec<Change> {
+pub(crate) fn changes(before: &str, after: &str) -> Vec<Change> {
     let mut out = Vec::new();
     for step in line_steps_with(before, after, Some(LINE_TIMEOUT)) {
         if let Step::Hunk(h) = step {

@@ -9,11 +9,11 @@ use super::AgentError;
 
 /// `git status` of a working tree.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Status {
+pub(crate) struct Status {
     /// The commit HEAD names, `None` before the first commit.
-    pub head: Option<String>,
+    pub(crate) head: Option<String>,
     /// Changed or untracked files (repository-relative, `/`-separated).
-    pub changed: Vec<String>,
+    pub(crate) changed: Vec<String>,
 }
 
 fn git(root: &Path) -> Command {
@@ -25,7 +25,7 @@ fn git(root: &Path) -> Command {
 }
 
 /// The working tree's changed and untracked files (ignored files excluded).
-pub fn status(root: &Path) -> Result<Status, AgentError> {
+pub(crate) fn status(root: &Path) -> Result<Status, AgentError> {
     let out = git(root)
         .args([
             "status",
@@ -77,7 +77,7 @@ fn parse_status(bytes: &[u8]) -> Status {
 
 /// The contents of each `spec` (`:path`, `HEAD:path`, `<oid>:path`), `None`
 /// where git has no such blob. One `git cat-file --batch` process.
-pub fn blobs(root: &Path, specs: &[String]) -> Result<Vec<Option<Vec<u8>>>, AgentError> {
+pub(crate) fn blobs(root: &Path, specs: &[String]) -> Result<Vec<Option<Vec<u8>>>, AgentError> {
     if specs.is_empty() {
         return Ok(Vec::new());
     }

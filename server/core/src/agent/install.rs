@@ -134,7 +134,7 @@ pub enum Change {
 }
 
 /// The hook events Vouch listens to, for each agent.
-pub fn events(agent: Agent) -> &'static [&'static str] {
+pub(crate) fn events(agent: Agent) -> &'static [&'static str] {
     match agent {
         Agent::ClaudeCode | Agent::Codex => &["PreToolUse", "PostToolUse"],
         Agent::Gemini => &["BeforeTool", "AfterTool"],
@@ -209,7 +209,7 @@ fn shell_quote(s: &str) -> String {
 }
 
 /// True when `command` is a Vouch hook for `agent` (any path to `vouch`).
-pub fn is_ours(command: &str, agent: Agent) -> bool {
+pub(crate) fn is_ours(command: &str, agent: Agent) -> bool {
     let rest = command.trim_start();
     let (program, args) = if let Some(q) = rest.strip_prefix('\'') {
         match q.find('\'') {

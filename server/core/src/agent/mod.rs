@@ -16,8 +16,10 @@ mod snapshot;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use attribute::{attribute, attribute_since_stored};
-pub use payload::{Action, HookEvent, Phase, TextEdit, parse};
+pub(crate) use attribute::{attribute, attribute_since_stored};
+#[cfg(test)]
+pub(crate) use payload::parse;
+pub(crate) use payload::{Action, HookEvent, Phase, TextEdit};
 
 use crate::ledger::{AiSource, now_millis};
 use crate::store::{Store, StoreError};
@@ -35,14 +37,6 @@ pub enum Agent {
 }
 
 impl Agent {
-    pub const ALL: [Agent; 5] = [
-        Agent::ClaudeCode,
-        Agent::Cursor,
-        Agent::Codex,
-        Agent::Gemini,
-        Agent::Copilot,
-    ];
-
     /// The name recorded as the tool, and used on the command line.
     pub fn name(self) -> &'static str {
         match self {
@@ -91,13 +85,13 @@ pub struct Report {
     /// Files whose agent attribution was written, `(workspace root, path, bytes)`.
     pub recorded: Vec<(PathBuf, String, usize)>,
     /// Files snapshotted before the tool ran.
-    pub snapshotted: usize,
+    pub(crate) snapshotted: usize,
     /// Problems that did not stop the rest (one line each).
     pub warnings: Vec<String>,
 }
 
 /// FNV-1a over the parts (separated), for stable file names.
-pub fn fnv(parts: &[&[u8]]) -> u64 {
+pub(crate) fn fnv(parts: &[&[u8]]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for (i, part) in parts.iter().enumerate() {
         if i > 0 {
@@ -176,7 +170,7 @@ fn source(agent: Agent, event: &HookEvent) -> AiSource {
 /// The workspace holding `path` (an existing folder or file, or a path whose
 /// nearest existing ancestor lies in one). `None` outside any git repository
 /// and any folder that already has a `.vouch/` store: nothing is written there.
-pub fn find_workspace(path: &Path) -> Result<Option<Workspace>, AgentError> {
+pub(crate) fn find_workspace(path: &Path) -> Result<Option<Workspace>, AgentError> {
     for dir in path.ancestors() {
         let git = dir.join(".git");
         if git.is_dir() {
@@ -319,7 +313,7 @@ fn post_files(
 
 /// Rebuilds the text before the payload's replacements by undoing them on
 /// `after`, last first. `None` when an edit cannot be located unambiguously.
-pub fn undo_edits(after: &str, edits: &[TextEdit]) -> Option<String> {
+pub(crate) fn undo_edits(after: &str, edits: &[TextEdit]) -> Option<String> {
     if edits.is_empty() {
         return None;
     }

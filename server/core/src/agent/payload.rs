@@ -13,7 +13,7 @@ use crate::ledger::AiKind;
 
 /// Before or after the tool ran.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
+pub(crate) enum Phase {
     Pre,
     Post,
 }
@@ -21,15 +21,15 @@ pub enum Phase {
 /// One `old → new` text replacement the payload describes (used to rebuild
 /// the text before the edit when no pre-tool snapshot exists).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TextEdit {
-    pub old: String,
-    pub new: String,
-    pub replace_all: bool,
+pub(crate) struct TextEdit {
+    pub(crate) old: String,
+    pub(crate) new: String,
+    pub(crate) replace_all: bool,
 }
 
 /// What the tool call may have changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     /// The files the tool names (as written in the payload: absolute or
     /// relative to the payload's working directory).
     Files {
@@ -44,19 +44,19 @@ pub enum Action {
 
 /// A hook payload, reduced to what attribution needs.
 #[derive(Clone, Debug)]
-pub struct HookEvent {
-    pub phase: Phase,
-    pub action: Action,
-    pub kind: AiKind,
-    pub session: Option<String>,
-    pub model: Option<String>,
-    pub cwd: Option<PathBuf>,
+pub(crate) struct HookEvent {
+    pub(crate) phase: Phase,
+    pub(crate) action: Action,
+    pub(crate) kind: AiKind,
+    pub(crate) session: Option<String>,
+    pub(crate) model: Option<String>,
+    pub(crate) cwd: Option<PathBuf>,
     /// Identifies the tool call, so the post-tool event finds the pre-tool snapshot.
-    pub call_key: String,
+    pub(crate) call_key: String,
 }
 
 /// Parses `input` as `agent`'s hook payload.
-pub fn parse(agent: Agent, input: &[u8]) -> Result<HookEvent, AgentError> {
+pub(crate) fn parse(agent: Agent, input: &[u8]) -> Result<HookEvent, AgentError> {
     let text = std::str::from_utf8(input)
         .map_err(|_| AgentError::Payload("the payload is not UTF-8".into()))?;
     if text.trim().is_empty() {

@@ -13,17 +13,17 @@ use crate::files::Regular;
 use crate::workspace::Workspace;
 
 /// Files larger than this are not copied (their size and time are kept).
-pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 /// A shell snapshot copies the contents of at most this many files.
-pub const MAX_FILES: usize = 5_000;
+pub(crate) const MAX_FILES: usize = 5_000;
 /// A shell snapshot copies at most this many bytes in all.
-pub const MAX_TOTAL_BYTES: u64 = 128 * 1024 * 1024;
+pub(crate) const MAX_TOTAL_BYTES: u64 = 128 * 1024 * 1024;
 /// Snapshots older than this are stale leftovers of calls that never finished.
 const STALE: Duration = Duration::from_secs(24 * 3600);
 
 /// One file as it was before the tool call.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Entry {
+pub(crate) enum Entry {
     Text {
         text: String,
     },
@@ -37,15 +37,15 @@ pub enum Entry {
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     /// For shell snapshots: the commit HEAD named, and `shell = true`.
-    pub shell: bool,
-    pub head: Option<String>,
-    pub files: BTreeMap<String, Entry>,
+    pub(crate) shell: bool,
+    pub(crate) head: Option<String>,
+    pub(crate) files: BTreeMap<String, Entry>,
 }
 
 /// Size and modification time of a file in milliseconds.
-pub fn meta(path: &Path) -> Option<(u64, i64)> {
+pub(crate) fn meta(path: &Path) -> Option<(u64, i64)> {
     let m = std::fs::metadata(path).ok()?;
     let ms = m
         .modified()
@@ -58,7 +58,7 @@ pub fn meta(path: &Path) -> Option<(u64, i64)> {
 
 /// Reads a workspace file under `root` for a snapshot, within `budget`
 /// bytes; only regular files inside `root` are read (see [`crate::files`]).
-pub fn capture(path: &Path, root: &Path, budget: &mut u64) -> Entry {
+pub(crate) fn capture(path: &Path, root: &Path, budget: &mut u64) -> Entry {
     let Some((len, modified_ms)) = meta(path) else {
         return Entry::Missing;
     };
@@ -83,7 +83,7 @@ fn dir(ws: &Workspace) -> PathBuf {
 }
 
 /// Where the snapshot of one tool call lives.
-pub fn location(ws: &Workspace, agent: &str, session: Option<&str>, call: &str) -> PathBuf {
+pub(crate) fn location(ws: &Workspace, agent: &str, session: Option<&str>, call: &str) -> PathBuf {
     let h = super::fnv(&[session.unwrap_or("").as_bytes(), call.as_bytes()]);
     dir(ws).join(format!("{agent}-{h:016x}.json"))
 }
@@ -110,7 +110,7 @@ enum HeaderEntry {
 /// Writes a snapshot (atomically: a reader never sees half of it). The
 /// texts are written raw after a small JSON header, so large files cost a
 /// copy, not an encoding.
-pub fn save(path: &Path, snap: &Snapshot) -> Result<(), AgentError> {
+pub(crate) fn save(path: &Path, snap: &Snapshot) -> Result<(), AgentError> {
     let io = |e: std::io::Error| AgentError::Io {
         path: path.to_path_buf(),
         source: e,
@@ -192,7 +192,7 @@ fn decode(bytes: &[u8]) -> Option<Snapshot> {
 }
 
 /// Reads and removes the snapshot at `path`; `None` when there is none.
-pub fn take(path: &Path) -> Result<Option<Snapshot>, AgentError> {
+pub(crate) fn take(path: &Path) -> Result<Option<Snapshot>, AgentError> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -210,7 +210,7 @@ pub fn take(path: &Path) -> Result<Option<Snapshot>, AgentError> {
 
 /// Removes snapshots of tool calls that never reported back. Runs at most
 /// once an hour (a marker file's time says when it last ran).
-pub fn sweep(ws: &Workspace) {
+pub(crate) fn sweep(ws: &Workspace) {
     let dir = dir(ws);
     let marker = dir.join(".swept");
     let now = SystemTime::now();

@@ -13,14 +13,14 @@ use super::CommitError;
 use super::lines::LineAttr;
 use super::notes::Notes;
 use super::policy::{self, Policy};
-use super::range::{RangeChanges, split_lines};
+use super::range::RangeChanges;
 use super::signature::{self, AllowedSigners, Signer};
 use crate::git::Git;
 use crate::ledger::{format_millis, now_millis};
 use crate::syntax::SyntaxTree;
 
 /// The envelope's `type`.
-pub const RECORD_TYPE: &str = "vouch-approval/v1";
+pub(crate) const RECORD_TYPE: &str = "vouch-approval/v1";
 
 /// Policy files larger than this are refused (untrusted input).
 const MAX_POLICY_BYTES: usize = 1 << 20;
@@ -29,60 +29,60 @@ const MAX_POLICY_BYTES: usize = 1 << 20;
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Payload {
     /// Always 1.
-    pub version: u32,
+    pub(crate) version: u32,
     /// The signer's principal in the allowed-signers file.
     pub principal: String,
     /// The signing key's fingerprint (`SHA256:…`).
     pub key: String,
     /// The range as the reviewer typed it.
-    pub range: String,
+    pub(crate) range: String,
     /// The merge base the range was compared with (informative).
-    pub base: Option<String>,
+    pub(crate) base: Option<String>,
     /// The tip approved (informative: approvals are bound to text, not commits).
-    pub tip: String,
+    pub(crate) tip: String,
     /// When (UTC, RFC 3339).
     pub time: String,
-    pub files: Vec<ApprovedFile>,
+    pub(crate) files: Vec<ApprovedFile>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ApprovedFile {
-    pub path: String,
-    pub ranges: Vec<ApprovedRange>,
+pub(crate) struct ApprovedFile {
+    pub(crate) path: String,
+    pub(crate) ranges: Vec<ApprovedRange>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ApprovedRange {
+pub(crate) struct ApprovedRange {
     /// Lines of the approved tip (1-based, inclusive; informative).
-    pub start_line: usize,
-    pub end_line: usize,
+    pub(crate) start_line: usize,
+    pub(crate) end_line: usize,
     #[serde(default)]
-    pub unit: Option<String>,
+    pub(crate) unit: Option<String>,
     #[serde(default)]
-    pub tool: Option<String>,
+    pub(crate) tool: Option<String>,
     #[serde(default)]
-    pub model: Option<String>,
+    pub(crate) model: Option<String>,
     /// `sha256:<hex>` of each line's text (without its line break), in order.
-    pub lines: Vec<String>,
+    pub(crate) lines: Vec<String>,
     /// A policy file (`vouch.toml`, the allowed-signers file) approved as a
     /// whole: counts only while the file's text is exactly these lines.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub whole_file: bool,
+    pub(crate) whole_file: bool,
 }
 
 /// One line of the approvals note.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Envelope {
+pub(crate) struct Envelope {
     #[serde(rename = "type")]
-    pub kind: String,
+    pub(crate) kind: String,
     /// The payload's exact JSON text: the signed bytes.
-    pub payload: String,
+    pub(crate) payload: String,
     /// Armored SSH signature (namespace `vouch-approval`) over `payload`.
-    pub signature: String,
+    pub(crate) signature: String,
 }
 
 /// `sha256:<hex>` of a line's text.
-pub fn hash_line(text: &str) -> String {
+pub(crate) fn hash_line(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
@@ -94,18 +94,18 @@ pub fn hash_line(text: &str) -> String {
 
 /// The policy and allowed signers a range is judged by.
 #[derive(Clone, Debug)]
-pub struct BasePolicy {
-    pub policy: Policy,
+pub(crate) struct BasePolicy {
+    pub(crate) policy: Policy,
     /// Where they were read: a commit, or `None` for the working tree.
-    pub from: Option<String>,
-    pub signers: AllowedSigners,
+    pub(crate) from: Option<String>,
+    pub(crate) signers: AllowedSigners,
     /// Whether the allowed-signers file exists there.
-    pub signers_found: bool,
+    pub(crate) signers_found: bool,
 }
 
 /// Reads `vouch.toml` and the allowed-signers file at `rev` (a blob each;
 /// symlinks are read as their target's name, never followed).
-pub fn base_policy(git: &Git, rev: &str) -> Result<BasePolicy, CommitError> {
+pub(crate) fn base_policy(git: &Git, rev: &str) -> Result<BasePolicy, CommitError> {
     let read = |path: &str| -> Result<Option<String>, CommitError> {
         let blob = git
             .read_objects(&[format!("{rev}:{path}")])?
@@ -135,7 +135,7 @@ pub fn base_policy(git: &Git, rev: &str) -> Result<BasePolicy, CommitError> {
 }
 
 /// The policy of the working tree (`vouch verify` without a range).
-pub fn working_tree_policy(root: &Path) -> Result<BasePolicy, CommitError> {
+pub(crate) fn working_tree_policy(root: &Path) -> Result<BasePolicy, CommitError> {
     let policy = Policy::load(root)?;
     let path = root.join(&policy.allowed_signers);
     let text = match std::fs::symlink_metadata(&path) {
@@ -157,11 +157,11 @@ pub fn working_tree_policy(root: &Path) -> Result<BasePolicy, CommitError> {
 pub struct NeededLine {
     /// 1-based line of the tip.
     pub line: usize,
-    pub hash: String,
+    pub(crate) hash: String,
     /// `None` for a policy file's line.
     pub attr: Option<LineAttr>,
     /// Indices into [`RangeChanges::commits`].
-    pub writers: Vec<usize>,
+    pub(crate) writers: Vec<usize>,
     /// The function, method or class holding it (bare name).
     pub unit: Option<String>,
 }
@@ -174,12 +174,12 @@ pub struct NeededFile {
     pub policy_file: bool,
     pub lines: Vec<NeededLine>,
     /// Hashes of every line of the tip's version.
-    pub all_hashes: Vec<String>,
+    pub(crate) all_hashes: Vec<String>,
 }
 
 /// What the range needs approved under `base`: the AI lines it introduces
 /// (outside `exempt` paths), and every policy file it changes (as a whole).
-pub fn needed(
+pub(crate) fn needed(
     git: &Git,
     changes: &RangeChanges,
     base: &BasePolicy,
@@ -306,7 +306,7 @@ fn line_starts(text: &str) -> Vec<usize> {
 }
 
 /// The payload approving `files` (consecutive lines grouped into ranges).
-pub fn payload(
+pub(crate) fn payload(
     changes: &RangeChanges,
     files: &[NeededFile],
     principal: &str,
@@ -418,7 +418,7 @@ impl Approval {
 /// Every approval touching one of `paths` (all of them with `None`), with
 /// its signature checked in process against `signers`. Note blobs are read
 /// as `Notes::read_texts` does (one over `notes::MAX_NOTE_BYTES` is skipped).
-pub fn load(
+pub(crate) fn load(
     git: &Git,
     signers: &AllowedSigners,
     paths: Option<&HashSet<&str>>,
@@ -496,7 +496,11 @@ fn check_record(
 /// Signs `payload` with git's signing configuration and appends the record
 /// to the approvals note of `payload.tip`. The signature is checked in
 /// process before anything is written.
-pub fn record(git: &Git, signer: &Signer, payload: &Payload) -> Result<Envelope, CommitError> {
+pub(crate) fn record(
+    git: &Git,
+    signer: &Signer,
+    payload: &Payload,
+) -> Result<Envelope, CommitError> {
     let text = serde_json::to_string(payload)?;
     let scratch = git.git_path("vouch")?;
     let sig = signer
@@ -533,7 +537,7 @@ pub fn record(git: &Git, signer: &Signer, payload: &Payload) -> Result<Envelope,
 #[derive(Clone, Debug)]
 pub struct Prepared {
     pub changes: RangeChanges,
-    pub base: BasePolicy,
+    pub(crate) base: BasePolicy,
     /// The commit the policy and allowed signers were read from.
     pub policy_rev: String,
     pub needed: Vec<NeededFile>,
@@ -629,11 +633,6 @@ pub(crate) fn approves_whole(p: &Payload, path: &str, hashes: &[String]) -> bool
         .filter(|f| f.path == path)
         .flat_map(|f| &f.ranges)
         .any(|r| r.whole_file && r.lines == hashes)
-}
-
-/// The lines of a tip file, split as the range analysis does.
-pub fn tip_hashes(text: &str) -> Vec<String> {
-    split_lines(text).into_iter().map(hash_line).collect()
 }
 
 #[cfg(test)]

@@ -22,17 +22,17 @@ pub struct BlameEntry {
     pub origin: LineOrigin,
     pub tool: Option<String>,
     pub model: Option<String>,
-    pub kind: Option<String>,
+    pub(crate) kind: Option<String>,
     /// `null` for human lines.
     pub reviewed: Option<bool>,
     pub reviewer: Option<String>,
-    pub reviewed_at: Option<String>,
+    pub(crate) reviewed_at: Option<String>,
     /// The commit that last changed the line; `null` when uncommitted.
     pub commit: Option<String>,
     /// The innermost function, method, class... holding the line (bare name),
     /// for lines holding AI text; `null` for human lines, outside any unit or
     /// for a file without grammar (see `crate::syntax`).
-    pub unit: Option<String>,
+    pub(crate) unit: Option<String>,
     #[serde(skip)]
     pub text: String,
 }

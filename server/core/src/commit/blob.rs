@@ -42,7 +42,7 @@ type Known = BTreeMap<usize, Option<LineAttr>>;
 /// content a merge brings in: their notes' AI lines, found whole by content
 /// among the lines new since the base, are AI whatever else says (the
 /// store's view of a merged file is a reconcile, not knowledge).
-pub fn lines_at(
+pub(crate) fn lines_at(
     service: &Service,
     git: &Git,
     base: Option<&str>,
@@ -236,7 +236,11 @@ pub fn lines_at(
 
 /// The commits a merge brings in: `git rev-list BASE..INCOMING`, at most
 /// [`MAX_NOTES`].
-pub fn brought_by(git: &Git, base: &str, incoming: &str) -> Result<Vec<String>, CommitError> {
+pub(crate) fn brought_by(
+    git: &Git,
+    base: &str,
+    incoming: &str,
+) -> Result<Vec<String>, CommitError> {
     let range = format!("{base}..{incoming}");
     let max = format!("--max-count={MAX_NOTES}");
     let out = git

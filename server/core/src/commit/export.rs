@@ -16,8 +16,8 @@ use crate::ledger::{LineOrigin, format_millis};
 pub struct CommitInfo {
     pub sha: String,
     /// `Name <email>`.
-    pub author: String,
-    pub message: String,
+    pub(crate) author: String,
+    pub(crate) message: String,
 }
 
 impl CommitInfo {
@@ -25,7 +25,7 @@ impl CommitInfo {
         self.message.lines().next().unwrap_or("")
     }
 
-    pub fn short(&self) -> &str {
+    pub(crate) fn short(&self) -> &str {
         &self.sha[..self.sha.len().min(12)]
     }
 }
@@ -97,17 +97,9 @@ pub fn each_note(
     Ok(())
 }
 
-/// Export formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    AgentTrace,
-    Sarif,
-    Json,
-}
-
 /// Runs of consecutive equal lines: `(start, end, attr)`.
 /// (`chars`, the length of one-line pieces, may differ inside a run).
-pub fn ranges(file: &FileLines) -> Vec<(usize, usize, &LineAttr)> {
+pub(crate) fn ranges(file: &FileLines) -> Vec<(usize, usize, &LineAttr)> {
     let mut out: Vec<(usize, usize, &LineAttr)> = Vec::new();
     let same = |a: &LineAttr, b: &LineAttr| {
         a.origin == b.origin

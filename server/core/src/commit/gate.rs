@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::CommitError;
-use super::lines::{CommitLines, LineAttr};
+use super::lines::CommitLines;
 use super::policy::{Policy, Verdict};
 use crate::git::Git;
 use crate::service::Service;
@@ -17,7 +17,6 @@ pub struct Finding {
     /// 1-based lines of the staged version, inclusive.
     pub start_line: usize,
     pub end_line: usize,
-    pub attr: LineAttr,
     pub reason: String,
 }
 
@@ -64,7 +63,6 @@ pub fn findings(
                     path: path.clone(),
                     start_line: j.start_line,
                     end_line: j.end_line,
-                    attr: j.attr,
                     reason,
                 });
             }

@@ -46,7 +46,7 @@ fn compile(pattern: &str) -> Result<GlobMatcher, String> {
 }
 
 /// Checks that `pattern` is a well-formed glob.
-pub fn validate(pattern: &str) -> Result<(), String> {
+pub(crate) fn validate(pattern: &str) -> Result<(), String> {
     compile(pattern).map(|_| ())
 }
 
@@ -57,7 +57,7 @@ thread_local! {
 
 /// Whether workspace-relative `path` matches `pattern` (an invalid pattern
 /// matches nothing).
-pub fn matches(pattern: &str, path: &str) -> bool {
+pub(crate) fn matches(pattern: &str, path: &str) -> bool {
     COMPILED.with(|cache| {
         let mut cache = cache.borrow_mut();
         if !cache.contains_key(pattern) {

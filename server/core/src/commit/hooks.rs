@@ -11,8 +11,8 @@ use super::CommitError;
 use crate::git::Git;
 
 /// Marks a hook file as written by Vouch.
-pub const MARKER: &str = "vouch-managed hook";
-pub const CHAINED_SUFFIX: &str = ".vouch-chained";
+pub(crate) const MARKER: &str = "vouch-managed hook";
+pub(crate) const CHAINED_SUFFIX: &str = ".vouch-chained";
 
 /// What Vouch runs from each hook.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,7 +42,7 @@ impl Hook {
         Hook::PostMerge,
     ];
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Hook::PreCommit => "pre-commit",
             Hook::PostCommit => "post-commit",
@@ -243,11 +243,6 @@ pub fn uninstall(dir: &Path, hook: Hook) -> Result<Vec<String>, CommitError> {
         ));
     }
     Ok(changes)
-}
-
-/// Whether Vouch's `hook` is installed in `dir`.
-pub fn installed(dir: &Path, hook: Hook) -> bool {
-    is_ours(&dir.join(hook.name()))
 }
 
 #[cfg(test)]

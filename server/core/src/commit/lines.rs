@@ -12,7 +12,7 @@ use crate::ledger::{Ledger, LineOrigin, Piece, align};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineAttr {
     /// `Ai` or `Mixed`.
-    pub origin: LineOrigin,
+    pub(crate) origin: LineOrigin,
     pub tool: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
@@ -27,7 +27,7 @@ pub struct LineAttr {
     /// longest; `None` when a piece spans lines or nothing is known. The
     /// policy's `ignore_below` rules read it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub chars: Option<usize>,
+    pub(crate) chars: Option<usize>,
 }
 
 /// One review of a line: who, and when (Unix milliseconds) when known.
@@ -44,18 +44,18 @@ impl LineAttr {
     }
 
     /// The latest reviewer.
-    pub fn reviewer(&self) -> Option<&str> {
+    pub(crate) fn reviewer(&self) -> Option<&str> {
         self.reviews.last().map(|r| r.by.as_str())
     }
 
     /// When the latest review happened.
-    pub fn reviewed_at(&self) -> Option<i64> {
+    pub(crate) fn reviewed_at(&self) -> Option<i64> {
         self.reviews.last().and_then(|r| r.at)
     }
 
     /// Adds a review unless that person's review is already there (a known
     /// time replaces an unknown one).
-    pub fn add_review(&mut self, by: &str, at: Option<i64>) {
+    pub(crate) fn add_review(&mut self, by: &str, at: Option<i64>) {
         match self.reviews.iter_mut().find(|r| r.by == by) {
             Some(r) => r.at = r.at.or(at),
             None => {
@@ -71,7 +71,7 @@ impl LineAttr {
     }
 
     /// `tool, model` or `tool`, for messages.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match &self.model {
             Some(m) => format!("{}, {m}", self.tool),
             None => self.tool.clone(),
@@ -80,10 +80,10 @@ impl LineAttr {
 }
 
 /// The reviewer of a line a note says is reviewed without naming anyone.
-pub const UNKNOWN_REVIEWER: &str = "unknown";
+pub(crate) const UNKNOWN_REVIEWER: &str = "unknown";
 
 /// AI lines of one file version, keyed by 1-based line number.
-pub type FileLines = BTreeMap<usize, LineAttr>;
+pub(crate) type FileLines = BTreeMap<usize, LineAttr>;
 
 /// AI lines of every file of one commit, keyed by path.
 pub type CommitLines = BTreeMap<String, FileLines>;
@@ -154,7 +154,7 @@ fn line_reviews(attributions: &[crate::ledger::Attribution]) -> Vec<Reviewer> {
 /// Where each line of `old` is in `new`: `Some(new line)` (both 1-based)
 /// when the whole line, line break included, is unchanged; `None` when it
 /// changed or went away. Index 0 of the result is unused.
-pub fn map_lines(old: &str, new: &str) -> Vec<Option<usize>> {
+pub(crate) fn map_lines(old: &str, new: &str) -> Vec<Option<usize>> {
     let old_starts = line_starts(old);
     let new_starts = line_starts(new);
     let mut out = vec![None; old_starts.len() + 1];
@@ -190,7 +190,7 @@ pub fn map_lines(old: &str, new: &str) -> Vec<Option<usize>> {
 }
 
 /// How many lines `text` has as git counts them (a trailing LF starts no line).
-pub fn count(text: &str) -> usize {
+pub(crate) fn count(text: &str) -> usize {
     line_starts(text).len()
 }
 
@@ -209,7 +209,7 @@ fn line_starts(text: &str) -> Vec<usize> {
 }
 
 /// Carries `lines` of the `old` text to the `new` text; lines that changed are dropped.
-pub fn carry(lines: &FileLines, old: &str, new: &str) -> FileLines {
+pub(crate) fn carry(lines: &FileLines, old: &str, new: &str) -> FileLines {
     let map = map_lines(old, new);
     lines
         .iter()
@@ -227,7 +227,7 @@ pub fn carry(lines: &FileLines, old: &str, new: &str) -> FileLines {
 /// into a recognisably same line (`ledger::align`'s line pairing: a
 /// one-character fix at a rebase `edit` stop) stays AI, as `mixed`; lines
 /// that went away or were replaced by unrelated ones are dropped.
-pub fn carry_edited(lines: &FileLines, old: &str, new: &str) -> FileLines {
+pub(crate) fn carry_edited(lines: &FileLines, old: &str, new: &str) -> FileLines {
     use crate::ledger::{GitLines, Pair, Step, line_steps_with, pair_hunk};
     let (ol, nl) = (GitLines::new(old), GitLines::new(new));
     // old line -> (new line, edited)
@@ -267,7 +267,7 @@ pub fn carry_edited(lines: &FileLines, old: &str, new: &str) -> FileLines {
 /// lines the two texts share (whole lines, line breaks included); every other
 /// line is human. For texts of unrelated origin (another branch's version of
 /// a file), where a character-level diff would match fragments by chance.
-pub fn transfer_by_lines(old: &Ledger, new_text: &str) -> Ledger {
+pub(crate) fn transfer_by_lines(old: &Ledger, new_text: &str) -> Ledger {
     let mut new = Ledger::new(new_text);
     let old_text = old.text();
     let map = map_lines(&old_text, new_text);
@@ -310,7 +310,7 @@ pub fn transfer_by_lines(old: &Ledger, new_text: &str) -> Ledger {
 /// lines as one stretch), with the line's
 /// tool, model, kind and review. Lines the ledger already attributes to AI
 /// keep what it says. Returns how many lines were marked.
-pub fn fill_ledger(ledger: &mut Ledger, file: &FileLines) -> usize {
+pub(crate) fn fill_ledger(ledger: &mut Ledger, file: &FileLines) -> usize {
     let text = ledger.text();
     let index = ledger.git_lines();
     let known: std::collections::HashSet<usize> =
@@ -374,7 +374,7 @@ pub fn fill_ledger(ledger: &mut Ledger, file: &FileLines) -> usize {
 }
 
 /// Adds to `into` every line of `from` that `into` does not describe.
-pub fn fill(into: &mut CommitLines, from: CommitLines) {
+pub(crate) fn fill(into: &mut CommitLines, from: CommitLines) {
     for (path, lines) in from {
         let target = into.entry(path).or_default();
         for (line, attr) in lines {

@@ -17,14 +17,14 @@ use super::ranges::RangeMap;
 use crate::ledger::{LineOrigin, format_millis, now_millis};
 use crate::untrusted::{check_name, model_or_none, tool_or_unknown};
 
-pub const TRACE_VERSION: &str = "0.1.0";
+pub(crate) const TRACE_VERSION: &str = "0.1.0";
 
 /// A parsed note.
 #[derive(Clone, Debug, Default)]
 pub struct Note {
-    pub lines: CommitLines,
+    pub(crate) lines: CommitLines,
     /// The records as found (raw JSON text), newest first.
-    pub records: Vec<String>,
+    pub(crate) records: Vec<String>,
 }
 
 /// One run of equal consecutive lines, as stored under `metadata.vouch.lines`.
@@ -91,7 +91,7 @@ fn uuid_v4() -> String {
 }
 
 /// The Agent Trace record for `commit` holding `lines`.
-pub fn record(commit: &str, lines: &CommitLines) -> Value {
+pub(crate) fn record(commit: &str, lines: &CommitLines) -> Value {
     let mut files = Vec::new();
     let mut vouch_lines = Vec::new();
     let mut attestations = Vec::new();
@@ -185,15 +185,15 @@ pub fn record(commit: &str, lines: &CommitLines) -> Value {
 /// A note as read: each file's lines as ranges (the newest record first
 /// describes a line), not yet bounded by the files themselves.
 #[derive(Clone, Debug, Default)]
-pub struct ParsedNote {
+pub(crate) struct ParsedNote {
     files: BTreeMap<String, RangeMap<LineAttr>>,
     /// The records as found (raw JSON text), newest first.
-    pub records: Vec<String>,
+    pub(crate) records: Vec<String>,
 }
 
 impl ParsedNote {
     /// The paths the note describes.
-    pub fn paths(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn paths(&self) -> impl Iterator<Item = &str> {
         self.files.keys().map(String::as_str)
     }
 
@@ -201,7 +201,7 @@ impl ParsedNote {
     /// `line_count(path)` of the commit's version, `None` when the commit
     /// has no such file (its lines are dropped). Lines beyond the count are
     /// dropped, so the work is bounded by the files, not by the numbers.
-    pub fn bounded(self, line_count: impl Fn(&str) -> Option<usize>) -> Note {
+    pub(crate) fn bounded(self, line_count: impl Fn(&str) -> Option<usize>) -> Note {
         let mut lines = CommitLines::new();
         for (path, mut ranges) in self.files {
             let Some(count) = line_count(&path) else {
@@ -225,7 +225,7 @@ impl ParsedNote {
 
 /// Parses a note's text: one or more JSON records (one per line, or
 /// concatenated). Unparseable records are skipped.
-pub fn parse(text: &str) -> ParsedNote {
+pub(crate) fn parse(text: &str) -> ParsedNote {
     let mut parsed: Vec<(String, RecordIn)> = Vec::new();
     for raw in record_texts(text) {
         if let Ok(r) = serde_json::from_str::<RecordIn>(raw) {
@@ -281,19 +281,19 @@ fn record_texts(text: &str) -> Vec<&str> {
 
 /// A note's lines as ranges, looked up one line at a time.
 #[derive(Default)]
-pub struct NoteIndex {
+pub(crate) struct NoteIndex {
     files: BTreeMap<String, RangeMap<LineAttr>>,
 }
 
 impl NoteIndex {
     /// What the note says about 1-based `line` of `path`.
-    pub fn get(&self, path: &str, line: usize) -> Option<LineAttr> {
+    pub(crate) fn get(&self, path: &str, line: usize) -> Option<LineAttr> {
         self.files.get(path)?.get(line).cloned()
     }
 }
 
 /// Indexes a note's text (see [`parse`] for what is accepted).
-pub fn index(text: &str) -> NoteIndex {
+pub(crate) fn index(text: &str) -> NoteIndex {
     NoteIndex {
         files: parse(text).files,
     }

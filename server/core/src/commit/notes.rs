@@ -13,18 +13,18 @@ use super::CommitError;
 use super::note::{self, Note};
 use crate::git::Git;
 
-pub const DEFAULT_REF: &str = "refs/notes/vouch";
+pub(crate) const DEFAULT_REF: &str = "refs/notes/vouch";
 
 /// A note blob larger than this (4 MiB) is not read: notes come from every
 /// collaborator, and a real one is a few hundred bytes per file.
-pub const MAX_NOTE_BYTES: usize = 4 * 1024 * 1024;
+pub(crate) const MAX_NOTE_BYTES: usize = 4 * 1024 * 1024;
 
 /// Signed approvals (`vouch approve`; docs/sign-off.md), one JSON record per
 /// line, attached to the tip the reviewer approved.
 pub const APPROVALS_REF: &str = "refs/notes/vouch-approvals";
 
 /// See [`Notes::batches`].
-pub struct NoteBatches<'n, 'a> {
+pub(crate) struct NoteBatches<'n, 'a> {
     notes: &'n Notes<'a>,
     listing: HashMap<String, Vec<String>>,
 }
@@ -32,7 +32,7 @@ pub struct NoteBatches<'n, 'a> {
 impl NoteBatches<'_, '_> {
     /// The notes of `commits` (those that have one), read in one batch and
     /// bounded by the commits' files as [`Notes::read`] does.
-    pub fn read(&self, commits: &[String]) -> Result<HashMap<String, Note>, CommitError> {
+    pub(crate) fn read(&self, commits: &[String]) -> Result<HashMap<String, Note>, CommitError> {
         // Every commit is passed on: one without a Vouch note may still
         // carry other tools' provenance (git-ai's notes).
         self.notes
@@ -40,7 +40,7 @@ impl NoteBatches<'_, '_> {
     }
 }
 /// Agent Trace records other tools keep in the repository (JSON lines).
-pub const TRACE_FILE: &str = ".agent-trace/traces.jsonl";
+pub(crate) const TRACE_FILE: &str = ".agent-trace/traces.jsonl";
 const MAX_TRACE_FILE_BYTES: usize = 16 << 20;
 
 pub struct Notes<'a> {
@@ -61,7 +61,7 @@ impl<'a> Notes<'a> {
     }
 
     /// The approvals ref ([`APPROVALS_REF`]).
-    pub fn approvals(git: &'a Git) -> Notes<'a> {
+    pub(crate) fn approvals(git: &'a Git) -> Notes<'a> {
         Notes {
             git,
             ref_name: APPROVALS_REF.to_owned(),
@@ -69,19 +69,19 @@ impl<'a> Notes<'a> {
     }
 
     /// Every ref Vouch shares through a remote: provenance notes, approvals.
-    pub fn all(git: &'a Git) -> Result<Vec<Notes<'a>>, CommitError> {
+    pub(crate) fn all(git: &'a Git) -> Result<Vec<Notes<'a>>, CommitError> {
         Ok(vec![Notes::new(git)?, Notes::approvals(git)])
     }
 
     /// The part after `refs/notes/` (`vouch`).
-    pub fn short(&self) -> &str {
+    pub(crate) fn short(&self) -> &str {
         self.ref_name
             .strip_prefix("refs/notes/")
             .unwrap_or(&self.ref_name)
     }
 
     /// Where `git fetch` puts a remote's notes.
-    pub fn tracking_ref(&self, remote: &str) -> String {
+    pub(crate) fn tracking_ref(&self, remote: &str) -> String {
         format!("refs/notes/remotes/{remote}/{}", self.short())
     }
 
@@ -122,7 +122,7 @@ impl<'a> Notes<'a> {
     /// The notes of `commits` (those that have one), read in one batch, each
     /// bounded by the commit's files: lines beyond a file's real length, and
     /// files the commit does not hold, are dropped.
-    pub fn read(&self, commits: &[String]) -> Result<HashMap<String, Note>, CommitError> {
+    pub(crate) fn read(&self, commits: &[String]) -> Result<HashMap<String, Note>, CommitError> {
         self.bounded(self.read_texts(commits)?)
     }
 
@@ -156,7 +156,7 @@ impl<'a> Notes<'a> {
 
     /// The notes of `commits` as line lookups (no per-line expansion), for
     /// reading a few lines of many notes (blame).
-    pub fn read_index(
+    pub(crate) fn read_index(
         &self,
         commits: &[String],
     ) -> Result<HashMap<String, note::NoteIndex>, CommitError> {
@@ -179,7 +179,7 @@ impl<'a> Notes<'a> {
     /// A reader that lists the notes once and then reads them batch by
     /// batch, so a caller going through many commits keeps only one batch
     /// of notes in memory.
-    pub fn batches(&self) -> Result<NoteBatches<'_, 'a>, CommitError> {
+    pub(crate) fn batches(&self) -> Result<NoteBatches<'_, 'a>, CommitError> {
         Ok(NoteBatches {
             notes: self,
             listing: self.list()?,
@@ -325,12 +325,12 @@ impl<'a> Notes<'a> {
     }
 
     /// Every annotated commit.
-    pub fn annotated(&self) -> Result<Vec<String>, CommitError> {
+    pub(crate) fn annotated(&self) -> Result<Vec<String>, CommitError> {
         Ok(self.list()?.into_keys().collect())
     }
 
     /// The commits annotated on the local ref only (not the fetched copies).
-    pub fn local_annotated(&self) -> Result<HashSet<String>, CommitError> {
+    pub(crate) fn local_annotated(&self) -> Result<HashSet<String>, CommitError> {
         let Some(listing) = self
             .git
             .try_run(&["notes", "--ref", &self.ref_name, "list"])?
@@ -344,7 +344,7 @@ impl<'a> Notes<'a> {
     }
 
     /// Removes the local notes of `commits` (one notes commit for all).
-    pub fn remove(&self, commits: &[String]) -> Result<(), CommitError> {
+    pub(crate) fn remove(&self, commits: &[String]) -> Result<(), CommitError> {
         if commits.is_empty() {
             return Ok(());
         }
@@ -365,14 +365,14 @@ impl<'a> Notes<'a> {
     }
 
     /// Writes (replacing) the note of `commit`.
-    pub fn write(&self, commit: &str, record: &Value) -> Result<(), CommitError> {
+    pub(crate) fn write(&self, commit: &str, record: &Value) -> Result<(), CommitError> {
         let mut text = serde_json::to_string(record)?;
         text.push('\n');
         self.write_text(commit, &text)
     }
 
     /// Writes (replacing) the note of `commit` with `text`.
-    pub fn write_text(&self, commit: &str, text: &str) -> Result<(), CommitError> {
+    pub(crate) fn write_text(&self, commit: &str, text: &str) -> Result<(), CommitError> {
         let args = [
             "notes",
             "--ref",
@@ -396,7 +396,7 @@ impl<'a> Notes<'a> {
     /// Merges a remote-tracking notes ref into the local one (`cat_sort_uniq`:
     /// both clones' records for a commit are kept, one per line). Returns
     /// whether the local ref changed.
-    pub fn merge_from(&self, tracking: &str) -> Result<bool, CommitError> {
+    pub(crate) fn merge_from(&self, tracking: &str) -> Result<bool, CommitError> {
         let Some(theirs) = self.git.commit_id(tracking)? else {
             return Ok(false);
         };

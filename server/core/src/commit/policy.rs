@@ -66,7 +66,7 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -97,7 +97,7 @@ struct ProvenanceSection {
 }
 
 /// Where the allowed-signers file is when `vouch.toml` does not say.
-pub const DEFAULT_ALLOWED_SIGNERS: &str = ".vouch/allowed_signers";
+pub(crate) const DEFAULT_ALLOWED_SIGNERS: &str = ".vouch/allowed_signers";
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -168,22 +168,22 @@ struct RuleSection {
 
 /// A review rule for some paths.
 #[derive(Debug, Clone)]
-pub struct Rule {
-    pub paths: Vec<String>,
-    pub reviewers: Vec<String>,
-    pub distinct_from_author: bool,
+pub(crate) struct Rule {
+    pub(crate) paths: Vec<String>,
+    pub(crate) reviewers: Vec<String>,
+    pub(crate) distinct_from_author: bool,
 }
 
 /// What the policy says about one kind of AI text (`[review.kind.<kind>]`,
 /// and `[review] ignore_below` for `inline-completion`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KindRule {
+pub(crate) struct KindRule {
     /// `false`: this kind never needs review.
-    pub require: bool,
+    pub(crate) require: bool,
     /// AI text of this kind whose pieces each fit in one line and are
     /// shorter than this many characters (white space around them not
     /// counted) needs no review.
-    pub ignore_below: Option<usize>,
+    pub(crate) ignore_below: Option<usize>,
 }
 
 impl Default for KindRule {
@@ -199,17 +199,17 @@ impl Default for KindRule {
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub require: bool,
-    pub exempt: Vec<String>,
+    pub(crate) exempt: Vec<String>,
     pub severity: Severity,
-    pub rules: Vec<Rule>,
+    pub(crate) rules: Vec<Rule>,
     /// `[review] signed`: only signed approvals by allowed principals count.
-    pub signed: bool,
+    pub(crate) signed: bool,
     /// `[review] allowed_signers`: the allowed-signers file, from the repository root.
-    pub allowed_signers: String,
+    pub(crate) allowed_signers: String,
     /// `[provenance] require`: a commit of a verified range without a note fails.
-    pub provenance_required: bool,
+    pub(crate) provenance_required: bool,
     /// Per-kind rules; a kind not listed needs review.
-    pub kinds: BTreeMap<AiKind, KindRule>,
+    pub(crate) kinds: BTreeMap<AiKind, KindRule>,
 }
 
 impl Default for Policy {
@@ -228,7 +228,7 @@ impl Default for Policy {
 }
 
 /// A `vouch.toml` larger than this (1 MiB) is not read.
-pub const MAX_POLICY_BYTES: u64 = 1024 * 1024;
+pub(crate) const MAX_POLICY_BYTES: u64 = 1024 * 1024;
 
 /// The policy's verdict on a range of AI lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -396,7 +396,7 @@ impl Policy {
         })
     }
 
-    pub fn is_exempt(&self, path: &str) -> bool {
+    pub(crate) fn is_exempt(&self, path: &str) -> bool {
         self.exempt.iter().any(|g| super::glob::matches(g, path))
     }
 
@@ -449,7 +449,7 @@ impl Policy {
     /// none, or noise under `ignore_below` — or `None` when it needs one.
     /// [`Policy::what_blocks`] and the signed range check (`vouch verify
     /// RANGE`, `vouch approve`, `vouch report`) both decide this here.
-    pub fn not_required(&self, path: &str, attr: &LineAttr) -> Option<String> {
+    pub(crate) fn not_required(&self, path: &str, attr: &LineAttr) -> Option<String> {
         self.why_not_required(self.is_exempt(path), attr)
     }
 
@@ -545,7 +545,13 @@ impl Policy {
     /// when it does (a one-line [`Policy::what_blocks`]). With `signed = true`
     /// any review passes here (the author's self-check before commit): the
     /// rules are applied to signed approvals by `vouch verify RANGE`.
-    pub fn unmet(&self, path: &str, attr: &LineAttr, author: Option<&str>) -> Option<String> {
+    #[cfg(test)]
+    pub(crate) fn unmet(
+        &self,
+        path: &str,
+        attr: &LineAttr,
+        author: Option<&str>,
+    ) -> Option<String> {
         let mut one = FileLines::new();
         one.insert(1, attr.clone());
         self.what_blocks(path, &one, None, author)
@@ -561,7 +567,7 @@ impl Policy {
 
 /// Whether a `reviewers` entry (`Grace <grace@example.com>` or
 /// `grace@example.com`) names the signer whose principal is `principal`.
-pub fn names_principal(entry: &str, principal: &str) -> bool {
+pub(crate) fn names_principal(entry: &str, principal: &str) -> bool {
     let entry = entry.trim();
     let email = entry
         .find('<')
@@ -573,7 +579,7 @@ pub fn names_principal(entry: &str, principal: &str) -> bool {
 
 /// Whether the principal `principal` is the person `ident` (`Name <email>`):
 /// same e-mail address, or the same whole string.
-pub fn principal_is(principal: &str, ident: &str) -> bool {
+pub(crate) fn principal_is(principal: &str, ident: &str) -> bool {
     names_principal(ident, principal) || ident.trim().eq_ignore_ascii_case(principal.trim())
 }
 
@@ -614,7 +620,7 @@ fn same_range_attr(a: &LineAttr, b: &LineAttr) -> bool {
 
 /// Two identities are the same person when their e-mail addresses match (or,
 /// without addresses, the whole strings), ignoring case.
-pub fn same_person(a: &str, b: &str) -> bool {
+pub(crate) fn same_person(a: &str, b: &str) -> bool {
     fn email(s: &str) -> Option<&str> {
         let start = s.find('<')?;
         let end = s[start..].find('>')? + start;

@@ -32,35 +32,35 @@ pub struct RangeSpec {
 
 /// One commit of the range.
 #[derive(Clone, Debug)]
-pub struct RangeCommit {
-    pub sha: String,
-    pub parents: Vec<String>,
+pub(crate) struct RangeCommit {
+    pub(crate) sha: String,
+    pub(crate) parents: Vec<String>,
     /// `Name <email>`.
-    pub author: String,
+    pub(crate) author: String,
     /// `Name <email>`.
-    pub committer: String,
-    pub message: String,
+    pub(crate) committer: String,
+    pub(crate) message: String,
 }
 
 impl RangeCommit {
-    pub fn subject(&self) -> &str {
+    pub(crate) fn subject(&self) -> &str {
         self.message.lines().next().unwrap_or("")
     }
 }
 
 /// One line of the tip that the range introduced.
 #[derive(Clone, Debug)]
-pub struct NewLine {
+pub(crate) struct NewLine {
     /// 1-based line of the tip's version.
-    pub line: usize,
+    pub(crate) line: usize,
     /// The line's text without its line break.
-    pub text: String,
+    pub(crate) text: String,
     /// What the notes say: `Some` for an AI (or mixed) line.
-    pub attr: Option<LineAttr>,
+    pub(crate) attr: Option<LineAttr>,
     /// Indices into [`RangeChanges::commits`] of the commits that wrote or changed it.
-    pub writers: Vec<usize>,
+    pub(crate) writers: Vec<usize>,
     /// No note describes the commit that wrote it (provenance unknown).
-    pub unrecorded: bool,
+    pub(crate) unrecorded: bool,
 }
 
 /// A file of the tip that differs from the base.
@@ -70,11 +70,11 @@ pub struct FileChange {
     /// The tip's text.
     pub text: String,
     /// Every line of the tip's version (without line breaks).
-    pub lines: Vec<String>,
+    pub(crate) lines: Vec<String>,
     /// The lines the range introduced, in order.
-    pub new_lines: Vec<NewLine>,
+    pub(crate) new_lines: Vec<NewLine>,
     /// Indices of the commits that changed the file.
-    pub writers: Vec<usize>,
+    pub(crate) writers: Vec<usize>,
 }
 
 /// Everything a range introduces.
@@ -82,14 +82,14 @@ pub struct FileChange {
 pub struct RangeChanges {
     pub range: RangeSpec,
     /// Every commit of the range, oldest first.
-    pub commits: Vec<RangeCommit>,
+    pub(crate) commits: Vec<RangeCommit>,
     /// Commits of the range that have a vouch note.
-    pub recorded: HashSet<String>,
+    pub(crate) recorded: HashSet<String>,
     pub files: Vec<FileChange>,
 }
 
 /// Resolves `spec` (`A..B`, `^A B`, `B`): exactly one tip.
-pub fn resolve(git: &Git, spec: &str) -> Result<RangeSpec, CommitError> {
+pub(crate) fn resolve(git: &Git, spec: &str) -> Result<RangeSpec, CommitError> {
     if spec.starts_with('-') || spec.trim().is_empty() {
         return Err(CommitError::Other(format!(
             "`{spec}` is not a revision range"
@@ -176,7 +176,7 @@ fn range_commits(git: &Git, range: &RangeSpec) -> Result<Vec<RangeCommit>, Commi
 /// Where each line of `old` is in `new` (index 0 unused; both 1-based), by a
 /// line diff as `git diff` shows it (a change is replaced lines, never a
 /// character-level match that moves a line elsewhere).
-pub fn line_map(old: &str, new: &str) -> Vec<Option<usize>> {
+pub(crate) fn line_map(old: &str, new: &str) -> Vec<Option<usize>> {
     let old_count = split_lines(old).len();
     let mut out = vec![None; old_count + 1];
     let diff = similar::TextDiff::configure()
@@ -220,7 +220,7 @@ pub fn line_map(old: &str, new: &str) -> Vec<Option<usize>> {
 
 /// The lines of `text` without their line breaks (a trailing line break
 /// starts no line), as [`line_map`] and `lines::map_lines` count them.
-pub fn split_lines(text: &str) -> Vec<&str> {
+pub(crate) fn split_lines(text: &str) -> Vec<&str> {
     if text.is_empty() {
         return Vec::new();
     }
@@ -290,7 +290,7 @@ fn carry_facts(prev: &[LineFacts], old: &str, new: &str, writer: usize) -> Vec<L
 }
 
 /// What `range` introduces, with the notes read from `notes`.
-pub fn changes(git: &Git, range: RangeSpec) -> Result<RangeChanges, CommitError> {
+pub(crate) fn changes(git: &Git, range: RangeSpec) -> Result<RangeChanges, CommitError> {
     let commits = range_commits(git, &range)?;
     let index: HashMap<&str, usize> = commits
         .iter()

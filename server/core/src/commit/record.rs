@@ -24,7 +24,7 @@ pub enum PostCommit {
 }
 
 /// Whether a rebase is in progress (its commits get notes from post-rewrite).
-pub fn in_rebase(git: &Git) -> Result<bool, CommitError> {
+pub(crate) fn in_rebase(git: &Git) -> Result<bool, CommitError> {
     Ok(git
         .git_paths(&["rebase-merge", "rebase-apply"])?
         .iter()
@@ -84,7 +84,7 @@ pub fn post_commit(service: &mut Service, git: &Git) -> Result<PostCommit, Commi
 
 /// The commits a `git merge --squash` message lists (`Squashed commit of the
 /// following:` then `commit <sha>` lines), newest first; none otherwise.
-pub fn squashed_commits(message: &str) -> Vec<String> {
+pub(crate) fn squashed_commits(message: &str) -> Vec<String> {
     if !message.contains("Squashed commit of the following:") {
         return Vec::new();
     }

@@ -21,7 +21,7 @@ pub const REMOTE: &str = "origin";
 /// The fetch refspec for `remote`'s notes. The approvals ref's is a pattern
 /// (`+refs/notes/vouch-approvals*:…`), so that `git fetch` does not fail
 /// while the remote has no approvals yet.
-pub fn fetch_refspec(notes: &Notes<'_>, remote: &str) -> String {
+pub(crate) fn fetch_refspec(notes: &Notes<'_>, remote: &str) -> String {
     if notes.ref_name == super::notes::APPROVALS_REF {
         return format!("+{}*:{}*", notes.ref_name, notes.tracking_ref(remote));
     }
@@ -47,7 +47,7 @@ pub fn unconfigure_all(git: &Git) -> Result<Vec<String>, CommitError> {
 }
 
 /// Configures `origin` (when it exists); returns the changes made.
-pub fn configure(git: &Git, notes: &Notes<'_>) -> Result<Vec<String>, CommitError> {
+pub(crate) fn configure(git: &Git, notes: &Notes<'_>) -> Result<Vec<String>, CommitError> {
     let mut changes = Vec::new();
     let strategy_key = format!("notes.{}.mergeStrategy", notes.short());
     if git.config(&strategy_key)?.is_none() {
@@ -67,7 +67,7 @@ pub fn configure(git: &Git, notes: &Notes<'_>) -> Result<Vec<String>, CommitErro
 }
 
 /// Undoes [`configure`].
-pub fn unconfigure(git: &Git, notes: &Notes<'_>) -> Result<Vec<String>, CommitError> {
+pub(crate) fn unconfigure(git: &Git, notes: &Notes<'_>) -> Result<Vec<String>, CommitError> {
     let mut changes = Vec::new();
     let key = format!("remote.{REMOTE}.fetch");
     let spec = fetch_refspec(notes, REMOTE);
@@ -84,7 +84,11 @@ pub fn unconfigure(git: &Git, notes: &Notes<'_>) -> Result<Vec<String>, CommitEr
 }
 
 /// Whether `remote` is set up to carry notes (its fetch refspec is configured).
-pub fn carries_notes(git: &Git, notes: &Notes<'_>, remote: &str) -> Result<bool, CommitError> {
+pub(crate) fn carries_notes(
+    git: &Git,
+    notes: &Notes<'_>,
+    remote: &str,
+) -> Result<bool, CommitError> {
     Ok(git
         .config_all(&format!("remote.{remote}.fetch"))?
         .contains(&fetch_refspec(notes, remote)))
@@ -118,14 +122,18 @@ fn sync_ref(git: &Git, notes: &Notes<'_>, remote: &str) -> Result<Option<String>
 }
 
 /// How many times a rejected notes push is retried (fetch, merge, push).
-pub const PUSH_ATTEMPTS: u32 = 8;
+pub(crate) const PUSH_ATTEMPTS: u32 = 8;
 
 /// Pushes `notes` to `remote` without force. A push rejected because someone
 /// else pushed in between is retried: fetch theirs into the remote-tracking
 /// ref, merge (`cat_sort_uniq`: records merge as a set), push again, at most
 /// [`PUSH_ATTEMPTS`] times with a growing pause. Returns a message when it
 /// could not push.
-pub fn push_ref(git: &Git, notes: &Notes<'_>, remote: &str) -> Result<Option<String>, CommitError> {
+pub(crate) fn push_ref(
+    git: &Git,
+    notes: &Notes<'_>,
+    remote: &str,
+) -> Result<Option<String>, CommitError> {
     if git.commit_id(&notes.ref_name)?.is_none() {
         return Ok(None); // nothing of ours to push
     }

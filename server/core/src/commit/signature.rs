@@ -14,14 +14,11 @@ use crate::git::Git;
 
 /// The SSHSIG namespace of approvals: a commit signature (namespace `git`)
 /// can never be replayed as an approval, nor an approval as a commit signature.
-pub const NAMESPACE: &str = "vouch-approval";
-
-/// Allowed-signers files larger than this are refused (untrusted input).
-pub const MAX_ALLOWED_SIGNERS_BYTES: usize = 1 << 20;
+pub(crate) const NAMESPACE: &str = "vouch-approval";
 
 /// Why signing failed.
 #[derive(Debug, thiserror::Error)]
-pub enum SignError {
+pub(crate) enum SignError {
     #[error("{0}")]
     Setup(String),
     #[error("ssh-keygen -Y sign failed: {0}")]
@@ -30,27 +27,25 @@ pub enum SignError {
 
 /// One usable line of an allowed-signers file.
 #[derive(Clone, Debug)]
-pub struct AllowedSigner {
+pub(crate) struct AllowedSigner {
     /// The principals, e.g. `grace@example.com` (literal; patterns are not expanded).
-    pub principals: Vec<String>,
-    pub key: KeyData,
-    /// 1-based line in the file.
-    pub line: usize,
+    pub(crate) principals: Vec<String>,
+    pub(crate) key: KeyData,
 }
 
 /// A parsed allowed-signers file: the lines that allow the `vouch-approval`
 /// namespace, and a warning per line that was skipped.
 #[derive(Clone, Debug, Default)]
-pub struct AllowedSigners {
-    pub signers: Vec<AllowedSigner>,
-    pub skipped: Vec<String>,
+pub(crate) struct AllowedSigners {
+    pub(crate) signers: Vec<AllowedSigner>,
+    pub(crate) skipped: Vec<String>,
 }
 
 impl AllowedSigners {
     /// Parses git's `allowed_signers` format. Lines with `cert-authority`,
     /// `valid-after` or `valid-before` are skipped (fail closed), as are lines
     /// whose `namespaces="…"` does not include [`NAMESPACE`].
-    pub fn parse(text: &str) -> AllowedSigners {
+    pub(crate) fn parse(text: &str) -> AllowedSigners {
         let mut out = AllowedSigners::default();
         for (i, raw) in text.lines().enumerate() {
             let line = raw.trim();
@@ -58,11 +53,7 @@ impl AllowedSigners {
                 continue;
             }
             match parse_line(line) {
-                Ok(Some((principals, key))) => out.signers.push(AllowedSigner {
-                    principals,
-                    key,
-                    line: i + 1,
-                }),
+                Ok(Some((principals, key))) => out.signers.push(AllowedSigner { principals, key }),
                 Ok(None) => {}
                 Err(why) => out.skipped.push(format!("line {}: {why}", i + 1)),
             }
@@ -71,7 +62,7 @@ impl AllowedSigners {
     }
 
     /// The principals `key` may sign approvals as.
-    pub fn principals_for(&self, key: &KeyData) -> Vec<&str> {
+    pub(crate) fn principals_for(&self, key: &KeyData) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
         for s in self.signers.iter().filter(|s| &s.key == key) {
             for p in &s.principals {
@@ -183,13 +174,13 @@ fn split_options(s: &str) -> Vec<&str> {
 }
 
 /// `SHA256:…`, as `ssh-keygen -l` prints it.
-pub fn fingerprint(key: &KeyData) -> String {
+pub(crate) fn fingerprint(key: &KeyData) -> String {
     key.fingerprint(HashAlg::Sha256).to_string()
 }
 
 /// Verifies an armored SSH signature of `message` in the approval namespace,
 /// in process. Returns the signing key.
-pub fn verify(message: &[u8], armored: &str) -> Result<KeyData, String> {
+pub(crate) fn verify(message: &[u8], armored: &str) -> Result<KeyData, String> {
     let sig = SshSig::from_pem(armored).map_err(|e| format!("unreadable signature: {e}"))?;
     let key = PublicKey::from(sig.public_key().clone());
     key.verify(NAMESPACE, message, &sig)
@@ -199,12 +190,12 @@ pub fn verify(message: &[u8], armored: &str) -> Result<KeyData, String> {
 
 /// How to sign: git's `user.signingKey` with `gpg.format = ssh`.
 #[derive(Debug)]
-pub struct Signer {
+pub(crate) struct Signer {
     program: String,
     /// The `-f` argument: a key file, or a literal public key written to a
     /// temporary file (private half in ssh-agent).
     key_file: KeyFile,
-    pub public: KeyData,
+    pub(crate) public: KeyData,
 }
 
 #[derive(Debug)]
@@ -216,7 +207,7 @@ enum KeyFile {
 impl Signer {
     /// Reads git's signing configuration (`gpg.format`, `user.signingKey`,
     /// `gpg.ssh.program`) for the repository of `git`.
-    pub fn from_git(git: &Git) -> Result<Signer, SignError> {
+    pub(crate) fn from_git(git: &Git) -> Result<Signer, SignError> {
         let setup = |m: &str| SignError::Setup(m.to_owned());
         let format = git
             .config("gpg.format")
@@ -265,7 +256,7 @@ impl Signer {
     /// Signs `message` with `ssh-keygen -Y sign -n vouch-approval` (data on
     /// stdin, armored signature on stdout). `scratch` is a folder inside the
     /// git directory for a literal key's temporary file.
-    pub fn sign(&self, message: &[u8], scratch: &Path) -> Result<String, SignError> {
+    pub(crate) fn sign(&self, message: &[u8], scratch: &Path) -> Result<String, SignError> {
         let fail = |m: String| SignError::Sign(m);
         let mut cmd = Command::new(&self.program);
         cmd.args(["-Y", "sign", "-n", NAMESPACE]);

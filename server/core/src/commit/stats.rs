@@ -66,7 +66,7 @@ fn times(git: &Git, changes: &RangeChanges) -> Result<HashMap<String, i64>, Comm
 }
 
 /// `YYYY-MM` of a Unix time (UTC).
-pub fn month(secs: i64) -> String {
+pub(crate) fn month(secs: i64) -> String {
     let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64);
     humantime::format_rfc3339_seconds(t).to_string()[..7].to_owned()
 }

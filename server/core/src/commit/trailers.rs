@@ -24,13 +24,6 @@ impl Style {
             _ => None,
         }
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Style::AssistedBy => "assisted-by",
-            Style::CoAuthoredBy => "co-authored-by",
-        }
-    }
 }
 
 /// The trailers for the AI tools (and models) on `lines`, in order of first appearance.
@@ -125,7 +118,7 @@ pub fn append(git: &Git, message_file: &Path, trailers: &[String]) -> Result<(),
 
 /// The AI trailers in a commit message (`Co-authored-by:` naming an AI
 /// tool, `Assisted-by:`, `Generated-by:`), as written.
-pub fn ai_trailers(message: &str) -> Vec<String> {
+pub(crate) fn ai_trailers(message: &str) -> Vec<String> {
     const TOOLS: [&str; 10] = [
         "copilot",
         "claude",

@@ -155,9 +155,9 @@ pub fn verify_range(
 /// more than the verdict (`vouch report`).
 #[derive(Clone, Debug)]
 pub struct RangeFacts {
-    pub changes: RangeChanges,
-    pub base: BasePolicy,
-    pub needed: Vec<NeededFile>,
+    pub(crate) changes: RangeChanges,
+    pub(crate) base: BasePolicy,
+    pub(crate) needed: Vec<NeededFile>,
     pub report: RangeReport,
 }
 
@@ -284,7 +284,7 @@ fn who_may(policy: &Policy, path: &str, writers: &[String]) -> (Vec<String>, Vec
 
 /// Judges the range: every needed line against the approvals that count.
 /// The one place that decides what blocks `vouch verify RANGE`.
-pub fn evaluate(
+pub(crate) fn evaluate(
     changes: &RangeChanges,
     base: &BasePolicy,
     needed: &[NeededFile],

@@ -22,7 +22,7 @@ pub enum GitError {
 }
 
 /// The all-zero object name git uses for "not committed yet".
-pub const NULL_SHA: &str = "0000000000000000000000000000000000000000";
+pub(crate) const NULL_SHA: &str = "0000000000000000000000000000000000000000";
 
 /// A repository's working tree, where git commands run.
 #[derive(Clone, Debug)]
@@ -31,7 +31,7 @@ pub struct Git {
 }
 
 /// An object's content, or its size when over the cap it was read with.
-pub type Capped = Result<Vec<u8>, usize>;
+pub(crate) type Capped = Result<Vec<u8>, usize>;
 
 impl Git {
     pub fn new(dir: &Path) -> Git {
@@ -57,18 +57,18 @@ impl Git {
     }
 
     /// Runs git and returns its output whatever the exit status.
-    pub fn output(&self, args: &[&str]) -> Result<Output, GitError> {
+    pub(crate) fn output(&self, args: &[&str]) -> Result<Output, GitError> {
         self.command(args).output().map_err(GitError::Spawn)
     }
 
     /// Runs git, failing unless it exits 0; returns stdout.
-    pub fn run(&self, args: &[&str]) -> Result<Vec<u8>, GitError> {
+    pub(crate) fn run(&self, args: &[&str]) -> Result<Vec<u8>, GitError> {
         let out = self.output(args)?;
         check(args, out)
     }
 
     /// Like [`Git::run`], stdout as (lossless) UTF-8 text.
-    pub fn text(&self, args: &[&str]) -> Result<String, GitError> {
+    pub(crate) fn text(&self, args: &[&str]) -> Result<String, GitError> {
         let out = self.run(args)?;
         String::from_utf8(out).map_err(|_| GitError::Parse {
             args: args.join(" "),
@@ -77,7 +77,7 @@ impl Git {
     }
 
     /// Runs git with `input` on stdin; fails unless it exits 0.
-    pub fn run_input(&self, args: &[&str], input: &[u8]) -> Result<Vec<u8>, GitError> {
+    pub(crate) fn run_input(&self, args: &[&str], input: &[u8]) -> Result<Vec<u8>, GitError> {
         let mut child = self
             .command(args)
             .stdin(Stdio::piped())
@@ -103,7 +103,7 @@ impl Git {
     }
 
     /// The commit `rev` names, or `None` (unborn branch, unknown name).
-    pub fn commit_id(&self, rev: &str) -> Result<Option<String>, GitError> {
+    pub(crate) fn commit_id(&self, rev: &str) -> Result<Option<String>, GitError> {
         let spec = format!("{rev}^{{commit}}");
         Ok(self
             .try_run(&["rev-parse", "--verify", "-q", &spec])?
@@ -119,7 +119,7 @@ impl Git {
     }
 
     /// Several paths inside the git directory, in one `git rev-parse`.
-    pub fn git_paths(&self, names: &[&str]) -> Result<Vec<PathBuf>, GitError> {
+    pub(crate) fn git_paths(&self, names: &[&str]) -> Result<Vec<PathBuf>, GitError> {
         let mut args = vec!["rev-parse"];
         for n in names {
             args.push("--git-path");
@@ -144,7 +144,7 @@ impl Git {
     }
 
     /// Every value of a multi-valued configuration key.
-    pub fn config_all(&self, key: &str) -> Result<Vec<String>, GitError> {
+    pub(crate) fn config_all(&self, key: &str) -> Result<Vec<String>, GitError> {
         Ok(self
             .try_run(&["config", "--get-all", key])?
             .map(|o| {
@@ -168,7 +168,7 @@ impl Git {
 
     /// Like [`Git::read_objects`], but an object over `max` bytes is skipped
     /// unread (streamed past, never held): `Err(size)` in its place.
-    pub fn read_objects_max(
+    pub(crate) fn read_objects_max(
         &self,
         specs: &[String],
         max: usize,
@@ -186,7 +186,7 @@ impl Git {
 
     /// The number of lines of each object (a last line without a line
     /// break counts; an empty object has none), counted as it streams past.
-    pub fn line_counts(&self, specs: &[String]) -> Result<Vec<Option<usize>>, GitError> {
+    pub(crate) fn line_counts(&self, specs: &[String]) -> Result<Vec<Option<usize>>, GitError> {
         self.batch(specs, |r, size| {
             let mut left = size;
             let mut lines = 0;
@@ -283,7 +283,7 @@ impl Git {
     /// Files whose staged content differs from `HEAD`, with both blob names
     /// (deletions excluded; a renamed file names its old path). Works on an
     /// unborn branch.
-    pub fn staged_changes(&self) -> Result<Vec<Change>, GitError> {
+    pub(crate) fn staged_changes(&self) -> Result<Vec<Change>, GitError> {
         let out = self.run(&[
             "diff",
             "--cached",
@@ -301,7 +301,7 @@ impl Git {
 
     /// Files a commit changed relative to its first parent (all files of a
     /// root commit), with both blob names; deletions excluded, renames named.
-    pub fn commit_changes(&self, commit: &str) -> Result<Vec<Change>, GitError> {
+    pub(crate) fn commit_changes(&self, commit: &str) -> Result<Vec<Change>, GitError> {
         let out = self.run(&[
             "diff-tree",
             "-r",
@@ -327,7 +327,11 @@ impl Git {
     }
 
     /// Files renamed between two commits, as `(old path, new path)`.
-    pub fn renames_between(&self, from: &str, to: &str) -> Result<Vec<(String, String)>, GitError> {
+    pub(crate) fn renames_between(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(String, String)>, GitError> {
         let out = self.run(&[
             "diff-tree",
             "-r",
@@ -346,47 +350,16 @@ impl Git {
             .filter_map(|c| Some((c.from?, c.path)))
             .collect())
     }
-
-    /// Paths whose staged content differs from `HEAD` (added, copied,
-    /// modified, renamed, type-changed; not deleted). Works on an unborn branch.
-    pub fn staged_paths(&self) -> Result<Vec<String>, GitError> {
-        let out = self.run(&[
-            "diff",
-            "--cached",
-            "--name-only",
-            "-z",
-            "--no-renames",
-            "--no-ext-diff",
-            "--diff-filter=d",
-            "--ignore-submodules",
-        ])?;
-        Ok(split_z(&out))
-    }
-
-    /// Paths a commit changed relative to its first parent (all of its files
-    /// for a root commit), deletions excluded.
-    pub fn changed_paths(&self, commit: &str) -> Result<Vec<String>, GitError> {
-        let out = self.run(&[
-            "diff-tree",
-            "-r",
-            "--root",
-            "--no-commit-id",
-            "--name-only",
-            "-z",
-            "--no-renames",
-            "--diff-filter=d",
-            "-m",
-            "--first-parent",
-            commit,
-        ])?;
-        Ok(split_z(&out))
-    }
 }
 
 impl Git {
     /// Files that differ between two trees (`from` `None`: the empty tree),
     /// with both blob names; deletions excluded.
-    pub fn tree_changes(&self, from: Option<&str>, to: &str) -> Result<Vec<Change>, GitError> {
+    pub(crate) fn tree_changes(
+        &self,
+        from: Option<&str>,
+        to: &str,
+    ) -> Result<Vec<Change>, GitError> {
         let empty;
         let from = match from {
             Some(f) => f,
@@ -414,7 +387,7 @@ impl Git {
 
     /// Each commit of `git log --first-parent` over `revs`, oldest first,
     /// with the files it changed relative to its first parent (one process).
-    pub fn first_parent_changes(
+    pub(crate) fn first_parent_changes(
         &self,
         revs: &[&str],
     ) -> Result<Vec<(String, Vec<Change>)>, GitError> {
@@ -467,14 +440,14 @@ fn check(args: &[&str], out: Output) -> Result<Vec<u8>, GitError> {
 
 /// One changed file of a `--raw` diff.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Change {
-    pub path: String,
+pub(crate) struct Change {
+    pub(crate) path: String,
     /// The path the file had before, when git found it renamed.
-    pub from: Option<String>,
+    pub(crate) from: Option<String>,
     /// The blob before (`None` for an added file).
-    pub old: Option<String>,
+    pub(crate) old: Option<String>,
     /// The blob after.
-    pub new: String,
+    pub(crate) new: String,
 }
 
 /// Parses `--raw -z` output: `:m1 m2 sha1 sha2 S\0path\0` per file, and
@@ -569,7 +542,7 @@ pub fn sha1_blob_id(content: &[u8]) -> String {
 }
 
 /// Splits NUL-terminated output into strings (lossy UTF-8).
-pub fn split_z(bytes: &[u8]) -> Vec<String> {
+pub(crate) fn split_z(bytes: &[u8]) -> Vec<String> {
     bytes
         .split(|b| *b == 0)
         .filter(|s| !s.is_empty())
@@ -578,7 +551,7 @@ pub fn split_z(bytes: &[u8]) -> Vec<String> {
 }
 
 /// Reads a file in the git directory (e.g. `CHERRY_PICK_HEAD`), trimmed.
-pub fn read_git_file(path: &Path) -> Option<String> {
+pub(crate) fn read_git_file(path: &Path) -> Option<String> {
     std::fs::read_to_string(path)
         .ok()
         .map(|s| s.trim().to_owned())
@@ -587,20 +560,20 @@ pub fn read_git_file(path: &Path) -> Option<String> {
 
 /// One line of `git blame --porcelain`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BlameLine {
+pub(crate) struct BlameLine {
     /// The commit that last changed the line ([`NULL_SHA`] when uncommitted).
-    pub commit: String,
+    pub(crate) commit: String,
     /// 1-based line number in that commit's version of the file.
-    pub orig_line: usize,
+    pub(crate) orig_line: usize,
     /// The file's path in that commit.
-    pub orig_path: String,
+    pub(crate) orig_path: String,
     /// The line's text, without its line break.
-    pub text: String,
+    pub(crate) text: String,
 }
 
 impl Git {
     /// `git blame --porcelain` of the working-tree file `path`.
-    pub fn blame(&self, path: &str) -> Result<Vec<BlameLine>, GitError> {
+    pub(crate) fn blame(&self, path: &str) -> Result<Vec<BlameLine>, GitError> {
         let args = ["blame", "--porcelain", "--", path];
         let out = self.run(&args)?;
         parse_porcelain(&out).map_err(|detail| GitError::Parse {

@@ -45,8 +45,8 @@ pub enum Piece {
 
 /// A changed stretch of whole lines: byte ranges of each side.
 pub(crate) struct Hunk {
-    pub old: Range<usize>,
-    pub new: Range<usize>,
+    pub(crate) old: Range<usize>,
+    pub(crate) new: Range<usize>,
 }
 
 /// Aligns `old` with `new`. The pieces cover both texts in order, without gaps.

@@ -19,7 +19,7 @@ pub enum AiKind {
 }
 
 impl AiKind {
-    pub const ALL: [AiKind; 7] = [
+    pub(crate) const ALL: [AiKind; 7] = [
         AiKind::InlineCompletion,
         AiKind::NextEdit,
         AiKind::Chat,
@@ -181,7 +181,7 @@ impl Attribution {
 
     /// The same attribution with `review` added, or `None` when that person
     /// already reviewed it (their first review stands) or the text is human.
-    pub fn with_review_added(&self, review: &Review) -> Option<Self> {
+    pub(crate) fn with_review_added(&self, review: &Review) -> Option<Self> {
         match self {
             Attribution::Ai { source, reviews } if !reviews.iter().any(|r| r.by == review.by) => {
                 let mut reviews = reviews.clone();

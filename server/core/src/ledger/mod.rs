@@ -55,19 +55,19 @@ pub enum LineOrigin {
 
 /// A line holding AI text.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LineSummary {
+pub(crate) struct LineSummary {
     /// 0-based line number.
-    pub line: usize,
+    pub(crate) line: usize,
     /// `Ai` or `Mixed` (human lines are not listed).
-    pub origin: LineOrigin,
+    pub(crate) origin: LineOrigin,
     /// The distinct AI attributions on the line, in order of appearance.
-    pub attributions: Vec<Attribution>,
+    pub(crate) attributions: Vec<Attribution>,
     /// True when some AI character on the line is unreviewed.
-    pub unreviewed: bool,
+    pub(crate) unreviewed: bool,
     /// When every AI piece (maximal run of one attribution) with text on this
     /// line fits in one line (no line break inside its non-blank text): the
     /// length in characters of the longest; `None` when a piece spans lines.
-    pub piece_chars: Option<usize>,
+    pub(crate) piece_chars: Option<usize>,
 }
 
 /// The serialised form: the text and its runs, each run `(byte length, attribution)`.
@@ -157,7 +157,7 @@ impl Ledger {
         })
     }
 
-    pub fn snapshot(&self) -> Snapshot {
+    pub(crate) fn snapshot(&self) -> Snapshot {
         Snapshot {
             text: self.text.to_string(),
             runs: self
@@ -387,7 +387,8 @@ impl Ledger {
     /// Number of lines as people (and git) count them: the empty line after
     /// a final line break is not a line (a 25-line file ending in `\n` has
     /// 25); only LF ends a line.
-    pub fn text_line_count(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn text_line_count(&self) -> usize {
         self.git_lines().text_count()
     }
 
@@ -436,7 +437,7 @@ impl Ledger {
     /// The lines (as git counts them: only LF ends a line) that hold AI text
     /// (white space and line breaks do not count), in order. A line is
     /// `Mixed` when it also holds human non-blank text.
-    pub fn line_summary(&self) -> Vec<LineSummary> {
+    pub(crate) fn line_summary(&self) -> Vec<LineSummary> {
         let mut out: Vec<LineSummary> = Vec::new();
         let lines = self.git_lines();
         for run in self.runs.iter() {
@@ -556,7 +557,7 @@ pub struct GitLines {
 }
 
 impl GitLines {
-    pub fn new(text: &str) -> GitLines {
+    pub(crate) fn new(text: &str) -> GitLines {
         let mut starts = vec![0];
         starts.extend(
             text.bytes()
@@ -571,7 +572,7 @@ impl GitLines {
     }
 
     /// Number of lines (a trailing LF starts an empty last line).
-    pub fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         self.starts.len()
     }
 
@@ -586,7 +587,7 @@ impl GitLines {
     }
 
     /// 0-based line holding byte `offset`.
-    pub fn line_of(&self, offset: usize) -> usize {
+    pub(crate) fn line_of(&self, offset: usize) -> usize {
         self.starts
             .partition_point(|&s| s <= offset.min(self.len))
             .saturating_sub(1)

@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-pub type AttrId = u32;
+pub(crate) type AttrId = u32;
 
 const NIL: u32 = u32::MAX;
 
@@ -23,20 +23,20 @@ struct Node {
 
 /// One run as seen from outside: absolute start, length and attribution id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Run {
-    pub start: usize,
-    pub len: usize,
-    pub attr: AttrId,
+pub(crate) struct Run {
+    pub(crate) start: usize,
+    pub(crate) len: usize,
+    pub(crate) attr: AttrId,
 }
 
 impl Run {
-    pub fn end(&self) -> usize {
+    pub(crate) fn end(&self) -> usize {
         self.start + self.len
     }
 }
 
 #[derive(Clone, Debug)]
-pub struct Runs {
+pub(crate) struct Runs {
     nodes: Vec<Node>,
     free: Vec<u32>,
     root: u32,
@@ -45,13 +45,13 @@ pub struct Runs {
 
 impl Runs {
     /// Runs covering `len` bytes with a single attribution.
-    pub fn new(len: usize, attr: AttrId) -> Self {
+    pub(crate) fn new(len: usize, attr: AttrId) -> Self {
         Self::from_runs([(len, attr)])
     }
 
     /// Builds from `(len, attr)` pairs in order; empty runs are dropped and
     /// equal neighbours merged.
-    pub fn from_runs(runs: impl IntoIterator<Item = (usize, AttrId)>) -> Self {
+    pub(crate) fn from_runs(runs: impl IntoIterator<Item = (usize, AttrId)>) -> Self {
         let mut this = Runs {
             nodes: Vec::new(),
             free: Vec::new(),
@@ -63,23 +63,23 @@ impl Runs {
         this
     }
 
-    pub fn total_len(&self) -> usize {
+    pub(crate) fn total_len(&self) -> usize {
         self.sum(self.root)
     }
 
-    pub fn run_count(&self) -> usize {
+    pub(crate) fn run_count(&self) -> usize {
         self.nodes.len() - self.free.len()
     }
 
     /// All runs in document order.
-    pub fn iter(&self) -> Vec<Run> {
+    pub(crate) fn iter(&self) -> Vec<Run> {
         let mut out = Vec::with_capacity(self.run_count());
         self.collect_in(self.root, 0, 0..usize::MAX, &mut out);
         out
     }
 
     /// Runs overlapping `range`, clipped to it, in order. O(log n + k).
-    pub fn runs_in(&self, range: Range<usize>) -> Vec<Run> {
+    pub(crate) fn runs_in(&self, range: Range<usize>) -> Vec<Run> {
         let mut out = Vec::new();
         if range.start < range.end {
             self.collect_in(self.root, 0, range, &mut out);
@@ -88,7 +88,7 @@ impl Runs {
     }
 
     /// The attribution of the byte at `pos` (or of the last byte when `pos` is the end).
-    pub fn attr_at(&self, pos: usize) -> Option<AttrId> {
+    pub(crate) fn attr_at(&self, pos: usize) -> Option<AttrId> {
         let mut t = self.root;
         let mut pos = pos.min(self.total_len().checked_sub(1)?);
         while t != NIL {
@@ -108,7 +108,7 @@ impl Runs {
 
     /// Replaces the bytes in `range` with `new` runs, keeping runs coalesced.
     /// The caller guarantees `range.end <= total_len()`.
-    pub fn replace(&mut self, range: Range<usize>, new: &[(usize, AttrId)]) {
+    pub(crate) fn replace(&mut self, range: Range<usize>, new: &[(usize, AttrId)]) {
         debug_assert!(range.start <= range.end && range.end <= self.total_len());
         let (left, rest) = self.split(self.root, range.start);
         let (middle, right) = self.split(rest, range.end - range.start);
@@ -305,7 +305,7 @@ impl Runs {
 }
 
 /// Drops empty runs and merges neighbours with equal attribution.
-pub fn coalesce(runs: impl IntoIterator<Item = (usize, AttrId)>) -> Vec<(usize, AttrId)> {
+pub(crate) fn coalesce(runs: impl IntoIterator<Item = (usize, AttrId)>) -> Vec<(usize, AttrId)> {
     let mut out: Vec<(usize, AttrId)> = Vec::new();
     for (len, attr) in runs {
         if len == 0 {

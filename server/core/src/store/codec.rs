@@ -14,7 +14,7 @@ struct Encoded {
     runs: Vec<(usize, usize)>,
 }
 
-pub fn encode(snapshot: &Snapshot) -> Result<Vec<u8>, serde_json::Error> {
+pub(crate) fn encode(snapshot: &Snapshot) -> Result<Vec<u8>, serde_json::Error> {
     let mut attrs: Vec<Attribution> = Vec::new();
     let mut index: HashMap<&Attribution, usize> = HashMap::new();
     let mut runs = Vec::with_capacity(snapshot.runs.len());
@@ -28,7 +28,7 @@ pub fn encode(snapshot: &Snapshot) -> Result<Vec<u8>, serde_json::Error> {
     serde_json::to_vec(&Encoded { attrs, runs })
 }
 
-pub fn decode(text: String, runs: &[u8]) -> Result<Snapshot, String> {
+pub(crate) fn decode(text: String, runs: &[u8]) -> Result<Snapshot, String> {
     let e: Encoded = serde_json::from_slice(runs).map_err(|e| e.to_string())?;
     let runs = e
         .runs

@@ -10,7 +10,7 @@ use super::{Store, StoreError, codec};
 use crate::ledger::{Ledger, LedgerError};
 
 /// States kept per path.
-pub const KEEP: i64 = 16;
+pub(crate) const KEEP: i64 = 16;
 
 /// FNV-1a, 64 bits: stable across builds, unlike std's hasher.
 fn text_hash(text: &str) -> i64 {
@@ -58,7 +58,7 @@ pub(super) fn remember_in(
 impl Store {
     /// Remembers `ledger` as the attribution `path` had when its text was
     /// `ledger.text()`. A ledger without AI text is not kept.
-    pub fn remember(&mut self, path: &str, ledger: &Ledger) -> Result<(), StoreError> {
+    pub(crate) fn remember(&mut self, path: &str, ledger: &Ledger) -> Result<(), StoreError> {
         if ledger.regions().is_empty() {
             return Ok(());
         }
@@ -67,7 +67,7 @@ impl Store {
     }
 
     /// Every remembered state of `path`, newest first (at most [`KEEP`]).
-    pub fn history(&self, path: &str) -> Result<Vec<Ledger>, StoreError> {
+    pub(crate) fn history(&self, path: &str) -> Result<Vec<Ledger>, StoreError> {
         let err = || StoreError::sqlite(&self.path);
         let mut stmt = self
             .conn

@@ -21,7 +21,6 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use crate::ledger::{Ledger, LedgerError};
 use crate::workspace::{Workspace, is_valid_relative};
 
-pub use schema::SCHEMA_VERSION;
 pub use units::{Named, UnitName};
 
 /// Why a store operation failed. A failed operation changes nothing.
@@ -111,7 +110,7 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) the store of `workspace`.
-    pub fn open_workspace(workspace: &Workspace) -> Result<Store, StoreError> {
+    pub(crate) fn open_workspace(workspace: &Workspace) -> Result<Store, StoreError> {
         Store::open(&workspace.store_path())
     }
 
@@ -321,19 +320,6 @@ impl Store {
         tx.commit().map_err(err())?;
         self.bound_wal();
         Ok((Some(ledger), generation))
-    }
-
-    /// Stops tracking `path`. Returns whether it was tracked.
-    pub fn remove(&mut self, path: &str) -> Result<bool, StoreError> {
-        if !self.attach(false)? {
-            return Ok(false);
-        }
-        let err = StoreError::sqlite(&self.path);
-        let n = self
-            .conn
-            .execute("DELETE FROM files WHERE path = ?1", [path])
-            .map_err(err)?;
-        Ok(n > 0)
     }
 
     /// Every tracked path, sorted.

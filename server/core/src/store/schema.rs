@@ -47,12 +47,12 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Refuses a store written by a newer Vouch, reading its version through a
 /// read-only connection (no journal-mode switch, no files created), so such
 /// a store is left untouched. A missing or empty file passes.
-pub fn check_version_read_only(path: &Path) -> Result<(), StoreError> {
+pub(crate) fn check_version_read_only(path: &Path) -> Result<(), StoreError> {
     if std::fs::metadata(path).map_or(true, |m| m.len() == 0) {
         return Ok(());
     }
@@ -78,7 +78,7 @@ pub fn check_version_read_only(path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let err = || StoreError::sqlite(path);
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)

@@ -13,7 +13,7 @@ use rusqlite::params;
 use super::{BUSY_TIMEOUT, Store, StoreError};
 
 /// Rows kept; the oldest go first.
-pub const KEEP: i64 = 50_000;
+pub(crate) const KEEP: i64 = 50_000;
 
 /// The unit naming a region: bare name, qualified name, kind keyword.
 #[derive(Clone, Debug, PartialEq, Eq)]

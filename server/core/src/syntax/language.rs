@@ -26,7 +26,8 @@ pub struct Language(usize);
 
 impl Language {
     /// Every language with a `grammars/` folder, in folder order.
-    pub fn all() -> impl Iterator<Item = Language> {
+    #[cfg(test)]
+    pub(crate) fn all() -> impl Iterator<Item = Language> {
         (0..SPECS.len()).map(Language)
     }
 
@@ -56,12 +57,12 @@ impl Language {
     }
 
     /// Display name (`C++`, `TypeScript`).
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         self.spec().name
     }
 
     /// Joins an outer and an inner unit name (`::` for Rust, `.` for Python).
-    pub fn separator(self) -> &'static str {
+    pub(crate) fn separator(self) -> &'static str {
         self.spec().separator
     }
 
@@ -75,7 +76,7 @@ impl Language {
     }
 
     /// The word naming `kind` in this language: `fn` in Rust, `def` in Python.
-    pub fn keyword(self, kind: super::UnitKind) -> &'static str {
+    pub(crate) fn keyword(self, kind: super::UnitKind) -> &'static str {
         self.spec()
             .keywords
             .iter()
@@ -102,8 +103,9 @@ impl Language {
             .as_ref()
     }
 
-    /// Compiles this language's query, reporting its error (for tests and checks).
-    pub fn check_query(self) -> Result<(), String> {
+    /// Compiles this language's query, reporting its error (for tests).
+    #[cfg(test)]
+    pub(crate) fn check_query(self) -> Result<(), String> {
         let grammar = self
             .grammar()
             .ok_or_else(|| format!("{}: grammar not compiled in", self.id()))?;

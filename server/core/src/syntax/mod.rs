@@ -23,7 +23,7 @@ pub use language::Language;
 
 /// What a unit is. Captured in `units.scm` as `@unit.<kind>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum UnitKind {
+pub(crate) enum UnitKind {
     Function,
     /// A function directly inside a class, struct, impl, trait or interface.
     Method,
@@ -40,7 +40,7 @@ pub enum UnitKind {
 
 impl UnitKind {
     /// The capture suffix in `units.scm` (`@unit.function`).
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             UnitKind::Function => "function",
             UnitKind::Method => "method",
@@ -106,15 +106,15 @@ pub struct Unit {
     pub name: String,
     /// Outer unit names joined with the language separator (`Cart::total`, `Cart.total`).
     pub qualified_name: String,
-    pub kind: UnitKind,
+    pub(crate) kind: UnitKind,
     /// The word naming the kind in this language (`fn`, `def`, `func`, `class`).
     pub keyword: &'static str,
     /// The whole unit, in bytes.
     pub range: Range<usize>,
     /// The name, in bytes.
-    pub name_range: Range<usize>,
+    pub(crate) name_range: Range<usize>,
     /// Number of enclosing units.
-    pub depth: usize,
+    pub(crate) depth: usize,
 }
 
 impl Unit {
@@ -146,14 +146,14 @@ pub enum ResolveError {
 
 /// The position of a byte: 0-based line, and byte column in that line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct TextPoint {
-    pub line: usize,
-    pub column: usize,
+pub(crate) struct TextPoint {
+    pub(crate) line: usize,
+    pub(crate) column: usize,
 }
 
 impl TextPoint {
     /// The position of byte `offset` in `rope` (clamped to its length).
-    pub fn of(rope: &Rope, offset: usize) -> TextPoint {
+    pub(crate) fn of(rope: &Rope, offset: usize) -> TextPoint {
         let offset = offset.min(rope.len_bytes());
         let line = rope.byte_to_line(offset);
         TextPoint {
@@ -163,7 +163,7 @@ impl TextPoint {
     }
 
     /// The position after `text` when it starts at `self`.
-    pub fn advance(self, text: &str) -> TextPoint {
+    pub(crate) fn advance(self, text: &str) -> TextPoint {
         match text.rfind('\n') {
             Some(last) => TextPoint {
                 line: self.line + text.matches('\n').count(),
@@ -188,12 +188,12 @@ impl TextPoint {
 /// with the matching positions (as `Tree::edit` wants them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TextEdit {
-    pub start: usize,
-    pub old_end: usize,
-    pub new_end: usize,
-    pub start_point: TextPoint,
-    pub old_end_point: TextPoint,
-    pub new_end_point: TextPoint,
+    pub(crate) start: usize,
+    pub(crate) old_end: usize,
+    pub(crate) new_end: usize,
+    pub(crate) start_point: TextPoint,
+    pub(crate) old_end_point: TextPoint,
+    pub(crate) new_end_point: TextPoint,
 }
 
 impl TextEdit {
@@ -267,13 +267,9 @@ impl SyntaxTree {
         })
     }
 
-    pub fn language(&self) -> Language {
+    #[cfg(test)]
+    pub(crate) fn language(&self) -> Language {
         self.language
-    }
-
-    /// The text of the last parse.
-    pub fn rope(&self) -> &Rope {
-        &self.rope
     }
 
     /// Whether the tree is up to date with `text` (no edits waiting for a
@@ -283,7 +279,8 @@ impl SyntaxTree {
     }
 
     /// Whether the tree has syntax errors (units are still found around them).
-    pub fn has_errors(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn has_errors(&self) -> bool {
         self.tree.root_node().has_error()
     }
 
@@ -372,7 +369,7 @@ impl SyntaxTree {
     }
 
     /// The units that intersect `range` (and so every unit containing it).
-    pub fn units_in(&self, range: Range<usize>) -> Vec<Unit> {
+    pub(crate) fn units_in(&self, range: Range<usize>) -> Vec<Unit> {
         let lookups = self.lookups.get() + 1;
         self.lookups.set(lookups);
         let all: Option<&[Unit]> = match self.units.get() {
@@ -403,12 +400,14 @@ impl SyntaxTree {
     /// The units named `name`: either a bare name (`total`) or a qualified one
     /// with `::` or `.` (`Cart::total`, `Cart.total`, `mod::Cart::total`),
     /// matched against the end of the qualified name. Exact matches first.
-    pub fn find_units(&self, name: &str) -> Vec<Unit> {
+    #[cfg(test)]
+    pub(crate) fn find_units(&self, name: &str) -> Vec<Unit> {
         units::find(self.units(), name)
     }
 
     /// The first unit named `name` (see [`SyntaxTree::find_units`]).
-    pub fn find_unit(&self, name: &str) -> Option<Unit> {
+    #[cfg(test)]
+    pub(crate) fn find_unit(&self, name: &str) -> Option<Unit> {
         self.find_units(name).into_iter().next()
     }
 

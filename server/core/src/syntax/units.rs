@@ -212,7 +212,8 @@ fn is_trivia(node: Node) -> bool {
     .any(|t| kind.contains(t))
 }
 
-/// Units matching `query` (see [`SyntaxTree::find_units`]).
+/// Units named `query`, a bare or qualified name (`::` or `.`) matched against
+/// the end of each qualified name; exact matches first.
 pub(super) fn find(units: &[Unit], query: &str) -> Vec<Unit> {
     let query = query.trim();
     let wanted = segments(query);
