@@ -1,7 +1,8 @@
 //! Where a workspace's root is, where its store lives, and how paths inside it are named.
 
 use std::path::{Component, Path, PathBuf};
-use std::process::Command;
+
+use crate::git::{Git, GitError};
 
 /// Why the workspace could not be found.
 #[derive(Debug, thiserror::Error)]
@@ -151,15 +152,11 @@ fn normalise(p: &Path) -> PathBuf {
 
 /// `(toplevel, git-dir)` of the repository holding `dir`, or `None` outside git.
 fn git_paths(dir: &Path) -> Result<Option<(PathBuf, PathBuf)>, WorkspaceError> {
-    let out = Command::new("git")
-        .args(["rev-parse", "--show-toplevel", "--absolute-git-dir"])
-        .current_dir(dir)
-        .env("LC_ALL", "C")
-        .output();
+    let out = Git::new(dir).output(&["rev-parse", "--show-toplevel", "--absolute-git-dir"]);
     let out = match out {
         Ok(o) => o,
         // No git installed: treat as a plain folder.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(GitError::Spawn(e)) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
             return Err(WorkspaceError::Git {
                 path: dir.to_path_buf(),

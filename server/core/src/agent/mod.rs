@@ -8,7 +8,6 @@
 
 mod attribute;
 mod diff;
-mod git;
 pub mod install;
 mod payload;
 mod snapshot;
@@ -21,6 +20,7 @@ pub(crate) use attribute::{attribute, attribute_since_stored};
 pub(crate) use payload::parse;
 pub(crate) use payload::{Action, HookEvent, Phase, TextEdit};
 
+use crate::git::{Git, GitError};
 use crate::ledger::{AiSource, now_millis};
 use crate::store::{Store, StoreError};
 use crate::workspace::{Workspace, WorkspaceError};
@@ -71,8 +71,8 @@ pub enum AgentError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{0}")]
-    Git(String),
+    #[error(transparent)]
+    Git(#[from] GitError),
     #[error("{path}: {message}")]
     Ledger { path: String, message: String },
     #[error("{0}")]
@@ -354,7 +354,7 @@ fn record_without_before(
     let mut before = String::new();
     if ws.git_dir.is_some() {
         let specs = [format!(":{rel}"), format!("HEAD:{rel}")];
-        if let Some(text) = git::blobs(&ws.root, &specs)?
+        if let Some(text) = Git::new(&ws.root).read_objects(&specs)?
             .into_iter()
             .flatten()
             .find_map(|b| String::from_utf8(b).ok())
@@ -366,7 +366,7 @@ fn record_without_before(
 }
 
 fn pre_shell(ws: &Workspace, loc: &Path) -> Result<usize, AgentError> {
-    let status = git::status(&ws.root)?;
+    let status = Git::new(&ws.root).status()?;
     let mut budget = snapshot::MAX_TOTAL_BYTES;
     let files: BTreeMap<String, Entry> = status
         .changed
@@ -408,7 +408,8 @@ fn post_shell(
     let Some(mut snap) = snapshot::take(loc)? else {
         return Ok(()); // no pre-tool snapshot: nothing to compare with
     };
-    let now = git::status(&ws.root)?;
+    let git = Git::new(&ws.root);
+    let now = git.status()?;
     // Files clean before the command: their text then was the committed one.
     let clean_before: Vec<&String> = now
         .changed
@@ -424,7 +425,7 @@ fn post_shell(
         .collect();
     let committed: BTreeMap<&String, Option<Vec<u8>>> = clean_before
         .into_iter()
-        .zip(git::blobs(&ws.root, &specs)?)
+        .zip(git.read_objects(&specs)?)
         .collect();
     let mut store: Option<Store> = None;
     let source = source(agent, event);

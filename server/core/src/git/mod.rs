@@ -156,8 +156,30 @@ impl Git {
             .unwrap_or_default())
     }
 
-    /// Reads many objects (`<rev>:<path>`, `:<path>` for the index, object
-    /// names) through one `git cat-file --batch`. `None` for missing ones.
+    /// `git status` of the working tree: `HEAD` and the changed and
+    /// untracked files (ignored files excluded, renames as two files). Takes
+    /// no optional lock (`GIT_OPTIONAL_LOCKS=0`), so it never competes with
+    /// a git command running at the same time.
+    pub(crate) fn status(&self) -> Result<Status, GitError> {
+        let args = [
+            "status",
+            "--porcelain=v2",
+            "--branch",
+            "-z",
+            "--untracked-files=all",
+            "--no-renames",
+        ];
+        let out = self
+            .command(&args)
+            .env("GIT_OPTIONAL_LOCKS", "0")
+            .output()
+            .map_err(GitError::Spawn)?;
+        Ok(parse_status(&check(&args, out)?))
+    }
+
+    /// Reads many blobs (`<rev>:<path>`, `:<path>` for the index, object
+    /// names) through one `git cat-file --batch`. `None` for missing ones
+    /// and for objects that are not blobs (a folder, a commit).
     pub fn read_objects(&self, specs: &[String]) -> Result<Vec<Option<Vec<u8>>>, GitError> {
         self.batch(specs, |r, size| {
             let mut body = vec![0; size];
@@ -262,18 +284,26 @@ impl Git {
                 out.push(None);
                 continue;
             }
-            let size: usize = line
-                .rsplit(' ')
+            // `<oid> <type> <size>`
+            let mut fields = line.rsplit(' ');
+            let size: usize = fields
                 .next()
                 .and_then(|s| s.parse().ok())
                 .ok_or_else(|| parse_err(format!("bad header `{line}`")))?;
-            let object = each(&mut reader, size).map_err(|e| parse_err(e.to_string()))?;
+            let object = if fields.next() == Some("blob") {
+                Some(each(&mut reader, size).map_err(|e| parse_err(e.to_string()))?)
+            } else {
+                // A tree or a commit holds no file's text: streamed past.
+                std::io::copy(&mut (&mut reader).take(size as u64), &mut std::io::sink())
+                    .map_err(|e| parse_err(e.to_string()))?;
+                None
+            };
             // The line break after the content.
             let mut lf = [0u8; 1];
             reader
                 .read_exact(&mut lf)
                 .map_err(|e| parse_err(e.to_string()))?;
-            out.push(Some(object));
+            out.push(object);
         }
         let _ = writer.join();
         let _ = child.wait();
@@ -436,6 +466,44 @@ fn check(args: &[&str], out: Output) -> Result<Vec<u8>, GitError> {
             },
         })
     }
+}
+
+/// `git status` of a working tree.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Status {
+    /// The commit `HEAD` names, `None` before the first commit.
+    pub(crate) head: Option<String>,
+    /// Changed or untracked files (repository-relative, `/`-separated).
+    pub(crate) changed: Vec<String>,
+}
+
+/// Parses `git status --porcelain=v2 --branch -z`.
+fn parse_status(bytes: &[u8]) -> Status {
+    let mut st = Status::default();
+    for record in bytes.split(|b| *b == 0) {
+        let Ok(line) = std::str::from_utf8(record) else {
+            continue; // a non-UTF-8 path cannot be tracked
+        };
+        if let Some(oid) = line.strip_prefix("# branch.oid ") {
+            if oid != "(initial)" {
+                st.head = Some(oid.to_owned());
+            }
+            continue;
+        }
+        // Fields before the path: "1" has 8, "u" has 10, "?" has 1.
+        let skip = match line.as_bytes().first() {
+            Some(b'1') => 8,
+            Some(b'u') => 10,
+            Some(b'?') => 1,
+            _ => continue,
+        };
+        if let Some(path) = line.splitn(skip + 1, ' ').nth(skip)
+            && !path.is_empty()
+        {
+            st.changed.push(path.to_owned());
+        }
+    }
+    st
 }
 
 /// One changed file of a `--raw` diff.
@@ -698,6 +766,66 @@ mod tests {
             sha1_blob_id(long.as_bytes()),
             String::from_utf8_lossy(&out.stdout).trim()
         );
+    }
+
+    #[test]
+    fn parses_porcelain_v2() {
+        let raw = b"# branch.oid 0123abcd\0# branch.head main\0\
+1 .M N... 100644 100644 100644 aaa bbb src/a b.rs\0\
+? new file.txt\0\
+u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
+        let st = parse_status(raw);
+        assert_eq!(st.head.as_deref(), Some("0123abcd"));
+        assert_eq!(st.changed, ["src/a b.rs", "new file.txt", "conflict.rs"]);
+        let initial = parse_status(b"# branch.oid (initial)\0? a\0");
+        assert_eq!(initial.head, None);
+    }
+
+    fn repo() -> (tempfile::TempDir, Git) {
+        let dir = tempfile::tempdir().unwrap();
+        let git = Git::new(dir.path());
+        git.run(&["init", "-q"]).unwrap();
+        (dir, git)
+    }
+
+    /// A folder or a commit named where a file's text is asked for is no
+    /// text: `None`, like a missing file, and the objects after it still read.
+    #[test]
+    fn only_blobs_are_read() {
+        let (dir, git) = repo();
+        std::fs::create_dir(dir.path().join("d")).unwrap();
+        std::fs::write(dir.path().join("d/f.txt"), "text\n").unwrap();
+        git.run(&["add", "d/f.txt"]).unwrap();
+        git.run(&[
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@x",
+            "commit",
+            "-q",
+            "-m",
+            "m",
+        ])
+        .unwrap();
+        let specs = ["HEAD:d", "HEAD", ":d/f.txt", ":nothing", "HEAD:d/f.txt"].map(String::from);
+        let got = git.read_objects(&specs).unwrap();
+        assert_eq!(got[0], None);
+        assert_eq!(got[1], None);
+        assert_eq!(got[2].as_deref(), Some(&b"text\n"[..]));
+        assert_eq!(got[3], None);
+        assert_eq!(got[4].as_deref(), Some(&b"text\n"[..]));
+        assert_eq!(
+            git.line_counts(&specs).unwrap(),
+            [None, None, Some(1), None, Some(1)]
+        );
+    }
+
+    #[test]
+    fn status_lists_changed_and_untracked_files() {
+        let (dir, git) = repo();
+        std::fs::write(dir.path().join("a b.txt"), "x").unwrap();
+        let st = git.status().unwrap();
+        assert_eq!((st.head, st.changed), (None, vec!["a b.txt".to_owned()]));
     }
 
     #[test]
