@@ -154,21 +154,6 @@ impl Backend {
     }
 }
 
-/// The reviewer from git's configuration in `dir`, if set.
-fn git_identity(dir: &std::path::Path) -> Option<String> {
-    let get = |key: &str| -> Option<String> {
-        let out = std::process::Command::new("git")
-            .args(["config", "--get", key])
-            .current_dir(dir)
-            .env("LC_ALL", "C")
-            .output()
-            .ok()?;
-        let v = String::from_utf8(out.stdout).ok()?.trim().to_owned();
-        (out.status.success() && !v.is_empty()).then_some(v)
-    };
-    Some(format!("{} <{}>", get("user.name")?, get("user.email")?))
-}
-
 fn folders_of(params: &InitializeParams) -> Vec<PathBuf> {
     let mut uris: Vec<Uri> = params
         .workspace_folders
@@ -225,7 +210,10 @@ impl LanguageServer for Backend {
                 .first()
                 .map(|w| w.workspace.root.clone())
                 .or_else(|| folders.first().cloned());
-            if let Some(id) = dir.as_deref().and_then(git_identity) {
+            if let Some(id) = dir
+                .as_deref()
+                .and_then(|d| vouch_core::git::Git::new(d).identity())
+            {
                 s.default_reviewer = id;
             }
             Ok(())

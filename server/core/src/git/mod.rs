@@ -156,6 +156,17 @@ impl Git {
             .unwrap_or_default())
     }
 
+    /// The person git's configuration names: `user.name <user.email>`, when
+    /// both are set and not empty.
+    pub fn identity(&self) -> Option<String> {
+        let get = |key: &str| -> Option<String> {
+            let value = self.config(key).ok()??;
+            let value = value.trim();
+            (!value.is_empty()).then(|| value.to_owned())
+        };
+        Some(format!("{} <{}>", get("user.name")?, get("user.email")?))
+    }
+
     /// `git status` of the working tree: `HEAD` and the changed and
     /// untracked files (ignored files excluded, renames as two files). Takes
     /// no optional lock (`GIT_OPTIONAL_LOCKS=0`), so it never competes with
@@ -818,6 +829,22 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
             git.line_counts(&specs).unwrap(),
             [None, None, Some(1), None, Some(1)]
         );
+    }
+
+    /// The identity is both names of the repository's configuration, or
+    /// nothing when either is empty.
+    #[test]
+    fn identity_needs_name_and_email() {
+        let (_dir, git) = repo();
+        git.run(&["config", "user.name", " Ada Lovelace "]).unwrap();
+        git.run(&["config", "user.email", "ada@example.com"])
+            .unwrap();
+        assert_eq!(
+            git.identity().as_deref(),
+            Some("Ada Lovelace <ada@example.com>")
+        );
+        git.run(&["config", "user.email", ""]).unwrap();
+        assert_eq!(git.identity(), None);
     }
 
     #[test]
