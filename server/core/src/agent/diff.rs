@@ -1,25 +1,20 @@
-//! Which characters an agent changed: lines first, then characters inside
-//! changed lines, bounded in time and tuned for attribution.
-//!
-//! Like `ledger::align`, lines come first: inside a changed hunk only a new
-//! line recognisably the same as an old one (a renamed variable, a changed
-//! number) keeps character precision; a line the agent wrote from scratch
-//! is the agent's as a whole, so characters that happen to match an old
-//! line (a space, a `;`, `et`) are not left to the previous author.
+//! Which characters an agent changed: `ledger::align` (lines first; inside
+//! a changed hunk only a new line recognisably the same as an old one keeps
+//! character precision, so a line the agent wrote from scratch is the
+//! agent's as a whole), bounded in time and size because the agent waits.
 
 use std::ops::Range;
 use std::time::Duration;
 
-use similar::{DiffTag, TextDiff};
+use crate::ledger::{Bounds, Piece, align_within};
 
-use crate::ledger::{Hunk, Pair, Step, line_steps_with, pair_hunk, same_but_space};
-
-/// Time allowed to the line diff of a whole file before it approximates.
-const LINE_TIMEOUT: Duration = Duration::from_millis(300);
-/// Time allowed to each hunk's character diff.
-const CHAR_TIMEOUT: Duration = Duration::from_millis(20);
-/// Hunks larger than this (either side) are taken whole, without a character diff.
-const MAX_CHAR_HUNK: usize = 16 * 1024;
+/// The agent's bounds: 300 ms for the line diff of a whole file, 20 ms for
+/// each character diff, hunks over 16 KiB (either side) taken whole.
+const BOUNDS: Bounds = Bounds {
+    line_timeout: Some(Duration::from_millis(300)),
+    char_timeout: Some(Duration::from_millis(20)),
+    max_char_hunk: 16 * 1024,
+};
 
 /// A replacement of `old` (bytes of the text before) by `new` (bytes of the
 /// text after). Returned in order, not overlapping.
@@ -31,90 +26,13 @@ pub(crate) struct Change {
 
 /// The changes that turn `before` into `after`.
 pub(crate) fn changes(before: &str, after: &str) -> Vec<Change> {
-    let mut out = Vec::new();
-    for step in line_steps_with(before, after, Some(LINE_TIMEOUT)) {
-        if let Step::Hunk(h) = step {
-            refine(before, after, h, &mut out);
-        }
-    }
-    out
-}
-
-fn starts<'a>(slices: impl Iterator<Item = &'a str>) -> Vec<usize> {
-    let mut v = vec![0];
-    let mut at = 0;
-    for s in slices {
-        at += s.len();
-        v.push(at);
-    }
-    v
-}
-
-/// Splits a changed hunk: a line recognisably the same as an old one (see
-/// `ledger::align`) keeps character precision; every other new line is the
-/// agent's as a whole, so a line it wrote from scratch credits no stray
-/// letters (`et`, `_pr`) to the previous author.
-fn refine(before: &str, after: &str, h: Hunk, out: &mut Vec<Change>) {
-    if h.old.is_empty()
-        || h.new.is_empty()
-        || h.old.len() > MAX_CHAR_HUNK
-        || h.new.len() > MAX_CHAR_HUNK
-    {
-        out.push(Change {
-            old: h.old,
-            new: h.new,
-        });
-        return;
-    }
-    for part in pair_hunk(before, after, &h) {
-        match part {
-            Pair::Line { old, new } => chars(before, after, old, new, out),
-            // Re-indented or re-wrapped lines: only what really changed.
-            Pair::Unpaired { old, new }
-                if same_but_space(&before[old.clone()], &after[new.clone()]) =>
-            {
-                chars(before, after, old, new, out);
-            }
-            Pair::Unpaired { old, new } => add(out, Change { old, new }),
-        }
-    }
-}
-
-/// The character changes between `before[o]` and `after[n]`.
-fn chars(before: &str, after: &str, o: Range<usize>, n: Range<usize>, out: &mut Vec<Change>) {
-    let (os, ns) = (&before[o.clone()], &after[n.clone()]);
-    let diff = TextDiff::configure()
-        .timeout(CHAR_TIMEOUT)
-        .diff_chars(os, ns);
-    let oc = starts(diff.iter_old_slices());
-    let nc = starts(diff.iter_new_slices());
-    for op in diff.ops() {
-        let (tag, a, b) = op.as_tag_tuple();
-        if tag == DiffTag::Equal {
-            continue;
-        }
-        add(
-            out,
-            Change {
-                old: o.start + oc[a.start]..o.start + oc[a.end],
-                new: n.start + nc[b.start]..n.start + nc[b.end],
-            },
-        );
-    }
-}
-
-/// Appends, joining a change that starts where the previous one ended.
-fn add(out: &mut Vec<Change>, c: Change) {
-    if c.old.is_empty() && c.new.is_empty() {
-        return;
-    }
-    match out.last_mut() {
-        Some(p) if p.old.end == c.old.start && p.new.end == c.new.start => {
-            p.old.end = c.old.end;
-            p.new.end = c.new.end;
-        }
-        _ => out.push(c),
-    }
+    align_within(before, after, BOUNDS)
+        .into_iter()
+        .filter_map(|p| match p {
+            Piece::Changed { old, new } => Some(Change { old, new }),
+            Piece::Same { .. } => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -157,6 +75,25 @@ mod tests {
             new_text("    let total = a + b;\n", "    let total = a + b + c;\n"),
             [" + c"]
         );
+    }
+
+    /// Lines that were only re-wrapped keep their characters: the agent
+    /// wrote the white space, not the `b)` that was there (the same
+    /// alignment as the ledger's, within bounds).
+    #[test]
+    fn a_rewrapped_line_keeps_its_characters() {
+        let (before, after) = ("x = f(a, b)\n", "x = f(a,\n      b)\n");
+        let got = new_text(before, after);
+        assert!(!got.is_empty());
+        assert!(got.iter().all(|t| t.trim().is_empty()), "{got:?}");
+        let unbounded: Vec<Change> = crate::ledger::align(before, after)
+            .into_iter()
+            .filter_map(|p| match p {
+                Piece::Changed { old, new } => Some(Change { old, new }),
+                Piece::Same { .. } => None,
+            })
+            .collect();
+        assert_eq!(changes(before, after), unbounded);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! wholly changed: no stray letters of an unrelated old line survive in it.
 
 use std::ops::Range;
+use std::time::Duration;
 
 use similar::{DiffTag, TextDiff};
 
@@ -49,16 +50,59 @@ pub(crate) struct Hunk {
     pub(crate) new: Range<usize>,
 }
 
+/// Limits on the work of one alignment. [`Bounds::NONE`] (the ledger's
+/// reconcile, the editors, commit time) always aligns the same texts the
+/// same way; coding agents' edits, recorded while the agent waits, are
+/// bounded in time and size instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Bounds {
+    /// Time allowed to the line diff of the whole texts before it approximates.
+    pub(crate) line_timeout: Option<Duration>,
+    /// Time allowed to each character diff.
+    pub(crate) char_timeout: Option<Duration>,
+    /// A changed hunk larger than this (bytes, either side) is changed as a
+    /// whole, without a character diff.
+    pub(crate) max_char_hunk: usize,
+}
+
+impl Bounds {
+    /// No limits: deterministic.
+    pub(crate) const NONE: Bounds = Bounds {
+        line_timeout: None,
+        char_timeout: None,
+        max_char_hunk: usize::MAX,
+    };
+}
+
 /// Aligns `old` with `new`. The pieces cover both texts in order, without gaps.
 pub fn align(old: &str, new: &str) -> Vec<Piece> {
+    align_within(old, new, Bounds::NONE)
+}
+
+/// [`align`] within `bounds`.
+pub(crate) fn align_within(old: &str, new: &str, bounds: Bounds) -> Vec<Piece> {
     let mut out = Vec::new();
-    for step in line_steps(old, new) {
+    let chars = |o: Range<usize>, n: Range<usize>, out: &mut Vec<Piece>| {
+        align_chars(old, new, o, n, bounds.char_timeout, out);
+    };
+    for step in line_steps_with(old, new, bounds.line_timeout) {
         match step {
             Step::Same { old: o, new: n } => push(&mut out, Piece::Same { old: o, new: n }),
+            Step::Hunk(h)
+                if h.old.len() > bounds.max_char_hunk || h.new.len() > bounds.max_char_hunk =>
+            {
+                push(
+                    &mut out,
+                    Piece::Changed {
+                        old: h.old,
+                        new: h.new,
+                    },
+                );
+            }
             // Only white space changed (re-indented, re-wrapped): the same
             // characters, aligned as they are.
             Step::Hunk(h) if same_but_space(&old[h.old.clone()], &new[h.new.clone()]) => {
-                align_chars(old, new, h.old, h.new, &mut out);
+                chars(h.old, h.new, &mut out);
             }
             Step::Hunk(h) => {
                 for part in pair_hunk(old, new, &h) {
@@ -66,12 +110,12 @@ pub fn align(old: &str, new: &str) -> Vec<Piece> {
                         Pair::Unpaired { old: o, new: n }
                             if same_but_space(&old[o.clone()], &new[n.clone()]) =>
                         {
-                            align_chars(old, new, o, n, &mut out);
+                            chars(o, n, &mut out);
                         }
                         Pair::Unpaired { old: o, new: n } => {
                             push(&mut out, Piece::Changed { old: o, new: n });
                         }
-                        Pair::Line { old: o, new: n } => align_chars(old, new, o, n, &mut out),
+                        Pair::Line { old: o, new: n } => chars(o, n, &mut out),
                     }
                 }
             }
@@ -89,17 +133,9 @@ pub(crate) enum Step {
     Hunk(Hunk),
 }
 
-/// Runs of equal lines and the changed hunks between them.
-pub(crate) fn line_steps(old: &str, new: &str) -> Vec<Step> {
-    line_steps_with(old, new, None)
-}
-
-/// [`line_steps`] with an optional time limit for the line diff.
-pub(crate) fn line_steps_with(
-    old: &str,
-    new: &str,
-    timeout: Option<std::time::Duration>,
-) -> Vec<Step> {
+/// Runs of equal lines and the changed hunks between them, with an
+/// optional time limit for the line diff.
+pub(crate) fn line_steps_with(old: &str, new: &str, timeout: Option<Duration>) -> Vec<Step> {
     let mut config = TextDiff::configure();
     if let Some(t) = timeout {
         config.timeout(t);
@@ -241,13 +277,24 @@ fn starts<'a>(slices: impl Iterator<Item = &'a str>) -> Vec<usize> {
     v
 }
 
-fn align_chars(old: &str, new: &str, o: Range<usize>, n: Range<usize>, out: &mut Vec<Piece>) {
+fn align_chars(
+    old: &str,
+    new: &str,
+    o: Range<usize>,
+    n: Range<usize>,
+    timeout: Option<Duration>,
+    out: &mut Vec<Piece>,
+) {
     if o.is_empty() || n.is_empty() {
         push(out, Piece::Changed { old: o, new: n });
         return;
     }
     let (os, ns) = (&old[o.clone()], &new[n.clone()]);
-    let chars = TextDiff::configure().diff_chars(os, ns);
+    let mut config = TextDiff::configure();
+    if let Some(t) = timeout {
+        config.timeout(t);
+    }
+    let chars = config.diff_chars(os, ns);
     let oc = starts(chars.iter_old_slices());
     let nc = starts(chars.iter_new_slices());
     for op in chars.ops() {
