@@ -192,6 +192,12 @@ pub(crate) struct ParsedNote {
 }
 
 impl ParsedNote {
+    /// What the note says about 1-based `line` of `path`, looked up in its
+    /// ranges (no per-line expansion: for a few lines of many notes).
+    pub(crate) fn get(&self, path: &str, line: usize) -> Option<LineAttr> {
+        self.files.get(path)?.get(line).cloned()
+    }
+
     /// The paths the note describes.
     pub(crate) fn paths(&self) -> impl Iterator<Item = &str> {
         self.files.keys().map(String::as_str)
@@ -277,26 +283,6 @@ fn record_texts(text: &str) -> Vec<&str> {
         }
     }
     out
-}
-
-/// A note's lines as ranges, looked up one line at a time.
-#[derive(Default)]
-pub(crate) struct NoteIndex {
-    files: BTreeMap<String, RangeMap<LineAttr>>,
-}
-
-impl NoteIndex {
-    /// What the note says about 1-based `line` of `path`.
-    pub(crate) fn get(&self, path: &str, line: usize) -> Option<LineAttr> {
-        self.files.get(path)?.get(line).cloned()
-    }
-}
-
-/// Indexes a note's text (see [`parse`] for what is accepted).
-pub(crate) fn index(text: &str) -> NoteIndex {
-    NoteIndex {
-        files: parse(text).files,
-    }
 }
 
 #[derive(Deserialize, Default)]
@@ -537,7 +523,7 @@ mod tests {
     }
 
     /// Every reviewer of a line is written (one attestation each) and read
-    /// back, by `parse` and by `index` alike.
+    /// back, by `bounded` and by `get` alike.
     #[test]
     fn every_reviewer_round_trips() {
         let mut two = attr(Some("m"), Some("Grace <g@x>"));
@@ -557,7 +543,7 @@ mod tests {
         );
         let back = parse(&text).bounded(|_| Some(100));
         assert_eq!(back.lines, lines);
-        let idx = index(&text);
+        let idx = parse(&text);
         for line in 1..=3 {
             assert_eq!(
                 idx.get("k.rs", line),
@@ -577,14 +563,14 @@ mod tests {
     }
 
     #[test]
-    fn index_matches_parse() {
+    fn lookups_match_bounded_lines() {
         let mut lines = CommitLines::new();
         let f = lines.entry("a".into()).or_default();
         f.insert(2, attr(Some("m"), None));
         f.insert(3, attr(Some("m"), Some("R <r@x>")));
         f.insert(9, attr(None, None));
         let text = serde_json::to_string(&record("c", &lines)).unwrap();
-        let idx = index(&text);
+        let idx = parse(&text);
         for line in 0..12 {
             assert_eq!(
                 idx.get("a", line),
@@ -636,9 +622,9 @@ mod tests {
             bytes in crate::fuzz::bytes(vec![seed_note().into_bytes()], 4096)
         ) {
             let text = String::from_utf8_lossy(&bytes);
-            let idx = index(&text);
-            let _ = idx.get("a", usize::MAX);
-            let note = parse(&text).bounded(|_| Some(40));
+            let parsed = parse(&text);
+            let _ = parsed.get("a", usize::MAX);
+            let note = parsed.bounded(|_| Some(40));
             for file in note.lines.values() {
                 proptest::prop_assert!(file.keys().all(|&l| (1..=40).contains(&l)));
             }

@@ -159,11 +159,11 @@ impl<'a> Notes<'a> {
     pub(crate) fn read_index(
         &self,
         commits: &[String],
-    ) -> Result<HashMap<String, note::NoteIndex>, CommitError> {
+    ) -> Result<HashMap<String, note::ParsedNote>, CommitError> {
         Ok(self
             .read_texts(commits)?
             .into_iter()
-            .map(|(c, t)| (c, note::index(&t)))
+            .map(|(c, t)| (c, note::parse(&t)))
             .collect())
     }
 
