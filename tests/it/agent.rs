@@ -307,6 +307,60 @@ fn shell_tool_changes_are_the_agents() {
     );
 }
 
+/// A file that was not text before the tool call is never recorded,
+/// whichever way the tool reached it: one record path for file tools (with
+/// a pre-tool snapshot, or diffed against git) and shell commands.
+#[test]
+fn binary_files_are_never_recorded() {
+    const BINARY: &[u8] = b"\x89PNG\r\n\x1a\n\xff\xfe\x00\x01";
+    const TEXT: &str = "pub fn now_text() -> u8 {\n    1\n}\n";
+    // (file, committed as binary, pre-tool payload, post-tool payload)
+    let cases = [
+        // A file tool with a snapshot of the binary file.
+        (
+            "src/lib.rs",
+            false,
+            Some("claude-code/pre-edit.json"),
+            "claude-code/post-edit.json",
+        ),
+        // A file tool without a snapshot: the index and HEAD hold binary.
+        ("src/new.rs", true, None, "claude-code/post-write.json"),
+        // A shell command, the file binary and dirty before it.
+        (
+            "src/lib.rs",
+            false,
+            Some("claude-code/pre-bash.json"),
+            "claude-code/post-bash.json",
+        ),
+        // A shell command, the file committed binary and clean before it.
+        (
+            "src/new.rs",
+            true,
+            Some("claude-code/pre-bash.json"),
+            "claude-code/post-bash.json",
+        ),
+    ];
+    for (rel, committed, pre, post) in cases {
+        let repo = repo_with_lib();
+        let path = repo.path().join(rel);
+        std::fs::write(&path, BINARY).unwrap();
+        if committed {
+            repo.git(&["add", rel]);
+            repo.git(&["commit", "-qm", "binary"]);
+        }
+        if let Some(pre) = pre {
+            record(&repo, "claude-code", &fixture(&repo, pre)).expect_code(0);
+        }
+        repo.write(rel, TEXT); // the tool turns it into text
+        let out = record(&repo, "claude-code", &fixture(&repo, post)).expect_code(0);
+        assert_eq!(out.stderr(), "", "{rel} {pre:?}");
+        assert!(
+            stored_text(&repo, rel).is_none(),
+            "{rel} after {pre:?} / {post}: a binary file was recorded"
+        );
+    }
+}
+
 #[test]
 fn shell_checkout_is_not_the_agents() {
     let repo = repo_with_lib();

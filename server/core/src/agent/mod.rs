@@ -282,33 +282,117 @@ fn post_files(
         Action::Files { edits, .. } if rels.len() == 1 => edits.as_slice(),
         _ => &[],
     };
-    let mut store = Store::open_workspace(ws)?;
-    let source = source(agent, event);
+    let mut recorder = Recorder::new(agent, event, ws);
     for rel in rels {
-        let Some(after) = read_after(ws, rel)? else {
-            continue; // deleted, or not text
-        };
         let before = match snap.as_mut().and_then(|s| s.files.remove(rel)) {
-            Some(Entry::Text { text }) => Some(text),
-            Some(Entry::Missing) => Some(String::new()),
-            Some(Entry::Binary) => Some(String::new()),
-            Some(Entry::NotCopied { .. }) | None => None,
+            Some(entry) => Before::of_entry(entry, ws, rel),
+            None => Before::Unknown,
         };
+        recorder.record(rel, before, edits, report)?;
+    }
+    Ok(())
+}
+
+/// The text of a file before the tool call, as far as it is known.
+enum Before {
+    /// This text (empty: the file did not exist).
+    Text(String),
+    /// Unknown: the payload's replacements undone, else the store's, the
+    /// index's or `HEAD`'s text stands in.
+    Unknown,
+    /// Not recorded: the file was not text (a binary file is never
+    /// recorded), or is unchanged.
+    Skip,
+}
+
+impl Before {
+    /// What the pre-tool snapshot says of `rel`.
+    fn of_entry(entry: Entry, ws: &Workspace, rel: &str) -> Before {
+        match entry {
+            Entry::Text { text } => Before::Text(text),
+            Entry::Missing => Before::Text(String::new()),
+            Entry::Binary => Before::Skip,
+            Entry::NotCopied { len, modified_ms } => {
+                if snapshot::meta(&ws.absolute(rel)) == Some((len, modified_ms)) {
+                    Before::Skip // unchanged
+                } else {
+                    Before::Unknown
+                }
+            }
+        }
+    }
+
+    /// A file's content in git (`None`: git has no such file).
+    fn of_blob(blob: Option<Vec<u8>>) -> Before {
+        match blob.map(String::from_utf8) {
+            None => Before::Text(String::new()),
+            Some(Ok(text)) => Before::Text(text),
+            Some(Err(_)) => Before::Skip,
+        }
+    }
+}
+
+/// The one path by which a tool call's files are recorded, whatever the
+/// tool (a file tool or a shell command). The store is opened at the first
+/// file that changed.
+struct Recorder<'a> {
+    ws: &'a Workspace,
+    source: AiSource,
+    store: Option<Store>,
+}
+
+impl<'a> Recorder<'a> {
+    fn new(agent: Agent, event: &HookEvent, ws: &'a Workspace) -> Recorder<'a> {
+        Recorder {
+            ws,
+            source: source(agent, event),
+            store: None,
+        }
+    }
+
+    /// Attributes to the agent what changed in `rel` since `before` (with
+    /// `before` unknown, `edits` undone on the current text tell it). A file
+    /// that is not text now or was not text before, or that is gone, is not
+    /// recorded. A problem with one file is a warning in `report`.
+    fn record(
+        &mut self,
+        rel: &str,
+        before: Before,
+        edits: &[TextEdit],
+        report: &mut Report,
+    ) -> Result<(), AgentError> {
+        let before = match before {
+            Before::Skip => return Ok(()),
+            Before::Text(text) => Some(text),
+            Before::Unknown => None,
+        };
+        let Some(after) = read_after(self.ws, rel)? else {
+            return Ok(()); // deleted, or not text
+        };
+        if before.as_deref() == Some(after.as_str()) {
+            return Ok(());
+        }
         let before = before.or_else(|| undo_edits(&after, edits));
+        let store = match &mut self.store {
+            Some(s) => s,
+            None => self.store.insert(Store::open_workspace(self.ws)?),
+        };
         let result = match before {
-            Some(b) => attribute(&mut store, rel, &b, &after, &source),
-            None => record_without_before(ws, &mut store, rel, &after, &source),
+            Some(b) => attribute(store, rel, &b, &after, &self.source),
+            None => record_without_before(self.ws, store, rel, &after, &self.source),
         };
         match result {
             Ok(bytes) => {
                 if bytes > 0 {
-                    report.recorded.push((ws.root.clone(), rel.clone(), bytes));
+                    report
+                        .recorded
+                        .push((self.ws.root.clone(), rel.to_owned(), bytes));
                 }
             }
             Err(e) => report.warnings.push(format!("{rel}: {e}")),
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Rebuilds the text before the payload's replacements by undoing them on
@@ -341,6 +425,7 @@ pub(crate) fn undo_edits(after: &str, edits: &[TextEdit]) -> Option<String> {
 
 /// Records an edit whose text before is unknown: diffed against the store's
 /// last known text, else the index, else `HEAD`, else nothing (a new file).
+/// A file git holds as binary is not recorded.
 fn record_without_before(
     ws: &Workspace,
     store: &mut Store,
@@ -351,18 +436,18 @@ fn record_without_before(
     if let Some(bytes) = attribute_since_stored(store, rel, after, source)? {
         return Ok(bytes);
     }
-    let mut before = String::new();
-    if ws.git_dir.is_some() {
-        let specs = [format!(":{rel}"), format!("HEAD:{rel}")];
-        if let Some(text) = Git::new(&ws.root).read_objects(&specs)?
-            .into_iter()
-            .flatten()
-            .find_map(|b| String::from_utf8(b).ok())
-        {
-            before = text;
+    let blob = match ws.git_dir {
+        Some(_) => {
+            let specs = [format!(":{rel}"), format!("HEAD:{rel}")];
+            let blobs = Git::new(&ws.root).read_objects(&specs)?;
+            blobs.into_iter().flatten().next()
         }
+        None => None,
+    };
+    match Before::of_blob(blob) {
+        Before::Text(before) => attribute(store, rel, &before, after, source),
+        Before::Unknown | Before::Skip => Ok(0),
     }
-    attribute(store, rel, &before, after, source)
 }
 
 fn pre_shell(ws: &Workspace, loc: &Path) -> Result<usize, AgentError> {
@@ -423,53 +508,17 @@ fn post_shell(
             None => format!(":{rel}"),
         })
         .collect();
-    let committed: BTreeMap<&String, Option<Vec<u8>>> = clean_before
+    let mut committed: BTreeMap<&String, Option<Vec<u8>>> = clean_before
         .into_iter()
         .zip(git.read_objects(&specs)?)
         .collect();
-    let mut store: Option<Store> = None;
-    let source = source(agent, event);
+    let mut recorder = Recorder::new(agent, event, ws);
     for rel in &now.changed {
         let before = match snap.files.remove(rel) {
-            Some(Entry::Text { text }) => Some(text),
-            Some(Entry::Missing) => Some(String::new()),
-            Some(Entry::Binary) => continue,
-            Some(Entry::NotCopied { len, modified_ms }) => {
-                if snapshot::meta(&ws.absolute(rel)) == Some((len, modified_ms)) {
-                    continue; // unchanged
-                }
-                None
-            }
-            None => match committed.get(rel) {
-                Some(Some(bytes)) => match std::str::from_utf8(bytes) {
-                    Ok(t) => Some(t.to_owned()),
-                    Err(_) => continue,
-                },
-                _ => Some(String::new()),
-            },
+            Some(entry) => Before::of_entry(entry, ws, rel),
+            None => Before::of_blob(committed.remove(rel).flatten()),
         };
-        let Some(after) = read_after(ws, rel)? else {
-            continue;
-        };
-        if before.as_deref() == Some(after.as_str()) {
-            continue;
-        }
-        let store = match &mut store {
-            Some(s) => s,
-            None => store.insert(Store::open_workspace(ws)?),
-        };
-        let result = match before {
-            Some(b) => attribute(store, rel, &b, &after, &source),
-            None => record_without_before(ws, store, rel, &after, &source),
-        };
-        match result {
-            Ok(bytes) => {
-                if bytes > 0 {
-                    report.recorded.push((ws.root.clone(), rel.clone(), bytes));
-                }
-            }
-            Err(e) => report.warnings.push(format!("{rel}: {e}")),
-        }
+        recorder.record(rel, before, &[], report)?;
     }
     Ok(())
 }
