@@ -91,18 +91,29 @@ impl Service {
             }
         };
         Ok(Some(match text {
-            Some(text) => {
-                let earlier = self.store.recall(&key, text)?;
-                let exact = earlier.is_some() || stored.ledger.rope() == text;
-                let before = (!exact).then(|| stored.ledger.clone());
-                let mut ledger = at_text(stored.ledger, text, || Ok::<_, StoreError>(earlier))?;
-                if let Some(before) = before {
-                    recover(&before, &mut ledger, &self.store.history(&key)?);
-                }
-                ledger
-            }
+            Some(text) => at_text_recovering(
+                stored.ledger,
+                text,
+                || self.store.recall(&key, text),
+                || self.store.history(&key),
+            )?,
             None => stored.ledger,
         }))
+    }
+
+    /// `stored`, the attribution the store holds under `key`, brought to
+    /// `text`, the file's content on disk: [`at_text`] with the store's
+    /// earlier states of `key`. The door for a caller that has the stored
+    /// record at hand (the gate's `commit/blob.rs`); [`Service::current`]
+    /// adds the lines [`recover`] finds, which the gate finds itself,
+    /// directly on the staged text.
+    pub(crate) fn on_disk(
+        &self,
+        key: &str,
+        stored: Ledger,
+        text: &str,
+    ) -> Result<Ledger, ServiceError> {
+        Ok(at_text(stored, text, || self.store.recall(key, text))?)
     }
 
     /// Staged renames `(from, to)` of tracked files no longer on disk to
@@ -232,12 +243,12 @@ impl Service {
         self.store.update(rel, |stored| {
             let mut ledger = match (stored, &disk) {
                 (Some(s), Some(text)) => {
-                    let reconciled = earlier.is_none() && s.ledger.rope() != text.as_str();
-                    let before = reconciled.then(|| s.ledger.clone());
-                    let Ok(mut l) = at_text(s.ledger, text, || Ok::<_, Infallible>(earlier));
-                    if let Some(before) = before {
-                        recover(&before, &mut l, &history);
-                    }
+                    let Ok(l) = at_text_recovering(
+                        s.ledger,
+                        text,
+                        || Ok::<_, Infallible>(earlier),
+                        || Ok(history),
+                    );
                     l
                 }
                 (Some(s), None) => s.ledger,
@@ -265,14 +276,33 @@ pub fn at_text<E>(
     text: &str,
     earlier: impl FnOnce() -> Result<Option<Ledger>, E>,
 ) -> Result<Ledger, E> {
+    at_text_recovering(stored, text, earlier, || Ok(Vec::new()))
+}
+
+/// [`at_text`], and when the ledger is reconciled by diff, the lines
+/// `history` (earlier states, asked only then) held as AI recovered
+/// ([`recover`]).
+fn at_text_recovering<E>(
+    stored: Ledger,
+    text: &str,
+    earlier: impl FnOnce() -> Result<Option<Ledger>, E>,
+    history: impl FnOnce() -> Result<Vec<Ledger>, E>,
+) -> Result<Ledger, E> {
     if stored.rope() == text {
         return Ok(stored);
     }
     if let Some(back) = earlier()? {
         return Ok(back);
     }
-    let mut ledger = stored;
+    let history = history()?;
+    if history.is_empty() {
+        let mut ledger = stored;
+        ledger.reconcile(text);
+        return Ok(ledger);
+    }
+    let mut ledger = stored.clone();
     ledger.reconcile(text);
+    recover(&stored, &mut ledger, &history);
     Ok(ledger)
 }
 

@@ -10,7 +10,7 @@
 //!    forgets of lines the current record shares whole;
 //! 2. lines the store's current record shares whole with the version;
 //! 3. lines unchanged since the base commit: the base's note;
-//! 4. AI text of the file on disk (`service::at_text`), mapped onto the
+//! 4. AI text of the file on disk (`Service::on_disk`), mapped onto the
 //!    version by diff (a line edited after staging stays AI);
 //! 5. lines that other commits' notes record as AI, mapped by content
 //!    (whole lines, through a diff of that commit's version): text taken
@@ -26,7 +26,7 @@ use super::CommitError;
 use super::lines::{self, CommitLines, FileLines, LineAttr};
 use super::notes::Notes;
 use crate::git::{Change, Git};
-use crate::service::{self, Service};
+use crate::service::Service;
 
 /// Annotated commits read at most when searching notes by content.
 const MAX_NOTES: usize = 2000;
@@ -173,8 +173,9 @@ pub(crate) fn lines_at(
                 };
                 if let Some(text) = service.read_text(disk_path)? {
                     let k = key.as_deref().unwrap_or(&change.path);
-                    let mut current =
-                        service::at_text(st, &text, || service.store.recall(k, &text))?;
+                    // The file on disk as every command sees it, then
+                    // carried to the staged version by diff.
+                    let mut current = service.on_disk(k, st, &text)?;
                     current.reconcile(&target);
                     for (l, attr) in lines::from_ledger(&current) {
                         known.entry(l).or_insert(Some(attr));
