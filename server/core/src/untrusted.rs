@@ -107,6 +107,20 @@ pub fn escape_text(s: &str) -> Cow<'_, str> {
     )
 }
 
+/// `s` as one word for a POSIX shell: as it is when it holds only
+/// characters no shell treats specially, else single-quoted (a `'` inside
+/// written `'\''`). Used where Vouch writes its own path into a hook.
+pub(crate) fn shell_quote(s: &str) -> Cow<'_, str> {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%".contains(c));
+    if plain {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(format!("'{}'", s.replace('\'', r"'\''")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +142,15 @@ mod tests {
             model_or_none(Some("gpt-5".into())).as_deref(),
             Some("gpt-5")
         );
+    }
+
+    #[test]
+    fn shell_words() {
+        assert_eq!(shell_quote("/usr/bin/vouch"), "/usr/bin/vouch");
+        assert_eq!(shell_quote("/a b/vouch"), "'/a b/vouch'");
+        assert_eq!(shell_quote("/a b/it's"), r"'/a b/it'\''s'");
+        assert_eq!(shell_quote("$(rm -rf x)"), "'$(rm -rf x)'");
+        assert_eq!(shell_quote(""), "''");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use super::Agent;
+use crate::untrusted::shell_quote;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
@@ -197,16 +198,6 @@ pub fn hook_command(vouch: &str, agent: Agent) -> String {
     format!("{} record --agent {}", shell_quote(vouch), agent.name())
 }
 
-fn shell_quote(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%".contains(c));
-    if plain {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
 
 /// True when `command` is a Vouch hook for `agent` (any path to `vouch`).
 pub(crate) fn is_ours(command: &str, agent: Agent) -> bool {

@@ -90,20 +90,18 @@ pub struct Report {
     pub warnings: Vec<String>,
 }
 
-/// FNV-1a over the parts (separated), for stable file names.
+/// FNV-1a over the parts (separated by a 0xff byte), for stable file
+/// names: the same value in every build, unlike std's hasher.
 pub(crate) fn fnv(parts: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    use std::hash::Hasher;
+    let mut h = fnv::FnvHasher::default();
     for (i, part) in parts.iter().enumerate() {
         if i > 0 {
-            h ^= 0xff;
-            h = h.wrapping_mul(0x100_0000_01b3);
+            h.write_u8(0xff);
         }
-        for b in *part {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x100_0000_01b3);
-        }
+        h.write(part);
     }
-    h
+    h.finish()
 }
 
 /// Records one hook payload of `agent`. `cwd` resolves relative paths when the

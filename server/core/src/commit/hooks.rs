@@ -69,11 +69,6 @@ impl Hook {
     }
 }
 
-/// Single-quotes `s` for a POSIX shell.
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
 /// The script for `hook`, calling `vouch_args` on the binary at `exe`.
 ///
 /// Scripts decide with the shell's builtins alone (no `dirname`, `cat` or
@@ -96,7 +91,7 @@ pub fn script(hook: Hook, exe: &Path, vouch_args: &str) -> String {
          VOUCH={exe}\n\
          if [ ! -x \"$VOUCH\" ]; then VOUCH=vouch; fi\n\
          case \"$0\" in */*) CHAINED=\"${{0%/*}}/{name}{CHAINED_SUFFIX}\" ;; *) CHAINED=\"./{name}{CHAINED_SUFFIX}\" ;; esac\n",
-        exe = shell_quote(&exe.to_string_lossy()),
+        exe = crate::untrusted::shell_quote(&exe.to_string_lossy()),
     );
     let found = format!("command -v \"$VOUCH\" >/dev/null 2>&1 || {{\n  {missing}\n}}\n");
     if hook == Hook::ReferenceTransaction {
@@ -249,9 +244,17 @@ pub fn uninstall(dir: &Path, hook: Hook) -> Result<Vec<String>, CommitError> {
 mod tests {
     use super::*;
 
+    /// The binary's path is one shell word, whatever it holds.
     #[test]
     fn quoting() {
-        assert_eq!(shell_quote("/a b/it's"), r"'/a b/it'\''s'");
+        let body = script(Hook::PreCommit, Path::new("/a b/it's"), "check --staged");
+        assert!(body.contains(r"VOUCH='/a b/it'\''s'"), "{body}");
+        let body = script(
+            Hook::PreCommit,
+            Path::new("/usr/bin/vouch"),
+            "check --staged",
+        );
+        assert!(body.contains("VOUCH=/usr/bin/vouch\n"), "{body}");
     }
 
     /// Runs the reference-transaction script with `PATH` set to `path` and

@@ -12,14 +12,12 @@ use crate::ledger::{Ledger, LedgerError};
 /// States kept per path.
 pub(crate) const KEEP: i64 = 16;
 
-/// FNV-1a, 64 bits: stable across builds, unlike std's hasher.
+/// FNV-1a, 64 bits: stable across builds (stores keep it), unlike std's hasher.
 fn text_hash(text: &str) -> i64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    i64::from_ne_bytes(h.to_ne_bytes())
+    use std::hash::Hasher;
+    let mut h = fnv::FnvHasher::default();
+    h.write(text.as_bytes());
+    i64::from_ne_bytes(h.finish().to_ne_bytes())
 }
 
 /// [`Store::remember`] on a connection (or inside a transaction).
@@ -122,6 +120,14 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The hash is stored: it must never change (FNV-1a's published values).
+    #[test]
+    fn text_hash_is_fnv1a() {
+        assert_eq!(text_hash(""), 0xcbf2_9ce4_8422_2325_u64 as i64);
+        assert_eq!(text_hash("a"), 0xaf63_dc4c_8601_ec8c_u64 as i64);
+        assert_eq!(text_hash("foobar"), 0x8594_4171_f739_67e8_u64 as i64);
+    }
     use crate::ledger::{AiKind, AiSource};
 
     #[test]
