@@ -67,29 +67,6 @@ fn runs<K: Clone + PartialEq>(
     out
 }
 
-fn uuid_v4() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut bytes = [0u8; 16];
-    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_i64(now_millis());
-        h.write_u32(std::process::id());
-        h.write_usize(i);
-        chunk.copy_from_slice(&h.finish().to_le_bytes());
-    }
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
-
 /// The Agent Trace record for `commit` holding `lines`.
 pub(crate) fn record(commit: &str, lines: &CommitLines) -> Value {
     let mut files = Vec::new();
@@ -170,7 +147,7 @@ pub(crate) fn record(commit: &str, lines: &CommitLines) -> Value {
     }
     json!({
         "version": TRACE_VERSION,
-        "id": uuid_v4(),
+        "id": uuid::Uuid::new_v4().to_string(),
         "timestamp": format_millis(now_millis()),
         "vcs": {"type": "git", "revision": commit},
         "tool": {"name": "vouch", "version": env!("CARGO_PKG_VERSION")},
