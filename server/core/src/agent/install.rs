@@ -5,13 +5,13 @@
 //! Vouch's own hooks are recognised by their command (`vouch record --agent`),
 //! so installing twice changes nothing and uninstalling removes only them.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::de::{MapAccess, SeqAccess, Visitor};
-use serde::ser::{SerializeMap, SerializeSeq};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::Value;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+/// A JSON object, its keys in document order (serde_json's `preserve_order`).
+type Object = Map<String, Value>;
 
 use super::Agent;
 use crate::untrusted::shell_quote;
@@ -166,38 +166,23 @@ fn matcher(agent: Agent) -> Option<&'static str> {
     }
 }
 
-/// One hook entry running `command`.
-fn hook_entry(agent: Agent, command: &str) -> Node {
-    let s = |v: &str| Node::Leaf(Value::String(v.to_owned()));
-    let n = |v: u64| Node::Leaf(Value::from(v));
-    let pairs: Vec<(&str, Node)> = match agent {
-        Agent::ClaudeCode => vec![
-            ("type", s("command")),
-            ("command", s(command)),
-            ("timeout", n(10)),
-        ],
-        Agent::Codex => vec![("type", s("command")), ("command", s(command))],
-        Agent::Gemini => vec![
-            ("name", s("vouch")),
-            ("type", s("command")),
-            ("command", s(command)),
-            ("timeout", n(10_000)),
-        ],
-        Agent::Cursor => vec![("command", s(command))],
-        Agent::Copilot => vec![
-            ("type", s("command")),
-            ("bash", s(command)),
-            ("timeoutSec", n(10)),
-        ],
-    };
-    Node::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+/// One hook entry running `command` (keys in the order written here).
+fn hook_entry(agent: Agent, command: &str) -> Value {
+    match agent {
+        Agent::ClaudeCode => json!({"type": "command", "command": command, "timeout": 10}),
+        Agent::Codex => json!({"type": "command", "command": command}),
+        Agent::Gemini => json!({
+            "name": "vouch", "type": "command", "command": command, "timeout": 10_000,
+        }),
+        Agent::Cursor => json!({"command": command}),
+        Agent::Copilot => json!({"type": "command", "bash": command, "timeoutSec": 10}),
+    }
 }
 
 /// The command a hook runs: `vouch` itself (quoted for a POSIX shell).
 pub fn hook_command(vouch: &str, agent: Agent) -> String {
     format!("{} record --agent {}", shell_quote(vouch), agent.name())
 }
-
 
 /// True when `command` is a Vouch hook for `agent` (any path to `vouch`).
 pub(crate) fn is_ours(command: &str, agent: Agent) -> bool {
@@ -225,16 +210,17 @@ pub(crate) fn is_ours(command: &str, agent: Agent) -> bool {
             .any(|w| w == ["record", "--agent", agent.name()])
 }
 
-fn command_of(hook: &Node, agent: Agent) -> Option<&str> {
-    let key = if agent == Agent::Copilot {
+/// The key of a hook entry holding its command.
+fn command_key(agent: Agent) -> &'static str {
+    if agent == Agent::Copilot {
         "bash"
     } else {
         "command"
-    };
-    match hook.get(key) {
-        Some(Node::Leaf(Value::String(s))) => Some(s),
-        _ => None,
     }
+}
+
+fn command_of(hook: &Value, agent: Agent) -> Option<&str> {
+    hook.get(command_key(agent))?.as_str()
 }
 
 /// Adds Vouch's hooks (running `command`) to the file at `path`.
@@ -244,21 +230,22 @@ const ENABLE_HOOKS: &str = "enableHooks";
 pub fn install(agent: Agent, path: &Path, command: &str) -> Result<Change, InstallError> {
     let existing = read(path)?;
     let created = existing.is_none();
-    let (mut root, indent) = existing.unwrap_or_else(|| (Node::Object(Vec::new()), "  ".into()));
-    if matches!(agent, Agent::Cursor | Agent::Copilot) && root.get("version").is_none() {
-        root.insert_front("version", Node::Leaf(Value::from(1)));
+    let (mut root, indent) = existing.unwrap_or_else(|| (Map::new(), "  ".into()));
+    if matches!(agent, Agent::Cursor | Agent::Copilot) && !root.contains_key("version") {
+        root.shift_insert(0, "version".to_owned(), Value::from(1));
     }
     let unmergeable = |reason: &str| InstallError::Unmergeable {
         path: path.to_path_buf(),
         reason: reason.to_owned(),
     };
-    let hooks = root
-        .entry_object("hooks")
-        .ok_or_else(|| unmergeable("`hooks` is not an object"))?;
+    let hooks =
+        entry_object(&mut root, "hooks").ok_or_else(|| unmergeable("`hooks` is not an object"))?;
     let mut changed = Vec::new();
     for event in events(agent) {
         let list = hooks
-            .entry_array(event)
+            .entry(*event)
+            .or_insert_with(|| Value::Array(Vec::new()))
+            .as_array_mut()
             .ok_or_else(|| unmergeable(&format!("`hooks.{event}` is not a list")))?;
         if merge_event(agent, list, command) {
             changed.push((*event).to_owned());
@@ -267,11 +254,10 @@ pub fn install(agent: Agent, path: &Path, command: &str) -> Result<Change, Insta
     // Gemini CLI runs hooks only when they are enabled: turn that on unless
     // the user has decided either way.
     if agent == Agent::Gemini {
-        let tools = root
-            .entry_object("tools")
+        let tools = entry_object(&mut root, "tools")
             .ok_or_else(|| unmergeable("`tools` is not an object"))?;
-        if !tools.iter().any(|(k, _)| k == ENABLE_HOOKS) {
-            tools.push((ENABLE_HOOKS.to_owned(), Node::Leaf(Value::Bool(true))));
+        if !tools.contains_key(ENABLE_HOOKS) {
+            tools.insert(ENABLE_HOOKS.to_owned(), Value::Bool(true));
             changed.push(format!("tools.{ENABLE_HOOKS}"));
         }
     }
@@ -288,15 +274,10 @@ pub fn install(agent: Agent, path: &Path, command: &str) -> Result<Change, Insta
 
 /// Ensures exactly one Vouch hook running `command` in one event's list.
 /// Returns whether the list changed.
-fn merge_event(agent: Agent, list: &mut Vec<Node>, command: &str) -> bool {
+fn merge_event(agent: Agent, list: &mut Vec<Value>, command: &str) -> bool {
     let mut found = false;
     let mut changed = false;
-    let key = if agent == Agent::Copilot {
-        "bash"
-    } else {
-        "command"
-    };
-    let mut visit = |hooks: &mut Vec<Node>| {
+    let mut visit = |hooks: &mut Vec<Value>| {
         hooks.retain_mut(|h| {
             if !command_of(h, agent).is_some_and(|c| is_ours(c, agent)) {
                 return true;
@@ -306,8 +287,10 @@ fn merge_event(agent: Agent, list: &mut Vec<Node>, command: &str) -> bool {
                 return false; // a duplicate
             }
             found = true;
-            if command_of(h, agent) != Some(command) {
-                h.set(key, Node::Leaf(Value::String(command.to_owned())));
+            if command_of(h, agent) != Some(command)
+                && let Some(h) = h.as_object_mut()
+            {
+                h.insert(command_key(agent).to_owned(), Value::from(command));
                 changed = true;
             }
             true
@@ -316,22 +299,22 @@ fn merge_event(agent: Agent, list: &mut Vec<Node>, command: &str) -> bool {
     if grouped(agent) {
         // Drop only the groups this emptied (a duplicate of ours was all they held).
         list.retain_mut(|group| match group.get_mut("hooks") {
-            Some(Node::Array(hooks)) if !hooks.is_empty() => {
+            Some(Value::Array(hooks)) if !hooks.is_empty() => {
                 visit(hooks);
                 !hooks.is_empty()
             }
             _ => true,
         });
         if !found {
-            let mut group = Vec::new();
+            let mut group = Map::new();
             if let Some(m) = matcher(agent) {
-                group.push(("matcher".to_owned(), Node::Leaf(Value::String(m.into()))));
+                group.insert("matcher".to_owned(), Value::from(m));
             }
-            group.push((
+            group.insert(
                 "hooks".to_owned(),
-                Node::Array(vec![hook_entry(agent, command)]),
-            ));
-            list.push(Node::Object(group));
+                Value::Array(vec![hook_entry(agent, command)]),
+            );
+            list.push(Value::Object(group));
             changed = true;
         }
     } else {
@@ -351,15 +334,15 @@ pub fn uninstall(agent: Agent, path: &Path) -> Result<Change, InstallError> {
         return Ok(Change::Unchanged);
     };
     let mut removed = Vec::new();
-    if let Some(Node::Object(hooks)) = root.get_mut("hooks") {
+    if let Some(Value::Object(hooks)) = root.get_mut("hooks") {
         for (event, list) in hooks.iter_mut() {
-            let Node::Array(list) = list else { continue };
+            let Value::Array(list) = list else { continue };
             let before = count_nodes(list);
-            let ours = |h: &Node| command_of(h, agent).is_some_and(|c| is_ours(c, agent));
+            let ours = |h: &Value| command_of(h, agent).is_some_and(|c| is_ours(c, agent));
             if grouped(agent) {
                 // Drop only the groups that held nothing but our hooks.
                 list.retain_mut(|group| match group.get_mut("hooks") {
-                    Some(Node::Array(hooks)) if !hooks.is_empty() => {
+                    Some(Value::Array(hooks)) if !hooks.is_empty() => {
                         hooks.retain(|h| !ours(h));
                         !hooks.is_empty()
                     }
@@ -372,29 +355,24 @@ pub fn uninstall(agent: Agent, path: &Path) -> Result<Change, InstallError> {
                 removed.push(event.clone());
             }
         }
-        hooks
-            .retain(|(e, l)| !(removed.contains(e) && matches!(l, Node::Array(a) if a.is_empty())));
+        hooks.retain(|e, l| !(removed.contains(e) && matches!(l, Value::Array(a) if a.is_empty())));
     }
     if removed.is_empty() {
         return Ok(Change::Unchanged);
     }
-    if matches!(root.get("hooks"), Some(Node::Object(h)) if h.is_empty()) {
-        root.remove("hooks");
+    if matches!(root.get("hooks"), Some(Value::Object(h)) if h.is_empty()) {
+        root.shift_remove("hooks");
         // No hooks left: the switch install turned on has nothing to run.
         if agent == Agent::Gemini
-            && let Some(Node::Object(tools)) = root.get_mut("tools")
+            && let Some(Value::Object(tools)) = root.get_mut("tools")
         {
-            tools.retain(|(k, v)| !(k == ENABLE_HOOKS && *v == Node::Leaf(Value::Bool(true))));
+            tools.retain(|k, v| !(k == ENABLE_HOOKS && *v == Value::Bool(true)));
             if tools.is_empty() {
-                root.remove("tools");
+                root.shift_remove("tools");
             }
         }
     }
-    let only_version = match &root {
-        Node::Object(pairs) => pairs.iter().all(|(k, _)| k == "version"),
-        _ => false,
-    };
-    if only_version {
+    if root.keys().all(|k| k == "version") {
         std::fs::remove_file(path).map_err(|source| InstallError::Io {
             path: path.to_path_buf(),
             source,
@@ -405,17 +383,26 @@ pub fn uninstall(agent: Agent, path: &Path) -> Result<Change, InstallError> {
     Ok(Change::Removed(removed))
 }
 
-fn count_nodes(list: &[Node]) -> usize {
+fn count_nodes(list: &[Value]) -> usize {
     list.iter()
         .map(|n| match n.get("hooks") {
-            Some(Node::Array(h)) => 1 + h.len(),
+            Some(Value::Array(h)) => 1 + h.len(),
             _ => 1,
         })
         .sum()
 }
 
-/// Reads the file as an ordered JSON object and its indentation; `None` when absent.
-fn read(path: &Path) -> Result<Option<(Node, String)>, InstallError> {
+/// The object under `key` in `map`, created when absent; `None` when it is
+/// not an object.
+fn entry_object<'m>(map: &'m mut Object, key: &str) -> Option<&'m mut Object> {
+    map.entry(key)
+        .or_insert_with(|| Value::Object(Map::new()))
+        .as_object_mut()
+}
+
+/// Reads the file as a JSON object (serde_json keeps its key order) and its
+/// indentation; `None` when absent.
+fn read(path: &Path) -> Result<Option<(Object, String)>, InstallError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -427,19 +414,19 @@ fn read(path: &Path) -> Result<Option<(Node, String)>, InstallError> {
         }
     };
     if text.trim().is_empty() {
-        return Ok(Some((Node::Object(Vec::new()), "  ".into())));
+        return Ok(Some((Map::new(), "  ".into())));
     }
-    let node: Node = serde_json::from_str(&text).map_err(|e| InstallError::Unmergeable {
+    let value: Value = serde_json::from_str(&text).map_err(|e| InstallError::Unmergeable {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    if !matches!(node, Node::Object(_)) {
+    let Value::Object(map) = value else {
         return Err(InstallError::Unmergeable {
             path: path.to_path_buf(),
             reason: "not a JSON object".into(),
         });
-    }
-    Ok(Some((node, detect_indent(&text))))
+    };
+    Ok(Some((map, detect_indent(&text))))
 }
 
 /// The indentation of the first indented line, else two spaces.
@@ -455,7 +442,7 @@ fn detect_indent(text: &str) -> String {
         .to_owned()
 }
 
-fn write(path: &Path, root: &Node, indent: &str) -> Result<(), InstallError> {
+fn write(path: &Path, root: &Object, indent: &str) -> Result<(), InstallError> {
     let io = |source| InstallError::Io {
         path: path.to_path_buf(),
         source,
@@ -472,152 +459,6 @@ fn write(path: &Path, root: &Node, indent: &str) -> Result<(), InstallError> {
     let tmp = path.with_extension(format!("vouch-tmp{}", std::process::id()));
     std::fs::write(&tmp, &buf).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
-}
-
-/// A JSON value whose objects keep their key order.
-#[derive(Clone, Debug, PartialEq)]
-enum Node {
-    Object(Vec<(String, Node)>),
-    Array(Vec<Node>),
-    Leaf(Value),
-}
-
-impl Node {
-    fn get(&self, key: &str) -> Option<&Node> {
-        match self {
-            Node::Object(p) => p.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
-        match self {
-            Node::Object(p) => p.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    fn set(&mut self, key: &str, value: Node) {
-        if let Node::Object(p) = self {
-            match p.iter_mut().find(|(k, _)| k == key) {
-                Some((_, v)) => *v = value,
-                None => p.push((key.to_owned(), value)),
-            }
-        }
-    }
-
-    fn insert_front(&mut self, key: &str, value: Node) {
-        if let Node::Object(p) = self {
-            p.insert(0, (key.to_owned(), value));
-        }
-    }
-
-    fn remove(&mut self, key: &str) {
-        if let Node::Object(p) = self {
-            p.retain(|(k, _)| k != key);
-        }
-    }
-
-    /// The object under `key`, created when absent; `None` when it is not an object.
-    fn entry_object(&mut self, key: &str) -> Option<&mut Vec<(String, Node)>> {
-        if self.get(key).is_none() {
-            self.set(key, Node::Object(Vec::new()));
-        }
-        match self.get_mut(key) {
-            Some(Node::Object(p)) => Some(p),
-            _ => None,
-        }
-    }
-}
-
-trait EntryArray {
-    fn entry_array(&mut self, key: &str) -> Option<&mut Vec<Node>>;
-}
-
-impl EntryArray for Vec<(String, Node)> {
-    fn entry_array(&mut self, key: &str) -> Option<&mut Vec<Node>> {
-        let i = match self.iter().position(|(k, _)| k == key) {
-            Some(i) => i,
-            None => {
-                self.push((key.to_owned(), Node::Array(Vec::new())));
-                self.len() - 1
-            }
-        };
-        match &mut self[i].1 {
-            Node::Array(a) => Some(a),
-            _ => None,
-        }
-    }
-}
-
-impl Serialize for Node {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Node::Object(pairs) => {
-                let mut m = s.serialize_map(Some(pairs.len()))?;
-                for (k, v) in pairs {
-                    m.serialize_entry(k, v)?;
-                }
-                m.end()
-            }
-            Node::Array(items) => {
-                let mut q = s.serialize_seq(Some(items.len()))?;
-                for i in items {
-                    q.serialize_element(i)?;
-                }
-                q.end()
-            }
-            Node::Leaf(v) => v.serialize(s),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Node {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Node;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("JSON")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
-                let mut pairs = Vec::new();
-                while let Some((k, v)) = a.next_entry::<String, Node>()? {
-                    pairs.push((k, v));
-                }
-                Ok(Node::Object(pairs))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
-                let mut items = Vec::new();
-                while let Some(v) = a.next_element::<Node>()? {
-                    items.push(v);
-                }
-                Ok(Node::Array(items))
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<Node, E> {
-                Ok(Node::Leaf(Value::Bool(v)))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
-                Ok(Node::Leaf(Value::from(v)))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
-                Ok(Node::Leaf(Value::from(v)))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Node, E> {
-                Ok(Node::Leaf(Value::from(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Node, E> {
-                Ok(Node::Leaf(Value::String(v.to_owned())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Node, E> {
-                Ok(Node::Leaf(Value::String(v)))
-            }
-            fn visit_unit<E>(self) -> Result<Node, E> {
-                Ok(Node::Leaf(Value::Null))
-            }
-        }
-        d.deserialize_any(V)
-    }
 }
 
 #[cfg(test)]
