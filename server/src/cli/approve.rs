@@ -9,6 +9,7 @@ use super::location::Location;
 use vouch_core::commit::approve::{self, NeededFile};
 use vouch_core::commit::notes::APPROVALS_REF;
 use vouch_core::commit::range;
+use vouch_core::present::{count, lines_label, plural};
 use vouch_core::service::Service;
 use vouch_core::syntax::SyntaxTree;
 use vouch_core::untrusted::escape;
@@ -51,11 +52,11 @@ pub(crate) fn run(args: ApproveArgs) -> anyhow::Result<Outcome> {
         );
         return Ok(Outcome::Clean);
     }
-    let s = if total == 1 { "" } else { "s" };
     println!(
-        "{} introduces {total} line{s} that need{} an approval (policy from {from}):",
+        "{} introduces {} that {} an approval (policy from {from}):",
         escape(&args.range),
-        if total == 1 { "s" } else { "" }
+        count(total, "line", "lines"),
+        plural(total, "needs", "need")
     );
     print_listing(&needed);
     if args.dry_run {
@@ -64,10 +65,9 @@ pub(crate) fn run(args: ApproveArgs) -> anyhow::Result<Outcome> {
     }
     let signed = approve::sign(&git, &prepared, &needed)?;
     println!(
-        "\nApproved {} line{s} in {} file{} as {} (key {}), recorded on {} in {}.\nShare it with `git push` (the pre-push hook pushes {}), or `git push origin {}`.",
-        signed.lines,
-        signed.files,
-        if signed.files == 1 { "" } else { "s" },
+        "\nApproved {} in {} as {} (key {}), recorded on {} in {}.\nShare it with `git push` (the pre-push hook pushes {}), or `git push origin {}`.",
+        count(signed.lines, "line", "lines"),
+        count(signed.files, "file", "files"),
         escape(&signed.principal),
         signed.key,
         super::verify::short(&prepared.changes.range.tip),
@@ -166,15 +166,11 @@ fn print_listing(needed: &[NeededFile]) {
         }
         let mut current_unit: Option<&str> = None;
         for (s, e, l) in groups {
-            let lines = if s == e {
-                format!("{s}")
-            } else {
-                format!("{s}-{e}")
-            };
+            let lines = lines_label(s, e);
             let label = l
                 .attr
                 .as_ref()
-                .map(|a| super::verify::tool_label(Some(&a.tool), a.model.as_deref()))
+                .map(|a| vouch_core::present::tool_label(&a.tool, a.model.as_deref()))
                 .unwrap_or_default();
             match l.unit.as_deref() {
                 Some(u) => {

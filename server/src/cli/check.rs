@@ -9,6 +9,7 @@ use super::Outcome;
 use vouch_core::commit::gate;
 use vouch_core::commit::lines::{self, CommitLines};
 use vouch_core::commit::policy::Policy;
+use vouch_core::present::{lines_label, plural};
 use vouch_core::service::Service;
 use vouch_core::untrusted::escape;
 
@@ -70,11 +71,7 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
     let shown = super::paths::Shown::new(&service.workspace)?;
     let mut out = std::io::stdout().lock();
     for f in &findings {
-        let lines = if f.start_line == f.end_line {
-            f.start_line.to_string()
-        } else {
-            format!("{}-{}", f.start_line, f.end_line)
-        };
+        let lines = lines_label(f.start_line, f.end_line);
         writeln!(
             out,
             "{}:{lines}: {}",
@@ -91,13 +88,13 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
                 .map_or(0, |l| l.range(f.start_line..=f.end_line).count())
         })
         .sum();
-    let s = if n == 1 { "" } else { "s" };
     let place = if args.staged { "staged " } else { "" };
     writeln!(out)?;
-    let verb = if n == 1 { "holds" } else { "hold" };
     writeln!(
         out,
-        "vouch: {n} {place}line{s} {verb} AI-written code that is not reviewed as required."
+        "vouch: {n} {place}{} {} AI-written code that is not reviewed as required.",
+        plural(n, "line", "lines"),
+        plural(n, "holds", "hold")
     )?;
     writeln!(
         out,

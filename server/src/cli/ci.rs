@@ -7,6 +7,7 @@ use clap::{Args, Subcommand};
 use super::Outcome;
 use super::verify::short;
 use vouch_core::commit::ci::{Landing, post_merge, push_notes};
+use vouch_core::present::count;
 use vouch_core::service::Service;
 
 #[derive(Args, Debug)]
@@ -54,7 +55,6 @@ fn run_post_merge(a: PostMergeArgs) -> anyhow::Result<Outcome> {
     let service = Service::open(&super::current_dir()?)?;
     let git = super::hook::git_of(&service)?;
     let done = post_merge(&git, &a.base, &a.head, &a.merged)?;
-    let s = if done.written.len() == 1 { "" } else { "s" };
     let mut line = match done.landing {
         Landing::Merged => {
             "vouch ci post-merge: the pull request's commits landed as they are; their notes apply."
@@ -62,11 +62,10 @@ fn run_post_merge(a: PostMergeArgs) -> anyhow::Result<Outcome> {
         }
         Landing::Nothing => "vouch ci post-merge: nothing landed.".to_owned(),
         l => format!(
-            "vouch ci post-merge: {}: notes written for {} landed commit{s} from {} pull-request commit{}{}.",
+            "vouch ci post-merge: {}: notes written for {} from {}{}.",
             l.as_str(),
-            done.written.len(),
-            done.sources,
-            if done.sources == 1 { "" } else { "s" },
+            count(done.written.len(), "landed commit", "landed commits"),
+            count(done.sources, "pull-request commit", "pull-request commits"),
             if done.written.is_empty() {
                 String::new()
             } else {

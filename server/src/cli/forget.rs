@@ -15,10 +15,10 @@ pub(crate) fn run(args: ForgetArgs) -> anyhow::Result<Outcome> {
         |_, ledger, range| Ok(ledger.forget(range)?),
         |path, bytes| {
             if bytes > 0 {
-                let s = if bytes == 1 { " is" } else { "s are" };
                 println!(
-                    "{}: {bytes} byte{s} now attributed to a person",
-                    shown.path(path)
+                    "{}: {} now attributed to a person",
+                    shown.path(path),
+                    vouch_core::present::count(bytes, "byte is", "bytes are")
                 );
             }
             total += bytes;

@@ -19,10 +19,9 @@ pub(crate) fn run() -> anyhow::Result<Outcome> {
     }
     let git = Git::new(&workspace.root);
     let removed = gc::gc(&git).context("removing notes of unreachable commits")?;
-    let s = if removed.len() == 1 { "" } else { "s" };
     println!(
-        "vouch gc: removed the notes of {} unreachable commit{s}",
-        removed.len()
+        "vouch gc: removed the notes of {}",
+        vouch_core::present::count(removed.len(), "unreachable commit", "unreachable commits")
     );
     Ok(Outcome::Clean)
 }

@@ -59,13 +59,12 @@ impl Location {
                 let lines = ledger.git_lines();
                 let last = lines.text_count();
                 if end > last {
-                    let s = if last == 1 { "" } else { "s" };
-                    let lines = if start == end {
-                        format!("{start}")
-                    } else {
-                        format!("{start}-{end}")
-                    };
-                    bail!("{}:{lines}: the file has {last} line{s}", self.path);
+                    bail!(
+                        "{}:{}: the file has {}",
+                        self.path,
+                        vouch_core::present::lines_label(start, end),
+                        vouch_core::present::count(last, "line", "lines")
+                    );
                 }
                 Ok(lines.range(start - 1, end - 1)?)
             }

@@ -61,19 +61,15 @@ pub(crate) fn run(args: MarkArgs) -> anyhow::Result<Outcome> {
         })?
         .unwrap_or(0);
     let (start, end) = location.lines.unwrap_or((1, 1));
-    let lines = if start == end {
-        format!("{start}")
-    } else {
-        format!("{start}-{end}")
-    };
+    let lines = vouch_core::present::lines_label(start, end);
     let shown = super::paths::Shown::new(&service.workspace)?.path(&location.path);
     let tool = vouch_core::untrusted::escape(&source.tool);
     if bytes == 0 {
         println!("{shown}:{lines}: already marked as written by {tool}, nothing changed");
     } else {
         println!(
-            "{shown}:{lines}: marked as written by {tool} ({bytes} byte{} changed)",
-            if bytes == 1 { "" } else { "s" }
+            "{shown}:{lines}: marked as written by {tool} ({} changed)",
+            vouch_core::present::count(bytes, "byte", "bytes")
         );
     }
     Ok(Outcome::Clean)

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use super::Outcome;
 use vouch_core::commit::report::{self, ApprovalState, Origin, Report, Share};
 use vouch_core::commit::verify::range_facts;
+use vouch_core::present::{count, lines_label, tool_label};
 use vouch_core::service::Service;
 use vouch_core::untrusted::escape;
 
@@ -77,23 +78,11 @@ pub(crate) fn md(s: &str) -> String {
     out
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 fn percent(part: usize, whole: usize) -> String {
     if whole == 0 {
         return "0%".to_owned();
     }
     format!("{:.1}%", part as f64 * 100.0 / whole as f64)
-}
-
-fn lines_label(start: usize, end: usize) -> String {
-    if start == end {
-        format!("{start}")
-    } else {
-        format!("{start}-{end}")
-    }
 }
 
 /// The headline: AI lines, files, approved, and who must approve the rest.
@@ -102,13 +91,13 @@ pub(crate) fn headline(r: &Report) -> String {
     let mut s = if ai == 0 {
         format!(
             "No AI-written lines among {} added",
-            plural(r.added_lines(), "line", "lines")
+            count(r.added_lines(), "line", "lines")
         )
     } else {
         format!(
             "{} in {}",
-            plural(ai, "AI-written line", "AI-written lines"),
-            plural(r.ai_files(), "file", "files")
+            count(ai, "AI-written line", "AI-written lines"),
+            count(r.ai_files(), "file", "files")
         )
     };
     if !r.review_required {
@@ -150,7 +139,7 @@ pub(crate) fn headline(r: &Report) -> String {
         if policy_files > 0 {
             s.push_str(&format!(
                 " · {} changed, needing approval",
-                plural(policy_files, "policy file", "policy files")
+                count(policy_files, "policy file", "policy files")
             ));
             if need == 0 {
                 s.push_str(&format!(" by {by}"));
@@ -160,7 +149,7 @@ pub(crate) fn headline(r: &Report) -> String {
     if !r.facts.report.problems.is_empty() {
         s.push_str(&format!(
             " · {} without provenance",
-            plural(r.facts.report.problems.len(), "commit", "commits")
+            count(r.facts.report.problems.len(), "commit", "commits")
         ));
     }
     s
@@ -226,10 +215,7 @@ fn markdown_with(r: &Report, file_cap: usize, range_cap: usize, share_cap: usize
                     tool, model, kind, ..
                 } = &l.origin
                 {
-                    let t = match model {
-                        Some(m) => format!("{tool} ({m})"),
-                        None => tool.clone(),
-                    };
+                    let t = tool_label(tool, model.as_deref());
                     if !tools.contains(&t) {
                         tools.push(t);
                     }
@@ -267,7 +253,7 @@ fn markdown_with(r: &Report, file_cap: usize, range_cap: usize, share_cap: usize
             let rest = &ai_files[file_cap..];
             out.push_str(&format!(
                 "| {} more | {} | {} | | | {} | {} | |\n",
-                plural(rest.len(), "file", "files"),
+                count(rest.len(), "file", "files"),
                 rest.iter().map(|f| f.added.len()).sum::<usize>(),
                 rest.iter().map(|f| f.ai_lines()).sum::<usize>(),
                 rest.iter()
@@ -283,8 +269,8 @@ fn markdown_with(r: &Report, file_cap: usize, range_cap: usize, share_cap: usize
     let total = r.added_lines();
     if total > 0 {
         out.push_str(&format!(
-            "**Shares of the {total} added {}**\n\n",
-            if total == 1 { "line" } else { "lines" }
+            "**Shares of the {}**\n\n",
+            count(total, "added line", "added lines")
         ));
         share_table(&mut out, "Tool / model", &r.tool_shares(), total, share_cap);
         share_table(&mut out, "Kind", &r.kind_shares(), total, share_cap);
@@ -297,11 +283,7 @@ fn markdown_with(r: &Report, file_cap: usize, range_cap: usize, share_cap: usize
     if !ranges.is_empty() {
         out.push_str("**Needs approval**\n\n");
         for (f, g) in ranges.iter().take(range_cap) {
-            let what = match (&g.tool, &g.model) {
-                (Some(t), Some(m)) => format!("{t} ({m})"),
-                (Some(t), None) => t.clone(),
-                (None, _) => "policy file".to_owned(),
-            };
+            let what = g.what();
             let unit = g
                 .unit
                 .as_deref()
@@ -323,8 +305,8 @@ fn markdown_with(r: &Report, file_cap: usize, range_cap: usize, share_cap: usize
                 .sum();
             out.push_str(&format!(
                 "- … and {} ({}) more; run `vouch verify` for the full list\n",
-                plural(rest.len(), "range", "ranges"),
-                plural(lines, "line", "lines")
+                count(rest.len(), "range", "ranges"),
+                count(lines, "line", "lines")
             ));
         }
         out.push('\n');
@@ -353,7 +335,7 @@ fn markdown_with(r: &Report, file_cap: usize, range_cap: usize, share_cap: usize
     };
     out.push_str(&format!(
         "<sub>{} checked at {}, {from}. Approve with vouch approve in a reviewer's clone.</sub>\n",
-        plural(r.facts.report.commits, "commit", "commits"),
+        count(r.facts.report.commits, "commit", "commits"),
         super::verify::short(&r.facts.report.range.tip)
     ));
     out

@@ -136,10 +136,7 @@ pub(crate) fn page(r: &Report, data: &Value) -> String {
                     mixed,
                     approval,
                 } => {
-                    let who = match model {
-                        Some(m) => format!("{tool} ({m})"),
-                        None => tool.clone(),
-                    };
+                    let who = vouch_core::present::tool_label(tool, model.as_deref());
                     let colour = match approval {
                         ApprovalState::Approved => "approved",
                         ApprovalState::Unapproved => "unapproved",

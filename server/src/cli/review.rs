@@ -80,8 +80,8 @@ pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<Outcome> {
                     at.join(", ")
                 };
                 println!(
-                    "{place}: reviewed {bytes} byte{} of AI-written code",
-                    if bytes == 1 { "" } else { "s" }
+                    "{place}: reviewed {} of AI-written code",
+                    vouch_core::present::count(bytes, "byte", "bytes")
                 );
             }
             at.clear();

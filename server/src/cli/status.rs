@@ -15,6 +15,7 @@ use vouch_core::commit::lines::{self, Reviewer};
 use vouch_core::commit::policy::{Judged, Policy, Verdict};
 use vouch_core::git::sha1_blob_id;
 use vouch_core::ledger::Ledger;
+use vouch_core::present::{count, group_by_key, tool_label};
 use vouch_core::service::Service;
 use vouch_core::store::UnitName;
 use vouch_core::syntax::{Language, SyntaxTree};
@@ -279,27 +280,27 @@ fn print_human(
     let files = entries.chunk_by(|a, b| a.path == b.path).count();
     let blocked = entries.iter().filter(|e| e.blocked).count();
     let n = entries.len();
+    let regions = count(n, "AI-written region", "AI-written regions");
+    let in_files = count(files, "file", "files");
     if all {
         writeln!(
             out,
-            "{n} AI-written region{} in {files} file{} ({blocked} not reviewed as required):",
-            plural(n),
-            plural(files)
+            "{regions} in {in_files} ({blocked} not reviewed as required):"
         )?;
     } else {
-        writeln!(
-            out,
-            "{n} AI-written region{} not reviewed as required, in {files} file{}:",
-            plural(n),
-            plural(files)
-        )?;
+        writeln!(out, "{regions} not reviewed as required, in {in_files}:")?;
     }
     for group in entries.chunk_by(|a, b| a.path == b.path) {
         let path = shown.path(&group[0].path);
         writeln!(out)?;
         writeln!(out, "{path}")?;
-        for (unit, members) in by_unit(group) {
-            let indent = match unit {
+        // One file's entries grouped by unit, in order of first appearance;
+        // entries outside any unit stay on their own.
+        let by_unit = group_by_key(group, |e| {
+            e.unit_qualified_name.as_ref().zip(e.unit_kind.as_ref())
+        });
+        for (unit, members) in by_unit {
+            let indent = match unit.and(members.first()) {
                 Some(e) => {
                     let qualified = e.unit_qualified_name.as_deref().unwrap_or_default();
                     let name = e.unit.as_deref().unwrap_or_default();
@@ -315,11 +316,6 @@ fn print_human(
                 None => "  ",
             };
             for e in members {
-                let model = e
-                    .model
-                    .as_deref()
-                    .map(|m| format!(" ({})", escape(m)))
-                    .unwrap_or_default();
                 // Policy-related reasons are spelled out; plain "unreviewed"
                 // is what the list is about (with --all, it is said).
                 let note = if e.by_rule {
@@ -337,10 +333,10 @@ fn print_human(
                 };
                 writeln!(
                     out,
-                    "{indent}{path}:{}-{}  {}{model}{note}",
+                    "{indent}{path}:{}-{}  {}{note}",
                     e.start_line,
                     e.end_line,
-                    escape(&e.tool)
+                    escape(&tool_label(&e.tool, e.model.as_deref()))
                 )?;
             }
         }
@@ -360,27 +356,4 @@ fn accepted_note(e: &StatusEntry) -> String {
     } else {
         format!("needs no review: {}", e.reason)
     }
-}
-
-/// One file's entries grouped by unit, in order of first appearance; entries
-/// outside any unit stay on their own.
-fn by_unit(entries: &[StatusEntry]) -> Vec<(Option<&StatusEntry>, Vec<&StatusEntry>)> {
-    let mut groups: Vec<(Option<&StatusEntry>, Vec<&StatusEntry>)> = Vec::new();
-    for e in entries {
-        let key = e.unit_qualified_name.as_ref().zip(e.unit_kind.as_ref());
-        let existing = key.and_then(|k| {
-            groups.iter_mut().find(|(u, _)| {
-                u.and_then(|u| u.unit_qualified_name.as_ref().zip(u.unit_kind.as_ref())) == Some(k)
-            })
-        });
-        match existing {
-            Some((_, members)) => members.push(e),
-            None => groups.push((key.map(|_| e), vec![e])),
-        }
-    }
-    groups
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

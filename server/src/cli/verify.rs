@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use super::Outcome;
 use vouch_core::commit::approve::ApprovalStatus;
 use vouch_core::commit::verify::{RangeReport, verify, verify_range};
+use vouch_core::present::{count, lines_label, plural};
 use vouch_core::untrusted::escape;
 
 #[derive(Args, Debug)]
@@ -67,14 +68,6 @@ pub(crate) fn short(sha: &str) -> &str {
 }
 
 /// `tool (model)`, `tool`, or `policy file`.
-pub(crate) fn tool_label(tool: Option<&str>, model: Option<&str>) -> String {
-    match (tool, model) {
-        (Some(t), Some(m)) => format!("{t} ({m})"),
-        (Some(t), None) => t.to_owned(),
-        (None, _) => "policy file".to_owned(),
-    }
-}
-
 fn who_may(report: &RangeReport, approvers: &[String], not: &[String]) -> String {
     let mut s = if approvers.is_empty() {
         format!("any principal in {}", report.allowed_signers)
@@ -92,11 +85,10 @@ fn print_text(r: &RangeReport) {
         Some(sha) => format!("policy from {}", short(sha)),
         None => "policy from the working tree".to_owned(),
     };
-    let s = if r.commits == 1 { "" } else { "s" };
     println!(
-        "vouch verify {}: {} commit{s} checked, {from}, allowed signers {}{}.",
+        "vouch verify {}: {} checked, {from}, allowed signers {}{}.",
         escape(&r.range.spec),
-        r.commits,
+        count(r.commits, "commit", "commits"),
         escape(&r.allowed_signers),
         if r.signers_found { "" } else { " (not found)" }
     );
@@ -116,11 +108,7 @@ fn print_text(r: &RangeReport) {
             println!();
             println!("{}", escape(&f.path));
             for g in &f.ranges {
-                let lines = if g.start_line == g.end_line {
-                    format!("{}", g.start_line)
-                } else {
-                    format!("{}-{}", g.start_line, g.end_line)
-                };
+                let lines = lines_label(g.start_line, g.end_line);
                 let label = match (&g.tool, &g.model) {
                     (Some(t), Some(m)) => format!("{t}, {m}"),
                     (Some(t), None) => t.clone(),
@@ -231,7 +219,7 @@ fn to_sarif(r: &RangeReport) -> Value {
     let mut results = Vec::new();
     for f in &r.files {
         for g in &f.ranges {
-            let what = tool_label(g.tool.as_deref(), g.model.as_deref());
+            let what = g.what();
             let unit = g
                 .unit
                 .as_deref()
@@ -291,18 +279,18 @@ fn run_history(
     let policy = repo.policy()?;
     let (checked, offenders) = verify(git, &policy, None)?;
     if offenders.is_empty() {
-        let s = if checked == 1 { "" } else { "s" };
         println!(
-            "vouch verify: {checked} commit{s} checked; every AI line is reviewed as the policy requires."
+            "vouch verify: {} checked; every AI line is reviewed as the policy requires.",
+            count(checked, "commit", "commits")
         );
         return Ok(Outcome::Clean);
     }
     let n = offenders.len();
     // "1 of 1 commit holds", "1 of 3 commits holds", "2 of 3 commits hold".
-    let s = if checked == 1 { "" } else { "s" };
-    let verb = if n == 1 { "holds" } else { "hold" };
     println!(
-        "vouch verify: {n} of {checked} commit{s} {verb} AI code not reviewed as the policy requires:"
+        "vouch verify: {n} of {checked} {} {} AI code not reviewed as the policy requires:",
+        plural(checked, "commit", "commits"),
+        plural(n, "holds", "hold")
     );
     for o in &offenders {
         println!();

@@ -167,10 +167,7 @@ impl Report {
         let mut out: Vec<Share> = ai
             .into_iter()
             .map(|((tool, model), lines)| Share {
-                label: match &model {
-                    Some(m) => format!("{tool} ({m})"),
-                    None => tool.clone(),
-                },
+                label: crate::present::tool_label(&tool, model.as_deref()),
                 tool: Some(tool),
                 model,
                 lines,

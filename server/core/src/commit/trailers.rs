@@ -76,10 +76,7 @@ fn co_author(tool: &str, model: Option<&str>) -> String {
     } else if t.contains("cursor") {
         "Cursor Agent <cursoragent@cursor.com>".into()
     } else {
-        let name = match model {
-            Some(m) => format!("{tool} ({m})"),
-            None => tool.to_owned(),
-        };
+        let name = crate::present::tool_label(tool, model);
         let slug: String = tool
             .chars()
             .map(|c| {

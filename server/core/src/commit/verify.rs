@@ -37,11 +37,7 @@ pub fn verify(
                             continue;
                         };
                         let (s, e) = (j.start_line, j.end_line);
-                        let lines = if s == e {
-                            format!("{s}")
-                        } else {
-                            format!("{s}-{e}")
-                        };
+                        let lines = crate::present::lines_label(s, e);
                         problems.push(format!("{path}:{lines}: {why}"));
                     }
                 }
@@ -93,6 +89,17 @@ pub struct UnapprovedRange {
     /// Who may not: the authors and committers who wrote or changed the lines
     /// (with `distinct_from_author`).
     pub not_approvers: Vec<String>,
+}
+
+impl UnapprovedRange {
+    /// What the lines are, as people read it: `copilot (gpt-5)`, or
+    /// `policy file`.
+    pub fn what(&self) -> String {
+        match &self.tool {
+            Some(t) => crate::present::tool_label(t, self.model.as_deref()),
+            None => "policy file".to_owned(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
