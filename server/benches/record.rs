@@ -21,6 +21,28 @@ fn git(dir: &Path, args: &[&str]) {
     assert!(ok, "git {args:?}");
 }
 
+/// A repository (and its canonical root) with `big.rs` of `lines` lines committed.
+fn repo_with_big_file(lines: usize) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("canonical");
+    git(&root, &["init", "-q"]);
+    std::fs::write(root.join("big.rs"), text(lines, 0)).expect("write");
+    git(&root, &["add", "."]);
+    git(
+        &root,
+        &[
+            "-c",
+            "user.name=b",
+            "-c",
+            "user.email=b@b",
+            "commit",
+            "-qm",
+            "init",
+        ],
+    );
+    (dir, root)
+}
+
 /// The file's text in version `v`: line `lines/2` differs per version.
 fn text(lines: usize, v: usize) -> String {
     (0..lines)
@@ -44,25 +66,17 @@ fn payload(root: &Path, event: &str, call: usize) -> Vec<u8> {
     .into_bytes()
 }
 
+/// The untimed part of a post-tool sample: the pre-tool snapshot of call
+/// `v + 1`, then the agent's edit. Returns the call number.
+fn snapshot_then_edit(root: &Path, lines: usize, v: &mut usize) -> usize {
+    *v += 1;
+    agent::record(Agent::ClaudeCode, &payload(root, "PreToolUse", *v), root).expect("pre");
+    std::fs::write(root.join("big.rs"), text(lines, *v)).expect("agent edit");
+    *v
+}
+
 fn bench_size(c: &mut Criterion, lines: usize) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let root = dir.path().canonicalize().expect("canonical");
-    git(&root, &["init", "-q"]);
-    std::fs::write(root.join("big.rs"), text(lines, 0)).expect("write");
-    git(&root, &["add", "."]);
-    git(
-        &root,
-        &[
-            "-c",
-            "user.name=b",
-            "-c",
-            "user.email=b@b",
-            "commit",
-            "-qm",
-            "init",
-        ],
-    );
-    let file = root.join("big.rs");
+    let (_dir, root) = repo_with_big_file(lines);
     let mut v = 0;
 
     // Pre-tool: snapshot the file.
@@ -78,13 +92,7 @@ fn bench_size(c: &mut Criterion, lines: usize) {
         &format!("record: post-tool attribute + durable write, {lines} lines"),
         |b| {
             b.iter_batched(
-                || {
-                    v += 1;
-                    agent::record(Agent::ClaudeCode, &payload(&root, "PreToolUse", v), &root)
-                        .expect("pre");
-                    std::fs::write(&file, text(lines, v)).expect("agent edit");
-                    v
-                },
+                || snapshot_then_edit(&root, lines, &mut v),
                 |call| {
                     let r = agent::record(
                         Agent::ClaudeCode,
@@ -119,24 +127,7 @@ fn run_binary(root: &Path, payload: &[u8]) {
 }
 
 fn bench_process(c: &mut Criterion, lines: usize) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let root = dir.path().canonicalize().expect("canonical");
-    git(&root, &["init", "-q"]);
-    std::fs::write(root.join("big.rs"), text(lines, 0)).expect("write");
-    git(&root, &["add", "."]);
-    git(
-        &root,
-        &[
-            "-c",
-            "user.name=b",
-            "-c",
-            "user.email=b@b",
-            "commit",
-            "-qm",
-            "init",
-        ],
-    );
-    let file = root.join("big.rs");
+    let (_dir, root) = repo_with_big_file(lines);
     let mut v = 0;
     c.bench_function(
         &format!("vouch record process: pre-tool, {lines} lines"),
@@ -151,13 +142,7 @@ fn bench_process(c: &mut Criterion, lines: usize) {
         &format!("vouch record process: post-tool, {lines} lines"),
         |b| {
             b.iter_batched(
-                || {
-                    v += 1;
-                    agent::record(Agent::ClaudeCode, &payload(&root, "PreToolUse", v), &root)
-                        .expect("pre");
-                    std::fs::write(&file, text(lines, v)).expect("agent edit");
-                    v
-                },
+                || snapshot_then_edit(&root, lines, &mut v),
                 |call| run_binary(&root, &payload(&root, "PostToolUse", call)),
                 BatchSize::PerIteration,
             );

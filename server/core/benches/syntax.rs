@@ -32,6 +32,28 @@ fn big_rust_file() -> String {
     text
 }
 
+/// One keystroke at `at`: types an `x` there, or deletes the one typed
+/// before, then reparses. Returns the range the keystroke left.
+fn type_or_delete(
+    tree: &mut SyntaxTree,
+    rope: &mut Rope,
+    at: usize,
+    typed: &mut bool,
+) -> std::ops::Range<usize> {
+    let range = if *typed {
+        tree.edit_text(rope, at..at + 1, "");
+        rope.remove(at..at + 1);
+        at..at
+    } else {
+        tree.edit_text(rope, at..at, "x");
+        rope.insert(at, "x");
+        at..at + 1
+    };
+    *typed = !*typed;
+    tree.reparse(rope);
+    range
+}
+
 fn keystroke(c: &mut Criterion) {
     let text = big_rust_file();
     let lines = text.lines().count();
@@ -50,17 +72,7 @@ fn keystroke(c: &mut Criterion) {
     let mut typed = false;
     c.bench_function("syntax/keystroke_10k_lines", |b| {
         b.iter(|| {
-            let range = if typed {
-                tree.edit_text(&rope, at..at + 1, "");
-                rope.remove(at..at + 1);
-                at..at
-            } else {
-                tree.edit_text(&rope, at..at, "x");
-                rope.insert(at, "x");
-                at..at + 1
-            };
-            typed = !typed;
-            tree.reparse(&rope);
+            let range = type_or_delete(&mut tree, &mut rope, at, &mut typed);
             black_box(tree.unit_for(range))
         });
     });
@@ -68,15 +80,7 @@ fn keystroke(c: &mut Criterion) {
     // The same keystroke, plus listing every unit (what code lenses need).
     c.bench_function("syntax/keystroke_with_all_units_10k_lines", |b| {
         b.iter(|| {
-            if typed {
-                tree.edit_text(&rope, at..at + 1, "");
-                rope.remove(at..at + 1);
-            } else {
-                tree.edit_text(&rope, at..at, "x");
-                rope.insert(at, "x");
-            }
-            typed = !typed;
-            tree.reparse(&rope);
+            type_or_delete(&mut tree, &mut rope, at, &mut typed);
             black_box(tree.units().len())
         });
     });
@@ -100,15 +104,7 @@ fn name_regions(c: &mut Criterion) {
     let mut typed = false;
     c.bench_function("syntax/keystroke_then_name_500_regions_10k_lines", |b| {
         b.iter(|| {
-            if typed {
-                tree.edit_text(&rope, at..at + 1, "");
-                rope.remove(at..at + 1);
-            } else {
-                tree.edit_text(&rope, at..at, "x");
-                rope.insert(at, "x");
-            }
-            typed = !typed;
-            tree.reparse(&rope);
+            type_or_delete(&mut tree, &mut rope, at, &mut typed);
             let named = regions
                 .iter()
                 .filter(|r| tree.unit_for((*r).clone()).is_some())

@@ -47,6 +47,11 @@ pub fn range(l1: u32, c1: u32, l2: u32, c2: u32) -> Value {
 }
 
 fn read_message(r: &mut impl BufRead) -> Option<Value> {
+    serde_json::from_slice(&read_frame(r)?).ok()
+}
+
+/// Reads one framed message body from `r`, `None` at end of input.
+pub fn read_frame(r: &mut impl BufRead) -> Option<Vec<u8>> {
     let mut len: Option<usize> = None;
     loop {
         let mut line = String::new();
@@ -63,7 +68,7 @@ fn read_message(r: &mut impl BufRead) -> Option<Value> {
     }
     let mut buf = vec![0; len?];
     r.read_exact(&mut buf).ok()?;
-    serde_json::from_slice(&buf).ok()
+    Some(buf)
 }
 
 /// Frames `msg` as an LSP message.
