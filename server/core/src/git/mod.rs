@@ -343,15 +343,8 @@ impl Git {
     /// Files a commit changed relative to its first parent (all files of a
     /// root commit), with both blob names; deletions excluded, renames named.
     pub(crate) fn commit_changes(&self, commit: &str) -> Result<Vec<Change>, GitError> {
-        let out = self.run(&[
-            "diff-tree",
-            "-r",
+        let changes = self.diff_tree(&[
             "--root",
-            "--no-commit-id",
-            "--no-color",
-            "--raw",
-            "-z",
-            "--no-abbrev",
             "-M",
             "--diff-filter=d",
             "-m",
@@ -361,7 +354,7 @@ impl Git {
         // For a merge, diff-tree lists the diff against every parent, the
         // first parent's first: keep that one.
         let mut seen = std::collections::HashSet::new();
-        Ok(parse_raw(&out)
+        Ok(changes
             .into_iter()
             .filter(|c| seen.insert(c.path.clone()))
             .collect())
@@ -373,20 +366,8 @@ impl Git {
         from: &str,
         to: &str,
     ) -> Result<Vec<(String, String)>, GitError> {
-        let out = self.run(&[
-            "diff-tree",
-            "-r",
-            "--no-commit-id",
-            "--no-color",
-            "--raw",
-            "-z",
-            "--no-abbrev",
-            "-M",
-            "--diff-filter=R",
-            from,
-            to,
-        ])?;
-        Ok(parse_raw(&out)
+        Ok(self
+            .diff_tree(&["-M", "--diff-filter=R", from, to])?
             .into_iter()
             .filter_map(|c| Some((c.from?, c.path)))
             .collect())
@@ -411,19 +392,23 @@ impl Git {
                 &empty
             }
         };
-        let out = self.run(&[
+        self.diff_tree(&["--no-renames", "--diff-filter=d", from, to, "--"])
+    }
+
+    /// `git diff-tree -r --raw -z --no-abbrev` (no commit ids, no colour)
+    /// with `args`, parsed.
+    fn diff_tree(&self, args: &[&str]) -> Result<Vec<Change>, GitError> {
+        let mut all = vec![
             "diff-tree",
             "-r",
+            "--no-commit-id",
+            "--no-color",
             "--raw",
             "-z",
             "--no-abbrev",
-            "--no-renames",
-            "--diff-filter=d",
-            from,
-            to,
-            "--",
-        ])?;
-        Ok(parse_raw(&out))
+        ];
+        all.extend_from_slice(args);
+        Ok(parse_raw(&self.run(&all)?))
     }
 
     /// Each commit of `git log --first-parent` over `revs`, oldest first,

@@ -13,8 +13,8 @@ use std::ops::Range;
 use ropey::Rope;
 use serde::{Deserialize, Serialize};
 
-pub use align::{Piece, align};
 pub(crate) use align::{Bounds, Pair, Step, align_within, line_steps_with, pair_hunk};
+pub use align::{Piece, align};
 pub use attribution::{AiKind, AiSource, Attribution, Review, format_millis, now_millis};
 use runs::{AttrId, Runs};
 
