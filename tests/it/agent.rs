@@ -311,7 +311,7 @@ fn shell_tool_changes_are_the_agents() {
 /// whichever way the tool reached it: one record path for file tools (with
 /// a pre-tool snapshot, or diffed against git) and shell commands.
 #[test]
-fn binary_files_are_never_recorded() {
+fn a_binary_file_turned_into_text_is_all_the_agents() {
     const BINARY: &[u8] = b"\x89PNG\r\n\x1a\n\xff\xfe\x00\x01";
     const TEXT: &str = "pub fn now_text() -> u8 {\n    1\n}\n";
     // (file, committed as binary, pre-tool payload, post-tool payload)
@@ -354,11 +354,36 @@ fn binary_files_are_never_recorded() {
         repo.write(rel, TEXT); // the tool turns it into text
         let out = record(&repo, "claude-code", &fixture(&repo, post)).expect_code(0);
         assert_eq!(out.stderr(), "", "{rel} {pre:?}");
-        assert!(
-            stored_text(&repo, rel).is_none(),
-            "{rel} after {pre:?} / {post}: a binary file was recorded"
+        let ledger = ledger(&repo, rel)
+            .unwrap_or_else(|| panic!("{rel} after {pre:?} / {post}: not recorded"));
+        assert_eq!(ledger.text(), TEXT, "{rel} {pre:?}");
+        assert_eq!(
+            ai_mask(&ledger),
+            TEXT,
+            "{rel} after {pre:?} / {post}: text that replaced a binary is not all AI"
         );
     }
+}
+
+#[test]
+fn a_file_the_agent_makes_binary_is_not_recorded() {
+    const BINARY: &[u8] = b"\x89PNG\r\n\x1a\n\xff\xfe\x00\x01";
+    let repo = repo_with_lib();
+    record(
+        &repo,
+        "claude-code",
+        &fixture(&repo, "claude-code/pre-bash.json"),
+    )
+    .expect_code(0);
+    std::fs::write(repo.path().join("src/lib.rs"), BINARY).unwrap();
+    let out = record(
+        &repo,
+        "claude-code",
+        &fixture(&repo, "claude-code/post-bash.json"),
+    )
+    .expect_code(0);
+    assert_eq!(out.stderr(), "");
+    assert!(stored_text(&repo, "src/lib.rs").is_none());
 }
 
 #[test]

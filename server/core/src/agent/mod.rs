@@ -298,8 +298,7 @@ enum Before {
     /// Unknown: the payload's replacements undone, else the store's, the
     /// index's or `HEAD`'s text stands in.
     Unknown,
-    /// Not recorded: the file was not text (a binary file is never
-    /// recorded), or is unchanged.
+    /// Not recorded: the file is unchanged.
     Skip,
 }
 
@@ -309,7 +308,9 @@ impl Before {
         match entry {
             Entry::Text { text } => Before::Text(text),
             Entry::Missing => Before::Text(String::new()),
-            Entry::Binary => Before::Skip,
+            // None of a binary file's bytes survive as text: whatever text
+            // the tool left is all the agent's.
+            Entry::Binary => Before::Text(String::new()),
             Entry::NotCopied { len, modified_ms } => {
                 if snapshot::meta(&ws.absolute(rel)) == Some((len, modified_ms)) {
                     Before::Skip // unchanged
@@ -325,7 +326,7 @@ impl Before {
         match blob.map(String::from_utf8) {
             None => Before::Text(String::new()),
             Some(Ok(text)) => Before::Text(text),
-            Some(Err(_)) => Before::Skip,
+            Some(Err(_)) => Before::Text(String::new()), // was binary
         }
     }
 }
@@ -350,8 +351,8 @@ impl<'a> Recorder<'a> {
 
     /// Attributes to the agent what changed in `rel` since `before` (with
     /// `before` unknown, `edits` undone on the current text tell it). A file
-    /// that is not text now or was not text before, or that is gone, is not
-    /// recorded. A problem with one file is a warning in `report`.
+    /// that is not text now, or that is gone, is not recorded; one that was
+    /// binary before is all the agent's. A problem with one file is a warning in `report`.
     fn record(
         &mut self,
         rel: &str,
@@ -423,7 +424,7 @@ pub(crate) fn undo_edits(after: &str, edits: &[TextEdit]) -> Option<String> {
 
 /// Records an edit whose text before is unknown: diffed against the store's
 /// last known text, else the index, else `HEAD`, else nothing (a new file).
-/// A file git holds as binary is not recorded.
+/// A file git holds as binary counts as empty: its text is all the agent's.
 fn record_without_before(
     ws: &Workspace,
     store: &mut Store,
