@@ -452,6 +452,49 @@ fn run_seed(seed: u64, steps: usize) -> Result<(), (Vec<String>, String)> {
     Ok(())
 }
 
+/// Seed 93's failure, reduced: a file moved back (`git mv c.rs a.rs`) onto
+/// a path the store still knew from before it was moved away. The stale
+/// record of `a.rs` used to win: the AI line added while the file was
+/// `c.rs` became human in `status` and `blame`, and the next write to the
+/// store (`vouch mark`) made that final, so the commit's note lost it.
+#[test]
+fn a_file_moved_back_onto_a_path_the_store_knew_keeps_its_ai_lines() {
+    let repo = TempRepo::new();
+    repo.write("a.rs", "let base = 0;\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "base"]);
+    init(&repo);
+    repo.write("a.rs", "let base = 0;\nfn ai_1() {}\n");
+    mark(&repo, "a.rs:2", "copilot", "gpt-5");
+    repo.git(&["commit", "-q", "--no-verify", "-am", "one"]);
+    repo.git(&["mv", "a.rs", "c.rs"]);
+    repo.write("c.rs", "let base = 0;\nfn ai_1() {}\nfn ai_2() {}\n");
+    mark(&repo, "c.rs:3", "copilot", "gpt-5");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "two"]);
+    repo.git(&["mv", "c.rs", "a.rs"]);
+    let status = repo.vouch(&["status", "--json"]).expect_code(0).json();
+    assert_eq!(
+        (status[0]["startLine"].clone(), status[0]["endLine"].clone()),
+        (2.into(), 3.into()),
+        "{status}"
+    );
+    let blame = repo
+        .vouch(&["blame", "--json", "a.rs"])
+        .expect_code(0)
+        .json();
+    assert_eq!(blame[2]["origin"], "ai", "{blame}");
+    repo.write(
+        "a.rs",
+        "let base = 0;\nfn ai_1() {}\nfn ai_2() {}\nfn ai_3() {}\n",
+    );
+    mark(&repo, "a.rs:4", "copilot", "gpt-5");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "three"]);
+    let n = note(&repo, "HEAD").expect("HEAD has a note");
+    assert_eq!(ai_line_numbers(&n, "a.rs"), vec![2, 3, 4], "{n}");
+}
+
 #[test]
 fn random_git_workflows_never_lose_ai_provenance() {
     let seeds: Vec<u64> = match std::env::var("VOUCH_WORKFLOW_SEEDS") {

@@ -94,8 +94,8 @@ impl Service {
             Some(text) => at_text_recovering(
                 stored.ledger,
                 text,
-                || self.store.recall(&key, text),
-                || self.store.history(&key),
+                || self.store.recall(&key, text).map_err(ServiceError::from),
+                || self.earlier_and_moved(&key),
             )?,
             None => stored.ledger,
         }))
@@ -199,6 +199,35 @@ impl Service {
         Ok(None)
     }
 
+    /// What a text of `rel` the store has not seen may have come from: the
+    /// earlier states of `rel` (its `history`), then the stored attribution
+    /// of every tracked file missing from the disk (a file moved onto `rel`:
+    /// `git mv c.rs a.rs` back onto a path the store still knows from an
+    /// earlier life, or a stash that brings a rename back). [`recover`]
+    /// takes from them only lines new to the stored text, found whole.
+    pub fn earlier_and_moved(&self, rel: &str) -> Result<Vec<Ledger>, ServiceError> {
+        let mut out = self.store.history(rel)?;
+        out.extend(self.moved_away(rel)?);
+        Ok(out)
+    }
+
+    /// The stored attribution of each tracked file (other than `rel`) that
+    /// is missing from the disk and holds AI text.
+    pub fn moved_away(&self, rel: &str) -> Result<Vec<Ledger>, ServiceError> {
+        let mut out = Vec::new();
+        for path in self.store.paths()? {
+            if path == rel || self.workspace.absolute(&path).exists() {
+                continue;
+            }
+            if let Some(stored) = self.store.load(&path)?
+                && stored.ledger.spans().iter().any(|(_, a)| a.is_ai())
+            {
+                out.push(stored.ledger);
+            }
+        }
+        Ok(out)
+    }
+
     /// The tracked path `rel` was renamed from (see [`Service::renames`]).
     fn renamed_from(&self, rel: &str) -> Result<Option<String>, ServiceError> {
         Ok(self
@@ -227,10 +256,10 @@ impl Service {
             Some(text) => self.store.recall(rel, text)?,
             None => None,
         };
-        // Earlier states, for lines new to the stored text (read only when
-        // no exact state is known).
+        // Earlier states and files moved away, for lines new to the stored
+        // text (read only when no exact state is known).
         let history = match (&disk, &earlier) {
-            (Some(_), None) => self.store.history(rel)?,
+            (Some(_), None) => self.earlier_and_moved(rel)?,
             _ => Vec::new(),
         };
         // Not tracked yet: a file renamed from a tracked one starts from its

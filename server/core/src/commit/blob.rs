@@ -183,11 +183,12 @@ pub(crate) fn lines_at(
                 }
             }
             // 5. Earlier states the store remembers (a stash popped with
-            // conflicts, a partly restored version), by content.
+            // conflicts, a partly restored version) and tracked files moved
+            // away (a file moved back onto a path the store knew), by content.
             if let Some(k) = &key
                 && (1..=total).any(|l| !known.contains_key(&l))
             {
-                for state in service.store.history(k)? {
+                for state in service.earlier_and_moved(k)? {
                     let text = state.text();
                     for (l, attr) in lines::carry(&lines::from_ledger(&state), &text, &target) {
                         known.entry(l).or_insert(Some(attr));
