@@ -12,10 +12,12 @@
 //! 3. lines unchanged since the base commit: the base's note;
 //! 4. AI text of the file on disk (`Service::on_disk`), mapped onto the
 //!    version by diff (a line edited after staging stays AI);
-//! 5. lines that other commits' notes record as AI, mapped by content
-//!    (whole lines, through a diff of that commit's version): text taken
-//!    from another commit by a squash merge, `checkout REV -- FILE`,
-//!    `restore --source`, `cherry-pick -n`, a patch or a stash;
+//! 5. lines that the notes of commits outside the base's history (other
+//!    branches, remote-tracking branches, tags, the stash) record as AI,
+//!    mapped by content (whole lines, through a diff of that commit's
+//!    version): text taken from another commit by a squash merge,
+//!    `checkout REV -- FILE`, `restore --source`, `cherry-pick -n`, a patch
+//!    or a stash;
 //! 6. anything else is new text by an unknown hand: human.
 //!
 //! A file git finds renamed takes its attribution from its old path.
@@ -57,7 +59,7 @@ pub(crate) fn lines_at(
     let mut merged = if brought.is_empty() {
         None
     } else {
-        Some(ContentIndex::load(git, Some(brought))?)
+        Some(ContentIndex::load(git, brought)?)
     };
     let mut rest = Vec::new();
     for change in changes {
@@ -198,7 +200,7 @@ pub(crate) fn lines_at(
             // 5. Other commits' notes, by content.
             if (1..=total).any(|l| !known.contains_key(&l)) {
                 if by_content.is_none() {
-                    by_content = Some(ContentIndex::load(git, None)?);
+                    by_content = Some(ContentIndex::load(git, &elsewhere(git, base)?)?);
                 }
                 if let Some(index) = by_content.as_mut() {
                     for (l, attr) in index.lines_for(git, &[&change.path, old_path], &target)? {
@@ -255,6 +257,26 @@ pub(crate) fn brought_by(
         .collect())
 }
 
+/// Where text taken without a commit comes from: the commits a branch, tag,
+/// remote-tracking branch or stash reaches that `base` does not (all of
+/// them without a base), newest first, at most [`MAX_NOTES`]. Text of
+/// `base`'s own history that is still there is the base's; one `git
+/// rev-list`, which walks only the commits outside `base`.
+fn elsewhere(git: &Git, base: Option<&str>) -> Result<Vec<String>, CommitError> {
+    let max = format!("--max-count={MAX_NOTES}");
+    let mut args = vec!["rev-list", &max, "--exclude=refs/notes/*", "--all"];
+    if let Some(b) = base {
+        args.extend(["--not", b]);
+    }
+    args.push("--");
+    let out = git.try_run(&args)?.unwrap_or_default();
+    Ok(String::from_utf8_lossy(&out)
+        .lines()
+        .map(str::to_owned)
+        .filter(|l| l.len() >= 40)
+        .collect())
+}
+
 /// Every line of `text` known: AI where `ai` says so, human otherwise.
 fn set_all(known: &mut Known, text: &str, ai: &FileLines) {
     for l in 1..=lines::count(text) {
@@ -281,18 +303,18 @@ struct ContentIndex {
 }
 
 impl ContentIndex {
-    /// The notes of `only` (every annotated commit when `None`), at most
-    /// [`MAX_NOTES`].
-    fn load(git: &Git, only: Option<&[String]>) -> Result<ContentIndex, CommitError> {
+    /// The notes of `commits` (those that have one), at most [`MAX_NOTES`].
+    fn load(git: &Git, commits: &[String]) -> Result<ContentIndex, CommitError> {
+        if commits.is_empty() {
+            return Ok(ContentIndex {
+                by_path: HashMap::new(),
+                versions: HashMap::new(),
+            });
+        }
         let notes = Notes::new(git)?;
-        let mut commits = match only {
-            Some(c) => c.to_vec(),
-            None => notes.annotated()?,
-        };
-        commits.sort();
-        commits.truncate(MAX_NOTES);
+        let commits = &commits[..commits.len().min(MAX_NOTES)];
         let mut by_path: HashMap<String, Vec<(String, FileLines)>> = HashMap::new();
-        for (commit, note) in notes.read(&commits)? {
+        for (commit, note) in notes.read(commits)? {
             for (path, file) in note.lines {
                 if !file.is_empty() {
                     by_path

@@ -282,7 +282,7 @@ pub fn post_rewrite(git: &Git, pairs: &[(String, String)]) -> Result<usize, Comm
         by_new.entry(new).or_default().push(lines);
     }
     let existing = notes.read(&order)?;
-    let mut written = 0;
+    let mut records = Vec::new();
     let mut seen = HashSet::new();
     for new in order {
         if !seen.insert(new.clone()) {
@@ -300,10 +300,12 @@ pub fn post_rewrite(git: &Git, pairs: &[(String, String)]) -> Result<usize, Comm
         for lines in sources.into_iter().rev().flatten() {
             lines::fill(&mut result, lines);
         }
-        notes.write(&new, &note::record(&new, &result))?;
-        written += 1;
+        let record = note::record(&new, &result);
+        records.push((new, record));
     }
-    Ok(written)
+    // One notes commit for all (a rebase rewrites many commits at once).
+    notes.write_many(&records)?;
+    Ok(records.len())
 }
 
 /// `new -> [old]` from the running rebase's `rewritten-list`.
