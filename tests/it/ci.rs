@@ -870,6 +870,89 @@ fn git_ai_notes_count_in_blame_report_and_verify_and_are_never_written() {
     );
 }
 
+/// `src/app.py` committed without Vouch seeing AI, then git-ai's note
+/// saying lines 2-4 are cursor's (claude-4.5-opus).
+fn git_ai_repo() -> TempRepo {
+    let repo = feature_repo();
+    repo.write(
+        "src/app.py",
+        "import os\ndef main():\n    try: run()\n    except OSError: pass\n\nx = 1\n",
+    );
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "app"]);
+    let log = repo.path().join("../gitai.txt");
+    std::fs::write(&log, GITAI_LOG).expect("write log");
+    repo.git(&[
+        "notes",
+        "--ref",
+        "refs/notes/ai",
+        "add",
+        "-f",
+        "-F",
+        &log.to_string_lossy(),
+        "HEAD",
+    ]);
+    repo
+}
+
+/// `(path, start, end, tool, blocked)` of each `vouch status --json` entry.
+fn status_entries(repo: &TempRepo, args: &[&str]) -> Vec<(String, u64, u64, String, bool)> {
+    let mut all = vec!["status", "--json"];
+    all.extend(args);
+    let status = repo.vouch(&all).expect_code(0).json();
+    status
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| {
+            (
+                e["path"].as_str().unwrap_or("").to_owned(),
+                e["startLine"].as_u64().unwrap_or(0),
+                e["endLine"].as_u64().unwrap_or(0),
+                e["tool"].as_str().unwrap_or("").to_owned(),
+                e["blocked"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn git_ai_lines_of_committed_code_count_in_status_check_and_verify_alike() {
+    let repo = git_ai_repo();
+    let before = rev(&repo, "refs/notes/ai");
+    // status, check and verify: the same lines, the same tool, all blocked.
+    assert_eq!(
+        status_entries(&repo, &[]),
+        vec![("src/app.py".to_owned(), 2, 4, "cursor".to_owned(), true)]
+    );
+    let status = repo.vouch(&["status", "--json"]).expect_code(0).json();
+    assert_eq!(status[0]["model"], "claude-4.5-opus", "{status}");
+    let check = repo.vouch(&["check"]).expect_code(1).stdout();
+    assert!(
+        check.contains("src/app.py:2-4: unreviewed AI code (cursor, claude-4.5-opus)"),
+        "{check}"
+    );
+    let verify = repo.vouch(&["verify"]).expect_code(1).stdout();
+    assert!(
+        verify.contains(&rev(&repo, "HEAD")) && verify.contains("src/app.py:2-4:"),
+        "{verify}"
+    );
+    // What status lists, review reviews: then nothing blocks.
+    repo.vouch(&["review", "src/app.py:2-4", "--as", "Ada <ada@example.com>"])
+        .expect_code(0);
+    assert_eq!(
+        status_entries(&repo, &["--all"]),
+        vec![("src/app.py".to_owned(), 2, 4, "cursor".to_owned(), false)]
+    );
+    assert!(status_entries(&repo, &[]).is_empty());
+    repo.vouch(&["check"]).expect_code(0);
+    assert_eq!(
+        rev(&repo, "refs/notes/ai"),
+        before,
+        "refs/notes/ai is never written"
+    );
+}
+
 #[test]
 fn agent_trace_records_in_the_repository_count() {
     let repo = feature_repo();
@@ -898,6 +981,17 @@ fn agent_trace_records_in_the_repository_count() {
         .map(|l| l["tool"].as_str().unwrap_or("-"))
         .collect();
     assert_eq!(tools, vec!["-", "-", "amp", "amp"], "{blame}");
+    // status and check count them too.
+    assert_eq!(
+        status_entries(&repo, &[]),
+        vec![("lib.go".to_owned(), 3, 4, "amp".to_owned(), true)]
+    );
+    assert!(
+        repo.vouch(&["check"])
+            .expect_code(1)
+            .stdout()
+            .contains("lib.go:3-4:")
+    );
     let report = repo
         .vouch(&["report", "main..feature", "--format", "json"])
         .expect_code(0)

@@ -196,6 +196,9 @@ fn checkout_of_a_file_from_another_branch_keeps_its_ai_lines() {
     taken_from_feat_is_ai(&b);
 }
 
+// No hook runs for the next ones: before the commit, status, check and
+// blame find the AI lines in the source commit's note, as the gate does.
+
 #[test]
 fn restore_from_another_revision_keeps_its_ai_lines() {
     let (_remote, b) = clone_with_feature();
@@ -209,6 +212,16 @@ fn restore_from_another_revision_keeps_its_ai_lines() {
             "a.rs",
         ],
     ));
+    working_tree_agrees_before_commit(&b);
+    taken_from_feat_is_ai(&b);
+}
+
+#[test]
+fn restore_of_the_working_tree_only_keeps_its_ai_lines() {
+    let (_remote, b) = clone_with_feature();
+    ok(&try_git(&b, &["restore", "--source=origin/feat", "a.rs"]));
+    working_tree_agrees_before_commit(&b);
+    b.git(&["add", "a.rs"]);
     taken_from_feat_is_ai(&b);
 }
 
@@ -216,20 +229,41 @@ fn restore_from_another_revision_keeps_its_ai_lines() {
 fn cherry_pick_without_commit_keeps_its_ai_lines() {
     let (_remote, b) = clone_with_feature();
     ok(&try_git(&b, &["cherry-pick", "-n", "origin/feat"]));
+    working_tree_agrees_before_commit(&b);
     taken_from_feat_is_ai(&b);
+}
+
+/// `git diff main origin/feat | git apply [--index]`, as typed in a shell.
+fn apply_feat(b: &TempRepo, index: bool) {
+    let apply = if index {
+        "git apply --index"
+    } else {
+        "git apply"
+    };
+    let out = std::process::Command::new("sh")
+        .args(["-c", &format!("git diff main origin/feat | {apply}")])
+        .current_dir(b.path())
+        .output()
+        .unwrap();
+    ok(&out);
 }
 
 #[test]
 fn an_applied_diff_keeps_its_ai_lines() {
     let (_remote, b) = clone_with_feature();
-    let diff = b.git(&["diff", "main", "origin/feat"]);
-    let dir = tempfile::tempdir().unwrap();
-    let patch = dir.path().join("feat.patch");
-    std::fs::write(&patch, diff).unwrap();
-    ok(&try_git(
-        &b,
-        &["apply", "--index", &patch.to_string_lossy()],
-    ));
+    apply_feat(&b, true);
+    working_tree_agrees_before_commit(&b);
+    taken_from_feat_is_ai(&b);
+}
+
+#[test]
+fn a_diff_applied_to_the_working_tree_keeps_its_ai_lines() {
+    let (_remote, b) = clone_with_feature();
+    apply_feat(&b, false);
+    // Nothing staged yet: the gate has nothing to check.
+    b.vouch(&["check", "--staged"]).expect_code(0);
+    working_tree_agrees_before_commit(&b);
+    b.git(&["add", "a.rs"]);
     taken_from_feat_is_ai(&b);
 }
 

@@ -9,6 +9,7 @@ use super::Outcome;
 use vouch_core::commit::gate;
 use vouch_core::commit::lines::{self, CommitLines};
 use vouch_core::commit::policy::Policy;
+use vouch_core::commit::working::Working;
 use vouch_core::present::{lines_label, plural};
 use vouch_core::service::Service;
 use vouch_core::untrusted::escape;
@@ -123,16 +124,13 @@ pub(crate) fn working_author(service: &Service, policy: &Policy) -> Option<Strin
     gate::author_ident(&git)
 }
 
-/// The AI lines of every tracked working-tree file.
+/// The AI lines of every working-tree file, as `vouch status` sees them.
 fn working_lines(service: &Service) -> anyhow::Result<CommitLines> {
     let mut out = CommitLines::new();
-    let mut paths = service.store.paths()?;
-    paths.extend(service.renames()?.into_iter().map(|(_, to)| to));
-    for path in paths {
-        if service.read_text(&path)?.is_none() {
-            continue;
-        }
-        if let Some(ledger) = service.current(&path)? {
+    let mut working = Working::new(service)?;
+    let scope = super::scope::Scope::parse(&[], &service.workspace)?;
+    for (path, text) in scope.files(service, &working)? {
+        if let Some(ledger) = working.ledger(&path, &text)? {
             let file = lines::from_ledger(&ledger);
             if !file.is_empty() {
                 out.insert(path, file);

@@ -1,8 +1,10 @@
 //! Applying a ledger change to the files and lines named on the command line.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use super::location::Location;
+use vouch_core::commit::working::{Taught, Working};
 use vouch_core::ledger::Ledger;
 use vouch_core::service::Service;
 
@@ -26,6 +28,14 @@ pub(crate) fn for_each_target(
     let mut tracked = service.store.paths()?;
     // A tracked file git has staged as renamed is known under its new name.
     tracked.extend(service.renames()?.into_iter().map(|(_, to)| to));
+    // What `vouch status` sees: also the AI lines notes know of text the
+    // store never saw (taken from another commit, other tools' records);
+    // the store learns them with the change.
+    let working = Working::new(service)?;
+    tracked.extend(working.extra_paths().iter().cloned());
+    tracked.sort();
+    tracked.dedup();
+    let mut working = Some(working);
     let locations: Vec<Location> = match targets {
         Targets::AllTracked => tracked
             .iter()
@@ -56,22 +66,38 @@ pub(crate) fn for_each_target(
             out
         }
     };
+    let mut from_notes: HashMap<String, Taught> = HashMap::new();
+    if let Some(mut working) = working.take() {
+        for loc in &locations {
+            if from_notes.contains_key(&loc.path) || tracked.binary_search(&loc.path).is_err() {
+                continue;
+            }
+            let Ok(Some(text)) = service.read_text(&loc.path) else {
+                continue;
+            };
+            if let Some(taught) = working.taught(&loc.path, &text)? {
+                from_notes.insert(loc.path.clone(), taught);
+            }
+        }
+    }
     let shown = super::paths::Shown::new(&service.workspace)?;
     for loc in locations {
-        if !tracked.contains(&loc.path) {
+        if tracked.binary_search(&loc.path).is_err() {
             if service.read_text(&loc.path)?.is_none() {
                 anyhow::bail!("{}: no such file", shown.path(&loc.path));
             }
             println!("{}: no AI-written code recorded", shown.path(&loc.path));
             continue;
         }
+        let known = from_notes.get(&loc.path);
         let bytes = service.update(&loc.path, |ledger| -> anyhow::Result<Option<usize>> {
+            let taught = known.map_or(0, |k| k.apply(ledger));
             // `PATH::NAME` may name several units (a struct and its impls).
             let mut bytes = 0;
             for range in loc.byte_ranges(ledger)? {
                 bytes += change(&loc.path, ledger, range)?;
             }
-            Ok((bytes > 0).then_some(bytes))
+            Ok((bytes > 0 || taught > 0).then_some(bytes))
         })?;
         done(&loc.path, bytes.unwrap_or(0));
     }

@@ -3,6 +3,7 @@
 
 use anyhow::Context;
 
+use vouch_core::commit::working::Working;
 use vouch_core::service::Service;
 use vouch_core::workspace::Workspace;
 
@@ -41,6 +42,35 @@ impl Scope {
                     || rel == p
                     || (rel.starts_with(p.as_str()) && rel.as_bytes().get(p.len()) == Some(&b'/'))
             })
+    }
+
+    /// The working-tree files in scope whose attribution may hold AI text,
+    /// sorted, with their text: [`Scope::tracked`] (a file deleted from the
+    /// working tree is left out), then the files the store does not track
+    /// that `working` names (changed since `HEAD`, or named by other tools'
+    /// records; those that are not text are left out).
+    pub fn files(
+        &self,
+        service: &Service,
+        working: &Working<'_>,
+    ) -> anyhow::Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        let tracked = self.tracked(service)?;
+        for path in &tracked {
+            if let Some(text) = service.read_text(path)? {
+                out.push((path.clone(), text));
+            }
+        }
+        for path in working.extra_paths() {
+            if !self.contains(path) || tracked.binary_search(path).is_ok() {
+                continue;
+            }
+            if let Ok(Some(text)) = service.read_text(path) {
+                out.push((path.clone(), text));
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
     }
 
     /// Tracked files in scope, sorted; a tracked file git has staged as

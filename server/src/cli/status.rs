@@ -13,6 +13,7 @@ use super::args::StatusArgs;
 use super::scope::Scope;
 use vouch_core::commit::lines::{self, Reviewer};
 use vouch_core::commit::policy::{Judged, Policy, Verdict};
+use vouch_core::commit::working::Working;
 use vouch_core::git::sha1_blob_id;
 use vouch_core::ledger::Ledger;
 use vouch_core::present::{count, group_by_key, tool_label};
@@ -123,12 +124,11 @@ pub(crate) fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
     // parallel.
     let mut files: Vec<File> = Vec::new();
     let mut judged_of: Vec<Vec<Judged>> = Vec::new();
-    for path in scope.tracked(&service)? {
-        let Some(text) = service.read_text(&path)? else {
-            continue; // deleted from the working tree
-        };
-        // Follows renames and recalls earlier states (`Service::current`).
-        let Some(ledger) = service.current_at(&path, Some(&text))? else {
+    let mut working = Working::new(&service)?;
+    for (path, text) in scope.files(&service, &working)? {
+        // Follows renames and recalls earlier states (`Service::current`),
+        // plus what notes know of text the store never saw.
+        let Some(ledger) = working.ledger(&path, &text)? else {
             continue;
         };
         let file = lines::from_ledger(&ledger);
@@ -146,6 +146,7 @@ pub(crate) fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
             judged_of.push(judged);
         }
     }
+    drop(working);
     let units = unit_names(&mut service, &files);
     let entries: Vec<StatusEntry> = files
         .iter()

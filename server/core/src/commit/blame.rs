@@ -91,10 +91,12 @@ pub fn blame(service: &Service, git: &Git, rel: &str) -> Result<Vec<BlameEntry>,
     let notes = Notes::new(git)?.read_index(&commits)?;
     // The store as written, and brought up to date with the disk.
     let stored = service.store.load(rel)?.map(|s| s.ledger);
+    // As `status` sees it: an exact earlier state, else by diff, plus what
+    // notes know of text the store never saw (`working`).
+    let current = super::working::Working::for_file(service, rel)?.ledger(rel, &text)?;
     let (working, exact, seen) = match &stored {
         Some(stored) => {
-            // As `status` sees it: an exact earlier state, else by diff.
-            let current = service.current(rel)?.unwrap_or_else(|| stored.clone());
+            let current = current.unwrap_or_else(|| stored.clone());
             let stored_text = stored.text();
             let seen: HashSet<usize> = lines::map_lines(&stored_text, &text)
                 .into_iter()
@@ -105,10 +107,7 @@ pub fn blame(service: &Service, git: &Git, rel: &str) -> Result<Vec<BlameEntry>,
         }
         // Not tracked under this name: a renamed file follows its old path.
         None => (
-            service
-                .current(rel)?
-                .map(|c| lines::from_ledger(&c))
-                .unwrap_or_default(),
+            current.map(|c| lines::from_ledger(&c)).unwrap_or_default(),
             Default::default(),
             Default::default(),
         ),

@@ -262,7 +262,7 @@ pub(crate) fn brought_by(
 /// them without a base), newest first, at most [`MAX_NOTES`]. Text of
 /// `base`'s own history that is still there is the base's; one `git
 /// rev-list`, which walks only the commits outside `base`.
-fn elsewhere(git: &Git, base: Option<&str>) -> Result<Vec<String>, CommitError> {
+pub(crate) fn elsewhere(git: &Git, base: Option<&str>) -> Result<Vec<String>, CommitError> {
     let max = format!("--max-count={MAX_NOTES}");
     let mut args = vec!["rev-list", &max, "--exclude=refs/notes/*", "--all"];
     if let Some(b) = base {
@@ -295,7 +295,7 @@ fn read_base_note(git: &Git, base: Option<&str>) -> Result<Option<CommitLines>, 
 }
 
 /// The notes of annotated commits, for finding AI lines by content.
-struct ContentIndex {
+pub(crate) struct ContentIndex {
     /// Per path: (commit, AI lines of that commit's version).
     by_path: HashMap<String, Vec<(String, FileLines)>>,
     /// Per path: versions read so far (text, AI lines), deduplicated.
@@ -304,7 +304,7 @@ struct ContentIndex {
 
 impl ContentIndex {
     /// The notes of `commits` (those that have one), at most [`MAX_NOTES`].
-    fn load(git: &Git, commits: &[String]) -> Result<ContentIndex, CommitError> {
+    pub(crate) fn load(git: &Git, commits: &[String]) -> Result<ContentIndex, CommitError> {
         if commits.is_empty() {
             return Ok(ContentIndex {
                 by_path: HashMap::new(),
@@ -330,9 +330,14 @@ impl ContentIndex {
         })
     }
 
+    /// The paths whose AI lines some note records.
+    pub(crate) fn paths(&self) -> impl Iterator<Item = &String> {
+        self.by_path.keys()
+    }
+
     /// AI lines of `target` found whole, in context, in a version of one of
     /// `paths` that a note describes.
-    fn lines_for(
+    pub(crate) fn lines_for(
         &mut self,
         git: &Git,
         paths: &[&str],

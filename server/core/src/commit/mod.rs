@@ -26,6 +26,7 @@ pub(crate) mod signature;
 pub mod stats;
 pub mod trailers;
 pub mod verify;
+pub mod working;
 
 use crate::git::GitError;
 use crate::service::ServiceError;

@@ -253,7 +253,7 @@ impl<'a> Notes<'a> {
                 }
             }
         }
-        self.add_trace_file(commits, out)?;
+        self.add_trace_file(Some(commits), out)?;
         if listing.is_empty() {
             return Ok(());
         }
@@ -276,13 +276,46 @@ impl<'a> Notes<'a> {
         Ok(())
     }
 
+    /// The commits other tools' provenance describes: those annotated on
+    /// git-ai's `refs/notes/ai` (and its fetched copies), and the
+    /// `vcs.revision` of each record in `.agent-trace/traces.jsonl` at
+    /// `HEAD` (looked for only when the working tree has that file). One
+    /// `git for-each-ref` when there is none.
+    pub fn foreign_annotated(&self) -> Result<Vec<String>, CommitError> {
+        let refs = self
+            .git
+            .text(&["for-each-ref", "--format=%(refname)", "refs/notes/"])?;
+        let mut out: Vec<String> = Vec::new();
+        for r in refs.lines().filter(|r| {
+            *r == super::gitai::GITAI_REF
+                || (r.starts_with("refs/notes/remotes/") && r.ends_with("/ai"))
+        }) {
+            let Some(list) = self.git.try_run(&["notes", "--ref", r, "list"])? else {
+                continue;
+            };
+            out.extend(
+                String::from_utf8_lossy(&list)
+                    .lines()
+                    .filter_map(|l| l.split_once(' ').map(|(_, c)| c.to_owned())),
+            );
+        }
+        if self.git.dir().join(TRACE_FILE).is_file() {
+            let mut records = HashMap::new();
+            self.add_trace_file(None, &mut records)?;
+            out.extend(records.into_keys());
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
     /// Appends the Agent Trace records of `.agent-trace/traces.jsonl` (as
     /// committed at `HEAD`; a symlink there is read as its target's name, so
-    /// it is never followed) whose `vcs.revision` is one of `commits`. Files
-    /// over [`MAX_TRACE_FILE_BYTES`] are skipped.
+    /// it is never followed) whose `vcs.revision` is one of `commits` (any
+    /// commit with `None`). Files over [`MAX_TRACE_FILE_BYTES`] are skipped.
     fn add_trace_file(
         &self,
-        commits: &[String],
+        commits: Option<&[String]>,
         out: &mut HashMap<String, String>,
     ) -> Result<(), CommitError> {
         let Some(Some(blob)) = self
@@ -295,7 +328,7 @@ impl<'a> Notes<'a> {
         if blob.len() > MAX_TRACE_FILE_BYTES {
             return Ok(());
         }
-        let wanted: std::collections::HashSet<&str> = commits.iter().map(String::as_str).collect();
+        let wanted: Option<HashSet<&str>> = commits.map(|c| c.iter().map(String::as_str).collect());
         #[derive(serde::Deserialize)]
         struct Vcs {
             #[serde(rename = "type", default)]
@@ -315,7 +348,14 @@ impl<'a> Notes<'a> {
             let Ok(Head { vcs: Some(vcs) }) = serde_json::from_str::<Head>(line) else {
                 continue;
             };
-            if vcs.kind == "git" && wanted.contains(vcs.revision.as_str()) {
+            let revision_ok =
+                vcs.revision.len() >= 40 && vcs.revision.bytes().all(|b| b.is_ascii_hexdigit());
+            if vcs.kind == "git"
+                && revision_ok
+                && wanted
+                    .as_ref()
+                    .is_none_or(|w| w.contains(vcs.revision.as_str()))
+            {
                 let text = out.entry(vcs.revision).or_default();
                 text.push_str(line);
                 text.push('\n');

@@ -1,0 +1,195 @@
+//! The working tree as the gate will see it at commit, for the commands that
+//! read it (`status`, `check`, `blame`, `review`): the store's attribution
+//! of each file (`Service::current_at`), plus what the notes know of text
+//! the store has never seen.
+//!
+//! - Text taken from another commit while no hook ran (`git restore
+//!   --source=REV`, `git cherry-pick -n`, `git diff A B | git apply`): lines
+//!   the store does not know that the notes of commits outside `HEAD`'s
+//!   history record as AI, found whole by content — the gate's layer 6
+//!   (`blob::lines_at`), so `status`, `check` and `blame` agree with it
+//!   before the commit.
+//! - Committed code other tools recorded (git-ai's `refs/notes/ai`, records
+//!   in `.agent-trace/traces.jsonl`): their AI lines, found the same way in
+//!   the versions their records describe, as `blame`, `verify`, `report`
+//!   and `stats` count them.
+//!
+//! Lines the store knows (its record holds them whole, or it has seen this
+//! very text) keep what the store says: it knows reviews and `vouch forget`.
+//! Nothing is written.
+
+use std::collections::{BTreeSet, HashSet};
+
+use super::CommitError;
+use super::blob::{self, ContentIndex};
+use super::lines::{self, FileLines};
+use super::notes::Notes;
+use crate::git::{Git, split_z};
+use crate::ledger::Ledger;
+use crate::service::Service;
+
+pub struct Working<'a> {
+    service: &'a Service,
+    git: Option<Git>,
+    /// Files whose working-tree text differs from `HEAD`'s.
+    changed: HashSet<String>,
+    /// Files changed since `HEAD` and files other tools' records name, that
+    /// the store does not track.
+    extra: Vec<String>,
+    /// The AI lines other tools recorded (git-ai, `.agent-trace/`).
+    foreign: Option<ContentIndex>,
+    /// The notes of commits outside `HEAD`'s history, read when a changed
+    /// file holds a line nobody knows.
+    elsewhere: Option<ContentIndex>,
+}
+
+impl<'a> Working<'a> {
+    /// One `git diff-index` (files changed since `HEAD`) and the listing of
+    /// other tools' notes; nothing outside a repository or on an unborn
+    /// branch.
+    pub fn new(service: &'a Service) -> Result<Working<'a>, CommitError> {
+        Working::open(service, None)
+    }
+
+    /// For one file's uncommitted lines (`blame`, which reads committed
+    /// lines from the notes, other tools' included): asks git about that
+    /// file only and reads no other tool's notes.
+    pub fn for_file(service: &'a Service, rel: &str) -> Result<Working<'a>, CommitError> {
+        Working::open(service, Some(rel))
+    }
+
+    fn open(service: &'a Service, only: Option<&str>) -> Result<Working<'a>, CommitError> {
+        let mut working = Working {
+            service,
+            git: None,
+            changed: HashSet::new(),
+            extra: Vec::new(),
+            foreign: None,
+            elsewhere: None,
+        };
+        if service.workspace.git_dir.is_none() {
+            return Ok(working);
+        }
+        let git = Git::new(&service.workspace.root);
+        let mut args = vec![
+            "--literal-pathspecs",
+            "diff-index",
+            "--name-only",
+            "-z",
+            "--no-renames",
+            "--ignore-submodules",
+            "--diff-filter=d",
+            "HEAD",
+            "--",
+        ];
+        args.extend(only);
+        let Some(changed) = git.try_run(&args)? else {
+            return Ok(working); // no HEAD yet
+        };
+        working.changed = split_z(&changed).into_iter().collect();
+        let tracked: HashSet<String> = service.store.paths()?.into_iter().collect();
+        let mut extra: BTreeSet<String> = working
+            .changed
+            .iter()
+            .filter(|p| !tracked.contains(*p))
+            .cloned()
+            .collect();
+        let foreign = match only {
+            Some(_) => Vec::new(),
+            None => Notes::new(&git)?.foreign_annotated()?,
+        };
+        if !foreign.is_empty() {
+            let index = ContentIndex::load(&git, &foreign)?;
+            extra.extend(index.paths().filter(|p| !tracked.contains(*p)).cloned());
+            working.foreign = Some(index);
+        }
+        working.extra = extra.into_iter().collect();
+        working.git = Some(git);
+        Ok(working)
+    }
+
+    /// Files not tracked by the store whose attribution may still hold AI
+    /// text (changed since `HEAD`, or named by other tools' records), sorted.
+    pub fn extra_paths(&self) -> &[String] {
+        &self.extra
+    }
+
+    /// The attribution of `rel` at `text` (its content on disk): the
+    /// store's, plus AI lines the notes know of text the store has not seen.
+    /// `None` when neither knows anything of the file.
+    pub fn ledger(&mut self, rel: &str, text: &str) -> Result<Option<Ledger>, CommitError> {
+        let current = self.service.current_at(rel, Some(text))?;
+        let Some(git) = &self.git else {
+            return Ok(current);
+        };
+        let changed = self.changed.contains(rel);
+        if !changed && self.foreign.is_none() {
+            return Ok(current);
+        }
+        let stored = self.service.store.load(rel)?.map(|s| s.ledger);
+        if let Some(st) = &stored
+            && (st.rope() == text || self.service.store.recall(rel, text)?.is_some())
+        {
+            return Ok(current); // the store has seen this very text
+        }
+        // Lines the store does not know: not held whole by its record, and
+        // not AI in what it says now.
+        let mut known: HashSet<usize> = match &stored {
+            Some(st) => lines::map_lines(&st.text(), text)
+                .into_iter()
+                .flatten()
+                .collect(),
+            None => HashSet::new(),
+        };
+        if let Some(c) = &current {
+            known.extend(lines::from_ledger(c).into_keys());
+        }
+        let total = lines::count(text);
+        if (1..=total).all(|l| known.contains(&l)) {
+            return Ok(current);
+        }
+        let mut found = FileLines::new();
+        if let Some(index) = self.foreign.as_mut() {
+            found.extend(index.lines_for(git, &[rel], text)?);
+        }
+        if changed {
+            if self.elsewhere.is_none() {
+                let commits = blob::elsewhere(git, Some("HEAD"))?;
+                self.elsewhere = Some(ContentIndex::load(git, &commits)?);
+            }
+            if let Some(index) = self.elsewhere.as_mut() {
+                for (l, attr) in index.lines_for(git, &[rel], text)? {
+                    found.entry(l).or_insert(attr);
+                }
+            }
+        }
+        found.retain(|l, _| !known.contains(l));
+        if found.is_empty() {
+            return Ok(current);
+        }
+        let mut ledger = current.unwrap_or_else(|| Ledger::new(text));
+        lines::fill_ledger(&mut ledger, &found);
+        Ok(Some(ledger))
+    }
+}
+
+/// The AI lines `Working` found for one file's text: what a command that
+/// changes the store (`review`, `mark`, `forget`) teaches it first.
+pub struct Taught(FileLines);
+
+impl Taught {
+    /// Marks these lines on `ledger` (the same text) where it holds no AI
+    /// text; returns how many lines were marked.
+    pub fn apply(&self, ledger: &mut Ledger) -> usize {
+        lines::fill_ledger(ledger, &self.0)
+    }
+}
+
+impl Working<'_> {
+    /// [`Working::ledger`]'s AI lines of `rel` at `text`, to teach the store.
+    pub fn taught(&mut self, rel: &str, text: &str) -> Result<Option<Taught>, CommitError> {
+        Ok(self
+            .ledger(rel, text)?
+            .map(|l| Taught(lines::from_ledger(&l))))
+    }
+}
