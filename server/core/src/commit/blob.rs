@@ -258,16 +258,17 @@ pub(crate) fn brought_by(
 }
 
 /// Where text taken without a commit comes from: the commits a branch, tag,
-/// remote-tracking branch or stash reaches that `base` does not (all of
-/// them without a base), newest first, at most [`MAX_NOTES`]. Text of
-/// `base`'s own history that is still there is the base's; one `git
-/// rev-list`, which walks only the commits outside `base`.
+/// remote-tracking branch or stash reaches that neither `base` nor `HEAD`
+/// does (in post-commit `HEAD` is the commit being described), newest
+/// first, at most [`MAX_NOTES`]. Text of `base`'s own history that is still
+/// there is the base's; one `git rev-list`, which walks only the commits
+/// outside `base`.
 pub(crate) fn elsewhere(git: &Git, base: Option<&str>) -> Result<Vec<String>, CommitError> {
     let max = format!("--max-count={MAX_NOTES}");
-    let mut args = vec!["rev-list", &max, "--exclude=refs/notes/*", "--all"];
-    if let Some(b) = base {
-        args.extend(["--not", b]);
-    }
+    let mut args = vec!["rev-list", &max, "--exclude=refs/notes/*", "--all", "--not"];
+    args.extend(base);
+    // On an unborn branch this fails: nothing else to search then.
+    args.push("HEAD");
     args.push("--");
     let out = git.try_run(&args)?.unwrap_or_default();
     Ok(String::from_utf8_lossy(&out)
@@ -285,7 +286,13 @@ fn set_all(known: &mut Known, text: &str, ai: &FileLines) {
 }
 
 fn read_base_note(git: &Git, base: Option<&str>) -> Result<Option<CommitLines>, CommitError> {
-    let Some(id) = base.map(|b| git.commit_id(b)).transpose()?.flatten() else {
+    let full = |b: &str| b.len() == 40 && b.bytes().all(|c| c.is_ascii_hexdigit());
+    let id = match base {
+        Some(b) if full(b) => Some(b.to_owned()),
+        Some(b) => git.commit_id(b)?,
+        None => None,
+    };
+    let Some(id) = id else {
         return Ok(None);
     };
     Ok(Notes::new(git)?

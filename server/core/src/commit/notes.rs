@@ -39,6 +39,12 @@ impl NoteBatches<'_, '_> {
             .bounded(self.notes.read_texts_in(&self.listing, commits)?)
     }
 }
+/// At most this many commits are read by path ([`Notes::read_texts`]).
+const DIRECT_READ: usize = 4;
+/// Fan-out depths of a notes tree tried when reading a note by path: git
+/// adds a level past 256 notes per folder, so 3 covers 4 billion notes.
+const FANOUT_DEPTHS: usize = 3;
+
 /// Agent Trace records other tools keep in the repository (JSON lines).
 pub(crate) const TRACE_FILE: &str = ".agent-trace/traces.jsonl";
 const MAX_TRACE_FILE_BYTES: usize = 16 << 20;
@@ -173,7 +179,111 @@ impl<'a> Notes<'a> {
         &self,
         commits: &[String],
     ) -> Result<HashMap<String, String>, CommitError> {
+        if commits.len() <= DIRECT_READ {
+            return self.read_texts_direct(commits);
+        }
         self.read_texts_in(&self.list()?, commits)
+    }
+
+    /// [`Notes::read_texts`] for a few commits (a hook reading the base
+    /// commit's note): no listing of every note, which costs as much as
+    /// the notes ref is large. One `git for-each-ref` finds the notes refs
+    /// and one `git cat-file --batch` reads each commit's note on each of
+    /// them by path (`REF:<sha>`, at every fan-out depth git uses, `ab/cd…`),
+    /// other tools' notes and `.agent-trace/traces.jsonl` in the same batch.
+    fn read_texts_direct(
+        &self,
+        commits: &[String],
+    ) -> Result<HashMap<String, String>, CommitError> {
+        let mut out = HashMap::new();
+        if commits.is_empty() {
+            return Ok(out);
+        }
+        let all = self
+            .git
+            .text(&["for-each-ref", "--format=%(refname)", "refs/notes/"])?;
+        let suffix = format!("/{}", self.short());
+        let ours: Vec<&str> = std::iter::once(self.ref_name.as_str())
+            .chain(
+                all.lines()
+                    .filter(|r| r.starts_with("refs/notes/remotes/") && r.ends_with(&suffix)),
+            )
+            .collect();
+        let foreign: Vec<&str> = if self.ref_name == APPROVALS_REF {
+            Vec::new()
+        } else {
+            all.lines()
+                .filter(|r| {
+                    *r == super::gitai::GITAI_REF
+                        || (r.starts_with("refs/notes/remotes/") && r.ends_with("/ai"))
+                })
+                .collect()
+        };
+        let spec = |r: &str, c: &str, depth: usize| {
+            let mut path = String::new();
+            for k in 0..depth {
+                path.push_str(&c[2 * k..2 * k + 2]);
+                path.push('/');
+            }
+            path.push_str(&c[2 * depth..]);
+            format!("{r}:{path}")
+        };
+        let valid: Vec<&String> = commits
+            .iter()
+            .filter(|c| c.len() == 40 && c.bytes().all(|b| b.is_ascii_hexdigit()))
+            .collect();
+        let mut specs = Vec::new();
+        for c in &valid {
+            for r in ours.iter().chain(&foreign) {
+                specs.extend((0..=FANOUT_DEPTHS).map(|d| spec(r, c, d)));
+            }
+        }
+        let trace = self.ref_name != APPROVALS_REF;
+        if trace {
+            specs.push(format!("HEAD:{TRACE_FILE}"));
+        }
+        let max = MAX_NOTE_BYTES.max(MAX_TRACE_FILE_BYTES);
+        let mut blobs = self.git.read_objects_max(&specs, max)?.into_iter();
+        for c in &valid {
+            let mut text = String::new();
+            let mut seen: Vec<Vec<u8>> = Vec::new();
+            for _ in &ours {
+                for _ in 0..=FANOUT_DEPTHS {
+                    match blobs.next().flatten() {
+                        Some(Ok(b)) if b.len() > MAX_NOTE_BYTES => warn_size(c, b.len()),
+                        // The same note on several refs (a fetched copy) once.
+                        Some(Ok(b)) if !seen.contains(&b) => {
+                            text.push_str(&String::from_utf8_lossy(&b));
+                            text.push('\n');
+                            seen.push(b);
+                        }
+                        Some(Err(size)) => warn_size(c, size),
+                        _ => {}
+                    }
+                }
+            }
+            if !seen.is_empty() {
+                out.insert((*c).clone(), text);
+            }
+            for _ in &foreign {
+                for _ in 0..=FANOUT_DEPTHS {
+                    if let Some(Ok(b)) = blobs.next().flatten() {
+                        let t = super::gitai::to_trace(&String::from_utf8_lossy(&b), c);
+                        if !t.is_empty() {
+                            out.entry((*c).clone()).or_default().push_str(&t);
+                        }
+                    }
+                }
+            }
+        }
+        if trace
+            && let Some(Ok(blob)) = blobs.next().flatten()
+            && blob.len() <= MAX_TRACE_FILE_BYTES
+        {
+            let wanted: Vec<String> = valid.into_iter().cloned().collect();
+            trace_records(&blob, Some(&wanted), &mut out);
+        }
+        Ok(out)
     }
 
     /// A reader that lists the notes once and then reads them batch by
@@ -328,39 +438,7 @@ impl<'a> Notes<'a> {
         if blob.len() > MAX_TRACE_FILE_BYTES {
             return Ok(());
         }
-        let wanted: Option<HashSet<&str>> = commits.map(|c| c.iter().map(String::as_str).collect());
-        #[derive(serde::Deserialize)]
-        struct Vcs {
-            #[serde(rename = "type", default)]
-            kind: String,
-            #[serde(default)]
-            revision: String,
-        }
-        #[derive(serde::Deserialize)]
-        struct Head {
-            vcs: Option<Vcs>,
-        }
-        for line in String::from_utf8_lossy(&blob).lines() {
-            let line = line.trim();
-            if line.is_empty() {
-                continue;
-            }
-            let Ok(Head { vcs: Some(vcs) }) = serde_json::from_str::<Head>(line) else {
-                continue;
-            };
-            let revision_ok =
-                vcs.revision.len() >= 40 && vcs.revision.bytes().all(|b| b.is_ascii_hexdigit());
-            if vcs.kind == "git"
-                && revision_ok
-                && wanted
-                    .as_ref()
-                    .is_none_or(|w| w.contains(vcs.revision.as_str()))
-            {
-                let text = out.entry(vcs.revision).or_default();
-                text.push_str(line);
-                text.push('\n');
-            }
-        }
+        trace_records(&blob, commits, out);
         Ok(())
     }
 
@@ -517,6 +595,51 @@ impl<'a> Notes<'a> {
                 ])?;
                 Ok(true)
             }
+        }
+    }
+}
+
+/// A note of `commit` over the limit: skipped, said once.
+fn warn_size(commit: &str, size: usize) {
+    eprintln!(
+        "vouch: warning: the note of commit {commit} is {size} bytes, over the {MAX_NOTE_BYTES}-byte limit; ignored"
+    );
+}
+
+/// Appends to `out` the Agent Trace records of a `.agent-trace/traces.jsonl`
+/// blob whose `vcs.revision` is one of `commits` (any commit with `None`).
+fn trace_records(blob: &[u8], commits: Option<&[String]>, out: &mut HashMap<String, String>) {
+    let wanted: Option<HashSet<&str>> = commits.map(|c| c.iter().map(String::as_str).collect());
+    #[derive(serde::Deserialize)]
+    struct Vcs {
+        #[serde(rename = "type", default)]
+        kind: String,
+        #[serde(default)]
+        revision: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Head {
+        vcs: Option<Vcs>,
+    }
+    for line in String::from_utf8_lossy(blob).lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let Ok(Head { vcs: Some(vcs) }) = serde_json::from_str::<Head>(line) else {
+            continue;
+        };
+        let revision_ok =
+            vcs.revision.len() >= 40 && vcs.revision.bytes().all(|b| b.is_ascii_hexdigit());
+        if vcs.kind == "git"
+            && revision_ok
+            && wanted
+                .as_ref()
+                .is_none_or(|w| w.contains(vcs.revision.as_str()))
+        {
+            let text = out.entry(vcs.revision).or_default();
+            text.push_str(line);
+            text.push('\n');
         }
     }
 }

@@ -44,16 +44,17 @@ pub fn post_commit(service: &mut Service, git: &Git) -> Result<PostCommit, Commi
     };
     let changes = git.commit_changes(&head)?;
     let notes = Notes::new(git)?;
-    let parent = format!("{head}^1");
+    // Parents and message from the commit object itself (one read).
+    let (parents, message) = commit_object(git, &head)?;
+    let parent = parents.first().cloned();
     // A merge commit: the commits its other parents bring in.
     let mut brought = Vec::new();
-    for n in 2..=8 {
-        match git.commit_id(&format!("{head}^{n}"))? {
-            Some(other) => brought.extend(blob::brought_by(git, &parent, &other)?),
-            None => break,
+    if let Some(first) = &parent {
+        for other in parents.iter().skip(1) {
+            brought.extend(blob::brought_by(git, first, other)?);
         }
     }
-    let mut lines = blob::lines_at(service, git, Some(&parent), &changes, &brought)?;
+    let mut lines = blob::lines_at(service, git, parent.as_deref(), &changes, &brought)?;
     let mut sources: Vec<String> = Vec::new();
     if let Some(source) = read_git_file(&paths[2])
         && source != head
@@ -63,7 +64,6 @@ pub fn post_commit(service: &mut Service, git: &Git) -> Result<PostCommit, Commi
     // `git merge --squash` then `git commit` (its default message lists the
     // squashed commits, newest first): carry their notes like a cherry-pick's.
     if sources.is_empty() {
-        let message = git.text(&["log", "--no-show-signature", "-1", "--format=%B", &head])?;
         sources.extend(squashed_commits(&message));
     }
     if !sources.is_empty() {
@@ -80,6 +80,19 @@ pub fn post_commit(service: &mut Service, git: &Git) -> Result<PostCommit, Commi
         commit: head,
         ai_lines: lines.values().map(|f| f.len()).sum(),
     })
+}
+
+/// A commit's parents (in order) and message, read from the commit object.
+fn commit_object(git: &Git, commit: &str) -> Result<(Vec<String>, String), CommitError> {
+    let raw = git.run(&["cat-file", "commit", commit])?;
+    let raw = String::from_utf8_lossy(&raw);
+    let (headers, message) = raw.split_once("\n\n").unwrap_or((&raw, ""));
+    let parents = headers
+        .lines()
+        .filter_map(|l| l.strip_prefix("parent "))
+        .map(|p| p.trim().to_owned())
+        .collect();
+    Ok((parents, message.to_owned()))
 }
 
 /// The commits a `git merge --squash` message lists (`Squashed commit of the
