@@ -126,10 +126,19 @@ fn clone_with_feature() -> (tempfile::TempDir, TempRepo) {
     let b = clone_of(remote.path(), "Bob");
     init(&b);
     ok(&try_git(&b, &["fetch", "-q", "origin"]));
-    assert!(
-        note(&b, "origin/feat").is_some(),
-        "the clone has feat's note"
+    // The fetched copy: vouch reads it; no hook merged it yet.
+    let fetched = git_in(
+        b.path(),
+        &[
+            "notes",
+            "--ref",
+            "refs/notes/remotes/origin/vouch",
+            "show",
+            "origin/feat",
+        ],
+        &[],
     );
+    assert!(fetched.status.success(), "the clone has feat's note");
     (remote, b)
 }
 

@@ -269,11 +269,13 @@ fn notes_travel_through_a_bare_remote_without_force() {
     .into_owned();
     assert!(log.contains("One") && log.contains("Two"), "{log}");
 
-    // One fetches: two's note lands in one's own notes ref at once.
+    // One fetches: vouch reads two's note from the fetched copy at once,
+    // and the next hook (here a branch switch's post-checkout; `git pull`'s
+    // post-merge or post-rewrite too) merges it into one's own notes ref.
     ok(&try_git(&one, &["fetch", "-q", "origin"]));
     assert!(
-        note(&one, &two_c).is_some(),
-        "fetch did not bring two's note"
+        note(&one, &two_c).is_none(),
+        "no hook runs on fetch (the reference-transaction hook is gone)"
     );
     let out = one
         .vouch(&["export", "--format", "json", "origin/two"])
@@ -286,6 +288,12 @@ fn notes_travel_through_a_bare_remote_without_force() {
         .map(|c| c["commit"].as_str().unwrap())
         .collect();
     assert!(commits.contains(&two_c.as_str()), "{out}");
+    ok(&try_git(&one, &["checkout", "-q", "-b", "look", "origin/two"]));
+    ok(&try_git(&one, &["checkout", "-q", "main"]));
+    assert!(
+        note(&one, &two_c).is_some(),
+        "the post-checkout hook did not merge two's note"
+    );
     // One's next push merges two's notes into its own ref and pushes them.
     one.write("three.rs", "fn three() {}\n");
     one.git(&["add", "three.rs"]);

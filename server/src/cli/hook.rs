@@ -46,6 +46,7 @@ pub(crate) enum HookCommand {
         squash: Option<String>,
     },
     /// Merge notes that `git fetch` just stored into the local notes ref
+    /// (the hook earlier versions installed; kept for those still in place)
     ReferenceTransaction {
         /// `prepared`, `committed` or `aborted`
         state: Option<String>,
@@ -58,6 +59,20 @@ pub(crate) enum HookCommand {
         source: Option<String>,
         sha: Option<String>,
     },
+}
+
+/// Merges the notes `git fetch` brought since the last merge (a problem is
+/// a warning: the hook's own work goes on).
+fn merge_fetched_notes(service: &Service, git: &Git) {
+    let Some(git_dir) = &service.workspace.git_dir else {
+        return;
+    };
+    if let Err(e) = remote::merge_all_fetched(git, git_dir) {
+        eprintln!(
+            "vouch: warning: merging fetched notes: {}",
+            vouch_core::untrusted::escape(&e.to_string())
+        );
+    }
 }
 
 /// The git repository of `service`'s workspace.
@@ -100,6 +115,7 @@ fn run_hook(args: HookArgs) -> anyhow::Result<()> {
             record::post_commit(&mut service, &git).context("writing the provenance note")?;
         }
         HookCommand::PostRewrite { kind } => {
+            merge_fetched_notes(&service, &git);
             let mut input = String::new();
             std::io::stdin().read_to_string(&mut input)?;
             let pairs = record::parse_rewrites(&input);
@@ -127,6 +143,7 @@ fn run_hook(args: HookArgs) -> anyhow::Result<()> {
             }
         }
         HookCommand::PostCheckout { old, new, flag } => {
+            merge_fetched_notes(&service, &git);
             let mut service = service;
             if let (Some(old), Some(new)) = (old, new) {
                 checkout::post_checkout(&mut service, &git, &old, &new)?;
@@ -139,6 +156,7 @@ fn run_hook(args: HookArgs) -> anyhow::Result<()> {
             }
         }
         HookCommand::PostMerge { squash } => {
+            merge_fetched_notes(&service, &git);
             let mut service = service;
             if squash.as_deref() == Some("1") {
                 // Nothing committed: the store learns what the gate knows.

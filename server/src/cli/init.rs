@@ -51,10 +51,6 @@ pub(crate) fn run(args: InitArgs) -> anyhow::Result<Outcome> {
         (Hook::PrePush, "hook pre-push".to_owned()),
         (Hook::PostCheckout, "hook post-checkout".to_owned()),
         (Hook::PostMerge, "hook post-merge".to_owned()),
-        (
-            Hook::ReferenceTransaction,
-            "hook reference-transaction".to_owned(),
-        ),
     ];
     let style = args.trailer.map(|t| match t {
         TrailerStyle::AssistedBy => "assisted-by",
@@ -70,6 +66,10 @@ pub(crate) fn run(args: InitArgs) -> anyhow::Result<Outcome> {
         let body = hooks::script(*hook, &exe, vouch_args);
         changes.extend(hooks::install(&dir, *hook, &body)?);
     }
+    // Earlier versions' reference-transaction hook (git ran it on every ref
+    // update): removed, a chained one put back; the hooks above merge
+    // fetched notes instead.
+    changes.extend(hooks::uninstall(&dir, Hook::ReferenceTransaction)?);
     changes.extend(remote::configure_all(&git)?);
     report(&changes, "vouch init: already set up, nothing changed");
     if git.config("remote.origin.url")?.is_none() {

@@ -22,7 +22,9 @@ pub enum Hook {
     PostRewrite,
     PrePush,
     PrepareCommitMsg,
-    /// Merges fetched notes into the local ref as soon as `git fetch` stores them.
+    /// Installed by earlier versions to merge fetched notes at once; it ran
+    /// on every ref update (hundreds of times per rebase), so `vouch init`
+    /// now removes it and the other hooks merge fetched notes.
     ReferenceTransaction,
     /// Remembers and restores attribution across branch switches.
     PostCheckout,
@@ -57,10 +59,7 @@ impl Hook {
 
     /// Whether git feeds the hook on stdin (so the input must be copied for the chained hook).
     fn reads_stdin(self) -> bool {
-        matches!(
-            self,
-            Hook::PostRewrite | Hook::PrePush | Hook::ReferenceTransaction
-        )
+        matches!(self, Hook::PostRewrite | Hook::PrePush)
     }
 
     /// Whether a missing `vouch` binary must stop the operation.
@@ -72,14 +71,11 @@ impl Hook {
 /// The script for `hook`, calling `vouch_args` on the binary at `exe`.
 ///
 /// Scripts decide with the shell's builtins alone (no `dirname`, `cat` or
-/// command substitution on the common path): git runs some hooks many times
-/// per operation (`reference-transaction` several times per commit, hundreds
-/// of times per rebase), so a hook with nothing to do must start nothing.
+/// command substitution on the common path): post-commit and post-checkout
+/// run for every commit a rebase picks, and must start nothing then.
 pub fn script(hook: Hook, exe: &Path, vouch_args: &str) -> String {
     let name = hook.name();
-    let missing = if hook == Hook::ReferenceTransaction {
-        "exit 0"
-    } else if hook.blocking() {
+    let missing = if hook.blocking() {
         "echo \"vouch: cannot find the vouch binary; install it or run 'git commit --no-verify'\" >&2\n  exit 1"
     } else {
         "echo \"vouch: cannot find the vouch binary; skipping the {name} hook\" >&2\n  exit 0"
@@ -94,39 +90,6 @@ pub fn script(hook: Hook, exe: &Path, vouch_args: &str) -> String {
         exe = crate::untrusted::shell_quote(&exe.to_string_lossy()),
     );
     let found = format!("command -v \"$VOUCH\" >/dev/null 2>&1 || {{\n  {missing}\n}}\n");
-    if hook == Hook::ReferenceTransaction {
-        // Runs on every ref update: vouch is called only when a `committed`
-        // transaction stored remote notes (`git fetch`). Without a chained
-        // hook the input is read with the shell's `read`, and only until a
-        // line names `refs/notes/remotes/` (git ignores a hook that does not
-        // read all its input).
-        s.push_str(&format!(
-            "if [ -x \"$CHAINED\" ]; then\n\
-             \x20 INPUT=$(cat; printf x)\n\
-             \x20 INPUT=${{INPUT%x}}\n\
-             \x20 printf '%s' \"$INPUT\" | \"$CHAINED\" \"$@\" || exit $?\n\
-             \x20 [ \"$1\" = committed ] || exit 0\n\
-             \x20 case \"$INPUT\" in *\" refs/notes/remotes/\"*) ;; *) exit 0 ;; esac\n\
-             \x20 command -v \"$VOUCH\" >/dev/null 2>&1 || exit 0\n\
-             \x20 printf '%s' \"$INPUT\" | \"$VOUCH\" {vouch_args} \"$@\"\n\
-             \x20 exit 0\n\
-             fi\n\
-             [ \"$1\" = committed ] || exit 0\n\
-             SEEN=\n\
-             while IFS= read -r LINE || [ -n \"$LINE\" ]; do\n\
-             \x20 SEEN=\"$SEEN$LINE\n\
-             \"\n\
-             \x20 case \"$LINE\" in\n\
-             \x20   *\" refs/notes/remotes/\"*)\n\
-             \x20     command -v \"$VOUCH\" >/dev/null 2>&1 || exit 0\n\
-             \x20     {{ printf '%s' \"$SEEN\"; cat; }} | \"$VOUCH\" {vouch_args} \"$@\"\n\
-             \x20     exit 0 ;;\n\
-             \x20 esac\n\
-             done\n\
-             exit 0\n",
-        ));
-        return s;
-    }
     if hook.reads_stdin() {
         s.push_str(
             // Exactly git's input, trailing line breaks included and empty kept empty.
@@ -255,95 +218,6 @@ mod tests {
             "check --staged",
         );
         assert!(body.contains("VOUCH=/usr/bin/vouch\n"), "{body}");
-    }
-
-    /// Runs the reference-transaction script with `PATH` set to `path` and
-    /// a `vouch` that copies its arguments and input to `calls`.
-    fn run_reference_transaction(
-        dir: &Path,
-        path: &str,
-        state: &str,
-        input: &str,
-    ) -> (std::process::Output, Option<String>) {
-        use std::io::Write;
-        let calls = dir.join("calls");
-        let _ = std::fs::remove_file(&calls);
-        let fake = dir.join("fake-vouch");
-        std::fs::write(
-            &fake,
-            format!(
-                "#!/bin/sh\n{{ echo \"$*\"; /bin/cat; }} > '{}'\n",
-                calls.display()
-            ),
-        )
-        .unwrap();
-        make_executable(&fake).unwrap();
-        let hooks = dir.join("hooks");
-        std::fs::create_dir_all(&hooks).unwrap();
-        let body = script(
-            Hook::ReferenceTransaction,
-            &fake,
-            "hook reference-transaction",
-        );
-        install(&hooks, Hook::ReferenceTransaction, &body).unwrap();
-        let mut child = std::process::Command::new("/bin/sh")
-            .arg(hooks.join("reference-transaction"))
-            .arg(state)
-            .env_clear()
-            .env("PATH", path)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        // The hook may stop reading early (as git allows): ignore EPIPE.
-        let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
-        let out = child.wait_with_output().unwrap();
-        (out, std::fs::read_to_string(&calls).ok())
-    }
-
-    #[test]
-    fn reference_transaction_starts_nothing_without_remote_notes() {
-        let dir = tempfile::tempdir().unwrap();
-        let z = "0".repeat(40);
-        let a = "a".repeat(40);
-        let branch = format!("{z} {a} refs/heads/main\n{z} {a} HEAD\n");
-        // No command can be found: starting any process would print "not found".
-        let nothing = dir.path().join("no-such-dir");
-        let nothing = nothing.to_str().unwrap();
-        for state in ["preparing", "prepared", "committed", "aborted"] {
-            let (out, calls) = run_reference_transaction(dir.path(), nothing, state, &branch);
-            assert!(out.status.success(), "{state}: {out:?}");
-            assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{state}");
-            assert_eq!(calls, None, "{state}: vouch must not run");
-        }
-        // A local notes write (post-commit) is not a fetch either.
-        let local = format!("{z} {a} refs/notes/vouch\n");
-        let (out, calls) = run_reference_transaction(dir.path(), nothing, "committed", &local);
-        assert!(out.status.success());
-        assert_eq!(calls, None);
-    }
-
-    #[test]
-    fn reference_transaction_passes_fetched_notes_to_vouch() {
-        let dir = tempfile::tempdir().unwrap();
-        let z = "0".repeat(40);
-        let a = "a".repeat(40);
-        let input = format!(
-            "{z} {a} refs/remotes/origin/main\n{z} {a} refs/notes/remotes/origin/vouch\n{z} {a} refs/tags/v1"
-        );
-        let (out, calls) =
-            run_reference_transaction(dir.path(), "/usr/bin:/bin", "prepared", &input);
-        assert!(out.status.success());
-        assert_eq!(calls, None, "only a committed transaction calls vouch");
-        let (out, calls) =
-            run_reference_transaction(dir.path(), "/usr/bin:/bin", "committed", &input);
-        assert!(out.status.success(), "{out:?}");
-        // Every line reaches vouch, those after the match included.
-        assert_eq!(
-            calls.as_deref(),
-            Some(format!("hook reference-transaction committed\n{input}").as_str())
-        );
     }
 
     #[test]

@@ -182,6 +182,36 @@ fn backoff(attempt: u32) -> std::time::Duration {
     std::time::Duration::from_millis(base + seed % base)
 }
 
+/// Merges every remote-tracking notes ref (`refs/notes/remotes/*/vouch`,
+/// `…/vouch-approvals*`) that moved since it was last merged into the local
+/// ref: what `git fetch` brought, merged by the next hook that runs (`git
+/// pull`'s post-merge or post-rewrite, a branch switch's post-checkout,
+/// pre-push). One `git for-each-ref` when nothing moved: the tips merged are
+/// remembered in `<git dir>/vouch/notes-merged`. Returns the refs merged.
+pub fn merge_all_fetched(git: &Git, git_dir: &std::path::Path) -> Result<Vec<String>, CommitError> {
+    let tips = git.text(&[
+        "for-each-ref",
+        "--format=%(objectname) %(refname)",
+        "refs/notes/remotes/",
+    ])?;
+    let memo = git_dir.join("vouch").join("notes-merged");
+    let known = std::fs::read_to_string(&memo).unwrap_or_default();
+    let moved: String = tips
+        .lines()
+        .filter(|l| !known.lines().any(|k| k == *l))
+        .map(|l| format!("0 {l}\n"))
+        .collect();
+    if moved.is_empty() {
+        return Ok(Vec::new());
+    }
+    let merged = merge_fetched(git, &moved)?;
+    if memo.parent().is_some_and(std::path::Path::is_dir) {
+        // Only a cache: failing to write it means merging again next time.
+        let _ = std::fs::write(&memo, &tips);
+    }
+    Ok(merged)
+}
+
 /// After `git fetch` stored a remote's notes in its remote-tracking ref
 /// (reference-transaction hook input: `old new ref` lines), merges them into
 /// the local notes ref. Returns the refs merged.
