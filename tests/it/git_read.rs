@@ -288,7 +288,10 @@ fn notes_travel_through_a_bare_remote_without_force() {
         .map(|c| c["commit"].as_str().unwrap())
         .collect();
     assert!(commits.contains(&two_c.as_str()), "{out}");
-    ok(&try_git(&one, &["checkout", "-q", "-b", "look", "origin/two"]));
+    ok(&try_git(
+        &one,
+        &["checkout", "-q", "-b", "look", "origin/two"],
+    ));
     ok(&try_git(&one, &["checkout", "-q", "main"]));
     assert!(
         note(&one, &two_c).is_some(),

@@ -35,6 +35,10 @@ pub enum ServiceError {
 pub struct Service {
     pub workspace: Workspace,
     pub store: Store,
+    /// Tracked files missing from the disk that hold AI text, with their
+    /// stored attribution: found once per process (a command or a hook,
+    /// which neither creates nor deletes workspace files).
+    moved: std::cell::OnceCell<Vec<(String, Ledger)>>,
 }
 
 impl Service {
@@ -43,7 +47,11 @@ impl Service {
     pub fn open(dir: &Path) -> Result<Service, ServiceError> {
         let workspace = Workspace::discover(dir)?;
         let store = Store::open_workspace(&workspace)?;
-        Ok(Service { workspace, store })
+        Ok(Service {
+            workspace,
+            store,
+            moved: std::cell::OnceCell::new(),
+        })
     }
 
     /// Like [`Service::open`] for commands that only read (`status`,
@@ -52,7 +60,11 @@ impl Service {
     pub fn open_read_only(dir: &Path) -> Result<Service, ServiceError> {
         let workspace = Workspace::discover(dir)?;
         let store = Store::open_existing(&workspace.store_path())?;
-        Ok(Service { workspace, store })
+        Ok(Service {
+            workspace,
+            store,
+            moved: std::cell::OnceCell::new(),
+        })
     }
 
     /// Reads a workspace file as text; `None` when it does not exist.
@@ -214,18 +226,28 @@ impl Service {
     /// The stored attribution of each tracked file (other than `rel`) that
     /// is missing from the disk and holds AI text.
     pub fn moved_away(&self, rel: &str) -> Result<Vec<Ledger>, ServiceError> {
-        let mut out = Vec::new();
-        for path in self.store.paths()? {
-            if path == rel || self.workspace.absolute(&path).exists() {
-                continue;
+        if self.moved.get().is_none() {
+            let mut found = Vec::new();
+            for path in self.store.paths()? {
+                if self.workspace.absolute(&path).exists() {
+                    continue;
+                }
+                if let Some(stored) = self.store.load(&path)?
+                    && stored.ledger.spans().iter().any(|(_, a)| a.is_ai())
+                {
+                    found.push((path, stored.ledger));
+                }
             }
-            if let Some(stored) = self.store.load(&path)?
-                && stored.ledger.spans().iter().any(|(_, a)| a.is_ai())
-            {
-                out.push(stored.ledger);
-            }
+            let _ = self.moved.set(found);
         }
-        Ok(out)
+        Ok(self
+            .moved
+            .get()
+            .into_iter()
+            .flatten()
+            .filter(|(path, _)| path != rel)
+            .map(|(_, ledger)| ledger.clone())
+            .collect())
     }
 
     /// The tracked path `rel` was renamed from (see [`Service::renames`]).
