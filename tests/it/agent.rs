@@ -2,408 +2,382 @@
 //! of each agent fed to the real binary against real files in temporary git
 //! repositories, attribution checked character by character through the
 //! library.
+//!
+//! Most cases are rows of one table (`scenarios!`): the steps a person, an
+//! agent's tool and its hooks take in a repository holding `src/lib.rs`, and
+//! what each file's attribution must then be. One driver (`run`) plays them;
+//! each row is its own `#[test]`, so a failure names its case (and its step).
 
 use crate::support;
 use crate::support::agent;
 
 use agent::{
-    LIB, LIB_AFTER, ai_mask, ai_text, assert_source, fixture, ledger, record, repo_with_lib,
-    snapshots, stored_text,
+    LIB_AFTER, ai_mask, ai_text, assert_source, fixture, ledger, record, repo_with_lib, snapshots,
+    stored_text,
 };
 use support::TempRepo;
-use vouch_core::ledger::AiKind;
+use vouch_core::ledger::{AiKind, Attribution};
 
 /// What an edit of `a + b` into `a.checked_add(b).unwrap_or(0)` leaves to
 /// the agent: the line it rewrote (the few characters that happen to match,
 /// `a`, `b`, the indentation, do not make a rewritten line human).
 const EDIT_AI: &str = "    a.checked_add(b).unwrap_or(0)\n";
 
-#[test]
-fn claude_code_pre_and_post_edit() {
-    let repo = repo_with_lib();
-    let out = record(
-        &repo,
-        "claude-code",
-        &fixture(&repo, "claude-code/pre-edit.json"),
-    )
-    .expect_code(0);
-    assert_eq!(out.stdout(), "");
-    assert_eq!(out.stderr(), "");
-    assert_eq!(snapshots(&repo).len(), 1, "pre-tool snapshot written");
-    repo.write("src/lib.rs", LIB_AFTER); // the agent's Edit tool
-    let out = record(
-        &repo,
-        "claude-code",
-        &fixture(&repo, "claude-code/post-edit.json"),
-    )
-    .expect_code(0);
-    assert_eq!(out.stdout(), "");
-    assert_eq!(out.stderr(), "");
-    assert!(snapshots(&repo).is_empty(), "snapshot cleaned up");
+/// `src/lib.rs` after that edit with only the agent's line unmasked (`ai_mask`).
+const EDIT_MASK: &str =
+    "···································\n    a.checked_add(b).unwrap_or(0)\n·\n";
 
-    let l = ledger(&repo, "src/lib.rs").expect("tracked");
-    assert_eq!(ai_text(&l), EDIT_AI);
-    assert_eq!(
-        ai_mask(&l),
-        "···································\n    a.checked_add(b).unwrap_or(0)\n·\n"
-    );
-    assert_source(&l, "claude-code", AiKind::Agent, None, Some("abc123"));
-    // The store holds the full current text (an editor can adopt it).
-    assert_eq!(stored_text(&repo, "src/lib.rs").as_deref(), Some(LIB_AFTER));
-    // Status lists it like any AI text.
-    let status = repo.vouch(&["status", "--json"]).expect_code(0).json();
-    assert_eq!(status[0]["path"], "src/lib.rs");
-    assert_eq!(status[0]["tool"], "claude-code");
-    assert_eq!(status[0]["kind"], "agent");
-    assert_eq!(status[0]["startLine"], 2);
+/// A file that is not text (a PNG header, invalid UTF-8, a NUL byte).
+const BINARY: &[u8] = b"\x89PNG\r\n\x1a\n\xff\xfe\x00\x01";
+
+/// What an agent's tool turns `BINARY` into.
+const NOW_TEXT: &str = "pub fn now_text() -> u8 {\n    1\n}\n";
+
+/// Who wrote an AI region, as the store must hold it (no review yet).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Source<'a> {
+    tool: &'a str,
+    kind: AiKind,
+    model: Option<&'a str>,
+    session: Option<&'a str>,
 }
 
-#[test]
-fn snapshot_keeps_human_edits_made_before_the_tool_call_human() {
-    let repo = repo_with_lib();
-    // A person adds a line (no editor integration saw it) before the agent runs.
-    let human = format!("{LIB}// by hand\n");
-    repo.write("src/lib.rs", &human);
-    record(
-        &repo,
-        "claude-code",
-        &fixture(&repo, "claude-code/pre-edit.json"),
-    )
-    .expect_code(0);
-    repo.write(
-        "src/lib.rs",
-        &human.replace("a + b", "a.checked_add(b).unwrap_or(0)"),
-    );
-    record(
-        &repo,
-        "claude-code",
-        &fixture(&repo, "claude-code/post-edit.json"),
-    )
-    .expect_code(0);
-    let l = ledger(&repo, "src/lib.rs").expect("tracked");
-    assert_eq!(ai_text(&l), EDIT_AI);
+/// The sources the fixtures in `tests/fixtures/agents/` describe.
+const CLAUDE: Source<'static> = Source {
+    tool: "claude-code",
+    kind: AiKind::Agent,
+    model: None,
+    session: Some("abc123"),
+};
+const CODEX: Source<'static> = Source {
+    tool: "codex",
+    kind: AiKind::Agent,
+    model: Some("gpt-5-codex"),
+    session: Some("0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"),
+};
+const GEMINI: Source<'static> = Source {
+    tool: "gemini",
+    kind: AiKind::Agent,
+    model: None,
+    session: Some("gem-session-9"),
+};
+const COPILOT: Source<'static> = Source {
+    tool: "copilot",
+    kind: AiKind::Agent,
+    model: None,
+    session: None,
+};
+const CURSOR: Source<'static> = Source {
+    tool: "cursor",
+    kind: AiKind::Agent,
+    model: Some("claude-4.5-sonnet"),
+    session: Some("conv-42"),
+};
+const CURSOR_TAB: Source<'static> = Source {
+    tool: "cursor",
+    kind: AiKind::InlineCompletion,
+    model: Some("cursor-tab"),
+    session: Some("conv-42"),
+};
+
+/// One row of `vouch status --json`.
+struct Row {
+    path: &'static str,
+    start_line: u64,
+    tool: &'static str,
+    kind: &'static str,
+    model: Option<&'static str>,
 }
 
-#[test]
-fn post_only_edit_is_located_from_the_payload() {
-    let repo = repo_with_lib();
-    // Uncommitted human work elsewhere in the file, unknown to the store.
-    let human = format!("// header by hand\n{LIB}");
-    let after = human.replace("a + b", "a.checked_add(b).unwrap_or(0)");
-    repo.write("src/lib.rs", &after);
-    record(
-        &repo,
-        "claude-code",
-        &fixture(&repo, "claude-code/post-edit.json"),
-    )
-    .expect_code(0);
-    let l = ledger(&repo, "src/lib.rs").expect("tracked");
-    assert_eq!(ai_text(&l), EDIT_AI, "the header stays human");
+/// One step of a scenario, played in order on a fresh `repo_with_lib()`.
+enum Step {
+    /// A file written on disk: by a person (no editor integration sees it),
+    /// or by the agent's tool between its hooks.
+    Write(&'static str, &'static str),
+    /// The same with bytes that are not text.
+    Bytes(&'static str, &'static [u8]),
+    /// A git command, a person's or one the agent's shell ran.
+    Git(&'static [&'static str]),
+    /// `vouch record --agent AGENT` with a pre-tool payload fixture: exit 0,
+    /// the agent's acknowledgement on stdout, nothing on stderr, one snapshot kept.
+    Pre(&'static str, &'static str),
+    /// The same with a post-tool payload fixture: no snapshot left behind.
+    Post(&'static str, &'static str),
+    /// The file's AI regions, in order, each with its source; the store holds
+    /// the file's full current text (an editor can adopt it).
+    Ai(&'static str, &'static [(&'static str, Source<'static>)]),
+    /// The file's text, human characters masked (`ai_mask`).
+    Mask(&'static str, &'static str),
+    /// The store holds nothing for the file, under its name or a former one.
+    Untracked(&'static str),
+    /// `vouch status --json` lists exactly these rows: AI text is listed
+    /// like any other.
+    Status(&'static [Row]),
 }
 
-#[test]
-fn post_only_write_of_a_new_file_is_all_agent() {
-    let repo = repo_with_lib();
-    let text = "pub fn new() -> u32 {\n    7\n}\n";
-    repo.write("src/new.rs", text);
-    record(
-        &repo,
-        "claude-code",
-        &fixture(&repo, "claude-code/post-write.json"),
-    )
-    .expect_code(0);
-    let l = ledger(&repo, "src/new.rs").expect("tracked");
-    assert_eq!(ai_text(&l), text);
-    assert_source(&l, "claude-code", AiKind::Agent, None, Some("abc123"));
-}
-
-#[test]
-fn post_only_write_diffs_against_the_index_then_the_store() {
-    let repo = repo_with_lib();
-    repo.write("src/new.rs", "fn one() {}\n");
-    repo.git(&["add", "src/new.rs"]);
-    // The agent rewrites the staged file: only the new line is its.
-    repo.write("src/new.rs", "fn one() {}\nfn two() {}\n");
-    record(
-        &repo,
-        "claude-code",
-        &fixture(&repo, "claude-code/post-write.json"),
-    )
-    .expect_code(0);
-    let l = ledger(&repo, "src/new.rs").expect("tracked");
-    assert_eq!(ai_text(&l), "fn two() {}\n");
-    // Now the store knows the file: a second rewrite diffs against the store.
-    repo.write("src/new.rs", "fn one() {}\nfn two() {}\nfn three() {}\n");
-    record(
-        &repo,
-        "claude-code",
-        &fixture(&repo, "claude-code/post-write.json"),
-    )
-    .expect_code(0);
-    let l = ledger(&repo, "src/new.rs").expect("tracked");
-    // Two separate recordings (different times): two regions.
-    assert_eq!(ai_text(&l), "fn two() {}\n|fn three() {}\n");
-}
-
-#[test]
-fn cursor_after_file_edit_and_tab() {
-    let repo = repo_with_lib();
-    repo.write("src/lib.rs", LIB_AFTER);
-    let out = record(
-        &repo,
-        "cursor",
-        &fixture(&repo, "cursor/after-file-edit.json"),
-    )
-    .expect_code(0);
-    assert_eq!(out.stdout().trim(), "{}", "Cursor reads JSON from hooks");
-    assert_eq!(out.stderr(), "");
-    let l = ledger(&repo, "src/lib.rs").expect("tracked");
-    assert_eq!(ai_text(&l), EDIT_AI);
-    assert_source(
-        &l,
-        "cursor",
-        AiKind::Agent,
-        Some("claude-4.5-sonnet"),
-        Some("conv-42"),
-    );
-
-    // A Tab completion inserts a comment line.
-    let tabbed = LIB_AFTER.replace("{\n", "{\n    // overflow-safe\n");
-    repo.write("src/lib.rs", &tabbed);
-    record(
-        &repo,
-        "cursor",
-        &fixture(&repo, "cursor/after-tab-file-edit.json"),
-    )
-    .expect_code(0);
-    let l = ledger(&repo, "src/lib.rs").expect("tracked");
-    let tab: Vec<_> = l
-        .regions()
-        .into_iter()
-        .filter(|r| r.attribution.source().map(|s| s.kind) == Some(AiKind::InlineCompletion))
-        .collect();
-    assert_eq!(tab.len(), 1);
-    assert_eq!(&l.text()[tab[0].range.clone()], "    // overflow-safe\n");
-    assert_eq!(
-        ai_text(&l).matches(".checked_add(").count(),
-        1,
-        "agent text kept"
-    );
-}
-
-#[test]
-fn codex_apply_patch_pre_and_post() {
-    let repo = repo_with_lib();
-    let out = record(
-        &repo,
-        "codex",
-        &fixture(&repo, "codex/pre-apply-patch.json"),
-    )
-    .expect_code(0);
-    assert_eq!(out.stdout(), "");
-    repo.write("src/lib.rs", LIB_AFTER);
-    let out = record(
-        &repo,
-        "codex",
-        &fixture(&repo, "codex/post-apply-patch.json"),
-    )
-    .expect_code(0);
-    assert_eq!(out.stderr(), "");
-    let l = ledger(&repo, "src/lib.rs").expect("tracked");
-    assert_eq!(ai_text(&l), EDIT_AI);
-    assert_source(
-        &l,
-        "codex",
-        AiKind::Agent,
-        Some("gpt-5-codex"),
-        Some("0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"),
-    );
-    assert!(snapshots(&repo).is_empty());
-}
-
-#[test]
-fn gemini_before_and_after_tool() {
-    let repo = repo_with_lib();
-    let out = record(
-        &repo,
-        "gemini",
-        &fixture(&repo, "gemini/before-replace.json"),
-    )
-    .expect_code(0);
-    assert_eq!(out.stdout().trim(), "{}", "Gemini parses stdout as JSON");
-    assert_eq!(snapshots(&repo).len(), 1);
-    repo.write("src/lib.rs", LIB_AFTER);
-    let out = record(
-        &repo,
-        "gemini",
-        &fixture(&repo, "gemini/after-replace.json"),
-    )
-    .expect_code(0);
-    assert_eq!(out.stdout().trim(), "{}");
-    assert_eq!(out.stderr(), "");
-    assert!(
-        snapshots(&repo).is_empty(),
-        "pre and post paired without an id"
-    );
-    let l = ledger(&repo, "src/lib.rs").expect("tracked");
-    assert_eq!(ai_text(&l), EDIT_AI);
-    assert_source(&l, "gemini", AiKind::Agent, None, Some("gem-session-9"));
-}
-
-#[test]
-fn copilot_pre_and_post_tool_use() {
-    let repo = repo_with_lib();
-    record(&repo, "copilot", &fixture(&repo, "copilot/pre-edit.json")).expect_code(0);
-    assert_eq!(snapshots(&repo).len(), 1);
-    repo.write("src/lib.rs", LIB_AFTER);
-    let out = record(&repo, "copilot", &fixture(&repo, "copilot/post-edit.json")).expect_code(0);
-    assert_eq!(out.stdout(), "");
-    assert_eq!(out.stderr(), "");
-    assert!(snapshots(&repo).is_empty());
-    let l = ledger(&repo, "src/lib.rs").expect("tracked");
-    assert_eq!(ai_text(&l), EDIT_AI);
-    assert_source(&l, "copilot", AiKind::Agent, None, None);
-}
-
-#[test]
-fn shell_tool_changes_are_the_agents() {
-    let repo = repo_with_lib();
-    repo.write("notes.md", "todo\n");
-    repo.git(&["add", "notes.md"]);
-    repo.git(&["commit", "-qm", "notes"]);
-    // Dirty before the command, by a person: must stay human.
-    repo.write("notes.md", "todo\nby hand\n");
-    repo.write("untracked.txt", "scratch\n");
-    record(
-        &repo,
-        "claude-code",
-        &fixture(&repo, "claude-code/pre-bash.json"),
-    )
-    .expect_code(0);
-
-    // What the command does: edits a clean file, appends to a dirty one,
-    // creates a new file; leaves untracked.txt alone.
-    repo.write("src/lib.rs", LIB_AFTER);
-    repo.write("notes.md", "todo\nby hand\ngenerated\n");
-    repo.write("gen/out.rs", "pub const X: u8 = 1;\n");
-    let out = record(
-        &repo,
-        "claude-code",
-        &fixture(&repo, "claude-code/post-bash.json"),
-    )
-    .expect_code(0);
-    assert_eq!(out.stderr(), "");
-    assert!(snapshots(&repo).is_empty());
-
-    assert_eq!(ai_text(&ledger(&repo, "src/lib.rs").unwrap()), EDIT_AI);
-    assert_eq!(ai_text(&ledger(&repo, "notes.md").unwrap()), "generated\n");
-    assert_eq!(
-        ai_text(&ledger(&repo, "gen/out.rs").unwrap()),
-        "pub const X: u8 = 1;\n"
-    );
-    assert!(
-        ledger(&repo, "untracked.txt").is_none(),
-        "untouched file not recorded"
-    );
-}
-
-/// A file that was not text before the tool call is never recorded,
-/// whichever way the tool reached it: one record path for file tools (with
-/// a pre-tool snapshot, or diffed against git) and shell commands.
-#[test]
-fn a_binary_file_turned_into_text_is_all_the_agents() {
-    const BINARY: &[u8] = b"\x89PNG\r\n\x1a\n\xff\xfe\x00\x01";
-    const TEXT: &str = "pub fn now_text() -> u8 {\n    1\n}\n";
-    // (file, committed as binary, pre-tool payload, post-tool payload)
-    let cases = [
-        // A file tool with a snapshot of the binary file.
-        (
-            "src/lib.rs",
-            false,
-            Some("claude-code/pre-edit.json"),
-            "claude-code/post-edit.json",
-        ),
-        // A file tool without a snapshot: the index and HEAD hold binary.
-        ("src/new.rs", true, None, "claude-code/post-write.json"),
-        // A shell command, the file binary and dirty before it.
-        (
-            "src/lib.rs",
-            false,
-            Some("claude-code/pre-bash.json"),
-            "claude-code/post-bash.json",
-        ),
-        // A shell command, the file committed binary and clean before it.
-        (
-            "src/new.rs",
-            true,
-            Some("claude-code/pre-bash.json"),
-            "claude-code/post-bash.json",
-        ),
-    ];
-    for (rel, committed, pre, post) in cases {
-        let repo = repo_with_lib();
-        let path = repo.path().join(rel);
-        std::fs::write(&path, BINARY).unwrap();
-        if committed {
-            repo.git(&["add", rel]);
-            repo.git(&["commit", "-qm", "binary"]);
-        }
-        if let Some(pre) = pre {
-            record(&repo, "claude-code", &fixture(&repo, pre)).expect_code(0);
-        }
-        repo.write(rel, TEXT); // the tool turns it into text
-        let out = record(&repo, "claude-code", &fixture(&repo, post)).expect_code(0);
-        assert_eq!(out.stderr(), "", "{rel} {pre:?}");
-        let ledger = ledger(&repo, rel)
-            .unwrap_or_else(|| panic!("{rel} after {pre:?} / {post}: not recorded"));
-        assert_eq!(ledger.text(), TEXT, "{rel} {pre:?}");
-        assert_eq!(
-            ai_mask(&ledger),
-            TEXT,
-            "{rel} after {pre:?} / {post}: text that replaced a binary is not all AI"
-        );
+/// What an agent's hook prints on stdout: Cursor and Gemini parse it as JSON.
+fn ack(agent_name: &str) -> &'static str {
+    match agent_name {
+        "cursor" | "gemini" => "{}",
+        _ => "",
     }
 }
 
-#[test]
-fn a_file_the_agent_makes_binary_is_not_recorded() {
-    const BINARY: &[u8] = b"\x89PNG\r\n\x1a\n\xff\xfe\x00\x01";
+/// Plays one scenario; every message names the failing step.
+fn run(steps: &[Step]) {
     let repo = repo_with_lib();
-    record(
-        &repo,
-        "claude-code",
-        &fixture(&repo, "claude-code/pre-bash.json"),
-    )
-    .expect_code(0);
-    std::fs::write(repo.path().join("src/lib.rs"), BINARY).unwrap();
-    let out = record(
-        &repo,
-        "claude-code",
-        &fixture(&repo, "claude-code/post-bash.json"),
-    )
-    .expect_code(0);
-    assert_eq!(out.stderr(), "");
-    assert!(stored_text(&repo, "src/lib.rs").is_none());
+    for (i, step) in steps.iter().enumerate() {
+        let at = format!("step {}", i + 1);
+        match step {
+            Step::Write(path, text) => repo.write(path, text),
+            Step::Bytes(path, bytes) => {
+                std::fs::write(repo.path().join(path), bytes).expect("write bytes");
+            }
+            Step::Git(args) => {
+                repo.git(args);
+            }
+            Step::Pre(agent_name, name) | Step::Post(agent_name, name) => {
+                let out = record(&repo, agent_name, &fixture(&repo, name)).expect_code(0);
+                let stdout = out.stdout();
+                match ack(agent_name) {
+                    "" => assert_eq!(stdout, "", "{at} {name}: stdout"),
+                    json => assert_eq!(stdout.trim(), json, "{at} {name}: stdout"),
+                }
+                assert_eq!(out.stderr(), "", "{at} {name}: stderr");
+                let left = snapshots(&repo).len();
+                match step {
+                    Step::Pre(..) => assert_eq!(left, 1, "{at} {name}: pre-tool snapshot"),
+                    _ => assert_eq!(left, 0, "{at} {name}: snapshot paired and cleaned up"),
+                }
+            }
+            Step::Ai(path, want) => {
+                let l = ledger(&repo, path).unwrap_or_else(|| panic!("{at}: {path} not tracked"));
+                let text = l.text();
+                let regions = l.regions();
+                let got: Vec<(&str, Source)> = regions
+                    .iter()
+                    .map(|r| {
+                        let Attribution::Ai { source, reviews } = &r.attribution else {
+                            panic!("{at}: {path}: a region that is not AI")
+                        };
+                        assert!(reviews.is_empty(), "{at}: {path}: reviewed {reviews:?}");
+                        let s = Source {
+                            tool: &source.tool,
+                            kind: source.kind,
+                            model: source.model.as_deref(),
+                            session: source.session.as_deref(),
+                        };
+                        (&text[r.range.clone()], s)
+                    })
+                    .collect();
+                assert_eq!(got, *want, "{at}: {path}: AI regions");
+                assert_eq!(
+                    stored_text(&repo, path).as_deref(),
+                    Some(repo.read(path).as_str()),
+                    "{at}: {path}: the store holds the file's current text"
+                );
+            }
+            Step::Mask(path, want) => {
+                let l = ledger(&repo, path).unwrap_or_else(|| panic!("{at}: {path} not tracked"));
+                assert_eq!(ai_mask(&l), *want, "{at}: {path}: mask");
+            }
+            Step::Untracked(path) => {
+                assert_eq!(stored_text(&repo, path), None, "{at}: {path} stored");
+                // Nor under a name it had before (the library reads only text).
+                if std::fs::read_to_string(repo.path().join(path)).is_ok() {
+                    assert!(ledger(&repo, path).is_none(), "{at}: {path} recorded");
+                }
+            }
+            Step::Status(rows) => {
+                let status = repo.vouch(&["status", "--json"]).expect_code(0).json();
+                let got = status.as_array().map_or(0, Vec::len);
+                assert_eq!(got, rows.len(), "{at}: status rows: {status}");
+                for (j, row) in rows.iter().enumerate() {
+                    let s = &status[j];
+                    assert_eq!(s["path"], row.path, "{at}: status row {j}");
+                    assert_eq!(s["startLine"], row.start_line, "{at}: status row {j}");
+                    assert_eq!(s["tool"], row.tool, "{at}: status row {j}");
+                    assert_eq!(s["kind"], row.kind, "{at}: status row {j}");
+                    assert_eq!(s["model"].as_str(), row.model, "{at}: status row {j}");
+                }
+            }
+        }
+    }
 }
 
-#[test]
-fn shell_checkout_is_not_the_agents() {
-    let repo = repo_with_lib();
-    repo.write("src/lib.rs", LIB_AFTER); // dirty, by a person
-    record(
-        &repo,
-        "claude-code",
-        &fixture(&repo, "claude-code/pre-bash.json"),
-    )
-    .expect_code(0);
-    repo.git(&["checkout", "--", "src/lib.rs"]); // the agent ran `git checkout`
-    record(
-        &repo,
-        "claude-code",
-        &fixture(&repo, "claude-code/post-bash.json"),
-    )
-    .expect_code(0);
-    assert!(ledger(&repo, "src/lib.rs").is_none());
+/// One `#[test]` per row: `name: [steps…];`.
+macro_rules! scenarios {
+    ($($(#[doc = $doc:literal])* $name:ident: [$($step:expr),* $(,)?];)*) => {
+        $(
+            $(#[doc = $doc])*
+            #[test]
+            fn $name() {
+                use Step::*;
+                run(&[$($step),*]);
+            }
+        )*
+    };
+}
+
+scenarios! {
+    /// Each agent's edit of `src/lib.rs` through its documented hooks.
+    claude_code_pre_and_post_edit: [
+        Pre("claude-code", "claude-code/pre-edit.json"),
+        Write("src/lib.rs", LIB_AFTER), // the agent's Edit tool
+        Post("claude-code", "claude-code/post-edit.json"),
+        Ai("src/lib.rs", &[(EDIT_AI, CLAUDE)]),
+        Mask("src/lib.rs", EDIT_MASK),
+        Status(&[Row { path: "src/lib.rs", start_line: 2, tool: "claude-code", kind: "agent", model: None }]),
+    ];
+    codex_apply_patch_pre_and_post: [
+        Pre("codex", "codex/pre-apply-patch.json"),
+        Write("src/lib.rs", LIB_AFTER),
+        Post("codex", "codex/post-apply-patch.json"),
+        Ai("src/lib.rs", &[(EDIT_AI, CODEX)]),
+        Mask("src/lib.rs", EDIT_MASK),
+        Status(&[Row { path: "src/lib.rs", start_line: 2, tool: "codex", kind: "agent", model: Some("gpt-5-codex") }]),
+    ];
+    /// Gemini's hooks carry no tool-call id: pre and post are paired without one.
+    gemini_before_and_after_tool: [
+        Pre("gemini", "gemini/before-replace.json"),
+        Write("src/lib.rs", LIB_AFTER),
+        Post("gemini", "gemini/after-replace.json"),
+        Ai("src/lib.rs", &[(EDIT_AI, GEMINI)]),
+        Mask("src/lib.rs", EDIT_MASK),
+        Status(&[Row { path: "src/lib.rs", start_line: 2, tool: "gemini", kind: "agent", model: None }]),
+    ];
+    copilot_pre_and_post_tool_use: [
+        Pre("copilot", "copilot/pre-edit.json"),
+        Write("src/lib.rs", LIB_AFTER),
+        Post("copilot", "copilot/post-edit.json"),
+        Ai("src/lib.rs", &[(EDIT_AI, COPILOT)]),
+        Mask("src/lib.rs", EDIT_MASK),
+        Status(&[Row { path: "src/lib.rs", start_line: 2, tool: "copilot", kind: "agent", model: None }]),
+    ];
+    /// Cursor reports edits after the fact; a Tab completion is an inline
+    /// completion, and the agent's text stays the agent's.
+    cursor_after_file_edit_and_tab: [
+        Write("src/lib.rs", LIB_AFTER),
+        Post("cursor", "cursor/after-file-edit.json"),
+        Ai("src/lib.rs", &[(EDIT_AI, CURSOR)]),
+        Mask("src/lib.rs", EDIT_MASK),
+        Status(&[Row { path: "src/lib.rs", start_line: 2, tool: "cursor", kind: "agent", model: Some("claude-4.5-sonnet") }]),
+        Write("src/lib.rs", "pub fn add(a: u32, b: u32) -> u32 {\n    // overflow-safe\n    a.checked_add(b).unwrap_or(0)\n}\n"),
+        Post("cursor", "cursor/after-tab-file-edit.json"),
+        Ai("src/lib.rs", &[("    // overflow-safe\n", CURSOR_TAB), (EDIT_AI, CURSOR)]),
+    ];
+    /// A person adds a line (no editor integration saw it) before the agent runs.
+    snapshot_keeps_human_edits_made_before_the_tool_call_human: [
+        Write("src/lib.rs", "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n// by hand\n"),
+        Pre("claude-code", "claude-code/pre-edit.json"),
+        Write("src/lib.rs", "pub fn add(a: u32, b: u32) -> u32 {\n    a.checked_add(b).unwrap_or(0)\n}\n// by hand\n"),
+        Post("claude-code", "claude-code/post-edit.json"),
+        Ai("src/lib.rs", &[(EDIT_AI, CLAUDE)]),
+        Mask("src/lib.rs", "···································\n    a.checked_add(b).unwrap_or(0)\n·\n··········\n"),
+    ];
+    /// Uncommitted human work elsewhere in the file, unknown to the store,
+    /// and no pre-tool snapshot: the header stays human.
+    post_only_edit_is_located_from_the_payload: [
+        Write("src/lib.rs", "// header by hand\npub fn add(a: u32, b: u32) -> u32 {\n    a.checked_add(b).unwrap_or(0)\n}\n"),
+        Post("claude-code", "claude-code/post-edit.json"),
+        Ai("src/lib.rs", &[(EDIT_AI, CLAUDE)]),
+        Mask("src/lib.rs", "·················\n···································\n    a.checked_add(b).unwrap_or(0)\n·\n"),
+        Status(&[Row { path: "src/lib.rs", start_line: 3, tool: "claude-code", kind: "agent", model: None }]),
+    ];
+    post_only_write_of_a_new_file_is_all_agent: [
+        Write("src/new.rs", "pub fn new() -> u32 {\n    7\n}\n"),
+        Post("claude-code", "claude-code/post-write.json"),
+        Ai("src/new.rs", &[("pub fn new() -> u32 {\n    7\n}\n", CLAUDE)]),
+    ];
+    /// The agent rewrites a staged file: only the new line is its. Then the
+    /// store knows the file, and a second rewrite diffs against the store:
+    /// two recordings at different times, two regions.
+    post_only_write_diffs_against_the_index_then_the_store: [
+        Write("src/new.rs", "fn one() {}\n"),
+        Git(&["add", "src/new.rs"]),
+        Write("src/new.rs", "fn one() {}\nfn two() {}\n"),
+        Post("claude-code", "claude-code/post-write.json"),
+        Ai("src/new.rs", &[("fn two() {}\n", CLAUDE)]),
+        Write("src/new.rs", "fn one() {}\nfn two() {}\nfn three() {}\n"),
+        Post("claude-code", "claude-code/post-write.json"),
+        Ai("src/new.rs", &[("fn two() {}\n", CLAUDE), ("fn three() {}\n", CLAUDE)]),
+    ];
+    /// A shell command edits a clean file, appends to a file a person had
+    /// made dirty before it ran (that part stays human), creates a new file,
+    /// and leaves an untracked file alone (not recorded).
+    shell_tool_changes_are_the_agents: [
+        Write("notes.md", "todo\n"),
+        Git(&["add", "notes.md"]),
+        Git(&["commit", "-qm", "notes"]),
+        Write("notes.md", "todo\nby hand\n"),
+        Write("untracked.txt", "scratch\n"),
+        Pre("claude-code", "claude-code/pre-bash.json"),
+        Write("src/lib.rs", LIB_AFTER),
+        Write("notes.md", "todo\nby hand\ngenerated\n"),
+        Write("gen/out.rs", "pub const X: u8 = 1;\n"),
+        Post("claude-code", "claude-code/post-bash.json"),
+        Ai("src/lib.rs", &[(EDIT_AI, CLAUDE)]),
+        Ai("notes.md", &[("generated\n", CLAUDE)]),
+        Ai("gen/out.rs", &[("pub const X: u8 = 1;\n", CLAUDE)]),
+        Untracked("untracked.txt"),
+    ];
+    /// A file that was not text before the tool call: the text that replaced
+    /// it is all the agent's, whichever way the tool reached it (one record
+    /// path for file tools, with a pre-tool snapshot or diffed against git,
+    /// and shell commands).
+    a_binary_file_turned_into_text_is_all_the_agents_file_tool_snapshot: [
+        Bytes("src/lib.rs", BINARY),
+        Pre("claude-code", "claude-code/pre-edit.json"),
+        Write("src/lib.rs", NOW_TEXT),
+        Post("claude-code", "claude-code/post-edit.json"),
+        Ai("src/lib.rs", &[(NOW_TEXT, CLAUDE)]),
+        Mask("src/lib.rs", NOW_TEXT),
+    ];
+    /// No snapshot: the index and HEAD hold the binary file.
+    a_binary_file_turned_into_text_is_all_the_agents_file_tool_committed: [
+        Bytes("src/new.rs", BINARY),
+        Git(&["add", "src/new.rs"]),
+        Git(&["commit", "-qm", "binary"]),
+        Write("src/new.rs", NOW_TEXT),
+        Post("claude-code", "claude-code/post-write.json"),
+        Ai("src/new.rs", &[(NOW_TEXT, CLAUDE)]),
+        Mask("src/new.rs", NOW_TEXT),
+    ];
+    /// A shell command, the file binary and dirty before it.
+    a_binary_file_turned_into_text_is_all_the_agents_shell_dirty: [
+        Bytes("src/lib.rs", BINARY),
+        Pre("claude-code", "claude-code/pre-bash.json"),
+        Write("src/lib.rs", NOW_TEXT),
+        Post("claude-code", "claude-code/post-bash.json"),
+        Ai("src/lib.rs", &[(NOW_TEXT, CLAUDE)]),
+        Mask("src/lib.rs", NOW_TEXT),
+    ];
+    /// A shell command, the file committed binary and clean before it.
+    a_binary_file_turned_into_text_is_all_the_agents_shell_clean: [
+        Bytes("src/new.rs", BINARY),
+        Git(&["add", "src/new.rs"]),
+        Git(&["commit", "-qm", "binary"]),
+        Pre("claude-code", "claude-code/pre-bash.json"),
+        Write("src/new.rs", NOW_TEXT),
+        Post("claude-code", "claude-code/post-bash.json"),
+        Ai("src/new.rs", &[(NOW_TEXT, CLAUDE)]),
+        Mask("src/new.rs", NOW_TEXT),
+    ];
+    /// A text file a shell command turns into bytes is not recorded.
+    a_file_the_agent_makes_binary_is_not_recorded: [
+        Pre("claude-code", "claude-code/pre-bash.json"),
+        Bytes("src/lib.rs", BINARY),
+        Post("claude-code", "claude-code/post-bash.json"),
+        Untracked("src/lib.rs"),
+    ];
+    /// A person's dirty file restored by the agent's `git checkout`: not the agent's.
+    shell_checkout_is_not_the_agents: [
+        Write("src/lib.rs", LIB_AFTER),
+        Pre("claude-code", "claude-code/pre-bash.json"),
+        Git(&["checkout", "--", "src/lib.rs"]),
+        Post("claude-code", "claude-code/post-bash.json"),
+        Untracked("src/lib.rs"),
+    ];
 }
 
 #[test]

@@ -7,7 +7,7 @@ use crate::support::agent;
 use std::path::Path;
 
 use agent::{read_json, vouch_env};
-use serde_json::json;
+use serde_json::{Value, json};
 use support::{TempRepo, vouch_bin};
 
 fn bin() -> String {
@@ -30,47 +30,192 @@ fn init(repo: &TempRepo, home: &Path, args: &[&str]) -> support::VouchOutput {
     vouch_env(repo.path(), &all, &[("HOME", home)])
 }
 
-#[test]
-fn claude_code_project_settings_are_created_and_idempotent() {
+/// Where `vouch init --agent NAME` writes and what it writes there.
+struct Agent {
+    name: &'static str,
+    /// The configuration file, relative to the repository root.
+    project: &'static str,
+    /// The configuration file with `--global`, relative to `$HOME`.
+    global: &'static str,
+    /// The events Vouch hooks, as `init` names them.
+    events: &'static [&'static str],
+    /// The whole file `init` creates, given the hook command.
+    config: fn(&str) -> Value,
+}
+
+/// Each agent's documented file (docs/agents.md), created from nothing.
+const AGENTS: &[Agent] = &[
+    Agent {
+        name: "claude-code",
+        project: ".claude/settings.json",
+        global: ".claude/settings.json",
+        events: &["PreToolUse", "PostToolUse"],
+        config: |cmd| {
+            let hook = json!({"type": "command", "command": cmd, "timeout": 10});
+            let matcher = "Edit|Write|MultiEdit|NotebookEdit|Bash";
+            json!({"hooks": {
+                "PreToolUse": [{"matcher": matcher, "hooks": [hook]}],
+                "PostToolUse": [{"matcher": matcher, "hooks": [hook]}]
+            }})
+        },
+    },
+    Agent {
+        name: "cursor",
+        project: ".cursor/hooks.json",
+        global: ".cursor/hooks.json",
+        events: &[
+            "preToolUse",
+            "postToolUse",
+            "afterFileEdit",
+            "afterTabFileEdit",
+        ],
+        config: |cmd| {
+            let hook = json!([{"command": cmd}]);
+            json!({"version": 1, "hooks": {
+                "preToolUse": hook, "postToolUse": hook,
+                "afterFileEdit": hook, "afterTabFileEdit": hook
+            }})
+        },
+    },
+    Agent {
+        name: "codex",
+        project: ".codex/hooks.json",
+        global: ".codex/hooks.json",
+        events: &["PreToolUse", "PostToolUse"],
+        config: |cmd| {
+            let hook = json!({"type": "command", "command": cmd});
+            let matcher = "apply_patch|Edit|Write|Bash|shell|exec_command|local_shell|unified_exec";
+            json!({"hooks": {
+                "PreToolUse": [{"matcher": matcher, "hooks": [hook]}],
+                "PostToolUse": [{"matcher": matcher, "hooks": [hook]}]
+            }})
+        },
+    },
+    Agent {
+        name: "gemini",
+        project: ".gemini/settings.json",
+        global: ".gemini/settings.json",
+        events: &["BeforeTool", "AfterTool", "tools.enableHooks"],
+        config: |cmd| {
+            let hook =
+                json!({"name": "vouch", "type": "command", "command": cmd, "timeout": 10000});
+            let matcher = "write_file|replace|edit|run_shell_command";
+            json!({
+                "hooks": {
+                    "BeforeTool": [{"matcher": matcher, "hooks": [hook]}],
+                    "AfterTool": [{"matcher": matcher, "hooks": [hook]}]
+                },
+                // Gemini runs hooks only with this switch on.
+                "tools": {"enableHooks": true}
+            })
+        },
+    },
+    Agent {
+        name: "copilot",
+        project: ".github/hooks/vouch.json",
+        global: ".copilot/hooks/vouch.json",
+        events: &["preToolUse", "postToolUse"],
+        config: |cmd| {
+            let hook = json!([{"type": "command", "bash": cmd, "timeoutSec": 10}]);
+            json!({"version": 1, "hooks": {"preToolUse": hook, "postToolUse": hook}})
+        },
+    },
+];
+
+/// Installs `agent`'s hooks (project or `--global`) from a sub-folder of a
+/// repository, with a HOME of its own: the documented file is created, whole,
+/// at the documented place and nowhere else; a second run changes nothing;
+/// uninstalling deletes the file and the folders it left empty, and keeps
+/// the repository and HOME.
+fn install_round_trip(agent_name: &str, global: bool) {
+    let agent = AGENTS
+        .iter()
+        .find(|a| a.name == agent_name)
+        .unwrap_or_else(|| panic!("no row for {agent_name}"));
     let repo = TempRepo::new();
-    std::fs::create_dir_all(repo.path().join("sub")).unwrap();
+    std::fs::create_dir_all(repo.path().join("sub")).expect("create sub-folder");
     let h = home();
-    // Run from a sub-folder: the file goes to the repository root.
-    let out = vouch_env(
-        &repo.path().join("sub"),
-        &["init", "--agent", "claude-code"],
-        &[("HOME", h.path())],
-    )
-    .expect_code(0);
-    let path = repo.path().join(".claude/settings.json");
+    let (base, rel, other, other_rel) = if global {
+        (h.path(), agent.global, repo.path(), agent.project)
+    } else {
+        (repo.path(), agent.project, h.path(), agent.global)
+    };
+    let mut args = vec!["init", "--agent", agent.name];
+    if global {
+        args.push("--global");
+    }
+    let run = |args: &[&str]| vouch_env(&repo.path().join("sub"), args, &[("HOME", h.path())]);
+    let top = |rel: &str| rel.split('/').next().unwrap_or(rel).to_owned();
+    let path = base.join(rel);
+
+    let out = run(&args).expect_code(0).stdout();
+    assert!(out.contains(rel) && out.contains("created"), "{out}");
+    for event in agent.events {
+        assert!(out.contains(event), "{event} named: {out}");
+    }
+    let command = format!("{} record --agent {}", bin(), agent.name);
+    assert_eq!(read_json(&path), (agent.config)(&command));
     assert!(
-        out.stdout().contains(".claude/settings.json"),
-        "{}",
-        out.stdout()
+        !other.join(top(other_rel)).exists(),
+        "the other place is left alone"
     );
-    assert!(out.stdout().contains("PreToolUse"), "{}", out.stdout());
-    let command = format!("{} record --agent claude-code", bin());
-    let hook = json!({"type": "command", "command": command, "timeout": 10});
-    let matcher = "Edit|Write|MultiEdit|NotebookEdit|Bash";
+
+    let first = std::fs::read(&path).expect("read config");
+    let out = run(&args).expect_code(0).stdout();
+    assert!(out.contains("nothing changed"), "{out}");
     assert_eq!(
-        read_json(&path),
-        json!({"hooks": {
-            "PreToolUse": [{"matcher": matcher, "hooks": [hook]}],
-            "PostToolUse": [{"matcher": matcher, "hooks": [hook]}]
-        }})
-    );
-    let first = std::fs::read(&path).unwrap();
-    let out = init(&repo, h.path(), &["--agent", "claude-code"]).expect_code(0);
-    assert!(out.stdout().contains("nothing changed"), "{}", out.stdout());
-    assert_eq!(
-        std::fs::read(&path).unwrap(),
+        std::fs::read(&path).expect("read config"),
         first,
         "second run changes nothing"
     );
+
+    args.push("--uninstall");
+    let out = run(&args).expect_code(0).stdout();
+    assert!(out.contains("deleted"), "{out}");
+    assert!(!path.exists(), "the file held only our hooks");
     assert!(
-        !h.path().join(".claude").exists(),
-        "project install leaves HOME alone"
+        !base.join(top(rel)).exists(),
+        "empty folders removed: {out}"
     );
+    assert!(repo.path().join("sub").exists() && h.path().exists());
+}
+
+/// One `#[test]` per agent and place: `name: (agent, global)`.
+macro_rules! install_round_trips {
+    ($($name:ident: ($agent:literal, $global:literal);)*) => {
+        $(
+            #[test]
+            fn $name() {
+                install_round_trip($agent, $global);
+            }
+        )*
+    };
+}
+
+install_round_trips! {
+    claude_code_project_settings_are_created_and_idempotent: ("claude-code", false);
+    claude_code_global_settings_are_created_and_idempotent: ("claude-code", true);
+    cursor_project_hooks_are_created_and_idempotent: ("cursor", false);
+    global_install_writes_under_home_only: ("cursor", true);
+    codex_project_hooks_are_created_and_idempotent: ("codex", false);
+    codex_global_hooks_are_created_and_idempotent: ("codex", true);
+    gemini_project_settings_are_created_and_idempotent: ("gemini", false);
+    gemini_global_settings_are_created_and_idempotent: ("gemini", true);
+    copilot_project_hooks_are_created_and_idempotent: ("copilot", false);
+    copilot_global_hooks_are_created_and_idempotent: ("copilot", true);
+}
+
+#[test]
+fn uninstalling_one_agent_leaves_the_others_alone() {
+    let repo = TempRepo::new();
+    let h = home();
+    for name in ["codex", "gemini", "copilot"] {
+        init(&repo, h.path(), &["--agent", name]).expect_code(0);
+    }
+    init(&repo, h.path(), &["--agent", "gemini", "--uninstall"]).expect_code(0);
+    assert!(!repo.path().join(".gemini/settings.json").exists());
+    assert!(repo.path().join(".codex/hooks.json").exists());
+    assert!(repo.path().join(".github/hooks/vouch.json").exists());
 }
 
 const USER_SETTINGS: &str = r#"{
@@ -147,80 +292,6 @@ fn a_moved_binary_is_updated_not_duplicated() {
         format!("{} record --agent claude-code", bin())
     );
     assert_eq!(v["hooks"]["PostToolUse"].as_array().unwrap().len(), 1);
-}
-
-#[test]
-fn global_install_writes_under_home_only() {
-    let repo = TempRepo::new();
-    let h = home();
-    let out = init(&repo, h.path(), &["--agent", "cursor", "--global"]).expect_code(0);
-    let path = h.path().join(".cursor/hooks.json");
-    assert!(out.stdout().contains("created"), "{}", out.stdout());
-    let v = read_json(&path);
-    assert_eq!(v["version"], 1);
-    let command = format!("{} record --agent cursor", bin());
-    for event in [
-        "preToolUse",
-        "postToolUse",
-        "afterFileEdit",
-        "afterTabFileEdit",
-    ] {
-        assert_eq!(v["hooks"][event], json!([{"command": command}]), "{event}");
-    }
-    assert!(!repo.path().join(".cursor").exists());
-    let out = init(
-        &repo,
-        h.path(),
-        &["--agent", "cursor", "--global", "--uninstall"],
-    )
-    .expect_code(0);
-    assert!(out.stdout().contains("deleted"), "{}", out.stdout());
-    assert!(!path.exists(), "the file held only our hooks");
-}
-
-#[test]
-fn each_agent_gets_its_documented_file() {
-    let repo = TempRepo::new();
-    let h = home();
-    for name in ["codex", "gemini", "copilot"] {
-        init(&repo, h.path(), &["--agent", name]).expect_code(0);
-    }
-    let codex = read_json(&repo.path().join(".codex/hooks.json"));
-    let cmd = |a: &str| format!("{} record --agent {a}", bin());
-    assert_eq!(
-        codex["hooks"]["PreToolUse"][0]["hooks"][0],
-        json!({"type": "command", "command": cmd("codex")})
-    );
-    assert!(
-        codex["hooks"]["PostToolUse"][0]["matcher"]
-            .as_str()
-            .unwrap()
-            .contains("apply_patch")
-    );
-    let gemini = read_json(&repo.path().join(".gemini/settings.json"));
-    for event in ["BeforeTool", "AfterTool"] {
-        let g = &gemini["hooks"][event][0];
-        assert_eq!(g["matcher"], "write_file|replace|edit|run_shell_command");
-        assert_eq!(
-            g["hooks"][0],
-            json!({"name": "vouch", "type": "command", "command": cmd("gemini"), "timeout": 10000})
-        );
-    }
-    // Gemini runs hooks only with this switch on.
-    assert_eq!(gemini["tools"]["enableHooks"], true);
-    let copilot = read_json(&repo.path().join(".github/hooks/vouch.json"));
-    assert_eq!(copilot["version"], 1);
-    for event in ["preToolUse", "postToolUse"] {
-        assert_eq!(
-            copilot["hooks"][event],
-            json!([{"type": "command", "bash": cmd("copilot"), "timeoutSec": 10}])
-        );
-    }
-    // Uninstalling one agent leaves the others alone.
-    init(&repo, h.path(), &["--agent", "gemini", "--uninstall"]).expect_code(0);
-    assert!(!repo.path().join(".gemini/settings.json").exists());
-    assert!(repo.path().join(".codex/hooks.json").exists());
-    assert!(repo.path().join(".github/hooks/vouch.json").exists());
 }
 
 #[test]

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::support;
+use crate::support::agent;
 use crate::support::git as gitsupport;
 use crate::support::lsp;
 
@@ -570,28 +571,10 @@ fn new_lines_in_a_mixed_hunk_are_wholly_ai() {
     assert_eq!(origins, ["human", "mixed", "ai", "ai", "human"], "{blame}");
 }
 
+/// Claude Code's hook with `payload`: exit 0, nothing on stderr.
 fn record(repo: &TempRepo, payload: &Value) {
-    use std::io::Write;
-    let mut child = std::process::Command::new(support::vouch_bin())
-        .args(["record", "--agent", "claude-code"])
-        .current_dir(repo.path())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(payload.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = agent::record(repo, "claude-code", &payload.to_string()).expect_code(0);
+    assert_eq!(out.stderr(), "");
 }
 
 // ---- 4. rebase -i edit stops ------------------------------------------------

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::support;
+use crate::support::agent;
 use crate::support::lsp;
 
 use std::time::{Duration, Instant};
@@ -168,9 +169,9 @@ fn review_from_the_terminal_right_after_the_diagnostic_appears() {
     c.shutdown();
 }
 
+/// Claude Code's post-tool payload for an edit of `hello();` in `src/a.rs`.
 fn claude_payload(repo: &TempRepo) -> String {
-    let root = repo.path().canonicalize().unwrap();
-    let root = root.to_string_lossy();
+    let root = agent::root(repo);
     json!({
         "session_id": "s1",
         "transcript_path": "/dev/null",
@@ -189,30 +190,38 @@ fn claude_payload(repo: &TempRepo) -> String {
     .to_string()
 }
 
-fn run_agent(repo: &TempRepo) -> String {
-    let agent_text = TEXT.replace("hello();", "hello_agent(1);");
-    repo.write("src/a.rs", &agent_text);
-    let mut child = std::process::Command::new(support::vouch_bin())
-        .args(["record", "--agent", "claude-code"])
-        .current_dir(repo.path())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(claude_payload(repo).as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    agent_text
+/// How the editor reloads a file an agent changed on disk.
+enum Reload {
+    /// One full-document change.
+    Full,
+    /// A minimal edit, applied right away; within a poll interval the server
+    /// recognises the recorded text.
+    Incremental,
 }
 
-fn assert_agent_regions(r: &Value) {
+/// `src/a.rs` committed and open; Claude Code edits it on disk and its
+/// post-tool hook records the edit; the editor reloads the file as `reload`
+/// says. The server's regions must show the agent's text on line 1.
+fn agent_edit_reloaded_stays_agent(reload: Reload) {
+    let repo = TempRepo::new();
+    repo.write("src/a.rs", TEXT);
+    repo.git(&["add", "."]);
+    repo.git(&["commit", "-qm", "init"]);
+    let mut c = start(&repo);
+    let uri = uri_of(&repo.path().join("src/a.rs"));
+    c.open(&uri, 1, TEXT);
+    c.regions(&uri);
+    let agent_text = TEXT.replace("hello();", "hello_agent(1);");
+    repo.write("src/a.rs", &agent_text);
+    agent::record(&repo, "claude-code", &claude_payload(&repo)).expect_code(0);
+    match reload {
+        Reload::Full => c.changes(&uri, 2, vec![json!({"text": agent_text})]),
+        Reload::Incremental => {
+            c.change(&uri, 2, range(1, 4, 1, 12), "hello_agent(1);");
+            std::thread::sleep(Duration::from_millis(1200));
+        }
+    }
+    let r = c.regions(&uri);
     let g = r["regions"].as_array().unwrap();
     assert!(!g.is_empty(), "agent text lost: {r}");
     for x in g {
@@ -220,44 +229,17 @@ fn assert_agent_regions(r: &Value) {
         assert_eq!(x["kind"], "agent", "{r}");
         assert_eq!(x["range"]["start"]["line"], 1, "{r}");
     }
+    c.shutdown();
 }
 
 #[test]
 fn agent_edit_reloaded_as_full_text_stays_agent() {
-    let repo = TempRepo::new();
-    repo.write("src/a.rs", TEXT);
-    repo.git(&["add", "."]);
-    repo.git(&["commit", "-qm", "init"]);
-    let mut c = start(&repo);
-    let uri = uri_of(&repo.path().join("src/a.rs"));
-    c.open(&uri, 1, TEXT);
-    c.regions(&uri);
-    let agent_text = run_agent(&repo);
-    // The editor reloads the file: one full-document change.
-    c.changes(&uri, 2, vec![json!({"text": agent_text})]);
-    let r = c.regions(&uri);
-    assert_agent_regions(&r);
-    c.shutdown();
+    agent_edit_reloaded_stays_agent(Reload::Full);
 }
 
 #[test]
 fn agent_edit_reloaded_as_incremental_change_stays_agent() {
-    let repo = TempRepo::new();
-    repo.write("src/a.rs", TEXT);
-    repo.git(&["add", "."]);
-    repo.git(&["commit", "-qm", "init"]);
-    let mut c = start(&repo);
-    let uri = uri_of(&repo.path().join("src/a.rs"));
-    c.open(&uri, 1, TEXT);
-    c.regions(&uri);
-    run_agent(&repo);
-    // The editor applies the reload as a minimal edit, right away.
-    c.change(&uri, 2, range(1, 4, 1, 12), "hello_agent(1);");
-    // Within a poll interval the server recognises the recorded text.
-    std::thread::sleep(Duration::from_millis(1200));
-    let r = c.regions(&uri);
-    assert_agent_regions(&r);
-    c.shutdown();
+    agent_edit_reloaded_stays_agent(Reload::Incremental);
 }
 
 #[test]
