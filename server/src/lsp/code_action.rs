@@ -1,13 +1,13 @@
 //! Code actions: review one region, review the file, mark a selection AI-written.
 
 use serde_json::json;
-use tower_lsp_server::jsonrpc::Error;
-use tower_lsp_server::ls_types::{
+use super::rpc::Error;
+use ls_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, Command, Diagnostic,
     NumberOrString, Range as LspRange,
 };
 
-use super::commands::{MARK_AI, REVIEW};
+use super::ext::{MARK_AI, REVIEW};
 use super::diagnostics::{CODE, SOURCE};
 use super::position::{to_lsp_range, to_range};
 use super::session::Session;
@@ -44,7 +44,7 @@ impl Session {
     ) -> Result<Vec<CodeActionOrCommand>, Error> {
         let uri = &params.text_document.uri;
         let doc = self.doc(uri)?;
-        let rope = doc.ledger.rope();
+        let rope = doc.ledger().rope();
         let selection = to_range(rope, params.range, self.enc)
             .map_err(|e| Error::invalid_params(e.to_string()))?;
         // Targets: our diagnostics in the context, else the unreviewed
@@ -56,7 +56,7 @@ impl Session {
             .filter(|d| is_ours(d))
             .map(|d| (d.range, Some(d.clone())))
             .collect();
-        let unreviewed = doc.ledger.unreviewed_regions();
+        let unreviewed = doc.ledger().unreviewed_regions();
         if targets.is_empty() {
             targets = unreviewed
                 .iter()
@@ -94,8 +94,8 @@ impl Session {
         }
         // The review range's unapproved AI lines: approve them, signed.
         if let Some(spec) = self.settings.review_range.as_deref() {
-            let first = doc.ledger.line_of(selection.start) + 1;
-            let last = doc.ledger.line_of(selection.end.max(selection.start)) + 1;
+            let first = doc.ledger().line_of(selection.start) + 1;
+            let last = doc.ledger().line_of(selection.end.max(selection.start)) + 1;
             let mut wanted: Vec<(usize, usize, Option<Diagnostic>)> = params
                 .context
                 .diagnostics
@@ -128,7 +128,7 @@ impl Session {
                 out.push(action(
                     &format!("Approve AI {lines} (signed) for {spec}"),
                     CodeActionKind::QUICKFIX,
-                    super::review::APPROVE_RANGE,
+                    super::ext::APPROVE_RANGE,
                     json!({"uri": uri, "startLine": s, "endLine": e}),
                     diag.clone().map(|d| vec![d]),
                 ));
@@ -137,7 +137,7 @@ impl Session {
                 out.push(action(
                     &format!("Approve all AI code of {spec} in this file (signed)"),
                     CodeActionKind::QUICKFIX,
-                    super::review::APPROVE_RANGE,
+                    super::ext::APPROVE_RANGE,
                     json!({"uri": uri}),
                     None,
                 ));

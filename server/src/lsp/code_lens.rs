@@ -7,10 +7,10 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 
 use serde_json::json;
-use tower_lsp_server::jsonrpc::Error;
-use tower_lsp_server::ls_types::{CodeLens, Command, Uri};
+use super::rpc::Error;
+use ls_types::{CodeLens, Command, Uri};
 
-use super::commands::REVIEW;
+use super::ext::REVIEW;
 use super::documents::Doc;
 use super::position::to_lsp_range;
 use super::session::Session;
@@ -29,7 +29,7 @@ pub(crate) struct UnitGroup {
 /// The unreviewed AI code of `doc`, by unit, in order of first appearance.
 pub(crate) fn unit_groups(doc: &Doc) -> Vec<UnitGroup> {
     let syntax = doc.syntax();
-    let regions = doc.ledger.unreviewed_regions();
+    let regions = doc.ledger().unreviewed_regions();
     // Each region with the unit naming it, looked up once.
     let named: Vec<(Range<usize>, Option<Unit>)> = regions
         .iter()
@@ -74,8 +74,8 @@ pub(crate) fn unit_groups(doc: &Doc) -> Vec<UnitGroup> {
                 let start = r.range.start.max(extent.start);
                 let end = r.range.end.min(extent.end);
                 if start < end {
-                    let first = doc.ledger.line_of(start);
-                    let last = doc.ledger.line_of(end - 1);
+                    let first = doc.ledger().line_of(start);
+                    let last = doc.ledger().line_of(end - 1);
                     lines.extend(first..=last);
                 }
             }
@@ -92,7 +92,7 @@ impl Session {
     /// `textDocument/codeLens`.
     pub(crate) fn code_lenses(&self, uri: &Uri) -> Result<Vec<CodeLens>, Error> {
         let doc = self.doc(uri)?;
-        let rope = doc.ledger.rope();
+        let rope = doc.ledger().rope();
         Ok(unit_groups(doc)
             .into_iter()
             .map(|g| {

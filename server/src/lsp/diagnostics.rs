@@ -1,7 +1,7 @@
 //! One warning per unreviewed AI region.
 
 use serde_json::Value;
-use tower_lsp_server::ls_types::{Diagnostic, NumberOrString, Uri};
+use ls_types::{Diagnostic, NumberOrString, Uri};
 
 use super::documents::Doc;
 use super::position::PositionCursor;
@@ -9,11 +9,11 @@ use super::session::Session;
 use vouch_core::commit::policy::{Judged, Policy, Verdict};
 use vouch_core::ledger::Attribution;
 
-pub(crate) const SOURCE: &str = "vouch";
-pub(crate) const CODE: &str = "unreviewed-ai";
+pub const SOURCE: &str = "vouch";
+pub const CODE: &str = "unreviewed-ai";
 
 /// `copilot (gpt-4.1)` or `copilot`.
-pub(crate) fn tool_label(a: &Attribution) -> String {
+pub fn tool_label(a: &Attribution) -> String {
     match a.source() {
         Some(s) => vouch_core::present::tool_label(&s.tool, s.model.as_deref()),
         None => "human".to_owned(),
@@ -27,11 +27,11 @@ impl Session {
     /// policy does not accept gets one naming why.
     fn diagnostics_of(&self, doc: &Doc) -> Vec<Diagnostic> {
         let default = Policy::default();
-        let (policy, path) = match &doc.place {
+        let (policy, path) = match &doc.place() {
             Some(p) => (&self.stores[p.store].policy.policy, p.rel.as_str()),
             None => (&default, ""),
         };
-        let lines = vouch_core::commit::lines::from_ledger(&doc.ledger);
+        let lines = vouch_core::commit::lines::from_ledger(&doc.ledger());
         // The author of the next commit, as far as the server knows: git's
         // identity (for `distinct_from_author`).
         let author = (policy.needs_author() && self.default_reviewer != "unknown")
@@ -46,20 +46,20 @@ impl Session {
         if blocked.is_empty() {
             return review;
         }
-        let mut positions = PositionCursor::new(doc.ledger.rope(), self.enc);
+        let mut positions = PositionCursor::new(doc.ledger().rope(), self.enc);
         let syntax = doc.syntax();
         let mut out = Vec::new();
-        for r in doc.ledger.regions() {
+        for r in doc.ledger().regions() {
             // The lines holding the region's non-blank text (a region of
             // white space alone is never reported, as the gate never blocks it).
-            let text = doc.ledger.rope().byte_slice(r.range.clone()).to_string();
+            let text = doc.ledger().rope().byte_slice(r.range.clone()).to_string();
             let lead = text.len() - text.trim_start().len();
             let trimmed = text.trim_end().len();
             if trimmed <= lead {
                 continue;
             }
-            let first = doc.ledger.line_of(r.range.start + lead) + 1;
-            let last = doc.ledger.line_of(r.range.start + trimmed - 1) + 1;
+            let first = doc.ledger().line_of(r.range.start + lead) + 1;
+            let last = doc.ledger().line_of(r.range.start + trimmed - 1) + 1;
             let at = blocked.partition_point(|j| j.end_line < first);
             let hits: Vec<&Judged> = blocked[at..]
                 .iter()
@@ -120,8 +120,8 @@ impl Session {
 
     /// Diagnostics of every document whose diagnostics are due, with its
     /// version, plus empty lists for closed documents.
-    pub(crate) fn take_due_diagnostics(&mut self) -> Vec<(Uri, Vec<Diagnostic>, Option<i32>)> {
-        if self.docs.values().any(|d| d.diag_due) {
+    pub fn take_due_diagnostics(&mut self) -> Vec<(Uri, Vec<Diagnostic>, Option<i32>)> {
+        if self.docs.values().any(Doc::diagnostics_due) {
             for s in &mut self.stores {
                 s.policy.refresh(&s.workspace.root);
             }
@@ -134,15 +134,15 @@ impl Session {
         let due: Vec<String> = self
             .docs
             .iter()
-            .filter(|(_, d)| d.diag_due)
+            .filter(|(_, d)| d.diagnostics_due())
             .map(|(k, _)| k.clone())
             .collect();
         for k in due {
             if let Some(doc) = self.docs.get(&k) {
-                out.push((doc.uri.clone(), self.diagnostics_of(doc), Some(doc.version)));
+                out.push((doc.uri().clone(), self.diagnostics_of(doc), Some(doc.version())));
             }
             if let Some(doc) = self.docs.get_mut(&k) {
-                doc.diag_due = false;
+                doc.take_diagnostics_due();
             }
         }
         out

@@ -3,9 +3,10 @@
 
 use std::ops::Range;
 
-use tower_lsp_server::ls_types::{Range as LspRange, TextDocumentContentChangeEvent, Uri};
+use ls_types::{Range as LspRange, TextDocumentContentChangeEvent, Uri};
 
 use super::history::{Edit, History, edits_from_pieces, map_ranges};
+use super::merge::merge;
 use super::position::{Encoding, to_range};
 use vouch_core::ledger::{AiSource, Attribution, Ledger, align};
 use vouch_core::syntax::{Language, SyntaxTree, TextEdit};
@@ -22,32 +23,59 @@ pub(crate) struct Place {
 
 /// A `vouch/didAcceptAi` notice for a version not seen yet.
 #[derive(Clone, Debug)]
-pub(crate) struct Held {
-    pub(crate) version: i32,
-    pub(crate) ranges: Vec<LspRange>,
-    pub(crate) source: AiSource,
+struct Held {
+    version: i32,
+    ranges: Vec<LspRange>,
+    source: AiSource,
 }
 
-pub(crate) struct Doc {
-    pub(crate) uri: Uri,
+/// A snapshot of a document to write to its store, off the main loop.
+pub(crate) struct FlushJob {
+    pub(crate) place: Place,
     pub(crate) ledger: Ledger,
-    pub(crate) version: i32,
-    /// `None`: in memory only (outside the workspace folders, or not `file:`).
-    pub(crate) place: Option<Place>,
-    /// Local changes not yet written to the store.
-    pub(crate) dirty: bool,
-    /// Generation of the stored record this server last read or wrote.
+    /// Generation of the stored record the snapshot was based on: a stored
+    /// record of another generation was written by someone else and is
+    /// merged first.
     pub(crate) last_gen: i64,
-    pub(crate) history: History,
-    pub(crate) held: Vec<Held>,
+    /// The document's change count at the snapshot.
+    pub(crate) seq: u64,
+}
+
+/// What writing a [`FlushJob`] did.
+pub(crate) struct Written {
+    /// Generation now stored (`None`: nothing was written).
+    pub(crate) generation: Option<i64>,
+    /// Another process had written the file: what was written instead, the
+    /// snapshot merged with that record.
+    pub(crate) merged: Option<Ledger>,
+}
+
+/// One open document. Its fields are private: every change of the ledger
+/// goes through a method that keeps the bookkeeping true (unwritten changes
+/// counted, diagnostics due, the stored generation known).
+pub(crate) struct Doc {
+    uri: Uri,
+    ledger: Ledger,
+    version: i32,
+    /// `None`: in memory only (outside the workspace folders, or not `file:`).
+    place: Option<Place>,
+    /// Local changes made so far; the document is dirty (has changes not
+    /// yet in the store) while `changes != written`.
+    changes: u64,
+    /// The change count last written to the store (or found equal to it).
+    written: u64,
+    /// Generation of the stored record this server last read or wrote.
+    last_gen: i64,
+    history: History,
+    held: Vec<Held>,
     /// Diagnostics need publishing.
-    pub(crate) diag_due: bool,
+    diag_due: bool,
     /// Length of a newer text another process stored (an agent's write the
     /// editor has not loaded yet); when the buffer reaches that length its
     /// text is compared with the record.
-    pub(crate) foreign_len: Option<usize>,
+    foreign_len: Option<usize>,
     /// The negotiated position encoding.
-    pub(crate) enc: Encoding,
+    enc: Encoding,
     /// Parse of the text, updated incrementally with each change; `None`
     /// for languages without a grammar (line ranges only), and until the
     /// document first holds AI text (a tree costs ~10 bytes per byte of
@@ -55,6 +83,28 @@ pub(crate) struct Doc {
     syntax: Option<SyntaxTree>,
     /// The document's language when its grammar is compiled in.
     language: Option<Language>,
+    /// The tree is out for a parse off the main loop.
+    lent: bool,
+}
+
+/// A parse to run off the main loop.
+pub(crate) enum SyntaxJob {
+    /// An incremental reparse of an edited tree.
+    Reparse(SyntaxTree, ropey::Rope),
+    /// A first parse.
+    Parse(Language, ropey::Rope),
+}
+
+impl SyntaxJob {
+    pub(crate) fn run(self) -> Option<SyntaxTree> {
+        match self {
+            SyntaxJob::Reparse(mut tree, rope) => {
+                tree.reparse(&rope);
+                Some(tree)
+            }
+            SyntaxJob::Parse(lang, rope) => SyntaxTree::parse_rope(lang, &rope),
+        }
+    }
 }
 
 /// What a full-document replacement found in the store.
@@ -66,6 +116,8 @@ pub(crate) enum Replacement {
 }
 
 impl Doc {
+    /// A document opened with `ledger` (see [`Doc::set_stored`]). It is
+    /// parsed when first needed ([`Doc::lend_syntax`], [`Doc::refresh_syntax`]).
     pub(crate) fn new(
         uri: Uri,
         version: i32,
@@ -75,12 +127,13 @@ impl Doc {
     ) -> Doc {
         let history = History::new(version);
         let language = Language::from_path(uri.path().as_str()).filter(|l| l.has_grammar());
-        let mut doc = Doc {
+        let doc = Doc {
             uri,
             ledger,
             version,
             place,
-            dirty: false,
+            changes: 0,
+            written: 0,
             last_gen: 0,
             history,
             held: Vec::new(),
@@ -89,9 +142,127 @@ impl Doc {
             enc,
             syntax: None,
             language,
+            lent: false,
         };
-        doc.ensure_syntax();
         doc
+    }
+
+    /// Records what the store holds for this document when it was opened:
+    /// the record's generation, and whether the ledger differs from it.
+    pub(crate) fn set_stored(&mut self, generation: i64, differs: bool) {
+        self.last_gen = generation;
+        self.changes = self.written + u64::from(differs);
+    }
+
+    pub(crate) fn uri(&self) -> &Uri {
+        &self.uri
+    }
+
+    pub(crate) fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    pub(crate) fn version(&self) -> i32 {
+        self.version
+    }
+
+    pub(crate) fn place(&self) -> Option<&Place> {
+        self.place.as_ref()
+    }
+
+    /// Local changes not yet written to the store.
+    pub(crate) fn is_dirty(&self) -> bool {
+        self.changes != self.written
+    }
+
+    /// Generation of the stored record this server last read or wrote.
+    pub(crate) fn last_gen(&self) -> i64 {
+        self.last_gen
+    }
+
+    pub(crate) fn diagnostics_due(&self) -> bool {
+        self.diag_due
+    }
+
+    /// Diagnostics must be published again (settings or findings changed).
+    pub(crate) fn mark_diagnostics_due(&mut self) {
+        self.diag_due = true;
+    }
+
+    /// Returns whether diagnostics were due, and clears that.
+    pub(crate) fn take_diagnostics_due(&mut self) -> bool {
+        std::mem::take(&mut self.diag_due)
+    }
+
+    /// Another process stored a newer text of this file and the buffer has
+    /// just reached its length: time to compare the texts.
+    pub(crate) fn reached_foreign_len(&self) -> bool {
+        self.foreign_len == Some(self.ledger.len())
+    }
+
+    pub(crate) fn has_foreign(&self) -> bool {
+        self.foreign_len.is_some()
+    }
+
+    /// Changes the ledger through `f` (review, mark, forget); when `f`
+    /// reports a change (bytes changed > 0), the document is dirty and its
+    /// diagnostics due.
+    pub(crate) fn edit_ledger<E>(
+        &mut self,
+        f: impl FnOnce(&mut Ledger) -> Result<usize, E>,
+    ) -> Result<usize, E> {
+        let changed = f(&mut self.ledger)?;
+        if changed > 0 {
+            self.changed();
+        }
+        Ok(changed)
+    }
+
+    fn changed(&mut self) {
+        self.changes += 1;
+        self.diag_due = true;
+    }
+
+    /// Adopts a stored record of this file (another process's write, or
+    /// what this server's own write merged): merged into the buffer
+    /// ([`merge`]), its generation remembered.
+    pub(crate) fn adopt(&mut self, stored: &Ledger, generation: i64) {
+        let same_text = stored.rope() == self.ledger.rope();
+        self.ledger = merge(&self.ledger, stored, self.is_dirty());
+        self.last_gen = generation;
+        self.foreign_len = (!same_text).then(|| stored.len());
+        self.diag_due = true;
+    }
+
+    /// A snapshot to write, when there are unwritten changes. A document
+    /// kept in memory only is clean at once.
+    pub(crate) fn flush_job(&mut self) -> Option<FlushJob> {
+        if !self.is_dirty() {
+            return None;
+        }
+        let Some(place) = self.place.clone() else {
+            self.written = self.changes;
+            return None;
+        };
+        Some(FlushJob {
+            place,
+            ledger: self.ledger.clone(),
+            last_gen: self.last_gen,
+            seq: self.changes,
+        })
+    }
+
+    /// The store wrote the snapshot of change count `seq`.
+    pub(crate) fn written(&mut self, seq: u64, written: Written) {
+        self.written = self.written.max(seq);
+        if let Some(generation) = written.generation {
+            self.last_gen = generation;
+        }
+        if let Some(merged) = written.merged {
+            // Changes made since the snapshot keep their own attribution.
+            self.ledger = merge(&self.ledger, &merged, self.is_dirty());
+            self.diag_due = true;
+        }
     }
 
     /// Parses the text when the document holds AI text and has no tree yet.
@@ -115,24 +286,35 @@ impl Doc {
         }
     }
 
-    /// Lends out a tree that needs a reparse, with the text to parse, so the
-    /// parse can run without the session lock. Edits made meanwhile are
-    /// caught up by a diff when the tree comes back ([`Doc::return_syntax`]).
-    pub(crate) fn lend_stale_syntax(&mut self) -> Option<(SyntaxTree, ropey::Rope)> {
-        self.ensure_syntax();
-        let stale = self
-            .syntax
-            .as_ref()
-            .is_some_and(|t| !t.is_current(self.ledger.rope()));
-        if !stale {
+    /// Lends out the parse this document needs (a reparse of its edited
+    /// tree, or a first parse once it holds AI text) with the text to
+    /// parse, so it can run off the main loop. Edits made meanwhile are
+    /// caught up when the tree comes back ([`Doc::return_syntax`]).
+    pub(crate) fn lend_syntax(&mut self) -> Option<SyntaxJob> {
+        if self.lent {
             return None;
         }
-        Some((self.syntax.take()?, self.ledger.rope().clone()))
+        let rope = self.ledger.rope().clone();
+        let job = match self.syntax.take() {
+            Some(tree) if tree.is_current(&rope) => {
+                self.syntax = Some(tree);
+                return None;
+            }
+            Some(tree) => SyntaxJob::Reparse(tree, rope),
+            None => match self.language {
+                Some(lang) if !self.ledger.regions().is_empty() => SyntaxJob::Parse(lang, rope),
+                _ => return None,
+            },
+        };
+        self.lent = true;
+        Some(job)
     }
 
-    pub(crate) fn return_syntax(&mut self, tree: SyntaxTree) {
+    /// Takes back a lent tree (unless a tree was made meanwhile).
+    pub(crate) fn return_syntax(&mut self, tree: Option<SyntaxTree>) {
+        self.lent = false;
         if self.syntax.is_none() {
-            self.syntax = Some(tree);
+            self.syntax = tree;
         }
     }
 
@@ -210,7 +392,7 @@ impl Doc {
                             self.ledger = ledger;
                             self.last_gen = generation;
                             self.foreign_len = None;
-                            self.dirty = false;
+                            self.written = self.changes;
                             tracing::info!(
                                 "{}: new text matches the stored record; attribution adopted",
                                 self.uri.as_str()
@@ -221,7 +403,7 @@ impl Doc {
                     }
                 }
             }
-            self.dirty = true;
+            self.changes += 1;
         }
         self.version = version;
         // The tree has recorded every edit (`Tree::edit`); the incremental
@@ -298,10 +480,7 @@ impl Doc {
         }
         for b in map_ranges(bytes, &edits) {
             match self.ledger.mark_ai(b, source) {
-                Ok(n) if n > 0 => {
-                    self.dirty = true;
-                    self.diag_due = true;
-                }
+                Ok(n) if n > 0 => self.changed(),
                 Ok(_) => {}
                 Err(e) => tracing::warn!("{}: AI range ignored: {e}", self.uri.as_str()),
             }
@@ -328,14 +507,17 @@ mod tests {
             session: None,
             accepted_at: 1,
         };
-        doc.ledger.mark_ai(31..32, &source).unwrap();
+        doc.edit_ledger(|l| l.mark_ai(31..32, &source)).unwrap();
         doc.refresh_syntax();
         let unit = doc.syntax().and_then(|t| t.unit_for(31..32));
         assert_eq!(unit.map(|u| u.name).as_deref(), Some("b"));
-        // A document opened with AI text is parsed at once.
+        // A document opened with AI text is parsed when first needed.
         let uri: Uri = "file:///w/b.rs".parse().unwrap();
-        let ledger = doc.ledger.clone();
-        let doc = Doc::new(uri, 1, ledger, None, Encoding::Utf8);
+        let ledger = doc.ledger().clone();
+        let mut doc = Doc::new(uri, 1, ledger, None, Encoding::Utf8);
+        let job = doc.lend_syntax().expect("a first parse off the loop");
+        doc.return_syntax(job.run());
         assert!(doc.syntax().is_some());
+        assert!(doc.lend_syntax().is_none(), "nothing more to parse");
     }
 }

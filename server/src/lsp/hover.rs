@@ -1,7 +1,7 @@
 //! Hover over AI text: who wrote it, when, and whether someone vouched for it.
 
-use tower_lsp_server::jsonrpc::Error;
-use tower_lsp_server::ls_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position, Uri};
+use super::rpc::Error;
+use ls_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position, Uri};
 
 use super::diagnostics::tool_label;
 use super::position::{to_lsp_range, to_offset};
@@ -11,11 +11,11 @@ use vouch_core::ledger::format_millis;
 impl Session {
     pub(crate) fn hover(&self, uri: &Uri, pos: Position) -> Result<Option<Hover>, Error> {
         let doc = self.doc(uri)?;
-        let rope = doc.ledger.rope();
+        let rope = doc.ledger().rope();
         let at =
             to_offset(rope, pos, self.enc).map_err(|e| Error::invalid_params(e.to_string()))?;
         let Some(region) = doc
-            .ledger
+            .ledger()
             .regions()
             .into_iter()
             .find(|r| r.range.start <= at && at < r.range.end)

@@ -3,8 +3,9 @@
 
 use std::fmt::Write as _;
 
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
-use tower_lsp_server::ls_types::MessageType;
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+use ls_types::MessageType;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
@@ -12,11 +13,11 @@ use tracing_subscriber::prelude::*;
 use tracing_subscriber::{EnvFilter, filter::LevelFilter};
 
 /// A log line on its way to the client.
-pub(crate) type LogLine = (MessageType, String);
+pub type LogLine = (MessageType, String);
 
-/// Forwards events to a channel drained by a task that calls `window/logMessage`.
+/// Forwards events to a channel drained by a thread that sends `window/logMessage`.
 struct ClientLayer {
-    tx: UnboundedSender<LogLine>,
+    tx: Sender<LogLine>,
 }
 
 #[derive(Default)]
@@ -53,20 +54,14 @@ impl<S: Subscriber> Layer<S> for ClientLayer {
     }
 }
 
-/// `VOUCH_LOG`, else `info`. tower-lsp-server's "failed to send" errors are
-/// always left out: they only happen once the client has gone, and
-/// forwarding them to the client would fail again, in a loop.
+/// `VOUCH_LOG`, else `info`.
 fn filter() -> EnvFilter {
-    let filter = EnvFilter::try_from_env("VOUCH_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    match "tower_lsp_server::service::client=off".parse() {
-        Ok(quiet) => filter.add_directive(quiet),
-        Err(_) => filter,
-    }
+    EnvFilter::try_from_env("VOUCH_LOG").unwrap_or_else(|_| EnvFilter::new("info"))
 }
 
 /// Installs the subscriber; returns the receiving end of the client log channel.
-pub(crate) fn init() -> UnboundedReceiver<LogLine> {
-    let (tx, rx) = unbounded_channel();
+pub fn init() -> Receiver<LogLine> {
+    let (tx, rx) = channel();
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(false)

@@ -9,7 +9,7 @@
 use std::ops::Range;
 
 use ropey::Rope;
-use tower_lsp_server::ls_types::{Position, Range as LspRange};
+use ls_types::{Position, Range as LspRange};
 
 /// The unit of `Position.character`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,12 +7,12 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use serde::Deserialize;
 use serde_json::{Value, json};
-use tower_lsp_server::jsonrpc::Error;
-use tower_lsp_server::ls_types::{Diagnostic, NumberOrString, Uri};
+use super::rpc::Error;
+use ls_types::{Diagnostic, NumberOrString};
 
 use super::diagnostics::SOURCE;
+use super::ext::ApproveTarget;
 use super::documents::Doc;
 use super::position::PositionCursor;
 use super::session::Session;
@@ -20,20 +20,19 @@ use vouch_core::commit::approve;
 use vouch_core::commit::verify::{UnapprovedRange, verify_range};
 use vouch_core::git::Git;
 
-pub(crate) const CODE: &str = "unapproved-ai";
-pub(crate) const APPROVE_RANGE: &str = "vouch.approveRange";
+pub const CODE: &str = "unapproved-ai";
 
 /// Unapproved ranges per repo-relative path.
-pub(crate) type Findings = HashMap<String, Vec<UnapprovedRange>>;
+pub type Findings = HashMap<String, Vec<UnapprovedRange>>;
 
 /// What the last verification of the review range found, per store.
 #[derive(Default)]
-pub(crate) struct ReviewState {
-    pub(crate) by_store: HashMap<usize, Findings>,
+pub struct ReviewState {
+    pub by_store: HashMap<usize, Findings>,
 }
 
 /// `vouch verify RANGE` for the workspace at `root`.
-pub(crate) fn findings(root: &Path, spec: &str) -> Result<Findings, String> {
+pub fn findings(root: &Path, spec: &str) -> Result<Findings, String> {
     let git = Git::new(root);
     let report = verify_range(&git, root, spec, None).map_err(|e| e.to_string())?;
     Ok(report
@@ -45,7 +44,7 @@ pub(crate) fn findings(root: &Path, spec: &str) -> Result<Findings, String> {
 
 /// A signed approval of the range's lines needing it: all of them, those of
 /// `rel`, or those of `rel` within `lines` (1-based, inclusive).
-pub(crate) fn approve(
+pub fn approve(
     root: &Path,
     spec: &str,
     rel: Option<&str>,
@@ -74,29 +73,17 @@ pub(crate) fn approve(
     approve::sign(&git, &prepared, &files).map_err(|e| e.to_string())
 }
 
-/// `vouch.approveRange`'s argument.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct ApproveTarget {
-    #[serde(default)]
-    pub(crate) uri: Option<Uri>,
-    #[serde(default)]
-    pub(crate) start_line: Option<usize>,
-    #[serde(default)]
-    pub(crate) end_line: Option<usize>,
-}
-
 /// What a `vouch.approveRange` call will do, worked out under the lock.
-pub(crate) struct ApproveJob {
-    pub(crate) root: std::path::PathBuf,
-    pub(crate) spec: String,
-    pub(crate) rel: Option<String>,
-    pub(crate) lines: Option<(usize, usize)>,
+pub struct ApproveJob {
+    pub root: std::path::PathBuf,
+    pub spec: String,
+    pub rel: Option<String>,
+    pub lines: Option<(usize, usize)>,
 }
 
 impl Session {
     /// Every git workspace to verify, with the range; `None` without a range.
-    pub(crate) fn review_targets(&self) -> Option<(String, Vec<(usize, std::path::PathBuf)>)> {
+    pub fn review_targets(&self) -> Option<(String, Vec<(usize, std::path::PathBuf)>)> {
         let spec = self.settings.review_range.clone()?;
         let roots = self
             .stores
@@ -109,15 +96,15 @@ impl Session {
     }
 
     /// Adopts new findings; documents whose diagnostics change are due.
-    pub(crate) fn set_review(&mut self, by_store: HashMap<usize, Findings>) -> bool {
+    pub fn set_review(&mut self, by_store: HashMap<usize, Findings>) -> bool {
         let old = std::mem::take(&mut self.review.by_store);
         let mut changed = false;
         for d in self.docs.values_mut() {
-            let Some(p) = &d.place else { continue };
+            let Some(p) = &d.place() else { continue };
             let before = old.get(&p.store).and_then(|f| f.get(&p.rel));
             let after = by_store.get(&p.store).and_then(|f| f.get(&p.rel));
             if before != after {
-                d.diag_due = true;
+                d.mark_diagnostics_due();
                 changed = true;
             }
         }
@@ -126,33 +113,33 @@ impl Session {
     }
 
     /// The unapproved ranges of `doc`'s file.
-    pub(crate) fn review_ranges(&self, doc: &Doc) -> &[UnapprovedRange] {
-        doc.place
+    pub fn review_ranges(&self, doc: &Doc) -> &[UnapprovedRange] {
+        doc.place()
             .as_ref()
             .and_then(|p| self.review.by_store.get(&p.store)?.get(&p.rel))
             .map_or(&[], Vec::as_slice)
     }
 
     /// `unapproved-ai` diagnostics of `doc` (lines of the range's tip).
-    pub(crate) fn review_diagnostics(&self, doc: &Doc) -> Vec<Diagnostic> {
+    pub fn review_diagnostics(&self, doc: &Doc) -> Vec<Diagnostic> {
         let ranges = self.review_ranges(doc);
         if ranges.is_empty() {
             return Vec::new();
         }
         let spec = self.settings.review_range.clone().unwrap_or_default();
-        let mut positions = PositionCursor::new(doc.ledger.rope(), self.enc);
-        let count = doc.ledger.line_count();
+        let mut positions = PositionCursor::new(doc.ledger().rope(), self.enc);
+        let count = doc.ledger().line_count();
         let mut out = Vec::new();
         for r in ranges {
             if r.start_line == 0 || r.start_line > count {
                 continue;
             }
             let end = r.end_line.min(count);
-            let Ok(mut bytes) = doc.ledger.line_range(r.start_line - 1, end - 1) else {
+            let Ok(mut bytes) = doc.ledger().line_range(r.start_line - 1, end - 1) else {
                 continue;
             };
             // Up to the end of the last line, not into the next one.
-            let rope = doc.ledger.rope();
+            let rope = doc.ledger().rope();
             while bytes.end > bytes.start && matches!(rope.byte(bytes.end - 1), b'\n' | b'\r') {
                 bytes.end -= 1;
             }
@@ -187,7 +174,7 @@ impl Session {
     }
 
     /// Works out a `vouch.approveRange` call.
-    pub(crate) fn approve_job(&self, args: &[Value]) -> Result<ApproveJob, Error> {
+    pub fn approve_job(&self, args: &[Value]) -> Result<ApproveJob, Error> {
         let Some(spec) = self.settings.review_range.clone() else {
             return Err(Error::invalid_params(
                 "no review range: set the `reviewRange` setting (e.g. origin/main..HEAD)",
@@ -196,16 +183,12 @@ impl Session {
         let t: ApproveTarget = match args.first() {
             Some(v) => serde_json::from_value(v.clone())
                 .map_err(|e| Error::invalid_params(format!("bad command argument: {e}")))?,
-            None => ApproveTarget {
-                uri: None,
-                start_line: None,
-                end_line: None,
-            },
+            None => ApproveTarget::default(),
         };
         let (store, rel) = match &t.uri {
             Some(uri) => {
                 let doc = self.doc(uri)?;
-                let place = doc.place.as_ref().ok_or_else(|| {
+                let place = doc.place().ok_or_else(|| {
                     Error::invalid_params("the document is not in a workspace folder")
                 })?;
                 (place.store, Some(place.rel.clone()))

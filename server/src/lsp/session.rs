@@ -1,33 +1,34 @@
-//! All server state, behind one `std::sync::Mutex` in the backend. Every
-//! method here is synchronous: handlers call them before any `.await`, so
-//! changes apply in the order they arrived.
+//! All server state, owned by the main loop (`main_loop`): handlers get
+//! `&mut Session`, one message at a time, in wire order. Nothing here waits
+//! on the store's write lock: writes leave as [`WriteJob`]s for the writer
+//! thread and come back through [`Session::written`]; reads (WAL) never wait
+//! on a writer.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 
+use ls_types::{DiagnosticSeverity, TextDocumentContentChangeEvent, Uri};
 use serde_json::Value;
-use tower_lsp_server::jsonrpc::Error;
-use tower_lsp_server::ls_types::{DiagnosticSeverity, TextDocumentContentChangeEvent, Uri};
 
-use super::documents::{Doc, Place, Replacement};
-use super::merge::merge;
+use super::documents::{Doc, FlushJob, Place, Replacement, Written};
 use super::position::Encoding;
+use super::rpc::Error;
 use vouch_core::commit::policy::Policy;
-use vouch_core::ledger::Ledger;
+use vouch_core::ledger::{AiKind, AiSource, Ledger, now_millis};
 use vouch_core::service::at_text;
 use vouch_core::store::{Store, StoredFile};
 use vouch_core::workspace::Workspace;
 
 /// User settings: `initializationOptions` and `workspace/didChangeConfiguration`.
 #[derive(Clone, Debug)]
-pub(crate) struct Settings {
-    pub(crate) severity: DiagnosticSeverity,
+pub struct Settings {
+    pub severity: DiagnosticSeverity,
     /// Explicit reviewer identity.
-    pub(crate) reviewer: Option<String>,
+    pub reviewer: Option<String>,
     /// `reviewRange`: the range under review (`origin/main..HEAD`), whose
     /// unapproved AI lines are shown (docs/sign-off.md).
-    pub(crate) review_range: Option<String>,
+    pub review_range: Option<String>,
 }
 
 impl Default for Settings {
@@ -42,7 +43,7 @@ impl Default for Settings {
 
 impl Settings {
     /// Reads settings at the top level of `v` or under its `vouch` key.
-    pub(crate) fn update(&mut self, v: &Value) {
+    pub fn update(&mut self, v: &Value) {
         let v = match v.get("vouch") {
             Some(inner) if inner.is_object() => inner,
             _ => v,
@@ -93,19 +94,19 @@ fn parse_severity(v: &Value) -> Option<DiagnosticSeverity> {
 }
 
 /// A workspace's store, as this server sees it.
-pub(crate) struct WsStore {
-    pub(crate) workspace: Workspace,
-    pub(crate) store: Store,
+pub struct WsStore {
+    pub workspace: Workspace,
+    pub store: Store,
     /// Store-wide generation last examined by the poller.
-    pub(crate) seen_gen: i64,
+    pub seen_gen: i64,
     /// The workspace's `vouch.toml`, re-read when the file changes.
-    pub(crate) policy: PolicyCache,
+    pub policy: PolicyCache,
 }
 
 /// A workspace's policy and the size and time of the file it was read from.
 #[derive(Default)]
-pub(crate) struct PolicyCache {
-    pub(crate) policy: Policy,
+pub struct PolicyCache {
+    pub policy: Policy,
     stamp: Option<(u64, std::time::SystemTime)>,
     read_once: bool,
 }
@@ -113,7 +114,7 @@ pub(crate) struct PolicyCache {
 impl PolicyCache {
     /// Re-reads `vouch.toml` under `root` when it changed (one `stat`
     /// otherwise). An invalid file is logged and the defaults apply.
-    pub(crate) fn refresh(&mut self, root: &Path) {
+    pub fn refresh(&mut self, root: &Path) {
         let stamp = std::fs::metadata(root.join(vouch_core::commit::policy::FILE_NAME))
             .ok()
             .and_then(|m| Some((m.len(), m.modified().ok()?)));
@@ -132,22 +133,44 @@ impl PolicyCache {
     }
 }
 
-pub(crate) struct Session {
-    pub(crate) enc: Encoding,
-    pub(crate) settings: Settings,
+pub struct Session {
+    pub enc: Encoding,
+    pub settings: Settings,
     /// Reviewer when none is configured: git's identity, else "unknown".
-    pub(crate) default_reviewer: String,
+    pub default_reviewer: String,
     /// Workspace folders (as given and canonical) and the store each maps to.
-    pub(crate) folders: Vec<(PathBuf, usize)>,
-    pub(crate) stores: Vec<WsStore>,
-    pub(crate) docs: HashMap<String, Doc>,
+    pub folders: Vec<(PathBuf, usize)>,
+    pub stores: Vec<WsStore>,
+    pub docs: HashMap<String, Doc>,
     /// Closed documents whose diagnostics must be cleared.
-    pub(crate) cleared: Vec<Uri>,
+    pub cleared: Vec<Uri>,
     /// The client accepts `workspace/codeLens/refresh` (sent after
     /// diagnostics change, so "AI: N lines unreviewed" lenses follow reviews).
-    pub(crate) code_lens_refresh: bool,
+    pub code_lens_refresh: bool,
     /// What the last verification of `settings.review_range` found.
-    pub(crate) review: super::review::ReviewState,
+    pub review: super::review::ReviewState,
+    /// Snapshots of closed documents still to write.
+    closing: Vec<(String, FlushJob)>,
+    /// `initialize` succeeded.
+    pub(crate) initialized: bool,
+    /// Set by a handler that needs the pending state written now (save,
+    /// close), not at the next idle moment.
+    pub(crate) flush_now: bool,
+    /// Set when the review range must be verified again (settings changed,
+    /// an approval was made).
+    pub(crate) review_due: bool,
+    /// A `vouch.approveRange` call to run off the loop; its request is
+    /// answered when it is done.
+    pub(crate) approval: Option<super::review::ApproveJob>,
+}
+
+/// A document snapshot on its way to the writer thread.
+pub(crate) struct WriteJob {
+    /// The document's key (its URI).
+    pub(crate) key: String,
+    /// The store file.
+    pub(crate) store_path: PathBuf,
+    pub(crate) job: FlushJob,
 }
 
 impl Default for Session {
@@ -162,18 +185,23 @@ impl Default for Session {
             cleared: Vec::new(),
             code_lens_refresh: false,
             review: Default::default(),
+            closing: Vec::new(),
+            initialized: false,
+            flush_now: false,
+            review_due: false,
+            approval: None,
         }
     }
 }
 
 /// An LSP error for an unknown document.
-pub(crate) fn unknown_document(uri: &Uri) -> Error {
+pub fn unknown_document(uri: &Uri) -> Error {
     Error::invalid_params(format!("unknown document {}", uri.as_str()))
 }
 
 impl Session {
     /// Adds a workspace folder: finds its workspace and opens the store.
-    pub(crate) fn add_folder(&mut self, folder: &Path) {
+    pub fn add_folder(&mut self, folder: &Path) {
         let ws = match Workspace::discover(folder) {
             Ok(ws) => ws,
             Err(e) => {
@@ -251,7 +279,7 @@ impl Session {
     }
 
     /// Where `uri` is persisted, or `None` for in-memory documents.
-    pub(crate) fn place_of(&self, uri: &Uri) -> Option<Place> {
+    pub fn place_of(&self, uri: &Uri) -> Option<Place> {
         if uri.scheme().as_str() != "file" {
             return None;
         }
@@ -265,24 +293,24 @@ impl Session {
         Some(Place { store: *store, rel })
     }
 
-    fn load(&self, place: &Place) -> Option<StoredFile> {
-        load_from(&self.stores, place)
+    fn load(&mut self, place: &Place) -> Option<StoredFile> {
+        load_from(&mut self.stores, place)
     }
 
-    pub(crate) fn reviewer(&self) -> String {
+    pub fn reviewer(&self) -> String {
         self.settings
             .reviewer
             .clone()
             .unwrap_or_else(|| self.default_reviewer.clone())
     }
 
-    pub(crate) fn doc(&self, uri: &Uri) -> Result<&Doc, Error> {
+    pub fn doc(&self, uri: &Uri) -> Result<&Doc, Error> {
         self.docs
             .get(uri.as_str())
             .ok_or_else(|| unknown_document(uri))
     }
 
-    pub(crate) fn doc_mut(&mut self, uri: &Uri) -> Result<&mut Doc, Error> {
+    pub fn doc_mut(&mut self, uri: &Uri) -> Result<&mut Doc, Error> {
         self.docs
             .get_mut(uri.as_str())
             .ok_or_else(|| unknown_document(uri))
@@ -290,7 +318,7 @@ impl Session {
 
     /// `textDocument/didOpen`: restore the stored attribution when the text
     /// matches, map it across the difference when it does not.
-    pub(crate) fn open(&mut self, uri: Uri, version: i32, text: &str) {
+    pub fn open(&mut self, uri: Uri, version: i32, text: &str) {
         self.adopt_nested(&uri);
         let place = self.place_of(&uri);
         let stored = place.as_ref().and_then(|p| self.load(p));
@@ -324,14 +352,13 @@ impl Session {
             None => (Ledger::new(text), 0),
         };
         let mut doc = Doc::new(uri, version, ledger, place, self.enc);
-        doc.dirty = dirty;
-        doc.last_gen = generation;
-        self.docs.insert(doc.uri.as_str().to_owned(), doc);
+        doc.set_stored(generation, dirty);
+        self.docs.insert(doc.uri().as_str().to_owned(), doc);
     }
 
     /// `textDocument/didChange`. The per-keystroke path: no text copies, no
     /// store access (except for a full-document replacement).
-    pub(crate) fn change(
+    pub fn change(
         &mut self,
         uri: &Uri,
         version: i32,
@@ -353,102 +380,117 @@ impl Session {
                 _ => Replacement::Reconcile,
             }
         });
-        if doc.foreign_len == Some(doc.ledger.len()) {
+        if doc.reached_foreign_len() {
             adopt_if_equal(stores, doc);
         }
     }
 
-    /// `textDocument/didSave`.
-    pub(crate) fn save(&mut self, uri: &Uri) {
-        let Some(mut doc) = self.docs.remove(uri.as_str()) else {
+    /// `vouch/didAcceptAi`: the text inside the ranges is AI-written.
+    pub(crate) fn accept_ai(&mut self, params: super::ext::DidAcceptAiParams) {
+        let uri = params.text_document.uri;
+        let Some(doc) = self.docs.get_mut(uri.as_str()) else {
+            tracing::warn!(
+                "vouch/didAcceptAi for unknown document {}; ignored",
+                uri.as_str()
+            );
+            return;
+        };
+        let valid = |n: &str| vouch_core::untrusted::check_name(n).is_ok();
+        if !valid(&params.source.tool) || !params.source.model.as_deref().is_none_or(valid) {
+            tracing::warn!(
+                "vouch/didAcceptAi: an invalid tool or model name was replaced (one line of at most {} bytes, no control characters)",
+                vouch_core::untrusted::MAX_NAME_BYTES
+            );
+        }
+        let source = AiSource {
+            tool: vouch_core::untrusted::tool_or_unknown(params.source.tool),
+            model: vouch_core::untrusted::model_or_none(params.source.model),
+            kind: params.source.kind.unwrap_or(AiKind::InlineCompletion),
+            session: params.source.session,
+            accepted_at: now_millis(),
+        };
+        doc.accept_ai(params.text_document.version, params.ranges, source);
+    }
+
+    /// `textDocument/didSave`: the document's state is written now.
+    pub fn save(&mut self, uri: &Uri) {
+        let Session { docs, stores, .. } = self;
+        let Some(doc) = docs.get_mut(uri.as_str()) else {
             tracing::warn!("didSave for unknown document {}; ignored", uri.as_str());
             return;
         };
-        if doc.foreign_len.is_some() {
-            adopt_if_equal(&self.stores, &mut doc);
+        if doc.has_foreign() {
+            adopt_if_equal(stores, doc);
         }
-        self.flush_doc(&mut doc);
-        self.docs.insert(uri.as_str().to_owned(), doc);
+        self.flush_now = true;
     }
 
     /// `textDocument/didClose`: write what is unsaved, forget the buffer.
-    pub(crate) fn close(&mut self, uri: &Uri) {
+    pub fn close(&mut self, uri: &Uri) {
         let Some(mut doc) = self.docs.remove(uri.as_str()) else {
             tracing::warn!("didClose for unknown document {}; ignored", uri.as_str());
             return;
         };
-        self.flush_doc(&mut doc);
-        self.cleared.push(doc.uri);
+        if let Some(job) = doc.flush_job() {
+            self.closing.push((uri.as_str().to_owned(), job));
+            self.flush_now = true;
+        }
+        self.cleared.push(uri.clone());
     }
 
     /// Reparses `uri` if it was edited since its tree was last used.
-    pub(crate) fn refresh_syntax_of(&mut self, uri: &Uri) {
+    pub fn refresh_syntax_of(&mut self, uri: &Uri) {
         if let Some(d) = self.docs.get_mut(uri.as_str()) {
             d.refresh_syntax();
         }
     }
 
-    /// Writes every document with unflushed changes to its store.
-    pub(crate) fn flush_all(&mut self) {
-        if !self.docs.values().any(|d| d.dirty) {
-            return;
-        }
-        let keys: Vec<String> = self
-            .docs
-            .iter()
-            .filter(|(_, d)| d.dirty)
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in keys {
-            if let Some(mut doc) = self.docs.remove(&k) {
-                self.flush_doc(&mut doc);
-                self.docs.insert(k, doc);
-            }
-        }
+    /// Whether any document has changes not yet handed to the writer.
+    pub(crate) fn has_unwritten(&self) -> bool {
+        !self.closing.is_empty() || self.docs.values().any(Doc::is_dirty)
     }
 
-    /// Writes `doc` in one transaction, merging first when another process
-    /// wrote the file since this server last read or wrote it.
-    fn flush_doc(&mut self, doc: &mut Doc) {
-        if !doc.dirty {
-            return;
-        }
-        let Some(place) = doc.place.clone() else {
-            doc.dirty = false;
-            return;
-        };
-        let last_gen = doc.last_gen;
-        let mut merged_from_other = false;
-        let result = self.stores[place.store]
-            .store
-            .update(&place.rel, |stored| match stored {
-                None if doc.ledger.regions().is_empty() => {
-                    Ok::<_, vouch_core::store::StoreError>(None)
-                }
-                Some(s) if s.generation != last_gen => {
-                    doc.ledger = merge(&doc.ledger, &s.ledger, true);
-                    merged_from_other = true;
-                    Ok(Some(doc.ledger.clone()))
-                }
-                _ => Ok(Some(doc.ledger.clone())),
-            });
-        match result {
-            Ok((written, generation)) => {
-                doc.dirty = false;
-                if written.is_some() {
-                    doc.last_gen = generation;
-                }
-                if merged_from_other {
-                    doc.diag_due = true;
-                }
+    /// Snapshots of every document with unwritten changes (closed ones
+    /// included), for the writer thread.
+    pub(crate) fn write_jobs(&mut self) -> Vec<WriteJob> {
+        self.flush_now = false;
+        let mut jobs: Vec<(String, FlushJob)> = std::mem::take(&mut self.closing);
+        for (k, d) in &mut self.docs {
+            if let Some(job) = d.flush_job() {
+                jobs.push((k.clone(), job));
             }
-            Err(e) => tracing::error!("{}: cannot write the store: {e}", place.rel),
+        }
+        jobs.into_iter()
+            .filter_map(|(key, job)| {
+                let store_path = self.stores.get(job.place.store)?.store.path().to_path_buf();
+                Some(WriteJob {
+                    key,
+                    store_path,
+                    job,
+                })
+            })
+            .collect()
+    }
+
+    /// The writer thread's outcome for document `key`'s snapshot `seq`.
+    pub(crate) fn written(&mut self, key: &str, store: usize, seq: u64, w: Written) {
+        // The first write may have created the store file: read from it too.
+        if w.generation.is_some()
+            && let Some(ws) = self.stores.get_mut(store)
+            && let Err(e) = ws.store.attach(false)
+        {
+            tracing::warn!("cannot open the store: {e}");
+        }
+        if let Some(doc) = self.docs.get_mut(key)
+            && doc.place().is_some_and(|p| p.store == store)
+        {
+            doc.written(seq, w);
         }
     }
 
     /// Adopts other processes' writes to open documents. Returns whether
     /// anything changed.
-    pub(crate) fn poll_stores(&mut self) -> bool {
+    pub fn poll_stores(&mut self) -> bool {
         let mut changed = false;
         for si in 0..self.stores.len() {
             // Another process may have created the store since.
@@ -479,8 +521,8 @@ impl Session {
                 .docs
                 .iter()
                 .filter(|(_, d)| {
-                    d.place.as_ref().is_some_and(|p| {
-                        p.store == si && written.get(&p.rel).is_some_and(|g| *g != d.last_gen)
+                    d.place().is_some_and(|p| {
+                        p.store == si && written.get(&p.rel).is_some_and(|g| *g != d.last_gen())
                     })
                 })
                 .map(|(k, _)| k.clone())
@@ -489,7 +531,7 @@ impl Session {
                 let Some(doc) = self.docs.get_mut(&k) else {
                     continue;
                 };
-                let Some(place) = doc.place.clone() else {
+                let Some(place) = doc.place().cloned() else {
                     continue;
                 };
                 let stored = match self.stores[si].store.load(&place.rel) {
@@ -500,12 +542,7 @@ impl Session {
                         continue;
                     }
                 };
-                doc.ledger = merge(&doc.ledger, &stored.ledger, doc.dirty);
-                doc.last_gen = stored.generation;
-                doc.foreign_len = (stored.ledger.len() != doc.ledger.len()
-                    || stored.ledger.text() != doc.ledger.text())
-                .then(|| stored.ledger.len());
-                doc.diag_due = true;
+                doc.adopt(&stored.ledger, stored.generation);
                 changed = true;
                 tracing::info!("{}: attribution updated by another process", place.rel);
             }
@@ -514,8 +551,14 @@ impl Session {
     }
 }
 
-fn load_from(stores: &[WsStore], place: &Place) -> Option<StoredFile> {
-    match stores[place.store].store.load(&place.rel) {
+/// The stored record at `place`. A store another process created since
+/// (an agent hook's first write) is read from its file.
+fn load_from(stores: &mut [WsStore], place: &Place) -> Option<StoredFile> {
+    let store = &mut stores[place.store].store;
+    if let Err(e) = store.attach(false) {
+        tracing::warn!("cannot open the store: {e}");
+    }
+    match store.load(&place.rel) {
         Ok(f) => f,
         Err(e) => {
             tracing::warn!("{}: cannot read the store: {e}", place.rel);
@@ -525,19 +568,16 @@ fn load_from(stores: &[WsStore], place: &Place) -> Option<StoredFile> {
 }
 
 /// Adopts the stored record of `doc` when its text equals the buffer.
-fn adopt_if_equal(stores: &[WsStore], doc: &mut Doc) {
-    let Some(place) = &doc.place else { return };
+fn adopt_if_equal(stores: &mut [WsStore], doc: &mut Doc) {
+    let Some(place) = doc.place() else { return };
     let Some(s) = load_from(stores, place) else {
         return;
     };
-    if s.ledger.len() == doc.ledger.len() && s.ledger.text() == doc.ledger.text() {
-        doc.ledger = merge(&doc.ledger, &s.ledger, doc.dirty);
-        doc.last_gen = s.generation;
-        doc.foreign_len = None;
-        doc.diag_due = true;
+    if s.ledger.rope() == doc.ledger().rope() {
+        doc.adopt(&s.ledger, s.generation);
         tracing::info!(
             "{}: buffer now matches the stored record; attribution adopted",
-            doc.uri.as_str()
+            doc.uri().as_str()
         );
     }
 }

@@ -1,0 +1,301 @@
+//! The dispatch table ([`dispatch`]): every method the server serves, each
+//! mapped to one handler `fn(&mut Session, Params) -> Result<R>` (a
+//! notification handler returns nothing). Parameters are deserialised once,
+//! straight from the message's raw JSON into the method's type.
+
+use ls_types::notification::{
+    DidChangeConfiguration, DidChangeTextDocument, DidChangeWorkspaceFolders,
+    DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument, Initialized, Notification,
+};
+use ls_types::request::{
+    CodeActionRequest, CodeLensRequest, ExecuteCommand, HoverRequest, Initialize, Request,
+    Shutdown,
+};
+use ls_types::*;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::ext::{self, DidAcceptAi, Regions};
+use super::main_loop::MainLoop;
+use super::position::Encoding;
+use super::rpc::{self, Error, Result};
+use super::session::Session;
+
+/// THE table: method → handler.
+pub(crate) fn dispatch(d: &mut Dispatch<'_, '_>) {
+    d.request::<Initialize>(initialize)
+        .request::<Shutdown>(shutdown)
+        .request::<Regions>(regions)
+        .request::<ExecuteCommand>(execute_command)
+        .request::<CodeActionRequest>(code_action)
+        .request::<CodeLensRequest>(code_lens)
+        .request::<HoverRequest>(hover)
+        .notification::<DidOpenTextDocument>(did_open)
+        .notification::<DidChangeTextDocument>(did_change)
+        .notification::<DidAcceptAi>(did_accept_ai)
+        .notification::<DidSaveTextDocument>(did_save)
+        .notification::<DidCloseTextDocument>(did_close)
+        .notification::<DidChangeConfiguration>(did_change_configuration)
+        .notification::<DidChangeWorkspaceFolders>(did_change_workspace_folders)
+        .notification::<Initialized>(|_, _| {})
+        .finish();
+}
+
+/// Requests that change state (the others only read it).
+const CHANGING: [&str; 2] = [Initialize::METHOD, ExecuteCommand::METHOD];
+
+/// One message on its way through the table.
+pub(crate) struct Dispatch<'l, 'm> {
+    lp: &'l mut MainLoop,
+    msg: &'m rpc::Message<'m>,
+    method: &'m str,
+    done: bool,
+}
+
+impl<'l, 'm> Dispatch<'l, 'm> {
+    pub(crate) fn new(lp: &'l mut MainLoop, msg: &'m rpc::Message<'m>, method: &'m str) -> Self {
+        Dispatch {
+            lp,
+            msg,
+            method,
+            done: false,
+        }
+    }
+
+    fn params<P: DeserializeOwned>(&self) -> serde_json::Result<P> {
+        serde_json::from_str(self.msg.params.map_or("null", |p| p.get()))
+    }
+
+    fn request<R: Request>(
+        &mut self,
+        handler: fn(&mut Session, R::Params) -> Result<R::Result>,
+    ) -> &mut Self {
+        if self.done || self.method != R::METHOD {
+            return self;
+        }
+        let Some(id) = self.msg.id.clone() else {
+            return self;
+        };
+        self.done = true;
+        let outcome = match self.params::<R::Params>() {
+            Ok(p) => self.lp.run_handler(R::METHOD, |s| handler(s, p)),
+            Err(e) => Err(Error::invalid_params(format!("bad parameters: {e}"))),
+        };
+        if CHANGING.contains(&R::METHOD) {
+            self.lp.changed();
+        }
+        // A signed approval runs off the loop and is answered when done.
+        if outcome.is_ok()
+            && let Some(job) = self.lp.session.approval.take()
+        {
+            self.lp.approve_later(id, job);
+            return self;
+        }
+        let body = rpc::response(&id, outcome);
+        self.lp.answer(body);
+        self
+    }
+
+    fn notification<N: Notification>(&mut self, handler: fn(&mut Session, N::Params)) -> &mut Self {
+        if self.done || self.method != N::METHOD || self.msg.id.is_some() {
+            return self;
+        }
+        self.done = true;
+        match self.params::<N::Params>() {
+            Ok(p) => {
+                let _ = self.lp.run_handler(N::METHOD, |s| {
+                    handler(s, p);
+                    Ok(())
+                });
+                self.lp.changed();
+            }
+            Err(e) => {
+                // `didOpen`, `didChange`...: the document notifications by
+                // their short names, as docs/protocol.md quotes them.
+                let name = N::METHOD.strip_prefix("textDocument/").unwrap_or(N::METHOD);
+                tracing::warn!("{name} ignored: bad parameters: {e}");
+            }
+        }
+        self
+    }
+
+    /// Unknown requests get `-32601`; unknown notifications are ignored.
+    fn finish(&mut self) {
+        if self.done {
+            return;
+        }
+        if let Some(id) = &self.msg.id {
+            let body = rpc::error_body(rpc::METHOD_NOT_FOUND, "Method not found", id);
+            self.lp.answer(body);
+        }
+    }
+}
+
+fn initialize(s: &mut Session, params: InitializeParams) -> Result<InitializeResult> {
+    let utf8 = params
+        .capabilities
+        .general
+        .as_ref()
+        .and_then(|g| g.position_encodings.as_ref())
+        .is_some_and(|encs| encs.contains(&PositionEncodingKind::UTF8));
+    let enc = if utf8 {
+        Encoding::Utf8
+    } else {
+        Encoding::Utf16
+    };
+    let folders = super::folders_of(&params);
+    s.code_lens_refresh = params
+        .capabilities
+        .workspace
+        .as_ref()
+        .and_then(|w| w.code_lens.as_ref())
+        .and_then(|c| c.refresh_support)
+        .unwrap_or(false);
+    s.enc = enc;
+    for f in &folders {
+        s.add_folder(f);
+    }
+    if let Some(opts) = &params.initialization_options {
+        s.settings.update(opts);
+    }
+    let dir = s
+        .stores
+        .first()
+        .map(|w| w.workspace.root.clone())
+        .or_else(|| folders.first().cloned());
+    if let Some(id) = dir.as_deref().and_then(super::git_identity) {
+        s.default_reviewer = id;
+    }
+    s.initialized = true;
+    s.review_due = true;
+    tracing::info!("vouch lsp ready (positions in {})", enc.as_str());
+    Ok(InitializeResult {
+        capabilities: ServerCapabilities {
+            position_encoding: Some(PositionEncodingKind::from(enc.as_str())),
+            text_document_sync: Some(TextDocumentSyncCapability::Options(
+                TextDocumentSyncOptions {
+                    open_close: Some(true),
+                    change: Some(TextDocumentSyncKind::INCREMENTAL),
+                    save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions {
+                        include_text: Some(false),
+                    })),
+                    ..TextDocumentSyncOptions::default()
+                },
+            )),
+            execute_command_provider: Some(ExecuteCommandOptions {
+                commands: ext::COMMANDS.iter().map(|c| (*c).to_owned()).collect(),
+                ..ExecuteCommandOptions::default()
+            }),
+            code_action_provider: Some(CodeActionProviderCapability::Options(
+                CodeActionOptions {
+                    code_action_kinds: Some(vec![
+                        CodeActionKind::QUICKFIX,
+                        CodeActionKind::REFACTOR,
+                    ]),
+                    ..CodeActionOptions::default()
+                },
+            )),
+            hover_provider: Some(HoverProviderCapability::Simple(true)),
+            workspace: Some(WorkspaceServerCapabilities {
+                workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                    supported: Some(true),
+                    change_notifications: Some(OneOf::Left(true)),
+                }),
+                file_operations: None,
+            }),
+            code_lens_provider: Some(CodeLensOptions {
+                resolve_provider: Some(false),
+            }),
+            ..ServerCapabilities::default()
+        },
+        server_info: Some(ServerInfo {
+            name: "vouch".to_owned(),
+            version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+        }),
+        ..InitializeResult::default()
+    })
+}
+
+/// `shutdown`: answered once everything pending is written (as every request).
+fn shutdown(_: &mut Session, _: ()) -> Result<()> {
+    Ok(())
+}
+
+fn regions(s: &mut Session, params: ext::RegionsParams) -> Result<ext::RegionsResult> {
+    s.regions(&params.text_document.uri)
+}
+
+fn execute_command(s: &mut Session, params: ExecuteCommandParams) -> Result<Option<Value>> {
+    if params.command == ext::APPROVE_RANGE {
+        // Signing runs ssh-keygen and git: off the loop (`MainLoop::approve_later`).
+        s.approval = Some(s.approve_job(&params.arguments)?);
+        return Ok(None);
+    }
+    s.execute(&params.command, &params.arguments)?;
+    Ok(None)
+}
+
+fn code_action(s: &mut Session, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+    s.refresh_syntax_of(&params.text_document.uri);
+    s.code_actions(&params).map(Some)
+}
+
+fn code_lens(s: &mut Session, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+    s.refresh_syntax_of(&params.text_document.uri);
+    s.code_lenses(&params.text_document.uri).map(Some)
+}
+
+fn hover(s: &mut Session, params: HoverParams) -> Result<Option<Hover>> {
+    let p = params.text_document_position_params;
+    s.refresh_syntax_of(&p.text_document.uri);
+    s.hover(&p.text_document.uri, p.position)
+}
+
+fn did_open(s: &mut Session, params: DidOpenTextDocumentParams) {
+    let d = params.text_document;
+    s.open(d.uri, d.version, &d.text);
+}
+
+fn did_change(s: &mut Session, params: DidChangeTextDocumentParams) {
+    let d = params.text_document;
+    s.change(&d.uri, d.version, params.content_changes);
+}
+
+fn did_accept_ai(s: &mut Session, params: ext::DidAcceptAiParams) {
+    s.accept_ai(params);
+}
+
+fn did_save(s: &mut Session, params: DidSaveTextDocumentParams) {
+    s.save(&params.text_document.uri);
+}
+
+fn did_close(s: &mut Session, params: DidCloseTextDocumentParams) {
+    s.close(&params.text_document.uri);
+}
+
+fn did_change_configuration(s: &mut Session, params: DidChangeConfigurationParams) {
+    s.settings.update(&params.settings);
+    for d in s.docs.values_mut() {
+        d.mark_diagnostics_due();
+    }
+    s.review_due = true;
+}
+
+fn did_change_workspace_folders(s: &mut Session, params: DidChangeWorkspaceFoldersParams) {
+    let paths = |fs: &[WorkspaceFolder]| -> Vec<std::path::PathBuf> {
+        fs.iter()
+            .filter(|f| f.uri.scheme().as_str() == "file")
+            .filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned()))
+            .collect()
+    };
+    let added = paths(&params.event.added);
+    let removed = paths(&params.event.removed);
+    s.folders.retain(|(f, _)| {
+        !removed
+            .iter()
+            .any(|r| r == f || r.canonicalize().ok().as_ref() == Some(f))
+    });
+    for f in &added {
+        s.add_folder(f);
+    }
+}
