@@ -1,5 +1,6 @@
-//! End-to-end tests of `vouch lsp` over the real binary's stdio: the
-//! protocol contract of docs/protocol.md.
+//! The protocol contract of docs/protocol.md, end to end: the server runs
+//! in process over a pipe (the same main loop and transport as `vouch lsp`);
+//! tests/lsp_durability.rs runs the binary where a process matters.
 #![allow(clippy::unwrap_used)]
 
 use crate::support;
@@ -20,7 +21,7 @@ fn copilot() -> Value {
 fn setup(text: &str, utf8: bool) -> (TempRepo, LspClient, String) {
     let repo = TempRepo::new();
     repo.write("src/a.rs", text);
-    let mut c = LspClient::start(repo.path());
+    let mut c = LspClient::in_process();
     c.initialize(repo.path(), utf8, json!({}));
     let uri = uri_of(&repo.path().join("src/a.rs"));
     c.open(&uri, 1, text);
@@ -30,7 +31,7 @@ fn setup(text: &str, utf8: bool) -> (TempRepo, LspClient, String) {
 #[test]
 fn initialize_advertises_the_contract() {
     let repo = TempRepo::new();
-    let mut c = LspClient::start(repo.path());
+    let mut c = LspClient::in_process();
     let r = c.initialize(repo.path(), false, json!({}));
     let caps = &r["capabilities"];
     assert_eq!(caps["positionEncoding"], "utf-16");
@@ -50,15 +51,15 @@ fn initialize_advertises_the_contract() {
     assert_eq!(caps["hoverProvider"], true);
     c.shutdown();
 
-    let mut c = LspClient::start(repo.path());
+    let mut c = LspClient::in_process();
     let r = c.initialize(repo.path(), true, json!({}));
     assert_eq!(r["capabilities"]["positionEncoding"], "utf-8");
     c.shutdown();
 
     // `exit` without `shutdown` first ends the server with code 1.
-    let mut c = LspClient::start(repo.path());
+    let mut c = LspClient::in_process();
     c.initialize(repo.path(), true, json!({}));
-    assert_eq!(c.exit().code(), Some(1));
+    assert_eq!(c.exit(), Some(1));
 
     // After `shutdown`, requests are refused (also the ones the read loop
     // answers itself), and `exit` then ends with code 0.
@@ -68,7 +69,7 @@ fn initialize_advertises_the_contract() {
         .request("vouch/regions", json!({"textDocument": {"uri": uri}}))
         .unwrap_err();
     assert_eq!(err["code"], -32600, "{err}");
-    assert_eq!(c.exit().code(), Some(0));
+    assert_eq!(c.exit(), Some(0));
 }
 
 #[test]
@@ -346,7 +347,7 @@ fn code_actions_and_hover() {
 fn settings_from_initialization_and_configuration() {
     let repo = TempRepo::new();
     repo.write("a.rs", "x\n");
-    let mut c = LspClient::start(repo.path());
+    let mut c = LspClient::in_process();
     c.initialize(
         repo.path(),
         false,
@@ -480,7 +481,7 @@ fn bad_input_never_takes_the_server_down() {
 fn in_memory_documents_are_never_stored() {
     let repo = TempRepo::new();
     let outside = tempfile::tempdir().unwrap();
-    let mut c = LspClient::start(repo.path());
+    let mut c = LspClient::in_process();
     c.initialize(repo.path(), false, json!({}));
     let untitled = "untitled:Untitled-1";
     let other = uri_of(&outside.path().join("x.rs"));
@@ -522,7 +523,7 @@ fn closing_clears_diagnostics() {
 fn workspace_folders_added_later_are_persisted() {
     let repo = TempRepo::new();
     repo.write("a.rs", "x\n");
-    let mut c = LspClient::start(repo.path());
+    let mut c = LspClient::in_process();
     c.call(
         "initialize",
         json!({"processId": null, "rootUri": null, "capabilities": {}}),

@@ -255,3 +255,61 @@ fn even_a_failed_request_makes_earlier_changes_durable() {
     assert_eq!(r["regions"][0]["range"], range(1, 4, 1, 11), "{r}");
     c.shutdown();
 }
+
+/// Another process holds the store's write lock (an open SQLite write
+/// transaction, 5 s): every keystroke meanwhile is still applied at once —
+/// its diagnostics come within the publish delay, not after the lock — while
+/// the answer to a request waits until the state it follows is written.
+#[test]
+fn a_store_write_held_by_another_process_delays_no_keystroke() {
+    let repo = TempRepo::new();
+    repo.write("src/a.rs", TEXT);
+    let mut c = start(&repo);
+    let (uri, _) = write_ai(&repo, &mut c);
+    let store = repo.path().join(".git/vouch/store.db");
+    let db = rusqlite::Connection::open(&store).unwrap();
+    db.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let locked = Instant::now();
+    c.change(&uri, 3, range(0, 0, 0, 0), "// a\n");
+    let pending = c.send_request("vouch/regions", json!({"textDocument": {"uri": uri}}));
+    let mut slowest = Duration::ZERO;
+    for v in 4..=13 {
+        let sent = Instant::now();
+        c.change(&uri, v, range(0, 0, 0, 0), "x");
+        c.diagnostics_where(&uri, Duration::from_secs(20), |p| p["version"] == v)
+            .unwrap_or_else(|| panic!("no diagnostics for version {v}"));
+        slowest = slowest.max(sent.elapsed());
+    }
+    // Diagnostics wait 40 ms for a quiet moment; the rest is the server's
+    // processing. With the store write on the loop, a keystroke waited for
+    // the lock (5 s).
+    assert!(
+        slowest < Duration::from_millis(500),
+        "a keystroke waited {slowest:?} with the store locked"
+    );
+    assert!(locked.elapsed() < Duration::from_secs(5));
+    // Durability: no answer before the state it follows is in the store.
+    let early = c.wait_for(Duration::from_millis(50), |m| m["id"] == pending);
+    assert!(early.is_none(), "answered before writing: {early:?}");
+    std::thread::sleep(Duration::from_secs(5).saturating_sub(locked.elapsed()));
+    db.execute_batch("ROLLBACK").unwrap();
+    let answer = c.response(pending).unwrap();
+    // Computed in wire order: the state when the request arrived.
+    assert_eq!(answer["version"], 3, "{answer}");
+    assert_eq!(
+        answer["regions"][0]["range"],
+        range(3, 4, 3, 12),
+        "{answer}"
+    );
+    let r = c.regions(&uri);
+    assert_eq!(r["version"], 13);
+    let stored: String = db
+        .query_row(
+            "SELECT text FROM files WHERE path = 'src/a.rs'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(stored.starts_with("xxxxxxxxxx// a\nfn main"), "{stored}");
+    c.shutdown();
+}

@@ -134,7 +134,7 @@ fn session(seed: u64, steps: usize, check_every: Option<usize>) {
     let repo = TempRepo::new();
     let initial = "fn main() {\n    println!(\"hé😀\");\n}\n";
     repo.write("src/main.rs", initial);
-    let mut c = LspClient::start(repo.path());
+    let mut c = LspClient::in_process();
     c.initialize(repo.path(), false, json!({}));
     let uri = uri_of(&repo.path().join("src/main.rs"));
     c.open(&uri, 1, initial);

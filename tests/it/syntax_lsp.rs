@@ -42,7 +42,7 @@ fn lenses(c: &mut LspClient, uri: &str) -> Vec<Value> {
 fn diagnostics_and_code_lenses_name_the_unit_of_every_fixture_region() {
     for fixture in syntax::fixtures() {
         let repo = TempRepo::new();
-        let mut c = LspClient::start(repo.path());
+        let mut c = LspClient::in_process();
         c.initialize(repo.path(), true, json!({}));
         for (n, e) in fixture.expectations.iter().enumerate() {
             let file = fixture.numbered(n);
@@ -113,7 +113,7 @@ const CART: &str = "pub struct Cart {\n    n: u32,\n}\n\nimpl Cart {\n    pub fn
 fn open_cart(name: &str) -> (TempRepo, LspClient, String) {
     let repo = TempRepo::new();
     repo.write(name, CART);
-    let mut c = LspClient::start(repo.path());
+    let mut c = LspClient::in_process();
     c.initialize(repo.path(), true, json!({}));
     let uri = uri_of(&repo.path().join(name));
     c.open(&uri, 1, CART);
@@ -267,7 +267,7 @@ fn files_without_grammar_fall_back_to_line_ranges() {
 #[test]
 fn code_lens_capability_is_advertised() {
     let repo = TempRepo::new();
-    let mut c = LspClient::start(repo.path());
+    let mut c = LspClient::in_process();
     let r = c.initialize(repo.path(), false, json!({}));
     assert_eq!(
         r["capabilities"]["codeLensProvider"],
@@ -284,7 +284,7 @@ fn a_class_lens_counts_and_reviews_its_methods_too() {
     let text =
         "class Cart:\n    size = 3\n\n    def total(self):\n        a = 1\n        return a\n";
     repo.write("cart.py", text);
-    let mut c = LspClient::start(repo.path());
+    let mut c = LspClient::in_process();
     c.initialize(repo.path(), true, json!({}));
     let uri = uri_of(&repo.path().join("cart.py"));
     c.open(&uri, 1, text);
@@ -339,7 +339,7 @@ fn code_lens_refresh_follows_attribution_changes() {
     for supported in [true, false] {
         let repo = TempRepo::new();
         repo.write("cart.rs", CART);
-        let mut c = LspClient::start(repo.path());
+        let mut c = LspClient::in_process();
         let root = uri_of(repo.path());
         c.call(
             "initialize",

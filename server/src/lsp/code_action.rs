@@ -1,14 +1,14 @@
 //! Code actions: review one region, review the file, mark a selection AI-written.
 
-use serde_json::json;
 use super::rpc::Error;
 use ls_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, Command, Diagnostic,
     NumberOrString, Range as LspRange,
 };
+use serde_json::json;
 
-use super::ext::{MARK_AI, REVIEW};
 use super::diagnostics::{CODE, SOURCE};
+use super::ext::{MARK_AI, REVIEW};
 use super::position::{to_lsp_range, to_range};
 use super::session::Session;
 

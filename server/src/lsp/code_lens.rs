@@ -6,12 +6,12 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-use serde_json::json;
 use super::rpc::Error;
 use ls_types::{CodeLens, Command, Uri};
+use serde_json::json;
 
-use super::ext::REVIEW;
 use super::documents::Doc;
+use super::ext::REVIEW;
 use super::position::to_lsp_range;
 use super::session::Session;
 use vouch_core::syntax::Unit;

@@ -1,7 +1,7 @@
 //! `workspace/executeCommand`: `vouch.review`, `vouch.markAi`, `vouch.forget`.
 
-use serde_json::Value;
 use super::rpc::Error;
+use serde_json::Value;
 
 use super::ext::{CommandTarget as Target, FORGET, MARK_AI, REVIEW};
 use super::position::to_range;

@@ -1,7 +1,7 @@
 //! One warning per unreviewed AI region.
 
-use serde_json::Value;
 use ls_types::{Diagnostic, NumberOrString, Uri};
+use serde_json::Value;
 
 use super::documents::Doc;
 use super::position::PositionCursor;
@@ -139,7 +139,11 @@ impl Session {
             .collect();
         for k in due {
             if let Some(doc) = self.docs.get(&k) {
-                out.push((doc.uri().clone(), self.diagnostics_of(doc), Some(doc.version())));
+                out.push((
+                    doc.uri().clone(),
+                    self.diagnostics_of(doc),
+                    Some(doc.version()),
+                ));
             }
             if let Some(doc) = self.docs.get_mut(&k) {
                 doc.take_diagnostics_due();

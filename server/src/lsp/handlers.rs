@@ -4,12 +4,11 @@
 //! straight from the message's raw JSON into the method's type.
 
 use ls_types::notification::{
-    DidChangeConfiguration, DidChangeTextDocument, DidChangeWorkspaceFolders,
-    DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument, Initialized, Notification,
+    DidChangeConfiguration, DidChangeTextDocument, DidChangeWorkspaceFolders, DidCloseTextDocument,
+    DidOpenTextDocument, DidSaveTextDocument, Initialized, Notification,
 };
 use ls_types::request::{
-    CodeActionRequest, CodeLensRequest, ExecuteCommand, HoverRequest, Initialize, Request,
-    Shutdown,
+    CodeActionRequest, CodeLensRequest, ExecuteCommand, HoverRequest, Initialize, Request, Shutdown,
 };
 use ls_types::*;
 use serde::de::DeserializeOwned;
@@ -186,15 +185,10 @@ fn initialize(s: &mut Session, params: InitializeParams) -> Result<InitializeRes
                 commands: ext::COMMANDS.iter().map(|c| (*c).to_owned()).collect(),
                 ..ExecuteCommandOptions::default()
             }),
-            code_action_provider: Some(CodeActionProviderCapability::Options(
-                CodeActionOptions {
-                    code_action_kinds: Some(vec![
-                        CodeActionKind::QUICKFIX,
-                        CodeActionKind::REFACTOR,
-                    ]),
-                    ..CodeActionOptions::default()
-                },
-            )),
+            code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+                code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, CodeActionKind::REFACTOR]),
+                ..CodeActionOptions::default()
+            })),
             hover_provider: Some(HoverProviderCapability::Simple(true)),
             workspace: Some(WorkspaceServerCapabilities {
                 workspace_folders: Some(WorkspaceFoldersServerCapabilities {

@@ -59,6 +59,18 @@ fn filter() -> EnvFilter {
     EnvFilter::try_from_env("VOUCH_LOG").unwrap_or_else(|_| EnvFilter::new("info"))
 }
 
+/// Installs the subscriber for the calling thread only, forwarding to the
+/// client alone (a server run in process, as the protocol tests do): returns
+/// the client log channel and the guard that keeps the subscriber.
+pub(crate) fn scoped() -> (Receiver<LogLine>, tracing::subscriber::DefaultGuard) {
+    let (tx, rx) = channel();
+    let client = ClientLayer { tx }
+        .with_filter(filter())
+        .with_filter(LevelFilter::INFO);
+    let guard = tracing::subscriber::set_default(tracing_subscriber::registry().with(client));
+    (rx, guard)
+}
+
 /// Installs the subscriber; returns the receiving end of the client log channel.
 pub fn init() -> Receiver<LogLine> {
     let (tx, rx) = channel();

@@ -594,9 +594,7 @@ impl MainLoop {
             // At a quiet moment, hand what the diagnostics will show to the
             // writer first (a `vouch review` run as soon as they appear
             // finds that text), without waiting for it.
-            let quiet = self
-                .last_change
-                .is_none_or(|c| now >= c + PUBLISH_DELAY);
+            let quiet = self.last_change.is_none_or(|c| now >= c + PUBLISH_DELAY);
             if quiet && self.session.has_unwritten() {
                 self.write_now();
             }
@@ -673,9 +671,7 @@ impl MainLoop {
     /// Verifies the review range off the loop (git and notes: slow).
     fn start_review(&mut self) {
         let targets = self.session.review_targets();
-        self.next_review = targets
-            .as_ref()
-            .map(|_| Instant::now() + REVIEW_INTERVAL);
+        self.next_review = targets.as_ref().map(|_| Instant::now() + REVIEW_INTERVAL);
         let Some((spec, roots)) = targets else {
             if self.session.set_review(Default::default()) {
                 self.changed();

@@ -73,11 +73,17 @@ fn folders_of(params: &InitializeParams) -> Vec<PathBuf> {
 /// Serves LSP on stdin/stdout until the client exits; tells how it ended.
 pub fn run() -> anyhow::Result<Ending> {
     let logs = logging::init();
-    Ok(main_loop::serve(std::io::stdin(), std::io::stdout(), Some(logs)))
+    Ok(main_loop::serve(
+        std::io::stdin(),
+        std::io::stdout(),
+        Some(logs),
+    ))
 }
 
-/// Serves LSP over any byte streams (tests run the server in process over a
-/// pipe); the same loop as [`run`], without forwarding log lines.
+/// Serves LSP over any byte streams (the protocol tests run the server in
+/// process over a pipe): the same loop as [`run`]; the loop thread's log
+/// lines go to the client only.
 pub fn serve(input: impl Read + Send + 'static, output: impl Write + Send + 'static) -> Ending {
-    main_loop::serve(input, output, None)
+    let (logs, _guard) = logging::scoped();
+    main_loop::serve(input, output, Some(logs))
 }

@@ -8,8 +8,8 @@
 
 use std::ops::Range;
 
-use ropey::Rope;
 use ls_types::{Position, Range as LspRange};
+use ropey::Rope;
 
 /// The unit of `Position.character`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

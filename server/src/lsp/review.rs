@@ -7,13 +7,13 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use serde_json::{Value, json};
 use super::rpc::Error;
 use ls_types::{Diagnostic, NumberOrString};
+use serde_json::{Value, json};
 
 use super::diagnostics::SOURCE;
-use super::ext::ApproveTarget;
 use super::documents::Doc;
+use super::ext::ApproveTarget;
 use super::position::PositionCursor;
 use super::session::Session;
 use vouch_core::commit::approve;

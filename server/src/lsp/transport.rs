@@ -45,10 +45,7 @@ fn read_header_line(
 /// nothing: where reading resumes after a broken frame. Returns `Ok(false)`
 /// at end of input. When the header was split across two reads its name is
 /// already consumed: `*prefix_read` is then set, for [`read_frame`].
-fn resync(
-    r: &mut impl BufRead,
-    prefix_read: &mut bool,
-) -> std::io::Result<bool> {
+fn resync(r: &mut impl BufRead, prefix_read: &mut bool) -> std::io::Result<bool> {
     let mut matched = 0;
     loop {
         let buf = r.fill_buf()?;

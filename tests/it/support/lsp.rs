@@ -1,11 +1,14 @@
-//! A small LSP client for end-to-end tests: spawns the real `vouch lsp`,
-//! speaks Content-Length framed JSON-RPC over its stdio, and times out every
-//! wait.
+//! A small LSP client for end-to-end tests: runs the server — in process
+//! over a pipe (`LspClient::in_process`, the protocol-contract tests) or as
+//! the real `vouch lsp` binary (`LspClient::start`, the process tests: kill
+//! -9, other processes, memory) — speaks Content-Length framed JSON-RPC, and
+//! times out every wait.
+#![allow(dead_code)]
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,9 +17,16 @@ use serde_json::{Value, json};
 
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 
+/// Where the server runs.
+enum Server {
+    Process(Child),
+    /// `vouch::lsp::serve` on a thread of this process.
+    InProcess(Option<std::thread::JoinHandle<vouch::lsp::Ending>>),
+}
+
 pub struct LspClient {
-    child: Child,
-    stdin: Option<ChildStdin>,
+    server: Server,
+    stdin: Option<Box<dyn Write + Send>>,
     rx: Receiver<Value>,
     /// Messages received while waiting for something else.
     queue: VecDeque<Value>,
@@ -116,9 +126,12 @@ impl LspClient {
                 }
             }
         });
-        let stdin = child.stdin.take();
+        let stdin = child
+            .stdin
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Write + Send>);
         LspClient {
-            child,
+            server: Server::Process(child),
             stdin,
             rx,
             queue: VecDeque::new(),
@@ -127,9 +140,64 @@ impl LspClient {
         }
     }
 
+    /// Runs the server in this process, over a pipe each way: the same
+    /// main loop as `vouch lsp`, without a process to start. Its log lines
+    /// arrive as `window/logMessage` (`stderr()` stays empty).
+    pub fn in_process() -> LspClient {
+        let (server_in, client_out) = std::io::pipe().expect("pipe");
+        let (client_in, server_out) = std::io::pipe().expect("pipe");
+        let handle = std::thread::spawn(move || vouch::lsp::serve(server_in, server_out));
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(client_in);
+            while let Some(m) = read_message(&mut r) {
+                if tx.send(m).is_err() {
+                    break;
+                }
+            }
+        });
+        LspClient {
+            server: Server::InProcess(Some(handle)),
+            stdin: Some(Box::new(client_out)),
+            rx,
+            queue: VecDeque::new(),
+            next_id: 1,
+            stderr: Arc::new(Mutex::new(String::new())),
+        }
+    }
+
     /// The server's process id.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        match &self.server {
+            Server::Process(child) => child.id(),
+            Server::InProcess(_) => panic!("the server runs in this process"),
+        }
+    }
+
+    /// Waits for the server to end: its exit status (0 or 1, as
+    /// `vouch lsp` exits).
+    fn wait_exit(&mut self) -> Option<i32> {
+        let deadline = Instant::now() + TIMEOUT;
+        while Instant::now() < deadline {
+            match &mut self.server {
+                Server::Process(child) => {
+                    if let Ok(Some(status)) = child.try_wait() {
+                        return status.code();
+                    }
+                }
+                Server::InProcess(handle) => {
+                    if handle.as_ref().is_some_and(|h| h.is_finished()) {
+                        let ending = handle.take()?.join().expect("server thread");
+                        return Some(match ending {
+                            vouch::lsp::Ending::ExitWithoutShutdown => 1,
+                            _ => 0,
+                        });
+                    }
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("vouch lsp did not exit after `exit`");
     }
 
     pub fn stderr(&self) -> String {
@@ -241,6 +309,14 @@ impl LspClient {
         }
     }
 
+    /// Messages received so far that nobody waited for.
+    pub fn drain(&mut self) -> Vec<Value> {
+        while let Ok(m) = self.rx.try_recv() {
+            self.queue.push_back(m);
+        }
+        self.queue.drain(..).collect()
+    }
+
     /// `initialize` + `initialized`; returns the initialize result.
     pub fn initialize(&mut self, root: &Path, utf8: bool, options: Value) -> Value {
         let encodings = if utf8 {
@@ -300,51 +376,49 @@ impl LspClient {
         )
     }
 
-    /// Orderly shutdown: `shutdown`, `exit`, and wait for the process.
+    /// Orderly shutdown: `shutdown`, `exit`, and wait for the server to end.
     pub fn shutdown(mut self) {
         self.call("shutdown", Value::Null);
         self.notify("exit", Value::Null);
         self.stdin = None;
-        let deadline = Instant::now() + TIMEOUT;
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                assert!(status.success(), "vouch lsp exited with {status}");
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("vouch lsp did not exit after `exit`");
+        let code = self.wait_exit();
+        assert_eq!(code, Some(0), "vouch lsp exited with {code:?}");
     }
 
-    /// Sends `exit` (without a `shutdown` of its own) and returns the exit status.
-    pub fn exit(mut self) -> std::process::ExitStatus {
+    /// Sends `exit` (without a `shutdown` of its own) and returns the exit
+    /// status (`vouch lsp`'s, or the one it would exit with).
+    pub fn exit(mut self) -> Option<i32> {
         self.notify("exit", Value::Null);
         self.stdin = None;
-        let deadline = Instant::now() + TIMEOUT;
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return status;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("vouch lsp did not exit after `exit`");
+        self.wait_exit()
     }
 
     /// SIGKILL, as a crash would.
     pub fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Server::Process(child) = &mut self.server {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 
-    /// True while the server process runs.
+    /// True while the server runs.
     pub fn alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
+        match &mut self.server {
+            Server::Process(child) => matches!(child.try_wait(), Ok(None)),
+            Server::InProcess(handle) => handle.as_ref().is_some_and(|h| !h.is_finished()),
+        }
     }
 }
 
 impl Drop for LspClient {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        match &mut self.server {
+            Server::Process(child) => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            // Closing its input ends the server thread.
+            Server::InProcess(_) => self.stdin = None,
+        }
     }
 }
