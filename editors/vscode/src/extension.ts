@@ -19,8 +19,11 @@ import {
   CMD_FORGET,
   CMD_MARK_AI,
   CMD_REVIEW,
+  CMD_APPROVE_RANGE,
   DID_ACCEPT_AI,
+  DidAcceptAiNotification,
   REGIONS,
+  RegionsRequest,
   type AiSource,
   type DidAcceptAiParams,
   type Region,
@@ -173,7 +176,7 @@ export class VouchExtension {
       .join(', ');
     this.log(`AI edit (${params.source.kind ?? '?'}, ${params.source.tool}) v${params.textDocument.version} ${where}`);
     try {
-      await client.sendNotification(DID_ACCEPT_AI, params);
+      await client.sendNotification(DidAcceptAiNotification, params);
     } catch (e) {
       this.log(`could not send ${DID_ACCEPT_AI}: ${String(e)}`);
     }
@@ -316,7 +319,7 @@ export class VouchExtension {
     if (!client || client.state !== State.Running) return undefined;
     const key = this.uriKey(uri);
     try {
-      const result = await client.sendRequest<RegionsResult>(REGIONS, { textDocument: { uri: key } });
+      const result = await client.sendRequest(RegionsRequest, { textDocument: { uri: key } });
       if (result && Array.isArray(result.regions)) {
         this.regions.set(key, result);
         return result;
@@ -473,7 +476,7 @@ export class VouchExtension {
       await this.setReviewRange();
       if (!config().get<string>('reviewRange', '').trim()) return;
     }
-    if (await this.executeServerCommand('vouch.approveRange', { uri: this.uriKey(editor.document.uri) })) {
+    if (await this.executeServerCommand(CMD_APPROVE_RANGE, { uri: this.uriKey(editor.document.uri) })) {
       void vscode.window.showInformationMessage('Vouch: approval signed and recorded; share it with git push.');
     }
   }

@@ -26,14 +26,14 @@ impl Notification for DidAcceptAi {
 pub(crate) struct DidAcceptAiParams {
     pub(crate) text_document: VersionedTextDocumentIdentifier,
     pub(crate) ranges: Vec<Range>,
-    pub(crate) source: AiSourceParams,
+    pub(crate) source: AiSource,
 }
 
 /// Who wrote the text: `tool` required; `kind` defaults to
 /// `inline-completion`.
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct AiSourceParams {
+pub(crate) struct AiSource {
     pub(crate) tool: String,
     #[serde(default)]
     pub(crate) model: Option<String>,
