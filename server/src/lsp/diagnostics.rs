@@ -31,7 +31,7 @@ impl Session {
             Some(p) => (&self.stores[p.store].policy.policy, p.rel.as_str()),
             None => (&default, ""),
         };
-        let lines = vouch_core::commit::lines::from_ledger(&doc.ledger());
+        let lines = vouch_core::commit::lines::from_ledger(doc.ledger());
         // The author of the next commit, as far as the server knows: git's
         // identity (for `distinct_from_author`).
         let author = (policy.needs_author() && self.default_reviewer != "unknown")

@@ -127,7 +127,7 @@ impl Doc {
     ) -> Doc {
         let history = History::new(version);
         let language = Language::from_path(uri.path().as_str()).filter(|l| l.has_grammar());
-        let doc = Doc {
+        Doc {
             uri,
             ledger,
             version,
@@ -143,8 +143,7 @@ impl Doc {
             syntax: None,
             language,
             lent: false,
-        };
-        doc
+        }
     }
 
     /// Records what the store holds for this document when it was opened:
