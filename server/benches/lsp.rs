@@ -1,8 +1,15 @@
 //! `vouch lsp` end to end over real stdio: 5k single-character `didChange`
 //! notifications on a 5k-line document holding 500 AI regions, next to a
-//! do-nothing server (a process that frames and parses the same bytes from
-//! its stdin and answers the final request); then
-//! `vouch/regions` on that document. Figures go in docs/protocol.md.
+//! do-nothing server; then `vouch/regions` on that document. Figures go in
+//! docs/protocol.md and the README (`scripts/bench-lsp`).
+//!
+//! The do-nothing server is this bench binary run as a process: it reads
+//! the same frames from its stdin (Content-Length framing, 64 KiB buffer)
+//! and deserialises each message with serde_json into typed parameters —
+//! the head (`id`, `method`) with the parameters as raw JSON, then the
+//! parameters into `ls_types::DidChangeTextDocumentParams` or
+//! `RegionsParams` — and answers each request with `null`. It keeps no
+//! state: whatever `vouch lsp` takes beyond it is the cost of tracking.
 //!
 //! `cargo bench --bench lsp`
 #![allow(clippy::unwrap_used)]
@@ -12,11 +19,11 @@
 #[path = "../../tests/it/support/lsp.rs"]
 mod lsp;
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group};
-use lsp::{LspClient, frame, range, read_frame, uri_of};
+use lsp::{LspClient, frame, range, uri_of};
 use serde_json::{Value, json};
 
 const LINES: u32 = 5_000;
@@ -85,37 +92,72 @@ fn edits(uri: &str, first_version: i32) -> Vec<u8> {
     out
 }
 
+/// Reads one framed message body from `r`, `None` at end of input.
+fn read_frame(r: &mut impl BufRead) -> Option<Vec<u8>> {
+    let mut len = None;
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(v) = line.strip_prefix("Content-Length:") {
+            len = v.trim().parse().ok();
+        }
+    }
+    let mut body = vec![0; len?];
+    r.read_exact(&mut body).ok()?;
+    Some(body)
+}
+
+/// A message's head, its parameters left raw for their typed read.
+#[derive(serde::Deserialize)]
+struct Head<'a> {
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(borrow)]
+    method: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    params: &'a serde_json::value::RawValue,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+struct RegionsParams {
+    text_document: ls_types::TextDocumentIdentifier,
+}
+
 /// The do-nothing server (this bench binary with `VOUCH_BENCH_DO_NOTHING`):
-/// reads and parses every message from stdin, answers requests with null.
+/// reads every frame from stdin, deserialises each into its typed
+/// parameters, answers requests with null.
 fn do_nothing_server() {
     let stdin = std::io::stdin();
     let mut input = std::io::BufReader::with_capacity(64 * 1024, stdin.lock());
     let mut out = std::io::stdout().lock();
     while let Some(body) = read_frame(&mut input) {
-        let v: Value = serde_json::from_slice(&body).unwrap();
-        if let Some(id) = v.get("id") {
+        let head: Head = serde_json::from_slice(&body).unwrap();
+        match head.method.as_ref() {
+            "textDocument/didChange" => {
+                let p: ls_types::DidChangeTextDocumentParams =
+                    serde_json::from_str(head.params.get()).unwrap();
+                std::hint::black_box(p);
+            }
+            "vouch/regions" => {
+                let p: RegionsParams = serde_json::from_str(head.params.get()).unwrap();
+                std::hint::black_box(p);
+            }
+            other => panic!("the do-nothing server does not expect {other}"),
+        }
+        if let Some(id) = head.id {
             let reply = json!({"jsonrpc": "2.0", "id": id, "result": null});
             out.write_all(&frame(&reply)).unwrap();
             out.flush().unwrap();
         }
     }
-}
-
-/// `iters` bursts of [`edits`], each from an idle server, then
-/// `vouch/regions`: the time from the first byte sent to the answer.
-fn bursts(s: &mut Server, iters: u64) -> Duration {
-    let mut total = Duration::ZERO;
-    for _ in 0..iters {
-        let bytes = edits(&s.uri, s.version + 1);
-        s.version += EDITS as i32;
-        std::thread::sleep(SETTLE);
-        let start = Instant::now();
-        s.client.send_raw(&bytes);
-        let r = s.client.regions(&s.uri);
-        total += start.elapsed();
-        assert_eq!(r["version"], s.version);
-    }
-    total
 }
 
 fn bench(c: &mut Criterion) {
@@ -126,10 +168,36 @@ fn bench(c: &mut Criterion) {
     g.measurement_time(Duration::from_secs(5));
     g.throughput(Throughput::Elements(EDITS as u64));
     g.bench_function("5k_did_change_then_regions_rs", |b| {
-        b.iter_custom(|iters| bursts(&mut s, iters))
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let bytes = edits(&s.uri, s.version + 1);
+                s.version += EDITS as i32;
+                std::thread::sleep(SETTLE);
+                let start = Instant::now();
+                s.client.send_raw(&bytes);
+                let r = s.client.regions(&s.uri);
+                total += start.elapsed();
+                assert_eq!(r["version"], s.version);
+            }
+            total
+        })
     });
     g.bench_function("5k_did_change_then_regions_txt", |b| {
-        b.iter_custom(|iters| bursts(&mut plain, iters))
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let bytes = edits(&plain.uri, plain.version + 1);
+                plain.version += EDITS as i32;
+                std::thread::sleep(SETTLE);
+                let start = Instant::now();
+                plain.client.send_raw(&bytes);
+                let r = plain.client.regions(&plain.uri);
+                total += start.elapsed();
+                assert_eq!(r["version"], plain.version);
+            }
+            total
+        })
     });
     g.bench_function("do_nothing_server_same_bytes", |b| {
         let mut child = std::process::Command::new(std::env::current_exe().unwrap())
