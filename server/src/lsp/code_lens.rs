@@ -17,17 +17,17 @@ use super::session::Session;
 use vouch_core::syntax::Unit;
 
 /// Unreviewed AI code grouped by the unit that names it.
-pub(crate) struct UnitGroup {
+pub struct UnitGroup {
     /// `None`: code outside any unit (one group per region).
-    pub(crate) unit: Option<Unit>,
+    pub unit: Option<Unit>,
     /// The unit widened to its regions (what "Review" marks reviewed).
-    pub(crate) extent: Range<usize>,
+    pub extent: Range<usize>,
     /// Lines holding unreviewed AI code inside `extent` (what "Review" marks).
-    pub(crate) lines: usize,
+    pub lines: usize,
 }
 
 /// The unreviewed AI code of `doc`, by unit, in order of first appearance.
-pub(crate) fn unit_groups(doc: &Doc) -> Vec<UnitGroup> {
+pub fn unit_groups(doc: &Doc) -> Vec<UnitGroup> {
     let syntax = doc.syntax();
     let regions = doc.ledger().unreviewed_regions();
     // Each region with the unit naming it, looked up once.
@@ -40,14 +40,21 @@ pub(crate) fn unit_groups(doc: &Doc) -> Vec<UnitGroup> {
             )
         })
         .collect();
-    let groups = vouch_core::present::group_by_key(&named, |(_, unit)| {
-        unit.as_ref().map(|u| u.range.clone())
-    });
+    let mut groups: Vec<(Option<Unit>, Vec<Range<usize>>)> = Vec::new();
+    for (range, unit) in &named {
+        let existing = unit.as_ref().and_then(|u| {
+            groups
+                .iter_mut()
+                .find(|(g, _)| g.as_ref().is_some_and(|g| g.range == u.range))
+        });
+        match existing {
+            Some((_, ranges)) => ranges.push(range.clone()),
+            None => groups.push((unit.clone(), vec![range.clone()])),
+        }
+    }
     groups
         .into_iter()
-        .map(|(_, members)| {
-            let unit = members.first().and_then(|(_, u)| u.clone());
-            let ranges: Vec<Range<usize>> = members.iter().map(|(r, _)| r.clone()).collect();
+        .map(|(unit, ranges)| {
             // The unit widened to the regions named by it or by a unit inside
             // it (as `SyntaxTree::extent`); a region outside units stands alone.
             let extent = match &unit {
@@ -88,34 +95,32 @@ pub(crate) fn unit_groups(doc: &Doc) -> Vec<UnitGroup> {
         .collect()
 }
 
-impl Session {
-    /// `textDocument/codeLens`.
-    pub(crate) fn code_lenses(&self, uri: &Uri) -> Result<Vec<CodeLens>, Error> {
-        let doc = self.doc(uri)?;
-        let rope = doc.ledger().rope();
-        Ok(unit_groups(doc)
-            .into_iter()
-            .map(|g| {
-                let at = g.unit.as_ref().map_or(g.extent.start, |u| u.range.start);
-                let noun = vouch_core::present::plural(g.lines, "line", "lines");
-                let title = format!("AI: {} {noun} unreviewed · Review", g.lines);
-                CodeLens {
-                    range: to_lsp_range(rope, &(at..at), self.enc),
-                    command: Some(Command {
-                        title,
-                        command: REVIEW.to_owned(),
-                        arguments: Some(vec![json!({
-                            "uri": uri,
-                            "range": to_lsp_range(rope, &g.extent, self.enc),
-                        })]),
-                    }),
-                    data: Some(json!({
-                        "unit": g.unit.as_ref().map(|u| u.name.clone()),
-                        "unitKind": g.unit.as_ref().map(|u| u.keyword),
-                        "lines": g.lines,
-                    })),
-                }
-            })
-            .collect())
-    }
+/// `textDocument/codeLens`.
+pub(crate) fn code_lenses(s: &Session, uri: &Uri) -> Result<Vec<CodeLens>, Error> {
+    let doc = s.doc(uri)?;
+    let rope = doc.ledger().rope();
+    Ok(unit_groups(doc)
+        .into_iter()
+        .map(|g| {
+            let at = g.unit.as_ref().map_or(g.extent.start, |u| u.range.start);
+            let noun = if g.lines == 1 { "line" } else { "lines" };
+            let title = format!("AI: {} {noun} unreviewed · Review", g.lines);
+            CodeLens {
+                range: to_lsp_range(rope, &(at..at), s.enc()),
+                command: Some(Command {
+                    title,
+                    command: REVIEW.to_owned(),
+                    arguments: Some(vec![json!({
+                        "uri": uri,
+                        "range": to_lsp_range(rope, &g.extent, s.enc()),
+                    })]),
+                }),
+                data: Some(json!({
+                    "unit": g.unit.as_ref().map(|u| u.name.clone()),
+                    "unitKind": g.unit.as_ref().map(|u| u.keyword),
+                    "lines": g.lines,
+                })),
+            }
+        })
+        .collect())
 }

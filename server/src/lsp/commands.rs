@@ -19,44 +19,42 @@ fn target(args: &[Value]) -> Result<Target, Error> {
         .map_err(|e| Error::invalid_params(format!("bad command argument: {e}")))
 }
 
-impl Session {
-    /// Runs a command; returns how many bytes changed state.
-    pub fn execute(&mut self, command: &str, args: &[Value]) -> Result<usize, Error> {
-        if !ALL.contains(&command) {
-            return Err(Error::invalid_params(format!("unknown command {command}")));
-        }
-        let t = target(args)?;
-        let reviewer = self.reviewer();
-        let enc = self.enc;
-        let doc = self.doc_mut(&t.uri)?;
-        let range = match (t.range, command) {
-            (Some(r), _) => to_range(doc.ledger().rope(), r, enc)
-                .map_err(|e| Error::invalid_params(e.to_string()))?,
-            (None, MARK_AI) => return Err(Error::invalid_params("vouch.markAi needs a range")),
-            (None, _) => 0..doc.ledger().len(),
-        };
-        let result = doc.edit_ledger(|ledger| match command {
-            REVIEW => ledger.mark_reviewed(
-                range,
-                &Review {
-                    by: reviewer,
-                    at: now_millis(),
-                },
-            ),
-            MARK_AI => ledger.mark_ai(
-                range,
-                &AiSource {
-                    tool: t.tool.unwrap_or_else(|| "unknown".to_owned()),
-                    model: t.model,
-                    kind: AiKind::Manual,
-                    session: None,
-                    accepted_at: now_millis(),
-                },
-            ),
-            _ => ledger.forget(range),
-        });
-        let changed = result.map_err(|e| Error::invalid_params(e.to_string()))?;
-        tracing::info!("{command} {}: {changed} bytes changed", t.uri.as_str());
-        Ok(changed)
+/// Runs a command; returns how many bytes changed state.
+pub(crate) fn execute(s: &mut Session, command: &str, args: &[Value]) -> Result<usize, Error> {
+    if !ALL.contains(&command) {
+        return Err(Error::invalid_params(format!("unknown command {command}")));
     }
+    let t = target(args)?;
+    let reviewer = s.reviewer();
+    let enc = s.enc();
+    let doc = s.doc_mut(&t.uri)?;
+    let range = match (t.range, command) {
+        (Some(r), _) => to_range(doc.ledger().rope(), r, enc)
+            .map_err(|e| Error::invalid_params(e.to_string()))?,
+        (None, MARK_AI) => return Err(Error::invalid_params("vouch.markAi needs a range")),
+        (None, _) => 0..doc.ledger().len(),
+    };
+    let result = doc.edit_ledger(|ledger| match command {
+        REVIEW => ledger.mark_reviewed(
+            range,
+            &Review {
+                by: reviewer,
+                at: now_millis(),
+            },
+        ),
+        MARK_AI => ledger.mark_ai(
+            range,
+            &AiSource {
+                tool: t.tool.unwrap_or_else(|| "unknown".to_owned()),
+                model: t.model,
+                kind: AiKind::Manual,
+                session: None,
+                accepted_at: now_millis(),
+            },
+        ),
+        _ => ledger.forget(range),
+    });
+    let changed = result.map_err(|e| Error::invalid_params(e.to_string()))?;
+    tracing::info!("{command} {}: {changed} bytes changed", t.uri.as_str());
+    Ok(changed)
 }

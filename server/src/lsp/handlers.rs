@@ -85,7 +85,7 @@ impl<'l, 'm> Dispatch<'l, 'm> {
         }
         // A signed approval runs off the loop and is answered when done.
         if outcome.is_ok()
-            && let Some(job) = self.lp.session.approval.take()
+            && let Some(job) = self.lp.session.take_approval()
         {
             self.lp.approve_later(id, job);
             return self;
@@ -143,30 +143,19 @@ fn initialize(s: &mut Session, params: InitializeParams) -> Result<InitializeRes
         Encoding::Utf16
     };
     let folders = super::folders_of(&params);
-    s.code_lens_refresh = params
+    let code_lens_refresh = params
         .capabilities
         .workspace
         .as_ref()
         .and_then(|w| w.code_lens.as_ref())
         .and_then(|c| c.refresh_support)
         .unwrap_or(false);
-    s.enc = enc;
-    for f in &folders {
-        s.add_folder(f);
-    }
-    if let Some(opts) = &params.initialization_options {
-        s.settings.update(opts);
-    }
-    let dir = s
-        .stores
-        .first()
-        .map(|w| w.workspace.root.clone())
-        .or_else(|| folders.first().cloned());
-    if let Some(id) = dir.as_deref().and_then(super::git_identity) {
-        s.default_reviewer = id;
-    }
-    s.initialized = true;
-    s.review_due = true;
+    s.initialize(
+        enc,
+        code_lens_refresh,
+        &folders,
+        params.initialization_options.as_ref(),
+    );
     tracing::info!("vouch lsp ready (positions in {})", enc.as_str());
     Ok(InitializeResult {
         capabilities: ServerCapabilities {
@@ -216,33 +205,33 @@ fn shutdown(_: &mut Session, _: ()) -> Result<()> {
 }
 
 fn regions(s: &mut Session, params: ext::RegionsParams) -> Result<ext::RegionsResult> {
-    s.regions(&params.text_document.uri)
+    super::regions::regions(s, &params.text_document.uri)
 }
 
 fn execute_command(s: &mut Session, params: ExecuteCommandParams) -> Result<Option<Value>> {
     if params.command == ext::APPROVE_RANGE {
         // Signing runs ssh-keygen and git: off the loop (`MainLoop::approve_later`).
-        s.approval = Some(s.approve_job(&params.arguments)?);
+        s.prepare_approval(&params.arguments)?;
         return Ok(None);
     }
-    s.execute(&params.command, &params.arguments)?;
+    super::commands::execute(s, &params.command, &params.arguments)?;
     Ok(None)
 }
 
 fn code_action(s: &mut Session, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
     s.refresh_syntax_of(&params.text_document.uri);
-    s.code_actions(&params).map(Some)
+    super::code_action::code_actions(s, &params).map(Some)
 }
 
 fn code_lens(s: &mut Session, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
     s.refresh_syntax_of(&params.text_document.uri);
-    s.code_lenses(&params.text_document.uri).map(Some)
+    super::code_lens::code_lenses(s, &params.text_document.uri).map(Some)
 }
 
 fn hover(s: &mut Session, params: HoverParams) -> Result<Option<Hover>> {
     let p = params.text_document_position_params;
     s.refresh_syntax_of(&p.text_document.uri);
-    s.hover(&p.text_document.uri, p.position)
+    super::hover::hover(s, &p.text_document.uri, p.position)
 }
 
 fn did_open(s: &mut Session, params: DidOpenTextDocumentParams) {
@@ -268,11 +257,7 @@ fn did_close(s: &mut Session, params: DidCloseTextDocumentParams) {
 }
 
 fn did_change_configuration(s: &mut Session, params: DidChangeConfigurationParams) {
-    s.settings.update(&params.settings);
-    for d in s.docs.values_mut() {
-        d.mark_diagnostics_due();
-    }
-    s.review_due = true;
+    s.configure(&params.settings);
 }
 
 fn did_change_workspace_folders(s: &mut Session, params: DidChangeWorkspaceFoldersParams) {
@@ -284,12 +269,5 @@ fn did_change_workspace_folders(s: &mut Session, params: DidChangeWorkspaceFolde
     };
     let added = paths(&params.event.added);
     let removed = paths(&params.event.removed);
-    s.folders.retain(|(f, _)| {
-        !removed
-            .iter()
-            .any(|r| r == f || r.canonicalize().ok().as_ref() == Some(f))
-    });
-    for f in &added {
-        s.add_folder(f);
-    }
+    s.change_folders(&added, &removed);
 }

@@ -372,9 +372,7 @@ impl MainLoop {
             Event::Parsed(trees) => {
                 self.parsing = false;
                 for (key, tree) in trees {
-                    if let Some(d) = self.session.docs.get_mut(&key) {
-                        d.return_syntax(tree);
-                    }
+                    self.session.return_syntax(&key, tree);
                 }
                 self.publish();
             }
@@ -386,7 +384,7 @@ impl MainLoop {
             }
             Event::Approved(body) => {
                 self.send(body);
-                self.session.review_due = true;
+                self.next_review = Some(Instant::now());
             }
         }
         self.after_message();
@@ -451,7 +449,7 @@ impl MainLoop {
                 if method == "shutdown" {
                     self.shutdown_seen = true;
                     self.phase = Phase::ShutDown;
-                } else if self.phase == Phase::Uninitialized && self.session.initialized {
+                } else if self.phase == Phase::Uninitialized && self.session.initialized() {
                     self.phase = Phase::Running;
                 }
             }
@@ -463,10 +461,11 @@ impl MainLoop {
     /// What handlers asked for: writes now, a review-range verification,
     /// an approval off the loop.
     fn after_message(&mut self) {
-        if self.session.flush_now {
+        let effects = self.session.take_effects();
+        if effects.flush_now {
             self.write_now();
         }
-        if std::mem::take(&mut self.session.review_due) {
+        if effects.review_due {
             self.next_review = Some(Instant::now());
         }
     }
@@ -625,13 +624,7 @@ impl MainLoop {
     /// Reparses stale trees off the loop, then publishes; publishes at once
     /// when nothing needs parsing.
     fn parse_then_publish(&mut self) {
-        let jobs: Vec<(String, SyntaxJob)> = self
-            .session
-            .docs
-            .iter_mut()
-            .filter(|(_, d)| d.diagnostics_due())
-            .filter_map(|(k, d)| d.lend_syntax().map(|j| (k.clone(), j)))
-            .collect();
+        let jobs: Vec<(String, SyntaxJob)> = self.session.syntax_jobs();
         if jobs.is_empty() {
             self.publish();
             return;
@@ -659,7 +652,7 @@ impl MainLoop {
         }
         // Code lenses count unreviewed lines: ask the client to re-request
         // them (its answer is not waited for).
-        if published && self.session.code_lens_refresh {
+        if published && self.session.code_lens_refresh() {
             self.next_request_id += 1;
             self.send(format!(
                 r#"{{"jsonrpc":"2.0","id":"vouch-{}","method":"workspace/codeLens/refresh"}}"#,

@@ -36,23 +36,21 @@ pub(crate) fn attribution_json(a: &Attribution) -> Value {
     serde_json::to_value(AttributionJson::from(a)).unwrap_or_default()
 }
 
-impl Session {
-    /// `{"version", "regions": [{"range", "tool", "model", "kind", "reviewed", "reviewedBy", "reviews", "acceptedAt"}]}`.
-    pub(crate) fn regions(&self, uri: &Uri) -> Result<RegionsResult, Error> {
-        let doc = self.doc(uri)?;
-        let ledger = doc.ledger();
-        let mut positions = PositionCursor::new(ledger.rope(), self.enc);
-        let regions = ledger
-            .regions()
-            .into_iter()
-            .map(|r| Region {
-                range: positions.range(&r.range),
-                attribution: AttributionJson::from(&r.attribution),
-            })
-            .collect();
-        Ok(RegionsResult {
-            version: doc.version(),
-            regions,
+/// `{"version", "regions": [{"range", "tool", "model", "kind", "reviewed", "reviewedBy", "reviews", "acceptedAt"}]}`.
+pub(crate) fn regions(s: &Session, uri: &Uri) -> Result<RegionsResult, Error> {
+    let doc = s.doc(uri)?;
+    let ledger = doc.ledger();
+    let mut positions = PositionCursor::new(ledger.rope(), s.enc());
+    let regions = ledger
+        .regions()
+        .into_iter()
+        .map(|r| Region {
+            range: positions.range(&r.range),
+            attribution: AttributionJson::from(&r.attribution),
         })
-    }
+        .collect();
+    Ok(RegionsResult {
+        version: doc.version(),
+        regions,
+    })
 }

@@ -81,143 +81,102 @@ pub struct ApproveJob {
     pub lines: Option<(usize, usize)>,
 }
 
-impl Session {
-    /// Every git workspace to verify, with the range; `None` without a range.
-    pub fn review_targets(&self) -> Option<(String, Vec<(usize, std::path::PathBuf)>)> {
-        let spec = self.settings.review_range.clone()?;
-        let roots = self
-            .stores
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.workspace.git_dir.is_some())
-            .map(|(i, s)| (i, s.workspace.root.clone()))
-            .collect();
-        Some((spec, roots))
+/// `unapproved-ai` diagnostics of `doc` (lines of the range's tip).
+pub(crate) fn review_diagnostics(s: &Session, doc: &Doc) -> Vec<Diagnostic> {
+    let ranges = s.review_ranges(doc);
+    if ranges.is_empty() {
+        return Vec::new();
     }
-
-    /// Adopts new findings; documents whose diagnostics change are due.
-    pub fn set_review(&mut self, by_store: HashMap<usize, Findings>) -> bool {
-        let old = std::mem::take(&mut self.review.by_store);
-        let mut changed = false;
-        for d in self.docs.values_mut() {
-            let Some(p) = &d.place() else { continue };
-            let before = old.get(&p.store).and_then(|f| f.get(&p.rel));
-            let after = by_store.get(&p.store).and_then(|f| f.get(&p.rel));
-            if before != after {
-                d.mark_diagnostics_due();
-                changed = true;
-            }
+    let spec = s.settings().review_range.clone().unwrap_or_default();
+    let mut positions = PositionCursor::new(doc.ledger().rope(), s.enc());
+    let count = doc.ledger().line_count();
+    let mut out = Vec::new();
+    for r in ranges {
+        if r.start_line == 0 || r.start_line > count {
+            continue;
         }
-        self.review.by_store = by_store;
-        changed
-    }
-
-    /// The unapproved ranges of `doc`'s file.
-    pub fn review_ranges(&self, doc: &Doc) -> &[UnapprovedRange] {
-        doc.place()
-            .as_ref()
-            .and_then(|p| self.review.by_store.get(&p.store)?.get(&p.rel))
-            .map_or(&[], Vec::as_slice)
-    }
-
-    /// `unapproved-ai` diagnostics of `doc` (lines of the range's tip).
-    pub fn review_diagnostics(&self, doc: &Doc) -> Vec<Diagnostic> {
-        let ranges = self.review_ranges(doc);
-        if ranges.is_empty() {
-            return Vec::new();
+        let end = r.end_line.min(count);
+        let Ok(mut bytes) = doc.ledger().line_range(r.start_line - 1, end - 1) else {
+            continue;
+        };
+        // Up to the end of the last line, not into the next one.
+        let rope = doc.ledger().rope();
+        while bytes.end > bytes.start && matches!(rope.byte(bytes.end - 1), b'\n' | b'\r') {
+            bytes.end -= 1;
         }
-        let spec = self.settings.review_range.clone().unwrap_or_default();
-        let mut positions = PositionCursor::new(doc.ledger().rope(), self.enc);
-        let count = doc.ledger().line_count();
-        let mut out = Vec::new();
-        for r in ranges {
-            if r.start_line == 0 || r.start_line > count {
-                continue;
-            }
-            let end = r.end_line.min(count);
-            let Ok(mut bytes) = doc.ledger().line_range(r.start_line - 1, end - 1) else {
-                continue;
-            };
-            // Up to the end of the last line, not into the next one.
-            let rope = doc.ledger().rope();
-            while bytes.end > bytes.start && matches!(rope.byte(bytes.end - 1), b'\n' | b'\r') {
-                bytes.end -= 1;
-            }
-            let what = r.what();
-            let unit = r
-                .unit
-                .as_deref()
-                .map(|u| format!(" in {u}"))
-                .unwrap_or_default();
-            let lines = end - r.start_line + 1;
-            let noun = vouch_core::present::plural(lines, "line", "lines");
-            out.push(Diagnostic {
-                range: positions.range(&bytes),
-                severity: Some(self.settings.severity),
-                code: Some(NumberOrString::String(CODE.to_owned())),
-                source: Some(SOURCE.to_owned()),
-                message: format!(
-                    "Unapproved AI code{unit} · {what} · {lines} {noun} in {spec}: {}",
-                    r.reason
-                ),
-                data: Some(json!({
-                    "reviewRange": spec,
-                    "startLine": r.start_line,
-                    "endLine": end,
-                    "approvers": r.approvers,
-                    "notApprovers": r.not_approvers,
-                })),
-                ..Diagnostic::default()
-            });
-        }
-        out
+        let what = match (&r.tool, &r.model) {
+            (Some(t), Some(m)) => format!("{t} ({m})"),
+            (Some(t), None) => t.clone(),
+            (None, _) => "policy file".to_owned(),
+        };
+        let unit = r
+            .unit
+            .as_deref()
+            .map(|u| format!(" in {u}"))
+            .unwrap_or_default();
+        let lines = end - r.start_line + 1;
+        let noun = if lines == 1 { "line" } else { "lines" };
+        out.push(Diagnostic {
+            range: positions.range(&bytes),
+            severity: Some(s.settings().severity),
+            code: Some(NumberOrString::String(CODE.to_owned())),
+            source: Some(SOURCE.to_owned()),
+            message: format!(
+                "Unapproved AI code{unit} · {what} · {lines} {noun} in {spec}: {}",
+                r.reason
+            ),
+            data: Some(json!({
+                "reviewRange": spec,
+                "startLine": r.start_line,
+                "endLine": end,
+                "approvers": r.approvers,
+                "notApprovers": r.not_approvers,
+            })),
+            ..Diagnostic::default()
+        });
     }
+    out
+}
 
-    /// Works out a `vouch.approveRange` call.
-    pub fn approve_job(&self, args: &[Value]) -> Result<ApproveJob, Error> {
-        let Some(spec) = self.settings.review_range.clone() else {
-            return Err(Error::invalid_params(
-                "no review range: set the `reviewRange` setting (e.g. origin/main..HEAD)",
-            ));
-        };
-        let t: ApproveTarget = match args.first() {
-            Some(v) => serde_json::from_value(v.clone())
-                .map_err(|e| Error::invalid_params(format!("bad command argument: {e}")))?,
-            None => ApproveTarget::default(),
-        };
-        let (store, rel) = match &t.uri {
-            Some(uri) => {
-                let doc = self.doc(uri)?;
-                let place = doc.place().ok_or_else(|| {
-                    Error::invalid_params("the document is not in a workspace folder")
-                })?;
-                (place.store, Some(place.rel.clone()))
-            }
-            None => match self
-                .stores
-                .iter()
-                .position(|s| s.workspace.git_dir.is_some())
-            {
-                Some(i) => (i, None),
-                None => return Err(Error::invalid_params("no git workspace")),
-            },
-        };
-        let root = self
-            .stores
-            .get(store)
-            .map(|s| s.workspace.root.clone())
-            .ok_or_else(|| Error::invalid_params("no workspace"))?;
-        let lines = match (t.start_line, t.end_line) {
-            (Some(s), Some(e)) if s >= 1 && e >= s => Some((s, e)),
-            (Some(s), None) if s >= 1 => Some((s, s)),
-            (None, None) => None,
-            _ => return Err(Error::invalid_params("bad startLine/endLine")),
-        };
-        Ok(ApproveJob {
-            root,
-            spec,
-            rel,
-            lines,
-        })
-    }
+/// Works out a `vouch.approveRange` call.
+pub(crate) fn approve_job(s: &Session, args: &[Value]) -> Result<ApproveJob, Error> {
+    let Some(spec) = s.settings().review_range.clone() else {
+        return Err(Error::invalid_params(
+            "no review range: set the `reviewRange` setting (e.g. origin/main..HEAD)",
+        ));
+    };
+    let t: ApproveTarget = match args.first() {
+        Some(v) => serde_json::from_value(v.clone())
+            .map_err(|e| Error::invalid_params(format!("bad command argument: {e}")))?,
+        None => ApproveTarget::default(),
+    };
+    let (store, rel) = match &t.uri {
+        Some(uri) => {
+            let doc = s.doc(uri)?;
+            let place = doc.place().ok_or_else(|| {
+                Error::invalid_params("the document is not in a workspace folder")
+            })?;
+            (place.store, Some(place.rel.clone()))
+        }
+        None => match s.first_git_store() {
+            Some(i) => (i, None),
+            None => return Err(Error::invalid_params("no git workspace")),
+        },
+    };
+    let root = s
+        .store_root(store)
+        .map(std::path::Path::to_path_buf)
+        .ok_or_else(|| Error::invalid_params("no workspace"))?;
+    let lines = match (t.start_line, t.end_line) {
+        (Some(s), Some(e)) if s >= 1 && e >= s => Some((s, e)),
+        (Some(s), None) if s >= 1 => Some((s, s)),
+        (None, None) => None,
+        _ => return Err(Error::invalid_params("bad startLine/endLine")),
+    };
+    Ok(ApproveJob {
+        root,
+        spec,
+        rel,
+        lines,
+    })
 }

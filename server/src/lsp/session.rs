@@ -8,13 +8,15 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 
-use ls_types::{DiagnosticSeverity, TextDocumentContentChangeEvent, Uri};
+use ls_types::{Diagnostic, DiagnosticSeverity, TextDocumentContentChangeEvent, Uri};
 use serde_json::Value;
 
 use super::documents::{Doc, FlushJob, Place, Replacement, Written};
 use super::position::Encoding;
+use super::review::Findings;
 use super::rpc::Error;
 use vouch_core::commit::policy::Policy;
+use vouch_core::commit::verify::UnapprovedRange;
 use vouch_core::ledger::{AiKind, AiSource, Ledger, now_millis};
 use vouch_core::service::at_text;
 use vouch_core::store::{Store, StoredFile};
@@ -133,35 +135,43 @@ impl PolicyCache {
     }
 }
 
-pub struct Session {
-    pub enc: Encoding,
-    pub settings: Settings,
+pub(crate) struct Session {
+    enc: Encoding,
+    settings: Settings,
     /// Reviewer when none is configured: git's identity, else "unknown".
-    pub default_reviewer: String,
+    default_reviewer: String,
     /// Workspace folders (as given and canonical) and the store each maps to.
-    pub folders: Vec<(PathBuf, usize)>,
-    pub stores: Vec<WsStore>,
-    pub docs: HashMap<String, Doc>,
+    folders: Vec<(PathBuf, usize)>,
+    stores: Vec<WsStore>,
+    docs: HashMap<String, Doc>,
     /// Closed documents whose diagnostics must be cleared.
-    pub cleared: Vec<Uri>,
+    cleared: Vec<Uri>,
     /// The client accepts `workspace/codeLens/refresh` (sent after
     /// diagnostics change, so "AI: N lines unreviewed" lenses follow reviews).
-    pub code_lens_refresh: bool,
+    code_lens_refresh: bool,
     /// What the last verification of `settings.review_range` found.
-    pub review: super::review::ReviewState,
+    review: super::review::ReviewState,
     /// Snapshots of closed documents still to write.
     closing: Vec<(String, FlushJob)>,
     /// `initialize` succeeded.
-    pub(crate) initialized: bool,
+    initialized: bool,
     /// Set by a handler that needs the pending state written now (save,
     /// close), not at the next idle moment.
-    pub(crate) flush_now: bool,
+    flush_now: bool,
     /// Set when the review range must be verified again (settings changed,
     /// an approval was made).
-    pub(crate) review_due: bool,
+    review_due: bool,
     /// A `vouch.approveRange` call to run off the loop; its request is
     /// answered when it is done.
-    pub(crate) approval: Option<super::review::ApproveJob>,
+    approval: Option<super::review::ApproveJob>,
+}
+
+/// What handlers asked of the main loop.
+pub(crate) struct Effects {
+    /// Write pending state now (save, close).
+    pub(crate) flush_now: bool,
+    /// Verify the review range again.
+    pub(crate) review_due: bool,
 }
 
 /// A document snapshot on its way to the writer thread.
@@ -200,6 +210,203 @@ pub fn unknown_document(uri: &Uri) -> Error {
 }
 
 impl Session {
+    pub(crate) fn enc(&self) -> Encoding {
+        self.enc
+    }
+
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Git's identity of the first workspace, else "unknown".
+    pub(crate) fn default_reviewer(&self) -> &str {
+        &self.default_reviewer
+    }
+
+    /// The policy (`vouch.toml`) of store `store`.
+    pub(crate) fn policy_of(&self, store: usize) -> &Policy {
+        &self.stores[store].policy.policy
+    }
+
+    /// The root of store `store`'s workspace.
+    pub(crate) fn store_root(&self, store: usize) -> Option<&Path> {
+        self.stores.get(store).map(|s| s.workspace.root.as_path())
+    }
+
+    /// The first store in a git workspace.
+    pub(crate) fn first_git_store(&self) -> Option<usize> {
+        self.stores
+            .iter()
+            .position(|s| s.workspace.git_dir.is_some())
+    }
+
+    pub(crate) fn code_lens_refresh(&self) -> bool {
+        self.code_lens_refresh
+    }
+
+    pub(crate) fn initialized(&self) -> bool {
+        self.initialized
+    }
+
+    /// What handlers asked of the main loop since it last looked.
+    pub(crate) fn take_effects(&mut self) -> Effects {
+        Effects {
+            flush_now: std::mem::take(&mut self.flush_now),
+            review_due: std::mem::take(&mut self.review_due),
+        }
+    }
+
+    /// A `vouch.approveRange` call a handler prepared, to run off the loop.
+    pub(crate) fn take_approval(&mut self) -> Option<super::review::ApproveJob> {
+        self.approval.take()
+    }
+
+    /// `initialize`: encoding, folders and settings; git's identity as the
+    /// default reviewer.
+    pub(crate) fn initialize(
+        &mut self,
+        enc: Encoding,
+        code_lens_refresh: bool,
+        folders: &[PathBuf],
+        options: Option<&Value>,
+    ) {
+        self.enc = enc;
+        self.code_lens_refresh = code_lens_refresh;
+        for f in folders {
+            self.add_folder(f);
+        }
+        if let Some(opts) = options {
+            self.settings.update(opts);
+        }
+        let dir = self
+            .stores
+            .first()
+            .map(|w| w.workspace.root.clone())
+            .or_else(|| folders.first().cloned());
+        if let Some(id) = dir.as_deref().and_then(super::git_identity) {
+            self.default_reviewer = id;
+        }
+        self.initialized = true;
+        self.review_due = true;
+    }
+
+    /// `workspace/didChangeConfiguration`: diagnostics are republished and
+    /// the review range verified again.
+    pub(crate) fn configure(&mut self, settings: &Value) {
+        self.settings.update(settings);
+        for d in self.docs.values_mut() {
+            d.mark_diagnostics_due();
+        }
+        self.review_due = true;
+    }
+
+    /// `workspace/didChangeWorkspaceFolders`.
+    pub(crate) fn change_folders(&mut self, added: &[PathBuf], removed: &[PathBuf]) {
+        self.folders.retain(|(f, _)| {
+            !removed
+                .iter()
+                .any(|r| r == f || r.canonicalize().ok().as_ref() == Some(f))
+        });
+        for f in added {
+            self.add_folder(f);
+        }
+    }
+
+    /// `vouch.approveRange`: worked out now, run off the loop.
+    pub(crate) fn prepare_approval(&mut self, args: &[Value]) -> Result<(), Error> {
+        self.approval = Some(super::review::approve_job(self, args)?);
+        Ok(())
+    }
+
+    /// The parses documents with due diagnostics need, lent out to run off
+    /// the loop.
+    pub(crate) fn syntax_jobs(&mut self) -> Vec<(String, super::documents::SyntaxJob)> {
+        self.docs
+            .iter_mut()
+            .filter(|(_, d)| d.diagnostics_due())
+            .filter_map(|(k, d)| d.lend_syntax().map(|j| (k.clone(), j)))
+            .collect()
+    }
+
+    /// A parse done off the loop comes back.
+    pub(crate) fn return_syntax(&mut self, key: &str, tree: Option<vouch_core::syntax::SyntaxTree>) {
+        if let Some(d) = self.docs.get_mut(key) {
+            d.return_syntax(tree);
+        }
+    }
+
+    /// Every git workspace to verify, with the range; `None` without a range.
+    pub(crate) fn review_targets(&self) -> Option<(String, Vec<(usize, std::path::PathBuf)>)> {
+        let spec = self.settings.review_range.clone()?;
+        let roots = self
+            .stores
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.workspace.git_dir.is_some())
+            .map(|(i, s)| (i, s.workspace.root.clone()))
+            .collect();
+        Some((spec, roots))
+    }
+
+    /// Adopts new findings; documents whose diagnostics change are due.
+    pub(crate) fn set_review(&mut self, by_store: HashMap<usize, Findings>) -> bool {
+        let old = std::mem::take(&mut self.review.by_store);
+        let mut changed = false;
+        for d in self.docs.values_mut() {
+            let Some(p) = &d.place() else { continue };
+            let before = old.get(&p.store).and_then(|f| f.get(&p.rel));
+            let after = by_store.get(&p.store).and_then(|f| f.get(&p.rel));
+            if before != after {
+                d.mark_diagnostics_due();
+                changed = true;
+            }
+        }
+        self.review.by_store = by_store;
+        changed
+    }
+
+    /// The unapproved ranges of `doc`'s file.
+    pub(crate) fn review_ranges(&self, doc: &Doc) -> &[UnapprovedRange] {
+        doc.place()
+            .as_ref()
+            .and_then(|p| self.review.by_store.get(&p.store)?.get(&p.rel))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Diagnostics of every document whose diagnostics are due, with its
+    /// version, plus empty lists for closed documents.
+    pub(crate) fn take_due_diagnostics(&mut self) -> Vec<(Uri, Vec<Diagnostic>, Option<i32>)> {
+        if self.docs.values().any(Doc::diagnostics_due) {
+            for s in &mut self.stores {
+                s.policy.refresh(&s.workspace.root);
+            }
+        }
+        let mut out: Vec<(Uri, Vec<Diagnostic>, Option<i32>)> = self
+            .cleared
+            .drain(..)
+            .map(|uri| (uri, Vec::new(), None))
+            .collect();
+        let due: Vec<String> = self
+            .docs
+            .iter()
+            .filter(|(_, d)| d.diagnostics_due())
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in due {
+            if let Some(doc) = self.docs.get(&k) {
+                out.push((
+                    doc.uri().clone(),
+                    super::diagnostics::diagnostics_of(self, doc),
+                    Some(doc.version()),
+                ));
+            }
+            if let Some(doc) = self.docs.get_mut(&k) {
+                doc.take_diagnostics_due();
+            }
+        }
+        out
+    }
+
     /// Adds a workspace folder: finds its workspace and opens the store.
     pub fn add_folder(&mut self, folder: &Path) {
         let ws = match Workspace::discover(folder) {
