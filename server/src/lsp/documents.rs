@@ -5,10 +5,10 @@ use std::ops::Range;
 
 use ls_types::{Range as LspRange, TextDocumentContentChangeEvent, Uri};
 
-use super::history::{Edit, History, edits_from_pieces, map_ranges};
-use super::merge::merge;
 use super::position::{Encoding, to_range};
-use vouch_core::ledger::{AiSource, Attribution, Ledger, align};
+use vouch_core::ledger::{
+    AiSource, Attribution, Edit, History, Ledger, align, edits_from_pieces, map_ranges, merge,
+};
 use vouch_core::syntax::{Language, SyntaxTree, TextEdit};
 
 /// How many early `vouch/didAcceptAi` notices a document holds at most.
@@ -461,7 +461,7 @@ impl Doc {
             tracing::warn!(
                 "{}: AI notice ignored: version {version} is unknown or older than the {} kept (now {})",
                 self.uri.as_str(),
-                super::history::KEPT_VERSIONS,
+                vouch_core::ledger::KEPT_VERSIONS,
                 self.version
             );
             return;

@@ -24,11 +24,11 @@ use serde_json::Value;
 
 use super::documents::{SyntaxJob, Written};
 use super::handlers::{Dispatch, dispatch};
-use super::merge::merge;
 use super::review::{self, Findings};
 use super::rpc::{self, Id};
 use super::session::{Session, WriteJob};
 use super::transport::{self, Ending};
+use vouch_core::ledger::merge;
 use vouch_core::store::{Store, StoreError};
 use vouch_core::syntax::SyntaxTree;
 

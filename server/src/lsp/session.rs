@@ -329,7 +329,11 @@ impl Session {
     }
 
     /// A parse done off the loop comes back.
-    pub(crate) fn return_syntax(&mut self, key: &str, tree: Option<vouch_core::syntax::SyntaxTree>) {
+    pub(crate) fn return_syntax(
+        &mut self,
+        key: &str,
+        tree: Option<vouch_core::syntax::SyntaxTree>,
+    ) {
         if let Some(d) = self.docs.get_mut(key) {
             d.return_syntax(tree);
         }

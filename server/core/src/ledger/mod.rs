@@ -5,6 +5,8 @@
 
 mod align;
 mod attribution;
+mod history;
+mod merge;
 mod runs;
 
 use std::collections::HashMap;
@@ -16,6 +18,8 @@ use serde::{Deserialize, Serialize};
 pub(crate) use align::{Bounds, Pair, Step, align_within, line_steps_with, pair_hunk};
 pub use align::{Piece, align};
 pub use attribution::{AiKind, AiSource, Attribution, Review, format_millis, now_millis};
+pub use history::{Edit, History, KEPT_VERSIONS, edits_from_pieces, map_ranges};
+pub use merge::merge;
 use runs::{AttrId, Runs};
 
 /// Why a ledger operation was refused. The ledger is left unchanged.

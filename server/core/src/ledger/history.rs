@@ -1,13 +1,14 @@
-//! A bounded history of a document's recent versions: the text of each (a
-//! cheap rope clone) and the edits that led from one to the next, so a
-//! `vouch/didAcceptAi` naming an older version can be mapped forward.
+//! A bounded history of a document's recent versions: the edits that led
+//! from one to the next, with the text each removed, so ranges named in an
+//! older version (the language server's late `vouch/didAcceptAi`) can be
+//! mapped forward, and that version's text rebuilt on demand.
 
 use std::collections::VecDeque;
 use std::ops::Range;
 
 use ropey::Rope;
 
-use vouch_core::ledger::Piece;
+use crate::ledger::Piece;
 
 /// How many versions are kept.
 pub(crate) const KEPT_VERSIONS: usize = 64;

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use vouch_core::ledger::{Attribution, Ledger, Piece, Snapshot, align};
+use crate::ledger::{Attribution, Ledger, Piece, Snapshot, align};
 
 /// `(range, attribution)` spans of a ledger, owned.
 type Spans = Vec<(Range<usize>, Attribution)>;
@@ -109,7 +109,7 @@ pub(crate) fn merge(local: &Ledger, stored: &Ledger, dirty: bool) -> Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vouch_core::ledger::{AiKind, AiSource, Review};
+    use crate::ledger::{AiKind, AiSource, Review};
 
     fn src() -> AiSource {
         AiSource {
@@ -161,7 +161,7 @@ mod tests {
 #[cfg(test)]
 mod review_tests {
     use super::*;
-    use vouch_core::ledger::{AiKind, AiSource, Review};
+    use crate::ledger::{AiKind, AiSource, Review};
 
     /// A dirty buffer reviewed by one person, a store reviewed by another:
     /// the merge keeps both reviews.
@@ -201,7 +201,7 @@ mod review_tests {
 #[cfg(test)]
 mod agent_tests {
     use super::*;
-    use vouch_core::ledger::{AiKind, AiSource};
+    use crate::ledger::{AiKind, AiSource};
 
     #[test]
     fn dirty_buffer_with_equal_text_takes_ai_it_holds_as_human() {
