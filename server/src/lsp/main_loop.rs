@@ -550,12 +550,10 @@ impl MainLoop {
                     merged |= w.merged.is_some();
                     self.session.written(&r.key, r.store, r.seq, w);
                 }
-                // Still dirty: written again at the next idle moment.
-                Err(_) => {
-                    if self.session.has_unwritten() {
-                        self.unwritten_since.get_or_insert(Instant::now());
-                    }
-                }
+                // Logged by the store thread; the document stays dirty and is
+                // written again with the next change, request, save or close
+                // (not retried on a timer: a broken store would log forever).
+                Err(_) => {}
             }
         }
         if merged {
