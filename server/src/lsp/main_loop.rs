@@ -48,8 +48,10 @@ const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
 /// Everything the loop reacts to.
 pub(crate) enum Event {
-    /// A frame from the reader thread, or why a frame was broken.
-    Frame(Result<Vec<u8>, String>),
+    /// Frames from the reader thread, in wire order (each one, or why it was
+    /// broken): all it could read without waiting, so a burst of keystrokes
+    /// costs one hand-over between threads, not one each.
+    Frames(Vec<Result<Vec<u8>, String>>),
     /// The client closed the input.
     InputEnded,
     /// The writer thread finished batch `batch`.
@@ -194,22 +196,30 @@ pub(crate) fn serve(
 }
 
 /// The reader thread: frames into the loop's channel until the input ends.
+/// Frames already in the buffer go together; the batch is sent before any
+/// read that could wait.
 fn read_frames(input: impl Read, tx: &Sender<Event>) {
     let mut input = BufReader::with_capacity(64 * 1024, input);
     let mut prefix_read = false;
+    let mut batch = Vec::new();
     loop {
+        if input.buffer().is_empty()
+            && !batch.is_empty()
+            && tx.send(Event::Frames(std::mem::take(&mut batch))).is_err()
+        {
+            return;
+        }
         match transport::read_frame(&mut input, &mut prefix_read) {
-            Ok(Some(frame)) => {
-                if tx.send(Event::Frame(frame)).is_err() {
-                    return;
-                }
-            }
+            Ok(Some(frame)) => batch.push(frame),
             Ok(None) => break,
             Err(e) => {
                 tracing::error!("cannot read stdin: {e}");
                 break;
             }
         }
+    }
+    if !batch.is_empty() {
+        let _ = tx.send(Event::Frames(batch));
     }
     let _ = tx.send(Event::InputEnded);
 }
@@ -362,10 +372,20 @@ impl MainLoop {
 
     fn on_event(&mut self, event: Event) -> Flow {
         match event {
-            Event::Frame(Ok(body)) => return self.on_frame(&body),
-            Event::Frame(Err(reason)) => {
-                tracing::error!("bad message frame: {reason}");
-                self.send(rpc::error_body(rpc::PARSE_ERROR, "Parse error", &Id::Null));
+            Event::Frames(frames) => {
+                for frame in frames {
+                    let flow = match frame {
+                        Ok(body) => self.on_frame(&body),
+                        Err(reason) => {
+                            tracing::error!("bad message frame: {reason}");
+                            self.send(rpc::error_body(rpc::PARSE_ERROR, "Parse error", &Id::Null));
+                            Flow::Continue
+                        }
+                    };
+                    if let Flow::Exit(ending) = flow {
+                        return Flow::Exit(ending);
+                    }
+                }
             }
             Event::InputEnded => return Flow::Exit(Ending::EndOfInput),
             Event::Written { batch, results } => self.on_written(batch, results),
