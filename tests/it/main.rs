@@ -18,6 +18,7 @@ mod lsp;
 mod lsp_durability;
 mod lsp_flood;
 mod one_truth;
+mod protocol_ext;
 mod sign_off;
 mod store_processes;
 mod syntax_cli;

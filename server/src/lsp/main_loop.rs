@@ -564,16 +564,13 @@ impl MainLoop {
     fn on_written(&mut self, batch: u64, results: Vec<WriteResult>) {
         self.batches_done = self.batches_done.max(batch);
         let mut merged = false;
+        // A failed write was logged by the store thread; the document stays
+        // dirty and is written again with the next change, request, save or
+        // close (not retried on a timer: a broken store would log forever).
         for r in results {
-            match r.outcome {
-                Ok(w) => {
-                    merged |= w.merged.is_some();
-                    self.session.written(&r.key, r.store, r.seq, w);
-                }
-                // Logged by the store thread; the document stays dirty and is
-                // written again with the next change, request, save or close
-                // (not retried on a timer: a broken store would log forever).
-                Err(_) => {}
+            if let Ok(w) = r.outcome {
+                merged |= w.merged.is_some();
+                self.session.written(&r.key, r.store, r.seq, w);
             }
         }
         if merged {

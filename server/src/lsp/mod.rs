@@ -69,7 +69,7 @@ fn folders_of(params: &InitializeParams) -> Vec<PathBuf> {
 }
 
 /// Serves LSP on stdin/stdout until the client exits; tells how it ended.
-pub fn run() -> anyhow::Result<Ending> {
+pub(crate) fn run() -> anyhow::Result<Ending> {
     let logs = logging::init();
     Ok(main_loop::serve(
         std::io::stdin(),

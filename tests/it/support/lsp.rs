@@ -3,7 +3,6 @@
 //! the real `vouch lsp` binary (`LspClient::start`, the process tests: kill
 //! -9, other processes, memory) — speaks Content-Length framed JSON-RPC, and
 //! times out every wait.
-#![allow(dead_code)]
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -56,12 +55,7 @@ pub fn range(l1: u32, c1: u32, l2: u32, c2: u32) -> Value {
     json!({"start": pos(l1, c1), "end": pos(l2, c2)})
 }
 
-fn read_message(r: &mut impl BufRead) -> Option<Value> {
-    serde_json::from_slice(&read_frame(r)?).ok()
-}
-
-/// Reads one framed message body from `r`, `None` at end of input.
-pub fn read_frame(r: &mut impl BufRead) -> Option<Vec<u8>> {
+pub fn read_message(r: &mut impl BufRead) -> Option<Value> {
     let mut len: Option<usize> = None;
     loop {
         let mut line = String::new();
@@ -78,7 +72,7 @@ pub fn read_frame(r: &mut impl BufRead) -> Option<Vec<u8>> {
     }
     let mut buf = vec![0; len?];
     r.read_exact(&mut buf).ok()?;
-    Some(buf)
+    serde_json::from_slice(&buf).ok()
 }
 
 /// Frames `msg` as an LSP message.
@@ -307,14 +301,6 @@ impl LspClient {
                 return Some(m["params"].clone());
             }
         }
-    }
-
-    /// Messages received so far that nobody waited for.
-    pub fn drain(&mut self) -> Vec<Value> {
-        while let Ok(m) = self.rx.try_recv() {
-            self.queue.push_back(m);
-        }
-        self.queue.drain(..).collect()
     }
 
     /// `initialize` + `initialized`; returns the initialize result.

@@ -11,16 +11,16 @@ use ropey::Rope;
 use crate::ledger::Piece;
 
 /// How many versions are kept.
-pub(crate) const KEPT_VERSIONS: usize = 64;
+pub const KEPT_VERSIONS: usize = 64;
 
 /// One replacement in byte offsets of the text just before it, with the
 /// text it removed (so older versions can be rebuilt on demand).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Edit {
-    pub(crate) start: usize,
-    pub(crate) end: usize,
-    pub(crate) new_len: usize,
-    pub(crate) removed: Box<str>,
+pub struct Edit {
+    pub start: usize,
+    pub end: usize,
+    pub new_len: usize,
+    pub removed: Box<str>,
 }
 
 #[derive(Clone, Debug)]
@@ -33,12 +33,12 @@ struct Entry {
 /// The last versions' edits. The per-keystroke cost is one small push; the
 /// text of an older version is rebuilt only when a late notice needs it.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct History {
+pub struct History {
     entries: VecDeque<Entry>,
 }
 
 impl History {
-    pub(crate) fn new(version: i32) -> Self {
+    pub fn new(version: i32) -> Self {
         let mut entries = VecDeque::with_capacity(KEPT_VERSIONS + 1);
         entries.push_back(Entry {
             version,
@@ -48,7 +48,7 @@ impl History {
     }
 
     /// Records that `edits` produced version `version`.
-    pub(crate) fn push(&mut self, version: i32, edits: Vec<Edit>) {
+    pub fn push(&mut self, version: i32, edits: Vec<Edit>) {
         if let Some(last) = self.entries.back_mut()
             && last.version == version
         {
@@ -65,7 +65,7 @@ impl History {
 
     /// The text of `version` (rebuilt from `current` by undoing the edits
     /// since) and those edits, if the version is still kept.
-    pub(crate) fn since(&self, version: i32, current: &Rope) -> Option<(Rope, Vec<Edit>)> {
+    pub fn since(&self, version: i32, current: &Rope) -> Option<(Rope, Vec<Edit>)> {
         let i = self.entries.iter().rposition(|e| e.version == version)?;
         let edits: Vec<Edit> = self
             .entries
@@ -88,7 +88,7 @@ impl History {
 }
 
 /// The edits, in order, that turn `old` (aligned by `pieces`) into the new text.
-pub(crate) fn edits_from_pieces(pieces: &[Piece], old: &str) -> Vec<Edit> {
+pub fn edits_from_pieces(pieces: &[Piece], old: &str) -> Vec<Edit> {
     let mut shift: isize = 0;
     let mut out = Vec::new();
     for p in pieces {
@@ -125,7 +125,7 @@ pub(crate) fn map_range(range: Range<usize>, edit: &Edit, out: &mut Vec<Range<us
 }
 
 /// Maps every range through every edit in order.
-pub(crate) fn map_ranges(ranges: Vec<Range<usize>>, edits: &[Edit]) -> Vec<Range<usize>> {
+pub fn map_ranges(ranges: Vec<Range<usize>>, edits: &[Edit]) -> Vec<Range<usize>> {
     let mut ranges = ranges;
     for edit in edits {
         let mut next = Vec::with_capacity(ranges.len() + 1);

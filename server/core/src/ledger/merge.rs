@@ -57,7 +57,7 @@ fn pick(local: &Attribution, stored: &Attribution, dirty: bool, same_text: bool)
 /// only copies reviews of the same AI source (and, when the texts are equal,
 /// AI attribution of characters it holds as human: an agent's write that the
 /// editor reloaded).
-pub(crate) fn merge(local: &Ledger, stored: &Ledger, dirty: bool) -> Ledger {
+pub fn merge(local: &Ledger, stored: &Ledger, dirty: bool) -> Ledger {
     let local_text = local.text();
     let stored_text = stored.text();
     let same_text = local_text == stored_text;
