@@ -1,6 +1,6 @@
 // Vouch's LSP extensions (docs/protocol.md), typed for vscode-languageclient: the mirror of
 // `server/src/lsp/ext.rs`. Interface and field names match the Rust types exactly; the
-// integration test `protocol_ext` (tests/protocol_ext.rs) fails when this file, ext.rs and
+// integration test `protocol_ext` (tests/it/protocol_ext.rs) fails when this file, ext.rs and
 // docs/protocol.md drift apart. Pure: no `vscode` import.
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
 import type { Range } from './ranges';
