@@ -19,11 +19,11 @@
 #[path = "../../tests/it/support/lsp.rs"]
 mod lsp;
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group};
-use lsp::{LspClient, frame, range, uri_of};
+use lsp::{LspClient, frame, range, read_frame, uri_of};
 use serde_json::{Value, json};
 
 const LINES: u32 = 5_000;
@@ -92,27 +92,6 @@ fn edits(uri: &str, first_version: i32) -> Vec<u8> {
     out
 }
 
-/// Reads one framed message body from `r`, `None` at end of input.
-fn read_frame(r: &mut impl BufRead) -> Option<Vec<u8>> {
-    let mut len = None;
-    loop {
-        let mut line = String::new();
-        if r.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some(v) = line.strip_prefix("Content-Length:") {
-            len = v.trim().parse().ok();
-        }
-    }
-    let mut body = vec![0; len?];
-    r.read_exact(&mut body).ok()?;
-    Some(body)
-}
-
 /// A message's head, its parameters left raw for their typed read.
 #[derive(serde::Deserialize)]
 struct Head<'a> {
@@ -160,6 +139,23 @@ fn do_nothing_server() {
     }
 }
 
+/// `iters` bursts of [`edits`], each from an idle server, then
+/// `vouch/regions`: the time from the first byte sent to the answer.
+fn bursts(s: &mut Server, iters: u64) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let bytes = edits(&s.uri, s.version + 1);
+        s.version += EDITS as i32;
+        std::thread::sleep(SETTLE);
+        let start = Instant::now();
+        s.client.send_raw(&bytes);
+        let r = s.client.regions(&s.uri);
+        total += start.elapsed();
+        assert_eq!(r["version"], s.version);
+    }
+    total
+}
+
 fn bench(c: &mut Criterion) {
     let mut plain = server("txt");
     let mut s = server("rs");
@@ -168,36 +164,10 @@ fn bench(c: &mut Criterion) {
     g.measurement_time(Duration::from_secs(5));
     g.throughput(Throughput::Elements(EDITS as u64));
     g.bench_function("5k_did_change_then_regions_rs", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                let bytes = edits(&s.uri, s.version + 1);
-                s.version += EDITS as i32;
-                std::thread::sleep(SETTLE);
-                let start = Instant::now();
-                s.client.send_raw(&bytes);
-                let r = s.client.regions(&s.uri);
-                total += start.elapsed();
-                assert_eq!(r["version"], s.version);
-            }
-            total
-        })
+        b.iter_custom(|iters| bursts(&mut s, iters))
     });
     g.bench_function("5k_did_change_then_regions_txt", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                let bytes = edits(&plain.uri, plain.version + 1);
-                plain.version += EDITS as i32;
-                std::thread::sleep(SETTLE);
-                let start = Instant::now();
-                plain.client.send_raw(&bytes);
-                let r = plain.client.regions(&plain.uri);
-                total += start.elapsed();
-                assert_eq!(r["version"], plain.version);
-            }
-            total
-        })
+        b.iter_custom(|iters| bursts(&mut plain, iters))
     });
     g.bench_function("do_nothing_server_same_bytes", |b| {
         let mut child = std::process::Command::new(std::env::current_exe().unwrap())

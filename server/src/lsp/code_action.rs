@@ -119,11 +119,11 @@ pub(crate) fn code_actions(
                 .collect();
         }
         for (s, e, diag) in &wanted {
-            let lines = if s == e {
-                format!("line {s}")
-            } else {
-                format!("lines {s}-{e}")
-            };
+            let lines = format!(
+                "{} {}",
+                vouch_core::present::plural(e + 1 - s, "line", "lines"),
+                vouch_core::present::lines_label(*s, *e)
+            );
             out.push(action(
                 &format!("Approve AI {lines} (signed) for {spec}"),
                 CodeActionKind::QUICKFIX,

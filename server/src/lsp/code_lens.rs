@@ -40,21 +40,14 @@ pub fn unit_groups(doc: &Doc) -> Vec<UnitGroup> {
             )
         })
         .collect();
-    let mut groups: Vec<(Option<Unit>, Vec<Range<usize>>)> = Vec::new();
-    for (range, unit) in &named {
-        let existing = unit.as_ref().and_then(|u| {
-            groups
-                .iter_mut()
-                .find(|(g, _)| g.as_ref().is_some_and(|g| g.range == u.range))
-        });
-        match existing {
-            Some((_, ranges)) => ranges.push(range.clone()),
-            None => groups.push((unit.clone(), vec![range.clone()])),
-        }
-    }
+    let groups = vouch_core::present::group_by_key(&named, |(_, unit)| {
+        unit.as_ref().map(|u| u.range.clone())
+    });
     groups
         .into_iter()
-        .map(|(unit, ranges)| {
+        .map(|(_, members)| {
+            let unit = members.first().and_then(|(_, u)| u.clone());
+            let ranges: Vec<Range<usize>> = members.iter().map(|(r, _)| r.clone()).collect();
             // The unit widened to the regions named by it or by a unit inside
             // it (as `SyntaxTree::extent`); a region outside units stands alone.
             let extent = match &unit {
@@ -103,7 +96,7 @@ pub(crate) fn code_lenses(s: &Session, uri: &Uri) -> Result<Vec<CodeLens>, Error
         .into_iter()
         .map(|g| {
             let at = g.unit.as_ref().map_or(g.extent.start, |u| u.range.start);
-            let noun = if g.lines == 1 { "line" } else { "lines" };
+            let noun = vouch_core::present::plural(g.lines, "line", "lines");
             let title = format!("AI: {} {noun} unreviewed · Review", g.lines);
             CodeLens {
                 range: to_lsp_range(rope, &(at..at), s.enc()),

@@ -15,10 +15,7 @@ pub const CODE: &str = "unreviewed-ai";
 /// `copilot (gpt-4.1)` or `copilot`.
 pub fn tool_label(a: &Attribution) -> String {
     match a.source() {
-        Some(s) => match &s.model {
-            Some(m) => format!("{} ({m})", s.tool),
-            None => s.tool.clone(),
-        },
+        Some(s) => vouch_core::present::tool_label(&s.tool, s.model.as_deref()),
         None => "human".to_owned(),
     }
 }
@@ -77,7 +74,7 @@ pub(crate) fn diagnostics_of(s: &Session, doc: &Doc) -> Vec<Diagnostic> {
             continue;
         };
         let lines = last - first + 1;
-        let noun = if lines == 1 { "line" } else { "lines" };
+        let noun = vouch_core::present::plural(lines, "line", "lines");
         // The function, method, class... the AI code belongs to.
         let unit = syntax.and_then(|t| t.unit_for(r.range.clone()));
         let place = unit

@@ -32,21 +32,6 @@ use ls_types::{InitializeParams, Uri};
 
 pub use self::transport::Ending;
 
-/// The reviewer from git's configuration in `dir`, if set.
-fn git_identity(dir: &std::path::Path) -> Option<String> {
-    let get = |key: &str| -> Option<String> {
-        let out = std::process::Command::new("git")
-            .args(["config", "--get", key])
-            .current_dir(dir)
-            .env("LC_ALL", "C")
-            .output()
-            .ok()?;
-        let v = String::from_utf8(out.stdout).ok()?.trim().to_owned();
-        (out.status.success() && !v.is_empty()).then_some(v)
-    };
-    Some(format!("{} <{}>", get("user.name")?, get("user.email")?))
-}
-
 fn folders_of(params: &InitializeParams) -> Vec<PathBuf> {
     let mut uris: Vec<Uri> = params
         .workspace_folders

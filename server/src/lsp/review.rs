@@ -104,18 +104,14 @@ pub(crate) fn review_diagnostics(s: &Session, doc: &Doc) -> Vec<Diagnostic> {
         while bytes.end > bytes.start && matches!(rope.byte(bytes.end - 1), b'\n' | b'\r') {
             bytes.end -= 1;
         }
-        let what = match (&r.tool, &r.model) {
-            (Some(t), Some(m)) => format!("{t} ({m})"),
-            (Some(t), None) => t.clone(),
-            (None, _) => "policy file".to_owned(),
-        };
+        let what = r.what();
         let unit = r
             .unit
             .as_deref()
             .map(|u| format!(" in {u}"))
             .unwrap_or_default();
         let lines = end - r.start_line + 1;
-        let noun = if lines == 1 { "line" } else { "lines" };
+        let noun = vouch_core::present::plural(lines, "line", "lines");
         out.push(Diagnostic {
             range: positions.range(&bytes),
             severity: Some(s.settings().severity),

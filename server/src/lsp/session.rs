@@ -283,7 +283,10 @@ impl Session {
             .first()
             .map(|w| w.workspace.root.clone())
             .or_else(|| folders.first().cloned());
-        if let Some(id) = dir.as_deref().and_then(super::git_identity) {
+        if let Some(id) = dir
+            .as_deref()
+            .and_then(|d| vouch_core::git::Git::new(d).identity())
+        {
             self.default_reviewer = id;
         }
         self.initialized = true;

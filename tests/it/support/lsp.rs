@@ -55,7 +55,12 @@ pub fn range(l1: u32, c1: u32, l2: u32, c2: u32) -> Value {
     json!({"start": pos(l1, c1), "end": pos(l2, c2)})
 }
 
-pub fn read_message(r: &mut impl BufRead) -> Option<Value> {
+fn read_message(r: &mut impl BufRead) -> Option<Value> {
+    serde_json::from_slice(&read_frame(r)?).ok()
+}
+
+/// Reads one framed message body from `r`, `None` at end of input.
+pub fn read_frame(r: &mut impl BufRead) -> Option<Vec<u8>> {
     let mut len: Option<usize> = None;
     loop {
         let mut line = String::new();
@@ -72,7 +77,7 @@ pub fn read_message(r: &mut impl BufRead) -> Option<Value> {
     }
     let mut buf = vec![0; len?];
     r.read_exact(&mut buf).ok()?;
-    serde_json::from_slice(&buf).ok()
+    Some(buf)
 }
 
 /// Frames `msg` as an LSP message.
