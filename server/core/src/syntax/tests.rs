@@ -74,7 +74,7 @@ fn tsx_inherits_the_typescript_query() {
     let ts = Language::from_id("typescript").unwrap();
     let tsx = Language::from_id("tsx").unwrap();
     let own = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../grammars/tsx/units.scm"),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../grammars/tsx/units.scm"),
     )
     .unwrap();
     assert!(own.starts_with("; inherits: typescript\n"), "{own}");
