@@ -7,6 +7,10 @@
 //! `crate` and `constant` (the grammar's `LanguageFn`), `extensions`,
 //! `separator` (between outer and inner unit names) and optional
 //! `keyword.<kind>` overrides (`keyword.function = "fn"`).
+//!
+//! A `units.scm` whose leading comment holds `; inherits: typescript` (as
+//! nvim-treesitter writes it; several names separated by commas) starts with
+//! the named folders' queries, then adds its own patterns.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -37,7 +41,6 @@ fn main() {
         let toml = dir.join("grammar.toml");
         let scm = dir.join("units.scm");
         println!("cargo:rerun-if-changed={}", toml.display());
-        println!("cargo:rerun-if-changed={}", scm.display());
         let fields = parse_toml(&toml);
         let get = |key: &str| -> String {
             match fields.get(key) {
@@ -50,6 +53,16 @@ fn main() {
             _ => panic!("{}: missing list key `extensions`", toml.display()),
         };
         assert!(scm.is_file(), "{} is missing", scm.display());
+        let mut queries = Vec::new();
+        query_files(&grammars, &id, &mut Vec::new(), &mut queries);
+        let query = queries
+            .iter()
+            .map(|q| {
+                println!("cargo:rerun-if-changed={}", q.display());
+                format!("include_str!({:?})", path_str(q))
+            })
+            .collect::<Vec<_>>()
+            .join(", \"\\n\", ");
         let konst = format!("GRAMMAR_{}", id.to_uppercase().replace('-', "_"));
         let feature = get("feature");
         let _ = writeln!(
@@ -69,11 +82,10 @@ fn main() {
         let _ = writeln!(
             table,
             "    LanguageSpec {{ id: {id:?}, name: {:?}, extensions: &{extensions:?}, separator: {:?}, \
-             keywords: &[{}], query: include_str!({:?}), grammar: {konst} }},",
+             keywords: &[{}], query: concat!({query}), grammar: {konst} }},",
             get("name"),
             get("separator"),
             keywords.join(", "),
-            path_str(&scm),
         );
     }
     table.push_str("];\n");
@@ -85,6 +97,58 @@ fn main() {
     out.push_str(&table);
     let dest = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR")).join("grammars.rs");
     fs::write(&dest, out).expect("write grammars.rs");
+}
+
+/// The `units.scm` files making up the query of grammar `id`, in order: what
+/// its `; inherits:` line names (each once, recursively), then its own.
+/// `chain` holds the grammars being resolved, to report a cycle.
+fn query_files(grammars: &Path, id: &str, chain: &mut Vec<String>, out: &mut Vec<PathBuf>) {
+    let scm = grammars.join(id).join("units.scm");
+    if chain.iter().any(|c| c == id) {
+        panic!(
+            "{}: `; inherits:` cycle {} -> {id}",
+            scm.display(),
+            chain.join(" -> ")
+        );
+    }
+    if out.contains(&scm) {
+        return;
+    }
+    let text = fs::read_to_string(&scm).unwrap_or_else(|e| panic!("{}: {e}", scm.display()));
+    chain.push(id.to_owned());
+    for parent in inherits(&text) {
+        assert!(
+            grammars.join(&parent).join("units.scm").is_file(),
+            "{}: inherits `{parent}`, which has no grammars/{parent}/units.scm",
+            scm.display()
+        );
+        query_files(grammars, &parent, chain, out);
+    }
+    chain.pop();
+    out.push(scm);
+}
+
+/// The grammars named by `; inherits: a,b` in the leading comment lines of a
+/// query (nvim-treesitter's modeline; `;inherits a` is accepted too).
+fn inherits(query: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for line in query.lines().map(str::trim) {
+        let Some(comment) = line.strip_prefix(';') else {
+            break;
+        };
+        let rest = comment.trim_start_matches(';').trim_start();
+        if let Some(list) = rest.strip_prefix("inherits") {
+            let list = list.trim_start();
+            let list = list.strip_prefix(':').unwrap_or(list);
+            names.extend(
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_owned),
+            );
+        }
+    }
+    names
 }
 
 enum Value {

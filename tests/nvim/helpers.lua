@@ -102,7 +102,8 @@ end
 --- The buffer's regions from the server, simplified: {sl, sc, el, ec, tool, reviewed} (positions as sent).
 function H.regions(buf)
   local client = H.client(buf)
-  local resp, err = client:request_sync('vouch/regions', { textDocument = { uri = vim.uri_from_bufnr(buf) } }, 5000, buf)
+  local resp, err =
+    client:request_sync('vouch/regions', { textDocument = { uri = vim.uri_from_bufnr(buf) } }, 5000, buf)
   if not resp then
     H.fail('vouch/regions: ' .. tostring(err))
   end

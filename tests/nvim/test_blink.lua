@@ -23,7 +23,11 @@ H.run(function()
   H.eq(#H.sent(), 1, 'one notification for one accept (emitter and autocmd)')
   H.eq(H.lines(buf), { '# Title', 'Wikipedia says 日本語 is fine' }, 'buffer')
   H.eq(H.sent()[1].source.tool, 'codeium', 'tool')
-  H.eq(H.sent()[1].ranges, { { start = { line = 1, character = 2 }, ['end'] = { line = 1, character = 32 } } }, 'ranges')
+  H.eq(
+    H.sent()[1].ranges,
+    { { start = { line = 1, character = 2 }, ['end'] = { line = 1, character = 32 } } },
+    'ranges'
+  )
   H.expect_regions(buf, { { 1, 2, 1, 32, 'codeium', false } })
   H.expect_diags(buf, { { 1, 2, 1, 32, 'vouch', 'unreviewed-ai' } })
 

@@ -21,7 +21,11 @@ H.run(function()
   end, 'didAcceptAi after confirm_done')
   H.eq(H.lines(buf), { 'local t = {}', 'return t -- «fin»' }, 'buffer')
   H.eq(H.sent()[1].source.tool, 'copilot', 'tool')
-  H.eq(H.sent()[1].ranges, { { start = { line = 1, character = 3 }, ['end'] = { line = 1, character = 19 } } }, 'ranges without the typed prefix')
+  H.eq(
+    H.sent()[1].ranges,
+    { { start = { line = 1, character = 3 }, ['end'] = { line = 1, character = 19 } } },
+    'ranges without the typed prefix'
+  )
   H.expect_regions(buf, { { 1, 3, 1, 19, 'copilot', false } })
   H.expect_diags(buf, { { 1, 3, 1, 19, 'vouch', 'unreviewed-ai' } })
 

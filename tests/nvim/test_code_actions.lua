@@ -35,7 +35,11 @@ H.run(function()
   require('vouch.regions').refresh(buf)
   vim.wait(100)
   H.eq(#require('vouch.regions').get(buf), 2, 'regions received')
-  H.eq(vim.api.nvim_buf_get_extmarks(buf, require('vouch.regions').ns, 0, -1, {}), {}, 'extmarks with highlight and signs off')
+  H.eq(
+    vim.api.nvim_buf_get_extmarks(buf, require('vouch.regions').ns, 0, -1, {}),
+    {},
+    'extmarks with highlight and signs off'
+  )
 
   -- hover over AI text names the tool and model
   local hover = client:request_sync('textDocument/hover', {
@@ -58,7 +62,10 @@ H.run(function()
   H.expect_diags(buf, {}, 'diagnostics after "Mark all AI code in this file as reviewed"')
   local _, raw = H.regions(buf)
   for _, r in ipairs(raw.regions) do
-    H.check(r.reviewed and tostring(r.reviewedBy):find('Rev Iewer', 1, true), 'reviewer not recorded: ' .. vim.inspect(r))
+    H.check(
+      r.reviewed and tostring(r.reviewedBy):find('Rev Iewer', 1, true),
+      'reviewer not recorded: ' .. vim.inspect(r)
+    )
   end
   H.stop_all()
 end)

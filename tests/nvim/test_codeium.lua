@@ -18,7 +18,11 @@ H.run(function()
   end, 'didAcceptAi after accept(); lines ' .. vim.inspect(H.lines(buf)))
   H.eq(H.lines(buf), { 'package main', '', 'func main() {', '\tfmt.Println("grüße")', '\tos.Exit(0)', '}' }, 'buffer')
   H.eq(H.sent()[1].source.tool, 'codeium', 'tool')
-  H.eq(H.sent()[1].ranges, { { start = { line = 3, character = 1 }, ['end'] = { line = 4, character = 11 } } }, 'ranges')
+  H.eq(
+    H.sent()[1].ranges,
+    { { start = { line = 3, character = 1 }, ['end'] = { line = 4, character = 11 } } },
+    'ranges'
+  )
   H.expect_regions(buf, { { 3, 1, 4, 11, 'codeium', false } })
   H.expect_diags(buf, { { 3, 1, 4, 11, 'vouch', 'unreviewed-ai' } })
 

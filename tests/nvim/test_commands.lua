@@ -89,7 +89,10 @@ H.run(function()
   H.eq(#vim.fn.getqflist(), 0, 'quickfix entries after review')
 
   -- a policy that wants another reviewer: :VouchStatus lists what the gate would block, saying why
-  H.write(dir .. '/vouch.toml', { '[[review.rule]]', 'paths = ["src/**"]', 'reviewers = ["Grace <grace@example.com>"]' })
+  H.write(
+    dir .. '/vouch.toml',
+    { '[[review.rule]]', 'paths = ["src/**"]', 'reviewers = ["Grace <grace@example.com>"]' }
+  )
   vim.cmd('VouchStatus')
   qf = vim.fn.getqflist()
   H.eq(#qf, 1, 'quickfix entries under the policy')

@@ -19,11 +19,19 @@ H.run(function()
   H.wait(function()
     return #H.sent() == 1
   end, 'vouch/didAcceptAi after accept()')
-  H.eq(H.lines(buf), { 'fn main() {', '    let café = "naïve ☕";', '    println!("{café}");', '}' }, 'buffer after accept')
+  H.eq(
+    H.lines(buf),
+    { 'fn main() {', '    let café = "naïve ☕";', '    println!("{café}");', '}' },
+    'buffer after accept'
+  )
   local sent = H.sent()[1]
   H.eq(sent.source.tool, 'copilot', 'tool')
   H.eq(sent.textDocument.version, vim.lsp.util.buf_versions[buf], 'version sent')
-  H.eq(sent.ranges, { { start = { line = 1, character = 16 }, ["end"] = { line = 2, character = 24 } } }, 'ranges sent (utf-8)')
+  H.eq(
+    sent.ranges,
+    { { start = { line = 1, character = 16 }, ['end'] = { line = 2, character = 24 } } },
+    'ranges sent (utf-8)'
+  )
   H.expect_regions(buf, { { 1, 16, 2, 24, 'copilot', false } })
   H.expect_diags(buf, { { 1, 16, 2, 24, 'vouch', 'unreviewed-ai' } })
 
@@ -36,7 +44,11 @@ H.run(function()
     return #H.sent() == 2
   end, 'didAcceptAi after accept_word()')
   H.eq(vim.api.nvim_buf_get_lines(buf, 3, 4, false)[1], '    let x = über', 'line after accept_word')
-  H.eq(H.sent()[2].ranges, { { start = { line = 3, character = 12 }, ['end'] = { line = 3, character = 17 } } }, 'accept_word range')
+  H.eq(
+    H.sent()[2].ranges,
+    { { start = { line = 3, character = 12 }, ['end'] = { line = 3, character = 17 } } },
+    'accept_word range'
+  )
 
   vim.api.nvim_win_set_cursor(0, { 4, 17 })
   suggestion._set(' + 1; // ok\n')

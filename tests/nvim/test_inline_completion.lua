@@ -84,7 +84,11 @@ H.run(function()
   end, 'didAcceptAi after get()')
   H.eq(vim.api.nvim_buf_get_lines(buf, 1, 2, false)[1], '  return printf("%s\\n", "ça va");', 'line')
   H.eq(H.sent()[1].source.tool, 'copilot', 'tool')
-  H.eq(H.sent()[1].ranges, { { start = { line = 1, character = 2 }, ['end'] = { line = 1, character = 34 } } }, 'ranges')
+  H.eq(
+    H.sent()[1].ranges,
+    { { start = { line = 1, character = 2 }, ['end'] = { line = 1, character = 34 } } },
+    'ranges'
+  )
   H.expect_regions(buf, { { 1, 2, 1, 34, 'copilot', false } })
   H.expect_diags(buf, { { 1, 2, 1, 34, 'vouch', 'unreviewed-ai' } })
 

@@ -42,7 +42,11 @@ H.run(function()
   -- break the AI line in the middle: both halves stay AI
   H.feed('2G4|i<CR><Esc>')
   H.eq(H.lines(buf), { 'first ünd', 'mor', 'e AI', 'second' }, 'CRLF buffer after a line break')
-  H.expect_regions(buf, { { 0, 5, 1, 3, 'copilot', false }, { 2, 0, 2, 4, 'copilot', false } }, 'CRLF regions after a line break')
+  H.expect_regions(
+    buf,
+    { { 0, 5, 1, 3, 'copilot', false }, { 2, 0, 2, 4, 'copilot', false } },
+    'CRLF regions after a line break'
+  )
   vim.cmd('write')
   -- (the typed line break is human, but status lists lines, as the gate does: lines 1-3 hold
   -- unreviewed AI text of one source, so they are one range)

@@ -22,11 +22,20 @@ H.run(function()
   H.feed('gg3J') -- the joining spaces are human
   shadow_ok('3J')
   H.eq(H.lines(buf), { 'a1 a2 a3', 'a4', 'a5', 'human' }, 'after 3J')
-  H.expect_regions(buf, { { 0, 0, 0, 2, 'chat', false }, { 0, 3, 0, 5, 'chat', false }, { 0, 6, 3, 0, 'chat', false } }, 'regions after 3J')
+  H.expect_regions(
+    buf,
+    { { 0, 0, 0, 2, 'chat', false }, { 0, 3, 0, 5, 'chat', false }, { 0, 6, 3, 0, 'chat', false } },
+    'regions after 3J'
+  )
 
   H.feed('2G>>') -- a human tab before a4
   shadow_ok('>>')
-  H.expect_regions(buf, { { 0, 0, 0, 2, 'chat', false }, { 0, 3, 0, 5, 'chat', false }, { 0, 6, 1, 0, 'chat', false }, { 1, 1, 3, 0, 'chat', false } }, 'regions after >>')
+  H.expect_regions(buf, {
+    { 0, 0, 0, 2, 'chat', false },
+    { 0, 3, 0, 5, 'chat', false },
+    { 0, 6, 1, 0, 'chat', false },
+    { 1, 1, 3, 0, 'chat', false },
+  }, 'regions after >>')
 
   vim.cmd('let &undolevels = &undolevels') -- an undo break, as between two commands typed by a person
   vim.cmd('%s/a/b/g') -- replaced characters are human

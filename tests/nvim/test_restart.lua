@@ -6,19 +6,24 @@ local this = vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':p')
 local phase, dir = arg[2], arg[3]
 
 local function session(p, d)
-  local res = vim.system({
-    vim.v.progpath,
-    '--headless',
-    '--clean',
-    '--cmd',
-    'set rtp^=' .. H.repo_root .. '/editors/nvim',
-    '-l',
-    this,
-    H.vouch,
-    p,
-    d,
-  }, { text = true }):wait(30000)
-  H.check(res.code == 0 and res.stdout:find('PASS', 1, true), ('session %s failed (exit %s):\n%s%s'):format(p, tostring(res.code), res.stdout or '', res.stderr or ''))
+  local res = vim
+    .system({
+      vim.v.progpath,
+      '--headless',
+      '--clean',
+      '--cmd',
+      'set rtp^=' .. H.repo_root .. '/editors/nvim',
+      '-l',
+      this,
+      H.vouch,
+      p,
+      d,
+    }, { text = true })
+    :wait(30000)
+  H.check(
+    res.code == 0 and res.stdout:find('PASS', 1, true),
+    ('session %s failed (exit %s):\n%s%s'):format(p, tostring(res.code), res.stdout or '', res.stderr or '')
+  )
 end
 
 H.run(function()

@@ -21,7 +21,11 @@ H.run(function()
   end, 'didAcceptAi after <Tab>; lines ' .. vim.inspect(H.lines(buf)))
   H.eq(H.lines(buf), { 'const π = 3.14159; // «pi»', 'export default π;', '' }, 'buffer after accept')
   H.eq(H.sent()[1].source.tool, 'supermaven', 'tool')
-  H.eq(H.sent()[1].ranges, { { start = { line = 0, character = 11 }, ['end'] = { line = 1, character = 18 } } }, 'ranges')
+  H.eq(
+    H.sent()[1].ranges,
+    { { start = { line = 0, character = 11 }, ['end'] = { line = 1, character = 18 } } },
+    'ranges'
+  )
   H.expect_regions(buf, { { 0, 11, 1, 18, 'supermaven', false } })
   H.expect_diags(buf, { { 0, 11, 1, 18, 'vouch', 'unreviewed-ai' } })
 

@@ -21,7 +21,11 @@ H.run(function()
   end, 'didAcceptAi')
   H.eq(vim.api.nvim_buf_get_lines(buf, 0, 1, false)[1], 'const s = "😀é🎉ü";', 'line')
   -- bytes 17..23 (🎉 4 bytes, ü 2) are UTF-16 units 14..17 (😀 is 2 units, é 1, 🎉 2, ü 1)
-  H.eq(H.sent()[1].ranges, { { start = { line = 0, character = 14 }, ['end'] = { line = 0, character = 17 } } }, 'utf-16 ranges')
+  H.eq(
+    H.sent()[1].ranges,
+    { { start = { line = 0, character = 14 }, ['end'] = { line = 0, character = 17 } } },
+    'utf-16 ranges'
+  )
   H.expect_regions(buf, { { 0, 14, 0, 17, 'copilot', false } })
   H.expect_diags(buf, { { 0, 17, 0, 23, 'vouch', 'unreviewed-ai' } }, 'diagnostic byte columns')
   H.wait(function()

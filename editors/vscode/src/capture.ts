@@ -12,7 +12,7 @@ import { AcceptTracker } from './correlate';
 import { looksLikeAiInsertion, type HeuristicOptions } from './heuristic';
 import type { AiSource, DidAcceptAiParams } from './protocol';
 import { classifyReason, type DetailedReason } from './reason';
-import { LineShadow, mapInsertions, mergeIntervals, type ContentChange, type Interval, type Position, type Range } from './ranges';
+import { LineShadow, mapInsertions, mergeIntervals, moveThrough, type ContentChange, type Interval, type Position, type Range } from './ranges';
 
 /** A content change as VS Code reports it: offsets and the same range as positions. */
 export interface CaptureChange extends ContentChange {
@@ -49,20 +49,8 @@ export interface CaptureOptions {
 function insertedByLength(changes: readonly ContentChange[]): Interval[] {
   let inserted: Interval[] = [];
   for (const c of changes) {
-    const start = c.rangeOffset;
-    const end = c.rangeOffset + c.rangeLength;
-    const delta = c.text.length - c.rangeLength;
-    const moved: Interval[] = [];
-    for (const [s, e] of inserted) {
-      if (e <= start) moved.push([s, e]);
-      else if (s >= end) moved.push([s + delta, e + delta]);
-      else {
-        if (s < start) moved.push([s, start]);
-        if (e > end) moved.push([end + delta, e + delta]);
-      }
-    }
-    inserted = moved;
-    if (c.text.length > 0) inserted.push([start, start + c.text.length]);
+    inserted = moveThrough(inserted, c.rangeOffset, c.rangeOffset + c.rangeLength, c.text.length - c.rangeLength);
+    if (c.text.length > 0) inserted.push([c.rangeOffset, c.rangeOffset + c.text.length]);
   }
   return mergeIntervals(inserted);
 }

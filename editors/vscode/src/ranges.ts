@@ -76,6 +76,23 @@ export function mergeIntervals(intervals: Interval[]): Interval[] {
 }
 
 /**
+ * Intervals moved through a change that replaced `[start, end)` and changed the length by
+ * `delta`: those after it shift, those it overwrote are clipped to what is left of them.
+ */
+export function moveThrough(intervals: readonly Interval[], start: number, end: number, delta: number): Interval[] {
+  const moved: Interval[] = [];
+  for (const [s, e] of intervals) {
+    if (e <= start) moved.push([s, e]);
+    else if (s >= end) moved.push([s + delta, e + delta]);
+    else {
+      if (s < start) moved.push([s, start]);
+      if (e > end) moved.push([end + delta, e + delta]);
+    }
+  }
+  return moved;
+}
+
+/**
  * Intervals of new text inserted by `changes` (applied in order; `replaced[i]` is the text change
  * i replaced), each trimmed to what differs from the replaced text and moved through the changes
  * that follow it. Offsets are into the text after all changes.
@@ -86,17 +103,7 @@ export function mapInsertions(changes: readonly ContentChange[], replaced: reado
     const start = change.rangeOffset;
     const end = start + replaced[i].length;
     const delta = change.text.length - replaced[i].length;
-    // Earlier insertions: shift those after the change, clip those it overwrote.
-    const moved: Interval[] = [];
-    for (const [s, e] of inserted) {
-      if (e <= start) moved.push([s, e]);
-      else if (s >= end) moved.push([s + delta, e + delta]);
-      else {
-        if (s < start) moved.push([s, start]);
-        if (e > end) moved.push([end + delta, e + delta]);
-      }
-    }
-    inserted = moved;
+    inserted = moveThrough(inserted, start, end, delta);
     const { prefix, suffix } = commonAffixes(replaced[i], change.text);
     if (change.text.length - prefix - suffix > 0) {
       inserted.push([start + prefix, start + change.text.length - suffix]);

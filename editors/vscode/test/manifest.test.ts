@@ -1,4 +1,5 @@
 // Checks of package.json against the code: a mismatch here only shows up at run time in VS Code.
+import { buildSync } from 'esbuild';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -8,7 +9,7 @@ import { CMD_FORGET, CMD_MARK_AI, CMD_REVIEW } from '../src/protocol';
 // dist-test/<name>.test.js -> the extension folder
 const root = path.resolve(__dirname, '..');
 const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
-const source = readFileSync(path.join(root, 'src', 'extension.ts'), 'utf8');
+const source = readFileSync(path.join(root, 'src', 'commands.ts'), 'utf8');
 
 test('engines.vscode is no higher than 1.90', () => {
   const m = /^\^?(\d+)\.(\d+)\./.exec(manifest.engines.vscode);
@@ -47,4 +48,26 @@ test('keybindings wrap the inline-suggestion accept commands under the built-in 
 
 test('the proposed change-reason API is declared, so VS Code can hand it over', () => {
   assert.deepEqual(manifest.enabledApiProposals, ['textDocumentChangeReason']);
+});
+
+test('the shipped bundle holds no test mode (the e2e hooks are only in the test build)', () => {
+  const bundle = (entry: string) =>
+    buildSync({
+      absWorkingDir: root,
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      external: ['vscode'],
+      write: false,
+      logLevel: 'silent',
+    }).outputFiles[0].text;
+  assert.equal(path.basename(manifest.main), 'main.js');
+  const shipped = bundle('src/main.ts');
+  const e2e = bundle('test/e2e/main.ts');
+  for (const marker of ['VOUCH_E2E_DIR', 'VOUCH_E2E_COMPLETION', 'vouch-e2e', 'state.json']) {
+    assert.ok(e2e.includes(marker), `the test build has ${marker}`);
+    assert.ok(!shipped.includes(marker), `the shipped bundle has ${marker}`);
+  }
+  assert.ok(shipped.includes('vouch/didAcceptAi'), 'the shipped bundle is the extension');
 });

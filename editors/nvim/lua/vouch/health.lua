@@ -14,14 +14,26 @@ function M.check()
 
   start('vouch: Neovim')
   if vim.fn.has('nvim-0.10') == 1 then
-    ok('Neovim ' .. tostring(vim.version()) .. (vim.fn.has('nvim-0.11') == 1 and ' (vim.lsp.config / vim.lsp.enable)' or ''))
+    ok(
+      'Neovim '
+        .. tostring(vim.version())
+        .. (vim.fn.has('nvim-0.11') == 1 and ' (vim.lsp.config / vim.lsp.enable)' or '')
+    )
   else
     err('Neovim 0.10 or later is required')
   end
   if vim.fn.executable('git') == 1 then
-    ok('git found (the server starts for files inside git repositories)')
+    ok('git found (a file inside a git repository is attributed in that repository)')
   else
-    err('git not found: vouch only starts inside git repositories')
+    warn('git not found: every file is attributed in a `.vouch/` folder, never in its git repository')
+  end
+
+  start('vouch: setup()')
+  if #config.problems == 0 then
+    ok(config.active and 'options checked' or 'setup() not called yet')
+  end
+  for _, p in ipairs(config.problems) do
+    warn(p)
   end
 
   start('vouch: server binary')
@@ -44,7 +56,7 @@ function M.check()
   local get = vim.lsp.get_clients or vim.lsp.get_active_clients
   local clients = get({ name = vlsp.name })
   if #clients == 0 then
-    info('no vouch server running (it starts for files inside git repositories after require("vouch").setup())')
+    info('no vouch server running (it starts for files after require("vouch").setup())')
   end
   for _, client in ipairs(clients) do
     local names = {}
@@ -52,12 +64,14 @@ function M.check()
       names[#names + 1] = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(b), ':~:.')
     end
     table.sort(names)
-    ok(('client %d: root %s, position encoding %s, buffers: %s'):format(
-      client.id,
-      tostring(client.root_dir or (client.config and client.config.root_dir)),
-      tostring(client.offset_encoding),
-      #names > 0 and table.concat(names, ', ') or 'none'
-    ))
+    ok(
+      ('client %d: root %s, position encoding %s, buffers: %s'):format(
+        client.id,
+        tostring(client.root_dir or (client.config and client.config.root_dir)),
+        tostring(client.offset_encoding),
+        #names > 0 and table.concat(names, ', ') or 'none'
+      )
+    )
   end
   -- :checkhealth shows its report in a buffer of its own: look at the buffer the user came from
   local buf = vim.api.nvim_get_current_buf()
@@ -78,7 +92,7 @@ function M.check()
     if root then
       warn('not attached to the current buffer (inside ' .. root .. ')')
     else
-      info('not attached to the current buffer (not a file inside a git repository)')
+      info('not attached to the current buffer (not a file)')
     end
   end
 

@@ -53,7 +53,7 @@ end
 
 --- Run one of the server's commands on a buffer range (nil range: the whole buffer).
 function M.command(command, bufnr, client, arg, cb)
-  vlsp.flush(client, bufnr)
+  capture.flush(bufnr)
   arg.uri = vim.uri_from_bufnr(bufnr)
   vlsp.execute(client, bufnr, command, { arg }, function(err, result)
     regions.refresh(bufnr)
@@ -63,50 +63,71 @@ function M.command(command, bufnr, client, arg, cb)
   end)
 end
 
+--- :VouchMarkAi [tool] [model] on a range.
+local function mark_ai(opts, bufnr, client)
+  local arg = { range = command_range(opts, bufnr, client) }
+  if not arg.range then
+    vim.notify('vouch: select the AI-written text first (:VouchMarkAi takes a range)', vim.log.levels.WARN)
+    return
+  end
+  arg.tool = opts.fargs[1]
+  arg.model = opts.fargs[2]
+  M.command('vouch.markAi', bufnr, client, arg)
+end
+
 local function create_commands()
   local cmd = vim.api.nvim_create_user_command
-  cmd('VouchReview', with_client(function(opts, bufnr, client)
-    M.command('vouch.review', bufnr, client, { range = command_range(opts, bufnr, client) })
-  end), { range = true, desc = 'Mark the AI-written text in the range (default: the buffer) as reviewed' })
-  cmd('VouchMarkAi', with_client(function(opts, bufnr, client)
-    local arg = { range = command_range(opts, bufnr, client) }
-    if not arg.range then
-      vim.notify('vouch: select the AI-written text first (:VouchMarkAi takes a range)', vim.log.levels.WARN)
-      return
-    end
-    arg.tool = opts.fargs[1]
-    arg.model = opts.fargs[2]
-    M.command('vouch.markAi', bufnr, client, arg)
-  end), { range = true, nargs = '*', desc = 'Declare the selected text AI-written: [tool] [model]' })
-  cmd('VouchForget', with_client(function(opts, bufnr, client)
-    M.command('vouch.forget', bufnr, client, { range = command_range(opts, bufnr, client) })
-  end), { range = true, desc = 'Drop the AI attribution of the range (default: the buffer)' })
-  cmd('VouchApproveRange', with_client(function(opts, bufnr, client)
-    -- An argument sets the review range first (as the `review_range` option does).
-    local range = opts.fargs[1]
-    if range and range ~= '' then
-      config.options.review_range = range
-      client:notify('workspace/didChangeConfiguration', { settings = { vouch = { reviewRange = range } } })
-    end
-    if not config.options.review_range then
-      vim.notify('vouch: no review range: :VouchApproveRange origin/main..HEAD, or setup({ review_range = ... })',
-        vim.log.levels.WARN)
-      return
-    end
-    local arg = {}
-    if opts.range > 0 then
-      arg.startLine, arg.endLine = opts.line1, opts.line2
-    end
-    M.command('vouch.approveRange', bufnr, client, arg, function(err, result)
-      if not err and result then
-        vim.notify(('vouch: approved %d line(s) as %s (signed)'):format(result.lines or 0, result.principal or '?'))
-      end
+  -- a server command on the command's range (default: the whole buffer)
+  local function on_range(command)
+    return with_client(function(opts, bufnr, client)
+      M.command(command, bufnr, client, { range = command_range(opts, bufnr, client) })
     end)
-  end), {
+  end
+  cmd('VouchReview', on_range('vouch.review'), {
     range = true,
-    nargs = '?',
-    desc = 'Sign an approval of the unapproved AI lines of the review range in this buffer (or its [range]); [RANGE] sets the review range',
+    desc = 'Mark the AI-written text in the range (default: the buffer) as reviewed',
   })
+  cmd('VouchMarkAi', with_client(mark_ai), {
+    range = true,
+    nargs = '*',
+    desc = 'Declare the selected text AI-written: [tool] [model]',
+  })
+  cmd('VouchForget', on_range('vouch.forget'), {
+    range = true,
+    desc = 'Drop the AI attribution of the range (default: the buffer)',
+  })
+  cmd(
+    'VouchApproveRange',
+    with_client(function(opts, bufnr, client)
+      -- An argument sets the review range first (as the `review_range` option does).
+      local range = opts.fargs[1]
+      if range and range ~= '' then
+        config.options.review_range = range
+        vlsp.notify(client, 'workspace/didChangeConfiguration', { settings = { vouch = { reviewRange = range } } })
+      end
+      if not config.options.review_range then
+        vim.notify(
+          'vouch: no review range: :VouchApproveRange origin/main..HEAD, or setup({ review_range = ... })',
+          vim.log.levels.WARN
+        )
+        return
+      end
+      local arg = {}
+      if opts.range > 0 then
+        arg.startLine, arg.endLine = opts.line1, opts.line2
+      end
+      M.command('vouch.approveRange', bufnr, client, arg, function(err, result)
+        if not err and result then
+          vim.notify(('vouch: approved %d line(s) as %s (signed)'):format(result.lines or 0, result.principal or '?'))
+        end
+      end)
+    end),
+    {
+      range = true,
+      nargs = '?',
+      desc = 'Sign an approval of the unapproved AI lines of the review range in this buffer (or its [range]); [RANGE] sets the review range',
+    }
+  )
   cmd('VouchStatus', function()
     require('vouch.status').run(true)
   end, { desc = 'AI code the commit gate would block (repository-wide) in the quickfix list' })
@@ -129,6 +150,9 @@ local function start_fallback(bufnr)
   end
 end
 
+--- Starts vouch: checks and applies `opts` (see :help vouch-options), defines the commands, and
+--- starts `vouch lsp` for file buffers.
+---@param opts vouch.SetupOpts?
 function M.setup(opts)
   config.set(opts)
   config.active = true
@@ -141,9 +165,8 @@ function M.setup(opts)
     vim.notify('vouch: ' .. tostring(cmd[1]) .. ' is not executable; see :checkhealth vouch', vim.log.levels.WARN)
   end
 
-  vim.api.nvim_create_autocmd('LspAttach', {
-    group = group,
-    callback = function(args)
+  local events = {
+    LspAttach = function(args)
       if is_vouch(args) then
         local client = vim.lsp.get_client_by_id(args.data.client_id)
         local ok, err = pcall(capture.attach, args.buf, client, vlsp.exact[client.id] == true)
@@ -153,48 +176,33 @@ function M.setup(opts)
         regions.refresh(args.buf)
       end
     end,
-  })
-  vim.api.nvim_create_autocmd('LspDetach', {
-    group = group,
-    callback = function(args)
+    LspDetach = function(args)
       if is_vouch(args) then
         capture.detach(args.buf)
         regions.clear(args.buf)
       end
     end,
-  })
-  vim.api.nvim_create_autocmd('DiagnosticChanged', {
-    group = group,
-    callback = function(args)
+    DiagnosticChanged = function(args)
       if capture.is_attached(args.buf) then
         regions.refresh(args.buf)
       end
     end,
-  })
-  vim.api.nvim_create_autocmd('InsertCharPre', {
-    group = group,
-    callback = function(args)
+    -- a typed character is about to be inserted: the next change is human
+    InsertCharPre = function(args)
       capture.typed(args.buf)
     end,
-  })
-  vim.api.nvim_create_autocmd('InsertEnter', {
-    group = group,
-    callback = function(args)
+    InsertEnter = function(args)
       capture.boundary(args.buf)
     end,
-  })
-  vim.api.nvim_create_autocmd('ColorScheme', { group = group, callback = regions.define_highlights })
+    ColorScheme = regions.define_highlights,
+  }
+  for event, callback in pairs(events) do
+    vim.api.nvim_create_autocmd(event, { group = group, callback = callback })
+  end
 
   local use_enable = vim.fn.has('nvim-0.11') == 1 and vim.lsp.enable ~= nil
   if use_enable then
-    local cfg = vlsp.client_config()
-    cfg.root_dir = function(bufnr, on_dir)
-      local root = vlsp.buf_root(bufnr)
-      if root then
-        on_dir(root)
-      end
-    end
-    vim.lsp.config(vlsp.name, cfg)
+    vim.lsp.config(vlsp.name, vlsp.server_config())
     vim.lsp.enable(vlsp.name)
     vim.api.nvim_create_autocmd({ 'BufReadPost', 'BufNewFile' }, {
       group = group,

@@ -32,7 +32,25 @@ function M.git_root(dir)
   return root or nil
 end
 
---- The repository root of a buffer's file, or nil when the buffer is not a file inside a git repository.
+local function is_home(dir)
+  local home = vim.uv.os_homedir()
+  return home ~= nil and vim.fn.resolve(dir) == vim.fn.resolve(home)
+end
+
+--- The nearest of `dir` and its ancestors holding a `.vouch/` folder, never `/` nor the home
+--- folder itself (where the server keeps no store).
+local function vouch_root(dir)
+  for _, d in ipairs({ dir, unpack(vim.iter(vim.fs.parents(dir)):totable()) }) do
+    if vim.fs.dirname(d) ~= d and not is_home(d) and vim.fn.isdirectory(d .. '/.vouch') == 1 then
+      return d
+    end
+  end
+  return nil
+end
+
+--- The workspace root of a buffer's file, found as the server finds a workspace (`vouch lsp`,
+--- `vouch status`): its git working tree; else the nearest folder holding `.vouch/`; else the
+--- file's own folder. nil when the buffer is not a file.
 function M.buf_root(bufnr)
   if not vim.api.nvim_buf_is_valid(bufnr) or vim.bo[bufnr].buftype ~= '' then
     return nil
@@ -50,7 +68,7 @@ function M.buf_root(bufnr)
     end
     dir = parent
   end
-  return M.git_root(dir)
+  return M.git_root(dir) or vouch_root(dir) or dir
 end
 
 function M.capabilities()
@@ -91,7 +109,8 @@ function M.on_init(client)
   end
 end
 
---- The client configuration (without root_dir).
+--- The client configuration (without root_dir). Changes go out at once (no debounce): with
+--- sync = "neovim", a notice must never reach the server before the didChange it refers to.
 function M.client_config()
   local o = config.options
   return {
@@ -99,9 +118,22 @@ function M.client_config()
     cmd = o.cmd,
     capabilities = M.capabilities(),
     init_options = M.init_options(),
-    flags = { debounce_text_changes = o.debounce_text_changes },
+    flags = { debounce_text_changes = 0 },
     on_init = M.on_init,
   }
+end
+
+--- The configuration for vim.lsp.config() (lsp/vouch.lua and setup()): the client configuration
+--- with the root of each buffer (M.buf_root).
+function M.server_config()
+  local cfg = M.client_config()
+  cfg.root_dir = function(bufnr, on_dir)
+    local root = M.buf_root(bufnr)
+    if root then
+      on_dir(root)
+    end
+  end
+  return cfg
 end
 
 --- The vouch client attached to a buffer, if any.
@@ -145,14 +177,6 @@ function M.notify(client, method, params)
     return client:notify(method, params)
   end
   return client.notify(method, params)
-end
-
---- Send pending didChange notifications of a buffer now (Neovim debounces them).
-function M.flush(client, bufnr)
-  require('vouch.capture').flush(bufnr)
-  pcall(function()
-    vim.lsp._changetracking.flush(client, bufnr)
-  end)
 end
 
 function M.execute(client, bufnr, command, args, cb)

@@ -1,6 +1,7 @@
 -- AI-written text from `vouch/regions`: highlights, signs, and :VouchNext / :VouchPrev.
 local vlsp = require('vouch.lsp')
 local config = require('vouch.config')
+local pos = require('vouch.capture.position')
 
 local M = {}
 
@@ -78,7 +79,7 @@ function M.refresh(bufnr, cb)
     return
   end
   inflight[bufnr] = true
-  vlsp.flush(client, bufnr)
+  require('vouch.capture').flush(bufnr)
   local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) } }
   vlsp.request(client, 'vouch/regions', params, function(err, result)
     inflight[bufnr] = nil
@@ -138,7 +139,7 @@ local function targets(bufnr)
     end
   end
   table.sort(out, function(a, b)
-    return a[1] < b[1] or (a[1] == b[1] and a[2] < b[2])
+    return pos.before(a[1], a[2], b[1], b[2])
   end)
   return out
 end

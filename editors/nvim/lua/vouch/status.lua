@@ -10,13 +10,11 @@ function M.binary()
   return type(cmd) == 'table' and cmd[1] or cmd
 end
 
---- Run `vouch status --json` in the repository of the current buffer (or the working directory).
+--- Run `vouch status --json` in the workspace of the current buffer (or of the working directory).
 --- Returns the quickfix items, or nil and an error message.
 function M.items(root)
-  root = root or vlsp.buf_root(vim.api.nvim_get_current_buf()) or vlsp.git_root(vim.fn.getcwd())
-  if not root then
-    return nil, 'not inside a git repository'
-  end
+  local cwd = vim.fn.getcwd()
+  root = root or vlsp.buf_root(vim.api.nvim_get_current_buf()) or vlsp.git_root(cwd) or cwd
   local ok, res = pcall(function()
     return vim.system({ M.binary(), 'status', '--json' }, { cwd = root, text = true }):wait()
   end)
@@ -48,8 +46,7 @@ function M.items(root)
       if str(r.unit) then
         place = ' in ' .. (str(r.unitKind) and (r.unitKind .. ' ') or '') .. r.unit
       end
-      local head = r.reviewed and ('AI code' .. place .. ' not reviewed as required')
-        or ('Unreviewed AI code' .. place)
+      local head = r.reviewed and ('AI code' .. place .. ' not reviewed as required') or ('Unreviewed AI code' .. place)
       local text = ('%s · %s · %d line%s'):format(head, who, lines, lines == 1 and '' or 's')
       if r.reviewed and str(r.reason) then
         text = text .. ': ' .. (r.reason:match('%) (.*)$') or r.reason)

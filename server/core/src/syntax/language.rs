@@ -47,7 +47,7 @@ impl Language {
         SPECS.iter().position(|s| s.id == id).map(Language)
     }
 
-    fn spec(self) -> &'static LanguageSpec {
+    pub(super) fn spec(self) -> &'static LanguageSpec {
         &SPECS[self.0]
     }
 

@@ -66,6 +66,38 @@ fn languages_come_from_extensions() {
     assert!(SyntaxTree::for_path("notes.txt", "fn x() {}").is_none());
 }
 
+/// `grammars/tsx/units.scm` only says `; inherits: typescript`: the build
+/// puts TypeScript's whole query first, so TSX code (JSX included) gets every
+/// TypeScript unit.
+#[test]
+fn tsx_inherits_the_typescript_query() {
+    let ts = Language::from_id("typescript").unwrap();
+    let tsx = Language::from_id("tsx").unwrap();
+    let own = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../grammars/tsx/units.scm"),
+    )
+    .unwrap();
+    assert!(own.starts_with("; inherits: typescript\n"), "{own}");
+    assert!(!own.contains("@unit."), "tsx repeats no pattern of its own");
+    assert!(tsx.spec().query.starts_with(ts.spec().query));
+    assert!(tsx.spec().query.ends_with(&own));
+    if !tsx.has_grammar() {
+        return;
+    }
+    let text = "interface Props {\n  n: number;\n}\n\
+                export function Cart(p: Props) {\n  return <div>{p.n}</div>;\n}\n\
+                class Store {\n  total(): number {\n    return 1;\n  }\n}\n";
+    let tree = SyntaxTree::parse(tsx, text).unwrap();
+    let names: Vec<(String, String)> = tree
+        .units()
+        .iter()
+        .map(|u| (u.qualified_name.clone(), u.label()))
+        .collect();
+    for want in ["Props", "Cart", "Store", "Store.total"] {
+        assert!(names.iter().any(|(q, _)| q == want), "{want} in {names:?}");
+    }
+}
+
 /// Every language has a fixture, and every AI range in it is named as expected.
 #[test]
 fn fixtures_name_the_expected_units() {

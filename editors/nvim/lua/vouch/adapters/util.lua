@@ -1,4 +1,5 @@
--- Helpers for adapters: wrapping a plugin's functions without ever breaking it.
+-- Helpers for adapters: wrapping a plugin's functions without ever breaking it, and the adapter of
+-- plugins whose accept functions insert the suggestion (M.accepting).
 local M = {}
 
 --- Replace `mod[field]` by `make(orig)` once. Returns true when the field is (now) wrapped.
@@ -56,6 +57,48 @@ function M.safely(fn, ...)
     return res
   end
   return nil
+end
+
+---@class vouch.AcceptingSpec
+---@field name string the plugin, as :checkhealth names it
+---@field module string the plugin's module holding the accept functions (package.loaded)
+---@field functions string[] the accept functions
+---@field tool string the tool credited
+---@field shown fun(mod: table): any whether a suggestion is shown (the accept will insert something)
+---@field through_typeahead boolean? the plugin inserts through typeahead (InsertCharPre fires)
+
+--- An adapter for a plugin whose accept functions insert the suggestion: each is wrapped to call
+--- capture.begin() first (when a suggestion is shown), then the plugin's own function, whose result
+--- it returns unchanged.
+---@param spec vouch.AcceptingSpec
+---@return vouch.Adapter
+function M.accepting(spec)
+  local source = { tool = spec.tool, kind = 'inline-completion', through_typeahead = spec.through_typeahead }
+  local adapter = { name = spec.name, tool = spec.tool }
+  function adapter.detect()
+    return package.loaded[spec.module] ~= nil
+  end
+  function adapter.install()
+    local mod = package.loaded[spec.module]
+    if type(mod) ~= 'table' then
+      return false
+    end
+    local any = false
+    for _, field in ipairs(spec.functions) do
+      any = M.wrap(mod, field, function(orig)
+        return function(...)
+          M.safely(function()
+            if spec.shown(mod) then
+              require('vouch.capture').begin(0, source)
+            end
+          end)
+          return orig(...)
+        end
+      end) or any
+    end
+    return any
+  end
+  return adapter
 end
 
 return M

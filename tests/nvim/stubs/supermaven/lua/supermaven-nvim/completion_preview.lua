@@ -36,7 +36,11 @@ function CompletionPreview.on_accept_suggestion(is_partial)
       ['end'] = { line = cursor[1] - 1, character = vim.fn.col('$') },
     }
     vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<Space><Left><Del>', true, false, true), 'n', false)
-    vim.lsp.util.apply_text_edits({ { range = range, newText = completion_text } }, vim.api.nvim_get_current_buf(), 'utf-8')
+    vim.lsp.util.apply_text_edits(
+      { { range = range, newText = completion_text } },
+      vim.api.nvim_get_current_buf(),
+      'utf-8'
+    )
     local lines = vim.split(completion_text, '\n', { plain = true })
     local last_line = lines[#lines]
     local new_cursor_pos = { cursor[1] + #lines - 1, (#lines == 1 and cursor[2] or 0) + #last_line + 1 }
