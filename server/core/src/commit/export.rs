@@ -92,10 +92,21 @@ pub fn each_note(
     each_note_where(git, commits, |_| true, f)
 }
 
+/// [`each_note`] for the Agent Trace export: a note of one record comes
+/// with that record and no lines ([`agent_trace_line`] writes it as it is),
+/// so nothing is read to bound it.
+pub fn each_trace_note(
+    git: &Git,
+    commits: &[CommitInfo],
+    f: impl FnMut(&CommitInfo, Option<Note>) -> Result<(), CommitError>,
+) -> Result<(), CommitError> {
+    each_note_where(git, commits, |n| n.records.len() != 1, f)
+}
+
 /// [`each_note`] for a caller that reads the lines of only some notes:
 /// `lines(note)` says which; the others come with their records and no
 /// lines, and nothing is read to bound them.
-pub fn each_note_where(
+pub(crate) fn each_note_where(
     git: &Git,
     commits: &[CommitInfo],
     lines: impl Fn(&ParsedNote) -> bool,
@@ -108,24 +119,23 @@ pub fn each_note_where(
     let mut waiting: Vec<(usize, ParsedNote)> = Vec::new();
     let mut ready: HashMap<usize, Note> = HashMap::new();
     let mut done = 0;
-    let mut flush = |waiting: &mut Vec<(usize, ParsedNote)>,
-                     ready: &mut HashMap<usize, Note>,
-                     upto: usize| {
-        let at: Vec<usize> = waiting.iter().map(|(i, _)| *i).collect();
-        let bound = notes.bound(
-            waiting
-                .drain(..)
-                .map(|(i, n)| (commits[i].sha.clone(), n))
-                .collect(),
-        )?;
-        // `bound` keeps the order it was given.
-        ready.extend(at.into_iter().zip(bound.into_iter().map(|(_, n)| n)));
-        while done < upto {
-            f(&commits[done], ready.remove(&done))?;
-            done += 1;
-        }
-        Ok::<_, CommitError>(())
-    };
+    let mut flush =
+        |waiting: &mut Vec<(usize, ParsedNote)>, ready: &mut HashMap<usize, Note>, upto: usize| {
+            let at: Vec<usize> = waiting.iter().map(|(i, _)| *i).collect();
+            let bound = notes.bound(
+                waiting
+                    .drain(..)
+                    .map(|(i, n)| (commits[i].sha.clone(), n))
+                    .collect(),
+            )?;
+            // `bound` keeps the order it was given.
+            ready.extend(at.into_iter().zip(bound.into_iter().map(|(_, n)| n)));
+            while done < upto {
+                f(&commits[done], ready.remove(&done))?;
+                done += 1;
+            }
+            Ok::<_, CommitError>(())
+        };
     notes.each_text(
         &shas,
         |_| true,
@@ -473,7 +483,9 @@ mod compact {
         use serde_json::Value;
 
         fn round_trip(text: &str) -> Option<String> {
-            serde_json::from_str::<Value>(text).ok().map(|v| v.to_string())
+            serde_json::from_str::<Value>(text)
+                .ok()
+                .map(|v| v.to_string())
         }
 
         /// JSON values of the kinds notes hold, some with characters that
@@ -501,7 +513,10 @@ mod compact {
         fn text() -> impl Strategy<Value = String> {
             (json(), 0usize..6, any::<usize>()).prop_map(|(v, edit, at)| {
                 let t = v.to_string();
-                let at = (0..=t.len()).filter(|&k| t.is_char_boundary(k)).nth(at % (t.len() + 1)).unwrap_or(0);
+                let at = (0..=t.len())
+                    .filter(|&k| t.is_char_boundary(k))
+                    .nth(at % (t.len() + 1))
+                    .unwrap_or(0);
                 match edit {
                     0 => t,
                     1 => format!("{} {}", &t[..at], &t[at..]),
@@ -546,8 +561,20 @@ mod compact {
                 "metadata": {"vouch": {"lines": [], "attestations": []}}, "tool": {"name": "vouch"}});
             assert!(is_canonical(&record.to_string()));
             assert_eq!(is_canonical("{\"b\":1,\"a\":2}"), *PRESERVES_ORDER);
-            for not in ["{\"a\":1,\"a\":2}", "{\"a\": 1}", "[1.0]", "[-0]", "[01]",
-                        "[\"\\u0041\"]", "[\"\\/\"]", "[1e3]", "[1234567890123456789]", " [1]", "[1]x", "[tru]"] {
+            for not in [
+                "{\"a\":1,\"a\":2}",
+                "{\"a\": 1}",
+                "[1.0]",
+                "[-0]",
+                "[01]",
+                "[\"\\u0041\"]",
+                "[\"\\/\"]",
+                "[1e3]",
+                "[1234567890123456789]",
+                " [1]",
+                "[1]x",
+                "[tru]",
+            ] {
                 assert!(!is_canonical(not), "{not}");
             }
         }

@@ -457,7 +457,10 @@ impl Replay {
             let (Some(old), Some(new)) = blobs.change(c)? else {
                 continue; // not UTF-8 text
             };
-            self.file_writers.entry(c.path.clone()).or_default().insert(k);
+            self.file_writers
+                .entry(c.path.clone())
+                .or_default()
+                .insert(k);
             let fresh;
             let prev: &[LineFacts] = match (self.state.get(&c.path), &c.old) {
                 (Some((blob, facts)), Some(o)) if blob == o => facts,

@@ -243,7 +243,11 @@ impl Git {
     /// Like [`Git::read_objects_max`], but the objects are read one at a
     /// time as the caller iterates, in order: one `git cat-file --batch` for
     /// all of them, and only the current object held however many there are.
-    pub(crate) fn objects_max(&self, specs: &[String], max: usize) -> Result<Objects<Capped>, GitError> {
+    pub(crate) fn objects_max(
+        &self,
+        specs: &[String],
+        max: usize,
+    ) -> Result<Objects<Capped>, GitError> {
         self.objects(specs, move |r, size| {
             if size > max {
                 std::io::copy(&mut r.take(size as u64), &mut std::io::sink())?;
