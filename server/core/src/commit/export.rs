@@ -331,7 +331,8 @@ mod compact {
     /// `preserve_order` feature) rather than sorting them.
     static PRESERVES_ORDER: LazyLock<bool> = LazyLock::new(|| {
         serde_json::from_str::<serde_json::Value>(r#"{"b":0,"a":0}"#)
-            .is_ok_and(|v| v.to_string() == r#"{"b":0,"a":0}"#)
+            .and_then(|v| serde_json::to_string(&v))
+            .is_ok_and(|text| text == r#"{"b":0,"a":0}"#)
     });
 
     /// Whether `text` is exactly `serde_json::Value`'s compact form of the

@@ -457,9 +457,12 @@ pub(crate) struct Objects<T> {
     process: Option<BatchProcess>,
     /// Objects not read yet.
     left: usize,
-    each: Box<dyn FnMut(&mut BufReader<ChildStdout>, usize) -> std::io::Result<T>>,
+    each: ReadObject<T>,
     header: Vec<u8>,
 }
+
+/// Reads one object's content of the given size from git's output.
+type ReadObject<T> = Box<dyn FnMut(&mut BufReader<ChildStdout>, usize) -> std::io::Result<T>>;
 
 struct BatchProcess {
     child: Child,
