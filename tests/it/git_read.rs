@@ -73,6 +73,52 @@ fn blame_combines_notes_and_working_tree() {
     assert!(human.contains("uncommitted"), "{human}");
 }
 
+/// The units of AI lines come from the store's unit-name cache once a
+/// blame has named them: a second blame (names from the cache) prints
+/// exactly what the first (names from a parse) did, and a changed text is
+/// parsed again, not answered from the old text's names.
+#[test]
+fn blame_names_units_the_same_from_the_cache() {
+    let repo = history();
+    let first = repo
+        .vouch(&["blame", "--json", "a.rs"])
+        .expect_code(0)
+        .stdout();
+    let units: Vec<Value> = serde_json::from_str::<Value>(&first)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["unit"].clone())
+        .collect();
+    assert_eq!(
+        units,
+        [
+            Value::Null,
+            "ai2".into(),
+            "ai3".into(),
+            Value::Null,
+            "wip".into()
+        ]
+    );
+    let again = repo
+        .vouch(&["blame", "--json", "a.rs"])
+        .expect_code(0)
+        .stdout();
+    assert_eq!(again, first);
+    // Same byte ranges, other functions: the old names must not come back.
+    repo.write(
+        "a.rs",
+        "fn h1() {}\nfn bi2() { 2 }\nfn bi3() { 3 }\nfn h4() {}\nfn new() {}\n",
+    );
+    mark(&repo, "a.rs:5", "codex", "gpt-5-codex");
+    let after = repo
+        .vouch(&["blame", "--json", "a.rs"])
+        .expect_code(0)
+        .json();
+    assert_eq!(after.as_array().unwrap()[4]["unit"], "new");
+}
+
 #[test]
 fn blame_reads_notes_alone_in_a_fresh_clone() {
     let repo = history();

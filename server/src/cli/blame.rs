@@ -21,7 +21,7 @@ pub(crate) struct BlameArgs {
 
 pub(crate) fn run(args: BlameArgs) -> anyhow::Result<Outcome> {
     let cwd = super::current_dir()?;
-    let service = Service::open_read_only(&cwd)?;
+    let mut service = Service::open_read_only(&cwd)?;
     let rel = service
         .workspace
         .relative(&cwd.join(&args.path))
@@ -30,8 +30,8 @@ pub(crate) fn run(args: BlameArgs) -> anyhow::Result<Outcome> {
         anyhow::bail!("{}: is a directory; blame takes a file", args.path);
     }
     let git = super::hook::git_of(&service)?;
-    let entries = blame(&service, &git, &rel)?;
-    let mut out = std::io::stdout().lock();
+    let entries = blame(&mut service, &git, &rel)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
         serde_json::to_writer_pretty(&mut out, &entries)?;
         writeln!(out)?;
@@ -57,6 +57,7 @@ pub(crate) fn run(args: BlameArgs) -> anyhow::Result<Outcome> {
             )?;
         }
     }
+    out.flush()?;
     Ok(Outcome::Clean)
 }
 

@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::{Args, ValueEnum};
 
 use super::Outcome;
-use vouch_core::commit::export::{self, commits, each_note};
+use vouch_core::commit::export::{self, commits, each_note, each_trace_note};
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ExportFormat {
@@ -40,7 +40,8 @@ pub(crate) fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
     // memory does not grow with the number of notes. The JSON forms are
     // byte for byte what serde_json's pretty printer makes of the whole.
     match (args.format, &policy) {
-        (ExportFormat::AgentTrace, _) => each_note(&git, &list, |c, note| {
+        // A note of one record is written as it is: its lines are not read.
+        (ExportFormat::AgentTrace, _) => each_trace_note(&git, &list, |c, note| {
             if let Some(n) = note {
                 writeln!(out, "{}", export::agent_trace_line(c, &n))?;
             }

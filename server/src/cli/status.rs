@@ -14,11 +14,10 @@ use super::scope::Scope;
 use vouch_core::commit::lines::{self, Reviewer};
 use vouch_core::commit::policy::{Judged, Policy, Verdict};
 use vouch_core::commit::working::Working;
-use vouch_core::git::sha1_blob_id;
 use vouch_core::ledger::Ledger;
 use vouch_core::present::{count, group_by_key, tool_label};
 use vouch_core::service::Service;
-use vouch_core::store::UnitName;
+use vouch_core::store::{UnitName, text_key};
 use vouch_core::syntax::{Language, SyntaxTree};
 use vouch_core::untrusted::escape;
 
@@ -187,14 +186,7 @@ fn unit_names(service: &mut Service, files: &[File]) -> Vec<Vec<Option<UnitName>
         let Some(lang) = Language::from_path(path).filter(|l| l.has_grammar()) else {
             continue; // no grammar: no unit
         };
-        // The language and Vouch's version are part of the key: a new
-        // release may name units differently.
-        let key = format!(
-            "{}:{}:{}",
-            lang.id(),
-            env!("CARGO_PKG_VERSION"),
-            sha1_blob_id(ledger.text().as_bytes())
-        );
+        let key = text_key(lang.id(), &ledger.text());
         let cached: HashMap<Range<usize>, Option<UnitName>> = service
             .store
             .unit_names(&key)

@@ -1,11 +1,13 @@
 //! Reading notes back for a range of commits: Agent Trace records, SARIF
 //! 2.1.0 for code-scanning uploads, or plain JSON.
 
+use std::collections::HashMap;
+
 use serde_json::{Value, json};
 
 use super::CommitError;
 use super::lines::{FileLines, LineAttr};
-use super::note::{self, Note};
+use super::note::{self, Note, ParsedNote};
 use super::notes::Notes;
 use super::policy::{Policy, Verdict};
 use crate::git::Git;
@@ -74,27 +76,86 @@ pub fn commits(git: &Git, range: Option<&str>) -> Result<Vec<CommitInfo>, Commit
         .collect())
 }
 
-/// Commits whose notes are read and held at once by [`each_note`].
+/// Notes parsed and held at once by [`each_note`] (their files' line counts
+/// are read together).
 const NOTE_BATCH: usize = 256;
 
 /// Calls `f` with each commit of `commits`, in order, and its note (if it
-/// has one). Notes are read a batch at a time and dropped after use, so
-/// memory stays flat however many notes the range holds.
+/// has one), bounded by the commit's files. Notes are streamed through one
+/// `git cat-file --batch` and dropped after use, so memory stays flat
+/// however many notes the range holds.
 pub fn each_note(
     git: &Git,
     commits: &[CommitInfo],
+    f: impl FnMut(&CommitInfo, Option<Note>) -> Result<(), CommitError>,
+) -> Result<(), CommitError> {
+    each_note_where(git, commits, |_| true, f)
+}
+
+/// [`each_note`] for the Agent Trace export: a note of one record comes
+/// with that record and no lines ([`agent_trace_line`] writes it as it is),
+/// so nothing is read to bound it.
+pub fn each_trace_note(
+    git: &Git,
+    commits: &[CommitInfo],
+    f: impl FnMut(&CommitInfo, Option<Note>) -> Result<(), CommitError>,
+) -> Result<(), CommitError> {
+    each_note_where(git, commits, |n| n.records.len() != 1, f)
+}
+
+/// [`each_note`] for a caller that reads the lines of only some notes:
+/// `lines(note)` says which; the others come with their records and no
+/// lines, and nothing is read to bound them.
+pub(crate) fn each_note_where(
+    git: &Git,
+    commits: &[CommitInfo],
+    lines: impl Fn(&ParsedNote) -> bool,
     mut f: impl FnMut(&CommitInfo, Option<Note>) -> Result<(), CommitError>,
 ) -> Result<(), CommitError> {
     let notes = Notes::new(git)?;
-    let batches = notes.batches()?;
-    for chunk in commits.chunks(NOTE_BATCH) {
-        let shas: Vec<String> = chunk.iter().map(|c| c.sha.clone()).collect();
-        let mut read = batches.read(&shas)?;
-        for c in chunk {
-            f(c, read.remove(&c.sha))?;
-        }
-    }
-    Ok(())
+    let shas: Vec<String> = commits.iter().map(|c| c.sha.clone()).collect();
+    // Parsed notes waiting for their line counts: (index, note); notes that
+    // need none wait only for those before them.
+    let mut waiting: Vec<(usize, ParsedNote)> = Vec::new();
+    let mut ready: HashMap<usize, Note> = HashMap::new();
+    let mut done = 0;
+    let mut flush =
+        |waiting: &mut Vec<(usize, ParsedNote)>, ready: &mut HashMap<usize, Note>, upto: usize| {
+            let at: Vec<usize> = waiting.iter().map(|(i, _)| *i).collect();
+            let bound = notes.bound(
+                waiting
+                    .drain(..)
+                    .map(|(i, n)| (commits[i].sha.clone(), n))
+                    .collect(),
+            )?;
+            // `bound` keeps the order it was given.
+            ready.extend(at.into_iter().zip(bound.into_iter().map(|(_, n)| n)));
+            while done < upto {
+                f(&commits[done], ready.remove(&done))?;
+                done += 1;
+            }
+            Ok::<_, CommitError>(())
+        };
+    notes.each_text(
+        &shas,
+        |_| true,
+        |i, text| {
+            let n = note::parse(text.as_deref().unwrap_or(""));
+            if lines(&n) {
+                if waiting.len() == NOTE_BATCH {
+                    flush(&mut waiting, &mut ready, i)?;
+                }
+                waiting.push((i, n));
+            } else {
+                ready.insert(i, n.without_lines());
+                if waiting.is_empty() {
+                    flush(&mut waiting, &mut ready, i + 1)?;
+                }
+            }
+            Ok(())
+        },
+    )?;
+    flush(&mut waiting, &mut ready, commits.len())
 }
 
 /// Runs of consecutive equal lines: `(start, end, attr)`.
@@ -121,6 +182,8 @@ pub(crate) fn ranges(file: &FileLines) -> Vec<(usize, usize, &LineAttr)> {
 /// a single record as written (re-serialised compactly), several merged.
 pub fn agent_trace_line(c: &CommitInfo, n: &Note) -> String {
     match n.records.as_slice() {
+        // What Vouch writes is already in that form: no parse needed.
+        [one] if compact::is_canonical(one) => one.clone(),
         [one] => serde_json::from_str::<Value>(one)
             .map(|v| v.to_string())
             .unwrap_or_else(|_| one.replace('\n', " ")),
@@ -252,4 +315,269 @@ pub fn sarif_log() -> Value {
             "results": [],
         }],
     })
+}
+
+/// Recognising JSON text that serde_json's compact writer would write back
+/// unchanged, so [`agent_trace_line`] can skip the parse and re-serialisation
+/// (most of an export's time) for the notes Vouch wrote.
+mod compact {
+    use std::collections::HashSet;
+    use std::sync::LazyLock;
+
+    /// Deeper nesting is left to serde_json (whose own limit is 128).
+    const MAX_DEPTH: usize = 100;
+
+    /// Whether `serde_json::Value` keeps object keys in their order (its
+    /// `preserve_order` feature) rather than sorting them.
+    static PRESERVES_ORDER: LazyLock<bool> = LazyLock::new(|| {
+        serde_json::from_str::<serde_json::Value>(r#"{"b":0,"a":0}"#)
+            .and_then(|v| serde_json::to_string(&v))
+            .is_ok_and(|text| text == r#"{"b":0,"a":0}"#)
+    });
+
+    /// Whether `text` is exactly `serde_json::Value`'s compact form of the
+    /// value it holds: no white space outside strings, object keys without
+    /// escapes, none repeated, in strictly ascending byte order unless
+    /// serde_json keeps their order, strings escaped as serde_json escapes them, integers that
+    /// fit in 18 digits. Conservative: `false` only costs the round trip.
+    /// Linear in the length of `text`.
+    pub fn is_canonical(text: &str) -> bool {
+        let mut i = 0;
+        value(text.as_bytes(), &mut i, 0) && i == text.len()
+    }
+
+    fn value(b: &[u8], i: &mut usize, depth: usize) -> bool {
+        if depth > MAX_DEPTH {
+            return false;
+        }
+        match b.get(*i) {
+            Some(b'{') => object(b, i, depth),
+            Some(b'[') => array(b, i, depth),
+            Some(b'"') => string(b, i),
+            Some(b't') => literal(b, i, b"true"),
+            Some(b'f') => literal(b, i, b"false"),
+            Some(b'n') => literal(b, i, b"null"),
+            Some(b'-' | b'0'..=b'9') => integer(b, i),
+            _ => false,
+        }
+    }
+
+    fn object(b: &[u8], i: &mut usize, depth: usize) -> bool {
+        *i += 1;
+        if b.get(*i) == Some(&b'}') {
+            *i += 1;
+            return true;
+        }
+        let mut last: Option<&[u8]> = None;
+        let mut seen: HashSet<&[u8]> = HashSet::new();
+        loop {
+            let start = *i;
+            if b.get(*i) != Some(&b'"') || !string(b, i) {
+                return false;
+            }
+            let key = &b[start + 1..*i - 1];
+            if key.contains(&b'\\') {
+                return false;
+            }
+            // Keys are written back in order (serde_json's `preserve_order`)
+            // or sorted: either way a repeated key is not written back.
+            let fresh = if *PRESERVES_ORDER {
+                seen.insert(key)
+            } else {
+                last.is_none_or(|l| l < key)
+            };
+            if !fresh {
+                return false;
+            }
+            last = Some(key);
+            if b.get(*i) != Some(&b':') {
+                return false;
+            }
+            *i += 1;
+            if !value(b, i, depth + 1) {
+                return false;
+            }
+            match b.get(*i) {
+                Some(b',') => *i += 1,
+                Some(b'}') => {
+                    *i += 1;
+                    return true;
+                }
+                _ => return false,
+            }
+        }
+    }
+
+    fn array(b: &[u8], i: &mut usize, depth: usize) -> bool {
+        *i += 1;
+        if b.get(*i) == Some(&b']') {
+            *i += 1;
+            return true;
+        }
+        loop {
+            if !value(b, i, depth + 1) {
+                return false;
+            }
+            match b.get(*i) {
+                Some(b',') => *i += 1,
+                Some(b']') => {
+                    *i += 1;
+                    return true;
+                }
+                _ => return false,
+            }
+        }
+    }
+
+    /// A string at `b[*i] == '"'`, with only the escapes serde_json writes
+    /// for the characters they stand for (`\u` ones are left to it).
+    fn string(b: &[u8], i: &mut usize) -> bool {
+        *i += 1;
+        loop {
+            match b.get(*i) {
+                None => return false,
+                Some(b'"') => {
+                    *i += 1;
+                    return true;
+                }
+                Some(b'\\') => match b.get(*i + 1) {
+                    Some(b'"' | b'\\' | b'n' | b'r' | b't' | b'b' | b'f') => *i += 2,
+                    _ => return false,
+                },
+                Some(c) if *c < 0x20 => return false,
+                Some(_) => *i += 1,
+            }
+        }
+    }
+
+    fn literal(b: &[u8], i: &mut usize, word: &[u8]) -> bool {
+        let ok = b[*i..].starts_with(word);
+        *i += word.len();
+        ok
+    }
+
+    /// `-?(0|[1-9][0-9]*)` of at most 18 digits, not `-0`: written back
+    /// as it is (no fraction or exponent, which serde_json may rewrite).
+    fn integer(b: &[u8], i: &mut usize) -> bool {
+        let negative = b[*i] == b'-';
+        if negative {
+            *i += 1;
+        }
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        let digits = &b[start..*i];
+        let well_formed = match digits {
+            [] => false,
+            [b'0'] => !negative,
+            [b'0', ..] => false,
+            _ => digits.len() <= 18,
+        };
+        well_formed && !matches!(b.get(*i), Some(b'.' | b'e' | b'E'))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::{PRESERVES_ORDER, is_canonical};
+        use proptest::prelude::*;
+        use serde_json::Value;
+
+        fn round_trip(text: &str) -> Option<String> {
+            serde_json::from_str::<Value>(text)
+                .ok()
+                .map(|v| v.to_string())
+        }
+
+        /// JSON values of the kinds notes hold, some with characters that
+        /// need escaping, some with floats and large numbers.
+        fn json() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(Value::from),
+                any::<u64>().prop_map(Value::from),
+                (-1e6f64..1e6).prop_map(Value::from),
+                "[a-z\\\\\"\n\t\u{1}\u{7f}/é😀 ]{0,6}".prop_map(Value::from),
+            ];
+            leaf.prop_recursive(4, 32, 6, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                    prop::collection::btree_map("[a-c ]{0,3}", inner, 0..4)
+                        .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        /// Text serde_json wrote, or changed: spaces, reordered keys,
+        /// other escapes and number forms.
+        fn text() -> impl Strategy<Value = String> {
+            (json(), 0usize..6, any::<usize>()).prop_map(|(v, edit, at)| {
+                let t = v.to_string();
+                let at = (0..=t.len())
+                    .filter(|&k| t.is_char_boundary(k))
+                    .nth(at % (t.len() + 1))
+                    .unwrap_or(0);
+                match edit {
+                    0 => t,
+                    1 => format!("{} {}", &t[..at], &t[at..]),
+                    2 => t.replacen(':', ": ", 1),
+                    3 => t.replacen("\\n", "\\u000a", 1),
+                    4 => t.replacen('1', "1.0", 1),
+                    _ => serde_json::to_string_pretty(&v).unwrap_or(t),
+                }
+            })
+        }
+
+        proptest! {
+            /// Against the model (serde_json's own round trip): whatever
+            /// `is_canonical` accepts is written back unchanged.
+            #[test]
+            fn canonical_text_round_trips_unchanged(t in text()) {
+                if is_canonical(&t) {
+                    prop_assert_eq!(round_trip(&t), Some(t));
+                }
+            }
+
+            /// The compact form of integers, strings without `\u` escapes,
+            /// arrays and objects is recognised (the fast path is taken).
+            #[test]
+            fn serde_json_output_is_canonical(v in json()) {
+                let t = v.to_string();
+                let exponent = t.as_bytes().windows(3).any(|w| {
+                    w[0].is_ascii_digit() && w[1] == b'e' && (w[2].is_ascii_digit() || w[2] == b'-')
+                });
+                let simple = !t.contains('.') && !exponent && !t.contains("\\u")
+                    && t.split(|c: char| !c.is_ascii_digit()).all(|d| d.len() <= 18);
+                if simple {
+                    prop_assert!(is_canonical(&t), "{}", t);
+                }
+            }
+        }
+
+        #[test]
+        fn what_vouch_writes_is_canonical() {
+            let record = serde_json::json!({"version": "0.1.0", "files": [{"path": "a.rs",
+                "conversations": [{"contributor": {"type": "ai"}, "ranges": [{"start_line": 1, "end_line": 2}]}]}],
+                "metadata": {"vouch": {"lines": [], "attestations": []}}, "tool": {"name": "vouch"}});
+            assert!(is_canonical(&record.to_string()));
+            assert_eq!(is_canonical("{\"b\":1,\"a\":2}"), *PRESERVES_ORDER);
+            for not in [
+                "{\"a\":1,\"a\":2}",
+                "{\"a\": 1}",
+                "[1.0]",
+                "[-0]",
+                "[01]",
+                "[\"\\u0041\"]",
+                "[\"\\/\"]",
+                "[1e3]",
+                "[1234567890123456789]",
+                " [1]",
+                "[1]x",
+                "[tru]",
+            ] {
+                assert!(!is_canonical(not), "{not}");
+            }
+        }
+    }
 }

@@ -180,21 +180,26 @@ impl ParsedNote {
         self.files.keys().map(String::as_str)
     }
 
+    /// The note's records alone, its lines left out (for a reader of the
+    /// records only, which need not bound them).
+    pub(crate) fn without_lines(self) -> Note {
+        Note {
+            lines: CommitLines::new(),
+            records: self.records,
+        }
+    }
+
     /// The note's lines within each file's real line count:
     /// `line_count(path)` of the commit's version, `None` when the commit
     /// has no such file (its lines are dropped). Lines beyond the count are
     /// dropped, so the work is bounded by the files, not by the numbers.
     pub(crate) fn bounded(self, line_count: impl Fn(&str) -> Option<usize>) -> Note {
         let mut lines = CommitLines::new();
-        for (path, mut ranges) in self.files {
+        for (path, ranges) in self.files {
             let Some(count) = line_count(&path) else {
                 continue;
             };
-            ranges.truncate(count);
-            let file: FileLines = ranges
-                .iter()
-                .flat_map(|(s, e, attr)| (s..=e).map(move |l| (l, attr.clone())))
-                .collect();
+            let file = expand(ranges, count);
             if !file.is_empty() {
                 lines.insert(path, file);
             }
@@ -204,6 +209,24 @@ impl ParsedNote {
             records: self.records,
         }
     }
+
+    /// The note's lines of one file, whose version in the commit has
+    /// `count` lines (see [`ParsedNote::bounded`]).
+    pub(crate) fn file_lines(&self, path: &str, count: usize) -> FileLines {
+        self.files
+            .get(path)
+            .map(|ranges| expand(ranges.clone(), count))
+            .unwrap_or_default()
+    }
+}
+
+/// `ranges` within `count` lines, one entry per line.
+fn expand(mut ranges: RangeMap<LineAttr>, count: usize) -> FileLines {
+    ranges.truncate(count);
+    ranges
+        .iter()
+        .flat_map(|(s, e, attr)| (s..=e).map(move |l| (l, attr.clone())))
+        .collect()
 }
 
 /// Parses a note's text: one or more JSON records (one per line, or

@@ -23,22 +23,6 @@ pub(crate) const MAX_NOTE_BYTES: usize = 4 * 1024 * 1024;
 /// line, attached to the tip the reviewer approved.
 pub const APPROVALS_REF: &str = "refs/notes/vouch-approvals";
 
-/// See [`Notes::batches`].
-pub(crate) struct NoteBatches<'n, 'a> {
-    notes: &'n Notes<'a>,
-    listing: HashMap<String, Vec<String>>,
-}
-
-impl NoteBatches<'_, '_> {
-    /// The notes of `commits` (those that have one), read in one batch and
-    /// bounded by the commits' files as [`Notes::read`] does.
-    pub(crate) fn read(&self, commits: &[String]) -> Result<HashMap<String, Note>, CommitError> {
-        // Every commit is passed on: one without a Vouch note may still
-        // carry other tools' provenance (git-ai's notes).
-        self.notes
-            .bounded(self.notes.read_texts_in(&self.listing, commits)?)
-    }
-}
 /// At most this many commits are read by path ([`Notes::read_texts`]).
 const DIRECT_READ: usize = 4;
 /// Fan-out depths of a notes tree tried when reading a note by path: git
@@ -141,6 +125,15 @@ impl<'a> Notes<'a> {
             .into_iter()
             .map(|(c, t)| (c, note::parse(&t)))
             .collect();
+        Ok(self.bound(parsed)?.into_iter().collect())
+    }
+
+    /// Parsed notes bounded by their commits' files (one `git cat-file
+    /// --batch` counting the lines of every file they name), in the order given.
+    pub(crate) fn bound(
+        &self,
+        parsed: Vec<(String, note::ParsedNote)>,
+    ) -> Result<Vec<(String, Note)>, CommitError> {
         let specs: Vec<String> = parsed
             .iter()
             .flat_map(|(c, n)| n.paths().map(move |p| format!("{c}:{p}")))
@@ -286,14 +279,67 @@ impl<'a> Notes<'a> {
         Ok(out)
     }
 
-    /// A reader that lists the notes once and then reads them batch by
-    /// batch, so a caller going through many commits keeps only one batch
-    /// of notes in memory.
-    pub(crate) fn batches(&self) -> Result<NoteBatches<'_, 'a>, CommitError> {
-        Ok(NoteBatches {
-            notes: self,
-            listing: self.list()?,
-        })
+    /// The raw note texts of `commits` as [`Notes::read_texts`] makes them,
+    /// handed to `f` (the commit's index in `commits`, its text) in order,
+    /// for each commit that has a note: the listings are read once, every
+    /// note blob through one `git cat-file --batch`, and one note is held
+    /// at a time, so memory stays flat however many notes there are. The
+    /// text is `None` (and not read) for a commit `read(index)` refuses.
+    pub(crate) fn each_text(
+        &self,
+        commits: &[String],
+        read: impl Fn(usize) -> bool,
+        mut f: impl FnMut(usize, Option<String>) -> Result<(), CommitError>,
+    ) -> Result<(), CommitError> {
+        let listing = self.list()?;
+        let foreign = self.ref_name != APPROVALS_REF;
+        let (gitai, mut traces) = if foreign {
+            let mut traces = HashMap::new();
+            self.add_trace_file(Some(commits), &mut traces)?;
+            (self.foreign_listing()?, traces)
+        } else {
+            (HashMap::new(), HashMap::new())
+        };
+        let none = Vec::new();
+        let ours_of = |i: usize| match listing.get(&commits[i]) {
+            Some(blobs) if read(i) => blobs,
+            _ => &none,
+        };
+        let theirs_of = |i: usize| gitai.get(&commits[i]).unwrap_or(&none);
+        // Every blob, in commit order: the commit's own notes, then git-ai's.
+        let specs: Vec<String> = (0..commits.len())
+            .flat_map(|i| ours_of(i).iter().chain(theirs_of(i)).cloned())
+            .collect();
+        let mut objects = self.git.objects_max(&specs, MAX_NOTE_BYTES)?;
+        for (i, commit) in commits.iter().enumerate() {
+            let mut text = String::new();
+            for _ in ours_of(i) {
+                match objects.next().transpose()?.flatten() {
+                    Some(Ok(b)) => {
+                        text.push_str(&String::from_utf8_lossy(&b));
+                        text.push('\n');
+                    }
+                    Some(Err(size)) => eprintln!(
+                        "vouch: warning: the note of commit {commit} is {size} bytes, over the {MAX_NOTE_BYTES}-byte limit; ignored"
+                    ),
+                    None => {}
+                }
+            }
+            let trace = traces.remove(commit);
+            text.push_str(trace.as_deref().unwrap_or(""));
+            let mut theirs = false;
+            for _ in theirs_of(i) {
+                if let Some(Ok(b)) = objects.next().transpose()?.flatten() {
+                    let t = super::gitai::to_trace(&String::from_utf8_lossy(&b), commit);
+                    theirs |= !t.is_empty();
+                    text.push_str(&t);
+                }
+            }
+            if listing.contains_key(commit) || trace.is_some() || theirs {
+                f(i, read(i).then_some(text))?;
+            }
+        }
+        Ok(())
     }
 
     fn read_texts_in(
@@ -339,6 +385,33 @@ impl<'a> Notes<'a> {
         commits: &[String],
         out: &mut HashMap<String, String>,
     ) -> Result<(), CommitError> {
+        let listing = self.foreign_listing()?;
+        self.add_trace_file(Some(commits), out)?;
+        if listing.is_empty() {
+            return Ok(());
+        }
+        let wanted: Vec<(&String, &Vec<String>)> = commits
+            .iter()
+            .filter_map(|c| listing.get(c).map(|b| (c, b)))
+            .collect();
+        let specs: Vec<String> = wanted.iter().flat_map(|(_, b)| b.iter().cloned()).collect();
+        let mut blobs = self.git.read_objects(&specs)?.into_iter();
+        for (commit, names) in wanted {
+            for _ in names {
+                if let Some(Some(b)) = blobs.next() {
+                    let trace = super::gitai::to_trace(&String::from_utf8_lossy(&b), commit);
+                    if !trace.is_empty() {
+                        out.entry(commit.clone()).or_default().push_str(&trace);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Blob names of git-ai's notes (`refs/notes/ai` and fetched copies
+    /// `refs/notes/remotes/*/ai`) per annotated commit.
+    fn foreign_listing(&self) -> Result<HashMap<String, Vec<String>>, CommitError> {
         let mut refs = vec![super::gitai::GITAI_REF.to_owned()];
         let remotes =
             self.git
@@ -363,27 +436,7 @@ impl<'a> Notes<'a> {
                 }
             }
         }
-        self.add_trace_file(Some(commits), out)?;
-        if listing.is_empty() {
-            return Ok(());
-        }
-        let wanted: Vec<(&String, &Vec<String>)> = commits
-            .iter()
-            .filter_map(|c| listing.get(c).map(|b| (c, b)))
-            .collect();
-        let specs: Vec<String> = wanted.iter().flat_map(|(_, b)| b.iter().cloned()).collect();
-        let mut blobs = self.git.read_objects(&specs)?.into_iter();
-        for (commit, names) in wanted {
-            for _ in names {
-                if let Some(Some(b)) = blobs.next() {
-                    let trace = super::gitai::to_trace(&String::from_utf8_lossy(&b), commit);
-                    if !trace.is_empty() {
-                        out.entry(commit.clone()).or_default().push_str(&trace);
-                    }
-                }
-            }
-        }
-        Ok(())
+        Ok(listing)
     }
 
     /// The commits other tools' provenance describes: those annotated on

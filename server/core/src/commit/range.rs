@@ -14,7 +14,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::CommitError;
 use super::lines::LineAttr;
-use super::note::Note;
+use super::note;
 use super::notes::Notes;
 use crate::git::{Change, Git};
 
@@ -290,6 +290,11 @@ fn carry_facts(prev: &[LineFacts], old: &str, new: &str, writer: usize) -> Vec<L
 }
 
 /// What `range` introduces, with the notes read from `notes`.
+///
+/// Streamed: the blobs (in replay order) and the notes (in the range's
+/// order, which keeps the first-parent chain's) come through one `git
+/// cat-file --batch` each, and a note is dropped once its commit is
+/// replayed, so memory holds the files' current states, not the history.
 pub(crate) fn changes(git: &Git, range: RangeSpec) -> Result<RangeChanges, CommitError> {
     let commits = range_commits(git, &range)?;
     let index: HashMap<&str, usize> = commits
@@ -304,99 +309,71 @@ pub(crate) fn changes(git: &Git, range: RangeSpec) -> Result<RangeChanges, Commi
     if let Some(n) = &not {
         revs.push(n);
     }
-    let chain: Vec<(String, Vec<Change>)> = git
+    // The chain's commits of the range that changed a wanted file, with
+    // their index in `commits`, oldest first.
+    let chain: Vec<(usize, Vec<Change>)> = git
         .first_parent_changes(&revs)?
         .into_iter()
-        .map(|(sha, ch)| {
-            let ch = ch
+        .filter_map(|(sha, ch)| {
+            let k = *index.get(sha.as_str())?;
+            let ch: Vec<Change> = ch
                 .into_iter()
                 .filter(|c| wanted.contains(c.path.as_str()))
                 .collect();
-            (sha, ch)
+            (!ch.is_empty()).then_some((k, ch))
         })
         .collect();
-    // Every blob needed, read in one batch.
+    // Every blob, in the order they are used: each change's old and new
+    // text, then the final changes'.
     let mut specs: Vec<String> = Vec::new();
-    for (_, ch) in &chain {
-        for c in ch {
-            specs.extend(c.old.iter().cloned());
-            specs.push(c.new.clone());
-        }
-    }
-    for c in &final_changes {
+    for c in chain.iter().flat_map(|(_, ch)| ch).chain(&final_changes) {
         specs.extend(c.old.iter().cloned());
         specs.push(c.new.clone());
     }
-    specs.sort();
-    specs.dedup();
-    let blobs = git.read_objects(&specs)?;
-    let texts: HashMap<&str, String> = specs
-        .iter()
-        .zip(blobs)
-        .filter_map(|(s, b)| Some((s.as_str(), String::from_utf8(b?).ok()?)))
-        .collect();
-    let text_of = |blob: Option<&String>| -> Option<&str> {
-        match blob {
-            None => Some(""),
-            Some(b) => texts.get(b.as_str()).map(String::as_str),
-        }
+    let mut blobs = Blobs {
+        objects: git.objects_max(&specs, usize::MAX)?,
     };
     let shas: Vec<String> = commits.iter().map(|c| c.sha.clone()).collect();
-    let notes: HashMap<String, Note> = Notes::new(git)?.read(&shas)?;
-    let recorded: HashSet<String> = notes.keys().cloned().collect();
+    let in_chain: HashSet<usize> = chain.iter().map(|(k, _)| *k).collect();
+    let mut recorded: HashSet<String> = HashSet::new();
 
     // Replay: path -> (blob, facts per line).
-    let mut state: HashMap<String, (String, Vec<LineFacts>)> = HashMap::new();
-    let mut file_writers: HashMap<String, BTreeSet<usize>> = HashMap::new();
-    for (sha, ch) in &chain {
-        let Some(&k) = index.get(sha.as_str()) else {
-            continue;
-        };
-        let note = notes.get(sha);
-        for c in ch {
-            let (Some(old), Some(new)) = (text_of(c.old.as_ref()), text_of(Some(&c.new))) else {
-                continue; // not UTF-8 text
-            };
-            file_writers.entry(c.path.clone()).or_default().insert(k);
-            let fresh;
-            let prev: &[LineFacts] = match (state.get(&c.path), &c.old) {
-                (Some((blob, facts)), Some(o)) if blob == o => facts,
-                _ => {
-                    fresh = vec![LineFacts::default(); split_lines(old).len()];
-                    &fresh
-                }
-            };
-            let mut facts = carry_facts(prev, old, new, k);
-            match note.and_then(|n| n.lines.get(&c.path)) {
-                Some(lines) => {
-                    for (&line, attr) in lines {
-                        if let Some(f) = facts.get_mut(line.wrapping_sub(1)) {
-                            f.attr = Some(attr.clone());
-                        }
-                    }
-                }
-                None if note.is_none() => {
-                    for f in facts.iter_mut().filter(|f| f.writers.contains(&k)) {
-                        f.unrecorded = true;
-                    }
-                }
-                None => {}
+    let mut replay = Replay::default();
+    let mut next = 0; // the first chain commit not replayed yet
+    Notes::new(git)?.each_text(
+        &shas,
+        |i| in_chain.contains(&i),
+        |i, text| {
+            recorded.insert(shas[i].clone());
+            // Chain commits before this one have no note.
+            while let Some((k, ch)) = chain.get(next).filter(|(k, _)| *k < i) {
+                replay.commit(*k, ch, None, &mut blobs)?;
+                next += 1;
             }
-            state.insert(c.path.clone(), (c.new.clone(), facts));
-        }
+            if let (Some((k, ch)), Some(text)) = (chain.get(next), text)
+                && *k == i
+            {
+                replay.commit(*k, ch, Some(&note::parse(&text)), &mut blobs)?;
+                next += 1;
+            }
+            Ok(())
+        },
+    )?;
+    for (k, ch) in &chain[next.min(chain.len())..] {
+        replay.commit(*k, ch, None, &mut blobs)?;
     }
 
     let mut files = Vec::new();
     for c in &final_changes {
-        let (Some(old), Some(new)) = (text_of(c.old.as_ref()), text_of(Some(&c.new))) else {
+        let (Some(old), Some(new)) = blobs.change(c)? else {
             continue;
         };
-        let lines: Vec<String> = split_lines(new).into_iter().map(str::to_owned).collect();
-        let facts = match state.remove(&c.path) {
+        let lines: Vec<String> = split_lines(&new).into_iter().map(str::to_owned).collect();
+        let facts = match replay.state.remove(&c.path) {
             Some((blob, facts)) if blob == c.new && facts.len() == lines.len() => facts,
             _ => vec![LineFacts::default(); lines.len()],
         };
-        let map = line_map(old, new);
+        let map = line_map(&old, &new);
         let mut kept = vec![false; lines.len() + 1];
         for n in map.iter().skip(1).flatten() {
             if *n < kept.len() {
@@ -417,10 +394,11 @@ pub(crate) fn changes(git: &Git, range: RangeSpec) -> Result<RangeChanges, Commi
             .collect();
         files.push(FileChange {
             path: c.path.clone(),
-            text: new.to_owned(),
+            text: new,
             lines,
             new_lines,
-            writers: file_writers
+            writers: replay
+                .file_writers
                 .remove(&c.path)
                 .map(|w| w.into_iter().collect())
                 .unwrap_or_default(),
@@ -432,6 +410,84 @@ pub(crate) fn changes(git: &Git, range: RangeSpec) -> Result<RangeChanges, Commi
         recorded,
         files,
     })
+}
+
+/// The blobs of [`changes`], read in the order they were asked for.
+struct Blobs {
+    objects: crate::git::Objects<crate::git::Capped>,
+}
+
+impl Blobs {
+    /// The next blob as text: `None` when missing or not UTF-8.
+    fn next(&mut self) -> Result<Option<String>, CommitError> {
+        Ok(match self.objects.next().transpose()?.flatten() {
+            Some(Ok(b)) => String::from_utf8(b).ok(),
+            _ => None,
+        })
+    }
+
+    /// The old and new text of `c` (the old one empty for an added file).
+    fn change(&mut self, c: &Change) -> Result<(Option<String>, Option<String>), CommitError> {
+        let old = match &c.old {
+            Some(_) => self.next()?,
+            None => Some(String::new()),
+        };
+        Ok((old, self.next()?))
+    }
+}
+
+/// The state of the replay: each wanted file's blob and facts per
+/// line, and the commits that changed each file.
+#[derive(Default)]
+struct Replay {
+    state: HashMap<String, (String, Vec<LineFacts>)>,
+    file_writers: HashMap<String, BTreeSet<usize>>,
+}
+
+impl Replay {
+    /// Replays commit `k`'s changes `ch` with its note (`None`: it has none).
+    fn commit(
+        &mut self,
+        k: usize,
+        ch: &[Change],
+        note: Option<&note::ParsedNote>,
+        blobs: &mut Blobs,
+    ) -> Result<(), CommitError> {
+        for c in ch {
+            let (Some(old), Some(new)) = blobs.change(c)? else {
+                continue; // not UTF-8 text
+            };
+            self.file_writers
+                .entry(c.path.clone())
+                .or_default()
+                .insert(k);
+            let fresh;
+            let prev: &[LineFacts] = match (self.state.get(&c.path), &c.old) {
+                (Some((blob, facts)), Some(o)) if blob == o => facts,
+                _ => {
+                    fresh = vec![LineFacts::default(); split_lines(&old).len()];
+                    &fresh
+                }
+            };
+            let mut facts = carry_facts(prev, &old, &new, k);
+            match note {
+                Some(n) => {
+                    for (line, attr) in n.file_lines(&c.path, facts.len()) {
+                        if let Some(f) = facts.get_mut(line.wrapping_sub(1)) {
+                            f.attr = Some(attr);
+                        }
+                    }
+                }
+                None => {
+                    for f in facts.iter_mut().filter(|f| f.writers.contains(&k)) {
+                        f.unrecorded = true;
+                    }
+                }
+            }
+            self.state.insert(c.path.clone(), (c.new.clone(), facts));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::thread::JoinHandle;
 
 /// Why a git command failed.
 #[derive(Debug, thiserror::Error)]
@@ -206,7 +207,7 @@ impl Git {
         specs: &[String],
         max: usize,
     ) -> Result<Vec<Option<Capped>>, GitError> {
-        self.batch(specs, |r, size| {
+        self.batch(specs, move |r, size| {
             if size > max {
                 std::io::copy(&mut r.take(size as u64), &mut std::io::sink())?;
                 return Ok(Err(size));
@@ -239,32 +240,66 @@ impl Git {
         })
     }
 
+    /// Like [`Git::read_objects_max`], but the objects are read one at a
+    /// time as the caller iterates, in order: one `git cat-file --batch` for
+    /// all of them, and only the current object held however many there are.
+    pub(crate) fn objects_max(
+        &self,
+        specs: &[String],
+        max: usize,
+    ) -> Result<Objects<Capped>, GitError> {
+        self.objects(specs, move |r, size| {
+            if size > max {
+                std::io::copy(&mut r.take(size as u64), &mut std::io::sink())?;
+                return Ok(Err(size));
+            }
+            let mut body = vec![0; size];
+            r.read_exact(&mut body)?;
+            Ok(Ok(body))
+        })
+    }
+
     /// Runs `git cat-file --batch` over `specs`; `each(reader, size)` must
     /// consume exactly `size` bytes of the object's content.
     fn batch<T>(
         &self,
         specs: &[String],
-        mut each: impl FnMut(&mut BufReader<std::process::ChildStdout>, usize) -> std::io::Result<T>,
+        each: impl FnMut(&mut BufReader<ChildStdout>, usize) -> std::io::Result<T> + 'static,
     ) -> Result<Vec<Option<T>>, GitError> {
+        self.objects(specs, each)?.collect()
+    }
+
+    /// The objects of `specs` through one `git cat-file --batch`, read as
+    /// the caller iterates (see [`Objects`]).
+    fn objects<T>(
+        &self,
+        specs: &[String],
+        each: impl FnMut(&mut BufReader<ChildStdout>, usize) -> std::io::Result<T> + 'static,
+    ) -> Result<Objects<T>, GitError> {
         if specs.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Objects {
+                process: None,
+                left: 0,
+                each: Box::new(each),
+                header: Vec::new(),
+            });
         }
         let args = ["cat-file", "--batch"];
         let mut child = self
             .command(&args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(Stdio::null())
             .spawn()
             .map_err(GitError::Spawn)?;
-        let parse_err = |detail: String| GitError::Parse {
-            args: args.join(" "),
-            detail,
+        let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(GitError::Parse {
+                args: args.join(" "),
+                detail: "no pipes".into(),
+            });
         };
-        let mut stdin = child
-            .stdin
-            .take()
-            .ok_or_else(|| parse_err("no stdin".into()))?;
         // A name with a line break cannot be asked for; ask for an impossible one instead.
         let mut request = String::new();
         for s in specs {
@@ -277,48 +312,16 @@ impl Git {
             request.push('\n');
         }
         let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| parse_err("no stdout".into()))?;
-        let mut reader = BufReader::new(stdout);
-        let mut out = Vec::with_capacity(specs.len());
-        let mut header = Vec::new();
-        for _ in specs {
-            header.clear();
-            reader
-                .read_until(b'\n', &mut header)
-                .map_err(|e| parse_err(e.to_string()))?;
-            let line = String::from_utf8_lossy(&header);
-            let line = line.trim_end();
-            if line.ends_with(" missing") || line.ends_with(" ambiguous") || line.is_empty() {
-                out.push(None);
-                continue;
-            }
-            // `<oid> <type> <size>`
-            let mut fields = line.rsplit(' ');
-            let size: usize = fields
-                .next()
-                .and_then(|s| s.parse().ok())
-                .ok_or_else(|| parse_err(format!("bad header `{line}`")))?;
-            let object = if fields.next() == Some("blob") {
-                Some(each(&mut reader, size).map_err(|e| parse_err(e.to_string()))?)
-            } else {
-                // A tree or a commit holds no file's text: streamed past.
-                std::io::copy(&mut (&mut reader).take(size as u64), &mut std::io::sink())
-                    .map_err(|e| parse_err(e.to_string()))?;
-                None
-            };
-            // The line break after the content.
-            let mut lf = [0u8; 1];
-            reader
-                .read_exact(&mut lf)
-                .map_err(|e| parse_err(e.to_string()))?;
-            out.push(object);
-        }
-        let _ = writer.join();
-        let _ = child.wait();
-        Ok(out)
+        Ok(Objects {
+            process: Some(BatchProcess {
+                child,
+                reader: BufReader::with_capacity(1 << 16, stdout),
+                writer: Some(writer),
+            }),
+            left: specs.len(),
+            each: Box::new(each),
+            header: Vec::new(),
+        })
     }
 
     /// Files whose staged content differs from `HEAD`, with both blob names
@@ -444,6 +447,98 @@ impl Git {
             commits.push((sha, parse_raw(rest)));
         }
         Ok(commits)
+    }
+}
+
+/// Objects read one at a time from a `git cat-file --batch` ([`Git::objects_max`]):
+/// each item is `None` for a missing object. Dropped before the end, it
+/// stops git.
+pub(crate) struct Objects<T> {
+    process: Option<BatchProcess>,
+    /// Objects not read yet.
+    left: usize,
+    each: ReadObject<T>,
+    header: Vec<u8>,
+}
+
+/// Reads one object's content of the given size from git's output.
+type ReadObject<T> = Box<dyn FnMut(&mut BufReader<ChildStdout>, usize) -> std::io::Result<T>>;
+
+struct BatchProcess {
+    child: Child,
+    reader: BufReader<ChildStdout>,
+    writer: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl<T> Objects<T> {
+    fn read_one(&mut self) -> Result<Option<T>, GitError> {
+        let parse_err = |detail: String| GitError::Parse {
+            args: "cat-file --batch".into(),
+            detail,
+        };
+        let Some(p) = self.process.as_mut() else {
+            return Err(parse_err("no process".into()));
+        };
+        self.header.clear();
+        p.reader
+            .read_until(b'\n', &mut self.header)
+            .map_err(|e| parse_err(e.to_string()))?;
+        let line = String::from_utf8_lossy(&self.header);
+        let line = line.trim_end();
+        if line.ends_with(" missing") || line.ends_with(" ambiguous") || line.is_empty() {
+            return Ok(None);
+        }
+        // `<oid> <type> <size>`
+        let mut fields = line.rsplit(' ');
+        let size: usize = fields
+            .next()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| parse_err(format!("bad header `{line}`")))?;
+        let object = if fields.next() == Some("blob") {
+            Some((self.each)(&mut p.reader, size).map_err(|e| parse_err(e.to_string()))?)
+        } else {
+            // A tree or a commit holds no file's text: streamed past.
+            std::io::copy(&mut (&mut p.reader).take(size as u64), &mut std::io::sink())
+                .map_err(|e| parse_err(e.to_string()))?;
+            None
+        };
+        // The line break after the content.
+        let mut lf = [0u8; 1];
+        p.reader
+            .read_exact(&mut lf)
+            .map_err(|e| parse_err(e.to_string()))?;
+        Ok(object)
+    }
+}
+
+impl<T> Iterator for Objects<T> {
+    type Item = Result<Option<T>, GitError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        let item = self.read_one();
+        // After an error the stream is out of step: nothing more is read.
+        self.left = if item.is_ok() { self.left - 1 } else { 0 };
+        Some(item)
+    }
+}
+
+impl<T> Drop for Objects<T> {
+    fn drop(&mut self) {
+        let Some(mut p) = self.process.take() else {
+            return;
+        };
+        if self.left > 0 {
+            // Stopped early: git would wait on a full pipe, the writer on git.
+            let _ = p.child.kill();
+        }
+        drop(p.reader);
+        if let Some(w) = p.writer.take() {
+            let _ = w.join();
+        }
+        let _ = p.child.wait();
     }
 }
 

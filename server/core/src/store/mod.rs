@@ -21,7 +21,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use crate::ledger::{Ledger, LedgerError};
 use crate::workspace::{Workspace, is_valid_relative};
 
-pub use units::{Named, UnitName};
+pub use units::{Named, UnitName, text_key};
 
 /// Why a store operation failed. A failed operation changes nothing.
 #[derive(Debug, thiserror::Error)]

@@ -26,6 +26,17 @@ pub struct UnitName {
 /// A region of a text and its unit (`None`: outside any unit).
 pub type Named = (Range<usize>, Option<UnitName>);
 
+/// The cache key of a text in language `language` (its id): the language
+/// and Vouch's version are part of it (a new release may name units
+/// differently), then the text's content hash.
+pub fn text_key(language: &str, text: &str) -> String {
+    format!(
+        "{language}:{}:{}",
+        env!("CARGO_PKG_VERSION"),
+        crate::git::sha1_blob_id(text.as_bytes())
+    )
+}
+
 impl Store {
     /// Every cached naming for the text with content hash `text_hash`.
     pub fn unit_names(&self, text_hash: &str) -> Result<Vec<Named>, StoreError> {
