@@ -207,15 +207,7 @@ impl Git {
         specs: &[String],
         max: usize,
     ) -> Result<Vec<Option<Capped>>, GitError> {
-        self.batch(specs, move |r, size| {
-            if size > max {
-                std::io::copy(&mut r.take(size as u64), &mut std::io::sink())?;
-                return Ok(Err(size));
-            }
-            let mut body = vec![0; size];
-            r.read_exact(&mut body)?;
-            Ok(Ok(body))
-        })
+        self.batch(specs, move |r, size| read_capped(r, size, max))
     }
 
     /// The number of lines of each object (a last line without a line
@@ -248,15 +240,7 @@ impl Git {
         specs: &[String],
         max: usize,
     ) -> Result<Objects<Capped>, GitError> {
-        self.objects(specs, move |r, size| {
-            if size > max {
-                std::io::copy(&mut r.take(size as u64), &mut std::io::sink())?;
-                return Ok(Err(size));
-            }
-            let mut body = vec![0; size];
-            r.read_exact(&mut body)?;
-            Ok(Ok(body))
-        })
+        self.objects(specs, move |r, size| read_capped(r, size, max))
     }
 
     /// Runs `git cat-file --batch` over `specs`; `each(reader, size)` must
@@ -741,6 +725,18 @@ fn parse_porcelain(out: &[u8]) -> Result<Vec<BlameLine>, String> {
         }
     }
     Ok(lines)
+}
+
+/// One object's `size` bytes from `r`: its content, or `Err(size)` when it is
+/// over `max` bytes (streamed past, never held).
+fn read_capped(r: &mut impl BufRead, size: usize, max: usize) -> std::io::Result<Capped> {
+    if size > max {
+        std::io::copy(&mut r.take(size as u64), &mut std::io::sink())?;
+        return Ok(Err(size));
+    }
+    let mut body = vec![0; size];
+    r.read_exact(&mut body)?;
+    Ok(Ok(body))
 }
 
 #[cfg(test)]
