@@ -790,45 +790,12 @@ fn feature_repo() -> TempRepo {
 
 #[test]
 fn git_ai_notes_count_in_blame_report_and_verify_and_are_never_written() {
-    let repo = feature_repo();
     // Committed without vouch's hooks seeing any AI: git-ai recorded it.
-    repo.write(
-        "src/app.py",
-        "import os\ndef main():\n    try: run()\n    except OSError: pass\n\nx = 1\n",
-    );
-    repo.git(&["add", "-A"]);
-    repo.git(&["commit", "-q", "--no-verify", "-m", "app"]);
-    let log = repo.path().join("../gitai.txt");
-    std::fs::write(&log, GITAI_LOG).expect("write log");
-    repo.git(&[
-        "notes",
-        "--ref",
-        "refs/notes/ai",
-        "add",
-        "-f",
-        "-F",
-        &log.to_string_lossy(),
-        "HEAD",
-    ]);
+    let repo = git_ai_repo();
     let before = rev(&repo, "refs/notes/ai");
 
-    let blame = repo
-        .vouch(&["blame", "--json", "src/app.py"])
-        .expect_code(0)
-        .json();
-    let tools: Vec<(String, String)> = blame
-        .as_array()
-        .expect("lines")
-        .iter()
-        .map(|l| {
-            (
-                l["origin"].as_str().unwrap_or("").to_owned(),
-                l["tool"].as_str().unwrap_or("-").to_owned(),
-            )
-        })
-        .collect();
     assert_eq!(
-        tools,
+        blame_origins_and_tools(&repo, "src/app.py"),
         vec![
             ("human".into(), "-".into()),
             ("ai".into(), "cursor".into()),
@@ -836,8 +803,7 @@ fn git_ai_notes_count_in_blame_report_and_verify_and_are_never_written() {
             ("ai".into(), "cursor".into()),
             ("human".into(), "-".into()),
             ("human".into(), "-".into()),
-        ],
-        "{blame}"
+        ]
     );
     let report = repo
         .vouch(&["report", "main..feature", "--format", "json"])
@@ -868,6 +834,22 @@ fn git_ai_notes_count_in_blame_report_and_verify_and_are_never_written() {
         before,
         "refs/notes/ai is never written"
     );
+}
+
+/// `(origin, tool or "-")` of each line of `vouch blame --json PATH`.
+fn blame_origins_and_tools(repo: &TempRepo, path: &str) -> Vec<(String, String)> {
+    let blame = repo.vouch(&["blame", "--json", path]).expect_code(0).json();
+    blame
+        .as_array()
+        .unwrap_or_else(|| panic!("blame lines: {blame}"))
+        .iter()
+        .map(|l| {
+            (
+                l["origin"].as_str().unwrap_or("").to_owned(),
+                l["tool"].as_str().unwrap_or("-").to_owned(),
+            )
+        })
+        .collect()
 }
 
 /// `src/app.py` committed without Vouch seeing AI, then git-ai's note
@@ -970,17 +952,11 @@ fn agent_trace_records_in_the_repository_count() {
     repo.write(".agent-trace/traces.jsonl", &record);
     repo.git(&["add", "-A"]);
     repo.git(&["commit", "-q", "--no-verify", "-m", "trace"]);
-    let blame = repo
-        .vouch(&["blame", "--json", "lib.go"])
-        .expect_code(0)
-        .json();
-    let tools: Vec<&str> = blame
-        .as_array()
-        .expect("lines")
-        .iter()
-        .map(|l| l["tool"].as_str().unwrap_or("-"))
+    let tools: Vec<String> = blame_origins_and_tools(&repo, "lib.go")
+        .into_iter()
+        .map(|(_, tool)| tool)
         .collect();
-    assert_eq!(tools, vec!["-", "-", "amp", "amp"], "{blame}");
+    assert_eq!(tools, vec!["-", "-", "amp", "amp"]);
     // status and check count them too.
     assert_eq!(
         status_entries(&repo, &[]),

@@ -118,6 +118,11 @@ impl<'a> Working<'a> {
     /// store's, plus AI lines the notes know of text the store has not seen.
     /// `None` when neither knows anything of the file.
     pub fn ledger(&mut self, rel: &str, text: &str) -> Result<Option<Ledger>, CommitError> {
+        // One read of the store for the common case: it holds this very text.
+        let stored = self.service.store.load(rel)?.map(|s| s.ledger);
+        if stored.as_ref().is_some_and(|st| st.rope() == text) {
+            return Ok(stored);
+        }
         let current = self.service.current_at(rel, Some(text))?;
         let Some(git) = &self.git else {
             return Ok(current);
@@ -126,10 +131,7 @@ impl<'a> Working<'a> {
         if !changed && self.foreign.is_none() {
             return Ok(current);
         }
-        let stored = self.service.store.load(rel)?.map(|s| s.ledger);
-        if let Some(st) = &stored
-            && (st.rope() == text || self.service.store.recall(rel, text)?.is_some())
-        {
+        if stored.is_some() && self.service.store.recall(rel, text)?.is_some() {
             return Ok(current); // the store has seen this very text
         }
         // Lines the store does not know: not held whole by its record, and
