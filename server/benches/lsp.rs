@@ -11,19 +11,26 @@
 //! `RegionsParams` — and answers each request with `null`. It keeps no
 //! state: whatever `vouch lsp` takes beyond it is the cost of tracking.
 //!
+//! Both servers are driven by the same client ([`Wire`]): it writes the
+//! frames to the server's stdin and reads frames from its stdout until the
+//! answer to its request, checking only each frame's head (`id`, `method`);
+//! so a timing is the server's work plus the pipes, never the client's
+//! parse of an answer into a JSON tree.
+//!
 //! `cargo bench --bench lsp`
 #![allow(clippy::unwrap_used)]
 
-// The end-to-end tests' LSP client; the bench uses only part of it.
+// The end-to-end tests' framing helpers.
 #[allow(dead_code)]
 #[path = "../../tests/it/support/lsp.rs"]
 mod lsp;
 
-use std::io::Write;
+use std::io::{BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group};
-use lsp::{LspClient, frame, range, read_frame, uri_of};
+use lsp::{frame, range, read_frame, uri_of};
 use serde_json::{Value, json};
 
 const LINES: u32 = 5_000;
@@ -32,18 +39,101 @@ const EDITS: usize = 5_000;
 /// from an idle server: the previous burst's diagnostics and writes are done.
 const SETTLE: Duration = Duration::from_millis(150);
 
+/// A server process spoken to in raw frames.
+struct Wire {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    next_id: i64,
+}
+
+/// What the client reads of every frame: its head.
+#[derive(serde::Deserialize)]
+struct ReplyHead {
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(default)]
+    method: Option<serde::de::IgnoredAny>,
+}
+
+impl Wire {
+    fn spawn(mut cmd: Command) -> Wire {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::with_capacity(64 * 1024, child.stdout.take().unwrap());
+        Wire {
+            child,
+            stdin,
+            stdout,
+            next_id: 0,
+        }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(&frame(
+            &json!({"jsonrpc": "2.0", "method": method, "params": params}),
+        ));
+    }
+
+    /// A framed request, and its id.
+    fn request_frame(&mut self, method: &str, params: Value) -> (Vec<u8>, i64) {
+        self.next_id += 1;
+        let id = self.next_id;
+        let msg = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        (frame(&msg), id)
+    }
+
+    /// Reads frames until the answer to `id`; returns its body. Messages
+    /// from the server (diagnostics, log lines, its requests) are skipped.
+    fn answer(&mut self, id: i64) -> Vec<u8> {
+        loop {
+            let body = read_frame(&mut self.stdout).expect("the server answers");
+            let head: ReplyHead = serde_json::from_slice(&body).unwrap();
+            if head.method.is_none() && head.id.as_ref().and_then(Value::as_i64) == Some(id) {
+                return body;
+            }
+        }
+    }
+
+    fn call(&mut self, method: &str, params: Value) -> Value {
+        let (bytes, id) = self.request_frame(method, params);
+        self.send(&bytes);
+        let body = self.answer(id);
+        let mut reply: Value = serde_json::from_slice(&body).unwrap();
+        assert!(reply.get("error").is_none(), "{method}: {reply}");
+        reply["result"].take()
+    }
+}
+
+impl Drop for Wire {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 struct Server {
     _dir: tempfile::TempDir,
-    client: LspClient,
+    wire: Wire,
     uri: String,
     version: i32,
 }
 
-/// A server with a 5k-line document `big.<ext>` open and 500 AI regions
+/// `vouch lsp` with a 5k-line document `big.<ext>` open and 500 AI regions
 /// accepted (`rs` has a grammar, so edits also update a syntax tree).
 fn server(ext: &str) -> Server {
     let dir = tempfile::tempdir().unwrap();
-    std::process::Command::new("git")
+    Command::new("git")
         .args(["init", "-q"])
         .current_dir(dir.path())
         .status()
@@ -53,22 +143,39 @@ fn server(ext: &str) -> Server {
         .collect();
     let name = format!("big.{ext}");
     std::fs::write(dir.path().join(&name), &text).unwrap();
-    let mut client = LspClient::start(dir.path());
-    client.initialize(dir.path(), false, json!({}));
-    let uri = uri_of(&dir.path().join(&name));
-    client.open(&uri, 1, &text);
-    let ranges: Vec<Value> = (0..500).map(|k| range(k * 10, 4, k * 10, 20)).collect();
-    client.accept_ai(
-        &uri,
-        1,
-        ranges,
-        json!({"tool": "copilot", "model": "gpt-4.1"}),
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vouch"));
+    cmd.args(["lsp", "--stdio"]).current_dir(dir.path());
+    let mut wire = Wire::spawn(cmd);
+    let root = uri_of(dir.path());
+    wire.call(
+        "initialize",
+        json!({
+            "processId": null,
+            "rootUri": root,
+            "workspaceFolders": [{"uri": root, "name": "ws"}],
+            "capabilities": {"general": {"positionEncodings": ["utf-16"]}},
+        }),
     );
-    let r = client.regions(&uri);
+    wire.notify("initialized", json!({}));
+    let uri = uri_of(&dir.path().join(&name));
+    wire.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": ext, "version": 1, "text": text}}),
+    );
+    let ranges: Vec<Value> = (0..500).map(|k| range(k * 10, 4, k * 10, 20)).collect();
+    wire.notify(
+        "vouch/didAcceptAi",
+        json!({
+            "textDocument": {"uri": uri, "version": 1},
+            "ranges": ranges,
+            "source": {"tool": "copilot", "model": "gpt-4.1"},
+        }),
+    );
+    let r = wire.call("vouch/regions", json!({"textDocument": {"uri": uri}}));
     assert_eq!(r["regions"].as_array().unwrap().len(), 500);
     Server {
         _dir: dir,
-        client,
+        wire,
         uri,
         version: 1,
     }
@@ -139,20 +246,33 @@ fn do_nothing_server() {
     }
 }
 
-/// `iters` bursts of [`edits`], each from an idle server, then
-/// `vouch/regions`: the time from the first byte sent to the answer.
+/// One burst: [`edits`] then a `vouch/regions` request, written at once;
+/// the time from the first byte sent to the answer's last byte read.
+fn burst(wire: &mut Wire, uri: &str, first_version: i32) -> Duration {
+    let mut bytes = edits(uri, first_version);
+    let (request, id) = wire.request_frame("vouch/regions", json!({"textDocument": {"uri": uri}}));
+    bytes.extend(request);
+    let start = Instant::now();
+    wire.send(&bytes);
+    let answer = wire.answer(id);
+    let took = start.elapsed();
+    assert!(!answer.is_empty());
+    took
+}
+
+/// `iters` bursts, each from an idle server.
 fn bursts(s: &mut Server, iters: u64) -> Duration {
     let mut total = Duration::ZERO;
     for _ in 0..iters {
-        let bytes = edits(&s.uri, s.version + 1);
-        s.version += EDITS as i32;
         std::thread::sleep(SETTLE);
-        let start = Instant::now();
-        s.client.send_raw(&bytes);
-        let r = s.client.regions(&s.uri);
-        total += start.elapsed();
-        assert_eq!(r["version"], s.version);
+        total += burst(&mut s.wire, &s.uri, s.version + 1);
+        s.version += EDITS as i32;
     }
+    // The answer came after every edit was applied.
+    let r = s
+        .wire
+        .call("vouch/regions", json!({"textDocument": {"uri": s.uri}}));
+    assert_eq!(r["version"], s.version);
     total
 }
 
@@ -170,46 +290,33 @@ fn bench(c: &mut Criterion) {
         b.iter_custom(|iters| bursts(&mut plain, iters))
     });
     g.bench_function("do_nothing_server_same_bytes", |b| {
-        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-            .env("VOUCH_BENCH_DO_NOTHING", "1")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-        let mut id = 0;
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                let mut bytes = edits(&s.uri, 2);
-                id += 1;
-                bytes.extend(frame(&json!({
-                    "jsonrpc": "2.0", "id": id, "method": "vouch/regions",
-                    "params": {"textDocument": {"uri": s.uri}},
-                })));
-                let start = Instant::now();
-                stdin.write_all(&bytes).unwrap();
-                stdin.flush().unwrap();
-                let reply = read_frame(&mut stdout).unwrap();
-                total += start.elapsed();
-                assert!(!reply.is_empty());
-            }
-            total
-        });
-        drop(stdin);
-        let _ = child.wait();
+        let mut cmd = Command::new(std::env::current_exe().unwrap());
+        cmd.env("VOUCH_BENCH_DO_NOTHING", "1");
+        let mut wire = Wire::spawn(cmd);
+        b.iter_custom(|iters| (0..iters).map(|_| burst(&mut wire, &s.uri, 2)).sum())
     });
     g.throughput(Throughput::Elements(1));
     g.bench_function("regions_500", |b| {
-        b.iter(|| {
-            let r = s.client.regions(&s.uri);
-            assert_eq!(r["regions"].as_array().unwrap().len(), 500);
+        let params = json!({"textDocument": {"uri": s.uri}});
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let (bytes, id) = s.wire.request_frame("vouch/regions", params.clone());
+                let start = Instant::now();
+                s.wire.send(&bytes);
+                let answer = s.wire.answer(id);
+                total += start.elapsed();
+                assert!(answer.len() > 500 * 100, "500 regions in the answer");
+            }
+            total
         })
     });
     g.finish();
-    drop(s.client);
-    drop(plain.client);
+    let r = s
+        .wire
+        .call("vouch/regions", json!({"textDocument": {"uri": s.uri}}));
+    assert_eq!(r["regions"].as_array().unwrap().len(), 500);
+    drop(plain);
 }
 
 criterion_group!(benches, bench);

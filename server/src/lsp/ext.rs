@@ -79,7 +79,7 @@ pub(crate) struct Region {
 /// The JSON form of one span's attribution (without its range), also the
 /// start of a diagnostic's `data`. `reviewedBy` is the latest reviewer,
 /// `reviews` every one, oldest first.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AttributionJson {
     pub(crate) tool: Option<String>,
@@ -92,7 +92,7 @@ pub(crate) struct AttributionJson {
 }
 
 /// One review: who and when (RFC 3339).
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ReviewJson {
     pub(crate) by: String,

@@ -29,7 +29,7 @@ use super::rpc::{self, Id};
 use super::session::{Session, WriteJob};
 use super::transport::{self, Ending};
 use vouch_core::ledger::merge;
-use vouch_core::store::{Store, StoreError};
+use vouch_core::store::{Store, StoreError, StoredFile};
 use vouch_core::syntax::SyntaxTree;
 
 /// Quiet time before diagnostics are published (the contract allows 100 ms
@@ -45,6 +45,10 @@ const FLUSH_MAX: Duration = Duration::from_secs(2);
 const REVIEW_INTERVAL: Duration = Duration::from_secs(10);
 /// How often the store is checked for other processes' writes.
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Most frames the reader hands over at once: a long burst is applied while
+/// its tail is still being read.
+const MAX_BATCH: usize = 128;
 
 /// Everything the loop reacts to.
 pub(crate) enum Event {
@@ -203,7 +207,7 @@ fn read_frames(input: impl Read, tx: &Sender<Event>) {
     let mut prefix_read = false;
     let mut batch = Vec::new();
     loop {
-        if input.buffer().is_empty()
+        if (input.buffer().is_empty() || batch.len() >= MAX_BATCH)
             && !batch.is_empty()
             && tx.send(Event::Frames(std::mem::take(&mut batch))).is_err()
         {
@@ -257,9 +261,10 @@ fn write_frames(output: impl Write, rx: &Receiver<Option<String>>) {
 /// merging first where another process wrote the file since.
 fn write_documents(jobs: &Receiver<(u64, Vec<WriteJob>)>, tx: &Sender<Event>) {
     let mut stores: HashMap<std::path::PathBuf, Store> = HashMap::new();
-    // The generation this thread last wrote per file: a snapshot taken
-    // before that write came back is not "someone else's" change.
-    let mut own: HashMap<(std::path::PathBuf, String), i64> = HashMap::new();
+    // What this thread last wrote per file: a snapshot taken before that
+    // write came back is not "someone else's" change, and while the file's
+    // stored generation is still this one its record need not be read back.
+    let mut own: HashMap<(std::path::PathBuf, String), StoredFile> = HashMap::new();
     while let Ok((batch, list)) = jobs.recv() {
         let mut results = Vec::with_capacity(list.len());
         for w in list {
@@ -286,14 +291,12 @@ fn write_documents(jobs: &Receiver<(u64, Vec<WriteJob>)>, tx: &Sender<Event>) {
                 }
             };
             let own_key = (store_path, job.place.rel.clone());
-            let base = own
-                .get(&own_key)
-                .copied()
-                .map_or(job.last_gen, |g| g.max(job.last_gen));
+            let known = own.get(&own_key);
+            let base = known.map_or(job.last_gen, |k| k.generation.max(job.last_gen));
             let mut merged = None;
             let ledger = job.ledger;
             let outcome = store
-                .update(&job.place.rel, |stored| match stored {
+                .update_known(&job.place.rel, known, |stored| match stored {
                     None if ledger.regions().is_empty() => Ok::<_, StoreError>(None),
                     Some(s) if s.generation != base => {
                         let m = merge(&ledger, &s.ledger, true);
@@ -303,10 +306,12 @@ fn write_documents(jobs: &Receiver<(u64, Vec<WriteJob>)>, tx: &Sender<Event>) {
                     _ => Ok(Some(ledger)),
                 })
                 .map(|(written, generation)| {
-                    let generation = written.map(|_| generation);
-                    if let Some(g) = generation {
-                        own.insert(own_key, g);
-                    }
+                    let stored = written.map(|ledger| StoredFile { ledger, generation });
+                    let generation = stored.as_ref().map(|s| s.generation);
+                    match stored {
+                        Some(s) => own.insert(own_key, s),
+                        None => own.remove(&own_key),
+                    };
                     Written { generation, merged }
                 });
             if let Err(e) = &outcome {

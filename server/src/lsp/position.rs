@@ -64,6 +64,19 @@ pub(crate) fn to_offset(rope: &Rope, pos: Position, enc: Encoding) -> Result<usi
             lines,
         });
     }
+    // The common case in one descent: the line's first `character` bytes are
+    // ASCII line content, so bytes, chars and UTF-16 units coincide.
+    let start = rope.line_to_byte(line);
+    let (chunk, chunk_start, _, _) = rope.chunk_at_byte(start);
+    let head = chunk.as_bytes().get(start - chunk_start..);
+    let character = pos.character as usize;
+    if let Some(head) = head.and_then(|h| h.get(..character))
+        && head
+            .iter()
+            .all(|b| b.is_ascii() && *b != b'\n' && *b != b'\r')
+    {
+        return Ok(start + character);
+    }
     let slice = rope.line(line);
     if slice.len_bytes() == slice.len_chars() {
         // ASCII line: bytes, chars and UTF-16 units coincide.
@@ -82,7 +95,6 @@ pub(crate) fn to_offset(rope: &Rope, pos: Position, enc: Encoding) -> Result<usi
         line: pos.line,
         character: pos.character,
     };
-    let character = pos.character as usize;
     match enc {
         Encoding::Utf8 => {
             let start = rope.char_to_byte(start_char);
@@ -158,14 +170,50 @@ pub(crate) fn to_lsp_range(rope: &Rope, range: &Range<usize>, enc: Encoding) -> 
     )
 }
 
-/// Converts many byte offsets in document order (regions, diagnostics): the
-/// line found for one offset is reused for the next ones on that line, and a
-/// column within one rope chunk is counted there, without walking the rope.
+/// Converts many byte offsets (regions, diagnostics): one descent of the
+/// rope finds an offset's chunk, and the line breaks of that chunk, listed
+/// once, place every offset in it. An offset whose line starts in an earlier
+/// chunk takes the general conversion.
 pub(crate) struct PositionCursor<'a> {
     rope: &'a Rope,
     enc: Encoding,
-    /// (line, first byte, first byte of the next line or `usize::MAX`).
-    line: Option<(usize, usize, usize)>,
+    chunk: Option<Chunk<'a>>,
+}
+
+/// One rope chunk and where its lines start.
+struct Chunk<'a> {
+    text: &'a str,
+    /// Byte offset of the chunk in the rope.
+    start: usize,
+    /// Line (LF, CR and CRLF end a line) holding the chunk's first byte.
+    line: usize,
+    /// Offsets in the chunk just after each line break.
+    breaks: Vec<usize>,
+}
+
+impl<'a> Chunk<'a> {
+    fn at(rope: &'a Rope, offset: usize) -> Chunk<'a> {
+        let (text, start, _, line) = rope.chunk_at_byte(offset);
+        let bytes = text.as_bytes();
+        let breaks = bytes
+            .iter()
+            .enumerate()
+            .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+            .map(|(i, _)| i + 1)
+            .collect();
+        Chunk {
+            text,
+            start,
+            line,
+            breaks,
+        }
+    }
+
+    /// Whether `offset` of a rope `len` bytes long falls in this chunk.
+    fn holds(&self, offset: usize, len: usize) -> bool {
+        let end = self.start + self.text.len();
+        self.start <= offset && (offset < end || offset == len)
+    }
 }
 
 impl<'a> PositionCursor<'a> {
@@ -173,44 +221,39 @@ impl<'a> PositionCursor<'a> {
         PositionCursor {
             rope,
             enc,
-            line: None,
+            chunk: None,
         }
     }
 
     /// The same as [`to_position`].
     pub(crate) fn position(&mut self, offset: usize) -> Position {
         let rope = self.rope;
-        let offset = offset.min(rope.len_bytes());
-        let (line, start) = match self.line {
-            Some((line, start, next)) if start <= offset && offset < next => (line, start),
-            _ => {
-                let line = rope.byte_to_line(offset);
-                let start = rope.line_to_byte(line);
-                let next = if line + 1 < rope.len_lines() {
-                    rope.line_to_byte(line + 1)
-                } else {
-                    usize::MAX
-                };
-                self.line = Some((line, start, next));
-                (line, start)
-            }
+        let len = rope.len_bytes();
+        let offset = offset.min(len);
+        let chunk = match &self.chunk {
+            Some(c) if c.holds(offset, len) => c,
+            _ => self.chunk.insert(Chunk::at(rope, offset)),
+        };
+        let rel = offset - chunk.start;
+        // Line breaks before `offset` in this chunk; with none, the line
+        // starts in an earlier chunk.
+        let k = chunk.breaks.partition_point(|&b| b <= rel);
+        let Some(&line_start) = k.checked_sub(1).and_then(|i| chunk.breaks.get(i)) else {
+            return to_position(rope, offset, self.enc);
         };
         let character = match self.enc {
-            Encoding::Utf8 => Some(offset - start),
-            Encoding::Utf16 => {
-                let (chunk, chunk_start, _, _) = rope.chunk_at_byte(start);
-                chunk
-                    .get(start - chunk_start..offset - chunk_start)
-                    .map(|before| before.encode_utf16().count())
-            }
+            Encoding::Utf8 => Some(rel - line_start),
+            Encoding::Utf16 => chunk
+                .text
+                .get(line_start..rel)
+                .map(|before| before.encode_utf16().count()),
         };
         match character {
             Some(c) => Position::new(
-                u32::try_from(line).unwrap_or(u32::MAX),
+                u32::try_from(chunk.line + k).unwrap_or(u32::MAX),
                 u32::try_from(c).unwrap_or(u32::MAX),
             ),
-            // The line runs over a chunk boundary (or the offset is not a
-            // character boundary): the general conversion.
+            // Not a character boundary: the general conversion.
             None => to_position(rope, offset, self.enc),
         }
     }
@@ -261,9 +304,64 @@ mod tests {
         }
     }
 
+    /// `to_offset` by walking the string: lines split at LF, CRLF and CR, a
+    /// character past the line's end clamps, one inside a character fails.
+    fn naive_offset(text: &str, pos: Position, enc: Encoding) -> Option<usize> {
+        let mut start = 0;
+        for _ in 0..pos.line {
+            let rest = &text[start..];
+            let brk = rest.find(['\r', '\n'])?;
+            let len = if rest[brk..].starts_with("\r\n") {
+                2
+            } else {
+                1
+            };
+            start += brk + len;
+        }
+        let content = &text[start..];
+        let content = &content[..content.find(['\r', '\n']).unwrap_or(content.len())];
+        let mut units = 0;
+        for (i, c) in content.char_indices() {
+            if units == pos.character as usize {
+                return Some(start + i);
+            }
+            units += match enc {
+                Encoding::Utf8 => c.len_utf8(),
+                Encoding::Utf16 => c.len_utf16(),
+            };
+            if units > pos.character as usize {
+                return None;
+            }
+        }
+        Some(start + content.len())
+    }
+
+    #[test]
+    fn to_offset_agrees_with_walking_the_text_across_chunks() {
+        // Long enough for many rope chunks, so lines and ASCII prefixes
+        // straddle chunk boundaries.
+        let unit = "let x = 1;\r\n  aé😀b\n\n中文 x\rascii only line here\n";
+        let text = unit.repeat(300);
+        let rope = Rope::from_str(&text);
+        for enc in [Encoding::Utf8, Encoding::Utf16] {
+            for line in 0..rope.len_lines() as u32 {
+                for character in 0..30 {
+                    let p = pos(line, character);
+                    let got = to_offset(&rope, p, enc).ok();
+                    assert_eq!(
+                        got,
+                        naive_offset(&text, p, enc),
+                        "{enc:?} {line}:{character}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn cursor_agrees_with_to_position_everywhere() {
-        let line = "aé😀b\r\n中文 x\rlast\n";
+        // CRLF, CR and LF at every offset modulo the chunk size.
+        let line = "aé😀b\r\n中文 x\rlast\n\r\n\r\r\nshort\r\n";
         let text = line.repeat(400);
         let rope = Rope::from_str(&text);
         for enc in [Encoding::Utf8, Encoding::Utf16] {

@@ -1,5 +1,7 @@
 //! `vouch/regions`: every AI-written span of a document, for plugins and tools.
 
+use std::collections::HashMap;
+
 use ls_types::Uri;
 use serde_json::Value;
 
@@ -41,12 +43,22 @@ pub(crate) fn regions(s: &Session, uri: &Uri) -> Result<RegionsResult, Error> {
     let doc = s.doc(uri)?;
     let ledger = doc.ledger();
     let mut positions = PositionCursor::new(ledger.rope(), s.enc());
+    // A document holds few distinct attributions and many regions: each is
+    // converted once.
+    let mut converted: HashMap<*const Attribution, AttributionJson> = HashMap::new();
     let regions = ledger
-        .regions()
+        .spans()
         .into_iter()
-        .map(|r| Region {
-            range: positions.range(&r.range),
-            attribution: AttributionJson::from(&r.attribution),
+        .filter(|(_, a)| a.is_ai())
+        .map(|(range, a)| {
+            let attribution = converted
+                .entry(std::ptr::from_ref(a))
+                .or_insert_with(|| AttributionJson::from(a))
+                .clone();
+            Region {
+                range: positions.range(&range),
+                attribution,
+            }
         })
         .collect();
     Ok(RegionsResult {

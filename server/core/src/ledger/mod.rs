@@ -92,12 +92,17 @@ const HUMAN: AttrId = 0;
 
 impl Interner {
     fn new() -> Self {
-        let mut this = Interner::default();
-        this.intern(&Attribution::Human);
-        this
+        Interner {
+            values: vec![Attribution::Human],
+            ids: HashMap::from([(Attribution::Human, HUMAN)]),
+        }
     }
 
     fn intern(&mut self, a: &Attribution) -> AttrId {
+        // Every keystroke is human: skip the hash.
+        if matches!(a, Attribution::Human) {
+            return HUMAN;
+        }
         if let Some(&id) = self.ids.get(a) {
             return id;
         }

@@ -110,6 +110,9 @@ impl Runs {
     /// The caller guarantees `range.end <= total_len()`.
     pub(crate) fn replace(&mut self, range: Range<usize>, new: &[(usize, AttrId)]) {
         debug_assert!(range.start <= range.end && range.end <= self.total_len());
+        if self.replace_within_run(&range, new) {
+            return;
+        }
         let (left, rest) = self.split(self.root, range.start);
         let (middle, right) = self.split(rest, range.end - range.start);
         self.free_tree(middle);
@@ -125,6 +128,84 @@ impl Runs {
         let mid = self.build(&seam);
         let joined = self.merge(left, mid);
         self.root = self.merge(joined, right);
+    }
+
+    /// The common case of typing and deleting, without restructuring: when
+    /// `range` lies inside one run and `new` is nothing or one run of that
+    /// run's attribution (an insertion may also extend the run ending at
+    /// it), and the run does not become empty, only lengths change — on the
+    /// path to that run. Returns whether it applied.
+    fn replace_within_run(&mut self, range: &Range<usize>, new: &[(usize, AttrId)]) -> bool {
+        let (added, attr) = match *new {
+            [] => (0, None),
+            [(len, attr)] => (len, Some(attr)),
+            _ => return false,
+        };
+        let removed = range.end - range.start;
+        if removed == 0 && added == 0 {
+            return true;
+        }
+        // `pos` is a byte of the run to resize.
+        let fits = |pos: usize| {
+            let (t, start) = self.locate(pos)?;
+            let n = &self.nodes[t as usize];
+            let inside = range.start >= start && range.end <= start + n.len;
+            let same = attr.is_none_or(|a| a == n.attr);
+            (inside && same && n.len - removed + added > 0).then_some(pos)
+        };
+        let at = if removed > 0 {
+            fits(range.start)
+        } else {
+            range
+                .start
+                .checked_sub(1)
+                .and_then(fits)
+                .or_else(|| fits(range.start))
+        };
+        let Some(at) = at else {
+            return false;
+        };
+        // Lengths only grow or shrink by what the text did: no overflow.
+        let delta = added.cast_signed() - removed.cast_signed();
+        let mut t = self.root;
+        let mut pos = at;
+        while t != NIL {
+            let left = self.sum(self.nodes[t as usize].left);
+            let n = &mut self.nodes[t as usize];
+            n.sum = n.sum.wrapping_add_signed(delta);
+            if pos < left {
+                t = n.left;
+            } else if pos < left + n.len {
+                n.len = n.len.wrapping_add_signed(delta);
+                return true;
+            } else {
+                pos -= left + n.len;
+                t = n.right;
+            }
+        }
+        debug_assert!(false, "locate found the run");
+        true
+    }
+
+    /// The node whose run holds byte `pos`, with the run's start.
+    fn locate(&self, pos: usize) -> Option<(u32, usize)> {
+        let mut t = self.root;
+        let mut pos = pos;
+        let mut base = 0;
+        while t != NIL {
+            let n = &self.nodes[t as usize];
+            let left = self.sum(n.left);
+            if pos < left {
+                t = n.left;
+            } else if pos < left + n.len {
+                return Some((t, base + left));
+            } else {
+                pos -= left + n.len;
+                base += left + n.len;
+                t = n.right;
+            }
+        }
+        None
     }
 
     fn sum(&self, t: u32) -> usize {
@@ -338,6 +419,47 @@ mod tests {
         r.replace(0..10, &[]);
         assert_eq!(r.total_len(), 0);
         assert!(flat(&r).is_empty());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, ..Default::default() })]
+        /// Any sequence of replacements (typing and deleting inside one run
+        /// take the in-place path, the rest restructure) matches a flat
+        /// byte-by-byte model, and runs stay coalesced and non-empty.
+        #[test]
+        fn replace_matches_a_flat_model(
+            ops in proptest::collection::vec(
+                (0usize..64, 0usize..6, proptest::collection::vec((0usize..4, 0u32..3), 0..3)),
+                1..60,
+            )
+        ) {
+            let mut runs = Runs::from_runs([(20, 0), (5, 1), (10, 0)]);
+            let mut model: Vec<AttrId> = [vec![0; 20], vec![1; 5], vec![0; 10]].concat();
+            for (at, len, new) in ops {
+                let start = at.min(model.len());
+                let end = (start + len).min(model.len());
+                runs.replace(start..end, &new);
+                let inserted = new.iter().flat_map(|&(n, a)| std::iter::repeat_n(a, n));
+                model.splice(start..end, inserted);
+                let flat_model = coalesce(model.iter().map(|&a| (1, a)));
+                proptest::prop_assert_eq!(flat(&runs), flat_model);
+                proptest::prop_assert_eq!(runs.total_len(), model.len());
+                let r = runs.iter();
+                proptest::prop_assert!(r.windows(2).all(|w| w[0].attr != w[1].attr && w[0].end() == w[1].start));
+                proptest::prop_assert!(r.iter().all(|r| r.len > 0));
+            }
+        }
+    }
+
+    #[test]
+    fn typing_inside_a_run_resizes_it_in_place() {
+        let mut r = Runs::from_runs([(3, 0), (4, 1), (5, 0)]);
+        let nodes = r.nodes.len();
+        r.replace(5..5, &[(2, 1)]); // inside the AI run
+        r.replace(3..3, &[(1, 0)]); // at its start, human: extends the run before
+        r.replace(9..10, &[]); // deletes one AI byte
+        assert_eq!(flat(&r), vec![(4, 0), (5, 1), (5, 0)]);
+        assert_eq!(r.nodes.len(), nodes, "no node was allocated");
     }
 
     #[test]

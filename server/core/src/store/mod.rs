@@ -254,6 +254,22 @@ impl Store {
     where
         E: From<StoreError>,
     {
+        self.update_known(path, None, change)
+    }
+
+    /// [`Store::update`] by a writer that remembers what it last wrote (or
+    /// read) of `path`: while the stored generation is still `known`'s, the
+    /// record is not read and decoded again (a large document's write costs
+    /// its write alone).
+    pub fn update_known<E>(
+        &mut self,
+        path: &str,
+        known: Option<&StoredFile>,
+        change: impl FnOnce(Option<StoredFile>) -> Result<Option<Ledger>, E>,
+    ) -> Result<(Option<Ledger>, i64), E>
+    where
+        E: From<StoreError>,
+    {
         check_path(path)?;
         // No store file yet: the file is created only when `change` has
         // something to write. Should another process create the store and
@@ -285,7 +301,12 @@ impl Store {
             }
             Some(ledger) => ledger,
             None => {
-                let current = load(&tx, &db, path)?;
+                let current = match known {
+                    Some(k) if generation_of(&tx, &db, path)? == Some(k.generation) => {
+                        Some(k.clone())
+                    }
+                    _ => load(&tx, &db, path)?,
+                };
                 let old_generation = current.as_ref().map_or(0, |f| f.generation);
                 before = current.as_ref().map(|f| f.ledger.clone());
                 let Some(ledger) = change.take().map(|c| c(current)).transpose()?.flatten() else {
@@ -370,6 +391,13 @@ fn check_path(path: &str) -> Result<(), StoreError> {
     } else {
         Err(StoreError::BadPath(path.to_owned()))
     }
+}
+
+/// The generation of `path`'s record, without reading the record.
+fn generation_of(conn: &Connection, db: &Path, path: &str) -> Result<Option<i64>, StoreError> {
+    conn.prepare_cached("SELECT generation FROM files WHERE path = ?1")
+        .and_then(|mut s| s.query_row([path], |r| r.get(0)).optional())
+        .map_err(StoreError::sqlite(db))
 }
 
 fn load(conn: &Connection, db: &Path, path: &str) -> Result<Option<StoredFile>, StoreError> {

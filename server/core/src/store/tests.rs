@@ -110,3 +110,47 @@ fn a_store_opened_where_none_exists_creates_the_file_only_on_a_write() {
         "theirs\nours\n"
     );
 }
+
+/// A writer's memory of its last write stands in for the record only while
+/// nobody else wrote: another process's write is read and handed to
+/// `change`, and the state it replaces goes to the history either way.
+#[test]
+fn update_known_reads_the_record_once_someone_else_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
+    let mut mine = Store::open(&db).unwrap();
+    let mut other = Store::open(&db).unwrap();
+    let mut l = Ledger::new("fn a() {}\n");
+    l.apply_edit(0..0, "// ai\n", &ai()).unwrap();
+    let (written, generation) = mine
+        .update_known("a.rs", None, |_| Ok::<_, StoreError>(Some(l.clone())))
+        .unwrap();
+    let known = StoredFile {
+        ledger: written.unwrap(),
+        generation,
+    };
+    // Nobody else wrote: `change` sees what this writer wrote.
+    let mut next = known.ledger.clone();
+    next.apply_edit(0..0, "x", &Attribution::Human).unwrap();
+    let (written, generation) = mine
+        .update_known("a.rs", Some(&known), |stored| {
+            let stored = stored.expect("the record");
+            assert_eq!(stored.generation, known.generation);
+            assert_eq!(stored.ledger.text(), known.ledger.text());
+            Ok::<_, StoreError>(Some(next.clone()))
+        })
+        .unwrap();
+    let known = StoredFile {
+        ledger: written.unwrap(),
+        generation,
+    };
+    assert_eq!(mine.history("a.rs").unwrap().len(), 1, "the replaced state");
+    // Another process writes: the stale memory is not used.
+    let theirs = Ledger::new("theirs\n");
+    other.save("a.rs", &theirs).unwrap();
+    mine.update_known("a.rs", Some(&known), |stored| {
+        assert_eq!(stored.expect("the record").ledger.text(), "theirs\n");
+        Ok::<_, StoreError>(None)
+    })
+    .unwrap();
+}

@@ -200,16 +200,25 @@ impl TextEdit {
     /// The edit replacing `range` of `old` (the text before the edit) by `new_text`.
     pub fn new(old: &Rope, range: Range<usize>, new_text: &str) -> TextEdit {
         let start_point = TextPoint::of(old, range.start);
+        let old_end_point = if range.is_empty() {
+            start_point
+        } else {
+            TextPoint::of(old, range.end)
+        };
         TextEdit {
             start: range.start,
             old_end: range.end,
             new_end: range.start + new_text.len(),
             start_point,
-            old_end_point: TextPoint::of(old, range.end),
+            old_end_point,
             new_end_point: start_point.advance(new_text),
         }
     }
 }
+
+/// Edits a tree records before it applies them (a document typed into for
+/// long without anyone asking for its tree).
+const MAX_PENDING_EDITS: usize = 4096;
 
 /// Ranged unit lookups per text version before the whole unit list is built
 /// (one ranged lookup costs ~1/300 of listing every unit of a big file).
@@ -222,8 +231,10 @@ pub struct SyntaxTree {
     parser: Parser,
     tree: Tree,
     rope: Rope,
-    /// Edits applied to the tree since the last parse.
-    pending: bool,
+    /// Edits made since the last parse: recorded here and applied to the
+    /// tree by the next reparse, so a keystroke costs no walk of the tree
+    /// (and the walk runs wherever the reparse runs, off the main loop).
+    edits: Vec<TextEdit>,
     units: OnceCell<Vec<Unit>>,
     /// Ranged lookups since the last change: past a few, listing every unit
     /// once is cheaper than one ranged query per AI region.
@@ -261,7 +272,7 @@ impl SyntaxTree {
             parser,
             tree,
             rope: rope.clone(),
-            pending: false,
+            edits: Vec::new(),
             units: OnceCell::new(),
             lookups: Cell::new(0),
         })
@@ -275,7 +286,7 @@ impl SyntaxTree {
     /// Whether the tree is up to date with `text` (no edits waiting for a
     /// reparse, same text).
     pub fn is_current(&self, text: &Rope) -> bool {
-        !self.pending && self.rope.len_bytes() == text.len_bytes() && self.rope == *text
+        self.edits.is_empty() && self.rope.len_bytes() == text.len_bytes() && self.rope == *text
     }
 
     /// Whether the tree has syntax errors (units are still found around them).
@@ -287,16 +298,27 @@ impl SyntaxTree {
     /// Records an edit in the tree; call [`SyntaxTree::reparse`] with the new
     /// text once the edits of a change are applied.
     pub fn edit(&mut self, edit: &TextEdit) {
-        self.tree.edit(&InputEdit {
-            start_byte: edit.start,
-            old_end_byte: edit.old_end,
-            new_end_byte: edit.new_end,
-            start_position: edit.start_point.ts(),
-            old_end_position: edit.old_end_point.ts(),
-            new_end_position: edit.new_end_point.ts(),
-        });
-        self.pending = true;
-        self.invalidate();
+        if self.edits.len() >= MAX_PENDING_EDITS {
+            self.apply_edits();
+        }
+        if self.edits.is_empty() {
+            self.invalidate();
+        }
+        self.edits.push(*edit);
+    }
+
+    /// Applies the recorded edits to the tree, in order.
+    fn apply_edits(&mut self) {
+        for edit in self.edits.drain(..) {
+            self.tree.edit(&InputEdit {
+                start_byte: edit.start,
+                old_end_byte: edit.old_end,
+                new_end_byte: edit.new_end,
+                start_position: edit.start_point.ts(),
+                old_end_position: edit.old_end_point.ts(),
+                new_end_position: edit.new_end_point.ts(),
+            });
+        }
     }
 
     /// Records the replacement of `range` of `old` (the text just before this
@@ -309,29 +331,29 @@ impl SyntaxTree {
     /// edited region and its surroundings are re-read). Without recorded
     /// edits this is [`SyntaxTree::sync`].
     pub fn reparse(&mut self, text: &Rope) {
-        if !self.pending {
+        if self.edits.is_empty() {
             self.sync(text);
             return;
         }
+        self.apply_edits();
         if let Some(tree) = parse_chunks(&mut self.parser, text, Some(&self.tree)) {
             self.tree = tree;
         }
         self.rope = text.clone();
-        self.pending = false;
         self.invalidate();
     }
 
     /// Brings the tree to `text` when the edits are unknown (a file read from
     /// disk): one edit covering the changed middle, then an incremental reparse.
     pub fn sync(&mut self, text: &Rope) {
-        if self.pending {
+        if !self.edits.is_empty() {
             // The edited tree no longer matches our text: parse from scratch.
             self.tree = match parse_chunks(&mut self.parser, text, None) {
                 Some(t) => t,
                 None => return,
             };
+            self.edits.clear();
             self.rope = text.clone();
-            self.pending = false;
             self.invalidate();
             return;
         }
