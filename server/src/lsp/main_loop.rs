@@ -46,6 +46,10 @@ const REVIEW_INTERVAL: Duration = Duration::from_secs(10);
 /// How often the store is checked for other processes' writes.
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
+/// Files whose last write the store thread keeps in memory (see
+/// `Store::update_known`); past this many it starts afresh.
+const RECENT_WRITES: usize = 32;
+
 /// Most frames the reader hands over at once: a long burst is applied while
 /// its tail is still being read.
 const MAX_BATCH: usize = 128;
@@ -261,11 +265,16 @@ fn write_frames(output: impl Write, rx: &Receiver<Option<String>>) {
 /// merging first where another process wrote the file since.
 fn write_documents(jobs: &Receiver<(u64, Vec<WriteJob>)>, tx: &Sender<Event>) {
     let mut stores: HashMap<std::path::PathBuf, Store> = HashMap::new();
-    // What this thread last wrote per file: a snapshot taken before that
-    // write came back is not "someone else's" change, and while the file's
-    // stored generation is still this one its record need not be read back.
-    let mut own: HashMap<(std::path::PathBuf, String), StoredFile> = HashMap::new();
+    // The generation this thread last wrote per file: a snapshot taken
+    // before that write came back is not "someone else's" change.
+    let mut own: HashMap<(std::path::PathBuf, String), i64> = HashMap::new();
+    // What it last wrote of the files it writes often (bounded): while the
+    // stored generation is still that one, the record is not read back.
+    let mut recent: HashMap<(std::path::PathBuf, String), StoredFile> = HashMap::new();
     while let Ok((batch, list)) = jobs.recv() {
+        if recent.len() > RECENT_WRITES {
+            recent.clear();
+        }
         let mut results = Vec::with_capacity(list.len());
         for w in list {
             let WriteJob {
@@ -291,27 +300,32 @@ fn write_documents(jobs: &Receiver<(u64, Vec<WriteJob>)>, tx: &Sender<Event>) {
                 }
             };
             let own_key = (store_path, job.place.rel.clone());
-            let known = own.get(&own_key);
-            let base = known.map_or(job.last_gen, |k| k.generation.max(job.last_gen));
+            let base = own
+                .get(&own_key)
+                .copied()
+                .map_or(job.last_gen, |g| g.max(job.last_gen));
             let mut merged = None;
             let ledger = job.ledger;
             let outcome = store
-                .update_known(&job.place.rel, known, |stored| match stored {
-                    None if ledger.regions().is_empty() => Ok::<_, StoreError>(None),
-                    Some(s) if s.generation != base => {
-                        let m = merge(&ledger, &s.ledger, true);
-                        merged = Some(m.clone());
-                        Ok(Some(m))
-                    }
-                    _ => Ok(Some(ledger)),
-                })
+                .update_known(
+                    &job.place.rel,
+                    recent.get(&own_key),
+                    |stored| match stored {
+                        None if ledger.regions().is_empty() => Ok::<_, StoreError>(None),
+                        Some(s) if s.generation != base => {
+                            let m = merge(&ledger, &s.ledger, true);
+                            merged = Some(m.clone());
+                            Ok(Some(m))
+                        }
+                        _ => Ok(Some(ledger)),
+                    },
+                )
                 .map(|(written, generation)| {
-                    let stored = written.map(|ledger| StoredFile { ledger, generation });
-                    let generation = stored.as_ref().map(|s| s.generation);
-                    match stored {
-                        Some(s) => own.insert(own_key, s),
-                        None => own.remove(&own_key),
-                    };
+                    let generation = written.map(|ledger| {
+                        own.insert(own_key.clone(), generation);
+                        recent.insert(own_key, StoredFile { ledger, generation });
+                        generation
+                    });
                     Written { generation, merged }
                 });
             if let Err(e) = &outcome {
