@@ -2,7 +2,8 @@
 //! attribution comes back when the text does (switching branches and back
 //! while an editor or the CLI rewrote the store in between).
 //!
-//! Only states holding AI text are kept, the newest [`KEEP`] per path.
+//! Only states holding AI text are kept: at least the newest [`KEEP`] per
+//! path, at most twice as many.
 
 use rusqlite::{OptionalExtension, params};
 
@@ -42,14 +43,25 @@ pub(super) fn remember_in(
          ON CONFLICT(path, hash) DO UPDATE SET text = ?3, runs = ?4, at = ?5",
         params![path, text_hash(&snapshot.text), snapshot.text, runs, at],
     )
-    .and_then(|_| {
+    .map_err(StoreError::sqlite(db))?;
+    // Counting reads only the primary key's index; ordering by `at` reads
+    // every row, text and all (`at` is stored after it), so the oldest
+    // states go in one pass once twice as many as kept have gathered.
+    let count: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM history WHERE path = ?1",
+            params![path],
+            |r| r.get(0),
+        )
+        .map_err(StoreError::sqlite(db))?;
+    if count > 2 * KEEP {
         conn.execute(
             "DELETE FROM history WHERE path = ?1 AND hash NOT IN
-             (SELECT hash FROM history WHERE path = ?1 ORDER BY at DESC LIMIT ?2)",
+             (SELECT hash FROM history WHERE path = ?1 ORDER BY at DESC, rowid DESC LIMIT ?2)",
             params![path, KEEP],
         )
-    })
-    .map_err(err)?;
+        .map_err(err)?;
+    }
     Ok(())
 }
 
@@ -64,12 +76,14 @@ impl Store {
         remember_in(&self.conn, &self.path, path, ledger)
     }
 
-    /// Every remembered state of `path`, newest first (at most [`KEEP`]).
+    /// Every remembered state of `path`, newest first (at most 2 × [`KEEP`]).
     pub(crate) fn history(&self, path: &str) -> Result<Vec<Ledger>, StoreError> {
         let err = || StoreError::sqlite(&self.path);
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT text, runs FROM history WHERE path = ?1 ORDER BY at DESC")
+            .prepare_cached(
+                "SELECT text, runs FROM history WHERE path = ?1 ORDER BY at DESC, rowid DESC",
+            )
             .map_err(err())?;
         let rows = stmt
             .query_map(params![path], |r| {
@@ -152,19 +166,31 @@ mod tests {
         assert!(store.recall("y.rs", "human\n").unwrap().is_none());
         let back = store.recall("x.rs", "a\nb\n").unwrap().unwrap();
         assert_eq!(back.regions(), l.regions());
-        for i in 0..20 {
+        let count = |store: &Store| -> i64 {
+            store
+                .conn
+                .query_row(
+                    "SELECT COUNT(*) FROM history WHERE path = 'x.rs'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        let text = |i: i64| format!("a\nb\n{i}\n");
+        for i in 0..2 * KEEP - 1 {
             let mut m = l.clone();
-            m.reconcile(&format!("a\nb\n{i}\n"));
+            m.reconcile(&text(i));
             store.remember("x.rs", &m).unwrap();
         }
-        let kept: i64 = store
-            .conn
-            .query_row(
-                "SELECT COUNT(*) FROM history WHERE path = 'x.rs'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(kept, KEEP);
+        assert_eq!(count(&store), 2 * KEEP, "up to twice KEEP gather");
+        // One more: the oldest go, the newest KEEP stay.
+        let mut m = l.clone();
+        m.reconcile(&text(2 * KEEP - 1));
+        store.remember("x.rs", &m).unwrap();
+        assert_eq!(count(&store), KEEP);
+        assert!(store.recall("x.rs", "a\nb\n").unwrap().is_none());
+        for i in KEEP..2 * KEEP {
+            assert!(store.recall("x.rs", &text(i)).unwrap().is_some(), "{i}");
+        }
     }
 }
