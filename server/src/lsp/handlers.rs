@@ -11,8 +11,11 @@ use ls_types::request::{
     CodeActionRequest, CodeLensRequest, ExecuteCommand, HoverRequest, Initialize, Request, Shutdown,
 };
 use ls_types::*;
+use std::any::Any;
+
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::ext::{self, DidAcceptAi, Regions};
 use super::main_loop::MainLoop;
@@ -40,19 +43,34 @@ pub(crate) fn dispatch(d: &mut Dispatch<'_, '_>) {
         .finish();
 }
 
+/// The hot notifications' parameters, read into their type by the reader
+/// thread as it decodes the message (so the loop only applies them); every
+/// other method's parameters are read by the table. `None` also when they
+/// do not decode: the table then reads them again and reports why.
+pub(crate) fn decode_ahead(method: &str, params: &str) -> Option<Box<dyn Any + Send>> {
+    match method {
+        DidChangeTextDocument::METHOD => {
+            serde_json::from_str::<DidChangeTextDocumentParams>(params)
+                .ok()
+                .map(|p| Box::new(p) as Box<dyn Any + Send>)
+        }
+        _ => None,
+    }
+}
+
 /// Requests that change state (the others only read it).
 const CHANGING: [&str; 2] = [Initialize::METHOD, ExecuteCommand::METHOD];
 
 /// One message on its way through the table.
 pub(crate) struct Dispatch<'l, 'm> {
     lp: &'l mut MainLoop,
-    msg: &'m rpc::Message<'m>,
+    msg: &'m mut rpc::Incoming,
     method: &'m str,
     done: bool,
 }
 
 impl<'l, 'm> Dispatch<'l, 'm> {
-    pub(crate) fn new(lp: &'l mut MainLoop, msg: &'m rpc::Message<'m>, method: &'m str) -> Self {
+    pub(crate) fn new(lp: &'l mut MainLoop, msg: &'m mut rpc::Incoming, method: &'m str) -> Self {
         Dispatch {
             lp,
             msg,
@@ -61,8 +79,12 @@ impl<'l, 'm> Dispatch<'l, 'm> {
         }
     }
 
-    fn params<P: DeserializeOwned>(&self) -> serde_json::Result<P> {
-        serde_json::from_str(self.msg.params.map_or("null", |p| p.get()))
+    /// The parameters in the handler's type: as decoded ahead, or read now.
+    fn params<P: DeserializeOwned + 'static>(&mut self) -> serde_json::Result<P> {
+        if let Some(p) = self.msg.decoded.take().and_then(|d| d.downcast::<P>().ok()) {
+            return Ok(*p);
+        }
+        serde_json::from_str(self.msg.params.as_deref().map_or("null", RawValue::get))
     }
 
     fn request<R: Request>(

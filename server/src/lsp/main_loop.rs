@@ -20,7 +20,6 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant};
 
 use ls_types::PublishDiagnosticsParams;
-use serde_json::Value;
 
 use super::documents::{SyntaxJob, Written};
 use super::handlers::{Dispatch, dispatch};
@@ -56,10 +55,11 @@ const MAX_BATCH: usize = 128;
 
 /// Everything the loop reacts to.
 pub(crate) enum Event {
-    /// Frames from the reader thread, in wire order (each one, or why it was
-    /// broken): all it could read without waiting, so a burst of keystrokes
-    /// costs one hand-over between threads, not one each.
-    Frames(Vec<Result<Vec<u8>, String>>),
+    /// Messages from the reader thread, decoded, in wire order (each one, or
+    /// the error answer a broken frame or body gets): all it could read
+    /// without waiting (at most [`MAX_BATCH`]), so a burst of keystrokes
+    /// costs few hand-overs between threads, not one each.
+    Messages(Vec<Result<rpc::Incoming, rpc::Refused>>),
     /// The client closed the input.
     InputEnded,
     /// The writer thread finished batch `batch`.
@@ -213,12 +213,18 @@ fn read_frames(input: impl Read, tx: &Sender<Event>) {
     loop {
         if (input.buffer().is_empty() || batch.len() >= MAX_BATCH)
             && !batch.is_empty()
-            && tx.send(Event::Frames(std::mem::take(&mut batch))).is_err()
+            && tx
+                .send(Event::Messages(std::mem::take(&mut batch)))
+                .is_err()
         {
             return;
         }
         match transport::read_frame(&mut input, &mut prefix_read) {
-            Ok(Some(frame)) => batch.push(frame),
+            Ok(Some(Ok(body))) => batch.push(rpc::decode(&body)),
+            Ok(Some(Err(reason))) => {
+                tracing::error!("bad message frame: {reason}");
+                batch.push(Err(rpc::Refused::parse_error()));
+            }
             Ok(None) => break,
             Err(e) => {
                 tracing::error!("cannot read stdin: {e}");
@@ -227,7 +233,7 @@ fn read_frames(input: impl Read, tx: &Sender<Event>) {
         }
     }
     if !batch.is_empty() {
-        let _ = tx.send(Event::Frames(batch));
+        let _ = tx.send(Event::Messages(batch));
     }
     let _ = tx.send(Event::InputEnded);
 }
@@ -391,13 +397,12 @@ impl MainLoop {
 
     fn on_event(&mut self, event: Event) -> Flow {
         match event {
-            Event::Frames(frames) => {
-                for frame in frames {
-                    let flow = match frame {
-                        Ok(body) => self.on_frame(&body),
-                        Err(reason) => {
-                            tracing::error!("bad message frame: {reason}");
-                            self.send(rpc::error_body(rpc::PARSE_ERROR, "Parse error", &Id::Null));
+            Event::Messages(messages) => {
+                for msg in messages {
+                    let flow = match msg {
+                        Ok(msg) => self.on_message(msg),
+                        Err(refused) => {
+                            self.send(rpc::error_body(refused.code, refused.message, &refused.id));
                             Flow::Continue
                         }
                     };
@@ -430,32 +435,9 @@ impl MainLoop {
         Flow::Continue
     }
 
-    /// One message, parsed once: its head here, its parameters by the
-    /// dispatch table into the handler's type.
-    fn on_frame(&mut self, body: &[u8]) -> Flow {
-        let Ok(text) = std::str::from_utf8(body) else {
-            tracing::error!("message body is not UTF-8");
-            self.send(rpc::error_body(rpc::PARSE_ERROR, "Parse error", &Id::Null));
-            return Flow::Continue;
-        };
-        let msg: rpc::Message = match serde_json::from_str(text) {
-            Ok(m) => m,
-            Err(e) => {
-                let (code, message) = if e.is_syntax() || e.is_eof() {
-                    (rpc::PARSE_ERROR, "Parse error")
-                } else {
-                    (rpc::INVALID_REQUEST, "Invalid request")
-                };
-                tracing::error!("cannot decode message: {e}");
-                let id = serde_json::from_str::<Value>(text)
-                    .ok()
-                    .and_then(|v| serde_json::from_value::<Id>(v.get("id")?.clone()).ok())
-                    .unwrap_or(Id::Null);
-                self.send(rpc::error_body(code, message, &id));
-                return Flow::Continue;
-            }
-        };
-        let Some(method) = msg.method.as_deref() else {
+    /// One message, in wire order, through the dispatch table.
+    fn on_message(&mut self, mut msg: rpc::Incoming) -> Flow {
+        let Some(method) = msg.method.take() else {
             // A response to one of our requests (code lens refresh): nothing
             // waits for it.
             return Flow::Continue;
@@ -467,6 +449,7 @@ impl MainLoop {
                 Ending::ExitWithoutShutdown
             });
         }
+        let method = method.as_str();
         match (&msg.id, self.phase) {
             (Some(id), Phase::Uninitialized) if method != "initialize" => {
                 self.answer(rpc::error_body(
@@ -483,7 +466,7 @@ impl MainLoop {
             }
             (None, Phase::Uninitialized) => {}
             _ => {
-                let mut d = Dispatch::new(self, &msg, method);
+                let mut d = Dispatch::new(self, &mut msg, method);
                 dispatch(&mut d);
                 if method == "shutdown" {
                     self.shutdown_seen = true;

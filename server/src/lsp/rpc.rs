@@ -3,6 +3,7 @@
 //! dispatch table deserialises them into their one type, and the bodies
 //! the server sends.
 
+use std::any::Any;
 use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
@@ -51,8 +52,8 @@ impl Error {
 
 pub(crate) type Result<T> = std::result::Result<T, Error>;
 
-/// One incoming message, parsed once: the head, and the parameters as the
-/// raw JSON text the handler's type is read from.
+/// One incoming message's head, with the parameters as the raw JSON text the
+/// handler's type is read from.
 #[derive(Deserialize)]
 pub(crate) struct Message<'a> {
     #[serde(default)]
@@ -61,6 +62,80 @@ pub(crate) struct Message<'a> {
     pub(crate) method: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub(crate) params: Option<&'a RawValue>,
+}
+
+/// One incoming message as the reader thread decoded it: the head, the
+/// parameters as raw JSON for the dispatch table to read into their type —
+/// or, for the hot notifications, already read into it
+/// ([`super::handlers::decode_ahead`]), off the main loop.
+pub(crate) struct Incoming {
+    pub(crate) id: Option<Id>,
+    pub(crate) method: Option<String>,
+    pub(crate) params: Option<Box<RawValue>>,
+    pub(crate) decoded: Option<Box<dyn Any + Send>>,
+}
+
+/// A frame that is no message, and the error answer it gets.
+#[derive(Debug)]
+pub(crate) struct Refused {
+    pub(crate) code: i64,
+    pub(crate) message: &'static str,
+    pub(crate) id: Id,
+}
+
+impl Refused {
+    pub(crate) fn parse_error() -> Refused {
+        Refused {
+            code: PARSE_ERROR,
+            message: "Parse error",
+            id: Id::Null,
+        }
+    }
+}
+
+/// Decodes one frame's body (on the reader thread): a message, or the error
+/// it gets (`-32700` for bad JSON, `-32600` for JSON that is no message,
+/// with the message's id when it can be read).
+pub(crate) fn decode(body: &[u8]) -> std::result::Result<Incoming, Refused> {
+    let Ok(text) = std::str::from_utf8(body) else {
+        tracing::error!("message body is not UTF-8");
+        return Err(Refused::parse_error());
+    };
+    let msg: Message = match serde_json::from_str(text) {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::error!("cannot decode message: {e}");
+            let id = serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(|v| serde_json::from_value::<Id>(v.get("id")?.clone()).ok())
+                .unwrap_or(Id::Null);
+            return Err(if e.is_syntax() || e.is_eof() {
+                Refused {
+                    id,
+                    ..Refused::parse_error()
+                }
+            } else {
+                Refused {
+                    code: INVALID_REQUEST,
+                    message: "Invalid request",
+                    id,
+                }
+            });
+        }
+    };
+    let decoded = match (msg.method.as_deref(), msg.params) {
+        (Some(method), Some(params)) => super::handlers::decode_ahead(method, params.get()),
+        _ => None,
+    };
+    Ok(Incoming {
+        id: msg.id,
+        params: match decoded {
+            Some(_) => None,
+            None => msg.params.map(RawValue::to_owned),
+        },
+        method: msg.method.map(Cow::into_owned),
+        decoded,
+    })
 }
 
 /// A response body: `{"jsonrpc", "id", "result" | "error"}`.

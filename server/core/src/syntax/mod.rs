@@ -218,7 +218,7 @@ impl TextEdit {
 
 /// Edits a tree records before it applies them (a document typed into for
 /// long without anyone asking for its tree).
-const MAX_PENDING_EDITS: usize = 4096;
+const MAX_PENDING_EDITS: usize = 16_384;
 
 /// Ranged unit lookups per text version before the whole unit list is built
 /// (one ranged lookup costs ~1/300 of listing every unit of a big file).
