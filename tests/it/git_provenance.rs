@@ -347,6 +347,132 @@ fn a_rename_git_detects_when_staging_keeps_ai_text() {
     note_lists(&repo, "c.rs", &[6, 7]);
 }
 
+/// Two paths swapped before a commit: `c.rs` (a.rs moved, AI lines added)
+/// moves back to `a.rs` and `b.rs` takes `c.rs`'s place. The AI lines are
+/// in the store only under `c.rs`, which is still on disk holding `b.rs`'s
+/// text. Returns the repository with the swap done, nothing staged by hand.
+fn swapped_paths() -> TempRepo {
+    let repo = repo();
+    repo.write("b.rs", &numbered("fn b", 1..=5));
+    repo.git(&["add", "b.rs"]);
+    repo.git(&["commit", "-q", "-m", "b"]);
+    repo.git(&["mv", "a.rs", "c.rs"]);
+    repo.write("c.rs", &with_ai(2));
+    mark(&repo, "c.rs:6-7", "copilot", "gpt-5");
+    repo.git(&["mv", "c.rs", "a.rs"]);
+    repo.git(&["mv", "b.rs", "c.rs"]);
+    repo
+}
+
+/// `vouch status`, `check` and `blame` call `a.rs:6-7` AI, and nothing of
+/// `c.rs` (the human text of `b.rs`).
+fn working_tree_says_a_rs_6_7_is_ai(repo: &TempRepo) {
+    let status = repo.vouch(&["status", "--json"]).expect_code(0).json();
+    let listed: Vec<(Value, Value, Value)> = status
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["path"].clone(),
+                s["startLine"].clone(),
+                s["endLine"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        vec![("a.rs".into(), 6.into(), 7.into())],
+        "{status}"
+    );
+    let check = repo.vouch(&["check"]).expect_code(1).stdout();
+    assert!(
+        check.contains("a.rs:6-7:") && !check.contains("c.rs"),
+        "{check}"
+    );
+    let blame = repo
+        .vouch(&["blame", "--json", "a.rs"])
+        .expect_code(0)
+        .json();
+    let origins: Vec<&str> = blame
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["origin"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        origins,
+        ["human", "human", "human", "human", "human", "ai", "ai"],
+        "{blame}"
+    );
+    let blame = repo
+        .vouch(&["blame", "--json", "c.rs"])
+        .expect_code(0)
+        .json();
+    assert!(
+        blame
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["origin"] == "human"),
+        "{blame}"
+    );
+}
+
+#[test]
+fn paths_swapped_before_a_commit_keep_their_ai_lines() {
+    let repo = swapped_paths();
+    working_tree_says_a_rs_6_7_is_ai(&repo);
+    repo.git(&["add", "-A"]);
+    repo.vouch(&["check", "--staged"]).expect_code(1);
+    let out = commit_blocked(&repo, "swapped");
+    assert!(out.contains("a.rs:6-7:") && !out.contains("c.rs"), "{out}");
+    commit_anyway(&repo, "swapped");
+    note_lists(&repo, "a.rs", &[6, 7]);
+    note_lists(&repo, "c.rs", &[]);
+    verify_flags_head(repo.path());
+}
+
+/// Seed 148's failure, reduced: after the swap, `c.rs`'s record moves on
+/// (an AI line marked in it), so `a.rs`'s text is only in `c.rs`'s earlier
+/// states; a review of `a.rs` then writes `a.rs`'s record, which must keep
+/// the lines AI (reviewed), not make them human for good.
+#[test]
+fn paths_swapped_then_reviewed_keep_their_ai_lines() {
+    let repo = swapped_paths();
+    let mut c = numbered("fn b", 1..=5);
+    c.push_str("fn ai8() { 8 }\n");
+    repo.write("c.rs", &c);
+    mark(&repo, "c.rs:6", "copilot", "gpt-5");
+    let check = repo.vouch(&["check"]).expect_code(1).stdout();
+    assert!(
+        check.contains("a.rs:6-7:") && check.contains("c.rs:6:"),
+        "{check}"
+    );
+    review(&repo, "a.rs", ADA);
+    repo.git(&["add", "-A"]);
+    commit_anyway(&repo, "swapped");
+    note_lists(&repo, "a.rs", &[6, 7]);
+    note_lists(&repo, "c.rs", &[6]);
+    let n = note(&repo, "HEAD").unwrap();
+    let reviewed: Vec<(String, bool)> = n["metadata"]["vouch"]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["path"].as_str().unwrap().to_owned(),
+                l["reviewed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reviewed,
+        [("a.rs".to_owned(), true), ("c.rs".to_owned(), false)],
+        "{n}"
+    );
+}
+
 // ---- 5. a lone carriage return -------------------------------------------
 
 #[test]

@@ -2,6 +2,8 @@
 //! workspace with its store, and each file's attribution brought up to date
 //! with the text on disk.
 
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::convert::Infallible;
 use std::path::Path;
 
@@ -35,10 +37,15 @@ pub enum ServiceError {
 pub struct Service {
     pub workspace: Workspace,
     pub store: Store,
-    /// Tracked files missing from the disk that hold AI text, with their
-    /// stored attribution: found once per process (a command or a hook,
-    /// which neither creates nor deletes workspace files).
-    moved: std::cell::OnceCell<Vec<(String, Ledger)>>,
+    /// Other paths' stored attribution a file's text may have come from
+    /// ([`Sources`]): built once per process (a command or a hook, which
+    /// neither creates nor deletes workspace files), when a text its own
+    /// record does not explain is met; built again when a caller names
+    /// more paths ([`Service::search_also`]).
+    sources: RefCell<Option<Sources>>,
+    /// Paths a caller named to search besides those git reports changed
+    /// (the paths of the commit being described).
+    also: RefCell<BTreeSet<String>>,
 }
 
 impl Service {
@@ -50,7 +57,8 @@ impl Service {
         Ok(Service {
             workspace,
             store,
-            moved: std::cell::OnceCell::new(),
+            sources: RefCell::new(None),
+            also: RefCell::new(BTreeSet::new()),
         })
     }
 
@@ -63,7 +71,8 @@ impl Service {
         Ok(Service {
             workspace,
             store,
-            moved: std::cell::OnceCell::new(),
+            sources: RefCell::new(None),
+            also: RefCell::new(BTreeSet::new()),
         })
     }
 
@@ -85,6 +94,11 @@ impl Service {
 
     /// [`Service::current`] for a caller that already read the file:
     /// `text` is its content (`None`: not on disk).
+    ///
+    /// A file the store does not track, and that git does not show renamed
+    /// from a tracked one, takes the AI lines other paths' stored states
+    /// hold of its text ([`Service::found_elsewhere`]: paths swapped before
+    /// a commit).
     pub fn current_at(
         &self,
         rel: &str,
@@ -93,13 +107,15 @@ impl Service {
         let (key, stored) = match self.store.load(rel)? {
             Some(s) => (rel.to_owned(), s),
             None => {
-                let Some(from) = self.renamed_from(rel)? else {
-                    return Ok(None);
+                let renamed = match self.renamed_from(rel)? {
+                    Some(from) => self.store.load(&from)?.map(|s| (from, s)),
+                    None => None,
                 };
-                let Some(s) = self.store.load(&from)? else {
-                    return Ok(None);
-                };
-                (from, s)
+                match (renamed, text) {
+                    (Some(r), _) => r,
+                    (None, Some(text)) => return self.found_elsewhere(rel, text),
+                    (None, None) => return Ok(None),
+                }
             }
         };
         Ok(Some(match text {
@@ -107,7 +123,7 @@ impl Service {
                 stored.ledger,
                 text,
                 || self.store.recall(&key, text).map_err(ServiceError::from),
-                || self.earlier_and_moved(&key),
+                || self.earlier_and_moved(&key, text),
             )?,
             None => stored.ledger,
         }))
@@ -211,43 +227,112 @@ impl Service {
         Ok(None)
     }
 
-    /// What a text of `rel` the store has not seen may have come from: the
-    /// earlier states of `rel` (its `history`), then the stored attribution
-    /// of every tracked file missing from the disk (a file moved onto `rel`:
-    /// `git mv c.rs a.rs` back onto a path the store still knows from an
-    /// earlier life, or a stash that brings a rename back). [`recover`]
-    /// takes from them only lines new to the stored text, found whole.
-    pub fn earlier_and_moved(&self, rel: &str) -> Result<Vec<Ledger>, ServiceError> {
+    /// What `text`, a text of `rel` the store has not seen, may have come
+    /// from: the earlier states of `rel` (its `history`), then other paths'
+    /// stored states that hold an AI line of `text` whole ([`Sources`]: a
+    /// file moved onto `rel`, `git mv c.rs a.rs` back onto a path the store
+    /// still knows from an earlier life, paths swapped before a commit, a
+    /// stash that brings a rename back). [`recover`] takes from them only
+    /// lines new to the stored text, found whole.
+    pub fn earlier_and_moved(&self, rel: &str, text: &str) -> Result<Vec<Ledger>, ServiceError> {
         let mut out = self.store.history(rel)?;
-        out.extend(self.moved_away(rel)?);
+        out.extend(self.elsewhere(rel, text)?.into_iter().map(|(_, l)| l));
         Ok(out)
     }
 
-    /// The stored attribution of each tracked file (other than `rel`) that
-    /// is missing from the disk and holds AI text.
-    pub fn moved_away(&self, rel: &str) -> Result<Vec<Ledger>, ServiceError> {
-        if self.moved.get().is_none() {
-            let mut found = Vec::new();
-            for path in self.store.paths()? {
-                if self.workspace.absolute(&path).exists() {
-                    continue;
-                }
-                if let Some(stored) = self.store.load(&path)?
-                    && stored.ledger.spans().iter().any(|(_, a)| a.is_ai())
-                {
-                    found.push((path, stored.ledger));
-                }
-            }
-            let _ = self.moved.set(found);
+    /// For a file the store does not track: the attribution of `text` that
+    /// other paths' stored states know. The state holding exactly `text`
+    /// when there is one (its reviews and mixed lines included); else the
+    /// AI lines they hold whole, found by content ([`recover`]); `None`
+    /// when they hold no line of it as AI.
+    pub(crate) fn found_elsewhere(
+        &self,
+        rel: &str,
+        text: &str,
+    ) -> Result<Option<Ledger>, ServiceError> {
+        let states = self.elsewhere(rel, text)?;
+        if let Some((_, exact)) = states.iter().find(|(_, l)| l.rope() == text) {
+            return Ok(Some(exact.clone()));
         }
-        Ok(self
-            .moved
-            .get()
-            .into_iter()
-            .flatten()
-            .filter(|(path, _)| path != rel)
-            .map(|(_, ledger)| ledger.clone())
-            .collect())
+        let states: Vec<Ledger> = states.into_iter().map(|(_, l)| l).collect();
+        let mut ledger = Ledger::new(text);
+        recover(&Ledger::new(""), &mut ledger, &states);
+        Ok((!ledger.regions().is_empty()).then_some(ledger))
+    }
+
+    /// Names paths whose stored states [`Service::elsewhere`] searches too,
+    /// besides tracked files missing from the disk and those git reports
+    /// changed since `HEAD`: the post-commit hook names the paths of the
+    /// commit it describes (after the commit they no longer differ from
+    /// `HEAD`).
+    pub(crate) fn search_also<'p>(&self, paths: impl IntoIterator<Item = &'p str>) {
+        let mut also = self.also.borrow_mut();
+        let before = also.len();
+        also.extend(paths.into_iter().map(str::to_owned));
+        if also.len() != before {
+            *self.sources.borrow_mut() = None;
+        }
+    }
+
+    /// Other paths' stored states (current record or earlier state, `path`
+    /// and ledger) holding an AI line of `text` whole, those sharing the
+    /// most such lines first, at most [`MAX_SHARING`]. Searched: tracked
+    /// files missing from the disk (moved away), and tracked files git
+    /// reports changed since `HEAD` or a caller named (paths swapped, or a
+    /// file's text moved to another path while its own path got another
+    /// text). Asked only for a text its own record does not explain.
+    pub(crate) fn elsewhere(
+        &self,
+        rel: &str,
+        text: &str,
+    ) -> Result<Vec<(String, Ledger)>, ServiceError> {
+        if self.sources.borrow().is_none() {
+            let built = Sources::build(self, &self.source_paths()?)?;
+            *self.sources.borrow_mut() = Some(built);
+        }
+        let sources = self.sources.borrow();
+        Ok(sources
+            .as_ref()
+            .map(|s| s.sharing(rel, text))
+            .unwrap_or_default())
+    }
+
+    /// The paths [`Service::elsewhere`] searches, at most
+    /// [`MAX_SOURCE_PATHS`]: tracked files missing from the disk first,
+    /// then tracked files changed since `HEAD` (one `git diff-index`) or
+    /// named by [`Service::search_also`].
+    fn source_paths(&self) -> Result<Vec<String>, ServiceError> {
+        let tracked = self.store.paths()?;
+        let mut out: Vec<String> = tracked
+            .iter()
+            .filter(|p| !self.workspace.absolute(p).exists())
+            .cloned()
+            .collect();
+        let mut named: BTreeSet<String> = self.also.borrow().clone();
+        if self.workspace.git_dir.is_some() {
+            let git = crate::git::Git::new(&self.workspace.root);
+            let changed = git.try_run(&[
+                "diff-index",
+                "--name-only",
+                "-z",
+                "--no-renames",
+                "--ignore-submodules",
+                "HEAD",
+                "--",
+            ])?;
+            // No `HEAD` yet: nothing changed since.
+            if let Some(changed) = changed {
+                named.extend(crate::git::split_z(&changed));
+            }
+        }
+        let tracked: HashSet<&String> = tracked.iter().collect();
+        for path in named {
+            if tracked.contains(&path) && !out.contains(&path) {
+                out.push(path);
+            }
+        }
+        out.truncate(MAX_SOURCE_PATHS);
+        Ok(out)
     }
 
     /// The tracked path `rel` was renamed from (see [`Service::renames`]).
@@ -281,7 +366,7 @@ impl Service {
         // Earlier states and files moved away, for lines new to the stored
         // text (read only when no exact state is known).
         let history = match (&disk, &earlier) {
-            (Some(_), None) => self.earlier_and_moved(rel)?,
+            (Some(text), None) => self.earlier_and_moved(rel, text)?,
             _ => Vec::new(),
         };
         // Not tracked yet: a file renamed from a tracked one starts from its
@@ -384,6 +469,79 @@ pub(crate) fn recover(stored: &Ledger, ledger: &mut Ledger, history: &[Ledger]) 
     }
     if !found.is_empty() {
         lines::fill_ledger(ledger, &found);
+    }
+}
+
+/// Paths whose stored states [`Service::elsewhere`] searches at most.
+const MAX_SOURCE_PATHS: usize = 256;
+/// Other paths' states [`Service::elsewhere`] hands back at most.
+const MAX_SHARING: usize = 64;
+
+/// Other paths' stored states, indexed by their AI lines' text, so a text
+/// finds the states that hold one of its lines as AI in one pass over its
+/// lines.
+struct Sources {
+    /// `(path, state)`: current records and earlier states holding AI text.
+    states: Vec<(String, Ledger)>,
+    /// An AI line's text (trimmed) to the states holding it.
+    by_line: HashMap<String, Vec<usize>>,
+}
+
+impl Sources {
+    /// The current record and earlier states of each of `paths`.
+    fn build(service: &Service, paths: &[String]) -> Result<Sources, ServiceError> {
+        let mut states = Vec::new();
+        for path in paths {
+            if let Some(stored) = service.store.load(path)?
+                && !stored.ledger.regions().is_empty()
+            {
+                states.push((path.clone(), stored.ledger));
+            }
+            for state in service.store.history(path)? {
+                states.push((path.clone(), state));
+            }
+        }
+        let mut by_line: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, (_, state)) in states.iter().enumerate() {
+            let text = state.text();
+            let lines = state.git_lines();
+            let mut seen = HashSet::new();
+            for s in state.line_summary() {
+                let Ok(r) = lines.range(s.line, s.line) else {
+                    continue;
+                };
+                let line = text[r].trim();
+                if !line.is_empty() && seen.insert(line) {
+                    by_line.entry(line.to_owned()).or_default().push(i);
+                }
+            }
+        }
+        Ok(Sources { states, by_line })
+    }
+
+    /// The states of paths other than `rel` holding an AI line of `text`
+    /// (compared trimmed; [`recover`] then takes only whole lines), those
+    /// sharing the most lines first, at most [`MAX_SHARING`].
+    fn sharing(&self, rel: &str, text: &str) -> Vec<(String, Ledger)> {
+        let mut shared: HashMap<usize, usize> = HashMap::new();
+        let mut seen = HashSet::new();
+        for line in text.split('\n').map(str::trim) {
+            if line.is_empty() || !seen.insert(line) {
+                continue;
+            }
+            for &i in self.by_line.get(line).into_iter().flatten() {
+                if self.states[i].0 != rel {
+                    *shared.entry(i).or_default() += 1;
+                }
+            }
+        }
+        let mut order: Vec<(usize, usize)> = shared.into_iter().collect();
+        order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        order
+            .into_iter()
+            .take(MAX_SHARING)
+            .map(|(i, _)| self.states[i].clone())
+            .collect()
     }
 }
 

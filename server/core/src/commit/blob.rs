@@ -52,6 +52,13 @@ pub(crate) fn lines_at(
     brought: &[String],
 ) -> Result<CommitLines, CommitError> {
     let tracked: HashSet<String> = service.store.paths()?.into_iter().collect();
+    // Text a file holds may be stored under another path these changes
+    // touch (paths swapped before a commit): searched when needed.
+    service.search_also(
+        changes
+            .iter()
+            .flat_map(|c| std::iter::once(c.path.as_str()).chain(c.from.as_deref())),
+    );
     // Whether any tracked file is missing from the disk (a move git does
     // not call a rename is possible only then); asked once.
     let mut any_missing: Option<bool> = None;
@@ -185,12 +192,18 @@ pub(crate) fn lines_at(
                 }
             }
             // 5. Earlier states the store remembers (a stash popped with
-            // conflicts, a partly restored version) and tracked files moved
-            // away (a file moved back onto a path the store knew), by content.
-            if let Some(k) = &key
-                && (1..=total).any(|l| !known.contains_key(&l))
-            {
-                for state in service.earlier_and_moved(k)? {
+            // conflicts, a partly restored version) and other paths' stored
+            // states (a file moved back onto a path the store knew, paths
+            // swapped before a commit), by content.
+            if (1..=total).any(|l| !known.contains_key(&l)) {
+                let states = match &key {
+                    Some(k) => service.earlier_and_moved(k, &target)?,
+                    None => service
+                        .found_elsewhere(&change.path, &target)?
+                        .into_iter()
+                        .collect(),
+                };
+                for state in states {
                     let text = state.text();
                     for (l, attr) in lines::carry(&lines::from_ledger(&state), &text, &target) {
                         known.entry(l).or_insert(Some(attr));
