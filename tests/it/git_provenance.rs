@@ -473,6 +473,45 @@ fn paths_swapped_then_reviewed_keep_their_ai_lines() {
     );
 }
 
+/// The search of other paths' stored states takes a file's lines only from
+/// a state it came from: a new file by a person that shares with an
+/// AI-written file nothing but a `}` line stays human.
+#[test]
+fn a_new_file_sharing_only_a_brace_with_ai_code_stays_human() {
+    let repo = repo();
+    repo.write(
+        "a.rs",
+        &format!("{}fn ai6() {{\n    6\n}}\n", numbered("fn h", 1..=5)),
+    );
+    mark(&repo, "a.rs:6-8", "copilot", "gpt-5");
+    repo.write("d.rs", "fn d() {\n    let d = 1;\n}\n");
+    repo.git(&["add", "-A"]);
+    let status = repo.vouch(&["status", "--json"]).expect_code(0).json();
+    assert!(
+        status
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["path"] == "a.rs"),
+        "{status}"
+    );
+    let blame = repo
+        .vouch(&["blame", "--json", "d.rs"])
+        .expect_code(0)
+        .json();
+    assert!(
+        blame
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["origin"] == "human"),
+        "{blame}"
+    );
+    commit_anyway(&repo, "new file");
+    note_lists(&repo, "a.rs", &[6, 7, 8]);
+    note_lists(&repo, "d.rs", &[]);
+}
+
 // ---- 5. a lone carriage return -------------------------------------------
 
 #[test]

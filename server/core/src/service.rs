@@ -275,8 +275,9 @@ impl Service {
     }
 
     /// Other paths' stored states (current record or earlier state, `path`
-    /// and ledger) holding an AI line of `text` whole, those sharing the
-    /// most such lines first, at most [`MAX_SHARING`]. Searched: tracked
+    /// and ledger) that `text` came from ([`Sources::sharing`]: they hold
+    /// one of its lines as AI and at least half of its lines), the most
+    /// alike first, at most [`MAX_SHARING`]. Searched: tracked
     /// files missing from the disk (moved away), and tracked files git
     /// reports changed since `HEAD` or a caller named (paths swapped, or a
     /// file's text moved to another path while its own path got another
@@ -511,7 +512,7 @@ impl Sources {
                     continue;
                 };
                 let line = text[r].trim();
-                if !line.is_empty() && seen.insert(line) {
+                if distinctive(line) && seen.insert(line) {
                     by_line.entry(line.to_owned()).or_default().push(i);
                 }
             }
@@ -519,30 +520,56 @@ impl Sources {
         Ok(Sources { states, by_line })
     }
 
-    /// The states of paths other than `rel` holding an AI line of `text`
-    /// (compared trimmed; [`recover`] then takes only whole lines), those
-    /// sharing the most lines first, at most [`MAX_SHARING`].
+    /// The states of paths other than `rel` that `text` came from: each
+    /// holds a distinctive AI line of `text` ([`distinctive`]; compared
+    /// trimmed, [`recover`] then takes only whole lines), and at least half
+    /// of `text`'s distinct non-blank lines are lines of it (the same file,
+    /// moved; not a new file that merely shares a `}` line or a copied
+    /// line). The most alike first, at most [`MAX_SHARING`].
     fn sharing(&self, rel: &str, text: &str) -> Vec<(String, Ledger)> {
-        let mut shared: HashMap<usize, usize> = HashMap::new();
-        let mut seen = HashSet::new();
-        for line in text.split('\n').map(str::trim) {
-            if line.is_empty() || !seen.insert(line) {
-                continue;
-            }
-            for &i in self.by_line.get(line).into_iter().flatten() {
+        let lines: HashSet<&str> = text
+            .split('\n')
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let mut candidates: HashMap<usize, usize> = HashMap::new();
+        for line in lines.iter().filter(|l| distinctive(l)) {
+            for &i in self.by_line.get(*line).into_iter().flatten() {
                 if self.states[i].0 != rel {
-                    *shared.entry(i).or_default() += 1;
+                    *candidates.entry(i).or_default() += 1;
                 }
             }
         }
-        let mut order: Vec<(usize, usize)> = shared.into_iter().collect();
+        let mut order: Vec<(usize, usize)> = candidates.into_iter().collect();
         order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        order
+        // How alike: the lines of `text` the state holds, for the states
+        // sharing the most AI lines (bounded work per text).
+        let mut alike: Vec<(usize, usize)> = order
+            .into_iter()
+            .take(MAX_SHARING * 4)
+            .filter_map(|(i, _)| {
+                let state_text = self.states[i].1.text();
+                let held: HashSet<&str> = state_text.split('\n').map(str::trim).collect();
+                let shared = lines.iter().filter(|l| held.contains(*l)).count();
+                (shared * 2 >= lines.len()).then_some((i, shared))
+            })
+            .collect();
+        alike.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        alike
             .into_iter()
             .take(MAX_SHARING)
             .map(|(i, _)| self.states[i].clone())
             .collect()
     }
+}
+
+/// A line telling one text from another: at least three letters or digits
+/// (not `}`, `end`, `*/`).
+fn distinctive(line: &str) -> bool {
+    line.chars()
+        .filter(|c| c.is_alphanumeric())
+        .nth(2)
+        .is_some()
 }
 
 /// Workspace files larger than this are not read as text (64 MiB).
