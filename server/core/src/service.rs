@@ -564,7 +564,7 @@ impl Sources {
 }
 
 /// A line telling one text from another: at least three letters or digits
-/// (not `}`, `end`, `*/`).
+/// (not `}`, `});`, `*/`).
 fn distinctive(line: &str) -> bool {
     line.chars()
         .filter(|c| c.is_alphanumeric())

@@ -20,7 +20,12 @@
 //!    or a stash;
 //! 6. anything else is new text by an unknown hand: human.
 //!
-//! A file git finds renamed takes its attribution from its old path.
+//! A file git finds renamed takes its attribution from its old path. Lines
+//! still unknown after 4 are looked for, whole, in the store's earlier
+//! states of the file and in other paths' stored states the text came from
+//! (`Service::earlier_and_moved`; for a file the store does not track,
+//! `Service::found_elsewhere`): a file moved back onto a path the store
+//! knew, paths swapped before a commit.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
