@@ -156,6 +156,50 @@ fn interactive_rebase_reorder_squash_fixup() {
     repo.vouch(&["verify", "main~2..main"]).expect_code(0);
 }
 
+/// Seed 285 of the workflow test, reduced: a reviewed AI line replaced by a
+/// new, unreviewed one that looks alike (`fn ai9() { 9 }` then
+/// `fn ai19() { 19 }`), the two commits then squashed. git amends the first
+/// commit for the squash and runs post-rewrite for that amend; carrying the
+/// first commit's note alone made the new line "mixed, reviewed", and the
+/// rebase's own post-rewrite kept that note. The later commit's note knows
+/// the line is unreviewed.
+#[test]
+fn squashing_keeps_a_replaced_line_unreviewed() {
+    let repo = ten_line_repo();
+    commit_ai(&repo, "a.rs", &with_ai_at_8(), "8-9", "copilot", "ai");
+    repo.write(
+        "a.rs",
+        &with_ai_at_8().replace("fn ai9() { 9 }", "fn ai19() { 19 }"),
+    );
+    mark(&repo, "a.rs:9", "copilot", "gpt-5");
+    ok(&try_git(
+        &repo,
+        &["commit", "-q", "--no-verify", "-am", "replace"],
+    ));
+    let reviewed = |n: &serde_json::Value| -> Vec<(u64, bool)> {
+        n["metadata"]["vouch"]["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|l| {
+                let r = l["reviewed"].as_bool().unwrap();
+                (l["start_line"].as_u64().unwrap()..=l["end_line"].as_u64().unwrap())
+                    .map(move |x| (x, r))
+            })
+            .collect()
+    };
+    let before = note(&repo, "HEAD").expect("note");
+    assert_eq!(reviewed(&before), [(8, true), (9, false)], "{before}");
+    ok(&git_in(
+        repo.path(),
+        &["rebase", "-q", "-i", "HEAD~2"],
+        &[("GIT_SEQUENCE_EDITOR", "sed -i -e 2s/^pick/squash/")],
+    ));
+    let n = note(&repo, "HEAD").expect("note");
+    assert_eq!(reviewed(&n), [(8, true), (9, false)], "{n}");
+    assert_eq!(ai_line_numbers(&n, "a.rs"), [8, 9], "{n}");
+}
+
 #[test]
 fn rebase_keeps_an_edited_line_as_mixed() {
     let repo = ten_line_repo();

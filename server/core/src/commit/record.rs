@@ -273,6 +273,14 @@ fn carry_many(
 /// keeps what it says; the old commits' lines fill in the rest, later old
 /// commits (squashed on top) first. Returns how many notes were written.
 pub fn post_rewrite(git: &Git, pairs: &[(String, String)]) -> Result<usize, CommitError> {
+    // A rebase's `squash` or `fixup`: git amends the commit folded into and
+    // runs this hook for that amend, naming that commit alone. A note
+    // carried from it alone would then be kept over what the folded
+    // commits' notes know (a new commit's note wins below); the rebase's
+    // own post-rewrite, at its end, carries all of them, the latest first.
+    if in_fixup_chain(git)? {
+        return Ok(0);
+    }
     let notes = Notes::new(git)?;
     // Inside a rebase (an `exec` step amending a picked commit), the picked
     // commit has no note yet: its original is in the rebase's rewritten list.
@@ -319,6 +327,16 @@ pub fn post_rewrite(git: &Git, pairs: &[(String, String)]) -> Result<usize, Comm
     // One notes commit for all (a rebase rewrites many commits at once).
     notes.write_many(&records)?;
     Ok(records.len())
+}
+
+/// Whether a rebase is folding commits (`squash`, `fixup`) into one: git
+/// lists the chain's steps in `rebase-merge/current-fixups` until its last
+/// commit is made.
+fn in_fixup_chain(git: &Git) -> Result<bool, CommitError> {
+    Ok(git
+        .git_paths(&["rebase-merge/current-fixups"])?
+        .iter()
+        .any(|p| p.is_file()))
 }
 
 /// `new -> [old]` from the running rebase's `rewritten-list`.
