@@ -502,6 +502,11 @@ impl Sources {
                 states.push((path.clone(), state));
             }
         }
+        Ok(Sources::new(states))
+    }
+
+    /// `states` indexed by their distinctive AI lines.
+    fn new(states: Vec<(String, Ledger)>) -> Sources {
         let mut by_line: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, (_, state)) in states.iter().enumerate() {
             let text = state.text();
@@ -517,7 +522,7 @@ impl Sources {
                 }
             }
         }
-        Ok(Sources { states, by_line })
+        Sources { states, by_line }
     }
 
     /// The states of paths other than `rel` that `text` came from: each
@@ -597,5 +602,57 @@ pub(crate) fn read_text(workspace: &Workspace, rel: &str) -> Result<Option<Strin
             path: rel.to_owned(),
             source,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::{AiKind, AiSource};
+
+    /// `text` with the lines holding `ai` (a substring) marked AI.
+    fn state(text: &str, ai: &str) -> Ledger {
+        let mut l = Ledger::new(text);
+        let start = text.find(ai).unwrap();
+        l.mark_ai(
+            start..start + ai.len(),
+            &AiSource {
+                tool: "t".into(),
+                model: None,
+                kind: AiKind::Agent,
+                session: None,
+                accepted_at: 1,
+            },
+        )
+        .unwrap();
+        l
+    }
+
+    fn sources(states: Vec<(&str, Ledger)>) -> Sources {
+        Sources::new(states.into_iter().map(|(p, l)| (p.to_owned(), l)).collect())
+    }
+
+    #[test]
+    fn sharing_finds_the_state_a_moved_text_came_from_only() {
+        let moved = "fn h1() {}\nfn h2() {}\nfn ai() {\n    1\n}\n";
+        let s = sources(vec![
+            ("c.rs", state(moved, "fn ai() {\n    1\n}\n")),
+            ("d.rs", state("fn d() {\n    2\n}\n", "}\n")),
+        ]);
+        // The text moved to a.rs, one line edited: c.rs's state.
+        let edited = moved.replace("fn h2", "fn h22");
+        let found = s.sharing("a.rs", &edited);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, "c.rs");
+        // Not for c.rs itself.
+        assert!(s.sharing("c.rs", &edited).is_empty());
+        // A new file sharing only a brace, or one AI line among many of its
+        // own: no state.
+        assert!(s.sharing("n.rs", "fn n() {\n}\n").is_empty());
+        let copied = "fn n1() {}\nfn n2() {}\nfn n3() {}\nfn ai() {\n";
+        assert!(s.sharing("n.rs", copied).is_empty());
+        // Half its lines from c.rs: counted.
+        let half = "fn n1() {}\nfn h1() {}\nfn ai() {\n";
+        assert_eq!(s.sharing("n.rs", half).len(), 1);
     }
 }
