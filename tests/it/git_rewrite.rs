@@ -335,6 +335,56 @@ fn stash_switch_branches_and_back_then_pop_keeps_attribution() {
     );
 }
 
+/// Seed 469 of the workflow test, reduced: a file edited by hand after its
+/// AI lines were recorded (the store's record holds the older text), then
+/// committed, then a switch away and back. The switch remembered the stale
+/// record, not the committed text, so coming back found no state for the
+/// text and kept only the lines it shared with the other branch's: the
+/// committed AI lines became human in `blame`, and a later commit's note
+/// dropped them.
+#[test]
+fn switching_away_and_back_after_a_hand_edit_keeps_committed_ai_lines() {
+    let repo = ten_line_repo();
+    repo.write("a.rs", &with_ai_at_8());
+    mark(&repo, "a.rs:8-9", "copilot", "gpt-5");
+    // A person's edit no vouch command sees, then the commit.
+    repo.write("a.rs", &format!("// top\n{}", with_ai_at_8()));
+    repo.git(&["add", "a.rs"]);
+    ok(&try_git(
+        &repo,
+        &["commit", "-q", "--no-verify", "-m", "ai"],
+    ));
+    assert_eq!(
+        ai_line_numbers(&note(&repo, "HEAD").unwrap(), "a.rs"),
+        [9, 10]
+    );
+    repo.git(&["checkout", "-q", "-b", "side", "HEAD~1"]);
+    repo.git(&["checkout", "-q", "main"]);
+    let blame = repo
+        .vouch(&["blame", "--json", "a.rs"])
+        .expect_code(0)
+        .json();
+    let ai: Vec<u64> = blame
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["origin"] != "human")
+        .map(|l| l["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ai, [9, 10], "{blame}");
+    repo.write(
+        "a.rs",
+        &format!("// top\n{}fn ai12() {{ 12 }}\n", with_ai_at_8()),
+    );
+    mark(&repo, "a.rs:12", "copilot", "gpt-5");
+    ok(&try_git(
+        &repo,
+        &["commit", "-q", "--no-verify", "-am", "more"],
+    ));
+    let n = note(&repo, "HEAD").unwrap();
+    assert_eq!(ai_line_numbers(&n, "a.rs"), [9, 10, 12], "{n}");
+}
+
 #[test]
 fn switching_branches_and_back_keeps_attribution() {
     let repo = ten_line_repo();

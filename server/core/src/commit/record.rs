@@ -156,7 +156,10 @@ pub fn teach_from_index(service: &mut Service, git: &Git) -> Result<(), CommitEr
 /// from another commit's version: a squash merge, a checkout or restore of
 /// a file from another revision, a patch), the store learns them for each
 /// file whose working-tree text is the committed text, so `status`,
-/// `check` and `blame` agree with the note.
+/// `check` and `blame` agree with the note. A record holding an older text
+/// (the file was edited by hand since a vouch command last wrote it) is
+/// brought to the committed text too: a branch switch remembers the
+/// record as the state it leaves, and must find it again on coming back.
 fn teach_store(
     service: &mut Service,
     changes: &[crate::git::Change],
@@ -172,8 +175,13 @@ fn teach_store(
         if crate::git::sha1_blob_id(disk.as_bytes()) != change.new {
             continue; // changed since: left to the usual reconcile
         }
+        let stale = service
+            .store
+            .load(path)?
+            .is_none_or(|s| s.ledger.rope() != disk.as_str());
         service.update(path, |ledger| {
-            Ok::<_, CommitError>((lines::fill_ledger(ledger, file) > 0).then_some(()))
+            let marked = lines::fill_ledger(ledger, file);
+            Ok::<_, CommitError>((marked > 0 || stale).then_some(()))
         })?;
     }
     Ok(())
