@@ -495,6 +495,36 @@ fn a_file_moved_back_onto_a_path_the_store_knew_keeps_its_ai_lines() {
     assert_eq!(ai_line_numbers(&n, "a.rs"), vec![2, 3, 4], "{n}");
 }
 
+/// Seed 620's failure, reduced: as above, but the commit before the move
+/// back changed only another file. Its note lists that file alone, so it
+/// knows nothing of `c.rs`; the gate took "not in the base's note" for
+/// "human" and the moved file's AI lines were dropped from the note.
+#[test]
+fn a_file_moved_back_after_a_commit_elsewhere_keeps_its_ai_lines() {
+    let repo = TempRepo::new();
+    repo.write("a.rs", "let base = 0;\n");
+    repo.write("b.rs", "let b = 0;\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "base"]);
+    init(&repo);
+    repo.write("a.rs", "let base = 0;\nfn ai_1() {}\n");
+    mark(&repo, "a.rs:2", "copilot", "gpt-5");
+    repo.git(&["commit", "-q", "--no-verify", "-am", "one"]);
+    repo.git(&["mv", "a.rs", "c.rs"]);
+    repo.write("c.rs", "let base = 0;\nfn ai_1() {}\nfn ai_2() {}\n");
+    mark(&repo, "c.rs:3", "copilot", "gpt-5");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "two"]);
+    repo.write("b.rs", "let b = 0;\nfn ai_3() {}\n");
+    mark(&repo, "b.rs:2", "copilot", "gpt-5");
+    repo.git(&["commit", "-q", "--no-verify", "-am", "three"]);
+    repo.git(&["mv", "c.rs", "a.rs"]);
+    repo.vouch(&["check", "--staged"]).expect_code(1);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "four"]);
+    let n = note(&repo, "HEAD").expect("HEAD has a note");
+    assert_eq!(ai_line_numbers(&n, "a.rs"), vec![2, 3], "{n}");
+}
+
 #[test]
 fn random_git_workflows_never_lose_ai_provenance() {
     let seeds: Vec<u64> = match std::env::var("VOUCH_WORKFLOW_SEEDS") {

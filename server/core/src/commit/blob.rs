@@ -9,7 +9,9 @@
 //!    earlier state in `history`): its attribution, with later reviews and
 //!    forgets of lines the current record shares whole;
 //! 2. lines the store's current record shares whole with the version;
-//! 3. lines unchanged since the base commit: the base's note;
+//! 3. lines unchanged since the base commit: the base's note, when the base
+//!    changed the file (a note describes only the files its commit
+//!    changed);
 //! 4. AI text of the file on disk (`Service::on_disk`), mapped onto the
 //!    version by diff (a line edited after staging stays AI);
 //! 5. lines that the notes of commits outside the base's history (other
@@ -126,6 +128,7 @@ pub(crate) fn lines_at(
     }
     let mut blobs = git.read_objects(&specs)?.into_iter();
     let mut base_note: Option<Option<CommitLines>> = None;
+    let mut base_changed: Option<HashSet<String>> = None;
     let mut by_content: Option<ContentIndex> = None;
     for (change, key, stored) in rest {
         let (target, base_blob) = (blobs.next().flatten(), blobs.next().flatten());
@@ -170,10 +173,28 @@ pub(crate) fn lines_at(
                         base_note = Some(read_base_note(git, base)?);
                     }
                     if let Some(note) = base_note.as_ref().and_then(|n| n.as_ref()) {
-                        let of_file = note.get(old_path).cloned().unwrap_or_default();
-                        let carried = lines::carry(&of_file, base_text, &target);
-                        for l in unchanged {
-                            known.insert(l, carried.get(&l).cloned());
+                        // A note lists the AI lines of the files its commit
+                        // changed: a file it does not name is all human
+                        // only if that commit changed it; otherwise the
+                        // note knows nothing of it (its lines are left to
+                        // the layers below).
+                        let of_file = match note.get(old_path) {
+                            Some(f) => Some(f.clone()),
+                            None => {
+                                if base_changed.is_none() {
+                                    base_changed = Some(changed_by(git, base)?);
+                                }
+                                base_changed
+                                    .as_ref()
+                                    .is_some_and(|c| c.contains(old_path))
+                                    .then(FileLines::new)
+                            }
+                        };
+                        if let Some(of_file) = of_file {
+                            let carried = lines::carry(&of_file, base_text, &target);
+                            for l in unchanged {
+                                known.insert(l, carried.get(&l).cloned());
+                            }
                         }
                     }
                 }
@@ -301,6 +322,19 @@ fn set_all(known: &mut Known, text: &str, ai: &FileLines) {
     for l in 1..=lines::count(text) {
         known.insert(l, ai.get(&l).cloned());
     }
+}
+
+/// The files `base` changed (relative to its first parent; every file of a
+/// root commit): those its note describes, AI lines or not.
+fn changed_by(git: &Git, base: Option<&str>) -> Result<HashSet<String>, CommitError> {
+    let Some(base) = base else {
+        return Ok(HashSet::new());
+    };
+    Ok(git
+        .commit_changes(base)?
+        .into_iter()
+        .map(|c| c.path)
+        .collect())
 }
 
 fn read_base_note(git: &Git, base: Option<&str>) -> Result<Option<CommitLines>, CommitError> {
