@@ -473,6 +473,94 @@ fn paths_swapped_then_reviewed_keep_their_ai_lines() {
     );
 }
 
+/// Seed 764 of the workflow test, reduced: a file moved (`git mv b.rs
+/// c.rs`) onto a path whose store record is from an earlier life (a
+/// reviewed `c.rs`, since deleted), then an AI line added. The old record,
+/// of another text, was reconciled character by character onto the moved
+/// text: `fn ai3() -> u32 { 3 }` matched `fn ai5() -> u32 { 5 }` but for
+/// two digits, so the unreviewed AI line came out "mixed, reviewed".
+#[test]
+fn a_file_moved_onto_a_path_the_store_knew_keeps_its_own_attribution() {
+    let repo = repo();
+    repo.write(
+        "c.rs",
+        "fn ai3() -> u32 { 3 }\nfn ai4() -> u32 { 4 }\nlet c = 0;\n",
+    );
+    mark(&repo, "c.rs:1-2", "copilot", "gpt-5");
+    review(&repo, "c.rs", ADA);
+    repo.git(&["add", "c.rs"]);
+    commit_anyway(&repo, "c");
+    repo.git(&["rm", "-q", "c.rs"]);
+    commit_anyway(&repo, "no c");
+    repo.write("b.rs", "fn ai5() -> u32 { 5 }\nlet b = 0;\n");
+    mark(&repo, "b.rs:1", "copilot", "gpt-5");
+    repo.git(&["add", "b.rs"]);
+    commit_anyway(&repo, "b");
+    repo.git(&["mv", "b.rs", "c.rs"]);
+    repo.write(
+        "c.rs",
+        "fn ai8() -> u32 { 8 }\nfn ai5() -> u32 { 5 }\nlet b = 0;\n",
+    );
+    mark(&repo, "c.rs:1", "copilot", "gpt-5");
+    let status = repo.vouch(&["status", "--json"]).expect_code(0).json();
+    let listed: Vec<(Value, Value, Value)> = status
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["path"].clone(),
+                s["startLine"].clone(),
+                s["endLine"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        vec![("c.rs".into(), 1.into(), 2.into())],
+        "{status}"
+    );
+    let blame = repo
+        .vouch(&["blame", "--json", "c.rs"])
+        .expect_code(0)
+        .json();
+    let lines: Vec<(&str, bool)> = blame
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["origin"].as_str().unwrap(), l["reviewed"] == true))
+        .collect();
+    assert_eq!(
+        lines,
+        [("ai", false), ("ai", false), ("human", false)],
+        "{blame}"
+    );
+    repo.git(&["add", "-A"]);
+    let out = commit_blocked(&repo, "moved");
+    assert!(out.contains("c.rs:1-2:"), "{out}");
+    commit_anyway(&repo, "moved");
+    let n = note(&repo, "HEAD").unwrap();
+    let described: Vec<(String, u64, u64, String, bool)> = n["metadata"]["vouch"]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["path"].as_str().unwrap().to_owned(),
+                l["start_line"].as_u64().unwrap(),
+                l["end_line"].as_u64().unwrap(),
+                l["origin"].as_str().unwrap().to_owned(),
+                l["reviewed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        described,
+        [("c.rs".to_owned(), 1, 2, "ai".to_owned(), false)],
+        "{n}"
+    );
+}
+
 /// The search of other paths' stored states takes a file's lines only from
 /// a state it came from: a new file by a person that shares with an
 /// AI-written file nothing but a `}` line stays human.

@@ -118,15 +118,23 @@ impl Service {
                 }
             }
         };
-        Ok(Some(match text {
-            Some(text) => at_text_recovering(
-                stored.ledger,
-                text,
-                || self.store.recall(&key, text).map_err(ServiceError::from),
-                || self.earlier_and_moved(&key, text),
-            )?,
-            None => stored.ledger,
-        }))
+        let Some(text) = text else {
+            return Ok(Some(stored.ledger));
+        };
+        if stored.ledger.rope() == text {
+            return Ok(Some(stored.ledger));
+        }
+        let earlier = self.store.recall(&key, text)?;
+        let start = match &earlier {
+            Some(_) => None,
+            None => self.moved_here(&key, text, &stored.ledger)?,
+        };
+        Ok(Some(at_text_recovering(
+            start.unwrap_or(stored.ledger),
+            text,
+            || Ok(earlier),
+            || self.earlier_and_moved(&key, text),
+        )?))
     }
 
     /// `stored`, the attribution the store holds under `key`, brought to
@@ -240,6 +248,30 @@ impl Service {
         Ok(out)
     }
 
+    /// Another path's stored state that `text`, a text of `rel` that its
+    /// own record `own` does not hold, came from, when it is more like
+    /// `text` than `own` is (it holds more of `text`'s distinct lines, or
+    /// exactly `text`): a file moved onto a path whose record is from an
+    /// earlier life (`git mv b.rs c.rs` where the store knew a `c.rs`,
+    /// paths swapped before a commit). The text's attribution starts from
+    /// that state; `own`, of another text, would match characters by
+    /// chance.
+    pub(crate) fn moved_here(
+        &self,
+        rel: &str,
+        text: &str,
+        own: &Ledger,
+    ) -> Result<Option<Ledger>, ServiceError> {
+        let Some((_, best, shared)) = self.alike_elsewhere(rel, text)?.into_iter().next() else {
+            return Ok(None);
+        };
+        if best.rope() == text {
+            return Ok(Some(best));
+        }
+        let lines = distinct_lines(text);
+        Ok((shared > alike(&lines, &own.text())).then_some(best))
+    }
+
     /// For a file the store does not track: the attribution of `text` that
     /// other paths' stored states know. The state holding exactly `text`
     /// when there is one (its reviews and mixed lines included); else the
@@ -287,6 +319,20 @@ impl Service {
         rel: &str,
         text: &str,
     ) -> Result<Vec<(String, Ledger)>, ServiceError> {
+        Ok(self
+            .alike_elsewhere(rel, text)?
+            .into_iter()
+            .map(|(p, l, _)| (p, l))
+            .collect())
+    }
+
+    /// [`Service::elsewhere`] with how many of `text`'s distinct lines
+    /// each state holds.
+    fn alike_elsewhere(
+        &self,
+        rel: &str,
+        text: &str,
+    ) -> Result<Vec<(String, Ledger, usize)>, ServiceError> {
         if self.sources.borrow().is_none() {
             let built = Sources::build(self, &self.source_paths()?)?;
             *self.sources.borrow_mut() = Some(built);
@@ -358,22 +404,29 @@ impl Service {
         E: From<ServiceError> + From<StoreError>,
     {
         let disk = read_text(&self.workspace, rel)?;
-        // An earlier state with exactly the text on disk, looked up outside
-        // the write transaction (it is used only if the stored text differs).
-        let earlier = match &disk {
-            Some(text) => self.store.recall(rel, text)?,
-            None => None,
-        };
-        // Earlier states and files moved away, for lines new to the stored
-        // text (read only when no exact state is known).
-        let history = match (&disk, &earlier) {
-            (Some(text), None) => self.earlier_and_moved(rel, text)?,
-            _ => Vec::new(),
+        let before = self.store.load(rel)?;
+        // When the stored text is not the text on disk, looked up outside
+        // the write transaction: an earlier state with exactly that text;
+        // else another path's state it came from ([`Service::moved_here`]),
+        // and earlier states and other paths' states for lines new to the
+        // stored text.
+        let (earlier, start, history) = match (&disk, &before) {
+            (Some(text), Some(s)) if s.ledger.rope() != text.as_str() => {
+                match self.store.recall(rel, text)? {
+                    Some(e) => (Some(e), None, Vec::new()),
+                    None => (
+                        None,
+                        self.moved_here(rel, text, &s.ledger)?,
+                        self.earlier_and_moved(rel, text)?,
+                    ),
+                }
+            }
+            _ => (None, None, Vec::new()),
         };
         // Not tracked yet: a file renamed from a tracked one starts from its
         // attribution.
         let moved = match &disk {
-            Some(_) if self.store.load(rel)?.is_none() => self.current(rel)?,
+            Some(_) if before.is_none() => self.current(rel)?,
             _ => None,
         };
         let mut result = None;
@@ -381,7 +434,7 @@ impl Service {
             let mut ledger = match (stored, &disk) {
                 (Some(s), Some(text)) => {
                     let Ok(l) = at_text_recovering(
-                        s.ledger,
+                        start.unwrap_or(s.ledger),
                         text,
                         || Ok::<_, Infallible>(earlier),
                         || Ok(history),
@@ -531,12 +584,8 @@ impl Sources {
     /// of `text`'s distinct non-blank lines are lines of it (the same file,
     /// moved; not a new file that merely shares a `}` line or a copied
     /// line). The most alike first, at most [`MAX_SHARING`].
-    fn sharing(&self, rel: &str, text: &str) -> Vec<(String, Ledger)> {
-        let lines: HashSet<&str> = text
-            .split('\n')
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect();
+    fn sharing(&self, rel: &str, text: &str) -> Vec<(String, Ledger, usize)> {
+        let lines = distinct_lines(text);
         let mut candidates: HashMap<usize, usize> = HashMap::new();
         for line in lines.iter().filter(|l| distinctive(l)) {
             for &i in self.by_line.get(*line).into_iter().flatten() {
@@ -553,9 +602,7 @@ impl Sources {
             .into_iter()
             .take(MAX_SHARING * 4)
             .filter_map(|(i, _)| {
-                let state_text = self.states[i].1.text();
-                let held: HashSet<&str> = state_text.split('\n').map(str::trim).collect();
-                let shared = lines.iter().filter(|l| held.contains(*l)).count();
+                let shared = alike(&lines, &self.states[i].1.text());
                 (shared * 2 >= lines.len()).then_some((i, shared))
             })
             .collect();
@@ -563,9 +610,26 @@ impl Sources {
         alike
             .into_iter()
             .take(MAX_SHARING)
-            .map(|(i, _)| self.states[i].clone())
+            .map(|(i, shared)| {
+                let (path, state) = self.states[i].clone();
+                (path, state, shared)
+            })
             .collect()
     }
+}
+
+/// The distinct non-blank lines of `text`, trimmed.
+fn distinct_lines(text: &str) -> HashSet<&str> {
+    text.split('\n')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// How many of `lines` (a text's [`distinct_lines`]) `other` holds.
+fn alike(lines: &HashSet<&str>, other: &str) -> usize {
+    let held: HashSet<&str> = other.split('\n').map(str::trim).collect();
+    lines.iter().filter(|l| held.contains(*l)).count()
 }
 
 /// A line telling one text from another: at least three letters or digits

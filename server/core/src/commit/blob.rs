@@ -130,11 +130,20 @@ pub(crate) fn lines_at(
     let mut base_note: Option<Option<CommitLines>> = None;
     let mut base_changed: Option<HashSet<String>> = None;
     let mut by_content: Option<ContentIndex> = None;
-    for (change, key, stored) in rest {
+    for (change, key, mut stored) in rest {
         let (target, base_blob) = (blobs.next().flatten(), blobs.next().flatten());
         let Some(Ok(target)) = target.map(String::from_utf8) else {
             continue;
         };
+        // Another path's state this text came from, more like it than the
+        // record of its path (from an earlier life): it decides instead.
+        if let (Some(k), Some(st)) = (&key, &stored)
+            && st.rope() != target.as_str()
+            && service.store.recall(k, &target)?.is_none()
+            && let Some(other) = service.moved_here(k, &target, st)?
+        {
+            stored = Some(other);
+        }
         let base_text = base_blob.and_then(|b| String::from_utf8(b).ok());
         let old_path = change.from.as_deref().unwrap_or(&change.path);
         let mut known = Known::new();
