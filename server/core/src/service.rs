@@ -565,13 +565,19 @@ impl Sources {
             let text = state.text();
             let lines = state.git_lines();
             let mut seen = HashSet::new();
-            for s in state.line_summary() {
-                let Ok(r) = lines.range(s.line, s.line) else {
+            // The lines holding AI characters, from the attribution's runs.
+            for (span, attr) in state.spans() {
+                if !attr.is_ai() || span.is_empty() {
                     continue;
-                };
-                let line = text[r].trim();
-                if distinctive(line) && seen.insert(line) {
-                    by_line.entry(line.to_owned()).or_default().push(i);
+                }
+                for l in lines.line_of(span.start)..=lines.line_of(span.end - 1) {
+                    let Ok(r) = lines.range(l, l) else {
+                        continue;
+                    };
+                    let line = text[r].trim();
+                    if distinctive(line) && seen.insert(line) {
+                        by_line.entry(line.to_owned()).or_default().push(i);
+                    }
                 }
             }
         }
