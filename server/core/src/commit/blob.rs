@@ -33,6 +33,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::CommitError;
 use super::lines::{self, CommitLines, FileLines, LineAttr};
+use super::note::ParsedNote;
 use super::notes::Notes;
 use crate::git::{Change, Git};
 use crate::service::Service;
@@ -58,6 +59,28 @@ pub(crate) fn lines_at(
     changes: &[Change],
     brought: &[String],
 ) -> Result<CommitLines, CommitError> {
+    Ok(attribute(service, git, base, changes, brought)?.lines)
+}
+
+/// What [`attribute`] found.
+pub(crate) struct Attributed {
+    /// The AI lines of each changed file's new version.
+    pub(crate) lines: CommitLines,
+    /// Paths whose version is the very text of their store record (its AI
+    /// lines are the record's): when the disk holds it too, teaching the
+    /// store these lines would change nothing.
+    pub(crate) settled: HashSet<String>,
+}
+
+/// [`lines_at`], also saying which files the store already knows whole.
+pub(crate) fn attribute(
+    service: &Service,
+    git: &Git,
+    base: Option<&str>,
+    changes: &[Change],
+    brought: &[String],
+) -> Result<Attributed, CommitError> {
+    let mut settled = HashSet::new();
     let tracked: HashSet<String> = service.store.paths()?.into_iter().collect();
     // Text a file holds may be stored under another path these changes
     // touch (paths swapped before a commit): searched when needed.
@@ -114,12 +137,19 @@ pub(crate) fn lines_at(
             if !l.is_empty() {
                 out.insert(change.path.clone(), l);
             }
+            // The disk, when it holds this version, is this very record.
+            if key.as_deref() == Some(change.path.as_str()) {
+                settled.insert(change.path.clone());
+            }
             continue;
         }
         rest.push((change, key, stored));
     }
     if rest.is_empty() {
-        return Ok(out);
+        return Ok(Attributed {
+            lines: out,
+            settled,
+        });
     }
     let mut specs: Vec<String> = Vec::with_capacity(rest.len() * 2);
     for (c, _, _) in &rest {
@@ -127,9 +157,11 @@ pub(crate) fn lines_at(
         specs.push(c.old.clone().unwrap_or_else(|| "\u{1}missing".to_owned()));
     }
     let mut blobs = git.read_objects(&specs)?.into_iter();
-    let mut base_note: Option<Option<CommitLines>> = None;
+    let mut base_note: Option<Option<ParsedNote>> = None;
     let mut base_changed: Option<HashSet<String>> = None;
-    let mut by_content: Option<ContentIndex> = None;
+    // Layers 1 to 5 file by file; the notes searched by content (layer 6)
+    // then for all the files that still have undecided lines at once.
+    let mut pending: Vec<Pending<'_>> = Vec::with_capacity(rest.len());
     for (change, key, mut stored) in rest {
         let (target, base_blob) = (blobs.next().flatten(), blobs.next().flatten());
         let Some(Ok(target)) = target.map(String::from_utf8) else {
@@ -146,6 +178,8 @@ pub(crate) fn lines_at(
         }
         let base_text = base_blob.and_then(|b| String::from_utf8(b).ok());
         let old_path = change.from.as_deref().unwrap_or(&change.path);
+        // Where each line of the base version is in this one (asked once).
+        let base_map = base_text.as_deref().map(|b| lines::map_lines(b, &target));
         let mut known = Known::new();
         // 1. An exact earlier state.
         let exact = match (&stored, &key) {
@@ -171,10 +205,11 @@ pub(crate) fn lines_at(
         let total = lines::count(&target);
         if exact.is_none() {
             // 3. Old content: the base's note.
-            if let Some(base_text) = &base_text {
-                let unchanged: Vec<usize> = lines::map_lines(base_text, &target)
-                    .into_iter()
+            if let (Some(base_text), Some(base_map)) = (&base_text, &base_map) {
+                let unchanged: Vec<usize> = base_map
+                    .iter()
                     .flatten()
+                    .copied()
                     .filter(|l| !known.contains_key(l))
                     .collect();
                 if !unchanged.is_empty() {
@@ -187,8 +222,11 @@ pub(crate) fn lines_at(
                         // only if that commit changed it; otherwise the
                         // note knows nothing of it (its lines are left to
                         // the layers below).
-                        let of_file = match note.get(old_path) {
-                            Some(f) => Some(f.clone()),
+                        // Bounded by the base version's real length (the
+                        // text in hand: no line count asked of git).
+                        let f = note.file_lines(old_path, lines::count(base_text));
+                        let of_file = match (!f.is_empty()).then_some(f) {
+                            Some(f) => Some(f),
                             None => {
                                 if base_changed.is_none() {
                                     base_changed = Some(changed_by(git, base)?);
@@ -200,7 +238,7 @@ pub(crate) fn lines_at(
                             }
                         };
                         if let Some(of_file) = of_file {
-                            let carried = lines::carry(&of_file, base_text, &target);
+                            let carried = lines::carry_by(&of_file, base_map);
                             for l in unchanged {
                                 known.insert(l, carried.get(&l).cloned());
                             }
@@ -240,50 +278,95 @@ pub(crate) fn lines_at(
                 };
                 for state in states {
                     let text = state.text();
-                    for (l, attr) in lines::carry(&lines::from_ledger(&state), &text, &target) {
-                        known.entry(l).or_insert(Some(attr));
-                    }
-                }
-            }
-            // 5. Other commits' notes, by content.
-            if (1..=total).any(|l| !known.contains_key(&l)) {
-                if by_content.is_none() {
-                    by_content = Some(ContentIndex::load(git, &elsewhere(git, base)?)?);
-                }
-                if let Some(index) = by_content.as_mut() {
-                    for (l, attr) in index.lines_for(git, &[&change.path, old_path], &target)? {
+                    let from = lines::from_ledger(&state);
+                    let carried = lines::carry_onto(&from, &text, &target, |l| {
+                        l <= total && !known.contains_key(&l)
+                    });
+                    for (l, attr) in carried {
                         known.entry(l).or_insert(Some(attr));
                     }
                 }
             }
         }
+        pending.push(Pending {
+            change,
+            old_path,
+            target,
+            base_map,
+            known,
+            total,
+            search: exact.is_none(),
+        });
+    }
+    // 6. Other commits' notes, by content: their versions of every path
+    // still needing them read through one `git cat-file --batch`.
+    let undecided = |p: &Pending<'_>| p.search && (1..=p.total).any(|l| !p.known.contains_key(&l));
+    if pending.iter().any(undecided) {
+        let mut index = ContentIndex::load(git, &elsewhere(git, base)?)?;
+        let wanted: Vec<&str> = pending
+            .iter()
+            .filter(|p| undecided(p))
+            .flat_map(|p| [p.change.path.as_str(), p.old_path])
+            .collect();
+        index.prefetch(git, &wanted)?;
+        for p in pending.iter_mut().filter(|p| undecided(p)) {
+            let (known, total) = (&p.known, p.total);
+            let found = index.lines_for(git, &[&p.change.path, p.old_path], &p.target, |l| {
+                l <= total && !known.contains_key(&l)
+            })?;
+            for (l, attr) in found {
+                p.known.entry(l).or_insert(Some(attr));
+            }
+        }
+    }
+    for mut p in pending {
+        let total = p.total;
         // A merge's incoming commits: their AI lines, new since the base.
         if let Some(index) = merged.as_mut() {
-            let new_lines: HashSet<usize> = match &base_text {
-                Some(b) => {
-                    let old: HashSet<usize> =
-                        lines::map_lines(b, &target).into_iter().flatten().collect();
+            let new_lines: HashSet<usize> = match &p.base_map {
+                Some(map) => {
+                    let old: HashSet<usize> = map.iter().flatten().copied().collect();
                     (1..=total).filter(|l| !old.contains(l)).collect()
                 }
                 None => (1..=total).collect(),
             };
-            for (l, attr) in index.lines_for(git, &[&change.path, old_path], &target)? {
-                if new_lines.contains(&l) && known.get(&l).is_none_or(Option::is_none) {
-                    known.insert(l, Some(attr));
+            let found = index.lines_for(git, &[&p.change.path, p.old_path], &p.target, |l| {
+                new_lines.contains(&l)
+            })?;
+            for (l, attr) in found {
+                if p.known.get(&l).is_none_or(Option::is_none) {
+                    p.known.insert(l, Some(attr));
                 }
             }
         }
-        // 6. Everything else is human.
-        let file: FileLines = known
+        // 7. Everything else is human.
+        let file: FileLines = p
+            .known
             .into_iter()
             .filter(|(l, _)| *l <= total)
             .filter_map(|(l, a)| a.map(|a| (l, a)))
             .collect();
         if !file.is_empty() {
-            out.insert(change.path.clone(), file);
+            out.insert(p.change.path.clone(), file);
         }
     }
-    Ok(out)
+    Ok(Attributed {
+        lines: out,
+        settled,
+    })
+}
+
+/// A file between layers 5 and 6 of [`attribute`].
+struct Pending<'c> {
+    change: &'c Change,
+    old_path: &'c str,
+    target: String,
+    /// Where each line of the base version is in `target`.
+    base_map: Option<Vec<Option<usize>>>,
+    known: Known,
+    total: usize,
+    /// Whether other commits' notes are searched (no exact state known).
+    search: bool,
 }
 
 /// The commits a merge brings in: `git rev-list BASE..INCOMING`, at most
@@ -346,7 +429,9 @@ fn changed_by(git: &Git, base: Option<&str>) -> Result<HashSet<String>, CommitEr
         .collect())
 }
 
-fn read_base_note(git: &Git, base: Option<&str>) -> Result<Option<CommitLines>, CommitError> {
+/// The base commit's note, parsed but not bounded: each file's lines are
+/// bounded by the base version the caller holds ([`ParsedNote::file_lines`]).
+fn read_base_note(git: &Git, base: Option<&str>) -> Result<Option<ParsedNote>, CommitError> {
     let full = |b: &str| b.len() == 40 && b.bytes().all(|c| c.is_ascii_hexdigit());
     let id = match base {
         Some(b) if full(b) => Some(b.to_owned()),
@@ -357,9 +442,8 @@ fn read_base_note(git: &Git, base: Option<&str>) -> Result<Option<CommitLines>, 
         return Ok(None);
     };
     Ok(Notes::new(git)?
-        .read(std::slice::from_ref(&id))?
-        .remove(&id)
-        .map(|n| n.lines))
+        .read_index(std::slice::from_ref(&id))?
+        .remove(&id))
 }
 
 /// The notes of annotated commits, for finding AI lines by content.
@@ -403,33 +487,54 @@ impl ContentIndex {
         self.by_path.keys()
     }
 
-    /// AI lines of `target` found whole, in context, in a version of one of
-    /// `paths` that a note describes.
+    /// Reads the versions of `paths` the notes describe, all in one `git
+    /// cat-file --batch` (paths read before are skipped).
+    pub(crate) fn prefetch(&mut self, git: &Git, paths: &[&str]) -> Result<(), CommitError> {
+        let mut todo: Vec<(&str, Vec<(String, FileLines)>)> = Vec::new();
+        for path in paths {
+            if self.versions.contains_key(*path) || todo.iter().any(|(p, _)| p == path) {
+                continue;
+            }
+            let mut list = self.by_path.get(*path).cloned().unwrap_or_default();
+            list.truncate(MAX_VERSIONS);
+            todo.push((path, list));
+        }
+        let specs: Vec<String> = todo
+            .iter()
+            .flat_map(|(path, list)| list.iter().map(move |(c, _)| format!("{c}:{path}")))
+            .collect();
+        let mut blobs = git.read_objects(&specs)?.into_iter();
+        for (path, list) in todo {
+            let mut versions: Vec<(String, FileLines)> = Vec::new();
+            for (_, file) in list {
+                let Some(Ok(text)) = blobs.next().flatten().map(String::from_utf8) else {
+                    continue;
+                };
+                if !versions.iter().any(|(t, f)| *t == text && *f == file) {
+                    versions.push((text, file));
+                }
+            }
+            self.versions.insert(path.to_owned(), versions);
+        }
+        Ok(())
+    }
+
+    /// AI lines of `target` that `wanted` accepts, found whole, in context,
+    /// in a version of one of `paths` that a note describes.
     pub(crate) fn lines_for(
         &mut self,
         git: &Git,
         paths: &[&str],
         target: &str,
+        wanted: impl Fn(usize) -> bool,
     ) -> Result<FileLines, CommitError> {
+        self.prefetch(git, paths)?;
         let mut out = FileLines::new();
         for path in paths {
-            if !self.versions.contains_key(*path) {
-                let mut list = self.by_path.get(*path).cloned().unwrap_or_default();
-                list.truncate(MAX_VERSIONS);
-                let specs: Vec<String> = list.iter().map(|(c, _)| format!("{c}:{path}")).collect();
-                let mut versions: Vec<(String, FileLines)> = Vec::new();
-                for ((_, file), blob) in list.into_iter().zip(git.read_objects(&specs)?) {
-                    let Some(Ok(text)) = blob.map(String::from_utf8) else {
-                        continue;
-                    };
-                    if !versions.iter().any(|(t, f)| *t == text && *f == file) {
-                        versions.push((text, file));
-                    }
-                }
-                self.versions.insert((*path).to_owned(), versions);
-            }
             for (text, file) in self.versions.get(*path).into_iter().flatten() {
-                for (l, attr) in lines::carry(file, text, target) {
+                let carried =
+                    lines::carry_onto(file, text, target, |l| wanted(l) && !out.contains_key(&l));
+                for (l, attr) in carried {
                     out.entry(l).or_insert(attr);
                 }
             }

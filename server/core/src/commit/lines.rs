@@ -222,6 +222,79 @@ pub(crate) fn carry(lines: &FileLines, old: &str, new: &str) -> FileLines {
         .collect()
 }
 
+/// [`carry`] through a map [`map_lines`] made.
+pub(crate) fn carry_by(lines: &FileLines, map: &[Option<usize>]) -> FileLines {
+    lines
+        .iter()
+        .filter_map(|(&line, attr)| {
+            map.get(line)
+                .copied()
+                .flatten()
+                .map(|to| (to, attr.clone()))
+        })
+        .collect()
+}
+
+/// [`carry`] onto the lines of `new` that `wanted` accepts, without the diff
+/// when none of them can receive a line. A line of `old` that ends with a
+/// line break is carried only onto a line of `new` that ends with its whole
+/// text (equal stretches are equal byte for byte, and hold that one line
+/// break), so unless some wanted line ends with the text of one of `lines`
+/// (or one of them is a last line without a line break, which may land
+/// inside a longer line) nothing can be carried there. The texts are
+/// compared by hash, once per distinct length: linear in the text.
+pub(crate) fn carry_onto(
+    lines: &FileLines,
+    old: &str,
+    new: &str,
+    wanted: impl Fn(usize) -> bool,
+) -> FileLines {
+    if lines.is_empty() || !may_land(lines, old, new, &wanted) {
+        return FileLines::new();
+    }
+    let mut out = carry(lines, old, new);
+    out.retain(|l, _| wanted(*l));
+    out
+}
+
+/// Whether [`carry`] of `lines` could put a line on a `wanted` line of `new`.
+fn may_land(lines: &FileLines, old: &str, new: &str, wanted: &impl Fn(usize) -> bool) -> bool {
+    let line = |starts: &[usize], text: &'_ str, l: usize| -> Option<(usize, usize)> {
+        let start = *starts.get(l.checked_sub(1)?)?;
+        Some((start, starts.get(l).copied().unwrap_or(text.len())))
+    };
+    let old_starts = line_starts(old);
+    let mut texts: std::collections::HashSet<&str> = Default::default();
+    let mut lengths: std::collections::BTreeSet<usize> = Default::default();
+    for &l in lines.keys() {
+        // A line past the end is carried nowhere.
+        let Some((start, end)) = line(&old_starts, old, l) else {
+            continue;
+        };
+        let text = &old[start..end];
+        if !text.ends_with('\n') {
+            return true;
+        }
+        texts.insert(text);
+        lengths.insert(text.len());
+    }
+    if texts.is_empty() {
+        return false;
+    }
+    let new_starts = line_starts(new);
+    (1..=new_starts.len()).filter(|&l| wanted(l)).any(|l| {
+        let Some((start, end)) = line(&new_starts, new, l) else {
+            return false;
+        };
+        let text = &new[start..end];
+        text.ends_with('\n')
+            && lengths.range(..=text.len()).any(|&n| {
+                let cut = text.len() - n;
+                text.is_char_boundary(cut) && texts.contains(&text[cut..])
+            })
+    })
+}
+
 /// Carries `lines` of the `old` text to the `new` text through a rewrite
 /// (amend, rebase): unchanged lines keep their attribution; a line edited
 /// into a recognisably same line (`ledger::align`'s line pairing: a
@@ -411,6 +484,43 @@ mod tests {
     fn identical_texts_map_to_themselves() {
         let m = map_lines("a\nb", "a\nb");
         assert_eq!(&m[1..], &[Some(1), Some(2)]);
+    }
+
+    /// The shortcut never changes the result: `carry_onto` is `carry` kept
+    /// to the wanted lines, on texts made of a few similar lines (so lines
+    /// land inside longer ones, are re-indented, lose their last line
+    /// break, hold multi-byte characters).
+    #[test]
+    fn carry_onto_is_carry_on_the_wanted_lines() {
+        use proptest::prelude::*;
+        let piece = prop::sample::select(vec![
+            "a", "ab", "b", "fn x()", "  fn x()", "é", "aé", "", " ", "b\r",
+        ]);
+        let text = prop::collection::vec((piece, any::<bool>()), 0..8).prop_map(|ls| {
+            let mut t = String::new();
+            for (i, (l, join)) in ls.iter().enumerate() {
+                t.push_str(l);
+                // Sometimes two pieces share a line; the last may lack its break.
+                if !join || i + 1 == ls.len() {
+                    t.push('\n');
+                }
+            }
+            t
+        });
+        let config = ProptestConfig {
+            cases: 2000,
+            ..ProptestConfig::default()
+        };
+        proptest!(config, |(old in text.clone(), new in text, trim in any::<bool>(),
+                            ai in prop::collection::btree_set(1usize..10, 0..6),
+                            wanted in prop::collection::btree_set(1usize..10, 0..8))| {
+            let old = if trim { old.trim_end_matches('\n').to_owned() } else { old };
+            let lines: FileLines = ai.iter().map(|&l| (l, attr("t"))).collect();
+            let mut expected = carry(&lines, &old, &new);
+            expected.retain(|l, _| wanted.contains(l));
+            let got = carry_onto(&lines, &old, &new, |l| wanted.contains(&l));
+            prop_assert_eq!(got, expected);
+        });
     }
 
     #[test]

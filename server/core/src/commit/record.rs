@@ -54,7 +54,10 @@ pub fn post_commit(service: &mut Service, git: &Git) -> Result<PostCommit, Commi
             brought.extend(blob::brought_by(git, first, other)?);
         }
     }
-    let mut lines = blob::lines_at(service, git, parent.as_deref(), &changes, &brought)?;
+    let blob::Attributed {
+        mut lines,
+        mut settled,
+    } = blob::attribute(service, git, parent.as_deref(), &changes, &brought)?;
     let mut sources: Vec<String> = Vec::new();
     if let Some(source) = read_git_file(&paths[2])
         && source != head
@@ -67,6 +70,8 @@ pub fn post_commit(service: &mut Service, git: &Git) -> Result<PostCommit, Commi
         sources.extend(squashed_commits(&message));
     }
     if !sources.is_empty() {
+        // Lines carried from the sources may be new to the store.
+        settled.clear();
         let pairs: Vec<(String, String)> = sources.into_iter().map(|s| (s, head.clone())).collect();
         for (_, from_source) in carry_many(git, &notes, &pairs)? {
             if let Some(from_source) = from_source {
@@ -75,7 +80,7 @@ pub fn post_commit(service: &mut Service, git: &Git) -> Result<PostCommit, Commi
         }
     }
     notes.write(&head, &note::record(&head, &lines))?;
-    teach_store(service, &changes, &lines)?;
+    teach_store(service, &changes, &lines, &settled)?;
     Ok(PostCommit::Written {
         commit: head,
         ai_lines: lines.values().map(|f| f.len()).sum(),
@@ -148,8 +153,8 @@ pub fn teach_from_index(service: &mut Service, git: &Git) -> Result<(), CommitEr
     if changes.is_empty() {
         return Ok(());
     }
-    let lines = blob::lines_at(service, git, Some("HEAD"), &changes, &[])?;
-    teach_store(service, &changes, &lines)
+    let found = blob::attribute(service, git, Some("HEAD"), &changes, &[])?;
+    teach_store(service, &changes, &found.lines, &found.settled)
 }
 
 /// After a commit whose note knows AI lines the store did not (text taken
@@ -160,12 +165,15 @@ pub fn teach_from_index(service: &mut Service, git: &Git) -> Result<(), CommitEr
 /// (the file was edited by hand since a vouch command last wrote it) is
 /// brought to the committed text too: a branch switch remembers the
 /// record as the state it leaves, and must find it again on coming back.
+/// Files in `settled` (committed as the very text of their record, whose
+/// AI lines the note took from it) are skipped: nothing would change.
 fn teach_store(
     service: &mut Service,
     changes: &[crate::git::Change],
     lines: &CommitLines,
+    settled: &HashSet<String>,
 ) -> Result<(), CommitError> {
-    for (path, file) in lines {
+    for (path, file) in lines.iter().filter(|(p, _)| !settled.contains(*p)) {
         let Some(change) = changes.iter().find(|c| &c.path == path) else {
             continue;
         };

@@ -152,7 +152,7 @@ impl<'a> Working<'a> {
         }
         let mut found = FileLines::new();
         if let Some(index) = self.foreign.as_mut() {
-            found.extend(index.lines_for(git, &[rel], text)?);
+            found.extend(index.lines_for(git, &[rel], text, |l| !known.contains(&l))?);
         }
         if changed {
             if self.elsewhere.is_none() {
@@ -160,7 +160,7 @@ impl<'a> Working<'a> {
                 self.elsewhere = Some(ContentIndex::load(git, &commits)?);
             }
             if let Some(index) = self.elsewhere.as_mut() {
-                for (l, attr) in index.lines_for(git, &[rel], text)? {
+                for (l, attr) in index.lines_for(git, &[rel], text, |l| !known.contains(&l))? {
                     found.entry(l).or_insert(attr);
                 }
             }
