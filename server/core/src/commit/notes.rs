@@ -23,8 +23,11 @@ pub(crate) const MAX_NOTE_BYTES: usize = 4 * 1024 * 1024;
 /// line, attached to the tip the reviewer approved.
 pub const APPROVALS_REF: &str = "refs/notes/vouch-approvals";
 
-/// At most this many commits are read by path ([`Notes::read_texts`]).
-const DIRECT_READ: usize = 4;
+/// At most this many commits are read by path ([`Notes::read_texts`]):
+/// four lookups per commit and ref, against listing every note (on 10,000
+/// notes, 64 commits read by path cost about as much as one listing, and a
+/// 24-commit rebase's post-rewrite reads its notes twice).
+const DIRECT_READ: usize = 64;
 /// Fan-out depths of a notes tree tried when reading a note by path: git
 /// adds a level past 256 notes per folder, so 3 covers 4 billion notes.
 const FANOUT_DEPTHS: usize = 3;
