@@ -416,6 +416,33 @@ fn switching_branches_and_back_keeps_attribution() {
     assert_eq!(status[0]["path"], "b.rs");
 }
 
+/// The post-checkout hook does nothing when the store holds no AI text
+/// (one query, before any git process); here only a remembered state holds
+/// some (the record on main does not), and switching back must still bring
+/// the record to it.
+#[test]
+fn switching_back_restores_a_state_only_the_history_holds() {
+    let repo = ten_line_repo();
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    commit_ai(&repo, "a.rs", &with_ai_at_8(), "8-9", "copilot", "ai");
+    repo.git(&["checkout", "-q", "main"]);
+    let record = || {
+        let service = vouch_core::service::Service::open(repo.path()).unwrap();
+        let stored = service.store.load("a.rs").unwrap().unwrap().ledger;
+        let ai = stored.spans().iter().any(|(_, a)| a.is_ai());
+        (stored.text(), ai)
+    };
+    assert_eq!(record(), (numbered("fn h", 1..=10), false));
+    repo.git(&["checkout", "-q", "feature"]);
+    assert_eq!(record(), (with_ai_at_8(), true));
+    let back = repo
+        .vouch(&["blame", "--json", "a.rs"])
+        .expect_code(0)
+        .json();
+    assert_eq!(back[7]["origin"], "ai");
+    assert_eq!(back[8]["reviewer"], ADA);
+}
+
 #[test]
 fn a_second_worktree_shares_hooks_and_notes() {
     let repo = ten_line_repo();

@@ -68,9 +68,15 @@ pub fn post_checkout(
     old: &str,
     new: &str,
 ) -> Result<Vec<String>, CommitError> {
+    // Nothing to keep or bring back when the store holds no AI text, in a
+    // file's record or an earlier state: decided by one query, before any
+    // git process starts.
+    if !service.store.holds_ai()? {
+        return Ok(Vec::new());
+    }
     // A rebase checks out its base first: its post-rewrite hook does the work,
     // and the store must keep the tip's attribution for when the rebase ends.
-    if super::record::in_rebase(git)? {
+    if super::record::in_rebase(service, git)? {
         return Ok(Vec::new());
     }
     let tracked: HashSet<String> = service.store.paths()?.into_iter().collect();
@@ -85,6 +91,10 @@ pub fn post_checkout(
         split_z(&git.run(&["diff", "--name-only", "-z", "--no-renames", old, new])?)
     };
     let mut restored = Vec::new();
+    // Written in one transaction at the end: each save also remembers the
+    // state it replaces; `earlier` are states remembered without a save.
+    let mut saves: Vec<(String, crate::ledger::Ledger)> = Vec::new();
+    let mut earlier: Vec<(String, crate::ledger::Ledger)> = Vec::new();
     for path in changed.into_iter().filter(|p| tracked.contains(p)) {
         let Some(stored) = service.store.load(&path)? else {
             continue;
@@ -95,10 +105,9 @@ pub fn post_checkout(
         if stored.ledger.text() == text {
             continue;
         }
-        service.store.remember(&path, &stored.ledger)?;
         match service.store.recall(&path, &text)? {
             Some(back) => {
-                service.store.save(&path, &back)?;
+                saves.push((path.clone(), back));
                 restored.push(path);
             }
             // Another commit's version: keep only the lines it shares with the old
@@ -106,10 +115,11 @@ pub fn post_checkout(
             // leave it to the usual reconcile.)
             None if !same_commit => {
                 let moved = super::lines::transfer_by_lines(&stored.ledger, &text);
-                service.store.save(&path, &moved)?;
+                saves.push((path, moved));
             }
-            None => {}
+            None => earlier.push((path, stored.ledger)),
         }
     }
+    service.store.save_all(&saves, &earlier)?;
     Ok(restored)
 }

@@ -34,8 +34,16 @@ pub fn staged_texts(git: &Git, paths: &[&str]) -> Result<HashMap<String, String>
 /// The AI lines of the staged content.
 pub fn staged_lines(service: &Service, git: &Git) -> Result<CommitLines, CommitError> {
     let changes = git.staged_changes()?;
-    // Concluding a merge: the commits it brings in.
-    let brought = match git.commit_id("MERGE_HEAD")? {
+    // Concluding a merge: the commits it brings in (git asked only when
+    // the worktree's `MERGE_HEAD` file is there).
+    let merging = super::record::worktree_files(service, git, &["MERGE_HEAD"])?
+        .iter()
+        .any(|p| p.exists());
+    let brought = match merging
+        .then(|| git.commit_id("MERGE_HEAD"))
+        .transpose()?
+        .flatten()
+    {
         Some(incoming) if git.commit_id("HEAD")?.is_some() => {
             super::blob::brought_by(git, "HEAD", &incoming)?
         }

@@ -24,18 +24,39 @@ pub enum PostCommit {
 }
 
 /// Whether a rebase is in progress (its commits get notes from post-rewrite).
-pub(crate) fn in_rebase(git: &Git) -> Result<bool, CommitError> {
-    Ok(git
-        .git_paths(&["rebase-merge", "rebase-apply"])?
-        .iter()
-        .any(|p| p.is_dir()))
+pub(crate) fn in_rebase(service: &Service, git: &Git) -> Result<bool, CommitError> {
+    Ok(
+        worktree_files(service, git, &["rebase-merge", "rebase-apply"])?
+            .iter()
+            .any(|p| p.is_dir()),
+    )
+}
+
+/// Where the working tree's own git files (`rebase-merge`,
+/// `CHERRY_PICK_HEAD`, `MERGE_HEAD`: all kept per worktree) are: in the
+/// git directory found when the workspace was opened (`git rev-parse
+/// --absolute-git-dir`, the worktree's own), else as `git rev-parse
+/// --git-path` says.
+pub(crate) fn worktree_files(
+    service: &Service,
+    git: &Git,
+    names: &[&str],
+) -> Result<Vec<std::path::PathBuf>, CommitError> {
+    match &service.workspace.git_dir {
+        Some(dir) => Ok(names.iter().map(|n| dir.join(n)).collect()),
+        None => Ok(git.git_paths(names)?),
+    }
 }
 
 /// The note for `HEAD`: the working-tree attribution of the files it changed,
 /// mapped onto their committed versions; after a cherry-pick, plus the picked
 /// commit's note carried over.
 pub fn post_commit(service: &mut Service, git: &Git) -> Result<PostCommit, CommitError> {
-    let paths = git.git_paths(&["rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD"])?;
+    let paths = worktree_files(
+        service,
+        git,
+        &["rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD"],
+    )?;
     if paths[..2].iter().any(|p| p.is_dir()) {
         return Ok(PostCommit::InRebase);
     }
@@ -214,11 +235,13 @@ fn carry_many(
     pairs: &[(String, String)],
 ) -> Result<Vec<(String, Option<CommitLines>)>, CommitError> {
     let olds: Vec<String> = pairs.iter().map(|p| p.0.clone()).collect();
-    let old_notes = notes.read(&olds)?;
+    // Parsed, not yet bounded: each file's lines are bounded below by the
+    // old version read here anyway (no line count asked of git apart).
+    let old_notes = notes.read_index(&olds)?;
     let mut specs = Vec::new();
     for (old, new) in pairs {
         if let Some(n) = old_notes.get(old) {
-            for path in n.lines.keys() {
+            for path in n.paths() {
                 specs.push(format!("{old}:{path}"));
                 specs.push(format!("{new}:{path}"));
             }
@@ -236,7 +259,13 @@ fn carry_many(
         let Some(n) = old_notes.get(old) else {
             continue;
         };
-        let missing = n.lines.keys().any(|p| {
+        // Only files the old commit holds count (as a bounded note's would).
+        let held = |p: &str| {
+            texts
+                .get(format!("{old}:{p}").as_str())
+                .is_some_and(Option::is_some)
+        };
+        let missing = n.paths().filter(|p| held(p)).any(|p| {
             texts
                 .get(format!("{new}:{p}").as_str())
                 .is_none_or(Option::is_none)
@@ -245,7 +274,7 @@ fn carry_many(
             continue;
         }
         for (from, to) in git.renames_between(old, new)? {
-            if n.lines.contains_key(&from) {
+            if held(&from) && n.paths().any(|p| p == from) {
                 more.push(format!("{new}:{to}"));
                 renamed.insert((new.clone(), from), to);
             }
@@ -261,19 +290,25 @@ fn carry_many(
             continue;
         };
         let mut carried = CommitLines::new();
-        for (path, file) in &n.lines {
+        for path in n.paths() {
+            let path = path.to_owned();
             let old_text = texts
                 .get(format!("{old}:{path}").as_str())
                 .cloned()
                 .flatten();
-            let new_path = renamed.get(&(new.clone(), path.clone())).unwrap_or(path);
+            let new_path = renamed.get(&(new.clone(), path.clone())).unwrap_or(&path);
             let new_text = texts
                 .get(format!("{new}:{new_path}").as_str())
                 .cloned()
                 .flatten();
             // A file deleted on either side: nothing to carry.
             if let (Some(o), Some(t)) = (old_text, new_text) {
-                let moved = lines::carry_edited(file, &o, &t);
+                // The note's lines within the old version's real length.
+                let file = n.file_lines(&path, lines::count(&o));
+                if file.is_empty() {
+                    continue;
+                }
+                let moved = lines::carry_edited(&file, &o, &t);
                 if !moved.is_empty() {
                     carried.insert(new_path.clone(), moved);
                 }
@@ -358,8 +393,9 @@ fn in_fixup_chain(git: &Git) -> Result<bool, CommitError> {
 /// `new -> [old]` from the running rebase's `rewritten-list`.
 fn rebase_originals(git: &Git) -> Result<HashMap<String, Vec<String>>, CommitError> {
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
-    for dir in ["rebase-merge", "rebase-apply"] {
-        let path = git.git_path(&format!("{dir}/rewritten-list"))?;
+    // Both places in one `git rev-parse`.
+    let lists = ["rebase-merge/rewritten-list", "rebase-apply/rewritten-list"];
+    for path in git.git_paths(&lists)? {
         let Ok(text) = std::fs::read_to_string(path) else {
             continue;
         };

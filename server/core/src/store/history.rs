@@ -38,28 +38,34 @@ pub(super) fn remember_in(
     })?;
     let err = StoreError::sqlite(db);
     let at = crate::ledger::now_millis();
-    conn.execute(
+    // Cached statements: a branch switch remembers hundreds of files.
+    conn.prepare_cached(
         "INSERT INTO history (path, hash, text, runs, at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(path, hash) DO UPDATE SET text = ?3, runs = ?4, at = ?5",
-        params![path, text_hash(&snapshot.text), snapshot.text, runs, at],
     )
+    .and_then(|mut s| {
+        s.execute(params![
+            path,
+            text_hash(&snapshot.text),
+            snapshot.text,
+            runs,
+            at
+        ])
+    })
     .map_err(StoreError::sqlite(db))?;
     // Counting reads only the primary key's index; ordering by `at` reads
     // every row, text and all (`at` is stored after it), so the oldest
     // states go in one pass once twice as many as kept have gathered.
     let count: i64 = conn
-        .query_row(
-            "SELECT COUNT(*) FROM history WHERE path = ?1",
-            params![path],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT COUNT(*) FROM history WHERE path = ?1")
+        .and_then(|mut s| s.query_row(params![path], |r| r.get(0)))
         .map_err(StoreError::sqlite(db))?;
     if count > 2 * KEEP {
-        conn.execute(
+        conn.prepare_cached(
             "DELETE FROM history WHERE path = ?1 AND hash NOT IN
              (SELECT hash FROM history WHERE path = ?1 ORDER BY at DESC, rowid DESC LIMIT ?2)",
-            params![path, KEEP],
         )
+        .and_then(|mut s| s.execute(params![path, KEEP]))
         .map_err(err)?;
     }
     Ok(())
@@ -67,7 +73,9 @@ pub(super) fn remember_in(
 
 impl Store {
     /// Remembers `ledger` as the attribution `path` had when its text was
-    /// `ledger.text()`. A ledger without AI text is not kept.
+    /// `ledger.text()`. A ledger without AI text is not kept. (Writers use
+    /// [`Store::save_all`], one transaction for many files.)
+    #[cfg(test)]
     pub(crate) fn remember(&mut self, path: &str, ledger: &Ledger) -> Result<(), StoreError> {
         if ledger.regions().is_empty() {
             return Ok(());
@@ -107,12 +115,13 @@ impl Store {
     pub fn recall(&self, path: &str, text: &str) -> Result<Option<Ledger>, StoreError> {
         let row: Option<(String, Vec<u8>)> = self
             .conn
-            .query_row(
-                "SELECT text, runs FROM history WHERE path = ?1 AND hash = ?2",
-                params![path, text_hash(text)],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
+            .prepare_cached("SELECT text, runs FROM history WHERE path = ?1 AND hash = ?2")
+            .and_then(|mut s| {
+                s.query_row(params![path, text_hash(text)], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()
+            })
             .map_err(StoreError::sqlite(&self.path))?;
         let Some((stored_text, runs)) = row else {
             return Ok(None);

@@ -315,32 +315,60 @@ impl Store {
                 ledger
             }
         };
-        if let Some(old) = before
-            && old.rope() != ledger.rope()
-        {
-            history::remember_in(&tx, &db, path, &old)?;
-        }
-        let generation: i64 = tx
-            .query_row(
-                "UPDATE meta SET value = value + 1 WHERE key = 'generation' RETURNING value",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(err())?;
-        let snapshot = ledger.snapshot();
-        let runs = codec::encode(&snapshot).map_err(|e| StoreError::Corrupt {
-            path: path.to_owned(),
-            reason: e.to_string(),
-        })?;
-        tx.execute(
-            "INSERT INTO files (path, text, runs, generation) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(path) DO UPDATE SET text = ?2, runs = ?3, generation = ?4",
-            params![path, snapshot.text, runs, generation],
-        )
-        .map_err(err())?;
+        let generation = write_in(&tx, &db, path, before, &ledger)?;
         tx.commit().map_err(err())?;
         self.bound_wal();
         Ok((Some(ledger), generation))
+    }
+
+    /// Stores many files' attribution in one transaction (a branch switch
+    /// changes hundreds of files): each as [`Store::save`] stores it,
+    /// remembering the state it replaces; and remembers the `earlier`
+    /// states (`path`, ledger) without changing the files.
+    pub(crate) fn save_all(
+        &mut self,
+        files: &[(String, Ledger)],
+        earlier: &[(String, Ledger)],
+    ) -> Result<(), StoreError> {
+        if files.is_empty() && earlier.iter().all(|(_, l)| l.regions().is_empty()) {
+            return Ok(());
+        }
+        for (path, _) in files.iter().chain(earlier) {
+            check_path(path)?;
+        }
+        self.attach(true)?;
+        let db = self.path.clone();
+        let err = || StoreError::sqlite(&db);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err())?;
+        for (path, ledger) in earlier {
+            history::remember_in(&tx, &db, path, ledger)?;
+        }
+        for (path, ledger) in files {
+            let before = load(&tx, &db, path)?.map(|f| f.ledger);
+            write_in(&tx, &db, path, before, ledger)?;
+        }
+        tx.commit().map_err(err())?;
+        self.bound_wal();
+        Ok(())
+    }
+
+    /// Whether the store holds any AI text: a file's record holding some,
+    /// or any remembered earlier state (only states holding AI text are
+    /// kept). One query, nothing decoded: the encoded runs of an AI
+    /// attribution always hold `"origin":"ai"` (a name holding those
+    /// characters is escaped in JSON, so it can only add a false "yes").
+    pub fn holds_ai(&self) -> Result<bool, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM history)
+                     OR EXISTS (SELECT 1 FROM files
+                                WHERE instr(runs, CAST('\"origin\":\"ai\"' AS BLOB)) > 0)",
+            )
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .map_err(StoreError::sqlite(&self.path))
     }
 
     /// Every tracked path, sorted.
@@ -398,6 +426,42 @@ fn generation_of(conn: &Connection, db: &Path, path: &str) -> Result<Option<i64>
     conn.prepare_cached("SELECT generation FROM files WHERE path = ?1")
         .and_then(|mut s| s.query_row([path], |r| r.get(0)).optional())
         .map_err(StoreError::sqlite(db))
+}
+
+/// Inside a write transaction: stores `ledger` as `path`'s attribution,
+/// remembering `before` (the state it replaces) when its text goes away;
+/// returns the new generation.
+fn write_in(
+    tx: &Connection,
+    db: &Path,
+    path: &str,
+    before: Option<Ledger>,
+    ledger: &Ledger,
+) -> Result<i64, StoreError> {
+    let err = || StoreError::sqlite(db);
+    if let Some(old) = before
+        && old.rope() != ledger.rope()
+    {
+        history::remember_in(tx, db, path, &old)?;
+    }
+    let generation: i64 = tx
+        .prepare_cached(
+            "UPDATE meta SET value = value + 1 WHERE key = 'generation' RETURNING value",
+        )
+        .and_then(|mut s| s.query_row([], |r| r.get(0)))
+        .map_err(err())?;
+    let snapshot = ledger.snapshot();
+    let runs = codec::encode(&snapshot).map_err(|e| StoreError::Corrupt {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })?;
+    tx.prepare_cached(
+        "INSERT INTO files (path, text, runs, generation) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(path) DO UPDATE SET text = ?2, runs = ?3, generation = ?4",
+    )
+    .and_then(|mut s| s.execute(params![path, snapshot.text, runs, generation]))
+    .map_err(err())?;
+    Ok(generation)
 }
 
 fn load(conn: &Connection, db: &Path, path: &str) -> Result<Option<StoredFile>, StoreError> {

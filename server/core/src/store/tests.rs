@@ -154,3 +154,41 @@ fn update_known_reads_the_record_once_someone_else_wrote() {
     })
     .unwrap();
 }
+
+/// `holds_ai` (the post-checkout hook's test before any git process):
+/// false for human text alone, even under a tool name that spells the
+/// marker; true when a record holds AI text, and still true when only an
+/// earlier state does.
+#[test]
+fn holds_ai_sees_records_and_earlier_states() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(&dir.path().join("x/store.db")).unwrap();
+    assert!(!s.holds_ai().unwrap());
+    s.save("h.rs", &Ledger::new("human\n")).unwrap();
+    assert!(!s.holds_ai().unwrap());
+    let mut l = Ledger::new("fn a() {}\n");
+    let tricky = Attribution::ai(AiSource {
+        tool: "\"origin\":\"ai\"".into(),
+        model: None,
+        kind: AiKind::Agent,
+        session: None,
+        accepted_at: 1,
+    });
+    l.apply_edit(0..0, "x", &tricky).unwrap();
+    s.save("a.rs", &l).unwrap();
+    assert!(s.holds_ai().unwrap());
+    // The record becomes human text; the AI state it replaces is remembered.
+    s.save("a.rs", &Ledger::new("fn b() {}\n")).unwrap();
+    assert!(s.history("a.rs").unwrap().len() == 1);
+    assert!(s.holds_ai().unwrap());
+    let conn = rusqlite::Connection::open(dir.path().join("x/store.db")).unwrap();
+    conn.execute("DELETE FROM history", []).unwrap();
+    assert!(!s.holds_ai().unwrap());
+    s.save("c.rs", &{
+        let mut c = Ledger::new("y\n");
+        c.apply_edit(0..0, "z", &ai()).unwrap();
+        c
+    })
+    .unwrap();
+    assert!(s.holds_ai().unwrap());
+}
