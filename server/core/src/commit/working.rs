@@ -83,9 +83,23 @@ impl<'a> Working<'a> {
             "--",
         ];
         args.extend(only);
-        let Some(changed) = git.try_run(&args)? else {
+        // The two questions are independent: other tools' notes are listed
+        // (`git config`, `git for-each-ref`) while `git diff-index` runs.
+        let (changed, foreign) = std::thread::scope(|scope| {
+            let foreign = only
+                .is_none()
+                .then(|| scope.spawn(|| Notes::new(&git)?.foreign_annotated()));
+            let changed = git.try_run(&args);
+            let foreign = foreign.map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(CommitError::Other("listing notes failed".into())))
+            });
+            (changed, foreign)
+        });
+        let Some(changed) = changed? else {
             return Ok(working); // no HEAD yet
         };
+        let foreign = foreign.transpose()?.unwrap_or_default();
         working.changed = split_z(&changed).into_iter().collect();
         let tracked: HashSet<String> = service.store.paths()?.into_iter().collect();
         let mut extra: BTreeSet<String> = working
@@ -94,10 +108,6 @@ impl<'a> Working<'a> {
             .filter(|p| !tracked.contains(*p))
             .cloned()
             .collect();
-        let foreign = match only {
-            Some(_) => Vec::new(),
-            None => Notes::new(&git)?.foreign_annotated()?,
-        };
         if !foreign.is_empty() {
             let index = ContentIndex::load(&git, &foreign)?;
             extra.extend(index.paths().filter(|p| !tracked.contains(*p)).cloned());
