@@ -124,16 +124,15 @@ impl Service {
         if stored.ledger.rope() == text {
             return Ok(Some(stored.ledger));
         }
-        let earlier = self.store.recall(&key, text)?;
-        let start = match &earlier {
-            Some(_) => None,
-            None => self.moved_here(&key, text, &stored.ledger)?,
-        };
+        if let Some(earlier) = self.store.recall(&key, text)? {
+            return Ok(Some(earlier));
+        }
+        let (start, states) = self.origins(&key, text, &stored.ledger)?;
         Ok(Some(at_text_recovering(
             start.unwrap_or(stored.ledger),
             text,
-            || Ok(earlier),
-            || self.earlier_and_moved(&key, text),
+            || Ok(None),
+            || Ok::<_, ServiceError>(states),
         )?))
     }
 
@@ -235,41 +234,45 @@ impl Service {
         Ok(None)
     }
 
-    /// What `text`, a text of `rel` the store has not seen, may have come
-    /// from: the earlier states of `rel` (its `history`), then other paths'
-    /// stored states that hold an AI line of `text` whole ([`Sources`]: a
-    /// file moved onto `rel`, `git mv c.rs a.rs` back onto a path the store
-    /// still knows from an earlier life, paths swapped before a commit, a
-    /// stash that brings a rename back). [`recover`] takes from them only
-    /// lines new to the stored text, found whole.
-    pub fn earlier_and_moved(&self, rel: &str, text: &str) -> Result<Vec<Ledger>, ServiceError> {
-        let mut out = self.store.history(rel)?;
-        out.extend(self.elsewhere(rel, text)?.into_iter().map(|(_, l)| l));
-        Ok(out)
-    }
-
-    /// Another path's stored state that `text`, a text of `rel` that its
-    /// own record `own` does not hold, came from, when it is more like
-    /// `text` than `own` is (it holds more of `text`'s distinct lines, or
-    /// exactly `text`): a file moved onto a path whose record is from an
-    /// earlier life (`git mv b.rs c.rs` where the store knew a `c.rs`,
-    /// paths swapped before a commit). The text's attribution starts from
-    /// that state; `own`, of another text, would match characters by
-    /// chance.
-    pub(crate) fn moved_here(
+    /// Where `text`, a text of `rel` that neither `rel`'s record `own` nor
+    /// any earlier state of `rel` holds exactly, came from.
+    ///
+    /// First, another path's stored state more like `text` than `own` is
+    /// (it holds more of `text`'s distinct lines, or exactly `text`): a
+    /// file moved onto a path whose record is from an earlier life (`git mv
+    /// b.rs c.rs` where the store knew a `c.rs`), paths swapped before a
+    /// commit. The text's attribution starts from that state; `own`, of
+    /// another text, would match characters by chance.
+    ///
+    /// Then the states [`recover`] takes lines from (only lines new to the
+    /// stored text, found whole): the earlier states of `rel`, and the
+    /// other paths' states ([`Sources`]) more like `text` than `own` is — a
+    /// stash that brings a rename back. Files merely alike (generated
+    /// code, templates) share many lines with `text` but fewer than its own
+    /// record does: they are not searched.
+    pub(crate) fn origins(
         &self,
         rel: &str,
         text: &str,
         own: &Ledger,
-    ) -> Result<Option<Ledger>, ServiceError> {
-        let Some((_, best, shared)) = self.alike_elsewhere(rel, text)?.into_iter().next() else {
-            return Ok(None);
-        };
-        if best.rope() == text {
-            return Ok(Some(best));
+    ) -> Result<(Option<Ledger>, Vec<Ledger>), ServiceError> {
+        let mut states = self.store.history(rel)?;
+        let elsewhere = self.alike_elsewhere(rel, text)?;
+        if elsewhere.is_empty() {
+            return Ok((None, states));
         }
-        let lines = distinct_lines(text);
-        Ok((shared > alike(&lines, &own.text())).then_some(best))
+        let own_shared = alike(&distinct_lines(text), &own.text());
+        let moved = elsewhere
+            .first()
+            .filter(|(_, best, shared)| best.rope() == text || *shared > own_shared)
+            .map(|(_, best, _)| best.clone());
+        states.extend(
+            elsewhere
+                .into_iter()
+                .filter(|(_, _, shared)| *shared > own_shared)
+                .map(|(_, l, _)| l),
+        );
+        Ok((moved, states))
     }
 
     /// For a file the store does not track: the attribution of `text` that
@@ -373,8 +376,9 @@ impl Service {
             }
         }
         let tracked: HashSet<&String> = tracked.iter().collect();
+        let missing: HashSet<String> = out.iter().cloned().collect();
         for path in named {
-            if tracked.contains(&path) && !out.contains(&path) {
+            if tracked.contains(&path) && !missing.contains(&path) {
                 out.push(path);
             }
         }
@@ -407,18 +411,17 @@ impl Service {
         let before = self.store.load(rel)?;
         // When the stored text is not the text on disk, looked up outside
         // the write transaction: an earlier state with exactly that text;
-        // else another path's state it came from ([`Service::moved_here`]),
+        // else another path's state it came from ([`Service::origins`]),
         // and earlier states and other paths' states for lines new to the
         // stored text.
         let (earlier, start, history) = match (&disk, &before) {
             (Some(text), Some(s)) if s.ledger.rope() != text.as_str() => {
                 match self.store.recall(rel, text)? {
                     Some(e) => (Some(e), None, Vec::new()),
-                    None => (
-                        None,
-                        self.moved_here(rel, text, &s.ledger)?,
-                        self.earlier_and_moved(rel, text)?,
-                    ),
+                    None => {
+                        let (start, states) = self.origins(rel, text, &s.ledger)?;
+                        (None, start, states)
+                    }
                 }
             }
             _ => (None, None, Vec::new()),
@@ -515,10 +518,9 @@ pub(crate) fn recover(stored: &Ledger, ledger: &mut Ledger, history: &[Ledger]) 
     let mut found = lines::FileLines::new();
     for state in history {
         let state_text = state.text();
-        for (l, attr) in lines::carry(&lines::from_ledger(state), &state_text, &text) {
-            if !known.contains(&l) {
-                found.entry(l).or_insert(attr);
-            }
+        let wanted = |l: usize| !known.contains(&l) && !found.contains_key(&l);
+        for (l, attr) in lines::carry_onto(&lines::from_ledger(state), &state_text, &text, wanted) {
+            found.entry(l).or_insert(attr);
         }
     }
     if !found.is_empty() {
@@ -527,9 +529,14 @@ pub(crate) fn recover(stored: &Ledger, ledger: &mut Ledger, history: &[Ledger]) 
 }
 
 /// Paths whose stored states [`Service::elsewhere`] searches at most.
-const MAX_SOURCE_PATHS: usize = 256;
-/// Other paths' states [`Service::elsewhere`] hands back at most.
-const MAX_SHARING: usize = 64;
+const MAX_SOURCE_PATHS: usize = 64;
+/// Earlier states of each searched path that [`Sources`] index, newest
+/// first: a text moved away recently is among them.
+const STATES_SEARCHED: usize = 4;
+/// Other paths' states [`Service::elsewhere`] hands back at most: a text
+/// came from one or two (a move, a swap); more only cost diffs when many
+/// files are alike (generated code, templates).
+const MAX_SHARING: usize = 8;
 
 /// Other paths' stored states, indexed by their AI lines' text, so a text
 /// finds the states that hold one of its lines as AI in one pass over its
@@ -537,6 +544,9 @@ const MAX_SHARING: usize = 64;
 struct Sources {
     /// `(path, state)`: current records and earlier states holding AI text.
     states: Vec<(String, Ledger)>,
+    /// Each state's distinct lines (trimmed), hashed once, so how alike a
+    /// text is to a state costs a lookup per line of the text.
+    line_sets: Vec<HashSet<u64>>,
     /// An AI line's text (trimmed) to the states holding it.
     by_line: HashMap<String, Vec<usize>>,
 }
@@ -551,7 +561,7 @@ impl Sources {
             {
                 states.push((path.clone(), stored.ledger));
             }
-            for state in service.store.history(path)? {
+            for state in service.store.newest_states(path, STATES_SEARCHED)? {
                 states.push((path.clone(), state));
             }
         }
@@ -561,8 +571,10 @@ impl Sources {
     /// `states` indexed by their distinctive AI lines.
     fn new(states: Vec<(String, Ledger)>) -> Sources {
         let mut by_line: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut line_sets = Vec::with_capacity(states.len());
         for (i, (_, state)) in states.iter().enumerate() {
             let text = state.text();
+            line_sets.push(text.split('\n').map(|l| line_hash(l.trim())).collect());
             let lines = state.git_lines();
             let mut seen = HashSet::new();
             // The lines holding AI characters, from the attribution's runs.
@@ -581,7 +593,11 @@ impl Sources {
                 }
             }
         }
-        Sources { states, by_line }
+        Sources {
+            states,
+            line_sets,
+            by_line,
+        }
     }
 
     /// The states of paths other than `rel` that `text` came from: each
@@ -604,11 +620,13 @@ impl Sources {
         order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         // How alike: the lines of `text` the state holds, for the states
         // sharing the most AI lines (bounded work per text).
+        let hashes: Vec<u64> = lines.iter().map(|l| line_hash(l)).collect();
         let mut alike: Vec<(usize, usize)> = order
             .into_iter()
             .take(MAX_SHARING * 4)
             .filter_map(|(i, _)| {
-                let shared = alike(&lines, &self.states[i].1.text());
+                let held = &self.line_sets[i];
+                let shared = hashes.iter().filter(|h| held.contains(h)).count();
                 (shared * 2 >= lines.len()).then_some((i, shared))
             })
             .collect();
@@ -630,6 +648,14 @@ fn distinct_lines(text: &str) -> HashSet<&str> {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect()
+}
+
+/// A trimmed line's hash, for [`Sources`]' line sets (in memory only).
+fn line_hash(line: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = fnv::FnvHasher::default();
+    h.write(line.as_bytes());
+    h.finish()
 }
 
 /// How many of `lines` (a text's [`distinct_lines`]) `other` holds.

@@ -25,7 +25,8 @@
 //! A file git finds renamed takes its attribution from its old path. Lines
 //! still unknown after 4 are looked for, whole, in the store's earlier
 //! states of the file and in other paths' stored states the text came from
-//! (`Service::earlier_and_moved`; for a file the store does not track,
+//! (`Service::origins`: other paths' states more like the text than the
+//! file's own record; for a file the store does not track,
 //! `Service::found_elsewhere`): a file moved back onto a path the store
 //! knew, paths swapped before a commit.
 
@@ -167,14 +168,19 @@ pub(crate) fn attribute(
         let Some(Ok(target)) = target.map(String::from_utf8) else {
             continue;
         };
-        // Another path's state this text came from, more like it than the
-        // record of its path (from an earlier life): it decides instead.
+        // Where a text its record does not hold came from: another path's
+        // state more like it than the record of its path (from an earlier
+        // life), which decides instead, and the states layer 5 searches.
+        let mut origins = None;
         if let (Some(k), Some(st)) = (&key, &stored)
             && st.rope() != target.as_str()
             && service.store.recall(k, &target)?.is_none()
-            && let Some(other) = service.moved_here(k, &target, st)?
         {
-            stored = Some(other);
+            let (moved, states) = service.origins(k, &target, st)?;
+            if moved.is_some() {
+                stored = moved;
+            }
+            origins = Some(states);
         }
         let base_text = base_blob.and_then(|b| String::from_utf8(b).ok());
         let old_path = change.from.as_deref().unwrap_or(&change.path);
@@ -269,9 +275,15 @@ pub(crate) fn attribute(
             // states (a file moved back onto a path the store knew, paths
             // swapped before a commit), by content.
             if (1..=total).any(|l| !known.contains_key(&l)) {
-                let states = match &key {
-                    Some(k) => service.earlier_and_moved(k, &target)?,
-                    None => service
+                let states = match (&key, origins) {
+                    (_, Some(states)) => states,
+                    // No record to compare with: every state alike.
+                    (Some(k), None) => {
+                        service
+                            .origins(k, &target, &crate::ledger::Ledger::new(""))?
+                            .1
+                    }
+                    (None, None) => service
                         .found_elsewhere(&change.path, &target)?
                         .into_iter()
                         .collect(),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ledger::{Ledger, LineOrigin, Piece, align};
+use crate::ledger::{Ledger, LineOrigin, Piece, align, align_where};
 
 /// What is known about one line that holds AI text.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -155,6 +155,17 @@ fn line_reviews(attributions: &[crate::ledger::Attribution]) -> Vec<Reviewer> {
 /// when the whole line, line break included, is unchanged; `None` when it
 /// changed or went away. Index 0 of the result is unused.
 pub(crate) fn map_lines(old: &str, new: &str) -> Vec<Option<usize>> {
+    map_lines_where(old, new, None)
+}
+
+/// [`map_lines`]; with `wanted`, exact only for the old lines it accepts
+/// (1-based): the others may map to `None` where the full alignment would
+/// find them.
+fn map_lines_where(
+    old: &str,
+    new: &str,
+    wanted: Option<&dyn Fn(usize) -> bool>,
+) -> Vec<Option<usize>> {
     let old_starts = line_starts(old);
     let new_starts = line_starts(new);
     let mut out = vec![None; old_starts.len() + 1];
@@ -164,7 +175,18 @@ pub(crate) fn map_lines(old: &str, new: &str) -> Vec<Option<usize>> {
         }
         return out;
     }
-    let same: Vec<(std::ops::Range<usize>, usize)> = align(old, new)
+    let pieces = match wanted {
+        None => align(old, new),
+        // A changed hunk gets the character alignment only when it holds
+        // a wanted line (an AI line to carry): elsewhere only whole equal
+        // lines count, which the line diff alone finds.
+        Some(wanted) => align_where(old, new, |hunk| {
+            let first = old_starts.partition_point(|&s| s < hunk.start);
+            let last = old_starts.partition_point(|&s| s < hunk.end);
+            (first + 1..=last).any(wanted)
+        }),
+    };
+    let same: Vec<(std::ops::Range<usize>, usize)> = pieces
         .into_iter()
         .filter_map(|p| match p {
             Piece::Same { old, new } => Some((old, new.start)),
@@ -210,7 +232,7 @@ fn line_starts(text: &str) -> Vec<usize> {
 
 /// Carries `lines` of the `old` text to the `new` text; lines that changed are dropped.
 pub(crate) fn carry(lines: &FileLines, old: &str, new: &str) -> FileLines {
-    let map = map_lines(old, new);
+    let map = map_lines_where(old, new, Some(&|l| lines.contains_key(&l)));
     lines
         .iter()
         .filter_map(|(&line, attr)| {
@@ -577,5 +599,40 @@ mod tests {
         let m = map_lines(old, new);
         assert_eq!(m[1], Some(2));
         assert_eq!(m[2], Some(3));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 400, ..Default::default() })]
+        /// Carrying with the character alignment only where an AI line is
+        /// gives what the full alignment gives, on texts whose calls are
+        /// wrapped differently on each side (whole old lines then survive
+        /// inside a changed hunk), with lines edited, kept and dropped.
+        #[test]
+        fn carry_matches_the_full_alignment(
+            old in proptest::collection::vec((0usize..5, 0usize..3), 0..8),
+            new in proptest::collection::vec((0usize..5, 0usize..3), 0..8),
+            ai in proptest::collection::btree_set(1usize..20, 0..8),
+            last_break in proptest::bool::ANY,
+        ) {
+            // One call in three wrappings, or a line edited in place.
+            const UNITS: [[&str; 3]; 5] = [
+                ["foo(\na,\nb)", "foo(a,\nb)", "foo(a, b)"],
+                ["bar(\nx,\ny)", "bar(x,\ny)", "bar(x, y)"],
+                ["    let x = 1;", "    let x = 2;", "    let x = 1; }"],
+                ["}", "}", "};"],
+                ["", "fn main() {}", "fn main() { }"],
+            ];
+            let text = |units: &[(usize, usize)]| {
+                let mut t = units.iter().map(|&(u, f)| UNITS[u][f]).collect::<Vec<_>>().join("\n");
+                if last_break && !t.is_empty() {
+                    t.push('\n');
+                }
+                t
+            };
+            let (old, new) = (text(&old), text(&new));
+            let lines: FileLines = ai.into_iter().map(|l| (l, attr("t"))).collect();
+            let full = carry_by(&lines, &map_lines(&old, &new));
+            proptest::prop_assert_eq!(carry(&lines, &old, &new), full);
+        }
     }
 }

@@ -81,6 +81,27 @@ pub fn align(old: &str, new: &str) -> Vec<Piece> {
 
 /// [`align`] within `bounds`.
 pub(crate) fn align_within(old: &str, new: &str, bounds: Bounds) -> Vec<Piece> {
+    align_hunks(old, new, bounds, |_| true)
+}
+
+/// [`align`], aligning characters only in the changed hunks whose old side
+/// (a byte range of `old`) `wanted` accepts; any other hunk is one
+/// `Changed` piece. Where a caller only follows some old lines, this skips
+/// the character work nobody reads.
+pub(crate) fn align_where(
+    old: &str,
+    new: &str,
+    wanted: impl Fn(&Range<usize>) -> bool,
+) -> Vec<Piece> {
+    align_hunks(old, new, Bounds::NONE, wanted)
+}
+
+fn align_hunks(
+    old: &str,
+    new: &str,
+    bounds: Bounds,
+    wanted: impl Fn(&Range<usize>) -> bool,
+) -> Vec<Piece> {
     let mut out = Vec::new();
     let chars = |o: Range<usize>, n: Range<usize>, out: &mut Vec<Piece>| {
         align_chars(old, new, o, n, bounds.char_timeout, out);
@@ -89,7 +110,9 @@ pub(crate) fn align_within(old: &str, new: &str, bounds: Bounds) -> Vec<Piece> {
         match step {
             Step::Same { old: o, new: n } => push(&mut out, Piece::Same { old: o, new: n }),
             Step::Hunk(h)
-                if h.old.len() > bounds.max_char_hunk || h.new.len() > bounds.max_char_hunk =>
+                if h.old.len() > bounds.max_char_hunk
+                    || h.new.len() > bounds.max_char_hunk
+                    || !wanted(&h.old) =>
             {
                 push(
                     &mut out,

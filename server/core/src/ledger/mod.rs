@@ -15,7 +15,7 @@ use std::ops::Range;
 use ropey::Rope;
 use serde::{Deserialize, Serialize};
 
-pub(crate) use align::{Bounds, Pair, Step, align_within, line_steps_with, pair_hunk};
+pub(crate) use align::{Bounds, Pair, Step, align_where, align_within, line_steps_with, pair_hunk};
 pub use align::{Piece, align};
 pub use attribution::{AiKind, AiSource, Attribution, Review, format_millis, now_millis};
 pub use history::{Edit, History, KEPT_VERSIONS, edits_from_pieces, map_ranges};

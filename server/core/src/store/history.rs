@@ -86,6 +86,16 @@ impl Store {
 
     /// Every remembered state of `path`, newest first (at most 2 × [`KEEP`]).
     pub(crate) fn history(&self, path: &str) -> Result<Vec<Ledger>, StoreError> {
+        self.newest_states(path, usize::MAX)
+    }
+
+    /// The newest `limit` remembered states of `path`, newest first; older
+    /// ones are not read.
+    pub(crate) fn newest_states(
+        &self,
+        path: &str,
+        limit: usize,
+    ) -> Result<Vec<Ledger>, StoreError> {
         let err = || StoreError::sqlite(&self.path);
         let mut stmt = self
             .conn
@@ -99,7 +109,7 @@ impl Store {
             })
             .map_err(err())?;
         let mut out = Vec::new();
-        for row in rows {
+        for row in rows.take(limit) {
             let (text, runs) = row.map_err(err())?;
             // A damaged state is skipped: it only ever adds knowledge.
             if let Ok(snapshot) = codec::decode(text, &runs)
