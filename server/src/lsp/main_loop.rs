@@ -291,7 +291,10 @@ fn write_documents(jobs: &Receiver<(u64, Vec<WriteJob>)>, tx: &Sender<Event>) {
             let store = match stores.entry(store_path.clone()) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::hash_map::Entry::Vacant(v) => {
-                    match Store::open_existing(&store_path) {
+                    match Store::open_existing(&store_path).and_then(|mut s| {
+                        s.checkpoint_when_asked()?;
+                        Ok(s)
+                    }) {
                         Ok(s) => v.insert(s),
                         Err(e) => {
                             results.push(WriteResult {
@@ -346,6 +349,10 @@ fn write_documents(jobs: &Receiver<(u64, Vec<WriteJob>)>, tx: &Sender<Event>) {
         }
         if tx.send(Event::Written { batch, results }).is_err() {
             return;
+        }
+        // Answers are on their way: now the WAL may be checkpointed.
+        for store in stores.values() {
+            store.checkpoint_if_due();
         }
     }
 }

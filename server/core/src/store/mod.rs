@@ -106,6 +106,9 @@ pub struct Store {
     /// Opened by [`Store::open_existing`] where no store file existed: an
     /// empty in-memory store until the first write creates the file.
     deferred: bool,
+    /// Commits leave checkpoints to [`Store::checkpoint_if_due`]
+    /// ([`Store::checkpoint_when_asked`]).
+    checkpoint_later: bool,
 }
 
 impl Store {
@@ -128,6 +131,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             deferred: true,
+            checkpoint_later: false,
         })
     }
 
@@ -136,9 +140,38 @@ impl Store {
     /// the store is now on disk.
     pub fn attach(&mut self, create: bool) -> Result<bool, StoreError> {
         if self.deferred && (create || self.path.exists()) {
+            let later = self.checkpoint_later;
             *self = Store::open(&self.path)?;
+            if later {
+                self.checkpoint_when_asked()?;
+            }
         }
         Ok(!self.deferred)
+    }
+
+    /// For a long-lived writer whose callers wait for each commit (the
+    /// language server's store thread, which holds an answer until the
+    /// edits before it are written): a commit no longer checkpoints the
+    /// WAL — SQLite's automatic checkpoint is off on this connection and
+    /// the size bound is not checked — so no answer waits for a
+    /// checkpoint's copy and `fsync`. The writer calls
+    /// [`Store::checkpoint_if_due`] once its callers have their answer.
+    pub fn checkpoint_when_asked(&mut self) -> Result<(), StoreError> {
+        self.checkpoint_later = true;
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(StoreError::sqlite(&self.path))
+    }
+
+    /// The checkpoint a commit would have made, for a store whose commits
+    /// leave it ([`Store::checkpoint_when_asked`]): the WAL is checkpointed
+    /// and truncated once past [`WAL_LIMIT`] (about SQLite's own threshold
+    /// of 1,000 pages). Never waits for another process.
+    pub fn checkpoint_if_due(&self) {
+        let big = std::fs::metadata(self.wal_path()).is_ok_and(|m| m.len() > WAL_LIMIT);
+        if big && !self.deferred {
+            self.checkpoint("TRUNCATE");
+        }
     }
 
     /// Opens (creating if needed) the store at `path`, migrating an older schema.
@@ -196,6 +229,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             deferred: false,
+            checkpoint_later: false,
         };
         store.bound_wal();
         Ok(store)
@@ -212,17 +246,24 @@ impl Store {
     /// (one `stat` otherwise). Never waits: when another process is writing,
     /// or reading an older snapshot, the checkpoint is left to a later process.
     fn bound_wal(&self) {
-        let big = std::fs::metadata(self.wal_path()).is_ok_and(|m| m.len() > WAL_LIMIT);
-        if !big {
+        if self.checkpoint_later {
             return;
         }
+        let big = std::fs::metadata(self.wal_path()).is_ok_and(|m| m.len() > WAL_LIMIT);
+        if big {
+            self.checkpoint("TRUNCATE");
+        }
+    }
+
+    /// `PRAGMA wal_checkpoint(mode)` without waiting for a busy store.
+    fn checkpoint(&self, mode: &str) {
         if self.conn.busy_timeout(Duration::ZERO).is_err() {
             return;
         }
         // The result row says whether it completed; a busy store is not an error here.
         let _ = self
             .conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            .query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(()));
         let _ = self.conn.busy_timeout(BUSY_TIMEOUT);
     }
 
