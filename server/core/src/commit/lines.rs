@@ -233,15 +233,7 @@ fn line_starts(text: &str) -> Vec<usize> {
 /// Carries `lines` of the `old` text to the `new` text; lines that changed are dropped.
 pub(crate) fn carry(lines: &FileLines, old: &str, new: &str) -> FileLines {
     let map = map_lines_where(old, new, Some(&|l| lines.contains_key(&l)));
-    lines
-        .iter()
-        .filter_map(|(&line, attr)| {
-            map.get(line)
-                .copied()
-                .flatten()
-                .map(|to| (to, attr.clone()))
-        })
-        .collect()
+    carry_by(lines, &map)
 }
 
 /// [`carry`] through a map [`map_lines`] made.

@@ -89,21 +89,8 @@ impl Runs {
 
     /// The attribution of the byte at `pos` (or of the last byte when `pos` is the end).
     pub(crate) fn attr_at(&self, pos: usize) -> Option<AttrId> {
-        let mut t = self.root;
-        let mut pos = pos.min(self.total_len().checked_sub(1)?);
-        while t != NIL {
-            let n = &self.nodes[t as usize];
-            let left = self.sum(n.left);
-            if pos < left {
-                t = n.left;
-            } else if pos < left + n.len {
-                return Some(n.attr);
-            } else {
-                pos -= left + n.len;
-                t = n.right;
-            }
-        }
-        None
+        let pos = pos.min(self.total_len().checked_sub(1)?);
+        self.locate(pos).map(|(t, _)| self.nodes[t as usize].attr)
     }
 
     /// Replaces the bytes in `range` with `new` runs, keeping runs coalesced.
