@@ -545,19 +545,20 @@ fn ignore_below_is_applied_alike_everywhere_and_the_text_stays_ai() {
     assert_eq!(blame[1]["reviewed"], false);
 }
 
-/// Runs `vouch args` in `repo` with its standard output closed before it
-/// writes anything (what `| head -0` or a pager that quit does).
+/// Runs `vouch args` in `repo` with its standard output a pipe whose
+/// reading end is closed before it starts (what `| head -0` or a pager that
+/// quit does): its first write fails, however soon it comes.
 fn with_stdout_closed(repo: &TempRepo, args: &[&str]) -> std::process::Output {
-    let mut child = std::process::Command::new(support::vouch_bin())
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    std::process::Command::new(support::vouch_bin())
         .args(args)
         .current_dir(repo.path())
         .env("LC_ALL", "C")
-        .stdout(std::process::Stdio::piped())
+        .stdout(writer)
         .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn vouch");
-    drop(child.stdout.take());
-    child.wait_with_output().expect("wait")
+        .output()
+        .expect("run vouch")
 }
 
 // Small things: `vouch … | head` ends quietly, as git does.
