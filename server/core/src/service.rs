@@ -68,6 +68,7 @@ impl Service {
     pub fn open_read_only(dir: &Path) -> Result<Service, ServiceError> {
         let workspace = Workspace::discover(dir)?;
         let store = Store::open_existing(&workspace.store_path())?;
+        store.settle_wal();
         Ok(Service {
             workspace,
             store,

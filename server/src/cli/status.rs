@@ -123,6 +123,8 @@ pub(crate) fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
     // parallel.
     let mut files: Vec<File> = Vec::new();
     let mut judged_of: Vec<Vec<Judged>> = Vec::new();
+    // One read transaction for all the files' records (not one per read).
+    let reading = service.store.reading()?;
     let mut working = Working::new(&service)?;
     for (path, text) in scope.files(&service, &working)? {
         // Follows renames and recalls earlier states (`Service::current`),
@@ -146,6 +148,7 @@ pub(crate) fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
         }
     }
     drop(working);
+    drop(reading);
     let units = unit_names(&mut service, &files);
     let entries: Vec<StatusEntry> = files
         .iter()

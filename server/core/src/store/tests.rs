@@ -223,3 +223,41 @@ fn a_writer_that_checkpoints_when_asked_keeps_the_wal_bounded() {
     let back = Store::open(&db).unwrap().load("f3.rs").unwrap().unwrap();
     assert_eq!(back.ledger.snapshot(), last.unwrap().snapshot());
 }
+
+/// A command that only reads truncates a WAL past the readers' bound as it
+/// opens the store (each later process would read it all), keeps one under
+/// it, and loses nothing.
+#[test]
+fn a_reader_settles_a_wal_past_its_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
+    let wal = |s: &Store| std::fs::metadata(s.wal_path()).map_or(0, |m| m.len());
+    let mut s = Store::open(&db).unwrap();
+    let mut l = Ledger::new("fn a() {}\n");
+    l.apply_edit(0..0, "ai ", &ai()).unwrap();
+    s.save("small.rs", &l).unwrap();
+    let small = wal(&s);
+    assert!(small > 0 && small < READER_WAL_LIMIT, "{small}");
+    let reader = Store::open_existing(&db).unwrap();
+    reader.settle_wal();
+    assert_eq!(wal(&reader), small, "under the bound: left alone");
+    let mut big = Ledger::new(&"let value = compute(1) + 1;\n".repeat(20_000));
+    big.apply_edit(0..0, "ai ", &ai()).unwrap();
+    s.save("big.rs", &big).unwrap();
+    assert!(
+        wal(&s) > READER_WAL_LIMIT && wal(&s) < WAL_LIMIT,
+        "{}",
+        wal(&s)
+    );
+    drop(s);
+    let reader = Store::open_existing(&db).unwrap();
+    reader.settle_wal();
+    assert_eq!(
+        wal(&reader),
+        0,
+        "past the bound: checkpointed and truncated"
+    );
+    let back = reader.load("big.rs").unwrap().unwrap();
+    assert_eq!(back.ledger.snapshot(), big.snapshot());
+    assert!(reader.load("small.rs").unwrap().is_some());
+}
