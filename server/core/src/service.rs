@@ -534,6 +534,10 @@ const MAX_SOURCE_PATHS: usize = 64;
 /// Earlier states of each searched path that [`Sources`] index, newest
 /// first: a text moved away recently is among them.
 const STATES_SEARCHED: usize = 4;
+/// States with more text than this (bytes) are not indexed by [`Sources`]
+/// (nor read): a deleted 6 MB file would otherwise be read and hashed line
+/// by line, its record and earlier states, by every later command and hook.
+const MAX_SOURCE_BYTES: usize = 1 << 20;
 /// Other paths' states [`Service::elsewhere`] hands back at most: a text
 /// came from one or two (a move, a swap); more only cost diffs when many
 /// files are alike (generated code, templates).
@@ -557,12 +561,19 @@ impl Sources {
     fn build(service: &Service, paths: &[String]) -> Result<Sources, ServiceError> {
         let mut states = Vec::new();
         for path in paths {
-            if let Some(stored) = service.store.load(path)?
+            if service
+                .store
+                .text_len(path)?
+                .is_some_and(|n| n <= MAX_SOURCE_BYTES)
+                && let Some(stored) = service.store.load(path)?
                 && !stored.ledger.regions().is_empty()
             {
                 states.push((path.clone(), stored.ledger));
             }
-            for state in service.store.newest_states(path, STATES_SEARCHED)? {
+            for state in service
+                .store
+                .newest_states(path, STATES_SEARCHED, MAX_SOURCE_BYTES)?
+            {
                 states.push((path.clone(), state));
             }
         }

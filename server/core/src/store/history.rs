@@ -86,30 +86,37 @@ impl Store {
 
     /// Every remembered state of `path`, newest first (at most 2 × [`KEEP`]).
     pub(crate) fn history(&self, path: &str) -> Result<Vec<Ledger>, StoreError> {
-        self.newest_states(path, usize::MAX)
+        self.newest_states(path, usize::MAX, usize::MAX)
     }
 
-    /// The newest `limit` remembered states of `path`, newest first; older
-    /// ones are not read.
+    /// The newest `limit` remembered states of `path` of at most
+    /// `max_bytes` of text, newest first; older and larger ones are not
+    /// read (the `history_at` index orders them, and a text's size is in
+    /// its row's header).
     pub(crate) fn newest_states(
         &self,
         path: &str,
         limit: usize,
+        max_bytes: usize,
     ) -> Result<Vec<Ledger>, StoreError> {
         let err = || StoreError::sqlite(&self.path);
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT text, runs FROM history WHERE path = ?1 ORDER BY at DESC, rowid DESC",
+                "SELECT text, runs FROM history WHERE path = ?1 AND octet_length(text) <= ?3
+                 ORDER BY at DESC, rowid DESC LIMIT ?2",
             )
             .map_err(err())?;
+        // SQLite's LIMIT is a signed 64-bit count; "all" is -1.
+        let limit = i64::try_from(limit).unwrap_or(-1);
+        let max_bytes = i64::try_from(max_bytes).unwrap_or(i64::MAX);
         let rows = stmt
-            .query_map(params![path], |r| {
+            .query_map(params![path, limit, max_bytes], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
             })
             .map_err(err())?;
         let mut out = Vec::new();
-        for row in rows.take(limit) {
+        for row in rows {
             let (text, runs) = row.map_err(err())?;
             // A damaged state is skipped: it only ever adds knowledge.
             if let Ok(snapshot) = codec::decode(text, &runs)
@@ -211,5 +218,50 @@ mod tests {
         for i in KEEP..2 * KEEP {
             assert!(store.recall("x.rs", &text(i)).unwrap().is_some(), "{i}");
         }
+    }
+
+    /// The newest states come first, a state remembered again among them,
+    /// at most `limit`, and none with more text than `max_bytes`; the text
+    /// size of a record is known without reading it.
+    #[test]
+    fn newest_states_are_bounded_in_number_and_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db")).unwrap();
+        let source = AiSource {
+            tool: "t".into(),
+            model: None,
+            kind: AiKind::Agent,
+            session: None,
+            accepted_at: 1,
+        };
+        let state = |text: &str| {
+            let mut l = Ledger::new(text);
+            l.mark_ai(0..1, &source).unwrap();
+            l
+        };
+        let big = format!("big\n{}", "x".repeat(4096));
+        let texts = ["one\n", "two\n", big.as_str(), "three\n"];
+        for t in texts.iter().chain(["one\n"].iter()) {
+            store.remember("x.rs", &state(t)).unwrap();
+            // Distinct times: ties are broken by insertion order, and a
+            // state remembered again keeps its first row.
+            std::thread::sleep(std::time::Duration::from_millis(3));
+        }
+        let texts_of = |v: Vec<Ledger>| v.iter().map(Ledger::text).collect::<Vec<_>>();
+        assert_eq!(
+            texts_of(store.newest_states("x.rs", usize::MAX, usize::MAX).unwrap()),
+            ["one\n", "three\n", big.as_str(), "two\n"]
+        );
+        assert_eq!(
+            texts_of(store.newest_states("x.rs", 3, 100).unwrap()),
+            ["one\n", "three\n", "two\n"]
+        );
+        assert_eq!(
+            texts_of(store.newest_states("x.rs", 1, 100).unwrap()),
+            ["one\n"]
+        );
+        store.save("x.rs", &state(&big)).unwrap();
+        assert_eq!(store.text_len("x.rs").unwrap(), Some(big.len()));
+        assert_eq!(store.text_len("y.rs").unwrap(), None);
     }
 }

@@ -317,6 +317,17 @@ impl Store {
         &self.path
     }
 
+    /// The size in bytes of the text stored for `path`, if it is tracked,
+    /// without reading the text.
+    pub(crate) fn text_len(&self, path: &str) -> Result<Option<usize>, StoreError> {
+        let len: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT octet_length(text) FROM files WHERE path = ?1")
+            .and_then(|mut s| s.query_row([path], |r| r.get(0)).optional())
+            .map_err(StoreError::sqlite(&self.path))?;
+        Ok(len.map(|n| usize::try_from(n).unwrap_or(usize::MAX)))
+    }
+
     /// The stored ledger of `path`, if it is tracked.
     pub fn load(&self, path: &str) -> Result<Option<StoredFile>, StoreError> {
         load(&self.conn, &self.path, path)

@@ -49,6 +49,16 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this build writes.
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
+/// Indexes that change no data and that a Vouch without them reads and
+/// writes correctly, so they need no new schema version (which would make
+/// such a Vouch refuse the store): created where missing, each open.
+///
+/// `history_at`: a path's newest states in order without reading every
+/// state's text (`at` is stored after it, so ordering by it without an
+/// index read, and sorted, every earlier state in full: megabytes for a
+/// large file, on every commit hook).
+const INDEXES: &str = "CREATE INDEX IF NOT EXISTS history_at ON history (path, at);";
+
 /// Refuses a store written by a newer Vouch, reading its version through a
 /// read-only connection (no journal-mode switch, no files created), so such
 /// a store is left untouched. A missing or empty file passes.
@@ -102,5 +112,6 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
         tx.pragma_update(None, "user_version", from as i64 + 1)
             .map_err(err())?;
     }
+    tx.execute_batch(INDEXES).map_err(err())?;
     tx.commit().map_err(err())
 }
