@@ -26,7 +26,8 @@
 //! still unknown after 4 are looked for, whole, in the store's earlier
 //! states of the file and in other paths' stored states the text came from
 //! (`Service::origins`: other paths' states more like the text than the
-//! file's own record; for a file the store does not track,
+//! file's own record, or holding as AI a line of it the record lacks; for
+//! a file the store does not track,
 //! `Service::found_elsewhere`): a file moved back onto a path the store
 //! knew, paths swapped before a commit.
 
@@ -155,7 +156,11 @@ pub(crate) fn attribute(
     let mut specs: Vec<String> = Vec::with_capacity(rest.len() * 2);
     for (c, _, _) in &rest {
         specs.push(c.new.clone());
-        specs.push(c.old.clone().unwrap_or_else(|| "\u{1}missing".to_owned()));
+        specs.push(
+            c.old
+                .clone()
+                .unwrap_or_else(|| crate::git::MISSING.to_owned()),
+        );
     }
     let mut blobs = git.read_objects(&specs)?.into_iter();
     let mut base_note: Option<Option<ParsedNote>> = None;
@@ -168,19 +173,27 @@ pub(crate) fn attribute(
         let Some(Ok(target)) = target.map(String::from_utf8) else {
             continue;
         };
-        // Where a text its record does not hold came from: another path's
-        // state more like it than the record of its path (from an earlier
-        // life), which decides instead, and the states layer 5 searches.
+        // A text its record does not hold: an earlier state holding exactly
+        // it (layer 1), else where it came from — another path's state more
+        // like it than the record of its path (from an earlier life), which
+        // decides instead, and the states layer 5 searches.
+        let mut recalled = None;
         let mut origins = None;
-        if let (Some(k), Some(st)) = (&key, &stored)
-            && st.rope() != target.as_str()
-            && service.store.recall(k, &target)?.is_none()
+        if let Some(k) = &key
+            && stored
+                .as_ref()
+                .is_none_or(|st| st.rope() != target.as_str())
         {
-            let (moved, states) = service.origins(k, &target, st)?;
-            if moved.is_some() {
-                stored = moved;
+            recalled = service.store.recall(k, &target)?;
+            if recalled.is_none()
+                && let Some(st) = &stored
+            {
+                let (moved, states) = service.origins(k, &target, st)?;
+                if moved.is_some() {
+                    stored = moved;
+                }
+                origins = Some(states);
             }
-            origins = Some(states);
         }
         let base_text = base_blob.and_then(|b| String::from_utf8(b).ok());
         let old_path = change.from.as_deref().unwrap_or(&change.path);
@@ -188,10 +201,9 @@ pub(crate) fn attribute(
         let base_map = base_text.as_deref().map(|b| lines::map_lines(b, &target));
         let mut known = Known::new();
         // 1. An exact earlier state.
-        let exact = match (&stored, &key) {
-            (Some(st), _) if st.rope() == target.as_str() => Some(st.clone()),
-            (_, Some(k)) => service.store.recall(k, &target)?,
-            _ => None,
+        let exact = match &stored {
+            Some(st) if st.rope() == target.as_str() => Some(st.clone()),
+            _ => recalled,
         };
         if let Some(e) = &exact {
             set_all(&mut known, &target, &lines::from_ledger(e));

@@ -329,13 +329,13 @@ pub fn post_rewrite(git: &Git, pairs: &[(String, String)]) -> Result<usize, Comm
     // carried from it alone would then be kept over what the folded
     // commits' notes know (a new commit's note wins below); the rebase's
     // own post-rewrite, at its end, carries all of them, the latest first.
-    if in_fixup_chain(git)? {
+    // Inside a rebase (an `exec` step amending a picked commit), the picked
+    // commit has no note yet: its original is in the rebase's rewritten list.
+    let (folding, originals) = rebase_state(git)?;
+    if folding {
         return Ok(0);
     }
     let notes = Notes::new(git)?;
-    // Inside a rebase (an `exec` step amending a picked commit), the picked
-    // commit has no note yet: its original is in the rebase's rewritten list.
-    let originals = rebase_originals(git)?;
     let mut expanded = Vec::new();
     for (old, new) in pairs.iter().filter(|(o, n)| o != n) {
         for orig in originals.get(old).into_iter().flatten() {
@@ -380,28 +380,25 @@ pub fn post_rewrite(git: &Git, pairs: &[(String, String)]) -> Result<usize, Comm
     Ok(records.len())
 }
 
-/// Whether a rebase is folding commits (`squash`, `fixup`) into one: git
-/// lists the chain's steps in `rebase-merge/current-fixups` until its last
-/// commit is made.
-fn in_fixup_chain(git: &Git) -> Result<bool, CommitError> {
-    Ok(git
-        .git_paths(&["rebase-merge/current-fixups"])?
-        .iter()
-        .any(|p| p.is_file()))
-}
-
-/// `new -> [old]` from the running rebase's `rewritten-list`.
-fn rebase_originals(git: &Git) -> Result<HashMap<String, Vec<String>>, CommitError> {
-    let mut out: HashMap<String, Vec<String>> = HashMap::new();
-    // Both places in one `git rev-parse`.
-    let lists = ["rebase-merge/rewritten-list", "rebase-apply/rewritten-list"];
-    for path in git.git_paths(&lists)? {
+/// What post-rewrite needs of a running rebase, from one `git rev-parse`:
+/// whether it is folding commits (`squash`, `fixup`) into one — git lists
+/// the chain's steps in `rebase-merge/current-fixups` until its last commit
+/// is made — and `new -> [old]` from its `rewritten-list`.
+fn rebase_state(git: &Git) -> Result<(bool, HashMap<String, Vec<String>>), CommitError> {
+    let paths = git.git_paths(&[
+        "rebase-merge/current-fixups",
+        "rebase-merge/rewritten-list",
+        "rebase-apply/rewritten-list",
+    ])?;
+    let folding = paths.first().is_some_and(|p| p.is_file());
+    let mut originals: HashMap<String, Vec<String>> = HashMap::new();
+    for path in paths.iter().skip(1) {
         let Ok(text) = std::fs::read_to_string(path) else {
             continue;
         };
         for (old, new) in parse_rewrites(&text) {
-            out.entry(new).or_default().push(old);
+            originals.entry(new).or_default().push(old);
         }
     }
-    Ok(out)
+    Ok((folding, originals))
 }

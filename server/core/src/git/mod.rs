@@ -321,11 +321,7 @@ impl Git {
         // A name with a line break cannot be asked for; ask for an impossible one instead.
         let mut request = String::new();
         for s in &specs {
-            let s = if s.contains(['\n', '\r']) {
-                "\u{1}missing"
-            } else {
-                s
-            };
+            let s = if s.contains(['\n', '\r']) { MISSING } else { s };
             request.push_str(s);
             request.push('\n');
         }
@@ -507,8 +503,8 @@ struct TreeWalk<'a> {
     trees: HashMap<String, std::rc::Rc<Vec<u8>>>,
 }
 
-/// What a name that cannot exist is asked as.
-const MISSING: &str = "\u{1}missing";
+/// What a name that cannot exist is asked as (a batch answers `missing`).
+pub(crate) const MISSING: &str = "\u{1}missing";
 
 impl<'a> TreeWalk<'a> {
     fn new(
@@ -1017,6 +1013,15 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
         (dir, git)
     }
 
+    /// Commits everything in the work tree; returns the commit.
+    fn commit_all(git: &Git, message: &str) -> String {
+        git.run(&["add", "-A"]).unwrap();
+        let who = ["-c", "user.name=T", "-c", "user.email=t@x"];
+        git.run(&[&who[..], &["commit", "-q", "-m", message]].concat())
+            .unwrap();
+        git.text(&["rev-parse", "HEAD"]).unwrap().trim().to_owned()
+    }
+
     /// A folder or a commit named where a file's text is asked for is no
     /// text: `None`, like a missing file, and the objects after it still read.
     #[test]
@@ -1024,18 +1029,7 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
         let (dir, git) = repo();
         std::fs::create_dir(dir.path().join("d")).unwrap();
         std::fs::write(dir.path().join("d/f.txt"), "text\n").unwrap();
-        git.run(&["add", "d/f.txt"]).unwrap();
-        git.run(&[
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@x",
-            "commit",
-            "-q",
-            "-m",
-            "m",
-        ])
-        .unwrap();
+        commit_all(&git, "m");
         let specs = ["HEAD:d", "HEAD", ":d/f.txt", ":nothing", "HEAD:d/f.txt"].map(String::from);
         let got = git.read_objects(&specs).unwrap();
         assert_eq!(got[0], None);
@@ -1068,24 +1062,9 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
         write("top.rs", "top\n");
         #[cfg(unix)]
         std::os::unix::fs::symlink("a", dir.path().join("link")).unwrap();
-        let commit = |m: &str| {
-            git.run(&["add", "-A"]).unwrap();
-            git.run(&[
-                "-c",
-                "user.name=T",
-                "-c",
-                "user.email=t@x",
-                "commit",
-                "-q",
-                "-m",
-                m,
-            ])
-            .unwrap();
-            git.text(&["rev-parse", "HEAD"]).unwrap().trim().to_owned()
-        };
-        let first = commit("one");
+        let first = commit_all(&git, "one");
         write("a/b/c.rs", "c2\n");
-        let second = commit("two");
+        let second = commit_all(&git, "two");
         // A submodule entry (a commit this repository does not hold).
         git.run(&[
             "update-index",

@@ -71,6 +71,20 @@ pub struct AiSource {
     pub accepted_at: i64,
 }
 
+#[cfg(test)]
+impl AiSource {
+    /// A coding agent's source for tests: tool `t`, no model or session.
+    pub(crate) fn test_agent() -> AiSource {
+        AiSource {
+            tool: "t".into(),
+            model: None,
+            kind: AiKind::Agent,
+            session: None,
+            accepted_at: 1,
+        }
+    }
+}
+
 /// A person's attestation that they read a span.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Review {

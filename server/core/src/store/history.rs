@@ -168,24 +168,14 @@ mod tests {
         assert_eq!(text_hash("a"), 0xaf63_dc4c_8601_ec8c_u64 as i64);
         assert_eq!(text_hash("foobar"), 0x8594_4171_f739_67e8_u64 as i64);
     }
-    use crate::ledger::{AiKind, AiSource};
+    use crate::ledger::AiSource;
 
     #[test]
     fn remembers_and_recalls_by_text() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("s.db")).unwrap();
         let mut l = Ledger::new("a\nb\n");
-        l.mark_ai(
-            0..2,
-            &AiSource {
-                tool: "t".into(),
-                model: None,
-                kind: AiKind::Agent,
-                session: None,
-                accepted_at: 1,
-            },
-        )
-        .unwrap();
+        l.mark_ai(0..2, &AiSource::test_agent()).unwrap();
         store.remember("x.rs", &l).unwrap();
         store.remember("y.rs", &Ledger::new("human\n")).unwrap();
         assert!(store.recall("x.rs", "a\nb\nc\n").unwrap().is_none());
@@ -227,13 +217,7 @@ mod tests {
     fn newest_states_are_bounded_in_number_and_size() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("s.db")).unwrap();
-        let source = AiSource {
-            tool: "t".into(),
-            model: None,
-            kind: AiKind::Agent,
-            session: None,
-            accepted_at: 1,
-        };
+        let source = AiSource::test_agent();
         let state = |text: &str| {
             let mut l = Ledger::new(text);
             l.mark_ai(0..1, &source).unwrap();

@@ -281,22 +281,17 @@ impl Store {
         }
     }
 
+    /// Checkpoints and truncates the WAL once it is past `limit` bytes,
+    /// without waiting for a busy store.
     fn truncate_wal_past(&self, limit: u64) {
         let big = std::fs::metadata(self.wal_path()).is_ok_and(|m| m.len() > limit);
-        if big {
-            self.checkpoint("TRUNCATE");
-        }
-    }
-
-    /// `PRAGMA wal_checkpoint(mode)` without waiting for a busy store.
-    fn checkpoint(&self, mode: &str) {
-        if self.conn.busy_timeout(Duration::ZERO).is_err() {
+        if !big || self.conn.busy_timeout(Duration::ZERO).is_err() {
             return;
         }
         // The result row says whether it completed; a busy store is not an error here.
         let _ = self
             .conn
-            .query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(()));
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         let _ = self.conn.busy_timeout(BUSY_TIMEOUT);
     }
 
