@@ -19,24 +19,6 @@ use support::TempRepo;
 const GRACE: &str = "Grace Hopper <grace@example.com>";
 const ADA: &str = "Ada Lovelace <ada@example.com>";
 
-/// The `(path, start, end)` ranges of `vouch status --json` (repo-relative).
-fn status_ranges(repo: &TempRepo, args: &[&str]) -> BTreeSet<(String, u64, u64)> {
-    let mut all = vec!["status", "--json"];
-    all.extend_from_slice(args);
-    let v = repo.vouch(&all).expect_code(0).json();
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|e| {
-            (
-                e["path"].as_str().unwrap().to_owned(),
-                e["startLine"].as_u64().unwrap(),
-                e["endLine"].as_u64().unwrap(),
-            )
-        })
-        .collect()
-}
-
 /// The `(path, start, end)` ranges `vouch check` prints (`path:S-E: …` or `path:L: …`).
 fn check_ranges(text: &str) -> BTreeSet<(String, u64, u64)> {
     text.lines()

@@ -262,16 +262,28 @@ impl Service {
         if elsewhere.is_empty() {
             return Ok((None, states));
         }
-        let own_shared = alike(&distinct_lines(text), &own.text());
+        let own_text = own.text();
+        let own_lines: HashSet<&str> = own_text.split('\n').map(str::trim).collect();
+        let own_shared = distinct_lines(text)
+            .iter()
+            .filter(|l| own_lines.contains(*l))
+            .count();
         let moved = elsewhere
             .first()
-            .filter(|(_, best, shared)| best.rope() == text || *shared > own_shared)
-            .map(|(_, best, _)| best.clone());
+            .filter(|s| s.state.rope() == text || s.shared > own_shared)
+            .map(|s| s.state.clone());
+        // Searched: a state more alike than the record, or one holding as
+        // AI a line of `text` the record does not have at all (AI code
+        // copied between alike files); a state whose AI lines of `text`
+        // the record holds too adds nothing but diffs.
         states.extend(
             elsewhere
                 .into_iter()
-                .filter(|(_, _, shared)| *shared > own_shared)
-                .map(|(_, l, _)| l),
+                .filter(|s| {
+                    s.shared > own_shared
+                        || s.ai_lines.iter().any(|l| !own_lines.contains(l.as_str()))
+                })
+                .map(|s| s.state),
         );
         Ok((moved, states))
     }
@@ -326,17 +338,13 @@ impl Service {
         Ok(self
             .alike_elsewhere(rel, text)?
             .into_iter()
-            .map(|(p, l, _)| (p, l))
+            .map(|s| (s.path, s.state))
             .collect())
     }
 
     /// [`Service::elsewhere`] with how many of `text`'s distinct lines
     /// each state holds.
-    fn alike_elsewhere(
-        &self,
-        rel: &str,
-        text: &str,
-    ) -> Result<Vec<(String, Ledger, usize)>, ServiceError> {
+    fn alike_elsewhere(&self, rel: &str, text: &str) -> Result<Vec<Shared>, ServiceError> {
         if self.sources.borrow().is_none() {
             let built = Sources::build(self, &self.source_paths()?)?;
             *self.sources.borrow_mut() = Some(built);
@@ -618,40 +626,58 @@ impl Sources {
     /// of `text`'s distinct non-blank lines are lines of it (the same file,
     /// moved; not a new file that merely shares a `}` line or a copied
     /// line). The most alike first, at most [`MAX_SHARING`].
-    fn sharing(&self, rel: &str, text: &str) -> Vec<(String, Ledger, usize)> {
+    fn sharing(&self, rel: &str, text: &str) -> Vec<Shared> {
         let lines = distinct_lines(text);
-        let mut candidates: HashMap<usize, usize> = HashMap::new();
+        // Each candidate state, with the distinctive lines of `text` it
+        // holds as AI.
+        let mut candidates: HashMap<usize, Vec<&str>> = HashMap::new();
         for line in lines.iter().filter(|l| distinctive(l)) {
             for &i in self.by_line.get(*line).into_iter().flatten() {
                 if self.states[i].0 != rel {
-                    *candidates.entry(i).or_default() += 1;
+                    candidates.entry(i).or_default().push(line);
                 }
             }
         }
-        let mut order: Vec<(usize, usize)> = candidates.into_iter().collect();
-        order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut order: Vec<(usize, Vec<&str>)> = candidates.into_iter().collect();
+        order.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
         // How alike: the lines of `text` the state holds, for the states
         // sharing the most AI lines (bounded work per text).
         let hashes: Vec<u64> = lines.iter().map(|l| line_hash(l)).collect();
-        let mut alike: Vec<(usize, usize)> = order
+        let mut alike: Vec<(usize, usize, Vec<&str>)> = order
             .into_iter()
             .take(MAX_SHARING * 4)
-            .filter_map(|(i, _)| {
+            .filter_map(|(i, ai)| {
                 let held = &self.line_sets[i];
                 let shared = hashes.iter().filter(|h| held.contains(h)).count();
-                (shared * 2 >= lines.len()).then_some((i, shared))
+                (shared * 2 >= lines.len()).then_some((i, shared, ai))
             })
             .collect();
         alike.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         alike
             .into_iter()
             .take(MAX_SHARING)
-            .map(|(i, shared)| {
+            .map(|(i, shared, ai)| {
                 let (path, state) = self.states[i].clone();
-                (path, state, shared)
+                Shared {
+                    path,
+                    state,
+                    shared,
+                    ai_lines: ai.into_iter().map(str::to_owned).collect(),
+                }
             })
             .collect()
     }
+}
+
+/// Another path's stored state that a text may have come from
+/// ([`Sources::sharing`]).
+struct Shared {
+    path: String,
+    state: Ledger,
+    /// How many of the text's distinct lines the state holds.
+    shared: usize,
+    /// The text's distinctive lines the state holds as AI (trimmed).
+    ai_lines: Vec<String>,
 }
 
 /// The distinct non-blank lines of `text`, trimmed.
@@ -668,12 +694,6 @@ fn line_hash(line: &str) -> u64 {
     let mut h = fnv::FnvHasher::default();
     h.write(line.as_bytes());
     h.finish()
-}
-
-/// How many of `lines` (a text's [`distinct_lines`]) `other` holds.
-fn alike(lines: &HashSet<&str>, other: &str) -> usize {
-    let held: HashSet<&str> = other.split('\n').map(str::trim).collect();
-    lines.iter().filter(|l| held.contains(*l)).count()
 }
 
 /// A line telling one text from another: at least three letters or digits
@@ -716,23 +736,14 @@ pub(crate) fn read_text(workspace: &Workspace, rel: &str) -> Result<Option<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::{AiKind, AiSource};
+    use crate::ledger::AiSource;
 
     /// `text` with the lines holding `ai` (a substring) marked AI.
     fn state(text: &str, ai: &str) -> Ledger {
         let mut l = Ledger::new(text);
         let start = text.find(ai).unwrap();
-        l.mark_ai(
-            start..start + ai.len(),
-            &AiSource {
-                tool: "t".into(),
-                model: None,
-                kind: AiKind::Agent,
-                session: None,
-                accepted_at: 1,
-            },
-        )
-        .unwrap();
+        l.mark_ai(start..start + ai.len(), &AiSource::test_agent())
+            .unwrap();
         l
     }
 
@@ -751,7 +762,8 @@ mod tests {
         let edited = moved.replace("fn h2", "fn h22");
         let found = s.sharing("a.rs", &edited);
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].0, "c.rs");
+        assert_eq!(found[0].path, "c.rs");
+        assert_eq!(found[0].ai_lines, ["fn ai() {"]);
         // Not for c.rs itself.
         assert!(s.sharing("c.rs", &edited).is_empty());
         // A new file sharing only a brace, or one AI line among many of its

@@ -208,3 +208,35 @@ pub fn keygen(dir: &Path, name: &str) -> Key {
         .join(" ");
     Key { path, public }
 }
+
+/// The `(path, start, end)` ranges of `vouch status --json` with `args`.
+pub fn status_ranges(
+    repo: &TempRepo,
+    args: &[&str],
+) -> std::collections::BTreeSet<(String, u64, u64)> {
+    let mut all = vec!["status", "--json"];
+    all.extend_from_slice(args);
+    let v = repo.vouch(&all).expect_code(0).json();
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|e| {
+            (
+                e["path"].as_str().expect("path").to_owned(),
+                e["startLine"].as_u64().expect("startLine"),
+                e["endLine"].as_u64().expect("endLine"),
+            )
+        })
+        .collect()
+}
+
+/// Each line's `origin` in `vouch blame --json PATH`.
+pub fn blame_origins(repo: &TempRepo, path: &str) -> Vec<String> {
+    let blame = repo.vouch(&["blame", "--json", path]).expect_code(0).json();
+    blame
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|l| l["origin"].as_str().expect("origin").to_owned())
+        .collect()
+}
