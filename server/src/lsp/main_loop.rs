@@ -282,6 +282,8 @@ fn write_documents(jobs: &Receiver<(u64, Vec<WriteJob>)>, tx: &Sender<Event>) {
             recent.clear();
         }
         let mut results = Vec::with_capacity(list.len());
+        // The files written, whose edit logs may be due for folding.
+        let mut written = Vec::with_capacity(list.len());
         for w in list {
             let WriteJob {
                 key,
@@ -308,6 +310,7 @@ fn write_documents(jobs: &Receiver<(u64, Vec<WriteJob>)>, tx: &Sender<Event>) {
                     }
                 }
             };
+            written.push((store_path.clone(), job.place.rel.clone()));
             let own_key = (store_path, job.place.rel.clone());
             let base = own
                 .get(&own_key)
@@ -350,7 +353,15 @@ fn write_documents(jobs: &Receiver<(u64, Vec<WriteJob>)>, tx: &Sender<Event>) {
         if tx.send(Event::Written { batch, results }).is_err() {
             return;
         }
-        // Answers are on their way: now the WAL may be checkpointed.
+        // Answers are on their way: now long edit logs may be folded and
+        // the WAL checkpointed.
+        for (store_path, rel) in written {
+            if let Some(store) = stores.get_mut(&store_path)
+                && let Err(e) = store.fold_log(&rel)
+            {
+                tracing::error!("{rel}: cannot fold its edit log: {e}");
+            }
+        }
         for store in stores.values() {
             store.checkpoint_if_due();
         }

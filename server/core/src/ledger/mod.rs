@@ -8,6 +8,7 @@ mod attribution;
 mod history;
 mod merge;
 mod runs;
+mod window;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -200,6 +201,15 @@ impl Ledger {
     /// every line number that leaves the process (notes, check, blame,
     /// status, export). Built in one pass; query it many times.
     pub fn git_lines(&self) -> GitLines {
+        // Without CR the rope's own line index (LF, CR and CRLF end a
+        // line) counts as git does: no pass over the text but the search
+        // for a CR.
+        if !self.text.chunks().any(|c| c.as_bytes().contains(&b'\r')) {
+            return GitLines {
+                index: LineIndex::Rope(self.text.clone()),
+                len: self.len(),
+            };
+        }
         let mut starts = vec![0];
         let mut at = 0;
         for chunk in self.text.chunks() {
@@ -212,7 +222,10 @@ impl Ledger {
             );
             at += chunk.len();
         }
-        GitLines { starts, len: at }
+        GitLines {
+            index: LineIndex::Starts(starts),
+            len: at,
+        }
     }
 
     /// Number of lines as the editor protocol counts them (LF, CR and CRLF
@@ -559,10 +572,19 @@ impl Ledger {
 
 /// Line starts of a text as git counts lines: only LF ends a line (a lone CR
 /// is part of its line), a trailing LF starts an empty last line.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct GitLines {
-    starts: Vec<usize>,
+    index: LineIndex,
     len: usize,
+}
+
+#[derive(Clone, Debug)]
+enum LineIndex {
+    /// A text without CR, whose rope counts lines as git does (a clone
+    /// shares the rope's nodes).
+    Rope(Rope),
+    /// The start of every line.
+    Starts(Vec<usize>),
 }
 
 impl GitLines {
@@ -575,14 +597,25 @@ impl GitLines {
                 .map(|(i, _)| i + 1),
         );
         GitLines {
-            starts,
+            index: LineIndex::Starts(starts),
             len: text.len(),
         }
     }
 
     /// Number of lines (a trailing LF starts an empty last line).
     pub(crate) fn count(&self) -> usize {
-        self.starts.len()
+        match &self.index {
+            LineIndex::Rope(r) => r.len_lines(),
+            LineIndex::Starts(s) => s.len(),
+        }
+    }
+
+    /// The start of line `line` (`len` past the last).
+    fn start(&self, line: usize) -> usize {
+        match &self.index {
+            LineIndex::Rope(r) => r.try_line_to_byte(line).unwrap_or(self.len),
+            LineIndex::Starts(s) => s.get(line).copied().unwrap_or(self.len),
+        }
     }
 
     /// Number of lines as people count them: without the empty line after
@@ -597,9 +630,11 @@ impl GitLines {
 
     /// 0-based line holding byte `offset`.
     pub(crate) fn line_of(&self, offset: usize) -> usize {
-        self.starts
-            .partition_point(|&s| s <= offset.min(self.len))
-            .saturating_sub(1)
+        let offset = offset.min(self.len);
+        match &self.index {
+            LineIndex::Rope(r) => r.byte_to_line(offset),
+            LineIndex::Starts(s) => s.partition_point(|&x| x <= offset).saturating_sub(1),
+        }
     }
 
     /// Byte range of 0-based lines `first..=last`, line terminators included.
@@ -610,13 +645,7 @@ impl GitLines {
                 return Err(LedgerError::LineOutOfBounds { line, lines });
             }
         }
-        let start = self.starts[first.min(last)];
-        let end = self
-            .starts
-            .get(last.max(first) + 1)
-            .copied()
-            .unwrap_or(self.len);
-        Ok(start..end)
+        Ok(self.start(first.min(last))..self.start(last.max(first) + 1))
     }
 }
 

@@ -513,3 +513,28 @@ fn text_line_count_ignores_the_empty_line_after_the_last_break() {
     assert_eq!(Ledger::new("a\n\n").text_line_count(), 2);
     assert_eq!(Ledger::new("").text_line_count(), 0);
 }
+
+proptest! {
+    /// A text's git lines from the rope's index (no CR) or from its line
+    /// starts (with CR) answer as a plain scan of the text does.
+    #[test]
+    fn git_lines_agree_with_a_scan(
+        text in "[ab\n\r é]{0,80}",
+        copies in 1usize..60,
+        without_cr in any::<bool>(),
+    ) {
+        let mut text = text.repeat(copies);
+        if without_cr {
+            text.retain(|c| c != '\r');
+        }
+        let (ours, scan) = (Ledger::new(&text).git_lines(), GitLines::new(&text));
+        prop_assert_eq!(ours.count(), scan.count());
+        prop_assert_eq!(ours.text_count(), scan.text_count());
+        for offset in (0..=text.len() + 1).step_by(7) {
+            prop_assert_eq!(ours.line_of(offset), scan.line_of(offset));
+        }
+        for line in 0..=scan.count() {
+            prop_assert_eq!(ours.range(line, line).ok(), scan.range(line, line).ok());
+        }
+    }
+}

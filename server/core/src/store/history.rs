@@ -129,7 +129,12 @@ impl Store {
     }
 
     /// The remembered attribution of `path` when its text was exactly `text`.
+    /// The states a large file's log passed through come first: they are
+    /// newer than any folded into the history.
     pub fn recall(&self, path: &str, text: &str) -> Result<Option<Ledger>, StoreError> {
+        if let Some(state) = super::log::recall(&self.conn, &self.path, path, text)? {
+            return Ok(Some(state));
+        }
         let row: Option<(String, Vec<u8>)> = self
             .conn
             .prepare_cached("SELECT text, runs FROM history WHERE path = ?1 AND hash = ?2")
@@ -140,12 +145,9 @@ impl Store {
                 .optional()
             })
             .map_err(StoreError::sqlite(&self.path))?;
-        let Some((stored_text, runs)) = row else {
+        let Some((stored_text, runs)) = row.filter(|(stored, _)| stored == text) else {
             return Ok(None);
         };
-        if stored_text != text {
-            return Ok(None);
-        }
         let corrupt = |reason: String| StoreError::Corrupt {
             path: path.to_owned(),
             reason,

@@ -8,6 +8,7 @@
 
 mod codec;
 mod history;
+mod log;
 mod schema;
 mod units;
 
@@ -316,7 +317,11 @@ impl Store {
     pub(crate) fn text_len(&self, path: &str) -> Result<Option<usize>, StoreError> {
         let len: Option<i64> = self
             .conn
-            .prepare_cached("SELECT octet_length(text) FROM files WHERE path = ?1")
+            .prepare_cached(
+                "SELECT octet_length(text) + IFNULL((SELECT SUM(octet_length(e.text) - e.removed)
+                                                      FROM edits e WHERE e.path = files.path), 0)
+                 FROM files WHERE path = ?1",
+            )
             .and_then(|mut s| s.query_row([path], |r| r.get(0)).optional())
             .map_err(StoreError::sqlite(&self.path))?;
         Ok(len.map(|n| usize::try_from(n).unwrap_or(usize::MAX)))
@@ -457,6 +462,8 @@ impl Store {
             .prepare_cached(
                 "SELECT EXISTS (SELECT 1 FROM history)
                      OR EXISTS (SELECT 1 FROM files
+                                WHERE instr(runs, CAST('\"origin\":\"ai\"' AS BLOB)) > 0)
+                     OR EXISTS (SELECT 1 FROM edits
                                 WHERE instr(runs, CAST('\"origin\":\"ai\"' AS BLOB)) > 0)",
             )
             .and_then(|mut s| s.query_row([], |r| r.get(0)))
@@ -480,16 +487,27 @@ impl Store {
     /// Paths written after generation `since`, with their generation.
     pub fn generations_since(&self, since: i64) -> Result<BTreeMap<String, i64>, StoreError> {
         let err = || StoreError::sqlite(&self.path);
+        // A logged edit's generation is its file's (see log.rs).
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT path, generation FROM files WHERE generation > ?1")
+            .prepare_cached(
+                "SELECT path, generation FROM files WHERE generation > ?1
+                 UNION ALL
+                 SELECT path, MAX(generation) FROM edits GROUP BY path HAVING MAX(generation) > ?1",
+            )
             .map_err(err())?;
         let rows = stmt
             .query_map([since], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
             })
             .map_err(err())?;
-        rows.collect::<Result<_, _>>().map_err(err())
+        let mut out = BTreeMap::new();
+        for row in rows {
+            let (path, generation) = row.map_err(err())?;
+            let g = out.entry(path).or_insert(generation);
+            *g = (*g).max(generation);
+        }
+        Ok(out)
     }
 }
 
@@ -513,16 +531,22 @@ fn check_path(path: &str) -> Result<(), StoreError> {
     }
 }
 
-/// The generation of `path`'s record, without reading the record.
+/// The generation of `path`'s record (its last logged edit's, if any),
+/// without reading the record.
 fn generation_of(conn: &Connection, db: &Path, path: &str) -> Result<Option<i64>, StoreError> {
-    conn.prepare_cached("SELECT generation FROM files WHERE path = ?1")
+    conn.prepare_cached(
+        "SELECT MAX(generation, IFNULL((SELECT MAX(e.generation) FROM edits e
+                                        WHERE e.path = files.path), 0))
+         FROM files WHERE path = ?1",
+    )
         .and_then(|mut s| s.query_row([path], |r| r.get(0)).optional())
         .map_err(StoreError::sqlite(db))
 }
 
 /// Inside a write transaction: stores `ledger` as `path`'s attribution,
 /// remembering `before` (the state it replaces) when its text goes away;
-/// returns the new generation.
+/// returns the new generation. A small change to a large file is logged
+/// as an edit (see log.rs), which keeps `before` in the log instead.
 fn write_in(
     tx: &Connection,
     db: &Path,
@@ -530,18 +554,36 @@ fn write_in(
     before: Option<Ledger>,
     ledger: &Ledger,
 ) -> Result<i64, StoreError> {
-    let err = || StoreError::sqlite(db);
-    if let Some(old) = before
-        && old.rope() != ledger.rope()
-    {
-        history::remember_in(tx, db, path, &old)?;
-    }
     let generation: i64 = tx
         .prepare_cached(
             "UPDATE meta SET value = value + 1 WHERE key = 'generation' RETURNING value",
         )
         .and_then(|mut s| s.query_row([], |r| r.get(0)))
-        .map_err(err())?;
+        .map_err(StoreError::sqlite(db))?;
+    let logged = log::logged(tx, db, path)?;
+    if let Some(old) = &before
+        && log::append(tx, db, path, (old, logged), ledger, generation)?
+    {
+        return Ok(generation);
+    }
+    log::fold(tx, db, path, logged)?;
+    if let Some(old) = before
+        && old.rope() != ledger.rope()
+    {
+        history::remember_in(tx, db, path, &old)?;
+    }
+    write_base(tx, db, path, ledger, generation)?;
+    Ok(generation)
+}
+
+/// Writes `ledger` whole as `path`'s record, with no log after it.
+fn write_base(
+    tx: &Connection,
+    db: &Path,
+    path: &str,
+    ledger: &Ledger,
+    generation: i64,
+) -> Result<(), StoreError> {
     let snapshot = ledger.snapshot();
     let runs = codec::encode(&snapshot).map_err(|e| StoreError::Corrupt {
         path: path.to_owned(),
@@ -552,19 +594,45 @@ fn write_in(
          ON CONFLICT(path) DO UPDATE SET text = ?2, runs = ?3, generation = ?4",
     )
     .and_then(|mut s| s.execute(params![path, snapshot.text, runs, generation]))
-    .map_err(err())?;
-    Ok(generation)
+    .map_err(StoreError::sqlite(db))?;
+    Ok(())
 }
 
+/// `path`'s record: its base with its logged edits applied.
 fn load(conn: &Connection, db: &Path, path: &str) -> Result<Option<StoredFile>, StoreError> {
-    let row: Option<(String, Vec<u8>, i64)> = conn
-        .prepare_cached("SELECT text, runs, generation FROM files WHERE path = ?1")
+    let Some((mut ledger, generation, logged)) = read_base(conn, db, path)? else {
+        return Ok(None);
+    };
+    if logged > 0 {
+        log::replay(conn, db, path, &mut ledger)?;
+    }
+    Ok(Some(StoredFile { ledger, generation }))
+}
+
+/// `path`'s base alone, without its logged edits.
+fn load_base(conn: &Connection, db: &Path, path: &str) -> Result<Option<Ledger>, StoreError> {
+    Ok(read_base(conn, db, path)?.map(|(ledger, _, _)| ledger))
+}
+
+fn read_base(
+    conn: &Connection,
+    db: &Path,
+    path: &str,
+) -> Result<Option<(Ledger, i64, i64)>, StoreError> {
+    let row: Option<(String, Vec<u8>, i64, i64)> = conn
+        .prepare_cached(
+            "SELECT text, runs,
+                    MAX(generation, IFNULL((SELECT MAX(e.generation) FROM edits e
+                                            WHERE e.path = files.path), 0)),
+                    (SELECT COUNT(*) FROM edits e WHERE e.path = files.path)
+             FROM files WHERE path = ?1",
+        )
         .and_then(|mut s| {
-            s.query_row([path], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            s.query_row([path], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
                 .optional()
         })
         .map_err(StoreError::sqlite(db))?;
-    let Some((text, runs, generation)) = row else {
+    let Some((text, runs, generation, logged)) = row else {
         return Ok(None);
     };
     let corrupt = |reason: String| StoreError::Corrupt {
@@ -574,7 +642,7 @@ fn load(conn: &Connection, db: &Path, path: &str) -> Result<Option<StoredFile>, 
     let snapshot = codec::decode(text, &runs).map_err(corrupt)?;
     let ledger =
         Ledger::from_snapshot(snapshot).map_err(|e: LedgerError| corrupt(e.to_string()))?;
-    Ok(Some(StoredFile { ledger, generation }))
+    Ok(Some((ledger, generation, logged)))
 }
 
 #[cfg(test)]
