@@ -38,37 +38,97 @@ impl Regular {
 /// FIFO swapped in after the check cannot hang), the type checked on the
 /// open file, and the read cut at `max + 1` bytes.
 pub(crate) fn read_regular(path: &Path, root: &Path, max: u64) -> std::io::Result<Regular> {
-    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let real = match path.canonicalize() {
-        Ok(real) => real,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Regular::Missing),
-        Err(e) => return Err(e),
+    // The common case, a path below `root` without symlinks, costs an
+    // `lstat` per component below the root; anything else is resolved
+    // whole (every component of both paths read as a possible link).
+    let (real, no_follow) = match plainly_inside(path, root) {
+        Some(Plain::Missing) => return Ok(Regular::Missing),
+        Some(Plain::Path) => (path.to_path_buf(), true),
+        None => {
+            let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+            let real = match path.canonicalize() {
+                Ok(real) => real,
+                Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Regular::Missing),
+                Err(e) => return Err(e),
+            };
+            if !real.starts_with(&root) {
+                return Ok(Regular::Outside);
+            }
+            (real, false)
+        }
     };
-    if !real.starts_with(&root) {
-        return Ok(Regular::Outside);
-    }
     let mut options = OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+        // A symlink swapped in after the check fails the open (`ELOOP`)
+        // and is resolved whole instead.
+        let follow = if no_follow { libc::O_NOFOLLOW } else { 0 };
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | follow);
     }
     let file = match options.open(&real) {
         Ok(f) => f,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Regular::Missing),
+        Err(_) if no_follow && real.is_symlink() => return read_resolved(path, root, max),
         Err(_) if real.is_dir() => return Ok(Regular::Special),
         Err(e) => return Err(e),
     };
-    if !file.metadata()?.is_file() {
+    let meta = file.metadata()?;
+    if !meta.is_file() {
         return Ok(Regular::Special);
     }
-    let mut bytes = Vec::new();
+    // Sized once from the file's length (read in one call, not doubling
+    // from 32 bytes); still cut at `max + 1` if it grows meanwhile.
+    let cap = meta.len().min(max).saturating_add(1);
+    let mut bytes = Vec::with_capacity(usize::try_from(cap).unwrap_or(0));
     file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max {
         return Ok(Regular::TooLarge);
     }
     Ok(Regular::Bytes(bytes))
+}
+
+/// [`read_regular`] after a symlink appeared where none was: resolved whole.
+fn read_resolved(path: &Path, root: &Path, max: u64) -> std::io::Result<Regular> {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    match path.canonicalize() {
+        Ok(real) if real.starts_with(&root) => read_regular(&real, &root, max),
+        Ok(_) => Ok(Regular::Outside),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(Regular::Missing),
+        Err(e) => Err(e),
+    }
+}
+
+/// What [`plainly_inside`] found.
+enum Plain {
+    /// `path` is below the root through folders that are no symlinks, and
+    /// its last component is no symlink.
+    Path,
+    /// A component is missing (no symlink on the way).
+    Missing,
+}
+
+/// Whether `path` lies below `root` through plain components, none a
+/// symlink (one `lstat` each); `None` when that is not so or not known.
+fn plainly_inside(path: &Path, root: &Path) -> Option<Plain> {
+    let rel = path.strip_prefix(root).ok()?;
+    let mut at = root.to_path_buf();
+    let mut any = false;
+    for c in rel.components() {
+        let std::path::Component::Normal(name) = c else {
+            return None;
+        };
+        at.push(name);
+        any = true;
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => return None,
+            Ok(_) => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => return Some(Plain::Missing),
+            Err(_) => return None,
+        }
+    }
+    any.then_some(Plain::Path)
 }
 
 /// [`read_regular`] for a small configuration file: `None` when missing,
@@ -115,6 +175,25 @@ mod tests {
         assert!(matches!(
             read_regular(&inner.join("etc/hostname"), &root, 1 << 20).unwrap(),
             Regular::Outside | Regular::Missing
+        ));
+        // A symlink that stays inside, to a file or through a folder, is
+        // followed; a path climbing out and back in is resolved.
+        std::os::unix::fs::symlink(root.join("a"), inner.join("to-a")).unwrap();
+        std::os::unix::fs::symlink(&inner, root.join("via")).unwrap();
+        for p in [
+            inner.join("to-a"),
+            root.join("via/to-a"),
+            inner.join("../a"),
+        ] {
+            assert!(
+                matches!(read_regular(&p, &root, 5).unwrap(), Regular::Bytes(b) if b == b"hello"),
+                "{}",
+                p.display()
+            );
+        }
+        assert!(matches!(
+            read_regular(&root.join("inner/none/x"), &root, 5).unwrap(),
+            Regular::Missing
         ));
         // A device inside the root (as far as the path goes) is not read.
         assert!(matches!(

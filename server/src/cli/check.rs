@@ -129,7 +129,7 @@ fn working_lines(service: &Service) -> anyhow::Result<CommitLines> {
     let mut out = CommitLines::new();
     let mut working = Working::new(service)?;
     let scope = super::scope::Scope::parse(&[], &service.workspace)?;
-    for (path, text) in scope.files(service, &working)? {
+    for (path, text) in scope.files(service, &mut working)? {
         if let Some(ledger) = working.ledger(&path, &text)? {
             let file = lines::from_ledger(&ledger);
             if !file.is_empty() {

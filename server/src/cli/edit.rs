@@ -31,8 +31,8 @@ pub(crate) fn for_each_target(
     // What `vouch status` sees: also the AI lines notes know of text the
     // store never saw (taken from another commit, other tools' records);
     // the store learns them with the change.
-    let working = Working::new(service)?;
-    tracked.extend(working.extra_paths().iter().cloned());
+    let mut working = Working::new(service)?;
+    tracked.extend(working.extra_paths()?.iter().cloned());
     tracked.sort();
     tracked.dedup();
     let mut working = Some(working);

@@ -45,31 +45,53 @@ impl Scope {
     }
 
     /// The working-tree files in scope whose attribution may hold AI text,
-    /// sorted, with their text: [`Scope::tracked`] (a file deleted from the
-    /// working tree is left out), then the files the store does not track
-    /// that `working` names (changed since `HEAD`, or named by other tools'
-    /// records; those that are not text are left out).
+    /// sorted, with their text: [`Scope::tracked_files`], then
+    /// [`Scope::extra_files`].
     pub fn files(
         &self,
         service: &Service,
-        working: &Working<'_>,
+        working: &mut Working<'_>,
     ) -> anyhow::Result<Vec<(String, String)>> {
+        let mut out = self.tracked_files(service)?;
+        let tracked: Vec<&str> = out.iter().map(|(p, _)| p.as_str()).collect();
+        let extra = self.extra_files(service, working, &tracked)?;
+        out.extend(extra);
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
+    }
+
+    /// [`Scope::tracked`] with their text, sorted (a file deleted from the
+    /// working tree is left out). Needs nothing from git's diff, so a
+    /// caller works on these while [`Working`] waits for it.
+    pub fn tracked_files(&self, service: &Service) -> anyhow::Result<Vec<(String, String)>> {
         let mut out = Vec::new();
-        let tracked = self.tracked(service)?;
-        for path in &tracked {
-            if let Some(text) = service.read_text(path)? {
-                out.push((path.clone(), text));
+        for path in self.tracked(service)? {
+            if let Some(text) = service.read_text(&path)? {
+                out.push((path, text));
             }
         }
-        for path in working.extra_paths() {
-            if !self.contains(path) || tracked.binary_search(path).is_ok() {
+        Ok(out)
+    }
+
+    /// The files in scope the store does not track that `working` names
+    /// (changed since `HEAD`, or named by other tools' records), sorted,
+    /// with their text; those that are not text and those in `tracked`
+    /// (sorted) are left out.
+    pub fn extra_files(
+        &self,
+        service: &Service,
+        working: &mut Working<'_>,
+        tracked: &[&str],
+    ) -> anyhow::Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        for path in working.extra_paths()? {
+            if !self.contains(path) || tracked.binary_search(&path.as_str()).is_ok() {
                 continue;
             }
             if let Ok(Some(text)) = service.read_text(path) {
                 out.push((path.clone(), text));
             }
         }
-        out.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
     }
 

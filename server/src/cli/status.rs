@@ -125,11 +125,27 @@ pub(crate) fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
     let mut judged_of: Vec<Vec<Judged>> = Vec::new();
     // One read transaction for all the files' records (not one per read).
     let reading = service.store.reading()?;
+    // Git's diff runs meanwhile: the tracked files come first (a file whose
+    // text the store holds needs nothing from it), then the files only git
+    // names.
     let mut working = Working::new(&service)?;
-    for (path, text) in scope.files(&service, &working)? {
+    let tracked = scope.tracked_files(&service)?;
+    let mut listed = Vec::new();
+    for (path, text) in tracked {
         // Follows renames and recalls earlier states (`Service::current`),
         // plus what notes know of text the store never saw.
-        let Some(ledger) = working.ledger(&path, &text)? else {
+        let ledger = working.ledger(&path, &text)?;
+        listed.push((path, text, ledger));
+    }
+    let names: Vec<String> = listed.iter().map(|(p, _, _)| p.clone()).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    for (path, text) in scope.extra_files(&service, &mut working, &names)? {
+        let ledger = working.ledger(&path, &text)?;
+        listed.push((path, text, ledger));
+    }
+    listed.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, text, ledger) in listed {
+        let Some(ledger) = ledger else {
             continue;
         };
         let file = lines::from_ledger(&ledger);

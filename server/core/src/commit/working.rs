@@ -31,6 +31,8 @@ use crate::service::Service;
 pub struct Working<'a> {
     service: &'a Service,
     git: Option<Git>,
+    /// What git is being asked meanwhile ([`Working::settle`]).
+    asking: Option<std::thread::JoinHandle<Result<Asked, CommitError>>>,
     /// Files whose working-tree text differs from `HEAD`'s.
     changed: HashSet<String>,
     /// Files changed since `HEAD` and files other tools' records name, that
@@ -43,10 +45,19 @@ pub struct Working<'a> {
     elsewhere: Option<ContentIndex>,
 }
 
+/// Git's answers [`Working`] waits for only when it needs them.
+struct Asked {
+    /// `git diff-index`'s output; `None` without a `HEAD`.
+    changed: Option<Vec<u8>>,
+    /// The commits other tools' notes annotate.
+    foreign: Vec<String>,
+}
+
 impl<'a> Working<'a> {
     /// One `git diff-index` (files changed since `HEAD`) and the listing of
-    /// other tools' notes; nothing outside a repository or on an unborn
-    /// branch.
+    /// other tools' notes, asked on another thread: a file whose text the
+    /// store holds needs neither, so the caller goes on with those while
+    /// git works. Nothing is asked outside a repository.
     pub fn new(service: &'a Service) -> Result<Working<'a>, CommitError> {
         Working::open(service, None)
     }
@@ -62,6 +73,7 @@ impl<'a> Working<'a> {
         let mut working = Working {
             service,
             git: None,
+            asking: None,
             changed: HashSet::new(),
             extra: Vec::new(),
             foreign: None,
@@ -71,38 +83,35 @@ impl<'a> Working<'a> {
             return Ok(working);
         }
         let git = Git::new(&service.workspace.root);
-        let mut args = vec![
-            "--literal-pathspecs",
-            "diff-index",
-            "--name-only",
-            "-z",
-            "--no-renames",
-            "--ignore-submodules",
-            "--diff-filter=d",
-            "HEAD",
-            "--",
-        ];
-        args.extend(only);
-        // The two questions are independent: other tools' notes are listed
-        // (`git config`, `git for-each-ref`) while `git diff-index` runs.
-        let (changed, foreign) = std::thread::scope(|scope| {
-            let foreign = only
-                .is_none()
-                .then(|| scope.spawn(|| Notes::new(&git)?.foreign_annotated()));
-            let changed = git.try_run(&args);
-            let foreign = foreign.map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(CommitError::Other("listing notes failed".into())))
-            });
-            (changed, foreign)
-        });
-        let Some(changed) = changed? else {
-            return Ok(working); // no HEAD yet
+        let only = only.map(str::to_owned);
+        let asker = git.clone();
+        let asking = std::thread::Builder::new()
+            .name("vouch-diff-index".into())
+            .spawn(move || ask(&asker, only.as_deref()))
+            .map_err(|e| CommitError::Other(format!("cannot start a thread: {e}")))?;
+        working.asking = Some(asking);
+        working.git = Some(git);
+        Ok(working)
+    }
+
+    /// Waits for git's answers (once) and takes them in.
+    fn settle(&mut self) -> Result<(), CommitError> {
+        let Some(asking) = self.asking.take() else {
+            return Ok(());
         };
-        let foreign = foreign.transpose()?.unwrap_or_default();
-        working.changed = split_z(&changed).into_iter().collect();
-        let tracked: HashSet<String> = service.store.paths()?.into_iter().collect();
-        let mut extra: BTreeSet<String> = working
+        let asked = asking
+            .join()
+            .unwrap_or_else(|_| Err(CommitError::Other("asking git failed".into())));
+        let Some(git) = self.git.take() else {
+            return Ok(());
+        };
+        let Asked { changed, foreign } = asked?;
+        let Some(changed) = changed else {
+            return Ok(()); // no HEAD yet: nothing to compare with
+        };
+        self.changed = split_z(&changed).into_iter().collect();
+        let tracked: HashSet<String> = self.service.store.paths()?.into_iter().collect();
+        let mut extra: BTreeSet<String> = self
             .changed
             .iter()
             .filter(|p| !tracked.contains(*p))
@@ -111,17 +120,18 @@ impl<'a> Working<'a> {
         if !foreign.is_empty() {
             let index = ContentIndex::load(&git, &foreign)?;
             extra.extend(index.paths().filter(|p| !tracked.contains(*p)).cloned());
-            working.foreign = Some(index);
+            self.foreign = Some(index);
         }
-        working.extra = extra.into_iter().collect();
-        working.git = Some(git);
-        Ok(working)
+        self.extra = extra.into_iter().collect();
+        self.git = Some(git);
+        Ok(())
     }
 
     /// Files not tracked by the store whose attribution may still hold AI
     /// text (changed since `HEAD`, or named by other tools' records), sorted.
-    pub fn extra_paths(&self) -> &[String] {
-        &self.extra
+    pub fn extra_paths(&mut self) -> Result<&[String], CommitError> {
+        self.settle()?;
+        Ok(&self.extra)
     }
 
     /// The attribution of `rel` at `text` (its content on disk): the
@@ -134,6 +144,7 @@ impl<'a> Working<'a> {
             return Ok(stored);
         }
         let current = self.service.current_at(rel, Some(text))?;
+        self.settle()?;
         let Some(git) = &self.git else {
             return Ok(current);
         };
@@ -195,6 +206,38 @@ impl Taught {
     pub fn apply(&self, ledger: &mut Ledger) -> usize {
         lines::fill_ledger(ledger, &self.0)
     }
+}
+
+/// `git diff-index` of the working tree against `HEAD` (of `only`, or of
+/// every file) and, for every file, the commits other tools' notes
+/// annotate, listed while `git diff-index` runs.
+fn ask(git: &Git, only: Option<&str>) -> Result<Asked, CommitError> {
+    let mut args = vec![
+        "--literal-pathspecs",
+        "diff-index",
+        "--name-only",
+        "-z",
+        "--no-renames",
+        "--ignore-submodules",
+        "--diff-filter=d",
+        "HEAD",
+        "--",
+    ];
+    args.extend(only);
+    std::thread::scope(|scope| {
+        let foreign = only
+            .is_none()
+            .then(|| scope.spawn(|| Notes::new(git)?.foreign_annotated()));
+        let changed = git.try_run(&args);
+        let foreign = foreign.map(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(CommitError::Other("listing notes failed".into())))
+        });
+        Ok(Asked {
+            changed: changed?,
+            foreign: foreign.transpose()?.unwrap_or_default(),
+        })
+    })
 }
 
 impl Working<'_> {

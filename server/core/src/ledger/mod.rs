@@ -201,10 +201,17 @@ impl Ledger {
     /// every line number that leaves the process (notes, check, blame,
     /// status, export). Built in one pass; query it many times.
     pub fn git_lines(&self) -> GitLines {
+        self.git_lines_from(ROPE_LINES_FROM)
+    }
+
+    /// [`Ledger::git_lines`], through the rope from texts of `rope_from` bytes.
+    pub(crate) fn git_lines_from(&self, rope_from: usize) -> GitLines {
         // Without CR the rope's own line index (LF, CR and CRLF end a
-        // line) counts as git does: no pass over the text but the search
-        // for a CR.
-        if !self.text.chunks().any(|c| c.as_bytes().contains(&b'\r')) {
+        // line) counts as git does: no pass over a large text but the
+        // search for a CR. Each query through it scans a chunk (ropey
+        // keeps no counts in its leaves), so a smaller text, whose
+        // callers may ask for every line, gets the table.
+        if self.len() >= rope_from && !self.text.chunks().any(|c| c.as_bytes().contains(&b'\r')) {
             return GitLines {
                 index: LineIndex::Rope(self.text.clone()),
                 len: self.len(),
@@ -572,6 +579,10 @@ impl Ledger {
 
 /// Line starts of a text as git counts lines: only LF ends a line (a lone CR
 /// is part of its line), a trailing LF starts an empty last line.
+/// Texts of at least this many bytes and no CR answer git line queries
+/// through their rope ([`Ledger::git_lines`]).
+const ROPE_LINES_FROM: usize = 256 << 10;
+
 #[derive(Clone, Debug)]
 pub struct GitLines {
     index: LineIndex,

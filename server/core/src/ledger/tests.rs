@@ -527,14 +527,17 @@ proptest! {
         if without_cr {
             text.retain(|c| c != '\r');
         }
-        let (ours, scan) = (Ledger::new(&text).git_lines(), GitLines::new(&text));
-        prop_assert_eq!(ours.count(), scan.count());
-        prop_assert_eq!(ours.text_count(), scan.text_count());
-        for offset in (0..=text.len() + 1).step_by(7) {
-            prop_assert_eq!(ours.line_of(offset), scan.line_of(offset));
-        }
-        for line in 0..=scan.count() {
-            prop_assert_eq!(ours.range(line, line).ok(), scan.range(line, line).ok());
+        let scan = GitLines::new(&text);
+        let ledger = Ledger::new(&text);
+        for ours in [ledger.git_lines_from(0), ledger.git_lines_from(usize::MAX)] {
+            prop_assert_eq!(ours.count(), scan.count());
+            prop_assert_eq!(ours.text_count(), scan.text_count());
+            for offset in (0..=text.len() + 1).step_by(7) {
+                prop_assert_eq!(ours.line_of(offset), scan.line_of(offset));
+            }
+            for line in 0..=scan.count() {
+                prop_assert_eq!(ours.range(line, line).ok(), scan.range(line, line).ok());
+            }
         }
     }
 }

@@ -93,7 +93,11 @@ impl Ledger {
     /// Replaces `range` with `piece`'s text and attribution (what
     /// [`Ledger::slice`] took of a newer ledger over its window). Costs
     /// O(log n + the piece), independent of the document size.
-    pub(crate) fn splice(&mut self, range: Range<usize>, piece: &Snapshot) -> Result<(), LedgerError> {
+    pub(crate) fn splice(
+        &mut self,
+        range: Range<usize>,
+        piece: &Snapshot,
+    ) -> Result<(), LedgerError> {
         self.check_range(&range)?;
         let mut runs = Vec::with_capacity(piece.runs.len());
         let mut at = 0;
@@ -282,9 +286,16 @@ mod tests {
         let mut old = Ledger::new(&text);
         old.mark_ai(50..70, &ai("copilot")).unwrap();
         let mut new = old.clone();
-        new.apply_edit(5_000..5_000, "x", &Attribution::Human).unwrap();
+        new.apply_edit(5_000..5_000, "x", &Attribution::Human)
+            .unwrap();
         let w = old.changed_window(&new);
-        assert_eq!(w, Window { old: 5_000..5_000, new: 5_000..5_001 });
+        assert_eq!(
+            w,
+            Window {
+                old: 5_000..5_000,
+                new: 5_000..5_001
+            }
+        );
         // Only attribution changed: the window is the marked range.
         let mut marked = old.clone();
         marked.mark_ai(90_000..90_010, &ai("claude")).unwrap();

@@ -44,7 +44,11 @@ fn corrupt(path: &str) -> impl Fn(String) -> StoreError + '_ {
 }
 
 /// The number of logged edits of `path`.
-pub(super) fn logged(conn: &Connection, db: &std::path::Path, path: &str) -> Result<i64, StoreError> {
+pub(super) fn logged(
+    conn: &Connection,
+    db: &std::path::Path,
+    path: &str,
+) -> Result<i64, StoreError> {
     conn.prepare_cached("SELECT COUNT(*) FROM edits WHERE path = ?1")
         .and_then(|mut s| s.query_row([path], |r| r.get(0)))
         .map_err(StoreError::sqlite(db))
@@ -124,7 +128,10 @@ fn edits(conn: &Connection, db: &std::path::Path, path: &str) -> Result<Vec<Edit
         .map_err(err())?;
     let rows = stmt
         .query_map([path], |r| {
-            let n = |i| r.get::<_, i64>(i).map(|v| usize::try_from(v).unwrap_or(usize::MAX));
+            let n = |i| {
+                r.get::<_, i64>(i)
+                    .map(|v| usize::try_from(v).unwrap_or(usize::MAX))
+            };
             Ok(Edit {
                 start: n(0)?,
                 removed: n(1)?,
@@ -230,7 +237,12 @@ pub(super) fn fold(
     let lengths = earlier_lengths(tx, db, path)?;
     let mut budget = REMEMBER_BYTES;
     let mut keep = vec![false; lengths.len()];
-    for (i, len) in lengths.iter().enumerate().rev().take(history::KEEP as usize) {
+    for (i, len) in lengths
+        .iter()
+        .enumerate()
+        .rev()
+        .take(history::KEEP as usize)
+    {
         if *len > budget {
             break;
         }
@@ -314,7 +326,12 @@ mod tests {
     #[derive(Clone, Debug)]
     enum Step {
         /// Replace `cut` bytes at `at` with `text`, human or AI, and save.
-        Write { at: usize, cut: usize, text: String, ai: bool },
+        Write {
+            at: usize,
+            cut: usize,
+            text: String,
+            ai: bool,
+        },
         /// Mark a range reviewed and save (attribution alone changes).
         Review { at: usize, len: usize },
         /// Fold the log ([`Store::fold_log`]).
@@ -419,8 +436,14 @@ mod tests {
             // The record's generation is its last edit's, wherever asked.
             assert_eq!(store.load("big.txt").unwrap().unwrap().generation, g);
             let changed = store.generations_since(since).unwrap();
-            assert_eq!(changed.into_iter().collect::<Vec<_>>(), [("big.txt".to_owned(), g)]);
-            let known = StoredFile { ledger: l.clone(), generation: g };
+            assert_eq!(
+                changed.into_iter().collect::<Vec<_>>(),
+                [("big.txt".to_owned(), g)]
+            );
+            let known = StoredFile {
+                ledger: l.clone(),
+                generation: g,
+            };
             let (_, same) = store
                 .update_known("big.txt", Some(&known), |f| {
                     assert_eq!(f.map(|f| f.generation), Some(g));
@@ -432,7 +455,9 @@ mod tests {
         // Each edit row holds the keystroke alone.
         let largest: i64 = store
             .conn
-            .query_row("SELECT MAX(octet_length(text)) FROM edits", [], |r| r.get(0))
+            .query_row("SELECT MAX(octet_length(text)) FROM edits", [], |r| {
+                r.get(0)
+            })
             .unwrap();
         assert_eq!(largest, 1);
         // A small file is written whole.
@@ -443,13 +468,20 @@ mod tests {
         let generation = store.generation().unwrap();
         store.fold_log("big.txt").unwrap();
         assert_eq!(logged_of(&store, "big.txt"), 0);
-        assert_eq!(store.generation().unwrap(), generation, "folding changes nothing");
+        assert_eq!(
+            store.generation().unwrap(),
+            generation,
+            "folding changes nothing"
+        );
         let edits: i64 = store
             .conn
             .query_row("SELECT COUNT(*) FROM edits", [], |r| r.get(0))
             .unwrap();
         assert_eq!(edits, 0);
-        assert_eq!(store.load("big.txt").unwrap().unwrap().ledger.snapshot(), l.snapshot());
+        assert_eq!(
+            store.load("big.txt").unwrap().unwrap().ledger.snapshot(),
+            l.snapshot()
+        );
         // Every state the log passed through is now in the history.
         for s in &states[..states.len() - 1] {
             assert!(store.recall("big.txt", &s.text()).unwrap().is_some());
@@ -487,7 +519,13 @@ mod tests {
         for w in writers {
             w.join().unwrap();
         }
-        let text = Store::open(&db).unwrap().load("big.txt").unwrap().unwrap().ledger.text();
+        let text = Store::open(&db)
+            .unwrap()
+            .load("big.txt")
+            .unwrap()
+            .unwrap()
+            .ledger
+            .text();
         assert_eq!(text.matches('a').count(), 60);
         assert_eq!(text.matches('b').count(), 60);
     }

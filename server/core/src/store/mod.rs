@@ -539,8 +539,8 @@ fn generation_of(conn: &Connection, db: &Path, path: &str) -> Result<Option<i64>
                                         WHERE e.path = files.path), 0))
          FROM files WHERE path = ?1",
     )
-        .and_then(|mut s| s.query_row([path], |r| r.get(0)).optional())
-        .map_err(StoreError::sqlite(db))
+    .and_then(|mut s| s.query_row([path], |r| r.get(0)).optional())
+    .map_err(StoreError::sqlite(db))
 }
 
 /// Inside a write transaction: stores `ledger` as `path`'s attribution,

@@ -174,7 +174,10 @@ mod tests {
         assert_eq!(loaded.ledger.text(), "fn a() {}\n");
         assert_eq!(store.text_len("a.rs").unwrap(), Some(10));
         store.save("a.rs", &Ledger::new("fn b() {}\n")).unwrap();
-        assert_eq!(store.load("a.rs").unwrap().unwrap().ledger.text(), "fn b() {}\n");
+        assert_eq!(
+            store.load("a.rs").unwrap().unwrap().ledger.text(),
+            "fn b() {}\n"
+        );
         let version: i64 = Connection::open(&db)
             .unwrap()
             .query_row("PRAGMA user_version", [], |r| r.get(0))
