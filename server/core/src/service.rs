@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::convert::Infallible;
 use std::path::Path;
+use std::rc::Rc;
 
 use crate::ledger::Ledger;
 use crate::store::{Store, StoreError};
@@ -46,7 +47,24 @@ pub struct Service {
     /// Paths a caller named to search besides those git reports changed
     /// (the paths of the commit being described).
     also: RefCell<BTreeSet<String>>,
+    /// [`Service::origins`]' answers in this process: the post-commit hook
+    /// asks for each file twice (describing the commit, then teaching the
+    /// store), and the search reads and diffs many states.
+    origins_seen: RefCell<Vec<SeenOrigins>>,
 }
+
+/// One answer of [`Service::origins`], with what it was asked.
+struct SeenOrigins {
+    rel: String,
+    text: String,
+    own: Ledger,
+    moved: Option<Ledger>,
+    states: Vec<Ledger>,
+}
+
+/// Answers [`Service::origins`] keeps (a hook's files; past this many it
+/// starts afresh).
+const ORIGINS_SEEN: usize = 256;
 
 impl Service {
     /// Finds the workspace holding `dir` and opens its store (creating it),
@@ -59,6 +77,7 @@ impl Service {
             store,
             sources: RefCell::new(None),
             also: RefCell::new(BTreeSet::new()),
+            origins_seen: RefCell::new(Vec::new()),
         })
     }
 
@@ -74,6 +93,7 @@ impl Service {
             store,
             sources: RefCell::new(None),
             also: RefCell::new(BTreeSet::new()),
+            origins_seen: RefCell::new(Vec::new()),
         })
     }
 
@@ -257,7 +277,46 @@ impl Service {
         text: &str,
         own: &Ledger,
     ) -> Result<(Option<Ledger>, Vec<Ledger>), ServiceError> {
+        let same = |s: &SeenOrigins| {
+            s.rel == rel
+                && s.text == text
+                && s.own.rope() == own.rope()
+                && s.own.spans() == own.spans()
+        };
+        if let Some(s) = self.origins_seen.borrow().iter().find(|s| same(s)) {
+            return Ok((s.moved.clone(), s.states.clone()));
+        }
+        let (moved, states) = self.search_origins(rel, text, own)?;
+        let mut seen = self.origins_seen.borrow_mut();
+        if seen.len() >= ORIGINS_SEEN {
+            seen.clear();
+        }
+        seen.push(SeenOrigins {
+            rel: rel.to_owned(),
+            text: text.to_owned(),
+            own: own.clone(),
+            moved: moved.clone(),
+            states: states.clone(),
+        });
+        Ok((moved, states))
+    }
+
+    /// [`Service::origins`], searched.
+    fn search_origins(
+        &self,
+        rel: &str,
+        text: &str,
+        own: &Ledger,
+    ) -> Result<(Option<Ledger>, Vec<Ledger>), ServiceError> {
         let mut states = self.store.history(rel)?;
+        // An earlier state whose AI lines the record holds too, as many
+        // times each and with the same attribution, adds nothing but diffs:
+        // a file committed many times keeps up to 32 such states, each
+        // diffed against the text by every hook. (A state holding an AI
+        // line twice that the record holds once is searched: the second
+        // copy may come back.)
+        let own_ai = ai_lines(own);
+        states.retain(|s| !covered(&ai_lines(s), &own_ai));
         let elsewhere = self.alike_elsewhere(rel, text)?;
         if elsewhere.is_empty() {
             return Ok((None, states));
@@ -271,7 +330,7 @@ impl Service {
         let moved = elsewhere
             .first()
             .filter(|s| s.state.rope() == text || s.shared > own_shared)
-            .map(|s| s.state.clone());
+            .map(|s| Ledger::clone(&s.state));
         // Searched: a state more alike than the record, or one holding as
         // AI a line of `text` the record does not have at all (AI code
         // copied between alike files); a state whose AI lines of `text`
@@ -283,7 +342,7 @@ impl Service {
                     s.shared > own_shared
                         || s.ai_lines.iter().any(|l| !own_lines.contains(l.as_str()))
                 })
-                .map(|s| s.state),
+                .map(|s| Ledger::clone(&s.state)),
         );
         Ok((moved, states))
     }
@@ -338,7 +397,7 @@ impl Service {
         Ok(self
             .alike_elsewhere(rel, text)?
             .into_iter()
-            .map(|s| (s.path, s.state))
+            .map(|s| (s.path, Ledger::clone(&s.state)))
             .collect())
     }
 
@@ -465,6 +524,8 @@ impl Service {
             result = change(&mut ledger)?;
             Ok(result.is_some().then_some(ledger))
         })?;
+        // The write may have remembered a state of `rel`: searched afresh.
+        self.origins_seen.borrow_mut().retain(|s| s.rel != rel);
         Ok(result)
     }
 }
@@ -556,7 +617,7 @@ const MAX_SHARING: usize = 8;
 /// lines.
 struct Sources {
     /// `(path, state)`: current records and earlier states holding AI text.
-    states: Vec<(String, Ledger)>,
+    states: Vec<(String, Rc<Ledger>)>,
     /// Each state's distinct lines (trimmed), hashed once, so how alike a
     /// text is to a state costs a lookup per line of the text.
     line_sets: Vec<HashSet<u64>>,
@@ -614,7 +675,7 @@ impl Sources {
             }
         }
         Sources {
-            states,
+            states: states.into_iter().map(|(p, l)| (p, Rc::new(l))).collect(),
             line_sets,
             by_line,
         }
@@ -673,11 +734,50 @@ impl Sources {
 /// ([`Sources::sharing`]).
 struct Shared {
     path: String,
-    state: Ledger,
+    /// Shared with the index: cloned only when a caller keeps it.
+    state: Rc<Ledger>,
     /// How many of the text's distinct lines the state holds.
     shared: usize,
     /// The text's distinctive lines the state holds as AI (trimmed).
     ai_lines: Vec<String>,
+}
+
+/// The lines of `ledger` holding AI text, trimmed, with their attribution.
+fn ai_lines(ledger: &Ledger) -> Vec<(String, crate::commit::lines::LineAttr)> {
+    let lines = ledger.git_lines();
+    let rope = ledger.rope();
+    crate::commit::lines::from_ledger(ledger)
+        .into_iter()
+        .filter_map(|(l, attr)| {
+            let range = lines.range(l - 1, l - 1).ok()?;
+            Some((rope.byte_slice(range).to_string().trim().to_owned(), attr))
+        })
+        .collect()
+}
+
+/// Whether every AI line of `state` is in `record` at least as many times,
+/// with the same attribution.
+fn covered(
+    state: &[(String, crate::commit::lines::LineAttr)],
+    record: &[(String, crate::commit::lines::LineAttr)],
+) -> bool {
+    let mut by_text: HashMap<&str, Vec<&crate::commit::lines::LineAttr>> = HashMap::new();
+    for (text, attr) in record {
+        by_text.entry(text).or_default().push(attr);
+    }
+    for (text, attr) in state {
+        let Some(attrs) = by_text.get_mut(text.as_str()) else {
+            return false;
+        };
+        // Each line of the record covers one line of the state.
+        match attrs.iter().position(|a| *a == attr) {
+            Some(i) => {
+                attrs.swap_remove(i);
+            }
+            None => return false,
+        }
+    }
+    true
 }
 
 /// The distinct non-blank lines of `text`, trimmed.
@@ -745,6 +845,30 @@ mod tests {
         l.mark_ai(start..start + ai.len(), &AiSource::test_agent())
             .unwrap();
         l
+    }
+
+    /// An earlier state is left out of the search only when the record
+    /// holds each of its AI lines, as often and attributed alike.
+    #[test]
+    fn earlier_states_the_record_covers_are_not_searched() {
+        let record = state("fn a() {}\nlet x = 1;\nfn b() {}\n", "let x = 1;\n");
+        let older = state("let x = 1;\nfn a() {}\n", "let x = 1;\n");
+        assert!(covered(&ai_lines(&older), &ai_lines(&record)));
+        // The same line twice, once in the record: the second may come back.
+        let mut twice = Ledger::new("let x = 1;\nlet x = 1;\n");
+        twice.mark_ai(0..22, &AiSource::test_agent()).unwrap();
+        assert!(!covered(&ai_lines(&twice), &ai_lines(&record)));
+        // Reviewed in the record, not in the state: attributed otherwise.
+        let mut reviewed = record.clone();
+        let review = crate::ledger::Review {
+            by: "Ada <a@x>".into(),
+            at: 1,
+        };
+        reviewed.mark_reviewed(0..reviewed.len(), &review).unwrap();
+        assert!(!covered(&ai_lines(&older), &ai_lines(&reviewed)));
+        // An AI line the record does not hold at all.
+        let other = state("let y = 2;\n", "let y = 2;\n");
+        assert!(!covered(&ai_lines(&other), &ai_lines(&record)));
     }
 
     fn sources(states: Vec<(&str, Ledger)>) -> Sources {

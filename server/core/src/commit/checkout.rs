@@ -9,6 +9,7 @@ use super::lines::{FileLines, LineAttr};
 use crate::git::{Git, split_z};
 use crate::ledger::LineOrigin;
 use crate::service::Service;
+use crate::store::StoredFile;
 
 /// After a rebase has finished: the working tree now holds the rebased
 /// versions, while the store still holds the pre-rebase texts (post-checkout
@@ -93,7 +94,7 @@ pub fn post_checkout(
     let mut restored = Vec::new();
     // Written in one transaction at the end: each save also remembers the
     // state it replaces; `earlier` are states remembered without a save.
-    let mut saves: Vec<(String, crate::ledger::Ledger)> = Vec::new();
+    let mut saves: Vec<(String, crate::ledger::Ledger, Option<StoredFile>)> = Vec::new();
     let mut earlier: Vec<(String, crate::ledger::Ledger)> = Vec::new();
     for path in changed.into_iter().filter(|p| tracked.contains(p)) {
         let Some(stored) = service.store.load(&path)? else {
@@ -102,12 +103,12 @@ pub fn post_checkout(
         let Some(text) = service.read_text(&path)? else {
             continue;
         };
-        if stored.ledger.text() == text {
+        if *stored.ledger.rope() == text.as_str() {
             continue;
         }
         match service.store.recall(&path, &text)? {
             Some(back) => {
-                saves.push((path.clone(), back));
+                saves.push((path.clone(), back, Some(stored)));
                 restored.push(path);
             }
             // Another commit's version: keep only the lines it shares with the old
@@ -115,7 +116,7 @@ pub fn post_checkout(
             // leave it to the usual reconcile.)
             None if !same_commit => {
                 let moved = super::lines::transfer_by_lines(&stored.ledger, &text);
-                saves.push((path, moved));
+                saves.push((path, moved, Some(stored)));
             }
             None => earlier.push((path, stored.ledger)),
         }

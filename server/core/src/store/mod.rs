@@ -412,7 +412,8 @@ impl Store {
                 ledger
             }
         };
-        let generation = write_in(&tx, &db, path, before, &ledger)?;
+        let generation = next_generation(&tx, &db)?;
+        write_in(&tx, &db, path, before, &ledger, generation)?;
         tx.commit().map_err(err())?;
         self.bound_wal();
         Ok((Some(ledger), generation))
@@ -420,17 +421,23 @@ impl Store {
 
     /// Stores many files' attribution in one transaction (a branch switch
     /// changes hundreds of files): each as [`Store::save`] stores it,
-    /// remembering the state it replaces; and remembers the `earlier`
-    /// states (`path`, ledger) without changing the files.
+    /// remembering the state it replaces — the record the caller read, as
+    /// [`Store::update_known`] takes it, when no one wrote the file since —
+    /// and remembers the `earlier` states (`path`, ledger) without changing
+    /// the files.
     pub(crate) fn save_all(
         &mut self,
-        files: &[(String, Ledger)],
+        files: &[(String, Ledger, Option<StoredFile>)],
         earlier: &[(String, Ledger)],
     ) -> Result<(), StoreError> {
         if files.is_empty() && earlier.iter().all(|(_, l)| l.regions().is_empty()) {
             return Ok(());
         }
-        for (path, _) in files.iter().chain(earlier) {
+        for path in files
+            .iter()
+            .map(|f| &f.0)
+            .chain(earlier.iter().map(|e| &e.0))
+        {
             check_path(path)?;
         }
         self.attach(true)?;
@@ -443,9 +450,16 @@ impl Store {
         for (path, ledger) in earlier {
             history::remember_in(&tx, &db, path, ledger)?;
         }
-        for (path, ledger) in files {
-            let before = load(&tx, &db, path)?.map(|f| f.ledger);
-            write_in(&tx, &db, path, before, ledger)?;
+        // One write: every file it changes gets its generation.
+        let generation = next_generation(&tx, &db)?;
+        for (path, ledger, known) in files {
+            let before = match known {
+                Some(k) if generation_of(&tx, &db, path)? == Some(k.generation) => {
+                    Some(k.ledger.clone())
+                }
+                _ => load(&tx, &db, path)?.map(|f| f.ledger),
+            };
+            write_in(&tx, &db, path, before, ledger, generation)?;
         }
         tx.commit().map_err(err())?;
         self.bound_wal();
@@ -543,28 +557,31 @@ fn generation_of(conn: &Connection, db: &Path, path: &str) -> Result<Option<i64>
     .map_err(StoreError::sqlite(db))
 }
 
-/// Inside a write transaction: stores `ledger` as `path`'s attribution,
-/// remembering `before` (the state it replaces) when its text goes away;
-/// returns the new generation. A small change to a large file is logged
-/// as an edit (see log.rs), which keeps `before` in the log instead.
+/// Inside a write transaction: the store-wide generation, bumped; the
+/// files the transaction writes get it.
+fn next_generation(tx: &Connection, db: &Path) -> Result<i64, StoreError> {
+    tx.prepare_cached("UPDATE meta SET value = value + 1 WHERE key = 'generation' RETURNING value")
+        .and_then(|mut s| s.query_row([], |r| r.get(0)))
+        .map_err(StoreError::sqlite(db))
+}
+
+/// Inside a write transaction: stores `ledger` as `path`'s attribution at
+/// `generation`, remembering `before` (the state it replaces) when its
+/// text goes away. A small change to a large file is logged as an edit
+/// (see log.rs), which keeps `before` in the log instead.
 fn write_in(
     tx: &Connection,
     db: &Path,
     path: &str,
     before: Option<Ledger>,
     ledger: &Ledger,
-) -> Result<i64, StoreError> {
-    let generation: i64 = tx
-        .prepare_cached(
-            "UPDATE meta SET value = value + 1 WHERE key = 'generation' RETURNING value",
-        )
-        .and_then(|mut s| s.query_row([], |r| r.get(0)))
-        .map_err(StoreError::sqlite(db))?;
+    generation: i64,
+) -> Result<(), StoreError> {
     let logged = log::logged(tx, db, path)?;
     if let Some(old) = &before
         && log::append(tx, db, path, (old, logged), ledger, generation)?
     {
-        return Ok(generation);
+        return Ok(());
     }
     log::fold(tx, db, path, logged)?;
     if let Some(old) = before
@@ -572,8 +589,7 @@ fn write_in(
     {
         history::remember_in(tx, db, path, &old)?;
     }
-    write_base(tx, db, path, ledger, generation)?;
-    Ok(generation)
+    write_base(tx, db, path, ledger, generation)
 }
 
 /// Writes `ledger` whole as `path`'s record, with no log after it.
