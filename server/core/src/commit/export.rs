@@ -100,7 +100,7 @@ pub fn each_trace_note(
     commits: &[CommitInfo],
     f: impl FnMut(&CommitInfo, Option<Note>) -> Result<(), CommitError>,
 ) -> Result<(), CommitError> {
-    each_note_where(git, commits, |n| n.records.len() != 1, f)
+    each_note_where(git, commits, |records| records.len() != 1, f)
 }
 
 /// [`each_note`] for a caller that reads the lines of only some notes:
@@ -109,7 +109,7 @@ pub fn each_trace_note(
 pub(crate) fn each_note_where(
     git: &Git,
     commits: &[CommitInfo],
-    lines: impl Fn(&ParsedNote) -> bool,
+    lines: impl Fn(&[String]) -> bool,
     mut f: impl FnMut(&CommitInfo, Option<Note>) -> Result<(), CommitError>,
 ) -> Result<(), CommitError> {
     let notes = Notes::new(git)?;
@@ -140,8 +140,8 @@ pub(crate) fn each_note_where(
         &shas,
         |_| true,
         |i, text| {
-            let n = note::parse(text.as_deref().unwrap_or(""));
-            if lines(&n) {
+            let n = note::parse_where(text.as_deref().unwrap_or(""), &lines);
+            if lines(&n.records) {
                 if waiting.len() == NOTE_BATCH {
                     flush(&mut waiting, &mut ready, i)?;
                 }
@@ -369,7 +369,7 @@ mod compact {
             return true;
         }
         let mut last: Option<&[u8]> = None;
-        let mut seen: HashSet<&[u8]> = HashSet::new();
+        let mut seen = Keys::default();
         loop {
             let start = *i;
             if b.get(*i) != Some(&b'"') || !string(b, i) {
@@ -405,6 +405,37 @@ mod compact {
                 }
                 _ => return false,
             }
+        }
+    }
+
+    /// The keys an object has shown so far: a few compared in place (an
+    /// object of a note has a handful; no allocation, no hashing), more in
+    /// a set.
+    #[derive(Default)]
+    struct Keys<'a> {
+        few: [&'a [u8]; 8],
+        count: usize,
+        many: Option<HashSet<&'a [u8]>>,
+    }
+
+    impl<'a> Keys<'a> {
+        /// Adds `key`; `false` when it was there.
+        fn insert(&mut self, key: &'a [u8]) -> bool {
+            if let Some(set) = self.many.as_mut() {
+                return set.insert(key);
+            }
+            if self.few[..self.count].contains(&key) {
+                return false;
+            }
+            if self.count < self.few.len() {
+                self.few[self.count] = key;
+                self.count += 1;
+            } else {
+                let mut set: HashSet<&[u8]> = self.few.iter().copied().collect();
+                set.insert(key);
+                self.many = Some(set);
+            }
+            true
         }
     }
 
@@ -562,6 +593,17 @@ mod compact {
                 "metadata": {"vouch": {"lines": [], "attestations": []}}, "tool": {"name": "vouch"}});
             assert!(is_canonical(&record.to_string()));
             assert_eq!(is_canonical("{\"b\":1,\"a\":2}"), *PRESERVES_ORDER);
+            // A repeated key is caught among a few keys and past the
+            // eight compared in place.
+            let keys = |n: usize, again: &str| {
+                let mut t: Vec<String> = (0..n).map(|i| format!("\"k{i:02}\":{i}")).collect();
+                t.push(format!("\"{again}\":0"));
+                format!("{{{}}}", t.join(","))
+            };
+            assert!(!is_canonical(&keys(3, "k01")));
+            assert!(!is_canonical(&keys(12, "k10")));
+            assert!(!is_canonical(&keys(12, "k02")));
+            assert!(is_canonical(&keys(12, "k99")));
             for not in [
                 "{\"a\":1,\"a\":2}",
                 "{\"a\": 1}",

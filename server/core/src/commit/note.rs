@@ -232,6 +232,13 @@ fn expand(mut ranges: RangeMap<LineAttr>, count: usize) -> FileLines {
 /// Parses a note's text: one or more JSON records (one per line, or
 /// concatenated). Unparseable records are skipped.
 pub(crate) fn parse(text: &str) -> ParsedNote {
+    parse_where(text, |_| true)
+}
+
+/// [`parse`], reading the lines only when `lines(records)` says so (the
+/// records are read and checked either way): an export that writes a
+/// record as it is needs no ranges built.
+pub(crate) fn parse_where(text: &str, lines: impl Fn(&[String]) -> bool) -> ParsedNote {
     let mut parsed: Vec<(String, RecordIn)> = Vec::new();
     for raw in record_texts(text) {
         if let Ok(r) = serde_json::from_str::<RecordIn>(raw) {
@@ -239,8 +246,15 @@ pub(crate) fn parse(text: &str) -> ParsedNote {
         }
     }
     parsed.sort_by(|a, b| b.1.timestamp.cmp(&a.1.timestamp));
+    let (records, parsed): (Vec<String>, Vec<RecordIn>) = parsed.into_iter().unzip();
+    if !lines(&records) {
+        return ParsedNote {
+            files: BTreeMap::new(),
+            records,
+        };
+    }
     let mut files: BTreeMap<String, RangeMap<LineAttr>> = BTreeMap::new();
-    for (_, r) in &parsed {
+    for r in &parsed {
         for (path, ranges) in ranges_of(r) {
             let into = files.entry(path).or_default();
             for (s, e, attr) in ranges.iter() {
@@ -249,10 +263,7 @@ pub(crate) fn parse(text: &str) -> ParsedNote {
         }
     }
     files.retain(|_, r| !r.is_empty());
-    ParsedNote {
-        files,
-        records: parsed.into_iter().map(|(raw, _)| raw).collect(),
-    }
+    ParsedNote { files, records }
 }
 
 /// The text of each JSON value in `text`, found cheaply (no tree built); on
@@ -363,8 +374,11 @@ struct VouchIn {
 #[derive(Deserialize)]
 struct LineRunIn {
     path: String,
-    #[serde(flatten)]
-    range: RangeFlat,
+    // Fields of their own, not a flattened struct: serde buffers a
+    // flattened struct's whole map (every key hashed, every value copied),
+    // which was most of the cost of reading a note.
+    start_line: u64,
+    end_line: u64,
     origin: LineOrigin,
     tool: String,
     #[serde(default)]
@@ -390,12 +404,6 @@ fn unknown_review(reviewed: bool) -> Vec<Reviewer> {
 }
 
 #[derive(Deserialize)]
-struct RangeFlat {
-    start_line: u64,
-    end_line: u64,
-}
-
-#[derive(Deserialize)]
 struct AttestationIn {
     path: String,
     #[serde(default)]
@@ -412,8 +420,8 @@ fn ranges_of(record: &RecordIn) -> BTreeMap<String, RangeMap<LineAttr>> {
     if let Some(vouch) = record.metadata.as_ref().and_then(|m| m.vouch.as_ref()) {
         for run in &vouch.lines {
             let range = RangeIn {
-                start_line: run.range.start_line,
-                end_line: run.range.end_line,
+                start_line: run.start_line,
+                end_line: run.end_line,
             };
             let Some((s, e)) = range.lines() else {
                 continue;
