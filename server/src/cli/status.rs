@@ -178,7 +178,8 @@ pub(crate) fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
                 .collect::<Vec<_>>()
         })
         .collect();
-    let mut out = std::io::stdout().lock();
+    // Buffered: a line per region, written in one go (flushed below).
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
         serde_json::to_writer_pretty(&mut out, &entries)?;
         writeln!(out)?;
@@ -186,6 +187,7 @@ pub(crate) fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
         let shown = super::paths::Shown::new(&service.workspace)?;
         print_human(&mut out, &entries, args.all, &shown)?;
     }
+    out.flush()?;
     Ok(Outcome::Clean)
 }
 
