@@ -9,7 +9,7 @@
 //! rewrites a row whole (megabytes of text) to change one column. Only
 //! files of at least [`MIN_LEN`] bytes are logged, and a log is folded back
 //! into the base (the states it held remembered in `history` within a
-//! budget) once it holds [`MAX_LOGGED`] edits, when a change is too large to
+//! budget, the newest always) once it holds [`MAX_LOGGED`] edits, when a change is too large to
 //! log, or when a long-lived writer asks ([`Store::fold_log`]).
 
 use rusqlite::{Connection, params};
@@ -24,16 +24,20 @@ pub(crate) const MIN_LEN: usize = 64 << 10;
 /// Edits a log may hold; the next change folds it.
 pub(crate) const MAX_LOGGED: i64 = 32;
 
-/// Logs at least this long are folded by [`Store::fold_log`].
-pub(crate) const FOLD_AT: i64 = 8;
+/// Logs at least this long are folded by [`Store::fold_log`] (the
+/// language server, between answers), before a change has to fold one at
+/// [`MAX_LOGGED`] on its way; the states the log holds stay recallable
+/// until then.
+pub(crate) const FOLD_AT: i64 = 24;
 
 /// A change is logged only when its new text is at most this share of the
 /// file (1/16) and it removes at most half: the log of a file then holds at
 /// most twice the file's size, and the base never dwarfs the text.
 const PIECE_SHARE: usize = 16;
 
-/// Bytes of earlier states a fold remembers in `history` (newest first, at
-/// most [`history::KEEP`] states).
+/// Bytes of earlier states a fold remembers in `history` beyond the newest
+/// one, which it always remembers (newest first, at most
+/// [`history::KEEP`] states).
 const REMEMBER_BYTES: usize = 4 << 20;
 
 fn corrupt(path: &str) -> impl Fn(String) -> StoreError + '_ {
@@ -222,9 +226,9 @@ fn earlier_states(
 }
 
 /// Inside a write transaction, before `path`'s record is written whole:
-/// remembers the newest states its log passed through (within
-/// [`REMEMBER_BYTES`]) and empties the log. The current state is the
-/// caller's to remember.
+/// remembers the newest states its log passed through (the newest always,
+/// more within [`REMEMBER_BYTES`]) and empties the log. The current state
+/// is the caller's to remember.
 pub(super) fn fold(
     tx: &Connection,
     db: &std::path::Path,
@@ -243,10 +247,10 @@ pub(super) fn fold(
         .rev()
         .take(history::KEEP as usize)
     {
-        if *len > budget {
+        if *len > budget && i + 1 < lengths.len() {
             break;
         }
-        budget -= len;
+        budget = budget.saturating_sub(*len);
         keep[i] = true;
     }
     for state in earlier_states(tx, db, path, |i| keep[i])? {
@@ -482,9 +486,38 @@ mod tests {
             store.load("big.txt").unwrap().unwrap().ledger.snapshot(),
             l.snapshot()
         );
-        // Every state the log passed through is now in the history.
-        for s in &states[..states.len() - 1] {
+        // The newest states the log passed through are now in the history
+        // (as many as it keeps per path).
+        let earlier = &states[..states.len() - 1];
+        let kept = earlier.len().min(history::KEEP as usize);
+        for s in &earlier[earlier.len() - kept..] {
             assert!(store.recall("big.txt", &s.text()).unwrap().is_some());
+        }
+    }
+
+    /// A fold keeps at least the newest state the log passed through, even
+    /// past the byte budget: a version staged just before stays known.
+    #[test]
+    fn a_fold_remembers_the_newest_earlier_state_of_a_huge_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db")).unwrap();
+        let mut l = Ledger::new(&"x\n".repeat((REMEMBER_BYTES + (1 << 20)) / 2));
+        l.mark_ai(10..20, &AiSource::test_agent()).unwrap();
+        store.save("huge.txt", &l).unwrap();
+        let mut states = Vec::new();
+        for c in ["a", "b"] {
+            l.apply_edit(100..100, c, &Attribution::Human).unwrap();
+            store.save("huge.txt", &l).unwrap();
+            states.push(l.clone());
+        }
+        assert_eq!(logged_of(&store, "huge.txt"), 2);
+        // Too large to log: written whole, the log folded.
+        let big = "y\n".repeat(l.len() / 8);
+        l.apply_edit(0..0, &big, &Attribution::Human).unwrap();
+        store.save("huge.txt", &l).unwrap();
+        assert_eq!(logged_of(&store, "huge.txt"), 0);
+        for s in &states {
+            assert!(store.recall("huge.txt", &s.text()).unwrap().is_some());
         }
     }
 
