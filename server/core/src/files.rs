@@ -41,42 +41,51 @@ pub(crate) fn read_regular(path: &Path, root: &Path, max: u64) -> std::io::Resul
     // The common case, a path below `root` without symlinks, costs an
     // `lstat` per component below the root; anything else is resolved
     // whole (every component of both paths read as a possible link).
-    let (real, no_follow) = match plainly_inside(path, root) {
+    match plainly_inside(path, root) {
         Some(Plain::Missing) => return Ok(Regular::Missing),
-        Some(Plain::Path) => (path.to_path_buf(), true),
-        None => {
-            let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-            let real = match path.canonicalize() {
-                Ok(real) => real,
-                Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Regular::Missing),
-                Err(e) => return Err(e),
-            };
-            if !real.starts_with(&root) {
-                return Ok(Regular::Outside);
+        // `None`: a symlink was swapped in after the check.
+        Some(Plain::Path) => {
+            if let Some(read) = open_and_read(path, max, true)? {
+                return Ok(read);
             }
-            (real, false)
         }
+        None => {}
+    }
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let real = match path.canonicalize() {
+        Ok(real) => real,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Regular::Missing),
+        Err(e) => return Err(e),
     };
+    if !real.starts_with(&root) {
+        return Ok(Regular::Outside);
+    }
+    // Opened following links: a link swapped in now is read as a file
+    // would be, as it always was (the check above is the guard).
+    Ok(open_and_read(&real, max, false)?.unwrap_or(Regular::Special))
+}
+
+/// Opens `path` without blocking and reads it as [`read_regular`] says;
+/// with `no_follow`, `None` when its last component is a symlink.
+fn open_and_read(path: &Path, max: u64, no_follow: bool) -> std::io::Result<Option<Regular>> {
     let mut options = OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        // A symlink swapped in after the check fails the open (`ELOOP`)
-        // and is resolved whole instead.
         let follow = if no_follow { libc::O_NOFOLLOW } else { 0 };
         options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | follow);
     }
-    let file = match options.open(&real) {
+    let file = match options.open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Regular::Missing),
-        Err(_) if no_follow && real.is_symlink() => return read_resolved(path, root, max),
-        Err(_) if real.is_dir() => return Ok(Regular::Special),
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Some(Regular::Missing)),
+        Err(_) if no_follow && path.is_symlink() => return Ok(None),
+        Err(_) if path.is_dir() => return Ok(Some(Regular::Special)),
         Err(e) => return Err(e),
     };
     let meta = file.metadata()?;
     if !meta.is_file() {
-        return Ok(Regular::Special);
+        return Ok(Some(Regular::Special));
     }
     // Sized once from the file's length (read in one call, not doubling
     // from 32 bytes); still cut at `max + 1` if it grows meanwhile.
@@ -84,20 +93,9 @@ pub(crate) fn read_regular(path: &Path, root: &Path, max: u64) -> std::io::Resul
     let mut bytes = Vec::with_capacity(usize::try_from(cap).unwrap_or(0));
     file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max {
-        return Ok(Regular::TooLarge);
+        return Ok(Some(Regular::TooLarge));
     }
-    Ok(Regular::Bytes(bytes))
-}
-
-/// [`read_regular`] after a symlink appeared where none was: resolved whole.
-fn read_resolved(path: &Path, root: &Path, max: u64) -> std::io::Result<Regular> {
-    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    match path.canonicalize() {
-        Ok(real) if real.starts_with(&root) => read_regular(&real, &root, max),
-        Ok(_) => Ok(Regular::Outside),
-        Err(e) if e.kind() == ErrorKind::NotFound => Ok(Regular::Missing),
-        Err(e) => Err(e),
-    }
+    Ok(Some(Regular::Bytes(bytes)))
 }
 
 /// What [`plainly_inside`] found.

@@ -121,36 +121,14 @@ pub(crate) fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
     // The store is one connection: bring each file's attribution to its text
     // and judge it here, then name the ranges' units (a parse per file) in
     // parallel.
-    let mut files: Vec<File> = Vec::new();
-    let mut judged_of: Vec<Vec<Judged>> = Vec::new();
-    // One read transaction for all the files' records (not one per read).
-    let reading = service.store.reading()?;
-    // Git's diff runs meanwhile: the tracked files come first (a file whose
-    // text the store holds needs nothing from it), then the files only git
-    // names.
-    let mut working = Working::new(&service)?;
-    let tracked = scope.tracked_files(&service)?;
-    let mut listed = Vec::new();
-    for (path, text) in tracked {
-        // Follows renames and recalls earlier states (`Service::current`),
-        // plus what notes know of text the store never saw.
-        let ledger = working.ledger(&path, &text)?;
-        listed.push((path, text, ledger));
-    }
-    let names: Vec<String> = listed.iter().map(|(p, _, _)| p.clone()).collect();
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    for (path, text) in scope.extra_files(&service, &mut working, &names)? {
-        let ledger = working.ledger(&path, &text)?;
-        listed.push((path, text, ledger));
-    }
-    listed.sort_by(|a, b| a.0.cmp(&b.0));
-    for (path, text, ledger) in listed {
+    let mut judged_files: Vec<(File, Vec<Judged>)> = Vec::new();
+    let mut judge = |path: String, text: &str, ledger: Option<Ledger>| {
         let Some(ledger) = ledger else {
-            continue;
+            return;
         };
         let file = lines::from_ledger(&ledger);
         let judged: Vec<Judged> = policy
-            .what_blocks(&path, &file, Some(&text), author.as_deref())
+            .what_blocks(&path, &file, Some(text), author.as_deref())
             .into_iter()
             .filter(|j| args.all || j.verdict.blocks())
             .collect();
@@ -159,10 +137,30 @@ pub(crate) fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
                 .iter()
                 .map(|j| ai_extent(&ledger, j.start_line, j.end_line).unwrap_or(0..0))
                 .collect();
-            files.push((path, ledger, ranges));
-            judged_of.push(judged);
+            judged_files.push(((path, ledger, ranges), judged));
         }
+    };
+    // One read transaction for all the files' records (not one per read).
+    let reading = service.store.reading()?;
+    // Git's diff runs meanwhile: the tracked files come first (a file whose
+    // text the store holds needs nothing from it), then the files only git
+    // names; the report is in path order.
+    let mut working = Working::new(&service)?;
+    let tracked = scope.tracked_files(&service)?;
+    let names: Vec<String> = tracked.iter().map(|(p, _)| p.clone()).collect();
+    for (path, text) in tracked {
+        // Follows renames and recalls earlier states (`Service::current`),
+        // plus what notes know of text the store never saw.
+        let ledger = working.ledger(&path, &text)?;
+        judge(path, &text, ledger);
     }
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    for (path, text) in scope.extra_files(&service, &mut working, &names)? {
+        let ledger = working.ledger(&path, &text)?;
+        judge(path, &text, ledger);
+    }
+    judged_files.sort_by(|a, b| a.0.0.cmp(&b.0.0));
+    let (files, judged_of): (Vec<File>, Vec<Vec<Judged>>) = judged_files.into_iter().unzip();
     drop(working);
     drop(reading);
     let units = unit_names(&mut service, &files);

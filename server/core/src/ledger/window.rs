@@ -130,36 +130,11 @@ impl Ledger {
 /// Bytes the two texts share from the start.
 fn common_prefix(a: &Rope, b: &Rope) -> usize {
     let (mut ca, mut cb) = (a.chunks(), b.chunks());
-    let (mut x, mut y): (&[u8], &[u8]) = (&[], &[]);
-    let mut same = 0;
-    loop {
-        if x.is_empty() {
-            match ca.next() {
-                Some(c) => x = c.as_bytes(),
-                None => return same,
-            }
-            continue;
-        }
-        if y.is_empty() {
-            match cb.next() {
-                Some(c) => y = c.as_bytes(),
-                None => return same,
-            }
-            continue;
-        }
-        let n = x.len().min(y.len());
-        // Whole slices compare with memcmp; the byte loop runs once.
-        let equal = if x[..n] == y[..n] {
-            n
-        } else {
-            x.iter().zip(y).position(|(p, q)| p != q).unwrap_or(n)
-        };
-        same += equal;
-        if equal < n {
-            return same;
-        }
-        (x, y) = (&x[n..], &y[n..]);
-    }
+    common_run(
+        || ca.next().map(str::as_bytes),
+        || cb.next().map(str::as_bytes),
+        false,
+    )
 }
 
 /// Bytes the two texts share at the end.
@@ -168,39 +143,65 @@ fn common_suffix(a: &Rope, b: &Rope) -> usize {
         a.chunks_at_byte(a.len_bytes()).0,
         b.chunks_at_byte(b.len_bytes()).0,
     );
+    common_run(
+        || ca.prev().map(str::as_bytes),
+        || cb.prev().map(str::as_bytes),
+        true,
+    )
+}
+
+/// How many bytes two texts given chunk by chunk agree on, compared from
+/// the chunks' starts forwards, or (`backwards`) from their ends, the
+/// chunks then coming last first.
+fn common_run<'a>(
+    mut next_a: impl FnMut() -> Option<&'a [u8]>,
+    mut next_b: impl FnMut() -> Option<&'a [u8]>,
+    backwards: bool,
+) -> usize {
     let (mut x, mut y): (&[u8], &[u8]) = (&[], &[]);
     let mut same = 0;
     loop {
         if x.is_empty() {
-            match ca.prev() {
-                Some(c) => x = c.as_bytes(),
+            match next_a() {
+                Some(c) => x = c,
                 None => return same,
             }
             continue;
         }
         if y.is_empty() {
-            match cb.prev() {
-                Some(c) => y = c.as_bytes(),
+            match next_b() {
+                Some(c) => y = c,
                 None => return same,
             }
             continue;
         }
         let n = x.len().min(y.len());
-        let (tx, ty) = (&x[x.len() - n..], &y[y.len() - n..]);
+        let (tx, ty) = if backwards {
+            (&x[x.len() - n..], &y[y.len() - n..])
+        } else {
+            (&x[..n], &y[..n])
+        };
+        // Whole slices compare with memcmp; the byte loop runs once.
         let equal = if tx == ty {
             n
-        } else {
+        } else if backwards {
             tx.iter()
                 .rev()
                 .zip(ty.iter().rev())
                 .position(|(p, q)| p != q)
                 .unwrap_or(n)
+        } else {
+            tx.iter().zip(ty).position(|(p, q)| p != q).unwrap_or(n)
         };
         same += equal;
         if equal < n {
             return same;
         }
-        (x, y) = (&x[..x.len() - n], &y[..y.len() - n]);
+        (x, y) = if backwards {
+            (&x[..x.len() - n], &y[..y.len() - n])
+        } else {
+            (&x[n..], &y[n..])
+        };
     }
 }
 
