@@ -521,6 +521,33 @@ mod tests {
         }
     }
 
+    /// A damaged log entry is reported as a damaged record, never a panic.
+    #[test]
+    fn a_damaged_edit_is_an_error_not_a_crash() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db")).unwrap();
+        let mut l = Ledger::new(&"x".repeat(MIN_LEN));
+        store.save("big.txt", &l).unwrap();
+        l.apply_edit(5..5, "y", &Attribution::Human).unwrap();
+        store.save("big.txt", &l).unwrap();
+        for (start, runs) in [
+            (i64::MAX, r#"{"attrs":[{"origin":"human"}],"runs":[[1,0]]}"#),
+            (3, r#"{"attrs":[],"runs":[[1,0]]}"#),
+            (3, r#"{"attrs":[{"origin":"human"}],"runs":[[7,0]]}"#),
+            (3, "not json"),
+        ] {
+            store
+                .conn
+                .execute(
+                    "UPDATE edits SET start = ?1, runs = ?2 WHERE path = 'big.txt'",
+                    params![start, runs.as_bytes()],
+                )
+                .unwrap();
+            let err = store.load("big.txt").expect_err("a damaged record");
+            assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+        }
+    }
+
     /// Two writers appending to one large file at once lose no edit.
     #[test]
     fn concurrent_writers_lose_no_logged_edit() {
