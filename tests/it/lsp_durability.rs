@@ -313,3 +313,67 @@ fn a_store_write_held_by_another_process_delays_no_keystroke() {
     assert!(stored.starts_with("xxxxxxxxxx// a\nfn main"), "{stored}");
     c.shutdown();
 }
+
+/// A large document (its small changes logged as edits in the store, the
+/// log folded as it grows): every change acknowledged before a `kill -9`
+/// is there after it, for a new server and for the CLI alike.
+#[test]
+fn a_large_documents_logged_edits_survive_kill_9() {
+    let repo = TempRepo::new();
+    // About 120 KB: past the size from which changes are logged.
+    let line = "    let value = compute(1) + compute(2) + compute(3) + 4;\n";
+    let mut text: String = format!("fn main() {{\n{}}}\n", line.repeat(2_000));
+    repo.write("src/big.rs", &text);
+    let mut c = start(&repo);
+    let uri = uri_of(&repo.path().join("src/big.rs"));
+    c.open(&uri, 1, &text);
+    let mut version = 1;
+    // 30 keystrokes, each followed by a request (each written on its own:
+    // past 24 the server folds the log), AI text accepted among them.
+    for k in 0..30u32 {
+        version += 1;
+        let at = 1 + k * 50;
+        c.change(&uri, version, range(at, 4, at, 4), "x");
+        let offset = text.match_indices('\n').nth(at as usize - 1).unwrap().0 + 1 + 4;
+        text.insert(offset, 'x');
+        if k % 10 == 3 {
+            c.accept_ai(
+                &uri,
+                version,
+                vec![range(at, 8, at, 20)],
+                json!({"tool": "copilot", "model": "gpt-4.1"}),
+            );
+        }
+        c.regions(&uri);
+    }
+    let before = c.regions(&uri);
+    assert_eq!(before["regions"].as_array().unwrap().len(), 3, "{before}");
+    c.kill();
+    // The server logged edits (and folded the log once past 24).
+    let store = rusqlite::Connection::open(repo.path().join(".git/vouch/store.db")).unwrap();
+    let logged: i64 = store
+        .query_row(
+            "SELECT COUNT(*) FROM edits WHERE path = 'src/big.rs'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!((1..24).contains(&logged), "{logged} edits logged");
+    drop(store);
+    // The editor's text reached the disk (saved before the crash).
+    repo.write("src/big.rs", &text);
+    let mut c = start(&repo);
+    c.open(&uri, 1, &text);
+    let after = c.regions(&uri);
+    assert_eq!(after["regions"], before["regions"]);
+    c.shutdown();
+    let status = repo.vouch(&["status", "--json"]).json();
+    let lines: Vec<u64> = status
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["startLine"].as_u64().unwrap())
+        .collect();
+    // Lines 152, 652 and 1152 (1-based) of the edited text.
+    assert_eq!(lines, [152, 652, 1152], "{status}");
+}
