@@ -374,9 +374,8 @@ struct VouchIn {
 #[derive(Deserialize)]
 struct LineRunIn {
     path: String,
-    // Fields of their own, not a flattened struct: serde buffers a
-    // flattened struct's whole map (every key hashed, every value copied),
-    // which was most of the cost of reading a note.
+    // Fields of their own, not a flattened struct: for a flattened struct
+    // serde first copies the whole map of every run into a temporary tree.
     start_line: u64,
     end_line: u64,
     origin: LineOrigin,

@@ -577,12 +577,12 @@ impl Ledger {
     }
 }
 
-/// Line starts of a text as git counts lines: only LF ends a line (a lone CR
-/// is part of its line), a trailing LF starts an empty last line.
 /// Texts of at least this many bytes and no CR answer git line queries
 /// through their rope ([`Ledger::git_lines`]).
 const ROPE_LINES_FROM: usize = 256 << 10;
 
+/// Line starts of a text as git counts lines: only LF ends a line (a lone CR
+/// is part of its line), a trailing LF starts an empty last line.
 #[derive(Clone, Debug)]
 pub struct GitLines {
     index: LineIndex,
