@@ -6,6 +6,7 @@ use std::ops::Range;
 
 use ropey::Rope;
 
+use super::runs::Run;
 use super::{Ledger, LedgerError, Snapshot};
 
 /// Where two ledgers differ: `old` in the older one is replaced by `new` in
@@ -23,10 +24,12 @@ impl Ledger {
     /// (chunk by chunk, no copy) and of both run lists.
     pub(crate) fn changed_window(&self, newer: &Ledger) -> Window {
         let (old_len, new_len) = (self.len(), newer.len());
-        let same_before =
-            common_prefix(&self.text, &newer.text).min(self.same_attribution_before(newer));
+        // Each run list collected once, for both ends.
+        let (mine, theirs) = (self.runs.iter(), newer.runs.iter());
+        let same_before = common_prefix(&self.text, &newer.text)
+            .min(self.same_attribution_before(newer, &mine, &theirs));
         let same_after = common_suffix(&self.text, &newer.text)
-            .min(self.same_attribution_after(newer))
+            .min(self.same_attribution_after(newer, &mine, &theirs))
             .min(old_len.min(new_len) - same_before);
         // The texts agree up to `same_before`, so a boundary in one is one
         // in the other; run ends are always boundaries.
@@ -44,9 +47,9 @@ impl Ledger {
         }
     }
 
-    /// Bytes from the start over which both ledgers attribute alike.
-    fn same_attribution_before(&self, other: &Ledger) -> usize {
-        let (a, b) = (self.runs.iter(), other.runs.iter());
+    /// Bytes from the start over which both ledgers attribute alike (`a`
+    /// and `b` their runs).
+    fn same_attribution_before(&self, other: &Ledger, a: &[Run], b: &[Run]) -> usize {
         let (mut i, mut j, mut at) = (0, 0, 0);
         while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
             if self.attrs.get(x.attr) != other.attrs.get(y.attr) {
@@ -59,9 +62,9 @@ impl Ledger {
         at
     }
 
-    /// Bytes from the end over which both ledgers attribute alike.
-    fn same_attribution_after(&self, other: &Ledger) -> usize {
-        let (a, b) = (self.runs.iter(), other.runs.iter());
+    /// Bytes from the end over which both ledgers attribute alike (`a` and
+    /// `b` their runs).
+    fn same_attribution_after(&self, other: &Ledger, a: &[Run], b: &[Run]) -> usize {
         let (la, lb) = (self.len(), other.len());
         let (mut i, mut j, mut back) = (a.len(), b.len(), 0);
         while i > 0 && j > 0 {

@@ -195,15 +195,16 @@ fn earlier_lengths(
 }
 
 /// The states the log passes through before the current one whose index
-/// `wanted` accepts (0 is the base), oldest first. Only what is wanted is
+/// `wanted` accepts (0 is the base; `lengths` from [`earlier_lengths`]),
+/// oldest first. Only what is wanted is
 /// copied out; nothing is read when nothing is.
 fn earlier_states(
     conn: &Connection,
     db: &std::path::Path,
     path: &str,
+    lengths: &[usize],
     wanted: impl Fn(usize) -> bool,
 ) -> Result<Vec<Ledger>, StoreError> {
-    let lengths = earlier_lengths(conn, db, path)?;
     let Some(last) = (0..lengths.len()).rev().find(|&i| wanted(i)) else {
         return Ok(Vec::new());
     };
@@ -253,7 +254,7 @@ pub(super) fn fold(
         budget = budget.saturating_sub(*len);
         keep[i] = true;
     }
-    for state in earlier_states(tx, db, path, |i| keep[i])? {
+    for state in earlier_states(tx, db, path, &lengths, |i| keep[i])? {
         history::remember_in(tx, db, path, &state)?;
     }
     tx.prepare_cached("DELETE FROM edits WHERE path = ?1")
@@ -273,7 +274,7 @@ pub(super) fn recall(
         return Ok(None);
     }
     let lengths = earlier_lengths(conn, db, path)?;
-    let states = earlier_states(conn, db, path, |i| lengths[i] == text.len())?;
+    let states = earlier_states(conn, db, path, &lengths, |i| lengths[i] == text.len())?;
     Ok(states.into_iter().rev().find(|s| *s.rope() == text))
 }
 
@@ -384,7 +385,9 @@ mod tests {
             let db = dir.path().join("s.db");
             let mut store = Store::open(&db).unwrap();
             let source = AiSource::test_agent();
-            let mut model = Ledger::new(&"fn f() { 1 }\n".repeat(6_000));
+            // Just past the size from which changes are logged: deletions
+            // take it below, and changes then go whole again.
+            let mut model = Ledger::new(&"fn f() { 1 }\n".repeat(MIN_LEN / 13 + 8));
             model.mark_ai(1_000..2_000, &source).unwrap();
             store.save("big.rs", &model).unwrap();
             for step in steps {

@@ -577,7 +577,13 @@ fn write_in(
     ledger: &Ledger,
     generation: i64,
 ) -> Result<(), StoreError> {
-    let logged = log::logged(tx, db, path)?;
+    // A record with a log is at least `log::MIN_LEN` long (only a change
+    // leaving it that long is logged), so a smaller or new one has none:
+    // most writes skip the query.
+    let logged = match &before {
+        Some(old) if old.len() >= log::MIN_LEN => log::logged(tx, db, path)?,
+        _ => 0,
+    };
     if let Some(old) = &before
         && log::append(tx, db, path, (old, logged), ledger, generation)?
     {
