@@ -226,21 +226,38 @@ impl Store {
 
     fn open_once(path: &Path) -> Result<Store, StoreError> {
         // A store written by a newer Vouch is refused before anything (the
-        // switch to WAL below) writes to it.
-        schema::check_version_read_only(path)?;
+        // switch to WAL below) writes to it. When its `-wal` and `-shm`
+        // files are there, reading the version creates nothing, and it is
+        // read on the connection kept: each connection that opens the store
+        // first alone rebuilds the WAL index from the whole WAL (up to
+        // [`WAL_LIMIT`]), so a second one did that work twice. Otherwise a
+        // read-only connection reads it, creating no files.
+        let beside = |suffix: &str| {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            PathBuf::from(p).exists()
+        };
+        let wal_files = beside("-wal") && beside("-shm");
+        if !wal_files {
+            schema::check_version_read_only(path)?;
+        }
         let err = StoreError::sqlite(path);
         let mut conn = Connection::open(path).map_err(err)?;
         let err = || StoreError::sqlite(path);
         conn.busy_timeout(BUSY_TIMEOUT).map_err(err())?;
+        // A short-lived CLI process would otherwise checkpoint and delete the
+        // WAL on close (four fsyncs, a few ms, for every command and hook);
+        // and a store refused below must not be checkpointed as it closes.
+        // Committed transactions are in the WAL either way; the WAL is
+        // bounded by [`Store::bound_wal`].
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+            .map_err(err())?;
+        if wal_files {
+            schema::check_version(&conn, path)?;
+        }
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(err())?;
         conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(err())?;
-        // A short-lived CLI process would otherwise checkpoint and delete the
-        // WAL on close (four fsyncs, a few ms, for every command and hook).
-        // Committed transactions are in the WAL either way; SQLite's
-        // automatic checkpoint keeps the WAL from growing.
-        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
             .map_err(err())?;
         schema::migrate(&mut conn, path)?;
         let store = Store {

@@ -92,16 +92,21 @@ pub(crate) fn check_version_read_only(path: &Path) -> Result<(), StoreError> {
     if std::fs::metadata(path).map_or(true, |m| m.len() == 0) {
         return Ok(());
     }
-    let err = || StoreError::sqlite(path);
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(err())?;
+    .map_err(StoreError::sqlite(path))?;
+    check_version(&conn, path)
+}
+
+/// Refuses a store written by a newer Vouch, reading its version on `conn`
+/// before anything is written to it.
+pub(crate) fn check_version(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     let found: i64 = match conn.query_row("PRAGMA user_version", [], |r| r.get(0)) {
         Ok(v) => v,
         // Busy (another process is creating it) or not yet readable: the
-        // regular open decides.
+        // migration decides, in its write transaction.
         Err(_) => return Ok(()),
     };
     if found > SCHEMA_VERSION {

@@ -60,6 +60,34 @@ fn refuses_newer_schema_without_damage() {
     assert_eq!(s.load("f").unwrap().unwrap().ledger.text(), "keep");
 }
 
+/// The version is read on the store's own connection when the WAL files
+/// are there (one rebuild of the WAL index, not two): a newer store is
+/// still refused, its newest version read from the WAL, nothing written.
+#[test]
+fn refuses_newer_schema_held_in_the_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
+    {
+        let mut s = Store::open(&db).unwrap();
+        s.save("f", &Ledger::new("keep")).unwrap();
+        s.conn
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+    }
+    let wal = dir.path().join("store.db-wal");
+    let wal_len = std::fs::metadata(&wal).unwrap().len();
+    assert!(wal_len > 0, "the newer version is in the WAL, not the file");
+    assert!(dir.path().join("store.db-shm").exists());
+    let db_bytes = std::fs::read(&db).unwrap();
+    let err = Store::open(&db).err().unwrap();
+    assert!(err.to_string().contains("newer Vouch"), "{err}");
+    assert!(
+        std::fs::read(&db).unwrap() == db_bytes,
+        "the file is untouched"
+    );
+    assert_eq!(std::fs::metadata(&wal).unwrap().len(), wal_len);
+}
+
 #[test]
 fn generations_grow_and_list_changes() {
     let dir = tempfile::tempdir().unwrap();
