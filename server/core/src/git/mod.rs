@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
 /// Why a git command failed.
@@ -29,7 +30,17 @@ pub(crate) const NULL_SHA: &str = "0000000000000000000000000000000000000000";
 #[derive(Clone, Debug)]
 pub struct Git {
     dir: PathBuf,
+    /// `REV:PATH` names a [`TreeWalk`] resolved, for revisions given by
+    /// full object name (whose trees never change): a later batch of the
+    /// same process asking them again reads no tree. The gate reads the
+    /// same versions of files at other branches' commits twice, and each
+    /// read of a large folder's tree can mean rebuilding it from a chain of
+    /// deltas. Shared by clones; at most [`MAX_RESOLVED`] names.
+    resolved: Arc<Mutex<HashMap<String, String>>>,
 }
+
+/// Names [`Git::resolved`] keeps before it starts afresh.
+const MAX_RESOLVED: usize = 1 << 16;
 
 /// An object's content, or its size when over the cap it was read with.
 pub(crate) type Capped = Result<Vec<u8>, usize>;
@@ -38,6 +49,7 @@ impl Git {
     pub fn new(dir: &Path) -> Git {
         Git {
             dir: dir.to_path_buf(),
+            resolved: Arc::default(),
         }
     }
 
@@ -288,7 +300,7 @@ impl Git {
         // Many `REV:PATH` names: resolved to object names through the trees,
         // each tree read once, in the same process (see [`TreeWalk`]).
         let resolved = if specs.iter().filter(|s| walkable(s).is_some()).count() >= WALK_FROM {
-            let mut walk = TreeWalk::new(&mut stdin, &mut reader);
+            let mut walk = TreeWalk::new(&mut stdin, &mut reader, &self.resolved);
             // Revision by revision, so only one revision's trees are held.
             let mut order: Vec<usize> = (0..specs.len()).collect();
             order.sort_by_key(|&i| walkable(&specs[i]).map(|(rev, _)| rev));
@@ -501,6 +513,14 @@ struct TreeWalk<'a> {
     roots: HashMap<String, Option<String>>,
     /// The content of each of its trees read.
     trees: HashMap<String, std::rc::Rc<Vec<u8>>>,
+    /// Names resolved before, of revisions given by full object name.
+    known: &'a Mutex<HashMap<String, String>>,
+}
+
+/// Whether `rev` is a full object name (SHA-1 or SHA-256, in hex), which
+/// names the same object for ever, unlike a ref or an abbreviation.
+fn is_object_name(rev: &str) -> bool {
+    matches!(rev.len(), 40 | 64) && rev.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// What a name that cannot exist is asked as (a batch answers `missing`).
@@ -510,12 +530,14 @@ impl<'a> TreeWalk<'a> {
     fn new(
         stdin: &'a mut std::process::ChildStdin,
         reader: &'a mut BufReader<ChildStdout>,
+        known: &'a Mutex<HashMap<String, String>>,
     ) -> TreeWalk<'a> {
         TreeWalk {
             stdin,
             reader,
             roots: HashMap::new(),
             trees: HashMap::new(),
+            known,
         }
     }
 
@@ -524,6 +546,24 @@ impl<'a> TreeWalk<'a> {
         let Some((rev, parts)) = walkable(spec) else {
             return Ok(spec.to_owned());
         };
+        let fixed = is_object_name(rev);
+        let known = || self.known.lock().unwrap_or_else(PoisonError::into_inner);
+        if fixed && let Some(name) = known().get(spec) {
+            return Ok(name.clone());
+        }
+        let name = self.walk(rev, &parts)?;
+        if fixed {
+            let mut known = self.known.lock().unwrap_or_else(PoisonError::into_inner);
+            if known.len() >= MAX_RESOLVED {
+                known.clear();
+            }
+            known.insert(spec.to_owned(), name.clone());
+        }
+        Ok(name)
+    }
+
+    /// The object `parts` names in `rev`'s tree, through the trees.
+    fn walk(&mut self, rev: &str, parts: &[&str]) -> std::io::Result<String> {
         if !self.roots.contains_key(rev) {
             // Another revision: its trees are read afresh.
             self.roots.clear();
