@@ -337,6 +337,30 @@ fn hostile_note_ranges_are_bounded_by_the_file() {
     );
 }
 
+/// Another branch's note is searched by content when its text is taken
+/// without a commit (a `restore --source`): its ranges are bounded by that
+/// commit's version of the file, read only for the files searched.
+#[test]
+fn hostile_note_of_another_branch_is_bounded_by_its_version() {
+    let repo = gitsupport::base_repo();
+    gitsupport::init(&repo);
+    repo.git(&["checkout", "-q", "-b", "other"]);
+    repo.write("a.rs", &gitsupport::numbered("fn o", 1..=6));
+    repo.git(&["commit", "-q", "-am", "other"]);
+    put_note(&repo, "HEAD", &hostile_record(2_000_000, 0));
+    repo.git(&["checkout", "-q", "-"]);
+    repo.git(&[
+        "restore",
+        "--source=other",
+        "--staged",
+        "--worktree",
+        "a.rs",
+    ]);
+    let out = repo.vouch(&["check", "--staged"]).expect_code(1).stdout();
+    assert!(out.contains("a.rs:1-6:"), "{out}");
+    assert!(!out.contains("a.rs:7") && !out.contains("-7:"), "{out}");
+}
+
 #[test]
 fn ranges_for_files_the_commit_lacks_are_dropped() {
     let repo = gitsupport::base_repo();

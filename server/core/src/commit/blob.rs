@@ -32,6 +32,7 @@
 //! knew, paths swapped before a commit.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::rc::Rc;
 
 use super::CommitError;
 use super::lines::{self, CommitLines, FileLines, LineAttr};
@@ -433,6 +434,13 @@ pub(crate) fn elsewhere(git: &Git, base: Option<&str>) -> Result<Vec<String>, Co
         .collect())
 }
 
+/// The lines of a version, counted as a note's lines are bounded
+/// ([`crate::git::Git::line_counts`]): an empty text has none.
+fn line_count(text: &str) -> usize {
+    text.bytes().filter(|b| *b == b'\n').count()
+        + usize::from(!text.is_empty() && !text.ends_with('\n'))
+}
+
 /// Every line of `text` known: AI where `ai` says so, human otherwise.
 fn set_all(known: &mut Known, text: &str, ai: &FileLines) {
     for l in 1..=lines::count(text) {
@@ -471,9 +479,15 @@ fn read_base_note(git: &Git, base: Option<&str>) -> Result<Option<ParsedNote>, C
 }
 
 /// The notes of annotated commits, for finding AI lines by content.
+/// The commits whose notes describe a path, each with its note.
+type Described = Vec<(String, Rc<ParsedNote>)>;
+
 pub(crate) struct ContentIndex {
-    /// Per path: (commit, AI lines of that commit's version).
-    by_path: HashMap<String, Vec<(String, FileLines)>>,
+    /// Per path: the commits whose notes describe it, newest first, each
+    /// with its note (bounded by the version's real length only when the
+    /// version is read: bounding every file a note names first read every
+    /// one of them, most never looked at).
+    by_path: HashMap<String, Described>,
     /// Per path: versions read so far (text, AI lines), deduplicated.
     versions: HashMap<String, Vec<(String, FileLines)>>,
 }
@@ -489,15 +503,18 @@ impl ContentIndex {
         }
         let notes = Notes::new(git)?;
         let commits = &commits[..commits.len().min(MAX_NOTES)];
-        let mut by_path: HashMap<String, Vec<(String, FileLines)>> = HashMap::new();
-        for (commit, note) in notes.read(commits)? {
-            for (path, file) in note.lines {
-                if !file.is_empty() {
-                    by_path
-                        .entry(path)
-                        .or_default()
-                        .push((commit.clone(), file));
-                }
+        let mut parsed = notes.read_index(commits)?;
+        let mut by_path: HashMap<String, Described> = HashMap::new();
+        for commit in commits {
+            let Some(note) = parsed.remove(commit) else {
+                continue;
+            };
+            let note = Rc::new(note);
+            for path in note.paths() {
+                by_path
+                    .entry(path.to_owned())
+                    .or_default()
+                    .push((commit.clone(), note.clone()));
             }
         }
         Ok(ContentIndex {
@@ -514,7 +531,7 @@ impl ContentIndex {
     /// Reads the versions of `paths` the notes describe, all in one `git
     /// cat-file --batch` (paths read before are skipped).
     pub(crate) fn prefetch(&mut self, git: &Git, paths: &[&str]) -> Result<(), CommitError> {
-        let mut todo: Vec<(&str, Vec<(String, FileLines)>)> = Vec::new();
+        let mut todo: Vec<(&str, Described)> = Vec::new();
         for path in paths {
             if self.versions.contains_key(*path) || todo.iter().any(|(p, _)| p == path) {
                 continue;
@@ -530,10 +547,15 @@ impl ContentIndex {
         let mut blobs = git.read_objects(&specs)?.into_iter();
         for (path, list) in todo {
             let mut versions: Vec<(String, FileLines)> = Vec::new();
-            for (_, file) in list {
+            for (_, note) in list {
                 let Some(Ok(text)) = blobs.next().flatten().map(String::from_utf8) else {
                     continue;
                 };
+                // The note's lines within this version's real length.
+                let file = note.file_lines(path, line_count(&text));
+                if file.is_empty() {
+                    continue;
+                }
                 if !versions.iter().any(|(t, f)| *t == text && *f == file) {
                     versions.push((text, file));
                 }
