@@ -38,17 +38,23 @@ fn rejects_bad_paths() {
     }
 }
 
+/// A store holding `f` ("keep") whose schema version is one this build
+/// does not know; the store closes without a checkpoint, so the newer
+/// version is in its WAL.
+fn newer_store(dir: &Path) -> PathBuf {
+    let db = dir.join("store.db");
+    let mut s = Store::open(&db).unwrap();
+    s.save("f", &Ledger::new("keep")).unwrap();
+    s.conn
+        .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
+    db
+}
+
 #[test]
 fn refuses_newer_schema_without_damage() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("store.db");
-    {
-        let mut s = Store::open(&db).unwrap();
-        s.save("f", &Ledger::new("keep")).unwrap();
-        s.conn
-            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
-            .unwrap();
-    }
+    let db = newer_store(dir.path());
     let err = Store::open(&db).err().unwrap();
     assert!(err.to_string().contains("newer Vouch"), "{err}");
     // Still intact once the version is what this build knows.
@@ -66,14 +72,7 @@ fn refuses_newer_schema_without_damage() {
 #[test]
 fn refuses_newer_schema_held_in_the_wal() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("store.db");
-    {
-        let mut s = Store::open(&db).unwrap();
-        s.save("f", &Ledger::new("keep")).unwrap();
-        s.conn
-            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
-            .unwrap();
-    }
+    let db = newer_store(dir.path());
     let wal = dir.path().join("store.db-wal");
     let wal_len = std::fs::metadata(&wal).unwrap().len();
     assert!(wal_len > 0, "the newer version is in the WAL, not the file");
