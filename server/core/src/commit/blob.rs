@@ -478,10 +478,10 @@ fn read_base_note(git: &Git, base: Option<&str>) -> Result<Option<ParsedNote>, C
         .remove(&id))
 }
 
-/// The notes of annotated commits, for finding AI lines by content.
 /// The commits whose notes describe a path, each with its note.
 type Described = Vec<(String, Rc<ParsedNote>)>;
 
+/// The notes of annotated commits, for finding AI lines by content.
 pub(crate) struct ContentIndex {
     /// Per path: the commits whose notes describe it, newest first, each
     /// with its note (bounded by the version's real length only when the

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 
 /// Why a git command failed.
@@ -547,19 +547,23 @@ impl<'a> TreeWalk<'a> {
             return Ok(spec.to_owned());
         };
         let fixed = is_object_name(rev);
-        let known = || self.known.lock().unwrap_or_else(PoisonError::into_inner);
-        if fixed && let Some(name) = known().get(spec) {
+        if fixed && let Some(name) = self.known().get(spec) {
             return Ok(name.clone());
         }
         let name = self.walk(rev, &parts)?;
         if fixed {
-            let mut known = self.known.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut known = self.known();
             if known.len() >= MAX_RESOLVED {
                 known.clear();
             }
             known.insert(spec.to_owned(), name.clone());
         }
         Ok(name)
+    }
+
+    /// The names resolved before (a panic elsewhere leaves them valid).
+    fn known(&self) -> MutexGuard<'a, HashMap<String, String>> {
+        self.known.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The object `parts` names in `rev`'s tree, through the trees.

@@ -228,10 +228,10 @@ impl Store {
         // A store written by a newer Vouch is refused before anything (the
         // switch to WAL below) writes to it. When its `-wal` and `-shm`
         // files are there, reading the version creates nothing, and it is
-        // read on the connection kept: each connection that opens the store
-        // first alone rebuilds the WAL index from the whole WAL (up to
-        // [`WAL_LIMIT`]), so a second one did that work twice. Otherwise a
-        // read-only connection reads it, creating no files.
+        // read on the connection kept: the first connection to open a store
+        // no other process has open rebuilds the WAL index from the whole
+        // WAL (up to `WAL_LIMIT`), so a second connection did that work
+        // twice. Otherwise a read-only connection reads it, creating no files.
         let beside = |suffix: &str| {
             let mut p = path.as_os_str().to_owned();
             p.push(suffix);
