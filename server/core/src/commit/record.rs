@@ -238,12 +238,43 @@ fn carry_many(
     // Parsed, not yet bounded: each file's lines are bounded below by the
     // old version read here anyway (no line count asked of git apart).
     let old_notes = notes.read_index(&olds)?;
+    // A file the new commit holds as the old one did (a rebase's picked
+    // commits mostly differ from their originals in files they did not
+    // change) is read once: one `diff-tree` over the pairs says which
+    // differ, and reading the new commits' folders whole is spared.
+    let noted: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(old, _)| old_notes.contains_key(old))
+        .cloned()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let changed: Option<HashMap<(&str, &str), HashSet<String>>> =
+        git.paths_changed_between(&noted)?.map(|sets| {
+            noted
+                .iter()
+                .map(|(o, n)| (o.as_str(), n.as_str()))
+                .zip(sets)
+                .collect()
+        });
+    let same = |old: &str, new: &str, path: &str| {
+        changed
+            .as_ref()
+            .and_then(|c| c.get(&(old, new)))
+            .is_some_and(|paths| !paths.contains(path))
+    };
     let mut specs = Vec::new();
+    // `(new:path, old:path)`: the new version is the old one.
+    let mut copies = Vec::new();
     for (old, new) in pairs {
         if let Some(n) = old_notes.get(old) {
             for path in n.paths() {
                 specs.push(format!("{old}:{path}"));
-                specs.push(format!("{new}:{path}"));
+                if same(old, new, path) {
+                    copies.push((format!("{new}:{path}"), format!("{old}:{path}")));
+                } else {
+                    specs.push(format!("{new}:{path}"));
+                }
             }
         }
     }
@@ -251,6 +282,10 @@ fn carry_many(
     let mut texts: HashMap<&str, Option<String>> = HashMap::new();
     for (spec, blob) in specs.iter().zip(blobs) {
         texts.insert(spec, blob.and_then(|b| String::from_utf8(b).ok()));
+    }
+    for (new_spec, old_spec) in &copies {
+        let text = texts.get(old_spec.as_str()).cloned().flatten();
+        texts.insert(new_spec, text);
     }
     // A file missing from the new commit may have been renamed there.
     let mut renamed: HashMap<(String, String), String> = HashMap::new();

@@ -5,7 +5,7 @@
 //! that inside a hook git behaves exactly as the git that called the hook.
 //! Many objects are read through one `git cat-file --batch` process.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
@@ -422,6 +422,59 @@ impl Git {
             }
         };
         self.diff_tree(&["--no-renames", "--diff-filter=d", from, to, "--"])
+    }
+
+    /// For each pair `(from, to)` of commits or trees named by full object
+    /// name, the paths whose entries differ (content or mode, any kind of
+    /// entry), from one `git diff-tree --stdin`: folders whose tree is the
+    /// same on both sides are not read, where resolving `REV:PATH` names
+    /// reads each revision's folders whole. `None` when its answer cannot
+    /// be told apart by pair (a `from` given twice, or not a full object
+    /// name) or git refuses a pair.
+    pub(crate) fn paths_changed_between(
+        &self,
+        pairs: &[(String, String)],
+    ) -> Result<Option<Vec<HashSet<String>>>, GitError> {
+        let mut pair_of: HashMap<&str, usize> = HashMap::new();
+        for (i, (from, to)) in pairs.iter().enumerate() {
+            if !is_object_name(from) || !is_object_name(to) || pair_of.insert(from, i).is_some() {
+                return Ok(None);
+            }
+        }
+        let input: String = pairs.iter().map(|(f, t)| format!("{f} {t}\n")).collect();
+        let args = [
+            "diff-tree",
+            "--stdin",
+            "-r",
+            "--raw",
+            "-z",
+            "--no-abbrev",
+            "--no-renames",
+            "--no-color",
+        ];
+        let Ok(out) = self.run_input(&args, input.as_bytes()) else {
+            return Ok(None);
+        };
+        // `<from>\0` before the entries of each pair that differs (none for
+        // a pair that does not), each entry `:<modes, names, status>\0<path>\0`.
+        let mut changed = vec![HashSet::new(); pairs.len()];
+        let mut current: Option<usize> = None;
+        let mut tokens = out.split(|b| *b == 0).filter(|t| !t.is_empty());
+        while let Some(token) = tokens.next() {
+            if token.starts_with(b":") {
+                let (Some(i), Some(path)) = (current, tokens.next()) else {
+                    return Ok(None);
+                };
+                changed[i].insert(String::from_utf8_lossy(path).into_owned());
+            } else {
+                let header = String::from_utf8_lossy(token);
+                let Some(&i) = pair_of.get(header.trim()) else {
+                    return Ok(None);
+                };
+                current = Some(i);
+            }
+        }
+        Ok(Some(changed))
     }
 
     /// `git diff-tree -r --raw -z --no-abbrev` (no commit ids, no colour)
@@ -1167,6 +1220,59 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
         // Texts, so the comparison above is not of nothing.
         assert_eq!(expected[0].as_deref(), Some(&b"c\n"[..]));
         assert_eq!(expected[paths.len()].as_deref(), Some(&b"c2\n"[..]));
+        // Again: the names of full object names now come from what the
+        // first walk kept, and read the same.
+        assert!(
+            git.resolved
+                .lock()
+                .unwrap()
+                .keys()
+                .any(|k| k.starts_with(&first))
+        );
+        assert_eq!(git.read_objects(&specs).unwrap(), expected);
+    }
+
+    /// One `diff-tree` tells, per pair, the paths whose entries differ;
+    /// pairs its answer cannot tell apart are refused.
+    #[test]
+    fn paths_changed_between_pairs() {
+        let (dir, git) = repo();
+        let write = |p: &str, t: &str| {
+            let path = dir.path().join(p);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, t).unwrap();
+        };
+        write("a/x.rs", "x\n");
+        write("a/y.rs", "y\n");
+        write("b.rs", "b\n");
+        let first = commit_all(&git, "one");
+        write("a/x.rs", "x2\n");
+        write("c.rs", "c\n");
+        std::fs::remove_file(dir.path().join("b.rs")).unwrap();
+        let second = commit_all(&git, "two");
+        let who = ["-c", "user.name=T", "-c", "user.email=t@x"];
+        git.run(&[&who[..], &["commit", "-q", "--allow-empty", "-m", "3"]].concat())
+            .unwrap();
+        let third = git.text(&["rev-parse", "HEAD"]).unwrap().trim().to_owned();
+        let pairs = [
+            (first.clone(), second.clone()),
+            (second.clone(), third.clone()),
+        ];
+        let got = git.paths_changed_between(&pairs).unwrap().unwrap();
+        let names = |set: &HashSet<String>| {
+            let mut v: Vec<String> = set.iter().cloned().collect();
+            v.sort();
+            v
+        };
+        assert_eq!(names(&got[0]), ["a/x.rs", "b.rs", "c.rs"]);
+        assert!(got[1].is_empty(), "{:?}", got[1]);
+        let twice = [
+            (first.clone(), second.clone()),
+            (first.clone(), third.clone()),
+        ];
+        assert!(git.paths_changed_between(&twice).unwrap().is_none());
+        let short = [(first[..12].to_owned(), second.clone())];
+        assert!(git.paths_changed_between(&short).unwrap().is_none());
     }
 
     /// The identity is both names of the repository's configuration, or
