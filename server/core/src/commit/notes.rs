@@ -298,7 +298,7 @@ impl<'a> Notes<'a> {
         let foreign = self.ref_name != APPROVALS_REF;
         let (gitai, mut traces) = if foreign {
             let mut traces = HashMap::new();
-            self.add_trace_file(Some(commits), &mut traces)?;
+            add_trace_file(self.git, Some(commits), &mut traces)?;
             (self.foreign_listing()?, traces)
         } else {
             (HashMap::new(), HashMap::new())
@@ -389,7 +389,7 @@ impl<'a> Notes<'a> {
         out: &mut HashMap<String, String>,
     ) -> Result<(), CommitError> {
         let listing = self.foreign_listing()?;
-        self.add_trace_file(Some(commits), out)?;
+        add_trace_file(self.git, Some(commits), out)?;
         if listing.is_empty() {
             return Ok(());
         }
@@ -446,17 +446,16 @@ impl<'a> Notes<'a> {
     /// git-ai's `refs/notes/ai` (and its fetched copies), and the
     /// `vcs.revision` of each record in `.agent-trace/traces.jsonl` at
     /// `HEAD` (looked for only when the working tree has that file). One
-    /// `git for-each-ref` when there is none.
-    pub fn foreign_annotated(&self) -> Result<Vec<String>, CommitError> {
-        let refs = self
-            .git
-            .text(&["for-each-ref", "--format=%(refname)", "refs/notes/"])?;
+    /// `git for-each-ref` when there is none. Which ref holds Vouch's own
+    /// notes does not matter here, so the configuration is not read.
+    pub fn foreign_annotated(git: &Git) -> Result<Vec<String>, CommitError> {
+        let refs = git.text(&["for-each-ref", "--format=%(refname)", "refs/notes/"])?;
         let mut out: Vec<String> = Vec::new();
         for r in refs.lines().filter(|r| {
             *r == super::gitai::GITAI_REF
                 || (r.starts_with("refs/notes/remotes/") && r.ends_with("/ai"))
         }) {
-            let Some(list) = self.git.try_run(&["notes", "--ref", r, "list"])? else {
+            let Some(list) = git.try_run(&["notes", "--ref", r, "list"])? else {
                 continue;
             };
             out.extend(
@@ -465,37 +464,14 @@ impl<'a> Notes<'a> {
                     .filter_map(|l| l.split_once(' ').map(|(_, c)| c.to_owned())),
             );
         }
-        if self.git.dir().join(TRACE_FILE).is_file() {
+        if git.dir().join(TRACE_FILE).is_file() {
             let mut records = HashMap::new();
-            self.add_trace_file(None, &mut records)?;
+            add_trace_file(git, None, &mut records)?;
             out.extend(records.into_keys());
         }
         out.sort();
         out.dedup();
         Ok(out)
-    }
-
-    /// Appends the Agent Trace records of `.agent-trace/traces.jsonl` (as
-    /// committed at `HEAD`; a symlink there is read as its target's name, so
-    /// it is never followed) whose `vcs.revision` is one of `commits` (any
-    /// commit with `None`). Files over [`MAX_TRACE_FILE_BYTES`] are skipped.
-    fn add_trace_file(
-        &self,
-        commits: Option<&[String]>,
-        out: &mut HashMap<String, String>,
-    ) -> Result<(), CommitError> {
-        let Some(Some(blob)) = self
-            .git
-            .read_objects(&[format!("HEAD:{TRACE_FILE}")])?
-            .pop()
-        else {
-            return Ok(());
-        };
-        if blob.len() > MAX_TRACE_FILE_BYTES {
-            return Ok(());
-        }
-        trace_records(&blob, commits, out);
-        Ok(())
     }
 
     /// Every annotated commit.
@@ -672,6 +648,25 @@ fn warn_size(commit: &str, size: usize) {
     eprintln!(
         "vouch: warning: the note of commit {commit} is {size} bytes, over the {MAX_NOTE_BYTES}-byte limit; ignored"
     );
+}
+
+/// Appends the Agent Trace records of `.agent-trace/traces.jsonl` (as
+/// committed at `HEAD`; a symlink there is read as its target's name, so
+/// it is never followed) whose `vcs.revision` is one of `commits` (any
+/// commit with `None`). Files over [`MAX_TRACE_FILE_BYTES`] are skipped.
+fn add_trace_file(
+    git: &Git,
+    commits: Option<&[String]>,
+    out: &mut HashMap<String, String>,
+) -> Result<(), CommitError> {
+    let Some(Some(blob)) = git.read_objects(&[format!("HEAD:{TRACE_FILE}")])?.pop() else {
+        return Ok(());
+    };
+    if blob.len() > MAX_TRACE_FILE_BYTES {
+        return Ok(());
+    }
+    trace_records(&blob, commits, out);
+    Ok(())
 }
 
 /// Appends to `out` the Agent Trace records of a `.agent-trace/traces.jsonl`

@@ -227,7 +227,7 @@ fn ask(git: &Git, only: Option<&str>) -> Result<Asked, CommitError> {
     std::thread::scope(|scope| {
         let foreign = only
             .is_none()
-            .then(|| scope.spawn(|| Notes::new(git)?.foreign_annotated()));
+            .then(|| scope.spawn(|| Notes::foreign_annotated(git)));
         let changed = git.try_run(&args);
         let foreign = foreign.map(|h| {
             h.join()
