@@ -35,6 +35,21 @@ impl Run {
     }
 }
 
+/// The nodes on the way from the root down to one node.
+struct Path {
+    nodes: [u32; 128],
+    len: usize,
+}
+
+impl Default for Path {
+    fn default() -> Self {
+        Path {
+            nodes: [NIL; 128],
+            len: 0,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct Runs {
     nodes: Vec<Node>,
@@ -132,46 +147,63 @@ impl Runs {
         if removed == 0 && added == 0 {
             return true;
         }
-        // `pos` is a byte of the run to resize.
-        let fits = |pos: usize| {
-            let (t, start) = self.locate(pos)?;
+        // `pos` is a byte of the run to resize: one descent finds it and
+        // records the way down, whose sums then change by the same delta.
+        let mut path = Path::default();
+        let fits = |pos: usize, path: &mut Path| {
+            let (t, start) = self.locate_recording(pos, path)?;
             let n = &self.nodes[t as usize];
             let inside = range.start >= start && range.end <= start + n.len;
             let same = attr.is_none_or(|a| a == n.attr);
-            (inside && same && n.len - removed + added > 0).then_some(pos)
+            (inside && same && n.len - removed + added > 0).then_some(t)
         };
-        let at = if removed > 0 {
-            fits(range.start)
+        let found = if removed > 0 {
+            fits(range.start, &mut path)
         } else {
             range
                 .start
                 .checked_sub(1)
-                .and_then(fits)
-                .or_else(|| fits(range.start))
+                .and_then(|p| fits(p, &mut path))
+                .or_else(|| fits(range.start, &mut path))
         };
-        let Some(at) = at else {
+        let Some(t) = found else {
             return false;
         };
         // Lengths only grow or shrink by what the text did: no overflow.
         let delta = added.cast_signed() - removed.cast_signed();
-        let mut t = self.root;
-        let mut pos = at;
-        while t != NIL {
-            let left = self.sum(self.nodes[t as usize].left);
-            let n = &mut self.nodes[t as usize];
+        for &up in &path.nodes[..path.len] {
+            let n = &mut self.nodes[up as usize];
             n.sum = n.sum.wrapping_add_signed(delta);
+        }
+        let n = &mut self.nodes[t as usize];
+        n.len = n.len.wrapping_add_signed(delta);
+        true
+    }
+
+    /// [`Runs::locate`], recording in `path` every node on the way down,
+    /// the found one included. `None` also when the way is longer than a
+    /// path holds (a treap that deep is all but impossible).
+    fn locate_recording(&self, pos: usize, path: &mut Path) -> Option<(u32, usize)> {
+        path.len = 0;
+        let mut t = self.root;
+        let mut pos = pos;
+        let mut base = 0;
+        while t != NIL {
+            *path.nodes.get_mut(path.len)? = t;
+            path.len += 1;
+            let n = &self.nodes[t as usize];
+            let left = self.sum(n.left);
             if pos < left {
                 t = n.left;
             } else if pos < left + n.len {
-                n.len = n.len.wrapping_add_signed(delta);
-                return true;
+                return Some((t, base + left));
             } else {
                 pos -= left + n.len;
+                base += left + n.len;
                 t = n.right;
             }
         }
-        debug_assert!(false, "locate found the run");
-        true
+        None
     }
 
     /// The node whose run holds byte `pos`, with the run's start.
