@@ -1110,6 +1110,13 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
         (dir, git)
     }
 
+    /// Writes `text` at `rel` below `root`, making its folders.
+    fn write_file(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
     /// Commits everything in the work tree; returns the commit.
     fn commit_all(git: &Git, message: &str) -> String {
         git.run(&["add", "-A"]).unwrap();
@@ -1148,11 +1155,7 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
     #[test]
     fn resolved_names_read_what_git_reads() {
         let (dir, git) = repo();
-        let write = |p: &str, t: &str| {
-            let path = dir.path().join(p);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, t).unwrap();
-        };
+        let write = |p: &str, t: &str| write_file(dir.path(), p, t);
         write("a/b/c.rs", "c\n");
         write("a/b/d e.rs", "d\n");
         write("a/é.rs", "é\n");
@@ -1237,11 +1240,7 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
     #[test]
     fn paths_changed_between_pairs() {
         let (dir, git) = repo();
-        let write = |p: &str, t: &str| {
-            let path = dir.path().join(p);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, t).unwrap();
-        };
+        let write = |p: &str, t: &str| write_file(dir.path(), p, t);
         write("a/x.rs", "x\n");
         write("a/y.rs", "y\n");
         write("b.rs", "b\n");
