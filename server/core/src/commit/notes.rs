@@ -582,20 +582,8 @@ impl<'a> Notes<'a> {
                 stream.extend_from_slice(text.as_bytes());
             }
             stream.extend_from_slice(b"\ndone\n");
-            // A few dozen objects: kept as the pack fast-import writes
-            // rather than exploded into loose objects by a second process
-            // (`unpack-objects`), as git does below 100 by default; git's
-            // automatic maintenance repacks small packs.
-            self.git.run_input(
-                &[
-                    "-c",
-                    "fastimport.unpackLimit=1",
-                    "fast-import",
-                    "--quiet",
-                    "--done",
-                ],
-                &stream,
-            )?;
+            self.git
+                .run_input(&["fast-import", "--quiet", "--done"], &stream)?;
             Ok(())
         };
         match attempt() {
