@@ -437,8 +437,7 @@ pub(crate) fn elsewhere(git: &Git, base: Option<&str>) -> Result<Vec<String>, Co
 /// The lines of a version, counted as a note's lines are bounded
 /// ([`crate::git::Git::line_counts`]): an empty text has none.
 fn line_count(text: &str) -> usize {
-    text.bytes().filter(|b| *b == b'\n').count()
-        + usize::from(!text.is_empty() && !text.ends_with('\n'))
+    text.split_inclusive('\n').count()
 }
 
 /// Every line of `text` known: AI where `ai` says so, human otherwise.

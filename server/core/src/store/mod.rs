@@ -82,6 +82,14 @@ impl StoreError {
     }
 }
 
+/// The file SQLite keeps beside the database `db`: `db` + `suffix`
+/// (`-wal`, `-shm`).
+fn beside(db: &Path, suffix: &str) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
 /// How long a writer waits for another process's transaction.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -232,12 +240,7 @@ impl Store {
         // no other process has open rebuilds the WAL index from the whole
         // WAL (up to `WAL_LIMIT`), so a second connection did that work
         // twice. Otherwise a read-only connection reads it, creating no files.
-        let beside = |suffix: &str| {
-            let mut p = path.as_os_str().to_owned();
-            p.push(suffix);
-            PathBuf::from(p).exists()
-        };
-        let wal_files = beside("-wal") && beside("-shm");
+        let wal_files = beside(path, "-wal").exists() && beside(path, "-shm").exists();
         if !wal_files {
             schema::check_version_read_only(path)?;
         }
@@ -272,9 +275,7 @@ impl Store {
 
     /// The WAL file beside the database.
     fn wal_path(&self) -> PathBuf {
-        let mut wal = self.path.clone().into_os_string();
-        wal.push("-wal");
-        PathBuf::from(wal)
+        beside(&self.path, "-wal")
     }
 
     /// Checkpoints and truncates the WAL when it has grown past [`WAL_LIMIT`]
