@@ -9,7 +9,7 @@ use super::blob;
 use super::lines::{self, CommitLines};
 use super::note;
 use super::notes::Notes;
-use crate::git::{Git, read_git_file};
+use crate::git::{Git, TreeChanges, read_git_file};
 use crate::service::Service;
 
 /// What the post-commit hook did.
@@ -93,8 +93,9 @@ pub fn post_commit(service: &mut Service, git: &Git) -> Result<PostCommit, Commi
     if !sources.is_empty() {
         // Lines carried from the sources may be new to the store.
         settled.clear();
+        let old_notes = notes.read_index(&sources)?;
         let pairs: Vec<(String, String)> = sources.into_iter().map(|s| (s, head.clone())).collect();
-        for (_, from_source) in carry_many(git, &notes, &pairs)? {
+        for (_, from_source) in carry_many(git, &old_notes, &pairs)? {
             if let Some(from_source) = from_source {
                 lines::fill(&mut lines, from_source);
             }
@@ -229,19 +230,22 @@ pub fn parse_rewrites(input: &str) -> Vec<(String, String)> {
 
 /// For each pair `(old, new)`, the old commit's note lines carried onto
 /// `new` (`None` when `old` has no note).
+/// `old_notes` are the old commits' notes parsed, not yet bounded: each
+/// file's lines are bounded below by the old version read here anyway (no
+/// line count asked of git apart).
 fn carry_many(
     git: &Git,
-    notes: &Notes<'_>,
+    old_notes: &HashMap<String, note::ParsedNote>,
     pairs: &[(String, String)],
 ) -> Result<Vec<(String, Option<CommitLines>)>, CommitError> {
-    let olds: Vec<String> = pairs.iter().map(|p| p.0.clone()).collect();
-    // Parsed, not yet bounded: each file's lines are bounded below by the
-    // old version read here anyway (no line count asked of git apart).
-    let old_notes = notes.read_index(&olds)?;
-    // A file the new commit holds as the old one did (a rebase's picked
-    // commits mostly differ from their originals in files they did not
-    // change) is read once: one `diff-tree` over the pairs says which
-    // differ, and reading the new commits' folders whole is spared.
+    // Which objects to read, from one `diff-tree` over each noted old
+    // commit against its parent and each pair: a rebase's picked commits
+    // mostly differ from their originals only in files they did not
+    // change, and a commit's note names the files it changed, so most
+    // versions are named by object without reading any folder (resolving
+    // `REV:PATH` reads each revision's folders whole: 100 KB for a folder
+    // of 3,000 files), and a file the new commit holds as the old one did
+    // is read once.
     let noted: Vec<(String, String)> = pairs
         .iter()
         .filter(|(old, _)| old_notes.contains_key(old))
@@ -249,43 +253,56 @@ fn carry_many(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let changed: Option<HashMap<(&str, &str), HashSet<String>>> =
-        git.paths_changed_between(&noted)?.map(|sets| {
-            noted
-                .iter()
-                .map(|(o, n)| (o.as_str(), n.as_str()))
-                .zip(sets)
-                .collect()
-        });
-    let same = |old: &str, new: &str, path: &str| {
-        changed
-            .as_ref()
-            .and_then(|c| c.get(&(old, new)))
-            .is_some_and(|paths| !paths.contains(path))
-    };
-    let mut specs = Vec::new();
-    // `(new:path, old:path)`: the new version is the old one.
-    let mut copies = Vec::new();
+    let olds: HashSet<&String> = noted.iter().map(|(old, _)| old).collect();
+    let mut diffs: Vec<(Option<String>, String)> =
+        olds.into_iter().map(|old| (None, old.clone())).collect();
+    diffs.extend(noted.iter().map(|(o, n)| (Some(o.clone()), n.clone())));
+    let changes = git.changes_between(&diffs)?.unwrap_or_default();
+    let mut own: HashMap<&str, &TreeChanges> = HashMap::new();
+    let mut moved: HashMap<(&str, &str), &TreeChanges> = HashMap::new();
+    for ((from, to), c) in diffs.iter().zip(&changes) {
+        match from {
+            None => own.insert(to, c),
+            Some(from) => moved.insert((from, to), c),
+        };
+    }
+    // `(rev:path, what to read)`: an object name, the `REV:PATH` name where
+    // no diff names the object, `None` where a diff says there is no file.
+    let mut asks: Vec<(String, Option<String>)> = Vec::new();
     for (old, new) in pairs {
-        if let Some(n) = old_notes.get(old) {
-            for path in n.paths() {
-                specs.push(format!("{old}:{path}"));
-                if same(old, new, path) {
-                    copies.push((format!("{new}:{path}"), format!("{old}:{path}")));
-                } else {
-                    specs.push(format!("{new}:{path}"));
-                }
-            }
+        let Some(n) = old_notes.get(old) else {
+            continue;
+        };
+        let between = moved.get(&(old.as_str(), new.as_str()));
+        for path in n.paths() {
+            let old_spec = format!("{old}:{path}");
+            let in_old = match (between.and_then(|c| c.get(path)), own.get(old.as_str())) {
+                (Some((before, _)), _) => before.clone(),
+                (None, Some(c)) if c.contains_key(path) => c[path].1.clone(),
+                _ => Some(old_spec.clone()),
+            };
+            let in_new = match between {
+                Some(c) => c
+                    .get(path)
+                    .map_or_else(|| in_old.clone(), |(_, after)| after.clone()),
+                None => Some(format!("{new}:{path}")),
+            };
+            asks.push((format!("{new}:{path}"), in_new));
+            asks.push((old_spec, in_old));
         }
     }
-    let blobs = git.read_objects(&specs)?;
-    let mut texts: HashMap<&str, Option<String>> = HashMap::new();
-    for (spec, blob) in specs.iter().zip(blobs) {
-        texts.insert(spec, blob.and_then(|b| String::from_utf8(b).ok()));
-    }
-    for (new_spec, old_spec) in &copies {
-        let text = texts.get(old_spec.as_str()).cloned().flatten();
-        texts.insert(new_spec, text);
+    let mut names: Vec<String> = asks.iter().filter_map(|(_, n)| n.clone()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let read: HashMap<&String, Option<String>> = names
+        .iter()
+        .zip(git.read_objects(&names)?)
+        .map(|(name, blob)| (name, blob.and_then(|b| String::from_utf8(b).ok())))
+        .collect();
+    let mut texts: HashMap<String, Option<String>> = HashMap::new();
+    for (spec, name) in asks {
+        let text = name.and_then(|n| read.get(&n).cloned().flatten());
+        texts.insert(spec, text);
     }
     // A file missing from the new commit may have been renamed there.
     let mut renamed: HashMap<(String, String), String> = HashMap::new();
@@ -316,7 +333,7 @@ fn carry_many(
         }
     }
     for (spec, blob) in more.iter().zip(git.read_objects(&more)?) {
-        texts.insert(spec, blob.and_then(|b| String::from_utf8(b).ok()));
+        texts.insert(spec.clone(), blob.and_then(|b| String::from_utf8(b).ok()));
     }
     let mut out = Vec::new();
     for (old, new) in pairs {
@@ -379,7 +396,20 @@ pub fn post_rewrite(git: &Git, pairs: &[(String, String)]) -> Result<usize, Comm
         expanded.push((old.clone(), new.clone()));
     }
     let pairs = expanded;
-    let carried = carry_many(git, &notes, &pairs)?;
+    // The old commits' notes and any the new ones have, in one read.
+    let mut wanted: Vec<String> = Vec::new();
+    let mut listed = HashSet::new();
+    for commit in pairs.iter().flat_map(|(old, new)| [old, new]) {
+        if listed.insert(commit) {
+            wanted.push(commit.clone());
+        }
+    }
+    let texts = notes.read_texts(&wanted)?;
+    let old_notes: HashMap<String, note::ParsedNote> = pairs
+        .iter()
+        .filter_map(|(old, _)| Some((old.clone(), note::parse(texts.get(old)?))))
+        .collect();
+    let carried = carry_many(git, &old_notes, &pairs)?;
     let mut order: Vec<String> = Vec::new();
     let mut by_new: HashMap<String, Vec<Option<CommitLines>>> = HashMap::new();
     for (new, lines) in carried {
@@ -388,7 +418,12 @@ pub fn post_rewrite(git: &Git, pairs: &[(String, String)]) -> Result<usize, Comm
         }
         by_new.entry(new).or_default().push(lines);
     }
-    let existing = notes.read(&order)?;
+    let existing = notes.bounded(
+        order
+            .iter()
+            .filter_map(|new| Some((new.clone(), texts.get(new)?.clone())))
+            .collect(),
+    )?;
     let mut records = Vec::new();
     let mut seen = HashSet::new();
     for new in order {

@@ -5,7 +5,7 @@
 //! that inside a hook git behaves exactly as the git that called the hook.
 //! Many objects are read through one `git cat-file --batch` process.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
@@ -424,27 +424,39 @@ impl Git {
         self.diff_tree(&["--no-renames", "--diff-filter=d", from, to, "--"])
     }
 
-    /// For each pair `(from, to)` of commits or trees named by full object
-    /// name, the paths whose entries differ (content or mode, any kind of
-    /// entry), from one `git diff-tree --stdin`: folders whose tree is the
-    /// same on both sides are not read, where resolving `REV:PATH` names
-    /// reads each revision's folders whole. `None` when its answer cannot
-    /// be told apart by pair (a `from` given twice, or not a full object
-    /// name) or git refuses a pair.
-    pub(crate) fn paths_changed_between(
+    /// For each `(from, to)` of commits named by full object name, the
+    /// entries that differ (content, mode or kind), each path with its
+    /// object before and after (`None`: absent), from one `git diff-tree
+    /// --stdin`: folders whose tree is the same on both sides are not read,
+    /// where resolving `REV:PATH` names reads each revision's folders whole.
+    /// `from` `None` is `to`'s first parent (a root commit: every entry is
+    /// added); git lists nothing for a merge commit then, so that a path
+    /// missing from the answer is unchanged only where `from` was given.
+    /// `None` when the answer cannot be told apart by `to` (a `to` given
+    /// twice, or not a full object name) or git refuses one.
+    pub(crate) fn changes_between(
         &self,
-        pairs: &[(String, String)],
-    ) -> Result<Option<Vec<HashSet<String>>>, GitError> {
-        let mut pair_of: HashMap<&str, usize> = HashMap::new();
-        for (i, (from, to)) in pairs.iter().enumerate() {
-            if !is_object_name(from) || !is_object_name(to) || pair_of.insert(from, i).is_some() {
+        diffs: &[(Option<String>, String)],
+    ) -> Result<Option<Vec<TreeChanges>>, GitError> {
+        let mut diff_of: HashMap<&str, usize> = HashMap::new();
+        let mut input = String::new();
+        for (i, (from, to)) in diffs.iter().enumerate() {
+            if !is_object_name(to)
+                || from.as_deref().is_some_and(|f| !is_object_name(f))
+                || diff_of.insert(to, i).is_some()
+            {
                 return Ok(None);
             }
+            // `<commit> <parent>`: the commit against the parent given.
+            match from {
+                Some(from) => input.push_str(&format!("{to} {from}\n")),
+                None => input.push_str(&format!("{to}\n")),
+            }
         }
-        let input: String = pairs.iter().map(|(f, t)| format!("{f} {t}\n")).collect();
         let args = [
             "diff-tree",
             "--stdin",
+            "--root",
             "-r",
             "--raw",
             "-z",
@@ -455,26 +467,34 @@ impl Git {
         let Ok(out) = self.run_input(&args, input.as_bytes()) else {
             return Ok(None);
         };
-        // `<from>\0` before the entries of each pair that differs (none for
-        // a pair that does not), each entry `:<modes, names, status>\0<path>\0`.
-        let mut changed = vec![HashSet::new(); pairs.len()];
+        // `<to>\0` before the entries of each diff that has any, each entry
+        // `:<mode> <mode> <object> <object> <status>\0<path>\0`.
+        let mut changes = vec![TreeChanges::new(); diffs.len()];
         let mut current: Option<usize> = None;
         let mut tokens = out.split(|b| *b == 0).filter(|t| !t.is_empty());
+        let object = |o: Option<&str>| {
+            o.filter(|o| !o.bytes().all(|b| b == b'0'))
+                .map(str::to_owned)
+        };
         while let Some(token) = tokens.next() {
-            if token.starts_with(b":") {
+            if let Some(meta) = token.strip_prefix(b":") {
                 let (Some(i), Some(path)) = (current, tokens.next()) else {
                     return Ok(None);
                 };
-                changed[i].insert(String::from_utf8_lossy(path).into_owned());
+                let meta = String::from_utf8_lossy(meta);
+                let mut fields = meta.split(' ').skip(2);
+                let before = object(fields.next());
+                let after = object(fields.next());
+                changes[i].insert(String::from_utf8_lossy(path).into_owned(), (before, after));
             } else {
                 let header = String::from_utf8_lossy(token);
-                let Some(&i) = pair_of.get(header.trim()) else {
+                let Some(&i) = diff_of.get(header.trim()) else {
                     return Ok(None);
                 };
                 current = Some(i);
             }
         }
-        Ok(Some(changed))
+        Ok(Some(changes))
     }
 
     /// `git diff-tree -r --raw -z --no-abbrev` (no commit ids, no colour)
@@ -854,6 +874,10 @@ fn parse_status(bytes: &[u8]) -> Status {
     }
     st
 }
+
+/// Entries that differ between two trees: path -> (object before, object
+/// after), `None` where the path is absent.
+pub(crate) type TreeChanges = HashMap<String, (Option<String>, Option<String>)>;
 
 /// One changed file of a `--raw` diff.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -1238,7 +1262,7 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
     /// One `diff-tree` tells, per pair, the paths whose entries differ;
     /// pairs its answer cannot tell apart are refused.
     #[test]
-    fn paths_changed_between_pairs() {
+    fn changes_between_name_each_version() {
         let (dir, git) = repo();
         let write = |p: &str, t: &str| write_file(dir.path(), p, t);
         write("a/x.rs", "x\n");
@@ -1253,25 +1277,46 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
         git.run(&[&who[..], &["commit", "-q", "--allow-empty", "-m", "3"]].concat())
             .unwrap();
         let third = git.text(&["rev-parse", "HEAD"]).unwrap().trim().to_owned();
-        let pairs = [
-            (first.clone(), second.clone()),
-            (second.clone(), third.clone()),
-        ];
-        let got = git.paths_changed_between(&pairs).unwrap().unwrap();
-        let names = |set: &HashSet<String>| {
-            let mut v: Vec<String> = set.iter().cloned().collect();
+        let blob = |spec: &str| Some(git.text(&["rev-parse", spec]).unwrap().trim().to_owned());
+        let sorted = |c: &TreeChanges| {
+            let mut v: Vec<_> = c.iter().map(|(p, o)| (p.clone(), o.clone())).collect();
             v.sort();
             v
         };
-        assert_eq!(names(&got[0]), ["a/x.rs", "b.rs", "c.rs"]);
-        assert!(got[1].is_empty(), "{:?}", got[1]);
-        let twice = [
-            (first.clone(), second.clone()),
-            (first.clone(), third.clone()),
+        let diffs = [
+            (Some(first.clone()), second.clone()),
+            (None, first.clone()),
+            (Some(second.clone()), third.clone()),
         ];
-        assert!(git.paths_changed_between(&twice).unwrap().is_none());
-        let short = [(first[..12].to_owned(), second.clone())];
-        assert!(git.paths_changed_between(&short).unwrap().is_none());
+        let got = git.changes_between(&diffs).unwrap().unwrap();
+        let x = |rev: &str| blob(&format!("{rev}:a/x.rs"));
+        assert_eq!(
+            sorted(&got[0]),
+            [
+                ("a/x.rs".to_owned(), (x(&first), x(&second))),
+                ("b.rs".to_owned(), (blob(&format!("{first}:b.rs")), None)),
+                ("c.rs".to_owned(), (None, blob(&format!("{second}:c.rs")))),
+            ]
+        );
+        // A root commit against its (no) parent: every file added.
+        let added: Vec<String> = sorted(&got[1]).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(added, ["a/x.rs", "a/y.rs", "b.rs"]);
+        assert_eq!(got[1]["a/y.rs"], (None, blob(&format!("{first}:a/y.rs"))));
+        assert!(got[2].is_empty(), "{:?}", got[2]);
+        // The commit against its parent, as given or not.
+        let own = git
+            .changes_between(&[(None, second.clone())])
+            .unwrap()
+            .unwrap();
+        assert_eq!(sorted(&own[0]), sorted(&got[0]));
+        // Answers that could not be told apart, or names git might read otherwise.
+        let twice = [
+            (None, second.clone()),
+            (Some(first.clone()), second.clone()),
+        ];
+        assert!(git.changes_between(&twice).unwrap().is_none());
+        let short = [(None, second[..12].to_owned())];
+        assert!(git.changes_between(&short).unwrap().is_none());
     }
 
     /// The identity is both names of the repository's configuration, or
