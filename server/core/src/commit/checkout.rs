@@ -9,7 +9,7 @@ use super::lines::{FileLines, LineAttr};
 use crate::git::{Git, split_z};
 use crate::ledger::LineOrigin;
 use crate::service::Service;
-use crate::store::StoredFile;
+use crate::store::{Move, StoredFile};
 
 /// After a rebase has finished: the working tree now holds the rebased
 /// versions, while the store still holds the pre-rebase texts (post-checkout
@@ -23,12 +23,22 @@ use crate::store::StoredFile;
 pub fn after_rebase(service: &mut Service, git: &Git) -> Result<usize, CommitError> {
     let mut updated = 0;
     for path in service.store.paths()? {
+        let Ok(Some(text)) = service.read_text(&path) else {
+            continue;
+        };
+        // Most files are as stored: told without decoding their records.
+        if service
+            .store
+            .load_raw(&path)?
+            .is_some_and(|raw| raw.text == text)
+        {
+            continue;
+        }
         let Some(stored) = service.store.load(&path)? else {
             continue;
         };
-        match service.read_text(&path) {
-            Ok(Some(text)) if stored.ledger.rope() != text.as_str() => {}
-            _ => continue,
+        if stored.ledger.rope() == text.as_str() {
+            continue;
         }
         let now = crate::ledger::now_millis();
         let from_notes: FileLines = super::blame::blame(service, git, &path)
@@ -96,17 +106,44 @@ pub fn post_checkout(
     // state it replaces; `earlier` are states remembered without a save.
     let mut saves: Vec<(String, crate::ledger::Ledger, Option<StoredFile>)> = Vec::new();
     let mut earlier: Vec<(String, crate::ledger::Ledger)> = Vec::new();
+    // Switching back and forth, most files come back to a state they had:
+    // their records move between the file's row and its history as
+    // stored, not decoded.
+    let mut moves: Vec<Move> = Vec::new();
     for path in changed.into_iter().filter(|p| tracked.contains(p)) {
-        let Some(stored) = service.store.load(&path)? else {
+        let Some(text) = service.read_text(&path)? else {
             continue;
         };
-        let Some(text) = service.read_text(&path)? else {
+        let raw = service.store.load_raw(&path)?;
+        let read_raw = raw.is_some();
+        if let Some(from) = raw {
+            if from.text == text {
+                continue;
+            }
+            if let Some(runs) = service.store.recall_raw(&path, &text)? {
+                restored.push(path.clone());
+                moves.push(Move {
+                    path,
+                    from,
+                    text,
+                    runs,
+                });
+                continue;
+            }
+        }
+        let Some(stored) = service.store.load(&path)? else {
             continue;
         };
         if *stored.ledger.rope() == text.as_str() {
             continue;
         }
-        match service.store.recall(&path, &text)? {
+        // A record read as stored has no log, and its history has no state of this text.
+        let back = if read_raw {
+            None
+        } else {
+            service.store.recall(&path, &text)?
+        };
+        match back {
             Some(back) => {
                 saves.push((path.clone(), back, Some(stored)));
                 restored.push(path);
@@ -121,6 +158,6 @@ pub fn post_checkout(
             None => earlier.push((path, stored.ledger)),
         }
     }
-    service.store.save_all(&saves, &earlier)?;
+    service.store.save_all(&saves, &moves, &earlier)?;
     Ok(restored)
 }

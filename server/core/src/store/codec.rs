@@ -28,6 +28,15 @@ pub(crate) fn encode(snapshot: &Snapshot) -> Result<Vec<u8>, serde_json::Error> 
     serde_json::to_vec(&Encoded { attrs, runs })
 }
 
+/// Whether encoded runs may hold AI text, without decoding them: an AI
+/// attribution is always encoded with `"origin":"ai"` (a name holding
+/// those characters is escaped in JSON, so it can only add a false "yes").
+/// `Store::holds_ai` asks SQLite the same.
+pub(crate) fn may_hold_ai(runs: &[u8]) -> bool {
+    const AI: &[u8] = b"\"origin\":\"ai\"";
+    runs.windows(AI.len()).any(|w| w == AI)
+}
+
 pub(crate) fn decode(text: String, runs: &[u8]) -> Result<Snapshot, String> {
     let e: Encoded = serde_json::from_slice(runs).map_err(|e| e.to_string())?;
     let runs = e

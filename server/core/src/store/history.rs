@@ -36,6 +36,18 @@ pub(super) fn remember_in(
         path: path.to_owned(),
         reason: e.to_string(),
     })?;
+    remember_raw_in(conn, db, path, &snapshot.text, &runs)
+}
+
+/// [`remember_in`] of a state as stored (`text`, encoded `runs`), which
+/// the caller has found to hold AI text.
+pub(super) fn remember_raw_in(
+    conn: &rusqlite::Connection,
+    db: &std::path::Path,
+    path: &str,
+    text: &str,
+    runs: &[u8],
+) -> Result<(), StoreError> {
     let err = StoreError::sqlite(db);
     let at = crate::ledger::now_millis();
     // Cached statements: a branch switch remembers hundreds of files.
@@ -43,15 +55,7 @@ pub(super) fn remember_in(
         "INSERT INTO history (path, hash, text, runs, at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(path, hash) DO UPDATE SET text = ?3, runs = ?4, at = ?5",
     )
-    .and_then(|mut s| {
-        s.execute(params![
-            path,
-            text_hash(&snapshot.text),
-            snapshot.text,
-            runs,
-            at
-        ])
-    })
+    .and_then(|mut s| s.execute(params![path, text_hash(text), text, runs, at]))
     .map_err(StoreError::sqlite(db))?;
     // Counting reads only the primary key's index; ordering by `at` reads
     // every row, text and all (`at` is stored after it), so the oldest
@@ -126,6 +130,26 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// The encoded runs remembered of `path` when its text was exactly
+    /// `text`, not decoded (see [`super::Move`]). States a record's log
+    /// passed through are not looked at: ask for a record
+    /// [`Store::load_raw`] read, which has none.
+    pub(crate) fn recall_raw(&self, path: &str, text: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let row: Option<(String, Vec<u8>)> = self
+            .conn
+            .prepare_cached("SELECT text, runs FROM history WHERE path = ?1 AND hash = ?2")
+            .and_then(|mut s| {
+                s.query_row(params![path, text_hash(text)], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()
+            })
+            .map_err(StoreError::sqlite(&self.path))?;
+        Ok(row
+            .filter(|(stored, _)| stored == text)
+            .map(|(_, runs)| runs))
     }
 
     /// The remembered attribution of `path` when its text was exactly `text`.

@@ -113,6 +113,29 @@ pub struct StoredFile {
     pub generation: i64,
 }
 
+/// A small file's record as stored, not decoded ([`Store::load_raw`]).
+#[derive(Clone, Debug)]
+pub(crate) struct RawRecord {
+    pub(crate) text: String,
+    /// The encoded runs (see codec.rs).
+    pub(crate) runs: Vec<u8>,
+    pub(crate) generation: i64,
+}
+
+/// A file's record replaced by a state remembered for its text, both as
+/// stored: a branch switch brings hundreds of files back to states they
+/// had, and moves them between `files` and `history` without decoding
+/// ([`Store::save_all`]).
+#[derive(Clone, Debug)]
+pub(crate) struct Move {
+    pub(crate) path: String,
+    /// The record read ([`Store::load_raw`]).
+    pub(crate) from: RawRecord,
+    /// The state it becomes ([`Store::recall_raw`]).
+    pub(crate) text: String,
+    pub(crate) runs: Vec<u8>,
+}
+
 /// One read transaction over a store's reads ([`Store::reading`]); ended
 /// when dropped.
 pub struct Reading<'a> {
@@ -350,6 +373,34 @@ impl Store {
         load(&self.conn, &self.path, path)
     }
 
+    /// `path`'s record as stored, not decoded, when it is a small file's
+    /// (under [`log::MIN_LEN`], so never logged as edits); `None` for any
+    /// other record or an untracked path ([`Store::load`] reads those).
+    pub(crate) fn load_raw(&self, path: &str) -> Result<Option<RawRecord>, StoreError> {
+        let row: Option<(String, Vec<u8>, i64, i64)> = self
+            .conn
+            .prepare_cached(
+                "SELECT text, runs, generation,
+                        (SELECT COUNT(*) FROM edits e WHERE e.path = files.path)
+                 FROM files WHERE path = ?1 AND octet_length(text) < ?2",
+            )
+            .and_then(|mut s| {
+                s.query_row(
+                    params![path, i64::try_from(log::MIN_LEN).unwrap_or(i64::MAX)],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()
+            })
+            .map_err(StoreError::sqlite(&self.path))?;
+        Ok(row
+            .filter(|(.., logged)| *logged == 0)
+            .map(|(text, runs, generation, _)| RawRecord {
+                text,
+                runs,
+                generation,
+            }))
+    }
+
     /// Stores `ledger` as the attribution of `path`; returns the new generation.
     pub fn save(&mut self, path: &str, ledger: &Ledger) -> Result<i64, StoreError> {
         self.update(path, |_| Ok::<_, StoreError>(Some(ledger.clone())))
@@ -443,17 +494,25 @@ impl Store {
     /// [`Store::update_known`] takes it, when no one wrote the file since —
     /// and remembers the `earlier` states (`path`, ledger) without changing
     /// the files.
+    ///
+    /// `moves` replace small files' records as stored, undecoded; a file
+    /// someone wrote since it was read is written as `files` are.
     pub(crate) fn save_all(
         &mut self,
         files: &[(String, Ledger, Option<StoredFile>)],
+        moves: &[Move],
         earlier: &[(String, Ledger)],
     ) -> Result<(), StoreError> {
-        if files.is_empty() && earlier.iter().all(|(_, l)| l.regions().is_empty()) {
+        if files.is_empty()
+            && moves.is_empty()
+            && earlier.iter().all(|(_, l)| l.regions().is_empty())
+        {
             return Ok(());
         }
         for path in files
             .iter()
             .map(|f| &f.0)
+            .chain(moves.iter().map(|m| &m.path))
             .chain(earlier.iter().map(|e| &e.0))
         {
             check_path(path)?;
@@ -478,6 +537,26 @@ impl Store {
                 _ => load(&tx, &db, path)?.map(|f| f.ledger),
             };
             write_in(&tx, &db, path, before, ledger, generation)?;
+        }
+        for m in moves {
+            let small = m.text.len() < log::MIN_LEN;
+            if small && generation_of(&tx, &db, &m.path)? == Some(m.from.generation) {
+                // As `write_in` does for a small file: the state replaced is
+                // remembered when its text goes away and it holds AI text.
+                if m.from.text != m.text && codec::may_hold_ai(&m.from.runs) {
+                    history::remember_raw_in(&tx, &db, &m.path, &m.from.text, &m.from.runs)?;
+                }
+                write_raw(&tx, &db, &m.path, &m.text, &m.runs, generation)?;
+                continue;
+            }
+            let corrupt = |reason: String| StoreError::Corrupt {
+                path: m.path.clone(),
+                reason,
+            };
+            let snapshot = codec::decode(m.text.clone(), &m.runs).map_err(corrupt)?;
+            let ledger = Ledger::from_snapshot(snapshot).map_err(|e| corrupt(e.to_string()))?;
+            let before = load(&tx, &db, &m.path)?.map(|f| f.ledger);
+            write_in(&tx, &db, &m.path, before, &ledger, generation)?;
         }
         tx.commit().map_err(err())?;
         self.bound_wal();
@@ -629,11 +708,23 @@ fn write_base(
         path: path.to_owned(),
         reason: e.to_string(),
     })?;
+    write_raw(tx, db, path, &snapshot.text, &runs, generation)
+}
+
+/// Writes `text` and encoded `runs` as `path`'s record, with no log after it.
+fn write_raw(
+    tx: &Connection,
+    db: &Path,
+    path: &str,
+    text: &str,
+    runs: &[u8],
+    generation: i64,
+) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT INTO files (path, text, runs, generation) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(path) DO UPDATE SET text = ?2, runs = ?3, generation = ?4",
     )
-    .and_then(|mut s| s.execute(params![path, snapshot.text, runs, generation]))
+    .and_then(|mut s| s.execute(params![path, text, runs, generation]))
     .map_err(StoreError::sqlite(db))?;
     Ok(())
 }

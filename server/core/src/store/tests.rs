@@ -288,3 +288,94 @@ fn a_reader_settles_a_wal_past_its_bound() {
     assert_eq!(back.ledger.snapshot(), big.snapshot());
     assert!(reader.load("small.rs").unwrap().is_some());
 }
+
+/// A file's record moved as stored: it becomes the state remembered for
+/// its text, the state it replaces is remembered in turn, and both read
+/// back decoded as the same attribution `save_all` of ledgers would give.
+#[test]
+fn records_move_as_stored_between_files_and_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(&dir.path().join("store.db")).unwrap();
+    let mut on_a = Ledger::new("fn a() {}\n");
+    on_a.apply_edit(3..4, "b", &ai()).unwrap();
+    let mut on_b = Ledger::new("fn x() { 1 }\n");
+    on_b.apply_edit(9..10, "2", &ai()).unwrap();
+    s.save("f.rs", &on_b).unwrap();
+    s.save("f.rs", &on_a).unwrap(); // remembers `on_b`
+    let from = s.load_raw("f.rs").unwrap().unwrap();
+    assert_eq!(from.text, on_a.text());
+    let text = on_b.text();
+    let runs = s.recall_raw("f.rs", &text).unwrap().unwrap();
+    assert_eq!(s.recall_raw("f.rs", "fn other() {}\n").unwrap(), None);
+    let generation = s.generation().unwrap();
+    let m = Move {
+        path: "f.rs".into(),
+        from,
+        text,
+        runs,
+    };
+    s.save_all(&[], &[m], &[]).unwrap();
+    let now = s.load("f.rs").unwrap().unwrap();
+    assert_eq!(now.ledger.snapshot(), on_b.snapshot());
+    assert!(now.generation > generation);
+    let back = s.recall("f.rs", &on_a.text()).unwrap().unwrap();
+    assert_eq!(back.snapshot(), on_a.snapshot());
+}
+
+/// A record someone wrote after it was read is not moved over: the move
+/// is written decoded, and the write made meanwhile is what is remembered.
+#[test]
+fn a_record_written_since_it_was_read_is_not_moved_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(&dir.path().join("store.db")).unwrap();
+    let mut old = Ledger::new("fn a() {}\n");
+    old.apply_edit(0..2, "fn", &ai()).unwrap();
+    let mut back = Ledger::new("fn b() {}\n");
+    back.apply_edit(3..4, "b", &ai()).unwrap();
+    s.save("f.rs", &back).unwrap();
+    s.save("f.rs", &old).unwrap();
+    let from = s.load_raw("f.rs").unwrap().unwrap();
+    let runs = s.recall_raw("f.rs", &back.text()).unwrap().unwrap();
+    // Another writer, meanwhile.
+    let mut meanwhile = Ledger::new("fn c() {}\n");
+    meanwhile.apply_edit(3..4, "c", &ai()).unwrap();
+    Store::open(&dir.path().join("store.db"))
+        .unwrap()
+        .save("f.rs", &meanwhile)
+        .unwrap();
+    let m = Move {
+        path: "f.rs".into(),
+        from,
+        text: back.text(),
+        runs,
+    };
+    s.save_all(&[], &[m], &[]).unwrap();
+    assert_eq!(
+        s.load("f.rs").unwrap().unwrap().ledger.snapshot(),
+        back.snapshot()
+    );
+    let kept = s.recall("f.rs", &meanwhile.text()).unwrap().unwrap();
+    assert_eq!(kept.snapshot(), meanwhile.snapshot());
+}
+
+/// Only small files' records without a log are read as stored, and only
+/// AI attribution counts as AI in encoded runs.
+#[test]
+fn raw_records_are_small_ones_and_ai_is_seen_in_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(&dir.path().join("store.db")).unwrap();
+    s.save("human.rs", &Ledger::new("fn a() {}\n")).unwrap();
+    let human = s.load_raw("human.rs").unwrap().unwrap();
+    assert!(!codec::may_hold_ai(&human.runs));
+    let mut l = Ledger::new("fn a() {}\n");
+    l.apply_edit(0..2, "fn", &ai()).unwrap();
+    s.save("ai.rs", &l).unwrap();
+    assert!(codec::may_hold_ai(
+        &s.load_raw("ai.rs").unwrap().unwrap().runs
+    ));
+    let big = "x".repeat(log::MIN_LEN);
+    s.save("big.rs", &Ledger::new(&big)).unwrap();
+    assert!(s.load_raw("big.rs").unwrap().is_none());
+    assert!(s.load("big.rs").unwrap().is_some());
+    assert!(s.load_raw("missing.rs").unwrap().is_none());
+}
