@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 
 /// Why a git command failed.
@@ -58,7 +58,7 @@ impl Git {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new("git");
+        let mut c = Command::new(git_program());
         c.args(["-c", "core.quotepath=off"])
             .args(args)
             .current_dir(&self.dir)
@@ -939,8 +939,47 @@ pub fn sha1_blob_id(content: &[u8]) -> String {
     hasher
         .finalize()
         .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+        .fold(String::with_capacity(40), |mut hex, b| {
+            use std::fmt::Write;
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
+}
+
+/// The git executable: the first `git` on `PATH` in an absolute folder,
+/// looked up once per process (a spawn by name tries each folder before
+/// it in turn: a hook starting twenty git processes paid that twenty
+/// times). A relative `PATH` entry is skipped, so that no `git` in the
+/// repository is ever run; with none found, `git` is left to the system.
+fn git_program() -> &'static Path {
+    static PROGRAM: OnceLock<PathBuf> = OnceLock::new();
+    PROGRAM.get_or_init(|| {
+        std::env::var_os("PATH")
+            .and_then(|paths| on_path(&paths, "git"))
+            .unwrap_or_else(|| PathBuf::from("git"))
+    })
+}
+
+/// The first executable `name` in the absolute folders of `paths` (a
+/// `PATH` value).
+fn on_path(paths: &std::ffi::OsStr, name: &str) -> Option<PathBuf> {
+    std::env::split_paths(paths)
+        .filter(|dir| dir.is_absolute())
+        .map(|dir| dir.join(name))
+        .find(|path| is_executable(path))
+}
+
+/// Whether `path` is a file someone may run.
+fn is_executable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        path.is_file()
+    }
 }
 
 /// Splits NUL-terminated output into strings (lossy UTF-8).
@@ -1317,6 +1356,46 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
         assert!(git.changes_between(&twice).unwrap().is_none());
         let short = [(None, second[..12].to_owned())];
         assert!(git.changes_between(&short).unwrap().is_none());
+    }
+
+    /// git is found on `PATH` as a spawn by name would find it, except in
+    /// a relative folder (the repository's own `git` is never run).
+    #[cfg(unix)]
+    #[test]
+    fn git_is_found_in_absolute_folders_of_path() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let make = |folder: &str, mode: u32| {
+            let path = dir.path().join(folder).join("git");
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "#!/bin/sh\n").unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            path
+        };
+        make("not-run", 0o644);
+        let second = make("second", 0o755);
+        let third = make("third", 0o755);
+        let join = |parts: &[std::path::PathBuf]| std::env::join_paths(parts).unwrap();
+        let abs = |f: &str| dir.path().join(f);
+        let paths = join(&[
+            "relative".into(),
+            abs("missing"),
+            abs("not-run"),
+            abs("second"),
+            abs("third"),
+        ]);
+        assert_eq!(on_path(&paths, "git"), Some(second));
+        // A relative folder naming `second` from here: skipped.
+        let up = std::env::current_dir().unwrap().components().count() - 1;
+        let relative = std::path::PathBuf::from("../".repeat(up))
+            .join(abs("second").strip_prefix("/").unwrap());
+        assert!(relative.join("git").is_file());
+        assert_eq!(
+            on_path(&join(&[relative, abs("third")]), "git"),
+            Some(third)
+        );
+        assert_eq!(on_path(&join(&[abs("missing")]), "git"), None);
+        assert!(git_program().is_absolute(), "{}", git_program().display());
     }
 
     /// The identity is both names of the repository's configuration, or
