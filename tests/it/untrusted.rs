@@ -221,7 +221,8 @@ fn lsp_huge_content_length_does_not_swallow_later_messages() {
         })
         .expect("a parse error for the oversized frame");
     assert_eq!(err["id"], serde_json::Value::Null);
-    assert!(c.stderr().contains("over the"), "{}", c.stderr());
+    let stderr = c.stderr_with("over the");
+    assert!(stderr.contains("over the"), "{stderr}");
     c.shutdown();
 }
 
@@ -253,7 +254,8 @@ fn lsp_endless_header_line_is_bounded_and_recovered_from() {
     assert_eq!(regions["regions"], serde_json::json!([]), "{regions}");
     let peak = peak_rss_kib(c.pid());
     assert!(peak < 64 * 1024, "peak RSS {peak} KiB");
-    assert!(c.stderr().contains("header line longer"), "{}", c.stderr());
+    let err = c.stderr_with("header line longer");
+    assert!(err.contains("header line longer"), "{err}");
     c.shutdown();
 }
 

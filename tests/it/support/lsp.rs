@@ -203,6 +203,20 @@ impl LspClient {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
+    /// The server's stderr once it holds `text` (it is read on another
+    /// thread, so a line written before an answer may arrive after it), or
+    /// as it is after the timeout.
+    pub fn stderr_with(&self, text: &str) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let err = self.stderr();
+            if err.contains(text) || Instant::now() > deadline {
+                return err;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     pub fn send_raw(&mut self, bytes: &[u8]) {
         let stdin = self.stdin.as_mut().expect("stdin open");
         stdin.write_all(bytes).expect("write to server");

@@ -127,7 +127,7 @@ impl<'a> Notes<'a> {
     }
 
     /// Raw note texts parsed and bounded by their commits' files.
-    pub(crate) fn bounded(
+    fn bounded(
         &self,
         texts: HashMap<String, String>,
     ) -> Result<HashMap<String, Note>, CommitError> {
@@ -144,16 +144,28 @@ impl<'a> Notes<'a> {
         &self,
         parsed: Vec<(String, note::ParsedNote)>,
     ) -> Result<Vec<(String, Note)>, CommitError> {
+        self.bound_known(parsed, &HashMap::new())
+    }
+
+    /// [`Notes::bound`], the line counts of `known` versions (`REV:PATH`,
+    /// by full object name) given: only the others are counted by git.
+    pub(crate) fn bound_known(
+        &self,
+        parsed: Vec<(String, note::ParsedNote)>,
+        known: &HashMap<String, usize>,
+    ) -> Result<Vec<(String, Note)>, CommitError> {
         let specs: Vec<String> = parsed
             .iter()
             .flat_map(|(c, n)| n.paths().map(move |p| format!("{c}:{p}")))
+            .filter(|spec| !known.contains_key(spec))
             .collect();
-        let counts: HashMap<&str, usize> = specs
+        let mut counts: HashMap<&str, usize> = specs
             .iter()
             .map(String::as_str)
             .zip(self.git.line_counts(&specs)?)
             .filter_map(|(spec, n)| Some((spec, n?)))
             .collect();
+        counts.extend(known.iter().map(|(spec, n)| (spec.as_str(), *n)));
         Ok(parsed
             .into_iter()
             .map(|(c, n)| {

@@ -95,7 +95,7 @@ pub fn post_commit(service: &mut Service, git: &Git) -> Result<PostCommit, Commi
         settled.clear();
         let old_notes = notes.read_index(&sources)?;
         let pairs: Vec<(String, String)> = sources.into_iter().map(|s| (s, head.clone())).collect();
-        for (_, from_source) in carry_many(git, &old_notes, &pairs)? {
+        for (_, from_source) in carry_many(git, &old_notes, &pairs)?.0 {
             if let Some(from_source) = from_source {
                 lines::fill(&mut lines, from_source);
             }
@@ -228,8 +228,12 @@ pub fn parse_rewrites(input: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// For each pair `(old, new)`, the old commit's note lines carried onto
-/// `new` (`None` when `old` has no note).
+/// What [`carry_many`] gives: for each pair `(old, new)`, the old commit's
+/// note lines carried onto `new` (`None` when `old` has no note); and the
+/// line count of each version read (`REV:PATH` → lines).
+type Carried = (Vec<(String, Option<CommitLines>)>, HashMap<String, usize>);
+
+/// Carries the notes of the pairs' old commits onto their new ones.
 /// `old_notes` are the old commits' notes parsed, not yet bounded: each
 /// file's lines are bounded below by the old version read here anyway (no
 /// line count asked of git apart).
@@ -237,15 +241,15 @@ fn carry_many(
     git: &Git,
     old_notes: &HashMap<String, note::ParsedNote>,
     pairs: &[(String, String)],
-) -> Result<Vec<(String, Option<CommitLines>)>, CommitError> {
-    // Which objects to read, from one `diff-tree` over each noted old
-    // commit against its parent and each pair: a rebase's picked commits
-    // mostly differ from their originals only in files they did not
-    // change, and a commit's note names the files it changed, so most
-    // versions are named by object without reading any folder (resolving
-    // `REV:PATH` reads each revision's folders whole: 100 KB for a folder
-    // of 3,000 files), and a file the new commit holds as the old one did
-    // is read once.
+) -> Result<Carried, CommitError> {
+    // Which objects to read, from one `diff-tree` over the pairs: a
+    // rebase's picked commits mostly differ from their originals only in
+    // files they did not change, so a file the new commit holds as the old
+    // one did is read once, and a changed one is named by object.
+    // (Resolving `REV:PATH` reads the revision's folders: 100 KB for a
+    // folder of 3,000 files. The old versions of unchanged files are read
+    // so, one pass over each old revision's folders: naming them by a
+    // diff against each old commit's parent would read twice as many.)
     let noted: Vec<(String, String)> = pairs
         .iter()
         .filter(|(old, _)| old_notes.contains_key(old))
@@ -253,19 +257,12 @@ fn carry_many(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let olds: HashSet<&String> = noted.iter().map(|(old, _)| old).collect();
-    let mut diffs: Vec<(Option<String>, String)> =
-        olds.into_iter().map(|old| (None, old.clone())).collect();
-    diffs.extend(noted.iter().map(|(o, n)| (Some(o.clone()), n.clone())));
-    let changes = git.changes_between(&diffs)?.unwrap_or_default();
-    let mut own: HashMap<&str, &TreeChanges> = HashMap::new();
-    let mut moved: HashMap<(&str, &str), &TreeChanges> = HashMap::new();
-    for ((from, to), c) in diffs.iter().zip(&changes) {
-        match from {
-            None => own.insert(to, c),
-            Some(from) => moved.insert((from, to), c),
-        };
-    }
+    let changes = git.changes_between(&noted)?.unwrap_or_default();
+    let moved: HashMap<(&str, &str), &TreeChanges> = noted
+        .iter()
+        .map(|(o, n)| (o.as_str(), n.as_str()))
+        .zip(&changes)
+        .collect();
     // `(rev:path, what to read)`: an object name, the `REV:PATH` name where
     // no diff names the object, `None` where a diff says there is no file.
     let mut asks: Vec<(String, Option<String>)> = Vec::new();
@@ -276,10 +273,9 @@ fn carry_many(
         let between = moved.get(&(old.as_str(), new.as_str()));
         for path in n.paths() {
             let old_spec = format!("{old}:{path}");
-            let in_old = match (between.and_then(|c| c.get(path)), own.get(old.as_str())) {
-                (Some((before, _)), _) => before.clone(),
-                (None, Some(c)) if c.contains_key(path) => c[path].1.clone(),
-                _ => Some(old_spec.clone()),
+            let in_old = match between.and_then(|c| c.get(path)) {
+                Some((before, _)) => before.clone(),
+                None => Some(old_spec.clone()),
             };
             let in_new = match between {
                 Some(c) => c
@@ -368,7 +364,11 @@ fn carry_many(
         }
         out.push((new.clone(), Some(carried)));
     }
-    Ok(out)
+    let counts = texts
+        .into_iter()
+        .filter_map(|(spec, text)| Some((spec, lines::count(&text?))))
+        .collect();
+    Ok((out, counts))
 }
 
 /// Carries notes after `git commit --amend` or `git rebase`. A new commit
@@ -409,7 +409,7 @@ pub fn post_rewrite(git: &Git, pairs: &[(String, String)]) -> Result<usize, Comm
         .iter()
         .filter_map(|(old, _)| Some((old.clone(), note::parse(texts.get(old)?))))
         .collect();
-    let carried = carry_many(git, &old_notes, &pairs)?;
+    let (carried, counts) = carry_many(git, &old_notes, &pairs)?;
     let mut order: Vec<String> = Vec::new();
     let mut by_new: HashMap<String, Vec<Option<CommitLines>>> = HashMap::new();
     for (new, lines) in carried {
@@ -418,12 +418,18 @@ pub fn post_rewrite(git: &Git, pairs: &[(String, String)]) -> Result<usize, Comm
         }
         by_new.entry(new).or_default().push(lines);
     }
-    let existing = notes.bounded(
-        order
-            .iter()
-            .filter_map(|new| Some((new.clone(), texts.get(new)?.clone())))
-            .collect(),
-    )?;
+    // Bounded by the versions read above where they were (a rebase done
+    // again within the second makes the same commits, noted already).
+    let existing: HashMap<String, note::Note> = notes
+        .bound_known(
+            order
+                .iter()
+                .filter_map(|new| Some((new.clone(), note::parse(texts.get(new)?))))
+                .collect(),
+            &counts,
+        )?
+        .into_iter()
+        .collect();
     let mut records = Vec::new();
     let mut seen = HashSet::new();
     for new in order {

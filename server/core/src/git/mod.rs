@@ -429,34 +429,24 @@ impl Git {
     /// object before and after (`None`: absent), from one `git diff-tree
     /// --stdin`: folders whose tree is the same on both sides are not read,
     /// where resolving `REV:PATH` names reads each revision's folders whole.
-    /// `from` `None` is `to`'s first parent (a root commit: every entry is
-    /// added); git lists nothing for a merge commit then, so that a path
-    /// missing from the answer is unchanged only where `from` was given.
     /// `None` when the answer cannot be told apart by `to` (a `to` given
     /// twice, or not a full object name) or git refuses one.
     pub(crate) fn changes_between(
         &self,
-        diffs: &[(Option<String>, String)],
+        pairs: &[(String, String)],
     ) -> Result<Option<Vec<TreeChanges>>, GitError> {
-        let mut diff_of: HashMap<&str, usize> = HashMap::new();
+        let mut pair_of: HashMap<&str, usize> = HashMap::new();
         let mut input = String::new();
-        for (i, (from, to)) in diffs.iter().enumerate() {
-            if !is_object_name(to)
-                || from.as_deref().is_some_and(|f| !is_object_name(f))
-                || diff_of.insert(to, i).is_some()
-            {
+        for (i, (from, to)) in pairs.iter().enumerate() {
+            if !is_object_name(from) || !is_object_name(to) || pair_of.insert(to, i).is_some() {
                 return Ok(None);
             }
             // `<commit> <parent>`: the commit against the parent given.
-            match from {
-                Some(from) => input.push_str(&format!("{to} {from}\n")),
-                None => input.push_str(&format!("{to}\n")),
-            }
+            input.push_str(&format!("{to} {from}\n"));
         }
         let args = [
             "diff-tree",
             "--stdin",
-            "--root",
             "-r",
             "--raw",
             "-z",
@@ -469,7 +459,7 @@ impl Git {
         };
         // `<to>\0` before the entries of each diff that has any, each entry
         // `:<mode> <mode> <object> <object> <status>\0<path>\0`.
-        let mut changes = vec![TreeChanges::new(); diffs.len()];
+        let mut changes = vec![TreeChanges::new(); pairs.len()];
         let mut current: Option<usize> = None;
         let mut tokens = out.split(|b| *b == 0).filter(|t| !t.is_empty());
         let object = |o: Option<&str>| {
@@ -488,7 +478,7 @@ impl Git {
                 changes[i].insert(String::from_utf8_lossy(path).into_owned(), (before, after));
             } else {
                 let header = String::from_utf8_lossy(token);
-                let Some(&i) = diff_of.get(header.trim()) else {
+                let Some(&i) = pair_of.get(header.trim()) else {
                     return Ok(None);
                 };
                 current = Some(i);
@@ -645,7 +635,11 @@ impl<'a> TreeWalk<'a> {
             // Another revision: its trees are read afresh.
             self.roots.clear();
             self.trees.clear();
-            let root = self.ask(&format!("{rev}^{{tree}}"))?.map(|(oid, _)| oid);
+            // The answer holds the root tree's content: kept, not asked again.
+            let root = self.ask(&format!("{rev}^{{tree}}"))?.map(|(oid, body)| {
+                self.trees.insert(oid.clone(), std::rc::Rc::new(body));
+                oid
+            });
             self.roots.insert(rev.to_owned(), root);
         }
         let Some(mut tree) = self.roots.get(rev).cloned().flatten() else {
@@ -1322,12 +1316,11 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
             v.sort();
             v
         };
-        let diffs = [
-            (Some(first.clone()), second.clone()),
-            (None, first.clone()),
-            (Some(second.clone()), third.clone()),
+        let pairs = [
+            (first.clone(), second.clone()),
+            (second.clone(), third.clone()),
         ];
-        let got = git.changes_between(&diffs).unwrap().unwrap();
+        let got = git.changes_between(&pairs).unwrap().unwrap();
         let x = |rev: &str| blob(&format!("{rev}:a/x.rs"));
         assert_eq!(
             sorted(&got[0]),
@@ -1337,24 +1330,20 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
                 ("c.rs".to_owned(), (None, blob(&format!("{second}:c.rs")))),
             ]
         );
-        // A root commit against its (no) parent: every file added.
-        let added: Vec<String> = sorted(&got[1]).into_iter().map(|(p, _)| p).collect();
-        assert_eq!(added, ["a/x.rs", "a/y.rs", "b.rs"]);
-        assert_eq!(got[1]["a/y.rs"], (None, blob(&format!("{first}:a/y.rs"))));
-        assert!(got[2].is_empty(), "{:?}", got[2]);
-        // The commit against its parent, as given or not.
-        let own = git
-            .changes_between(&[(None, second.clone())])
+        assert!(got[1].is_empty(), "{:?}", got[1]);
+        // Backwards: before and after swap.
+        let back = git
+            .changes_between(&[(second.clone(), first.clone())])
             .unwrap()
             .unwrap();
-        assert_eq!(sorted(&own[0]), sorted(&got[0]));
+        assert_eq!(back[0]["b.rs"], (None, blob(&format!("{first}:b.rs"))));
         // Answers that could not be told apart, or names git might read otherwise.
         let twice = [
-            (None, second.clone()),
-            (Some(first.clone()), second.clone()),
+            (first.clone(), third.clone()),
+            (second.clone(), third.clone()),
         ];
         assert!(git.changes_between(&twice).unwrap().is_none());
-        let short = [(None, second[..12].to_owned())];
+        let short = [(first.clone(), second[..12].to_owned())];
         assert!(git.changes_between(&short).unwrap().is_none());
     }
 
