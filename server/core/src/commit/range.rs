@@ -230,7 +230,9 @@ pub(crate) fn split_lines(text: &str) -> Vec<&str> {
 
 #[derive(Clone, Debug, Default)]
 struct LineFacts {
-    attr: Option<LineAttr>,
+    /// Boxed: a replay holds every line of every file the range changed,
+    /// most of them without a note's attribution.
+    attr: Option<Box<LineAttr>>,
     writers: BTreeSet<usize>,
     unrecorded: bool,
 }
@@ -387,7 +389,7 @@ pub(crate) fn changes(git: &Git, range: RangeSpec) -> Result<RangeChanges, Commi
             .map(|(i, f)| NewLine {
                 line: i + 1,
                 text: lines[i].clone(),
-                attr: f.attr,
+                attr: f.attr.map(|a| *a),
                 writers: f.writers.into_iter().collect(),
                 unrecorded: f.unrecorded,
             })
@@ -474,7 +476,7 @@ impl Replay {
                 Some(n) => {
                     for (line, attr) in n.file_lines(&c.path, facts.len()) {
                         if let Some(f) = facts.get_mut(line.wrapping_sub(1)) {
-                            f.attr = Some(attr);
+                            f.attr = Some(Box::new(attr));
                         }
                     }
                 }
