@@ -159,24 +159,14 @@ impl Store {
         if let Some(state) = super::log::recall(&self.conn, &self.path, path, text)? {
             return Ok(Some(state));
         }
-        let row: Option<(String, Vec<u8>)> = self
-            .conn
-            .prepare_cached("SELECT text, runs FROM history WHERE path = ?1 AND hash = ?2")
-            .and_then(|mut s| {
-                s.query_row(params![path, text_hash(text)], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-                .optional()
-            })
-            .map_err(StoreError::sqlite(&self.path))?;
-        let Some((stored_text, runs)) = row.filter(|(stored, _)| stored == text) else {
+        let Some(runs) = self.recall_raw(path, text)? else {
             return Ok(None);
         };
         let corrupt = |reason: String| StoreError::Corrupt {
             path: path.to_owned(),
             reason,
         };
-        let snapshot = codec::decode(stored_text, &runs).map_err(corrupt)?;
+        let snapshot = codec::decode(text.to_owned(), &runs).map_err(corrupt)?;
         Ledger::from_snapshot(snapshot)
             .map(Some)
             .map_err(|e: LedgerError| corrupt(e.to_string()))
