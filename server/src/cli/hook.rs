@@ -64,7 +64,12 @@ pub(crate) enum HookCommand {
 /// Merges the notes `git fetch` brought since the last merge (a problem is
 /// a warning: the hook's own work goes on).
 fn merge_fetched_notes(service: &Service, git: &Git) {
-    let Some(git_dir) = &service.workspace.git_dir else {
+    merge_fetched_into(git, service.workspace.git_dir.as_deref());
+}
+
+/// [`merge_fetched_notes`] of the repository whose git directory is `git_dir`.
+fn merge_fetched_into(git: &Git, git_dir: Option<&std::path::Path>) {
+    let Some(git_dir) = git_dir else {
         return;
     };
     if let Err(e) = remote::merge_all_fetched(git, git_dir) {
@@ -143,11 +148,17 @@ fn run_hook(args: HookArgs) -> anyhow::Result<()> {
             }
         }
         HookCommand::PostCheckout { old, new, flag } => {
-            merge_fetched_notes(&service, &git);
+            // Fetched notes are merged meanwhile: bringing the store to the
+            // checked-out files reads no notes.
+            let git_dir = service.workspace.git_dir.clone();
             let mut service = service;
-            if let (Some(old), Some(new)) = (old, new) {
-                checkout::post_checkout(&mut service, &git, &old, &new)?;
-            }
+            std::thread::scope(|scope| -> anyhow::Result<()> {
+                scope.spawn(|| merge_fetched_into(&git, git_dir.as_deref()));
+                if let (Some(old), Some(new)) = (old, new) {
+                    checkout::post_checkout(&mut service, &git, &old, &new)?;
+                }
+                Ok(())
+            })?;
             // A file checkout (`git checkout REV -- FILE`): the store learns
             // what the gate knows of the staged text.
             if flag.as_deref() == Some("0") {
