@@ -745,12 +745,11 @@ struct Shared {
 /// The lines of `ledger` holding AI text, trimmed, with their attribution.
 fn ai_lines(ledger: &Ledger) -> Vec<(String, crate::commit::lines::LineAttr)> {
     let lines = ledger.git_lines();
-    let rope = ledger.rope();
     crate::commit::lines::from_ledger(ledger)
         .into_iter()
         .filter_map(|(l, attr)| {
             let range = lines.range(l - 1, l - 1).ok()?;
-            Some((rope.byte_slice(range).to_string().trim().to_owned(), attr))
+            Some((ledger.text_in(range).trim().to_owned(), attr))
         })
         .collect()
 }

@@ -51,7 +51,7 @@ pub(crate) fn diagnostics_of(s: &Session, doc: &Doc) -> Vec<Diagnostic> {
     for r in doc.ledger().regions() {
         // The lines holding the region's non-blank text (a region of
         // white space alone is never reported, as the gate never blocks it).
-        let text = doc.ledger().rope().byte_slice(r.range.clone()).to_string();
+        let text = doc.ledger().text_in(r.range.clone());
         let lead = text.len() - text.trim_start().len();
         let trimmed = text.trim_end().len();
         if trimmed <= lead {

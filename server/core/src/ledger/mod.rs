@@ -193,6 +193,19 @@ impl Ledger {
         &self.text
     }
 
+    /// The text of `range` (byte offsets on character boundaries, within
+    /// the text): borrowed from the rope when one chunk holds it (a run, a
+    /// line: the common case), else gathered. A rope slice first counts
+    /// the characters and lines of the chunks it cuts (ropey's
+    /// `TextInfo`), which line summaries paid for every run they read.
+    pub fn text_in(&self, range: Range<usize>) -> std::borrow::Cow<'_, str> {
+        let (chunk, chunk_start, _, _) = self.text.chunk_at_byte(range.start);
+        match chunk.get(range.start - chunk_start..range.end - chunk_start) {
+            Some(text) => std::borrow::Cow::Borrowed(text),
+            None => std::borrow::Cow::Owned(self.text.byte_slice(range).to_string()),
+        }
+    }
+
     pub fn text(&self) -> String {
         self.text.to_string()
     }
@@ -477,7 +490,7 @@ impl Ledger {
             let last = lines.line_of(run.end().saturating_sub(1));
             // The lines holding the run's non-blank text, and whether that
             // text fits in one line.
-            let text = self.text.byte_slice(run.start..run.end()).to_string();
+            let text = self.text_in(run.start..run.end());
             let lead = text.len() - text.trim_start().len();
             let trimmed = text.trim();
             let piece = (!trimmed.contains('\n')).then(|| trimmed.chars().count());
@@ -511,8 +524,10 @@ impl Ledger {
         let mut attributions: Vec<Attribution> = Vec::new();
         let (mut any_ai, mut any_human, mut unreviewed) = (false, false, false);
         for run in self.runs.runs_in(range) {
-            let text = self.text.byte_slice(run.start..run.end());
-            let blank = text.chars().all(char::is_whitespace);
+            let blank = self
+                .text_in(run.start..run.end())
+                .chars()
+                .all(char::is_whitespace);
             if blank {
                 continue;
             }

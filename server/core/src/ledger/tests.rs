@@ -541,3 +541,28 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// `text_in` is the text of the range, whether one chunk of the rope
+    /// holds it or it spans several (texts up to 64 KiB, many chunks).
+    #[test]
+    fn text_in_is_the_ranges_text(
+        words in prop::collection::vec("[a-zé🌍 \n]{0,40}", 0..1600),
+        cuts in prop::collection::vec((0.0f64..=1.0, 0.0f64..=1.0), 1..20),
+    ) {
+        let text: String = words.concat();
+        let ledger = Ledger::new(&text);
+        let boundary = |f: f64| {
+            let mut at = (f * text.len() as f64) as usize;
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            at
+        };
+        for (a, b) in cuts {
+            let (a, b) = (boundary(a), boundary(b));
+            let range = a.min(b)..a.max(b);
+            prop_assert_eq!(ledger.text_in(range.clone()), &text[range]);
+        }
+    }
+}
