@@ -567,8 +567,8 @@ impl<'a> Notes<'a> {
     /// process and one ref update, not N of each. Each note is written by
     /// path where [`Notes::placed`] can tell it within the tree's fan-out;
     /// otherwise fast-import places them all (`N`), which first counts
-    /// every note of the tree, reading all its folders (8 of the 11 ms it
-    /// takes for 24 notes among 10,000). The ref is updated only if nobody
+    /// every note of the tree, reading all its folders (about 8 ms more
+    /// for 24 notes among 10,000). The ref is updated only if nobody
     /// moved it meanwhile (fast-import refuses a non-fast-forward); then it
     /// is tried once more.
     pub fn write_many(&self, notes: &[(String, Value)]) -> Result<(), CommitError> {
@@ -854,7 +854,7 @@ mod tests {
         serde_json::json!({ "text": text })
     }
 
-    /// Every note of the ref as (path in the tree, commit, text).
+    /// Every note of the ref as (path in the tree, text).
     fn tree_notes(git: &Git, notes: &Notes<'_>) -> Vec<(String, String)> {
         let listing = git
             .text(&["ls-tree", "-r", "--name-only", &notes.ref_name])
