@@ -618,9 +618,10 @@ const MAX_SHARING: usize = 8;
 struct Sources {
     /// `(path, state)`: current records and earlier states holding AI text.
     states: Vec<(String, Rc<Ledger>)>,
-    /// Each state's distinct lines (trimmed), hashed once, so how alike a
-    /// text is to a state costs a lookup per line of the text.
-    line_sets: Vec<HashSet<u64>>,
+    /// Each state's distinct lines (trimmed), hashed once and sorted, so
+    /// how alike a text is to a state costs a binary search per line of
+    /// the text (no hash table a crafted file's lines could crowd).
+    line_sets: Vec<Vec<u64>>,
     /// An AI line's text (trimmed) to the states holding it.
     by_line: HashMap<String, Vec<usize>>,
 }
@@ -655,7 +656,10 @@ impl Sources {
         let mut line_sets = Vec::with_capacity(states.len());
         for (i, (_, state)) in states.iter().enumerate() {
             let text = state.text();
-            line_sets.push(text.split('\n').map(|l| line_hash(l.trim())).collect());
+            let mut set: Vec<u64> = text.split('\n').map(|l| line_hash(l.trim())).collect();
+            set.sort_unstable();
+            set.dedup();
+            line_sets.push(set);
             let lines = state.git_lines();
             let mut seen = HashSet::new();
             // The lines holding AI characters, from the attribution's runs.
@@ -691,7 +695,8 @@ impl Sources {
         let lines = distinct_lines(text);
         // Each candidate state, with the distinctive lines of `text` it
         // holds as AI.
-        let mut candidates: HashMap<usize, Vec<&str>> = HashMap::new();
+        // Keyed by index into `states`: nothing a file's content chooses.
+        let mut candidates: fnv::FnvHashMap<usize, Vec<&str>> = fnv::FnvHashMap::default();
         for line in lines.iter().filter(|l| distinctive(l)) {
             for &i in self.by_line.get(*line).into_iter().flatten() {
                 if self.states[i].0 != rel {
@@ -709,7 +714,10 @@ impl Sources {
             .take(MAX_SHARING * 4)
             .filter_map(|(i, ai)| {
                 let held = &self.line_sets[i];
-                let shared = hashes.iter().filter(|h| held.contains(h)).count();
+                let shared = hashes
+                    .iter()
+                    .filter(|h| held.binary_search(h).is_ok())
+                    .count();
                 (shared * 2 >= lines.len()).then_some((i, shared, ai))
             })
             .collect();
