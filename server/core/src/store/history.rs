@@ -13,6 +13,11 @@ use crate::ledger::{Ledger, LedgerError};
 /// States kept per path.
 pub(crate) const KEEP: i64 = 16;
 
+/// [`Store::newest_states`]' query (see there why it reads so).
+const NEWEST_STATES: &str = "SELECT text, runs FROM history WHERE path = CAST(?1 AS TEXT)
+                               AND octet_length(text) <= ?2
+                             ORDER BY at DESC, rowid DESC";
+
 /// FNV-1a, 64 bits: stable across builds (stores keep it), unlike std's hasher.
 fn text_hash(text: &str) -> i64 {
     use std::hash::Hasher;
@@ -104,17 +109,14 @@ impl Store {
         max_bytes: usize,
     ) -> Result<Vec<Ledger>, StoreError> {
         let err = || StoreError::sqlite(&self.path);
-        // No `LIMIT ?`: SQLite prepares a statement again whenever the value
-        // bound to its LIMIT changes (a fifth of a hook's SQLite time went
-        // there); rows are read one at a time, so stopping after `limit`
-        // reads no more of them.
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT text, runs FROM history WHERE path = ?1 AND octet_length(text) <= ?2
-                 ORDER BY at DESC, rowid DESC",
-            )
-            .map_err(err())?;
+        // SQLite prepares a statement again whenever a value bound where
+        // its query planner looks at values changes: a LIMIT, and (with
+        // STAT4, as rusqlite builds it) a column compared for an index that
+        // also gives the order. So no `LIMIT ?` (rows are read one at a
+        // time: stopping after `limit` reads no more of them) and the path
+        // as `CAST(?1 AS TEXT)` (the same plan, through `history_at`); a
+        // fifth of a hook's SQLite time went to preparing this again.
+        let mut stmt = self.conn.prepare_cached(NEWEST_STATES).map_err(err())?;
         let max_bytes = i64::try_from(max_bytes).unwrap_or(i64::MAX);
         let rows = stmt
             .query_map(params![path, max_bytes], |r| {
@@ -178,6 +180,32 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reading the states of one path after another, with one limit and
+    /// another, never has SQLite prepare the query again.
+    #[test]
+    fn newest_states_are_read_without_preparing_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("store.db")).unwrap();
+        for i in 0..6 {
+            let mut l = Ledger::new(&format!("fn f{i}() {{}}\n"));
+            l.mark_ai(0..2, &crate::ledger::AiSource::test_agent())
+                .unwrap();
+            for path in ["a.rs", "b.rs", "c.rs"] {
+                s.save(path, &l).unwrap();
+            }
+        }
+        for (path, limit) in [("a.rs", 4), ("b.rs", usize::MAX), ("c.rs", 2), ("a.rs", 1)] {
+            let states = s.newest_states(path, limit, 1 << 20).unwrap();
+            assert_eq!(states.len(), limit.min(5), "{path}");
+        }
+        let status = s
+            .conn
+            .prepare_cached(NEWEST_STATES)
+            .unwrap()
+            .get_status(rusqlite::StatementStatus::RePrepare);
+        assert_eq!(status, 0);
+    }
 
     /// The hash is stored: it must never change (FNV-1a's published values).
     #[test]
