@@ -693,45 +693,56 @@ impl Sources {
     /// line). The most alike first, at most [`MAX_SHARING`].
     fn sharing(&self, rel: &str, text: &str) -> Vec<Shared> {
         let lines = distinct_lines(text);
-        // Each candidate state, with the distinctive lines of `text` it
-        // holds as AI.
-        // Keyed by index into `states`: nothing a file's content chooses.
-        let mut candidates: fnv::FnvHashMap<usize, Vec<&str>> = fnv::FnvHashMap::default();
-        for line in lines.iter().filter(|l| distinctive(l)) {
+        let ai_held: Vec<&str> = lines.iter().copied().filter(|l| distinctive(l)).collect();
+        // Each candidate state, with how many of the distinctive lines of
+        // `text` it holds as AI. Keyed by index into `states`: nothing a
+        // file's content chooses.
+        let mut candidates: fnv::FnvHashMap<usize, usize> = fnv::FnvHashMap::default();
+        for line in &ai_held {
             for &i in self.by_line.get(*line).into_iter().flatten() {
                 if self.states[i].0 != rel {
-                    candidates.entry(i).or_default().push(line);
+                    *candidates.entry(i).or_default() += 1;
                 }
             }
         }
-        let mut order: Vec<(usize, Vec<&str>)> = candidates.into_iter().collect();
-        order.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
-        // How alike: the lines of `text` the state holds, for the states
-        // sharing the most AI lines (bounded work per text).
+        // The states sharing the most AI lines (bounded work per text):
+        // the first of them picked out, then put in order.
+        let mut order: Vec<(usize, usize)> = candidates.into_iter().collect();
+        let most = |a: &(usize, usize), b: &(usize, usize)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
+        if order.len() > MAX_SHARING * 4 {
+            order.select_nth_unstable_by(MAX_SHARING * 4, most);
+            order.truncate(MAX_SHARING * 4);
+        }
+        order.sort_by(most);
+        // How alike: the lines of `text` the state holds.
         let hashes: Vec<u64> = lines.iter().map(|l| line_hash(l)).collect();
-        let mut alike: Vec<(usize, usize, Vec<&str>)> = order
+        let mut alike: Vec<(usize, usize)> = order
             .into_iter()
-            .take(MAX_SHARING * 4)
-            .filter_map(|(i, ai)| {
+            .filter_map(|(i, _)| {
                 let held = &self.line_sets[i];
                 let shared = hashes
                     .iter()
                     .filter(|h| held.binary_search(h).is_ok())
                     .count();
-                (shared * 2 >= lines.len()).then_some((i, shared, ai))
+                (shared * 2 >= lines.len()).then_some((i, shared))
             })
             .collect();
-        alike.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        alike.sort_by(most);
         alike
             .into_iter()
             .take(MAX_SHARING)
-            .map(|(i, shared, ai)| {
+            .map(|(i, shared)| {
                 let (path, state) = self.states[i].clone();
+                let ai_lines = ai_held
+                    .iter()
+                    .filter(|l| self.by_line.get(**l).is_some_and(|v| v.contains(&i)))
+                    .map(|l| (*l).to_owned())
+                    .collect();
                 Shared {
                     path,
                     state,
                     shared,
-                    ai_lines: ai.into_iter().map(str::to_owned).collect(),
+                    ai_lines,
                 }
             })
             .collect()
