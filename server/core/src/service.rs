@@ -179,15 +179,27 @@ impl Service {
     /// `git diff --cached -M`, run only when some tracked file is missing
     /// from the disk.
     pub fn renames(&self) -> Result<Vec<(String, String)>, ServiceError> {
-        let Some(_) = &self.workspace.git_dir else {
+        if self.workspace.git_dir.is_none() {
             return Ok(Vec::new());
-        };
+        }
         let tracked = self.store.paths()?;
-        let missing: std::collections::HashSet<&String> = tracked
+        let missing: HashSet<String> = tracked
             .iter()
             .filter(|p| !self.workspace.absolute(p).exists())
+            .cloned()
             .collect();
-        if missing.is_empty() {
+        self.renames_of(&tracked, &missing)
+    }
+
+    /// [`Service::renames`] for a caller that has looked at the tracked
+    /// files (`tracked`, as [`crate::store::Store::paths`] lists them) and knows which
+    /// are `missing` from the disk.
+    pub fn renames_of(
+        &self,
+        tracked: &[String],
+        missing: &HashSet<String>,
+    ) -> Result<Vec<(String, String)>, ServiceError> {
+        if self.workspace.git_dir.is_none() || missing.is_empty() {
             return Ok(Vec::new());
         }
         let git = crate::git::Git::new(&self.workspace.root);

@@ -1,6 +1,8 @@
 //! Which tracked files a command applies to: everything, or the files and
 //! folders named on the command line.
 
+use std::collections::HashSet;
+
 use anyhow::Context;
 
 use vouch_core::commit::working::Working;
@@ -60,16 +62,37 @@ impl Scope {
         Ok(out)
     }
 
-    /// [`Scope::tracked`] with their text, sorted (a file deleted from the
-    /// working tree is left out). Needs nothing from git's diff, so a
-    /// caller works on these while [`Working`] waits for it.
+    /// The tracked files in scope with their text, sorted (a file deleted
+    /// from the working tree is left out; a tracked file git has staged as
+    /// renamed is listed under its new path). Needs nothing from git's
+    /// diff, so a caller works on these while [`Working`] waits for it.
+    ///
+    /// Reading the files in scope tells which are missing from the disk, so
+    /// finding renames looks at the disk only for the others.
     pub fn tracked_files(&self, service: &Service) -> anyhow::Result<Vec<(String, String)>> {
+        let stored = service.store.paths()?;
         let mut out = Vec::new();
-        for path in self.tracked(service)? {
-            if let Some(text) = service.read_text(&path)? {
-                out.push((path, text));
+        let mut missing = HashSet::new();
+        for path in &stored {
+            if self.contains(path) {
+                match service.read_text(path)? {
+                    Some(text) => out.push((path.clone(), text)),
+                    None => {
+                        missing.insert(path.clone());
+                    }
+                }
+            } else if !service.workspace.absolute(path).exists() {
+                missing.insert(path.clone());
             }
         }
+        for (_, to) in service.renames_of(&stored, &missing)? {
+            if self.contains(&to)
+                && let Some(text) = service.read_text(&to)?
+            {
+                out.push((to, text));
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
     }
 
@@ -93,14 +116,5 @@ impl Scope {
             }
         }
         Ok(out)
-    }
-
-    /// Tracked files in scope, sorted; a tracked file git has staged as
-    /// renamed is listed under its new path.
-    pub(crate) fn tracked(&self, service: &Service) -> anyhow::Result<Vec<String>> {
-        let mut paths = service.store.paths()?;
-        paths.extend(service.renames()?.into_iter().map(|(_, to)| to));
-        paths.sort();
-        Ok(paths.into_iter().filter(|p| self.contains(p)).collect())
     }
 }
