@@ -97,6 +97,66 @@ fn rebase_onto_a_moved_base_moves_note_lines() {
     assert_eq!(blame[0]["origin"], "human");
 }
 
+/// A notes ref past 256 notes keeps them in two-digit folders: the note a
+/// rebase carries goes in its commit's folder, once, reads back as any
+/// note does, and every other note stays. (Which way it is written, by
+/// path or placed by fast-import, the notes module's tests tell.)
+#[test]
+fn rebase_writes_notes_into_a_fanned_out_notes_tree() {
+    let repo = ten_line_repo();
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    commit_ai(&repo, "a.rs", &with_ai_at_8(), "8-9", "copilot", "ai");
+    commit_human(&repo, "b.rs", "fn b() {}\n", "b");
+    // 300 notes of other objects, one level of folders as git lays them out.
+    let mut stream =
+        String::from("commit refs/notes/vouch\ncommitter T <t@x> 1700000000 +0000\ndata 5\nfill\n");
+    let tip = repo.git(&["rev-parse", "-q", "--verify", "refs/notes/vouch"]);
+    if !tip.trim().is_empty() {
+        stream.push_str(&format!("from {}\n", tip.trim()));
+    }
+    // Every two-digit folder gets one or two.
+    for k in 0..300u32 {
+        let id = format!("{:02x}{:038x}", k % 256, k + 1);
+        stream.push_str(&format!(
+            "M 100644 inline {}/{}\ndata 3\n{{}}\n",
+            &id[..2],
+            &id[2..]
+        ));
+    }
+    let out = std::process::Command::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(repo.path())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(stream.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(out.status.success());
+    repo.git(&["checkout", "-q", "main"]);
+    commit_human(
+        &repo,
+        "a.rs",
+        &format!("// new 1\n// new 2\n{}", numbered("fn h", 1..=10)),
+        "top",
+    );
+    repo.git(&["checkout", "-q", "feature"]);
+    ok(&try_git(&repo, &["rebase", "main"]));
+    let ai = rev(&repo, "HEAD~1");
+    let n = note(&repo, "HEAD~1").expect("rebased commit has a note");
+    assert_eq!(ai_line_numbers(&n, "a.rs"), vec![10, 11]);
+    // Its note is in its folder, once.
+    let listing = repo.git(&["ls-tree", "-r", "--name-only", "refs/notes/vouch"]);
+    let at = format!("{}/{}", &ai[..2], &ai[2..]);
+    let found: Vec<&str> = listing.lines().filter(|p| p.contains(&ai[2..])).collect();
+    assert_eq!(found, [at.as_str()], "{listing}");
+    // The 300 other notes are all still there.
+    let listed = repo.git(&["notes", "--ref", "vouch", "list"]);
+    assert!(listed.lines().count() >= 302, "{listed}");
+}
+
 #[test]
 fn interactive_rebase_reorder_squash_fixup() {
     let repo = ten_line_repo();
