@@ -70,20 +70,25 @@ fn amend_moves_note_lines() {
     assert_eq!(n["metadata"]["vouch"]["attestations"][0]["reviewer"], ADA);
 }
 
-#[test]
-fn rebase_onto_a_moved_base_moves_note_lines() {
-    let repo = ten_line_repo();
-    repo.git(&["checkout", "-q", "-b", "feature"]);
-    commit_ai(&repo, "a.rs", &with_ai_at_8(), "8-9", "copilot", "ai");
+/// Two human lines on top of a.rs on `main`, then `feature` rebased onto it.
+fn rebase_onto_two_new_lines(repo: &TempRepo) {
     repo.git(&["checkout", "-q", "main"]);
     commit_human(
-        &repo,
+        repo,
         "a.rs",
         &format!("// new 1\n// new 2\n{}", numbered("fn h", 1..=10)),
         "top",
     );
     repo.git(&["checkout", "-q", "feature"]);
-    ok(&try_git(&repo, &["rebase", "main"]));
+    ok(&try_git(repo, &["rebase", "main"]));
+}
+
+#[test]
+fn rebase_onto_a_moved_base_moves_note_lines() {
+    let repo = ten_line_repo();
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    commit_ai(&repo, "a.rs", &with_ai_at_8(), "8-9", "copilot", "ai");
+    rebase_onto_two_new_lines(&repo);
     let n = note(&repo, "HEAD").expect("rebased commit has a note");
     assert_eq!(ai_line_numbers(&n, "a.rs"), vec![10, 11]);
     assert_eq!(n["vcs"]["revision"], rev(&repo, "HEAD"));
@@ -123,27 +128,8 @@ fn rebase_writes_notes_into_a_fanned_out_notes_tree() {
             &id[2..]
         ));
     }
-    let out = std::process::Command::new("git")
-        .args(["fast-import", "--quiet"])
-        .current_dir(repo.path())
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            child.stdin.take().unwrap().write_all(stream.as_bytes())?;
-            child.wait_with_output()
-        })
-        .unwrap();
-    assert!(out.status.success());
-    repo.git(&["checkout", "-q", "main"]);
-    commit_human(
-        &repo,
-        "a.rs",
-        &format!("// new 1\n// new 2\n{}", numbered("fn h", 1..=10)),
-        "top",
-    );
-    repo.git(&["checkout", "-q", "feature"]);
-    ok(&try_git(&repo, &["rebase", "main"]));
+    ok(&git_with_input(&repo, &["fast-import", "--quiet"], &stream));
+    rebase_onto_two_new_lines(&repo);
     let ai = rev(&repo, "HEAD~1");
     let n = note(&repo, "HEAD~1").expect("rebased commit has a note");
     assert_eq!(ai_line_numbers(&n, "a.rs"), vec![10, 11]);

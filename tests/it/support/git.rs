@@ -26,6 +26,25 @@ pub fn try_git(repo: &TempRepo, args: &[&str]) -> Output {
     git_in(repo.path(), args, &[])
 }
 
+/// [`try_git`] with `input` on git's stdin (`fast-import`, `update-ref --stdin`).
+pub fn git_with_input(repo: &TempRepo, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new("git")
+        .args(args)
+        .current_dir(repo.path())
+        .env("LC_ALL", "C")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run git");
+    let mut stdin = child.stdin.take().expect("git's stdin");
+    stdin.write_all(input.as_bytes()).expect("write to git");
+    drop(stdin);
+    child.wait_with_output().expect("wait for git")
+}
+
 /// Asserts a git command succeeded; returns stdout + stderr for messages.
 pub fn ok(out: &Output) -> String {
     let text = format!(

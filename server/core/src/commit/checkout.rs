@@ -27,17 +27,14 @@ pub fn after_rebase(service: &mut Service, git: &Git) -> Result<usize, CommitErr
             continue;
         };
         // Most files are as stored: told without decoding their records.
-        if service
-            .store
-            .load_raw(&path)?
-            .is_some_and(|raw| raw.text == text)
-        {
-            continue;
-        }
-        let Some(stored) = service.store.load(&path)? else {
-            continue;
+        let differs = match service.store.load_raw(&path)? {
+            Some(raw) => raw.text != text,
+            None => service
+                .store
+                .load(&path)?
+                .is_some_and(|stored| stored.ledger.rope() != text.as_str()),
         };
-        if stored.ledger.rope() == text.as_str() {
+        if !differs {
             continue;
         }
         let now = crate::ledger::now_millis();
@@ -114,34 +111,34 @@ pub fn post_checkout(
         let Some(text) = service.read_text(&path)? else {
             continue;
         };
-        let raw = service.store.load_raw(&path)?;
-        let read_raw = raw.is_some();
-        if let Some(from) = raw {
-            if from.text == text {
-                continue;
+        // A record read as stored has no log; when its history has no
+        // state of this text either, it is decoded here rather than read
+        // again.
+        let (stored, back) = match service.store.load_raw(&path)? {
+            Some(from) if from.text == text => continue,
+            Some(from) => match service.store.recall_raw(&path, &text)? {
+                Some(runs) => {
+                    restored.push(path.clone());
+                    moves.push(Move {
+                        path,
+                        from,
+                        text,
+                        runs,
+                    });
+                    continue;
+                }
+                None => (from.decode(&path)?, None),
+            },
+            None => {
+                let Some(stored) = service.store.load(&path)? else {
+                    continue;
+                };
+                if *stored.ledger.rope() == text.as_str() {
+                    continue;
+                }
+                let back = service.store.recall(&path, &text)?;
+                (stored, back)
             }
-            if let Some(runs) = service.store.recall_raw(&path, &text)? {
-                restored.push(path.clone());
-                moves.push(Move {
-                    path,
-                    from,
-                    text,
-                    runs,
-                });
-                continue;
-            }
-        }
-        let Some(stored) = service.store.load(&path)? else {
-            continue;
-        };
-        if *stored.ledger.rope() == text.as_str() {
-            continue;
-        }
-        // A record read as stored has no log, and its history has no state of this text.
-        let back = if read_raw {
-            None
-        } else {
-            service.store.recall(&path, &text)?
         };
         match back {
             Some(back) => {

@@ -8,7 +8,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError, codec};
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::Ledger;
 
 /// States kept per path.
 pub(crate) const KEEP: i64 = 16;
@@ -127,9 +127,7 @@ impl Store {
         for row in rows.take(limit) {
             let (text, runs) = row.map_err(err())?;
             // A damaged state is skipped: it only ever adds knowledge.
-            if let Ok(snapshot) = codec::decode(text, &runs)
-                && let Ok(ledger) = Ledger::from_snapshot(snapshot)
-            {
+            if let Ok(ledger) = super::decode_record(path, text, &runs) {
                 out.push(ledger);
             }
         }
@@ -166,14 +164,7 @@ impl Store {
         let Some(runs) = self.recall_raw(path, text)? else {
             return Ok(None);
         };
-        let corrupt = |reason: String| StoreError::Corrupt {
-            path: path.to_owned(),
-            reason,
-        };
-        let snapshot = codec::decode(text.to_owned(), &runs).map_err(corrupt)?;
-        Ledger::from_snapshot(snapshot)
-            .map(Some)
-            .map_err(|e: LedgerError| corrupt(e.to_string()))
+        super::decode_record(path, text.to_owned(), &runs).map(Some)
     }
 }
 

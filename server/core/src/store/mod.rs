@@ -122,6 +122,17 @@ pub(crate) struct RawRecord {
     pub(crate) generation: i64,
 }
 
+impl RawRecord {
+    /// The record decoded, as [`Store::load`] reads it (a raw record has
+    /// no logged edits).
+    pub(crate) fn decode(self, path: &str) -> Result<StoredFile, StoreError> {
+        Ok(StoredFile {
+            ledger: decode_record(path, self.text, &self.runs)?,
+            generation: self.generation,
+        })
+    }
+}
+
 /// A file's record replaced by a state remembered for its text, both as
 /// stored: a branch switch brings hundreds of files back to states they
 /// had, and moves them between `files` and `history` without decoding
@@ -549,12 +560,7 @@ impl Store {
                 write_raw(&tx, &db, &m.path, &m.text, &m.runs, generation)?;
                 continue;
             }
-            let corrupt = |reason: String| StoreError::Corrupt {
-                path: m.path.clone(),
-                reason,
-            };
-            let snapshot = codec::decode(m.text.clone(), &m.runs).map_err(corrupt)?;
-            let ledger = Ledger::from_snapshot(snapshot).map_err(|e| corrupt(e.to_string()))?;
+            let ledger = decode_record(&m.path, m.text.clone(), &m.runs)?;
             let before = load(&tx, &db, &m.path)?.map(|f| f.ledger);
             write_in(&tx, &db, &m.path, before, &ledger, generation)?;
         }
@@ -766,14 +772,22 @@ fn read_base(
     let Some((text, runs, generation, logged)) = row else {
         return Ok(None);
     };
+    Ok(Some((
+        decode_record(path, text, &runs)?,
+        generation,
+        logged,
+    )))
+}
+
+/// A record or state as stored (`text`, encoded `runs`), decoded into
+/// `path`'s ledger.
+fn decode_record(path: &str, text: String, runs: &[u8]) -> Result<Ledger, StoreError> {
     let corrupt = |reason: String| StoreError::Corrupt {
         path: path.to_owned(),
         reason,
     };
-    let snapshot = codec::decode(text, &runs).map_err(corrupt)?;
-    let ledger =
-        Ledger::from_snapshot(snapshot).map_err(|e: LedgerError| corrupt(e.to_string()))?;
-    Ok(Some((ledger, generation, logged)))
+    let snapshot = codec::decode(text, runs).map_err(corrupt)?;
+    Ledger::from_snapshot(snapshot).map_err(|e: LedgerError| corrupt(e.to_string()))
 }
 
 #[cfg(test)]
