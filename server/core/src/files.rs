@@ -100,25 +100,28 @@ fn open_and_read(path: &Path, max: u64, no_follow: bool) -> std::io::Result<Opti
 
 /// What [`plainly_inside`] found.
 enum Plain {
-    /// `path` is below the root through folders that are no symlinks, and
-    /// its last component is no symlink.
+    /// `path` is below the root through folders that are no symlinks (its
+    /// last component is checked as it is opened, with `O_NOFOLLOW`).
     Path,
-    /// A component is missing (no symlink on the way).
+    /// A folder on the way is missing (no symlink before it).
     Missing,
 }
 
-/// Whether `path` lies below `root` through plain components, none a
-/// symlink (one `lstat` each); `None` when that is not so or not known.
+/// Whether `path` lies below `root` through folders that are no symlinks
+/// (one `lstat` each); `None` when that is not so or not known.
 fn plainly_inside(path: &Path, root: &Path) -> Option<Plain> {
     let rel = path.strip_prefix(root).ok()?;
-    let mut at = root.to_path_buf();
-    let mut any = false;
+    let mut names = Vec::new();
     for c in rel.components() {
         let std::path::Component::Normal(name) = c else {
             return None;
         };
+        names.push(name);
+    }
+    names.pop()?;
+    let mut at = root.to_path_buf();
+    for name in names {
         at.push(name);
-        any = true;
         match std::fs::symlink_metadata(&at) {
             Ok(m) if m.file_type().is_symlink() => return None,
             Ok(_) => {}
@@ -126,7 +129,7 @@ fn plainly_inside(path: &Path, root: &Path) -> Option<Plain> {
             Err(_) => return None,
         }
     }
-    any.then_some(Plain::Path)
+    Some(Plain::Path)
 }
 
 /// [`read_regular`] for a small configuration file: `None` when missing,

@@ -4,6 +4,8 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::git::{Git, GitError};
 
+mod plain_repo;
+
 /// Why the workspace could not be found.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkspaceError {
@@ -152,6 +154,9 @@ fn normalise(p: &Path) -> PathBuf {
 
 /// `(toplevel, git-dir)` of the repository holding `dir`, or `None` outside git.
 fn git_paths(dir: &Path) -> Result<Option<(PathBuf, PathBuf)>, WorkspaceError> {
+    if let Some(found) = plain_repo::find(dir) {
+        return Ok(Some(found));
+    }
     let out = Git::new(dir).output(&["rev-parse", "--show-toplevel", "--absolute-git-dir"]);
     let out = match out {
         Ok(o) => o,

@@ -137,7 +137,18 @@ pub(crate) fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
                 .iter()
                 .map(|j| ai_extent(&ledger, j.start_line, j.end_line).unwrap_or(0..0))
                 .collect();
-            judged_files.push(((path, ledger, ranges), judged));
+            // The unit-name cache is keyed by the text's content: it is the
+            // file's text, at hand here.
+            let key = Language::from_path(&path)
+                .filter(|l| l.has_grammar())
+                .map(|l| text_key(l.id(), text));
+            let file = File {
+                path,
+                ledger,
+                ranges,
+                key,
+            };
+            judged_files.push((file, judged));
         }
     };
     // One read transaction for all the files' records (not one per read).
@@ -159,20 +170,21 @@ pub(crate) fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
         let ledger = working.ledger(&path, &text)?;
         judge(path, &text, ledger);
     }
-    judged_files.sort_by(|a, b| a.0.0.cmp(&b.0.0));
+    judged_files.sort_by(|a, b| a.0.path.cmp(&b.0.path));
     let (files, judged_of): (Vec<File>, Vec<Vec<Judged>>) = judged_files.into_iter().unzip();
     drop(working);
+    let cached = cached_unit_names(&service, &files);
     drop(reading);
-    let units = unit_names(&mut service, &files);
+    let units = unit_names(&mut service, &files, cached);
     let entries: Vec<StatusEntry> = files
         .iter()
         .zip(judged_of)
         .zip(units)
-        .flat_map(|(((path, _, _), judged), units)| {
+        .flat_map(|((file, judged), units)| {
             judged
                 .into_iter()
                 .zip(units)
-                .map(|(j, u)| StatusEntry::new(path, j, u))
+                .map(|(j, u)| StatusEntry::new(&file.path, j, u))
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -189,38 +201,63 @@ pub(crate) fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
-/// A file, its attribution at its text, and the byte ranges to name (the AI
-/// text of each listed range).
-type File = (String, Ledger, Vec<Range<usize>>);
+/// A file with regions to list: its attribution at its text, the byte
+/// ranges to name (the AI text of each listed range), and the key of its
+/// text in the unit-name cache (`None`: no grammar, so no unit).
+struct File {
+    path: String,
+    ledger: Ledger,
+    ranges: Vec<Range<usize>>,
+    key: Option<String>,
+}
 
-/// The unit naming each region of each file (in order). A text whose
-/// regions were named before (same content hash, same byte ranges) is not
-/// parsed: the names come from the store's cache. The others are parsed,
-/// each once, on as many threads as the machine has cores, and their names
-/// cached (skipped without waiting when another process is writing).
-fn unit_names(service: &mut Service, files: &[File]) -> Vec<Vec<Option<UnitName>>> {
-    let mut out: Vec<Vec<Option<UnitName>>> = files.iter().map(|f| vec![None; f.2.len()]).collect();
-    let mut misses: Vec<(usize, String)> = Vec::new();
-    for (i, (path, ledger, regions)) in files.iter().enumerate() {
-        let Some(lang) = Language::from_path(path).filter(|l| l.has_grammar()) else {
-            continue; // no grammar: no unit
-        };
-        let key = text_key(lang.id(), &ledger.text());
-        let cached: HashMap<Range<usize>, Option<UnitName>> = service
-            .store
-            .unit_names(&key)
-            .map(|rows| rows.into_iter().collect())
-            .unwrap_or_default();
-        if regions.iter().all(|r| cached.contains_key(r)) {
-            out[i] = regions.iter().map(|r| cached[r].clone()).collect();
-        } else {
-            misses.push((i, key));
+/// Each file's unit names from the store's cache, when every one of its
+/// ranges was named before (same content hash, same byte ranges): read in
+/// the status's one read transaction.
+fn cached_unit_names(service: &Service, files: &[File]) -> Vec<Option<Vec<Option<UnitName>>>> {
+    files
+        .iter()
+        .map(|file| {
+            let key = file.key.as_ref()?;
+            let cached: HashMap<Range<usize>, Option<UnitName>> = service
+                .store
+                .unit_names(key)
+                .map(|rows| rows.into_iter().collect())
+                .unwrap_or_default();
+            file.ranges
+                .iter()
+                .map(|r| cached.get(r).cloned())
+                .collect()
+        })
+        .collect()
+}
+
+/// The unit naming each region of each file (in order): from `cached`, or
+/// else by parsing the text, each once, on as many threads as the machine
+/// has cores, and caching the names (skipped without waiting when another
+/// process is writing). A file without grammar has no unit.
+fn unit_names(
+    service: &mut Service,
+    files: &[File],
+    cached: Vec<Option<Vec<Option<UnitName>>>>,
+) -> Vec<Vec<Option<UnitName>>> {
+    let mut out: Vec<Vec<Option<UnitName>>> = Vec::with_capacity(files.len());
+    let mut misses: Vec<(usize, &str)> = Vec::new();
+    for (i, (file, cached)) in files.iter().zip(cached).enumerate() {
+        match (&file.key, cached) {
+            (Some(_), Some(names)) => out.push(names),
+            (Some(key), None) => {
+                misses.push((i, key));
+                out.push(Vec::new());
+            }
+            (None, _) => out.push(vec![None; file.ranges.len()]),
         }
     }
     let parsed = parallel(&misses, |(i, _)| {
-        let (path, ledger, regions) = &files[*i];
-        let tree = Language::from_path(path).and_then(|l| SyntaxTree::parse_rope(l, ledger.rope()));
-        regions
+        let file = &files[*i];
+        let tree = Language::from_path(&file.path)
+            .and_then(|l| SyntaxTree::parse_rope(l, file.ledger.rope()));
+        file.ranges
             .iter()
             .map(|r| {
                 tree.as_ref()?.unit_for(r.clone()).map(|u| UnitName {
@@ -233,8 +270,8 @@ fn unit_names(service: &mut Service, files: &[File]) -> Vec<Vec<Option<UnitName>
     });
     let mut rows = Vec::new();
     for ((i, key), units) in misses.into_iter().zip(parsed) {
-        for (r, u) in files[i].2.iter().zip(&units) {
-            rows.push((key.clone(), (r.clone(), u.clone())));
+        for (r, u) in files[i].ranges.iter().zip(&units) {
+            rows.push((key.to_owned(), (r.clone(), u.clone())));
         }
         out[i] = units;
     }

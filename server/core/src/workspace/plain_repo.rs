@@ -1,0 +1,244 @@
+//! Finding the repository without starting git, where git's own answer is
+//! certain: a `.git` folder of an ordinary repository, owned by this user,
+//! on the way up from the folder, with nothing in the environment or the
+//! repository's config that moves the working tree. Every vouch process
+//! (each hook, each command) used to start `git rev-parse` for this; about
+//! a millisecond each. Anything else — a `.git` file (linked worktrees,
+//! submodules), `core.worktree`, `core.bare`, `GIT_DIR` and the other
+//! variables git reads to find a repository, a folder inside a git
+//! directory, another user's repository, a file-system boundary, no
+//! repository at all — is left to `git rev-parse`, as before.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+/// Variables that change where git looks for the repository or its working
+/// tree (`GIT_CONFIG_PARAMETERS` and `GIT_CONFIG_COUNT` carry `git -c`
+/// settings, `core.worktree` among them).
+const MOVES_THE_REPOSITORY: &[&str] = &[
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_CEILING_DIRECTORIES",
+    "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+    "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT",
+];
+
+/// A repository's config larger than this is left to git.
+const MAX_CONFIG: u64 = 64 * 1024;
+
+/// `(toplevel, git-dir)` of the repository holding `dir` (canonical), when
+/// it can be told without git; `None` means "ask git".
+pub(super) fn find(dir: &Path) -> Option<(PathBuf, PathBuf)> {
+    if MOVES_THE_REPOSITORY
+        .iter()
+        .any(|v| std::env::var_os(v).is_some())
+    {
+        return None;
+    }
+    let device = std::fs::metadata(dir).ok()?.dev();
+    // The owner of `/proc/self` is this process's effective user (where
+    // there is no `/proc`, git is asked).
+    let me = std::fs::metadata("/proc/self").ok()?.uid();
+    for folder in dir.ancestors() {
+        // Inside a git directory, or a bare repository: git's call.
+        if folder.file_name().is_some_and(|n| n == ".git") || exists(&folder.join("HEAD")) {
+            return None;
+        }
+        let dot_git = folder.join(".git");
+        match std::fs::symlink_metadata(&dot_git) {
+            Ok(m) if m.is_dir() => {
+                let owned = m.uid() == me && std::fs::metadata(folder).ok()?.uid() == me;
+                return (owned && ordinary(&dot_git)).then(|| (folder.to_path_buf(), dot_git));
+            }
+            // A `.git` file or link: a linked worktree or a submodule.
+            Ok(_) => return None,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(_) => return None,
+        }
+        // git stops at a file-system boundary.
+        if let Some(parent) = folder.parent()
+            && std::fs::metadata(parent).ok()?.dev() != device
+        {
+            return None;
+        }
+    }
+    None
+}
+
+fn exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// `git_dir` is an ordinary repository's git directory (what git checks
+/// before taking a folder for one: `HEAD`, `objects/`, `refs/`), not a
+/// linked worktree's, and its config neither moves the working tree nor
+/// makes it bare.
+fn ordinary(git_dir: &Path) -> bool {
+    let is = |name: &str, dir: bool| {
+        std::fs::symlink_metadata(git_dir.join(name))
+            .is_ok_and(|m| if dir { m.is_dir() } else { m.is_file() })
+    };
+    if !(is("HEAD", false) && is("objects", true) && is("refs", true))
+        || exists(&git_dir.join("commondir"))
+    {
+        return false;
+    }
+    match std::fs::symlink_metadata(git_dir.join("config")) {
+        Ok(m) if m.is_file() && m.len() <= MAX_CONFIG => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return true,
+        _ => return false,
+    }
+    let Ok(config) = std::fs::read(git_dir.join("config")) else {
+        return false;
+    };
+    config_is_plain(&config)
+}
+
+/// The config sets no `worktree` (`core.worktree`, and
+/// `extensions.worktreeConfig`, whose file may set it) and no `bare` other
+/// than `false`. Judged by the words alone, so a comment that names them
+/// also sends the question to git: wrong only ever towards asking git.
+fn config_is_plain(config: &[u8]) -> bool {
+    let lower = config.to_ascii_lowercase();
+    if lower.windows(b"worktree".len()).any(|w| w == b"worktree") {
+        return false;
+    }
+    lower.split(|b| *b == b'\n').all(|line| {
+        let squeezed: Vec<u8> = line
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        !squeezed.starts_with(b"bare") || squeezed == b"bare=false"
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let ok = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    }
+
+    /// What `git rev-parse` says, canonical.
+    fn asked(dir: &Path) -> Option<(PathBuf, PathBuf)> {
+        let out = Command::new("git")
+            .args(["rev-parse", "--show-toplevel", "--absolute-git-dir"])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        if !out.status.success() {
+            return None;
+        }
+        let text = String::from_utf8(out.stdout).unwrap();
+        let mut lines = text.lines();
+        let top = Path::new(lines.next()?).canonicalize().unwrap();
+        let git_dir = Path::new(lines.next()?).canonicalize().unwrap();
+        Some((top, git_dir))
+    }
+
+    #[test]
+    fn finds_what_git_finds_in_an_ordinary_repository() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap().join("repo");
+        std::fs::create_dir_all(root.join("src/deep")).unwrap();
+        git(&root, &["init", "-q"]);
+        // A nested repository wins inside it, as in git.
+        std::fs::create_dir_all(root.join("vendor/lib")).unwrap();
+        git(&root.join("vendor/lib"), &["init", "-q"]);
+        for dir in [
+            root.clone(),
+            root.join("src"),
+            root.join("src/deep"),
+            root.join("vendor"),
+            root.join("vendor/lib"),
+        ] {
+            let found = find(&dir);
+            assert!(found.is_some(), "{}", dir.display());
+            assert_eq!(found, asked(&dir), "{}", dir.display());
+        }
+        assert_eq!(find(&root).unwrap().0, root);
+    }
+
+    #[test]
+    fn leaves_to_git_what_moves_the_working_tree() {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = tmp.path().canonicalize().unwrap();
+        // core.worktree elsewhere.
+        let moved = base.join("moved");
+        std::fs::create_dir_all(moved.join("sub")).unwrap();
+        git(&moved, &["init", "-q"]);
+        git(&moved, &["config", "core.worktree", base.to_str().unwrap()]);
+        assert_eq!(find(&moved.join("sub")), None);
+        // A linked worktree: `.git` is a file.
+        let main = base.join("main");
+        std::fs::create_dir_all(&main).unwrap();
+        git(&main, &["init", "-q"]);
+        git(
+            &main,
+            &[
+                "-c",
+                "user.name=T",
+                "-c",
+                "user.email=t@example.com",
+                "-c",
+                "commit.gpgsign=false",
+                "commit",
+                "-q",
+                "--allow-empty",
+                "-m",
+                "first",
+            ],
+        );
+        git(&main, &["worktree", "add", "-q", "../linked"]);
+        assert_eq!(find(&base.join("linked")), None);
+        assert!(asked(&base.join("linked")).is_some());
+        // Inside the git directory, and a bare repository.
+        assert_eq!(find(&main.join(".git")), None);
+        assert_eq!(find(&main.join(".git/refs")), None);
+        let bare = base.join("bare.git");
+        std::fs::create_dir_all(&bare).unwrap();
+        git(&bare, &["init", "-q", "--bare"]);
+        assert_eq!(find(&bare), None);
+        // No repository at all.
+        let plain = base.join("plain");
+        std::fs::create_dir_all(&plain).unwrap();
+        if asked(&plain).is_none() {
+            assert_eq!(find(&plain), None);
+        }
+    }
+
+    #[test]
+    fn a_folder_named_dot_git_that_is_not_a_repository_is_left_to_git() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("odd/.git")).unwrap();
+        assert_eq!(find(&root.join("odd")), None);
+    }
+
+    #[test]
+    fn config_words_that_send_the_question_to_git() {
+        assert!(config_is_plain(
+            b"[core]\n\trepositoryformatversion = 0\n\tbare = false\n"
+        ));
+        assert!(config_is_plain(b""));
+        assert!(!config_is_plain(b"[core]\n\tbare = true\n"));
+        assert!(!config_is_plain(b"[core]\n\tBare\n"));
+        assert!(!config_is_plain(b"[core]\n\tworktree = /elsewhere\n"));
+        assert!(!config_is_plain(b"[extensions]\n\tworktreeConfig = true\n"));
+        assert!(!config_is_plain(b"[core]\n\tWorkTree=/x\n"));
+    }
+}
