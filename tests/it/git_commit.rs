@@ -489,3 +489,106 @@ fn the_notes_ref_is_configurable() {
     let out = repo.vouch(&["export"]).expect_code(0).stdout();
     assert_eq!(out.lines().count(), 1, "{out}");
 }
+
+/// A reviewed AI change, then a line added by hand (so the store's record is
+/// older than the text), staged; `vouch check --staged --for-commit` (what
+/// the installed pre-commit hook runs) has kept its answer.
+fn gated_repo() -> TempRepo {
+    let repo = repo_with_ai_change();
+    review(&repo, "a.rs:3-4", "Rev <rev@example.com>");
+    let text = std::fs::read_to_string(repo.path().join("a.rs")).expect("test setup");
+    repo.write("a.rs", &format!("{text}fn by_hand() {{}}\n"));
+    repo.git(&["add", "a.rs"]);
+    repo.vouch(&["check", "--staged", "--for-commit"])
+        .expect_code(0);
+    repo
+}
+
+/// Rewrites the kept answer so that its every line names `tool`: a note
+/// written from it says so.
+fn relabel_kept(repo: &TempRepo, tool: &str) {
+    let path = repo.path().join(".git/vouch/gated.json");
+    let mut kept: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("the gate kept its answer"))
+            .expect("test setup");
+    let lines = kept["lines"]["a.rs"]
+        .as_object_mut()
+        .expect("a.rs has AI lines");
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    for attr in lines.values_mut() {
+        attr["tool"] = tool.into();
+    }
+    std::fs::write(&path, serde_json::to_vec(&kept).expect("test setup")).expect("test setup");
+}
+
+#[test]
+fn post_commit_writes_the_note_from_the_gates_kept_answer() {
+    let repo = gated_repo();
+    relabel_kept(&repo, "kept-by-the-gate");
+    // --no-verify: the gate does not run again; post-commit does.
+    repo.git(&["commit", "-q", "--no-verify", "-m", "ai"]);
+    let note = note(&repo, "HEAD").expect("a note");
+    assert!(note.to_string().contains("kept-by-the-gate"), "{note}");
+    assert_eq!(ai_line_numbers(&note, "a.rs"), vec![3, 4]);
+    assert!(!repo.path().join(".git/vouch/gated.json").exists());
+}
+
+#[test]
+fn a_kept_answer_is_not_used_once_the_store_changed() {
+    let repo = gated_repo();
+    relabel_kept(&repo, "kept-by-the-gate");
+    // A store write after the gate ran (another AI line, marked): the
+    // kept answer no longer holds, and post-commit works the note out.
+    mark(&repo, "a.rs:1-1", "copilot", "gpt-5");
+    repo.git(&["add", "a.rs"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "ai"]);
+    let note = note(&repo, "HEAD").expect("a note");
+    assert!(!note.to_string().contains("kept-by-the-gate"), "{note}");
+    assert_eq!(ai_line_numbers(&note, "a.rs"), vec![1, 3, 4]);
+    assert!(!repo.path().join(".git/vouch/gated.json").exists());
+}
+
+#[test]
+fn a_kept_answer_is_not_used_for_another_commit() {
+    let repo = gated_repo();
+    relabel_kept(&repo, "kept-by-the-gate");
+    // Something else is committed first: its post-commit finds the answer
+    // about other files and drops it.
+    repo.write("b.rs", "fn b() {}\n");
+    repo.git(&["add", "b.rs"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "b", "--", "b.rs"]);
+    assert!(!repo.path().join(".git/vouch/gated.json").exists());
+    repo.git(&["commit", "-q", "--no-verify", "-m", "ai"]);
+    let note = note(&repo, "HEAD").expect("a note");
+    assert!(!note.to_string().contains("kept-by-the-gate"), "{note}");
+    assert_eq!(ai_line_numbers(&note, "a.rs"), vec![3, 4]);
+}
+
+#[test]
+fn the_installed_gate_teaches_the_store_the_staged_text() {
+    let repo = gated_repo();
+    // The record now holds the staged text (it held the text before the
+    // line added by hand), with the reviewed AI lines.
+    let staged = repo.git(&["show", ":a.rs"]);
+    assert_eq!(
+        crate::support::agent::stored_text(&repo, "a.rs").as_deref(),
+        Some(staged.as_str())
+    );
+    let ledger = crate::support::agent::ledger(&repo, "a.rs").expect("test setup");
+    assert_eq!(
+        crate::support::agent::ai_text(&ledger),
+        "fn ai1() { 1 }\nfn ai2() { 2 }\n"
+    );
+    // A plain `vouch check --staged` (a command that only reads) keeps
+    // and teaches nothing.
+    std::fs::remove_file(repo.path().join(".git/vouch/gated.json")).expect("test setup");
+    let text = std::fs::read_to_string(repo.path().join("a.rs")).expect("test setup");
+    repo.write("a.rs", &format!("{text}fn again() {{}}\n"));
+    repo.git(&["add", "a.rs"]);
+    repo.vouch(&["check", "--staged"]).expect_code(0);
+    assert!(!repo.path().join(".git/vouch/gated.json").exists());
+    assert_eq!(
+        crate::support::agent::stored_text(&repo, "a.rs").as_deref(),
+        Some(staged.as_str())
+    );
+}

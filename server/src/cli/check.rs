@@ -20,10 +20,15 @@ pub(crate) struct CheckArgs {
     /// instead of the working tree
     #[arg(long)]
     pub(crate) staged: bool,
+    /// With --staged, as the pre-commit hook runs it: keep the answer for
+    /// the post-commit hook of the commit it lets through, which then does
+    /// not work it out again
+    #[arg(long, requires = "staged", hide = true)]
+    pub(crate) for_commit: bool,
 }
 
 pub(crate) fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
-    let service = Service::open_read_only(&super::current_dir()?)?;
+    let mut service = Service::open_read_only(&super::current_dir()?)?;
     let policy = Policy::load(&service.workspace.root)?;
     if !policy.require {
         println!("vouch: review is not required here (vouch.toml: [review] require = false)");
@@ -31,7 +36,11 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
     }
     let (lines, author) = if args.staged {
         let git = super::hook::git_of(&service)?;
-        let lines = gate::staged_lines(&service, &git)?;
+        let lines = if args.for_commit {
+            gate::staged_lines_for_commit(&mut service, &git)?
+        } else {
+            gate::staged_lines(&service, &git)?
+        };
         let author = if policy.needs_author() && !lines.is_empty() {
             gate::author_ident(&git)
         } else {

@@ -224,10 +224,7 @@ fn cached_unit_names(service: &Service, files: &[File]) -> Vec<Option<Vec<Option
                 .unit_names(key)
                 .map(|rows| rows.into_iter().collect())
                 .unwrap_or_default();
-            file.ranges
-                .iter()
-                .map(|r| cached.get(r).cloned())
-                .collect()
+            file.ranges.iter().map(|r| cached.get(r).cloned()).collect()
         })
         .collect()
 }

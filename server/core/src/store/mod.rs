@@ -196,6 +196,12 @@ impl Store {
         })
     }
 
+    /// Whether the store is a file (not the empty one in memory a command
+    /// that only reads gets where none exists yet).
+    pub(crate) fn is_on_disk(&self) -> bool {
+        !self.deferred
+    }
+
     /// A deferred store switches to the file once it exists (another
     /// process created it) or, with `create`, creates it. Returns whether
     /// the store is now on disk.

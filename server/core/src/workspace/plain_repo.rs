@@ -128,7 +128,7 @@ mod tests {
             .env_remove("GIT_DIR")
             .env_remove("GIT_WORK_TREE")
             .status()
-            .unwrap()
+            .expect("test setup")
             .success();
         assert!(ok, "git {args:?}");
     }
@@ -139,25 +139,25 @@ mod tests {
             .args(["rev-parse", "--show-toplevel", "--absolute-git-dir"])
             .current_dir(dir)
             .output()
-            .unwrap();
+            .expect("test setup");
         if !out.status.success() {
             return None;
         }
-        let text = String::from_utf8(out.stdout).unwrap();
+        let text = String::from_utf8(out.stdout).expect("test setup");
         let mut lines = text.lines();
-        let top = Path::new(lines.next()?).canonicalize().unwrap();
-        let git_dir = Path::new(lines.next()?).canonicalize().unwrap();
+        let top = Path::new(lines.next()?).canonicalize().expect("test setup");
+        let git_dir = Path::new(lines.next()?).canonicalize().expect("test setup");
         Some((top, git_dir))
     }
 
     #[test]
     fn finds_what_git_finds_in_an_ordinary_repository() {
-        let tmp = tempfile::tempdir().unwrap();
-        let root = tmp.path().canonicalize().unwrap().join("repo");
-        std::fs::create_dir_all(root.join("src/deep")).unwrap();
+        let tmp = tempfile::tempdir().expect("test setup");
+        let root = tmp.path().canonicalize().expect("test setup").join("repo");
+        std::fs::create_dir_all(root.join("src/deep")).expect("test setup");
         git(&root, &["init", "-q"]);
         // A nested repository wins inside it, as in git.
-        std::fs::create_dir_all(root.join("vendor/lib")).unwrap();
+        std::fs::create_dir_all(root.join("vendor/lib")).expect("test setup");
         git(&root.join("vendor/lib"), &["init", "-q"]);
         for dir in [
             root.clone(),
@@ -170,22 +170,29 @@ mod tests {
             assert!(found.is_some(), "{}", dir.display());
             assert_eq!(found, asked(&dir), "{}", dir.display());
         }
-        assert_eq!(find(&root).unwrap().0, root);
+        assert_eq!(find(&root).expect("test setup").0, root);
     }
 
     #[test]
     fn leaves_to_git_what_moves_the_working_tree() {
-        let tmp = tempfile::tempdir().unwrap();
-        let base = tmp.path().canonicalize().unwrap();
+        let tmp = tempfile::tempdir().expect("test setup");
+        let base = tmp.path().canonicalize().expect("test setup");
         // core.worktree elsewhere.
         let moved = base.join("moved");
-        std::fs::create_dir_all(moved.join("sub")).unwrap();
+        std::fs::create_dir_all(moved.join("sub")).expect("test setup");
         git(&moved, &["init", "-q"]);
-        git(&moved, &["config", "core.worktree", base.to_str().unwrap()]);
+        git(
+            &moved,
+            &[
+                "config",
+                "core.worktree",
+                base.to_str().expect("test setup"),
+            ],
+        );
         assert_eq!(find(&moved.join("sub")), None);
         // A linked worktree: `.git` is a file.
         let main = base.join("main");
-        std::fs::create_dir_all(&main).unwrap();
+        std::fs::create_dir_all(&main).expect("test setup");
         git(&main, &["init", "-q"]);
         git(
             &main,
@@ -210,12 +217,12 @@ mod tests {
         assert_eq!(find(&main.join(".git")), None);
         assert_eq!(find(&main.join(".git/refs")), None);
         let bare = base.join("bare.git");
-        std::fs::create_dir_all(&bare).unwrap();
+        std::fs::create_dir_all(&bare).expect("test setup");
         git(&bare, &["init", "-q", "--bare"]);
         assert_eq!(find(&bare), None);
         // No repository at all.
         let plain = base.join("plain");
-        std::fs::create_dir_all(&plain).unwrap();
+        std::fs::create_dir_all(&plain).expect("test setup");
         if asked(&plain).is_none() {
             assert_eq!(find(&plain), None);
         }
@@ -223,9 +230,9 @@ mod tests {
 
     #[test]
     fn a_folder_named_dot_git_that_is_not_a_repository_is_left_to_git() {
-        let tmp = tempfile::tempdir().unwrap();
-        let root = tmp.path().canonicalize().unwrap();
-        std::fs::create_dir_all(root.join("odd/.git")).unwrap();
+        let tmp = tempfile::tempdir().expect("test setup");
+        let root = tmp.path().canonicalize().expect("test setup");
+        std::fs::create_dir_all(root.join("odd/.git")).expect("test setup");
         assert_eq!(find(&root.join("odd")), None);
     }
 
