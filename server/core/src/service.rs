@@ -320,19 +320,7 @@ impl Service {
         text: &str,
         own: &Ledger,
     ) -> Result<(Option<Ledger>, Vec<Ledger>), ServiceError> {
-        let mut states = self.store.history(rel)?;
-        // An earlier state whose AI lines the record holds too, as many
-        // times each and with the same attribution, adds nothing but diffs:
-        // a file committed many times keeps up to 32 such states, each
-        // diffed against the text by every hook. (A state holding an AI
-        // line twice that the record holds once is searched: the second
-        // copy may come back.)
-        let own_ai = ai_lines(own);
-        states.retain(|s| !covered(&ai_lines(s), &own_ai));
         let elsewhere = self.alike_elsewhere(rel, text)?;
-        if elsewhere.is_empty() {
-            return Ok((None, states));
-        }
         let own_text = own.text();
         let own_lines: HashSet<&str> = own_text.split('\n').map(str::trim).collect();
         let own_shared = distinct_lines(text)
@@ -343,6 +331,24 @@ impl Service {
             .first()
             .filter(|s| s.state.rope() == text || s.shared > own_shared)
             .map(|s| Ledger::clone(&s.state));
+        // The earlier states of `rel` that can give back a line: only
+        // those holding, whole, a line new to the text the attribution
+        // starts from (the record, or `moved`) are decoded.
+        let mut new_lines = crate::commit::lines::new_lines(&own_text, text);
+        if let Some(m) = &moved {
+            new_lines.extend(crate::commit::lines::new_lines(&m.text(), text));
+        }
+        let mut states = self
+            .store
+            .history_where(rel, |state| may_give_back(state, &new_lines))?;
+        // An earlier state whose AI lines the record holds too, as many
+        // times each and with the same attribution, adds nothing but diffs:
+        // a file committed many times keeps up to 32 such states, each
+        // diffed against the text by every hook. (A state holding an AI
+        // line twice that the record holds once is searched: the second
+        // copy may come back.)
+        let own_ai = ai_lines(own);
+        states.retain(|s| !covered(&ai_lines(s), &own_ai));
         // Searched: a state more alike than the record, or one holding as
         // AI a line of `text` the record does not have at all (AI code
         // copied between alike files); a state whose AI lines of `text`
@@ -579,6 +585,16 @@ fn at_text_recovering<E>(
     ledger.reconcile(text);
     recover(&stored, &mut ledger, &history);
     Ok(ledger)
+}
+
+/// Whether a state with text `state` can give back any of `new_lines` as
+/// AI ([`recover`], and the gate's layer 5): a state's AI line is carried
+/// only once one of its lines, line break included, is one of them
+/// (`lines::carry_onto`), or when its last line has no line break (then
+/// the diff decides). A necessary condition, checked on the raw text
+/// before the state is decoded.
+fn may_give_back(state: &str, new_lines: &HashSet<&str>) -> bool {
+    !state.ends_with('\n') || state.split_inclusive('\n').any(|l| new_lines.contains(l))
 }
 
 /// After `ledger` was reconciled from `stored` by diff: the lines new to the
@@ -899,6 +915,88 @@ mod tests {
         // An AI line the record does not hold at all.
         let other = state("let y = 2;\n", "let y = 2;\n");
         assert!(!covered(&ai_lines(&other), &ai_lines(&record)));
+    }
+
+    /// A text of up to 8 lines drawn from a small pool (so texts share
+    /// lines, move them, repeat them), some without a final line break.
+    fn text_strategy() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let pool = prop::sample::select(vec!["a()", "b()", "}", "  ", "", "let x = 1;", "  c()"]);
+        (prop::collection::vec(pool, 0..8), any::<bool>()).prop_map(|(lines, last_break)| {
+            let mut t = lines.join("\n");
+            if last_break && !t.is_empty() {
+                t.push('\n');
+            }
+            t
+        })
+    }
+
+    /// `text` with the characters of `mask` (one bool per byte, repeated)
+    /// marked AI, each run on character boundaries (the pool is ASCII).
+    fn marked(text: &str, mask: &[bool]) -> Ledger {
+        let mut l = Ledger::new(text);
+        if mask.is_empty() {
+            return l;
+        }
+        for i in 0..text.len() {
+            if mask[i % mask.len()] {
+                l.mark_ai(i..i + 1, &AiSource::test_agent()).unwrap();
+            }
+        }
+        l
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(400))]
+
+        /// The states `may_give_back` leaves out (not decoded) change
+        /// nothing: `recover` from the kept ones finds exactly what it
+        /// finds from all, and so does the gate's carry of each state's AI
+        /// lines onto the lines new to the record.
+        #[test]
+        fn states_left_undecoded_could_give_nothing_back(
+            own in text_strategy(),
+            text in text_strategy(),
+            states in proptest::collection::vec(
+                (text_strategy(), proptest::collection::vec(proptest::prelude::any::<bool>(), 1..5)),
+                0..5,
+            ),
+        ) {
+            let own = Ledger::new(&own);
+            let states: Vec<Ledger> = states.iter().map(|(t, m)| marked(t, m)).collect();
+            let new_lines = crate::commit::lines::new_lines(&own.text(), &text);
+            let kept: Vec<Ledger> = states
+                .iter()
+                .filter(|s| may_give_back(&s.text(), &new_lines))
+                .cloned()
+                .collect();
+            let mut from_all = own.clone();
+            from_all.reconcile(&text);
+            let mut from_kept = from_all.clone();
+            recover(&own, &mut from_all, &states);
+            recover(&own, &mut from_kept, &kept);
+            // (What recover fills in is stamped with the time it ran.)
+            let ai_bytes = |l: &Ledger| -> Vec<(std::ops::Range<usize>, bool)> {
+                l.spans().into_iter().map(|(r, a)| (r, a.is_ai())).collect()
+            };
+            proptest::prop_assert_eq!(ai_bytes(&from_all), ai_bytes(&from_kept));
+            proptest::prop_assert_eq!(
+                crate::commit::lines::from_ledger(&from_all),
+                crate::commit::lines::from_ledger(&from_kept)
+            );
+            // The gate's layer 5: lines not mapped from the record.
+            use crate::commit::lines;
+            let mapped: HashSet<usize> = lines::map_lines(&own.text(), &text).into_iter().flatten().collect();
+            let total = lines::count(&text);
+            let carried = |s: &Ledger| {
+                lines::carry_onto(&lines::from_ledger(s), &s.text(), &text, |l| l <= total && !mapped.contains(&l))
+            };
+            for s in &states {
+                if !may_give_back(&s.text(), &new_lines) {
+                    proptest::prop_assert!(carried(s).is_empty(), "{:?} gave back {:?}", s.text(), carried(s));
+                }
+            }
+        }
     }
 
     fn sources(states: Vec<(&str, Ledger)>) -> Sources {

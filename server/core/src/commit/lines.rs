@@ -2,7 +2,7 @@
 //! or derived from the working-tree ledger), and carrying it to another
 //! version of the file through a diff.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -156,6 +156,21 @@ fn line_reviews(attributions: &[crate::ledger::Attribution]) -> Vec<Reviewer> {
 /// changed or went away. Index 0 of the result is unused.
 pub(crate) fn map_lines(old: &str, new: &str) -> Vec<Option<usize>> {
     map_lines_where(old, new, None)
+}
+
+/// The lines of `new` (each with its line break) that no line of `old`
+/// maps onto ([`map_lines`]), those holding only white space and a last
+/// line without a line break left out: the lines a state of the file can
+/// give back as AI (see `service::may_give_back`).
+pub(crate) fn new_lines<'t>(old: &str, new: &'t str) -> HashSet<&'t str> {
+    let mapped: HashSet<usize> = map_lines(old, new).into_iter().flatten().collect();
+    new.split_inclusive('\n')
+        .enumerate()
+        .filter(|(i, line)| {
+            !mapped.contains(&(i + 1)) && line.ends_with('\n') && !line.trim().is_empty()
+        })
+        .map(|(_, line)| line)
+        .collect()
 }
 
 /// [`map_lines`]; with `wanted`, exact only for the old lines it accepts

@@ -94,6 +94,7 @@ impl Store {
     }
 
     /// Every remembered state of `path`, newest first (at most 2 × [`KEEP`]).
+    #[cfg(test)]
     pub(crate) fn history(&self, path: &str) -> Result<Vec<Ledger>, StoreError> {
         self.newest_states(path, usize::MAX, usize::MAX)
     }
@@ -107,6 +108,26 @@ impl Store {
         path: &str,
         limit: usize,
         max_bytes: usize,
+    ) -> Result<Vec<Ledger>, StoreError> {
+        self.newest_states_where(path, limit, max_bytes, |_| true)
+    }
+
+    /// Every remembered state of `path` whose text `keep` accepts, newest
+    /// first: the others are not decoded.
+    pub(crate) fn history_where(
+        &self,
+        path: &str,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<Vec<Ledger>, StoreError> {
+        self.newest_states_where(path, usize::MAX, usize::MAX, keep)
+    }
+
+    fn newest_states_where(
+        &self,
+        path: &str,
+        limit: usize,
+        max_bytes: usize,
+        keep: impl Fn(&str) -> bool,
     ) -> Result<Vec<Ledger>, StoreError> {
         let err = || StoreError::sqlite(&self.path);
         // SQLite prepares a statement again whenever a value bound where
@@ -126,6 +147,9 @@ impl Store {
         let mut out = Vec::new();
         for row in rows.take(limit) {
             let (text, runs) = row.map_err(err())?;
+            if !keep(&text) {
+                continue;
+            }
             // A damaged state is skipped: it only ever adds knowledge.
             if let Ok(ledger) = super::decode_record(path, text, &runs) {
                 out.push(ledger);
