@@ -592,3 +592,17 @@ fn the_installed_gate_teaches_the_store_the_staged_text() {
         Some(staged.as_str())
     );
 }
+
+#[test]
+fn a_commit_before_the_store_exists_keeps_nothing_and_warns_of_nothing() {
+    let repo = base_repo();
+    init(&repo);
+    assert!(!repo.path().join(".git/vouch/store.db").exists());
+    repo.write("a.rs", &numbered("fn g", 1..=3));
+    repo.git(&["add", "a.rs"]);
+    let out = try_git(&repo, &["commit", "-q", "-m", "human"]);
+    let said = ok(&out);
+    assert!(!said.contains("warning"), "{said}");
+    assert!(!repo.path().join(".git/vouch/gated.json").exists());
+    assert!(note(&repo, "HEAD").is_some());
+}

@@ -74,7 +74,7 @@ fn listed(changes: &[Change]) -> Vec<(String, Option<String>, String)> {
 }
 
 /// Keeps `found`, the gate's attribution of `changes` against the commit
-/// `base`, for the next post-commit. Only into a store that exists (its
+/// `base`, for the next post-commit. Only beside a store that exists (its
 /// generation stamps the answer); written whole, then renamed into place.
 pub(crate) fn keep(
     service: &Service,
@@ -86,9 +86,11 @@ pub(crate) fn keep(
     let Some(path) = place(service) else {
         return Ok(());
     };
-    let Ok(generation) = service.store.generation() else {
-        return Ok(()); // no store yet: nothing to stamp it with
-    };
+    // No store yet: nothing to stamp it with (and the gate creates none).
+    if !service.store.is_on_disk() {
+        return Ok(());
+    }
+    let generation = service.store.generation()?;
     let mut settled: Vec<String> = found.settled.iter().cloned().collect();
     settled.sort();
     let kept = Kept {
