@@ -333,14 +333,21 @@ impl Service {
             .map(|s| Ledger::clone(&s.state));
         // The earlier states of `rel` that can give back a line: only
         // those holding, whole, a line new to the text the attribution
-        // starts from (the record, or `moved`) are decoded.
-        let mut new_lines = crate::commit::lines::new_lines(&own_text, text);
-        if let Some(m) = &moved {
-            new_lines.extend(crate::commit::lines::new_lines(&m.text(), text));
-        }
+        // starts from (the record, or `moved`) are decoded. Those lines
+        // (a diff) are worked out once a state is there to check.
+        let new_lines = std::cell::OnceCell::new();
+        let new_lines = || {
+            new_lines.get_or_init(|| {
+                let mut lines = crate::commit::lines::new_lines(&own_text, text);
+                if let Some(m) = &moved {
+                    lines.extend(crate::commit::lines::new_lines(&m.text(), text));
+                }
+                lines
+            })
+        };
         let mut states = self
             .store
-            .history_where(rel, |state| may_give_back(state, &new_lines))?;
+            .history_where(rel, |state| may_give_back(state, new_lines()))?;
         // An earlier state whose AI lines the record holds too, as many
         // times each and with the same attribution, adds nothing but diffs:
         // a file committed many times keeps up to 32 such states, each

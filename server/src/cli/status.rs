@@ -137,11 +137,17 @@ pub(crate) fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
                 .iter()
                 .map(|j| ai_extent(&ledger, j.start_line, j.end_line).unwrap_or(0..0))
                 .collect();
-            // The unit-name cache is keyed by the text's content: it is the
-            // file's text, at hand here.
+            // The unit-name cache is keyed by the text's content: the
+            // file's text, at hand here (the ledger's is the same).
             let key = Language::from_path(&path)
                 .filter(|l| l.has_grammar())
-                .map(|l| text_key(l.id(), text));
+                .map(|l| {
+                    if ledger.rope() == text {
+                        text_key(l.id(), text)
+                    } else {
+                        text_key(l.id(), &ledger.text())
+                    }
+                });
             let file = File {
                 path,
                 ledger,
