@@ -51,7 +51,25 @@ pub struct Service {
     /// asks for each file twice (describing the commit, then teaching the
     /// store), and the search reads and diffs many states.
     origins_seen: RefCell<Vec<SeenOrigins>>,
+    /// The `git diff-index` [`Service::source_paths`] runs, started early
+    /// on another thread ([`Service::prefetch_changed`]); taken by the
+    /// next call.
+    changed_ahead: RefCell<Option<ChangedAhead>>,
 }
+
+/// `git diff-index`'s answer (`None`: no `HEAD` yet), being worked out.
+type ChangedAhead = std::thread::JoinHandle<Result<Option<Vec<u8>>, crate::git::GitError>>;
+
+/// The files changed since `HEAD`, as [`Service::source_paths`] asks git.
+const DIFF_INDEX: &[&str] = &[
+    "diff-index",
+    "--name-only",
+    "-z",
+    "--no-renames",
+    "--ignore-submodules",
+    "HEAD",
+    "--",
+];
 
 /// One answer of [`Service::origins`], with what it was asked.
 struct SeenOrigins {
@@ -78,6 +96,7 @@ impl Service {
             sources: RefCell::new(None),
             also: RefCell::new(BTreeSet::new()),
             origins_seen: RefCell::new(Vec::new()),
+            changed_ahead: RefCell::new(None),
         })
     }
 
@@ -94,6 +113,7 @@ impl Service {
             sources: RefCell::new(None),
             also: RefCell::new(BTreeSet::new()),
             origins_seen: RefCell::new(Vec::new()),
+            changed_ahead: RefCell::new(None),
         })
     }
 
@@ -440,6 +460,26 @@ impl Service {
             .unwrap_or_default())
     }
 
+    /// Starts the `git diff-index` that building [`Sources`] will ask for,
+    /// on another thread, so it runs while the caller reads files from git
+    /// (the gate and post-commit, which know early that they will search).
+    /// Nothing happens when the index is built or the answer already on
+    /// its way.
+    pub(crate) fn prefetch_changed(&self) {
+        if self.workspace.git_dir.is_none()
+            || self.sources.borrow().is_some()
+            || self.changed_ahead.borrow().is_some()
+        {
+            return;
+        }
+        let git = crate::git::Git::new(&self.workspace.root);
+        let started = std::thread::Builder::new()
+            .name("vouch-changed".into())
+            .spawn(move || git.try_run(DIFF_INDEX));
+        // A thread that cannot start: the diff runs when needed.
+        *self.changed_ahead.borrow_mut() = started.ok();
+    }
+
     /// The paths [`Service::elsewhere`] searches, at most
     /// [`MAX_SOURCE_PATHS`]: tracked files missing from the disk first,
     /// then tracked files changed since `HEAD` (one `git diff-index`) or
@@ -453,16 +493,12 @@ impl Service {
             .collect();
         let mut named: BTreeSet<String> = self.also.borrow().clone();
         if self.workspace.git_dir.is_some() {
-            let git = crate::git::Git::new(&self.workspace.root);
-            let changed = git.try_run(&[
-                "diff-index",
-                "--name-only",
-                "-z",
-                "--no-renames",
-                "--ignore-submodules",
-                "HEAD",
-                "--",
-            ])?;
+            let ahead = self.changed_ahead.borrow_mut().take();
+            let changed = match ahead.map(std::thread::JoinHandle::join) {
+                Some(Ok(answer)) => answer?,
+                // Not started early (or its thread failed): asked now.
+                _ => crate::git::Git::new(&self.workspace.root).try_run(DIFF_INDEX)?,
+            };
             // No `HEAD` yet: nothing changed since.
             if let Some(changed) = changed {
                 named.extend(crate::git::split_z(&changed));
@@ -1004,6 +1040,58 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The list of changed files asked ahead on another thread is the one
+    /// asked when needed.
+    #[test]
+    fn changed_files_asked_ahead_are_those_asked_when_needed() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path();
+        let git = |args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+                .args(["-c", "commit.gpgsign=false"])
+                .args(args)
+                .current_dir(dir)
+                .status()
+                .expect("git runs")
+                .success();
+            assert!(ok, "git {args:?}");
+        };
+        git(&["init", "-q"]);
+        for name in ["a.rs", "b.rs", "c.rs"] {
+            std::fs::write(dir.join(name), format!("fn {name}() {{}}\n")).expect("write");
+        }
+        git(&["add", "."]);
+        git(&["commit", "-q", "-m", "first"]);
+        let mut service = Service::open(dir).expect("open");
+        for name in ["a.rs", "b.rs", "c.rs"] {
+            service
+                .update(name, |l| {
+                    l.mark_ai(0..2, &AiSource::test_agent()).map_err(|source| {
+                        ServiceError::Ledger {
+                            path: name.to_owned(),
+                            source,
+                        }
+                    })?;
+                    Ok::<_, ServiceError>(Some(()))
+                })
+                .expect("tracked");
+        }
+        std::fs::write(dir.join("b.rs"), "fn changed() {}\n").expect("write");
+        std::fs::remove_file(dir.join("c.rs")).expect("remove");
+        let asked_now = Service::open(dir)
+            .expect("open")
+            .source_paths()
+            .expect("paths");
+        let ahead = Service::open(dir).expect("open");
+        ahead.prefetch_changed();
+        assert!(ahead.changed_ahead.borrow().is_some());
+        let asked_ahead = ahead.source_paths().expect("paths");
+        assert!(ahead.changed_ahead.borrow().is_none(), "taken");
+        assert_eq!(asked_ahead, asked_now);
+        assert_eq!(asked_now, ["c.rs", "b.rs"]);
     }
 
     fn sources(states: Vec<(&str, Ledger)>) -> Sources {

@@ -154,6 +154,15 @@ pub(crate) fn attribute(
             settled,
         });
     }
+    // A record older than its committed text sends the search for moved
+    // text to other paths' states: git's list of changed files, which that
+    // needs, is asked while the versions are read.
+    if rest
+        .iter()
+        .any(|(_, key, stored)| key.is_some() && stored.is_some())
+    {
+        service.prefetch_changed();
+    }
     let mut specs: Vec<String> = Vec::with_capacity(rest.len() * 2);
     for (c, _, _) in &rest {
         specs.push(c.new.clone());
