@@ -12,6 +12,7 @@ pub mod gate;
 pub(crate) mod gated;
 pub mod gc;
 pub(crate) mod gitai;
+pub(crate) mod gitai_refs;
 pub(crate) mod glob;
 pub mod hooks;
 pub mod lines;

@@ -465,10 +465,20 @@ impl<'a> Notes<'a> {
     /// git-ai's `refs/notes/ai` (and its fetched copies), and the
     /// `vcs.revision` of each record in `.agent-trace/traces.jsonl` at
     /// `HEAD` (looked for only when the working tree has that file). One
-    /// `git for-each-ref` when there is none. Which ref holds Vouch's own
+    /// `git for-each-ref` when there is none, and none at all when the
+    /// files of `git_dir` (the repository's git directory) say no git-ai
+    /// ref can exist ([`super::gitai_refs`]). Which ref holds Vouch's own
     /// notes does not matter here, so the configuration is not read.
-    pub fn foreign_annotated(git: &Git) -> Result<Vec<String>, CommitError> {
-        let refs = git.text(&["for-each-ref", "--format=%(refname)", "refs/notes/"])?;
+    pub fn foreign_annotated(
+        git: &Git,
+        git_dir: Option<&std::path::Path>,
+    ) -> Result<Vec<String>, CommitError> {
+        // Where the repository's files say no git-ai ref can exist, git is
+        // not asked to list them.
+        let refs = match git_dir {
+            Some(dir) if !super::gitai_refs::may_exist(dir) => String::new(),
+            _ => git.text(&["for-each-ref", "--format=%(refname)", "refs/notes/"])?,
+        };
         let mut out: Vec<String> = Vec::new();
         for r in refs.lines().filter(|r| {
             *r == super::gitai::GITAI_REF

@@ -85,9 +85,10 @@ impl<'a> Working<'a> {
         let git = Git::new(&service.workspace.root);
         let only = only.map(str::to_owned);
         let asker = git.clone();
+        let git_dir = service.workspace.git_dir.clone();
         let asking = std::thread::Builder::new()
             .name("vouch-diff-index".into())
-            .spawn(move || ask(&asker, only.as_deref()))
+            .spawn(move || ask(&asker, git_dir.as_deref(), only.as_deref()))
             .map_err(|e| CommitError::Other(format!("cannot start a thread: {e}")))?;
         working.asking = Some(asking);
         working.git = Some(git);
@@ -211,7 +212,11 @@ impl Taught {
 /// `git diff-index` of the working tree against `HEAD` (of `only`, or of
 /// every file) and, for every file, the commits other tools' notes
 /// annotate, listed while `git diff-index` runs.
-fn ask(git: &Git, only: Option<&str>) -> Result<Asked, CommitError> {
+fn ask(
+    git: &Git,
+    git_dir: Option<&std::path::Path>,
+    only: Option<&str>,
+) -> Result<Asked, CommitError> {
     let mut args = vec![
         "--literal-pathspecs",
         "diff-index",
@@ -227,7 +232,7 @@ fn ask(git: &Git, only: Option<&str>) -> Result<Asked, CommitError> {
     std::thread::scope(|scope| {
         let foreign = only
             .is_none()
-            .then(|| scope.spawn(|| Notes::foreign_annotated(git)));
+            .then(|| scope.spawn(|| Notes::foreign_annotated(git, git_dir)));
         let changed = git.try_run(&args);
         let foreign = foreign.map(|h| {
             h.join()

@@ -1,0 +1,192 @@
+//! Whether git-ai's notes refs (`refs/notes/ai` and its fetched copies
+//! `refs/notes/remotes/*/ai`) can exist, told from the repository's files
+//! without starting git. `vouch status` and `vouch check` list other tools'
+//! notes beside their work; where none can exist, the `git for-each-ref`
+//! that lists them is not started (about a tenth of a status of 200 files).
+//! Only the files backend of an ordinary repository's own git directory is
+//! read; anything else (reftable, a linked worktree, `GIT_COMMON_DIR`,
+//! `GIT_NAMESPACE`, files too large or unreadable) answers "maybe", and git
+//! is asked as before. A wrong "maybe" costs a process; "no" is said only
+//! when no loose ref and no `packed-refs` line could be such a ref.
+
+use std::path::Path;
+
+use super::gitai::GITAI_REF;
+
+/// A `packed-refs` or config file larger than this answers "maybe".
+const MAX_FILE: u64 = 64 << 20;
+/// Entries under `refs/notes/remotes/` looked at, at most.
+const MAX_ENTRIES: usize = 10_000;
+
+/// `false` only when `git_dir` certainly holds none of git-ai's notes refs.
+pub(crate) fn may_exist(git_dir: &Path) -> bool {
+    ["GIT_COMMON_DIR", "GIT_NAMESPACE"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some())
+        || !files_backend(git_dir)
+        || loose(git_dir)
+        || packed(git_dir)
+}
+
+/// An ordinary repository's git directory whose refs are files.
+fn files_backend(git_dir: &Path) -> bool {
+    if exists(&git_dir.join("commondir")) || exists(&git_dir.join("reftable")) {
+        return false;
+    }
+    match read_small(&git_dir.join("config")) {
+        Some(Some(config)) => !config
+            .to_ascii_lowercase()
+            .windows(10)
+            .any(|w| w == b"refstorage"),
+        Some(None) => true,
+        None => false,
+    }
+}
+
+/// A loose `refs/notes/ai`, or a file named `ai` anywhere under
+/// `refs/notes/remotes/` (remote names may hold slashes).
+fn loose(git_dir: &Path) -> bool {
+    if exists(&git_dir.join(GITAI_REF)) {
+        return true;
+    }
+    let mut folders = vec![git_dir.join("refs/notes/remotes")];
+    let mut seen = 0;
+    while let Some(folder) = folders.pop() {
+        let entries = match std::fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(_) => return true,
+        };
+        for entry in entries {
+            seen += 1;
+            let Ok(entry) = entry else { return true };
+            if seen > MAX_ENTRIES || entry.file_name() == "ai" {
+                return true;
+            }
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => folders.push(entry.path()),
+                Ok(_) => {}
+                Err(_) => return true,
+            }
+        }
+    }
+    false
+}
+
+/// A `packed-refs` line naming such a ref.
+fn packed(git_dir: &Path) -> bool {
+    let Some(text) = read_small(&git_dir.join("packed-refs")) else {
+        return true;
+    };
+    let Some(text) = text else {
+        return false;
+    };
+    text.split(|b| *b == b'\n').any(|line| {
+        let name = line.splitn(2, |b| *b == b' ').nth(1).unwrap_or_default();
+        name == GITAI_REF.as_bytes()
+            || (name.starts_with(b"refs/notes/remotes/") && name.ends_with(b"/ai"))
+    })
+}
+
+fn exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// `Some(None)`: no such file; `Some(Some(bytes))`: a regular file of at
+/// most [`MAX_FILE`] bytes, read; `None`: anything else.
+fn read_small(path: &Path) -> Option<Option<Vec<u8>>> {
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(None),
+        Ok(m) if m.is_file() && m.len() <= MAX_FILE => std::fs::read(path).ok().map(Some),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) -> bool {
+        Command::new("git")
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+            .args(["-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(dir)
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_COMMON_DIR")
+            .output()
+            .expect("git runs")
+            .status
+            .success()
+    }
+
+    fn repo(dir: &Path) -> std::path::PathBuf {
+        assert!(git(dir, &["init", "-q"]));
+        assert!(git(dir, &["commit", "-q", "--allow-empty", "-m", "first"]));
+        dir.join(".git")
+    }
+
+    #[test]
+    fn no_unless_a_git_ai_ref_could_be_there() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let git_dir = repo(tmp.path());
+        assert!(!may_exist(&git_dir));
+        // Vouch's own notes and their fetched copy are no git-ai refs.
+        assert!(git(tmp.path(), &["notes", "--ref=vouch", "add", "-m", "x"]));
+        assert!(git(
+            tmp.path(),
+            &[
+                "update-ref",
+                "refs/notes/remotes/origin/vouch",
+                "refs/notes/vouch"
+            ]
+        ));
+        assert!(!may_exist(&git_dir));
+        assert!(git(tmp.path(), &["pack-refs", "--all"]));
+        assert!(!may_exist(&git_dir));
+        // git-ai's notes, loose then packed.
+        assert!(git(tmp.path(), &["notes", "--ref=ai", "add", "-m", "y"]));
+        assert!(may_exist(&git_dir));
+        assert!(git(tmp.path(), &["pack-refs", "--all"]));
+        assert!(!git_dir.join("refs/notes/ai").exists());
+        assert!(may_exist(&git_dir));
+    }
+
+    #[test]
+    fn fetched_copies_of_git_ai_notes_count_at_any_depth() {
+        for remote in ["origin", "team/upstream"] {
+            let tmp = tempfile::tempdir().expect("temp dir");
+            let git_dir = repo(tmp.path());
+            assert!(git(tmp.path(), &["notes", "--ref=vouch", "add", "-m", "x"]));
+            let name = format!("refs/notes/remotes/{remote}/ai");
+            assert!(git(tmp.path(), &["update-ref", &name, "refs/notes/vouch"]));
+            assert!(may_exist(&git_dir), "{name}, loose");
+            assert!(git(tmp.path(), &["pack-refs", "--all"]));
+            assert!(may_exist(&git_dir), "{name}, packed");
+        }
+    }
+
+    #[test]
+    fn other_layouts_are_left_to_git() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let main = tmp.path().join("main");
+        std::fs::create_dir_all(&main).expect("mkdir");
+        repo(&main);
+        // A linked worktree's own git directory.
+        assert!(git(&main, &["worktree", "add", "-q", "../linked"]));
+        let linked = main.join(".git/worktrees/linked");
+        assert!(linked.join("commondir").exists());
+        assert!(may_exist(&linked));
+        // Another refs backend named in the config.
+        let other = tmp.path().join("other");
+        std::fs::create_dir_all(&other).expect("mkdir");
+        let git_dir = repo(&other);
+        assert!(!may_exist(&git_dir));
+        assert!(git(
+            &other,
+            &["config", "extensions.refStorage", "reftable"]
+        ));
+        assert!(may_exist(&git_dir));
+    }
+}
