@@ -606,3 +606,20 @@ fn a_commit_before_the_store_exists_keeps_nothing_and_warns_of_nothing() {
     assert!(!repo.path().join(".git/vouch/gated.json").exists());
     assert!(note(&repo, "HEAD").is_some());
 }
+
+#[test]
+fn a_damaged_kept_answer_is_dropped_and_the_note_worked_out() {
+    let repo = gated_repo();
+    let path = repo.path().join(".git/vouch/gated.json");
+    for damaged in ["", "{", "[1,2,3]", "{\"version\": 99}", "\u{0}\u{1}binary"] {
+        std::fs::write(&path, damaged).expect("write");
+        let out = repo.vouch(&["hook", "post-commit"]).expect_code(0);
+        assert!(!out.stderr().contains("panick"), "{}", out.stderr());
+        assert!(!path.exists(), "{damaged:?} is taken away");
+    }
+    std::fs::write(&path, "{").expect("write");
+    repo.git(&["commit", "-q", "--no-verify", "-m", "ai"]);
+    let note = note(&repo, "HEAD").expect("a note");
+    assert_eq!(ai_line_numbers(&note, "a.rs"), vec![3, 4]);
+    assert!(!path.exists());
+}
