@@ -39,8 +39,9 @@ impl Regular {
 /// open file, and the read cut at `max + 1` bytes.
 pub(crate) fn read_regular(path: &Path, root: &Path, max: u64) -> std::io::Result<Regular> {
     // The common case, a path below `root` without symlinks, costs an
-    // `lstat` per component below the root; anything else is resolved
-    // whole (every component of both paths read as a possible link).
+    // `lstat` per folder below the root (the file itself is opened with
+    // `O_NOFOLLOW`); anything else is resolved whole (every component of
+    // both paths read as a possible link).
     match plainly_inside(path, root) {
         Some(Plain::Missing) => return Ok(Regular::Missing),
         // `None`: a symlink was swapped in after the check.
@@ -130,6 +131,11 @@ fn plainly_inside(path: &Path, root: &Path) -> Option<Plain> {
         }
     }
     Some(Plain::Path)
+}
+
+/// Whether anything (a symlink included, not followed) is at `path`.
+pub(crate) fn entry_exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
 }
 
 /// [`read_regular`] for a small configuration file: `None` when missing,

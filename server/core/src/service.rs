@@ -1048,17 +1048,7 @@ mod tests {
     fn changed_files_asked_ahead_are_those_asked_when_needed() {
         let tmp = tempfile::tempdir().expect("temp dir");
         let dir = tmp.path();
-        let git = |args: &[&str]| {
-            let ok = std::process::Command::new("git")
-                .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
-                .args(["-c", "commit.gpgsign=false"])
-                .args(args)
-                .current_dir(dir)
-                .status()
-                .expect("git runs")
-                .success();
-            assert!(ok, "git {args:?}");
-        };
+        let git = |args: &[&str]| crate::git::Git::new(dir).run_as_tester(args);
         git(&["init", "-q"]);
         for name in ["a.rs", "b.rs", "c.rs"] {
             std::fs::write(dir.join(name), format!("fn {name}() {{}}\n")).expect("write");

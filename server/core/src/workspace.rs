@@ -154,9 +154,14 @@ fn normalise(p: &Path) -> PathBuf {
 
 /// `(toplevel, git-dir)` of the repository holding `dir`, or `None` outside git.
 fn git_paths(dir: &Path) -> Result<Option<(PathBuf, PathBuf)>, WorkspaceError> {
-    if let Some(found) = plain_repo::find(dir) {
-        return Ok(Some(found));
+    match plain_repo::find(dir) {
+        Some(found) => Ok(Some(found)),
+        None => ask_git(dir),
     }
+}
+
+/// [`git_paths`] as `git rev-parse` says.
+fn ask_git(dir: &Path) -> Result<Option<(PathBuf, PathBuf)>, WorkspaceError> {
     let out = Git::new(dir).output(&["rev-parse", "--show-toplevel", "--absolute-git-dir"]);
     let out = match out {
         Ok(o) => o,

@@ -12,9 +12,13 @@
 use std::path::Path;
 
 use super::gitai::GITAI_REF;
+use crate::files::{Regular, entry_exists, read_regular};
 
-/// A `packed-refs` or config file larger than this answers "maybe".
-const MAX_FILE: u64 = 64 << 20;
+/// A config file larger than this answers "maybe".
+const MAX_CONFIG: u64 = 64 << 10;
+/// A `packed-refs` file larger than this answers "maybe": git finds the
+/// notes refs in a large one faster than a scan of it here (it is sorted).
+const MAX_PACKED: u64 = 1 << 20;
 /// Entries under `refs/notes/remotes/` looked at, at most.
 const MAX_ENTRIES: usize = 10_000;
 
@@ -30,23 +34,23 @@ pub(crate) fn may_exist(git_dir: &Path) -> bool {
 
 /// An ordinary repository's git directory whose refs are files.
 fn files_backend(git_dir: &Path) -> bool {
-    if exists(&git_dir.join("commondir")) || exists(&git_dir.join("reftable")) {
+    if entry_exists(&git_dir.join("commondir")) || entry_exists(&git_dir.join("reftable")) {
         return false;
     }
-    match read_small(&git_dir.join("config")) {
-        Some(Some(config)) => !config
+    match read_regular(&git_dir.join("config"), git_dir, MAX_CONFIG) {
+        Ok(Regular::Bytes(config)) => !config
             .to_ascii_lowercase()
             .windows(10)
             .any(|w| w == b"refstorage"),
-        Some(None) => true,
-        None => false,
+        Ok(Regular::Missing) => true,
+        _ => false,
     }
 }
 
 /// A loose `refs/notes/ai`, or a file named `ai` anywhere under
 /// `refs/notes/remotes/` (remote names may hold slashes).
 fn loose(git_dir: &Path) -> bool {
-    if exists(&git_dir.join(GITAI_REF)) {
+    if entry_exists(&git_dir.join(GITAI_REF)) {
         return true;
     }
     let mut folders = vec![git_dir.join("refs/notes/remotes")];
@@ -75,11 +79,10 @@ fn loose(git_dir: &Path) -> bool {
 
 /// A `packed-refs` line naming such a ref.
 fn packed(git_dir: &Path) -> bool {
-    let Some(text) = read_small(&git_dir.join("packed-refs")) else {
-        return true;
-    };
-    let Some(text) = text else {
-        return false;
+    let text = match read_regular(&git_dir.join("packed-refs"), git_dir, MAX_PACKED) {
+        Ok(Regular::Bytes(text)) => text,
+        Ok(Regular::Missing) => return false,
+        _ => return true,
     };
     text.split(|b| *b == b'\n').any(|line| {
         let name = line.splitn(2, |b| *b == b' ').nth(1).unwrap_or_default();
@@ -88,42 +91,18 @@ fn packed(git_dir: &Path) -> bool {
     })
 }
 
-fn exists(path: &Path) -> bool {
-    std::fs::symlink_metadata(path).is_ok()
-}
-
-/// `Some(None)`: no such file; `Some(Some(bytes))`: a regular file of at
-/// most [`MAX_FILE`] bytes, read; `None`: anything else.
-fn read_small(path: &Path) -> Option<Option<Vec<u8>>> {
-    match std::fs::symlink_metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(None),
-        Ok(m) if m.is_file() && m.len() <= MAX_FILE => std::fs::read(path).ok().map(Some),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::process::Command;
+    use crate::git::Git;
 
-    fn git(dir: &Path, args: &[&str]) -> bool {
-        Command::new("git")
-            .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
-            .args(["-c", "commit.gpgsign=false"])
-            .args(args)
-            .current_dir(dir)
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_COMMON_DIR")
-            .output()
-            .expect("git runs")
-            .status
-            .success()
+    fn git(dir: &Path, args: &[&str]) {
+        Git::new(dir).run_as_tester(args);
     }
 
     fn repo(dir: &Path) -> std::path::PathBuf {
-        assert!(git(dir, &["init", "-q"]));
-        assert!(git(dir, &["commit", "-q", "--allow-empty", "-m", "first"]));
+        git(dir, &["init", "-q"]);
+        git(dir, &["commit", "-q", "--allow-empty", "-m", "first"]);
         dir.join(".git")
     }
 
@@ -133,22 +112,22 @@ mod tests {
         let git_dir = repo(tmp.path());
         assert!(!may_exist(&git_dir));
         // Vouch's own notes and their fetched copy are no git-ai refs.
-        assert!(git(tmp.path(), &["notes", "--ref=vouch", "add", "-m", "x"]));
-        assert!(git(
+        git(tmp.path(), &["notes", "--ref=vouch", "add", "-m", "x"]);
+        git(
             tmp.path(),
             &[
                 "update-ref",
                 "refs/notes/remotes/origin/vouch",
-                "refs/notes/vouch"
-            ]
-        ));
+                "refs/notes/vouch",
+            ],
+        );
         assert!(!may_exist(&git_dir));
-        assert!(git(tmp.path(), &["pack-refs", "--all"]));
+        git(tmp.path(), &["pack-refs", "--all"]);
         assert!(!may_exist(&git_dir));
         // git-ai's notes, loose then packed.
-        assert!(git(tmp.path(), &["notes", "--ref=ai", "add", "-m", "y"]));
+        git(tmp.path(), &["notes", "--ref=ai", "add", "-m", "y"]);
         assert!(may_exist(&git_dir));
-        assert!(git(tmp.path(), &["pack-refs", "--all"]));
+        git(tmp.path(), &["pack-refs", "--all"]);
         assert!(!git_dir.join("refs/notes/ai").exists());
         assert!(may_exist(&git_dir));
     }
@@ -158,11 +137,11 @@ mod tests {
         for remote in ["origin", "team/upstream"] {
             let tmp = tempfile::tempdir().expect("temp dir");
             let git_dir = repo(tmp.path());
-            assert!(git(tmp.path(), &["notes", "--ref=vouch", "add", "-m", "x"]));
+            git(tmp.path(), &["notes", "--ref=vouch", "add", "-m", "x"]);
             let name = format!("refs/notes/remotes/{remote}/ai");
-            assert!(git(tmp.path(), &["update-ref", &name, "refs/notes/vouch"]));
+            git(tmp.path(), &["update-ref", &name, "refs/notes/vouch"]);
             assert!(may_exist(&git_dir), "{name}, loose");
-            assert!(git(tmp.path(), &["pack-refs", "--all"]));
+            git(tmp.path(), &["pack-refs", "--all"]);
             assert!(may_exist(&git_dir), "{name}, packed");
         }
     }
@@ -174,7 +153,7 @@ mod tests {
         std::fs::create_dir_all(&main).expect("mkdir");
         repo(&main);
         // A linked worktree's own git directory.
-        assert!(git(&main, &["worktree", "add", "-q", "../linked"]));
+        git(&main, &["worktree", "add", "-q", "../linked"]);
         let linked = main.join(".git/worktrees/linked");
         assert!(linked.join("commondir").exists());
         assert!(may_exist(&linked));
@@ -183,10 +162,7 @@ mod tests {
         std::fs::create_dir_all(&other).expect("mkdir");
         let git_dir = repo(&other);
         assert!(!may_exist(&git_dir));
-        assert!(git(
-            &other,
-            &["config", "extensions.refStorage", "reftable"]
-        ));
+        git(&other, &["config", "extensions.refStorage", "reftable"]);
         assert!(may_exist(&git_dir));
     }
 }

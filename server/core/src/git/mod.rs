@@ -1071,6 +1071,26 @@ fn read_capped(r: &mut impl BufRead, size: usize, max: usize) -> std::io::Result
 }
 
 #[cfg(test)]
+impl Git {
+    /// For tests across the core: runs git as a fixed committer (commits
+    /// unsigned), asserting it succeeds; returns stdout.
+    pub(crate) fn run_as_tester(&self, args: &[&str]) -> Vec<u8> {
+        let who = [
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@x",
+            "-c",
+            "commit.gpgsign=false",
+        ];
+        match self.run(&[&who[..], args].concat()) {
+            Ok(out) => out,
+            Err(e) => panic!("git {args:?}: {e}"),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -1177,9 +1197,7 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
     /// Commits everything in the work tree; returns the commit.
     fn commit_all(git: &Git, message: &str) -> String {
         git.run(&["add", "-A"]).unwrap();
-        let who = ["-c", "user.name=T", "-c", "user.email=t@x"];
-        git.run(&[&who[..], &["commit", "-q", "-m", message]].concat())
-            .unwrap();
+        git.run_as_tester(&["commit", "-q", "-m", message]);
         git.text(&["rev-parse", "HEAD"]).unwrap().trim().to_owned()
     }
 
@@ -1306,9 +1324,7 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
         write("c.rs", "c\n");
         std::fs::remove_file(dir.path().join("b.rs")).unwrap();
         let second = commit_all(&git, "two");
-        let who = ["-c", "user.name=T", "-c", "user.email=t@x"];
-        git.run(&[&who[..], &["commit", "-q", "--allow-empty", "-m", "3"]].concat())
-            .unwrap();
+        git.run_as_tester(&["commit", "-q", "--allow-empty", "-m", "3"]);
         let third = git.text(&["rev-parse", "HEAD"]).unwrap().trim().to_owned();
         let blob = |spec: &str| Some(git.text(&["rev-parse", spec]).unwrap().trim().to_owned());
         let sorted = |c: &TreeChanges| {

@@ -12,6 +12,8 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use crate::files::{Regular, entry_exists, read_regular};
+
 /// Variables that change where git looks for the repository or its working
 /// tree (`GIT_CONFIG_PARAMETERS` and `GIT_CONFIG_COUNT` carry `git -c`
 /// settings, `core.worktree` among them).
@@ -44,7 +46,7 @@ pub(super) fn find(dir: &Path) -> Option<(PathBuf, PathBuf)> {
     let me = std::fs::metadata("/proc/self").ok()?.uid();
     for folder in dir.ancestors() {
         // Inside a git directory, or a bare repository: git's call.
-        if folder.file_name().is_some_and(|n| n == ".git") || exists(&folder.join("HEAD")) {
+        if folder.file_name().is_some_and(|n| n == ".git") || entry_exists(&folder.join("HEAD")) {
             return None;
         }
         let dot_git = folder.join(".git");
@@ -68,10 +70,6 @@ pub(super) fn find(dir: &Path) -> Option<(PathBuf, PathBuf)> {
     None
 }
 
-fn exists(path: &Path) -> bool {
-    std::fs::symlink_metadata(path).is_ok()
-}
-
 /// `git_dir` is an ordinary repository's git directory (what git checks
 /// before taking a folder for one: `HEAD`, `objects/`, `refs/`), not a
 /// linked worktree's, and its config neither moves the working tree nor
@@ -82,19 +80,15 @@ fn ordinary(git_dir: &Path) -> bool {
             .is_ok_and(|m| if dir { m.is_dir() } else { m.is_file() })
     };
     if !(is("HEAD", false) && is("objects", true) && is("refs", true))
-        || exists(&git_dir.join("commondir"))
+        || entry_exists(&git_dir.join("commondir"))
     {
         return false;
     }
-    match std::fs::symlink_metadata(git_dir.join("config")) {
-        Ok(m) if m.is_file() && m.len() <= MAX_CONFIG => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return true,
-        _ => return false,
+    match read_regular(&git_dir.join("config"), git_dir, MAX_CONFIG) {
+        Ok(Regular::Missing) => true,
+        Ok(Regular::Bytes(config)) => config_is_plain(&config),
+        _ => false,
     }
-    let Ok(config) = std::fs::read(git_dir.join("config")) else {
-        return false;
-    };
-    config_is_plain(&config)
 }
 
 /// The config sets no `worktree` (`core.worktree`, and
@@ -119,35 +113,16 @@ fn config_is_plain(config: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::process::Command;
+    use crate::git::Git;
 
     fn git(dir: &Path, args: &[&str]) {
-        let ok = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .status()
-            .expect("test setup")
-            .success();
-        assert!(ok, "git {args:?}");
+        Git::new(dir).run_as_tester(args);
     }
 
-    /// What `git rev-parse` says, canonical.
+    /// What git says (`git rev-parse`, as discovery asks it when this
+    /// module cannot tell).
     fn asked(dir: &Path) -> Option<(PathBuf, PathBuf)> {
-        let out = Command::new("git")
-            .args(["rev-parse", "--show-toplevel", "--absolute-git-dir"])
-            .current_dir(dir)
-            .output()
-            .expect("test setup");
-        if !out.status.success() {
-            return None;
-        }
-        let text = String::from_utf8(out.stdout).expect("test setup");
-        let mut lines = text.lines();
-        let top = Path::new(lines.next()?).canonicalize().expect("test setup");
-        let git_dir = Path::new(lines.next()?).canonicalize().expect("test setup");
-        Some((top, git_dir))
+        super::super::ask_git(dir).expect("git answers")
     }
 
     #[test]
@@ -194,22 +169,7 @@ mod tests {
         let main = base.join("main");
         std::fs::create_dir_all(&main).expect("test setup");
         git(&main, &["init", "-q"]);
-        git(
-            &main,
-            &[
-                "-c",
-                "user.name=T",
-                "-c",
-                "user.email=t@example.com",
-                "-c",
-                "commit.gpgsign=false",
-                "commit",
-                "-q",
-                "--allow-empty",
-                "-m",
-                "first",
-            ],
-        );
+        git(&main, &["commit", "-q", "--allow-empty", "-m", "first"]);
         git(&main, &["worktree", "add", "-q", "../linked"]);
         assert_eq!(find(&base.join("linked")), None);
         assert!(asked(&base.join("linked")).is_some());
