@@ -20,9 +20,10 @@ pub(crate) struct CheckArgs {
     /// instead of the working tree
     #[arg(long)]
     pub(crate) staged: bool,
-    /// With --staged, as the pre-commit hook runs it: keep the answer for
-    /// the post-commit hook of the commit it lets through, which then does
-    /// not work it out again
+    /// With --staged, as the pre-commit hook runs it: also teach the store
+    /// the staged text (as post-commit would right after) and keep the
+    /// answer for the post-commit hook of the commit it lets through, which
+    /// then does neither again
     #[arg(long, requires = "staged", hide = true)]
     pub(crate) for_commit: bool,
 }
@@ -37,6 +38,8 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
     let (lines, author) = if args.staged {
         let git = super::hook::git_of(&service)?;
         let lines = if args.for_commit {
+            // The hook's form writes (into a store that exists only); the
+            // command a person runs does not.
             gate::staged_lines_for_commit(&mut service, &git)?
         } else {
             gate::staged_lines(&service, &git)?
