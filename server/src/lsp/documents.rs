@@ -5,10 +5,11 @@ use std::ops::Range;
 
 use ls_types::{Range as LspRange, TextDocumentContentChangeEvent, Uri};
 
-use super::position::{Encoding, to_range};
+use super::position::{Encoding, to_edit_range, to_range};
 use vouch_core::ledger::{
     AiSource, Attribution, Edit, History, Ledger, align, edits_from_pieces, map_ranges, merge,
 };
+use vouch_core::store::writes_whole;
 use vouch_core::syntax::{Language, SyntaxTree, TextEdit};
 
 /// How many early `vouch/didAcceptAi` notices a document holds at most.
@@ -85,6 +86,15 @@ pub(crate) struct Doc {
     language: Option<Language>,
     /// The tree is out for a parse off the main loop.
     lent: bool,
+    /// The bytes changed since the last snapshot handed to the writer (in
+    /// the current text), and that snapshot's length: enough to tell
+    /// whether the next write replaces the stored state whole.
+    unwritten: Option<Range<usize>>,
+    snapshot_len: usize,
+    /// The stored state is to be remembered ahead of the write that will
+    /// replace it (`Some(false)`: asked, not yet taken; `Some(true)`:
+    /// taken by the writer's queue).
+    ahead: Option<bool>,
 }
 
 /// A parse to run off the main loop.
@@ -127,6 +137,7 @@ impl Doc {
     ) -> Doc {
         let history = History::new(version);
         let language = Language::from_path(uri.path().as_str()).filter(|l| l.has_grammar());
+        let snapshot_len = ledger.len();
         Doc {
             uri,
             ledger,
@@ -143,6 +154,9 @@ impl Doc {
             syntax: None,
             language,
             lent: false,
+            unwritten: None,
+            snapshot_len,
+            ahead: None,
         }
     }
 
@@ -227,6 +241,7 @@ impl Doc {
     /// ([`merge`]), its generation remembered.
     pub(crate) fn adopt(&mut self, stored: &Ledger, generation: i64) {
         let same_text = stored.rope() == self.ledger.rope();
+        self.restart_unwritten(stored.len(), same_text);
         self.ledger = merge(&self.ledger, stored, self.is_dirty());
         self.last_gen = generation;
         self.foreign_len = (!same_text).then(|| stored.len());
@@ -243,6 +258,9 @@ impl Doc {
             self.written = self.changes;
             return None;
         };
+        self.unwritten = None;
+        self.snapshot_len = self.ledger.len();
+        self.ahead = None;
         Some(FlushJob {
             place,
             ledger: self.ledger.clone(),
@@ -258,6 +276,7 @@ impl Doc {
             self.last_gen = generation;
         }
         if let Some(merged) = written.merged {
+            self.restart_unwritten(merged.len(), false);
             // Changes made since the snapshot keep their own attribution.
             self.ledger = merge(&self.ledger, &merged, self.is_dirty());
             self.diag_due = true;
@@ -331,15 +350,15 @@ impl Doc {
     pub(crate) fn apply_changes(
         &mut self,
         version: i32,
-        changes: Vec<TextDocumentContentChangeEvent>,
+        changes: &[TextDocumentContentChangeEvent],
         mut replace: impl FnMut(Option<&Place>, &str) -> Replacement,
     ) {
         let mut edits: Vec<Edit> = Vec::new();
         for change in changes {
             match change.range {
                 Some(range) => {
-                    let bytes = match to_range(self.ledger.rope(), range, self.enc) {
-                        Ok(b) => b,
+                    let located = match to_edit_range(self.ledger.rope(), range, self.enc) {
+                        Ok(r) => r,
                         Err(e) => {
                             tracing::warn!(
                                 "{}: change ignored (version {version}): {e}",
@@ -348,6 +367,7 @@ impl Doc {
                             break;
                         }
                     };
+                    let bytes = located.bytes.clone();
                     let removed: Box<str> = if bytes.is_empty() {
                         Box::default()
                     } else {
@@ -357,10 +377,14 @@ impl Doc {
                             .to_string()
                             .into()
                     };
-                    let tree_edit = self
-                        .syntax
-                        .is_some()
-                        .then(|| TextEdit::new(self.ledger.rope(), bytes.clone(), &change.text));
+                    let tree_edit = self.syntax.is_some().then(|| {
+                        TextEdit::from_points(
+                            bytes.clone(),
+                            located.start,
+                            located.end,
+                            &change.text,
+                        )
+                    });
                     if let Err(e) =
                         self.ledger
                             .apply_edit(bytes.clone(), &change.text, &Attribution::Human)
@@ -371,6 +395,7 @@ impl Doc {
                     if let (Some(tree), Some(edit)) = (self.syntax.as_mut(), tree_edit) {
                         tree.edit(&edit);
                     }
+                    self.widen_unwritten(bytes.clone(), change.text.len());
                     edits.push(Edit {
                         start: bytes.start,
                         end: bytes.end,
@@ -379,6 +404,7 @@ impl Doc {
                     });
                 }
                 None => {
+                    self.widen_unwritten(0..self.ledger.len(), change.text.len());
                     let old = self.ledger.text();
                     edits.extend(edits_from_pieces(&align(&old, &change.text), &old));
                     // Bring the tree to the new text now (one edit of the
@@ -411,6 +437,60 @@ impl Doc {
         self.history.push(version, edits);
         self.diag_due = true;
         self.release_held();
+        self.ask_ahead();
+    }
+
+    /// The store now holds a state of `len` bytes this document did not
+    /// hand it (another process's write, or a merge): the buffer differs
+    /// from it anywhere unless `same_text`.
+    fn restart_unwritten(&mut self, len: usize, same_text: bool) {
+        self.snapshot_len = len;
+        self.unwritten = (!same_text).then(|| 0..self.ledger.len());
+        self.ahead = None;
+    }
+
+    /// Records that `range` of the text was replaced by `new_len` bytes.
+    fn widen_unwritten(&mut self, range: Range<usize>, new_len: usize) {
+        let new_end = range.start + new_len;
+        self.unwritten = Some(match self.unwritten.take() {
+            None => range.start..new_end,
+            Some(w) => {
+                let end = if w.end >= range.end {
+                    (w.end - range.len() + new_len).max(new_end)
+                } else {
+                    new_end
+                };
+                w.start.min(range.start)..end
+            }
+        });
+    }
+
+    /// Asks for the stored state to be remembered ahead once the unwritten
+    /// changes are sure to replace it whole ([`writes_whole`]): the write
+    /// an answer waits for then holds the new state alone.
+    fn ask_ahead(&mut self) {
+        if self.ahead.is_some() || self.place.is_none() || self.last_gen == 0 {
+            return;
+        }
+        let Some(window) = &self.unwritten else {
+            return;
+        };
+        let new_len = self.ledger.len();
+        let window_old = (window.len() + self.snapshot_len).saturating_sub(new_len);
+        if writes_whole(self.snapshot_len, new_len, window_old, window.len()) {
+            self.ahead = Some(false);
+        }
+    }
+
+    /// The stored state to remember ahead, once asked ([`Doc::ask_ahead`]).
+    pub(crate) fn take_ahead(&mut self) -> Option<&Place> {
+        match self.ahead {
+            Some(false) => {
+                self.ahead = Some(true);
+                self.place.as_ref()
+            }
+            _ => None,
+        }
     }
 
     /// Applies held notices whose version has arrived; drops those whose
@@ -518,5 +598,40 @@ mod tests {
         doc.return_syntax(job.run());
         assert!(doc.syntax().is_some());
         assert!(doc.lend_syntax().is_none(), "nothing more to parse");
+    }
+
+    proptest::proptest! {
+        /// The unwritten window covers every byte that changed since the
+        /// snapshot: outside it, the text is the snapshot's.
+        #[test]
+        fn the_unwritten_window_covers_every_change(
+            edits in proptest::collection::vec((0usize..200, 0usize..8, "[a-c]{0,5}"), 1..40)
+        ) {
+            let start = "0123456789".repeat(10);
+            let uri: Uri = "file:///w/a.txt".parse().unwrap();
+            let mut doc = Doc::new(uri, 1, Ledger::new(&start), None, Encoding::Utf8);
+            for (version, (at, len, text)) in (2..).zip(edits) {
+                let n = doc.ledger().len();
+                let at = at % (n + 1);
+                let end = (at + len).min(n);
+                let range = LspRange::new(
+                    ls_types::Position::new(0, at as u32),
+                    ls_types::Position::new(0, end as u32),
+                );
+                let change = TextDocumentContentChangeEvent {
+                    range: Some(range),
+                    range_length: None,
+                    text,
+                };
+                doc.apply_changes(version, &[change], |_, _| Replacement::Reconcile);
+            }
+            let now = doc.ledger().text();
+            let w = doc.unwritten.clone().expect("a window after changes");
+            proptest::prop_assert!(w.start <= w.end && w.end <= now.len());
+            proptest::prop_assert_eq!(&now[..w.start], &start[..w.start]);
+            let tail = now.len() - w.end;
+            proptest::prop_assert!(tail <= start.len());
+            proptest::prop_assert_eq!(&now[w.end..], &start[start.len() - tail..]);
+        }
     }
 }

@@ -13,7 +13,8 @@ use ls_types::request::{
 use ls_types::*;
 use std::any::Any;
 
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, Error as _};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -33,7 +34,7 @@ pub(crate) fn dispatch(d: &mut Dispatch<'_, '_>) {
         .request::<CodeLensRequest>(code_lens)
         .request::<HoverRequest>(hover)
         .notification::<DidOpenTextDocument>(did_open)
-        .notification::<DidChangeTextDocument>(did_change)
+        .notification_ref::<DidChangeTextDocument>(did_change)
         .notification::<DidAcceptAi>(did_accept_ai)
         .notification::<DidSaveTextDocument>(did_save)
         .notification::<DidCloseTextDocument>(did_close)
@@ -43,18 +44,29 @@ pub(crate) fn dispatch(d: &mut Dispatch<'_, '_>) {
         .finish();
 }
 
-/// The hot notifications' parameters, read into their type by the reader
-/// thread as it decodes the message (so the loop only applies them); every
-/// other method's parameters are read by the table. `None` also when they
-/// do not decode: the table then reads them again and reports why.
-pub(crate) fn decode_ahead(method: &str, params: &str) -> Option<Box<dyn Any + Send>> {
-    match method {
-        DidChangeTextDocument::METHOD => {
-            serde_json::from_str::<DidChangeTextDocumentParams>(params)
-                .ok()
-                .map(|p| Box::new(p) as Box<dyn Any + Send>)
+/// The hot notifications' methods: their parameters are read into their
+/// type by the reader thread as it decodes the message
+/// ([`super::rpc::decode`]), so the loop only applies them; every other
+/// method's parameters are read by the table.
+pub(crate) fn hot(method: &str) -> Option<&'static str> {
+    [DidChangeTextDocument::METHOD]
+        .into_iter()
+        .find(|m| *m == method)
+}
+
+/// Reads a hot notification's parameters (its method from [`hot`]) into
+/// their type.
+pub(crate) struct HotParams(pub(crate) &'static str);
+
+impl<'de> DeserializeSeed<'de> for HotParams {
+    type Value = Box<dyn Any + Send>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        match self.0 {
+            DidChangeTextDocument::METHOD => DidChangeTextDocumentParams::deserialize(d)
+                .map(|p| Box::new(p) as Box<dyn Any + Send>),
+            other => Err(D::Error::custom(format_args!("{other} is not read ahead"))),
         }
-        _ => None,
     }
 }
 
@@ -137,6 +149,46 @@ impl<'l, 'm> Dispatch<'l, 'm> {
                 tracing::warn!("{name} ignored: bad parameters: {e}");
             }
         }
+        self
+    }
+
+    /// A notification whose handler only borrows its parameters: they stay
+    /// in the message, which goes back to the reader thread to be freed
+    /// where it was allocated (see [`super::main_loop`]), so the hot
+    /// notifications cost the loop no deallocations.
+    fn notification_ref<N: Notification>(
+        &mut self,
+        handler: fn(&mut Session, &N::Params),
+    ) -> &mut Self {
+        if self.done || self.method != N::METHOD || self.msg.id.is_some() {
+            return self;
+        }
+        self.done = true;
+        let read_now;
+        let params = match self
+            .msg
+            .decoded
+            .as_ref()
+            .and_then(|d| d.downcast_ref::<N::Params>())
+        {
+            Some(p) => p,
+            None => match self.params::<N::Params>() {
+                Ok(p) => {
+                    read_now = p;
+                    &read_now
+                }
+                Err(e) => {
+                    let name = N::METHOD.strip_prefix("textDocument/").unwrap_or(N::METHOD);
+                    tracing::warn!("{name} ignored: bad parameters: {e}");
+                    return self;
+                }
+            },
+        };
+        let _ = self.lp.run_handler(N::METHOD, |s| {
+            handler(s, params);
+            Ok(())
+        });
+        self.lp.changed();
         self
     }
 
@@ -261,9 +313,9 @@ fn did_open(s: &mut Session, params: DidOpenTextDocumentParams) {
     s.open(d.uri, d.version, &d.text);
 }
 
-fn did_change(s: &mut Session, params: DidChangeTextDocumentParams) {
-    let d = params.text_document;
-    s.change(&d.uri, d.version, params.content_changes);
+fn did_change(s: &mut Session, params: &DidChangeTextDocumentParams) {
+    let d = &params.text_document;
+    s.change(&d.uri, d.version, &params.content_changes);
 }
 
 fn did_accept_ai(s: &mut Session, params: ext::DidAcceptAiParams) {

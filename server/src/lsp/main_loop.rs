@@ -59,7 +59,7 @@ pub(crate) enum Event {
     /// the error answer a broken frame or body gets): all it could read
     /// without waiting (at most [`MAX_BATCH`]), so a burst of keystrokes
     /// costs few hand-overs between threads, not one each.
-    Messages(Vec<Result<rpc::Incoming, rpc::Refused>>),
+    Messages(Batch),
     /// The client closed the input.
     InputEnded,
     /// The writer thread finished batch `batch`.
@@ -74,6 +74,18 @@ pub(crate) enum Event {
     /// A `vouch.approveRange` call finished: its answer.
     Approved(String),
 }
+
+/// Work for the store thread.
+pub(crate) enum StoreJob {
+    /// Write these snapshots (the answers held for batch `.0` wait on it).
+    Write(u64, Vec<WriteJob>),
+    /// Remember these stored states (store file, path) ahead of the
+    /// writes that will replace them (`Store::remember_ahead`).
+    RememberAhead(Vec<(std::path::PathBuf, String)>),
+}
+
+/// Messages read together.
+pub(crate) type Batch = Vec<Result<rpc::Incoming, rpc::Refused>>;
 
 /// One document's write.
 pub(crate) struct WriteResult {
@@ -107,7 +119,9 @@ pub(crate) struct MainLoop {
     sender: Sender<Event>,
     /// Bodies for the output thread (`None`: the session is over).
     out: Sender<Option<String>>,
-    writer: Sender<(u64, Vec<WriteJob>)>,
+    writer: Sender<StoreJob>,
+    /// Handled messages, back to the reader thread that allocated them.
+    spent: Sender<Batch>,
     batches_sent: u64,
     batches_done: u64,
     /// Answers waiting for a write batch (FIFO; batch ids only grow).
@@ -134,9 +148,10 @@ pub(crate) fn serve(
 ) -> Ending {
     let (events_tx, events) = channel();
     let reader_tx = events_tx.clone();
+    let (spent, spent_rx) = channel();
     std::thread::Builder::new()
         .name("lsp-reader".into())
-        .spawn(move || read_frames(input, &reader_tx))
+        .spawn(move || read_frames(input, &reader_tx, &spent_rx))
         .ok();
     let (out, out_rx) = channel::<Option<String>>();
     let output_thread = std::thread::Builder::new()
@@ -172,6 +187,7 @@ pub(crate) fn serve(
         sender: events_tx,
         out,
         writer,
+        spent,
         batches_sent: 0,
         batches_done: 0,
         held: VecDeque::new(),
@@ -206,11 +222,16 @@ pub(crate) fn serve(
 /// The reader thread: frames into the loop's channel until the input ends.
 /// Frames already in the buffer go together; the batch is sent before any
 /// read that could wait.
-fn read_frames(input: impl Read, tx: &Sender<Event>) {
+fn read_frames(input: impl Read, tx: &Sender<Event>, spent: &Receiver<Batch>) {
     let mut input = BufReader::with_capacity(64 * 1024, input);
     let mut prefix_read = false;
     let mut batch = Vec::new();
     loop {
+        // Messages the loop is done with are freed here, where they were
+        // allocated: glibc frees another thread's memory slowly.
+        while let Ok(done) = spent.try_recv() {
+            drop(done);
+        }
         if (input.buffer().is_empty() || batch.len() >= MAX_BATCH)
             && !batch.is_empty()
             && tx
@@ -269,7 +290,22 @@ fn write_frames(output: impl Write, rx: &Receiver<Option<String>>) {
 /// The store thread: writes each batch of document snapshots, each in one
 /// transaction (SQLite's busy timeout is spent here, never on the loop),
 /// merging first where another process wrote the file since.
-fn write_documents(jobs: &Receiver<(u64, Vec<WriteJob>)>, tx: &Sender<Event>) {
+/// The store thread's open store of `path`, opened on first use.
+fn store_at<'s>(
+    stores: &'s mut HashMap<std::path::PathBuf, Store>,
+    path: &std::path::Path,
+) -> Result<&'s mut Store, StoreError> {
+    match stores.entry(path.to_path_buf()) {
+        std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
+        std::collections::hash_map::Entry::Vacant(v) => {
+            let mut s = Store::open_existing(path)?;
+            s.checkpoint_when_asked()?;
+            Ok(v.insert(s))
+        }
+    }
+}
+
+fn write_documents(jobs: &Receiver<StoreJob>, tx: &Sender<Event>) {
     let mut stores: HashMap<std::path::PathBuf, Store> = HashMap::new();
     // The generation this thread last wrote per file: a snapshot taken
     // before that write came back is not "someone else's" change.
@@ -277,7 +313,21 @@ fn write_documents(jobs: &Receiver<(u64, Vec<WriteJob>)>, tx: &Sender<Event>) {
     // What it last wrote of the files it writes often (bounded): while the
     // stored generation is still that one, the record is not read back.
     let mut recent: HashMap<(std::path::PathBuf, String), StoredFile> = HashMap::new();
-    while let Ok((batch, list)) = jobs.recv() {
+    while let Ok(job) = jobs.recv() {
+        let (batch, list) = match job {
+            StoreJob::Write(batch, list) => (batch, list),
+            StoreJob::RememberAhead(files) => {
+                for (store_path, rel) in files {
+                    let known = recent.get(&(store_path.clone(), rel.clone()));
+                    if let Err(e) = store_at(&mut stores, &store_path)
+                        .and_then(|s| s.remember_ahead(&rel, known))
+                    {
+                        tracing::warn!("{rel}: cannot remember its stored state: {e}");
+                    }
+                }
+                continue;
+            }
+        };
         if recent.len() > RECENT_WRITES {
             recent.clear();
         }
@@ -290,24 +340,16 @@ fn write_documents(jobs: &Receiver<(u64, Vec<WriteJob>)>, tx: &Sender<Event>) {
                 store_path,
                 job,
             } = w;
-            let store = match stores.entry(store_path.clone()) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    match Store::open_existing(&store_path).and_then(|mut s| {
-                        s.checkpoint_when_asked()?;
-                        Ok(s)
-                    }) {
-                        Ok(s) => v.insert(s),
-                        Err(e) => {
-                            results.push(WriteResult {
-                                key,
-                                store: job.place.store,
-                                seq: job.seq,
-                                outcome: Err(e),
-                            });
-                            continue;
-                        }
-                    }
+            let store = match store_at(&mut stores, &store_path) {
+                Ok(s) => s,
+                Err(e) => {
+                    results.push(WriteResult {
+                        key,
+                        store: job.place.store,
+                        seq: job.seq,
+                        outcome: Err(e),
+                    });
+                    continue;
                 }
             };
             written.push((store_path.clone(), job.place.rel.clone()));
@@ -416,7 +458,8 @@ impl MainLoop {
     fn on_event(&mut self, event: Event) -> Flow {
         match event {
             Event::Messages(messages) => {
-                for msg in messages {
+                let mut messages = messages;
+                for msg in &mut messages {
                     let flow = match msg {
                         Ok(msg) => self.on_message(msg),
                         Err(refused) => {
@@ -428,6 +471,8 @@ impl MainLoop {
                         return Flow::Exit(ending);
                     }
                 }
+                // Freed by the thread that allocated them.
+                let _ = self.spent.send(messages);
             }
             Event::InputEnded => return Flow::Exit(Ending::EndOfInput),
             Event::Written { batch, results } => self.on_written(batch, results),
@@ -454,7 +499,7 @@ impl MainLoop {
     }
 
     /// One message, in wire order, through the dispatch table.
-    fn on_message(&mut self, mut msg: rpc::Incoming) -> Flow {
+    fn on_message(&mut self, msg: &mut rpc::Incoming) -> Flow {
         let Some(method) = msg.method.take() else {
             // A response to one of our requests (code lens refresh): nothing
             // waits for it.
@@ -467,16 +512,16 @@ impl MainLoop {
                 Ending::ExitWithoutShutdown
             });
         }
-        let method = method.as_str();
+        let name = method.as_ref();
         match (&msg.id, self.phase) {
-            (Some(id), Phase::Uninitialized) if method != "initialize" => {
+            (Some(id), Phase::Uninitialized) if name != "initialize" => {
                 self.answer(rpc::error_body(
                     rpc::SERVER_NOT_INITIALIZED,
                     "Server not initialized",
                     id,
                 ));
             }
-            (Some(id), Phase::Running) if method == "initialize" => {
+            (Some(id), Phase::Running) if name == "initialize" => {
                 self.answer(rpc::error_body(rpc::INVALID_REQUEST, "Invalid request", id));
             }
             (Some(id), Phase::ShutDown) => {
@@ -484,9 +529,9 @@ impl MainLoop {
             }
             (None, Phase::Uninitialized) => {}
             _ => {
-                let mut d = Dispatch::new(self, &mut msg, method);
+                let mut d = Dispatch::new(self, msg, name);
                 dispatch(&mut d);
-                if method == "shutdown" {
+                if name == "shutdown" {
                     self.shutdown_seen = true;
                     self.phase = Phase::ShutDown;
                 } else if self.phase == Phase::Uninitialized && self.session.initialized() {
@@ -494,6 +539,7 @@ impl MainLoop {
                 }
             }
         }
+        msg.method = Some(method);
         self.after_message();
         Flow::Continue
     }
@@ -502,6 +548,11 @@ impl MainLoop {
     /// an approval off the loop.
     fn after_message(&mut self) {
         let effects = self.session.take_effects();
+        if !effects.remember_ahead.is_empty() {
+            let _ = self
+                .writer
+                .send(StoreJob::RememberAhead(effects.remember_ahead));
+        }
         if effects.flush_now {
             self.write_now();
         }
@@ -575,7 +626,11 @@ impl MainLoop {
             return;
         }
         self.batches_sent += 1;
-        if self.writer.send((self.batches_sent, jobs)).is_err() {
+        if self
+            .writer
+            .send(StoreJob::Write(self.batches_sent, jobs))
+            .is_err()
+        {
             tracing::error!("the store thread has stopped; changes are not written");
             self.batches_done = self.batches_sent;
         }

@@ -56,6 +56,12 @@ fn line_content_end_char(rope: &Rope, line: usize) -> usize {
 
 /// The byte offset of `pos` in `rope`.
 pub(crate) fn to_offset(rope: &Rope, pos: Position, enc: Encoding) -> Result<usize, PositionError> {
+    locate(rope, pos, enc).map(|(offset, _)| offset)
+}
+
+/// The byte offset of `pos` in `rope`, and where its line starts (so the
+/// position's column in bytes is their difference).
+fn locate(rope: &Rope, pos: Position, enc: Encoding) -> Result<(usize, usize), PositionError> {
     let lines = rope.len_lines();
     let line = pos.line as usize;
     if line >= lines {
@@ -66,16 +72,16 @@ pub(crate) fn to_offset(rope: &Rope, pos: Position, enc: Encoding) -> Result<usi
     }
     // The common case in one descent: the line's first `character` bytes are
     // ASCII line content, so bytes, chars and UTF-16 units coincide.
-    let start = rope.line_to_byte(line);
-    let (chunk, chunk_start, _, _) = rope.chunk_at_byte(start);
-    let head = chunk.as_bytes().get(start - chunk_start..);
+    let line_start = rope.line_to_byte(line);
+    let (chunk, chunk_start, _, _) = rope.chunk_at_byte(line_start);
+    let head = chunk.as_bytes().get(line_start - chunk_start..);
     let character = pos.character as usize;
     if let Some(head) = head.and_then(|h| h.get(..character))
         && head
             .iter()
             .all(|b| b.is_ascii() && *b != b'\n' && *b != b'\r')
     {
-        return Ok(start + character);
+        return Ok((line_start + character, line_start));
     }
     let slice = rope.line(line);
     if slice.len_bytes() == slice.len_chars() {
@@ -87,7 +93,7 @@ pub(crate) fn to_offset(rope: &Rope, pos: Position, enc: Encoding) -> Result<usi
         if len > 0 && slice.byte(len - 1) == b'\r' {
             len -= 1;
         }
-        return Ok(rope.line_to_byte(line) + (pos.character as usize).min(len));
+        return Ok((line_start + character.min(len), line_start));
     }
     let start_char = rope.line_to_char(line);
     let end_char = line_content_end_char(rope, line);
@@ -104,7 +110,7 @@ pub(crate) fn to_offset(rope: &Rope, pos: Position, enc: Encoding) -> Result<usi
             if rope.char_to_byte(c) != at {
                 return Err(inside());
             }
-            Ok(at)
+            Ok((at, line_start))
         }
         Encoding::Utf16 => {
             let start = rope.char_to_utf16_cu(start_char);
@@ -114,7 +120,7 @@ pub(crate) fn to_offset(rope: &Rope, pos: Position, enc: Encoding) -> Result<usi
             if rope.char_to_utf16_cu(c) != at {
                 return Err(inside());
             }
-            Ok(rope.char_to_byte(c))
+            Ok((rope.char_to_byte(c), line_start))
         }
     }
 }
@@ -125,18 +131,44 @@ pub(crate) fn to_range(
     range: LspRange,
     enc: Encoding,
 ) -> Result<Range<usize>, PositionError> {
-    let start = to_offset(rope, range.start, enc)?;
+    to_edit_range(rope, range, enc).map(|r| r.bytes)
+}
+
+/// A range's bytes, and the (line, byte column) of both ends, as a syntax
+/// tree's edit wants them.
+pub(crate) struct EditRange {
+    pub(crate) bytes: Range<usize>,
+    pub(crate) start: (usize, usize),
+    pub(crate) end: (usize, usize),
+}
+
+/// [`to_range`], with the ends' lines and byte columns (known on the way).
+pub(crate) fn to_edit_range(
+    rope: &Rope,
+    range: LspRange,
+    enc: Encoding,
+) -> Result<EditRange, PositionError> {
+    let (start, start_line) = locate(rope, range.start, enc)?;
+    let start_point = (range.start.line as usize, start - start_line);
     if range.end == range.start {
-        return Ok(start..start);
+        return Ok(EditRange {
+            bytes: start..start,
+            start: start_point,
+            end: start_point,
+        });
     }
-    let end = to_offset(rope, range.end, enc)?;
+    let (end, end_line) = locate(rope, range.end, enc)?;
     if end < start {
         return Err(PositionError::Backwards {
             end_line: range.end.line,
             end_character: range.end.character,
         });
     }
-    Ok(start..end)
+    Ok(EditRange {
+        bytes: start..end,
+        start: start_point,
+        end: (range.end.line as usize, end - end_line),
+    })
 }
 
 /// The position of byte `offset` (clamped to the text) in `rope`.
@@ -266,6 +298,7 @@ impl<'a> PositionCursor<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vouch_core::syntax::TextEdit;
 
     fn pos(line: u32, character: u32) -> Position {
         Position::new(line, character)
@@ -355,6 +388,40 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// The lines and columns found on the way give the syntax tree the
+    /// edit it would get by looking them up in the text.
+    #[test]
+    fn edit_ranges_carry_the_points_the_text_gives() {
+        let unit = "let x = 1;\r\n  aé😀b\n\n中文 x\rascii only line here\n";
+        let text = unit.repeat(200);
+        let rope = Rope::from_str(&text);
+        let lines = rope.len_lines() as u32;
+        for enc in [Encoding::Utf8, Encoding::Utf16] {
+            let mut checked = 0;
+            for line in 0..lines {
+                for (a, b, span) in [(0, 3, 0), (2, 9, 1), (5, 5, 0), (1, 40, 2), (7, 2, 3)] {
+                    let range = LspRange::new(pos(line, a), pos((line + span).min(lines - 1), b));
+                    let Ok(r) = to_edit_range(&rope, range, enc) else {
+                        continue;
+                    };
+                    assert_eq!(Ok(r.bytes.clone()), to_range(&rope, range, enc));
+                    for new_text in ["", "x", "a\nbé\r\n"] {
+                        assert_eq!(
+                            TextEdit::from_points(r.bytes.clone(), r.start, r.end, new_text),
+                            TextEdit::new(&rope, r.bytes.clone(), new_text),
+                            "{enc:?} {range:?} {new_text:?}"
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+            assert!(
+                checked > 2 * lines as usize,
+                "{enc:?}: {checked} ranges checked"
+            );
         }
     }
 

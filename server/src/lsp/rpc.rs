@@ -6,7 +6,10 @@
 use std::any::Any;
 use std::borrow::Cow;
 
+use serde::de::{DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
+
+use super::handlers::HotParams;
 use serde_json::value::RawValue;
 
 /// A request id: a number or a string (`null` only in error answers to
@@ -67,10 +70,11 @@ pub(crate) struct Message<'a> {
 /// One incoming message as the reader thread decoded it: the head, the
 /// parameters as raw JSON for the dispatch table to read into their type —
 /// or, for the hot notifications, already read into it
-/// ([`super::handlers::decode_ahead`]), off the main loop.
+/// ([`super::handlers::HotParams`]), off the main loop.
 pub(crate) struct Incoming {
     pub(crate) id: Option<Id>,
-    pub(crate) method: Option<String>,
+    /// A hot method's name is borrowed, not allocated.
+    pub(crate) method: Option<Cow<'static, str>>,
     pub(crate) params: Option<Box<RawValue>>,
     pub(crate) decoded: Option<Box<dyn Any + Send>>,
 }
@@ -101,6 +105,12 @@ pub(crate) fn decode(body: &[u8]) -> std::result::Result<Incoming, Refused> {
         tracing::error!("message body is not UTF-8");
         return Err(Refused::parse_error());
     };
+    // The common case in one pass; anything unusual (escaped keys, bad
+    // parameters, a broken message) is read again below, which says what
+    // is wrong.
+    if let Ok(OnePass(msg)) = serde_json::from_str(text) {
+        return Ok(msg);
+    }
     let msg: Message = match serde_json::from_str(text) {
         Ok(m) => m,
         Err(e) => {
@@ -123,8 +133,11 @@ pub(crate) fn decode(body: &[u8]) -> std::result::Result<Incoming, Refused> {
             });
         }
     };
-    let decoded = match (msg.method.as_deref(), msg.params) {
-        (Some(method), Some(params)) => super::handlers::decode_ahead(method, params.get()),
+    let hot = msg.method.as_deref().and_then(super::handlers::hot);
+    let decoded = match (hot, msg.params) {
+        (Some(hot), Some(params)) => HotParams(hot)
+            .deserialize(&mut serde_json::Deserializer::from_str(params.get()))
+            .ok(),
         _ => None,
     };
     Ok(Incoming {
@@ -133,9 +146,79 @@ pub(crate) fn decode(body: &[u8]) -> std::result::Result<Incoming, Refused> {
             Some(_) => None,
             None => msg.params.map(RawValue::to_owned),
         },
-        method: msg.method.map(Cow::into_owned),
+        method: match hot {
+            Some(hot) => Some(Cow::Borrowed(hot)),
+            None => msg.method.map(|m| Cow::Owned(m.into_owned())),
+        },
         decoded,
     })
+}
+
+/// A message read in one pass: the head, and a hot notification's
+/// parameters read straight into their type when its method comes first
+/// (as clients write it); otherwise the parameters are kept raw. Fails on
+/// anything [`Message`] would read differently, for [`decode`] to read it
+/// again.
+struct OnePass(Incoming);
+
+impl<'de> Deserialize<'de> for OnePass {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_map(OnePassVisitor)
+    }
+}
+
+struct OnePassVisitor;
+
+impl<'de> Visitor<'de> for OnePassVisitor {
+    type Value = OnePass;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON-RPC message")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<OnePass, A::Error> {
+        let mut msg = Incoming {
+            id: None,
+            method: None,
+            params: None,
+            decoded: None,
+        };
+        let (mut id_read, mut params_read) = (false, false);
+        while let Some(key) = map.next_key::<&'de str>()? {
+            match key {
+                "id" if !id_read => {
+                    id_read = true;
+                    msg.id = map.next_value()?;
+                }
+                "method" if msg.method.is_none() => {
+                    let method: &'de str = map.next_value()?;
+                    msg.method = Some(match super::handlers::hot(method) {
+                        Some(hot) => Cow::Borrowed(hot),
+                        None => Cow::Owned(method.to_owned()),
+                    });
+                }
+                "params" if !params_read => {
+                    params_read = true;
+                    match &msg.method {
+                        Some(Cow::Borrowed(hot)) => {
+                            msg.decoded = Some(map.next_value_seed(HotParams(hot))?);
+                        }
+                        _ => {
+                            let raw: Option<&'de RawValue> = map.next_value()?;
+                            msg.params = raw.map(RawValue::to_owned);
+                        }
+                    }
+                }
+                "id" | "method" | "params" => {
+                    return Err(A::Error::custom(format_args!("duplicate field `{key}`")));
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(OnePass(msg))
+    }
 }
 
 /// A response body: `{"jsonrpc", "id", "result" | "error"}`.

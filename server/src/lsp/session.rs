@@ -164,6 +164,8 @@ pub(crate) struct Session {
     /// A `vouch.approveRange` call to run off the loop; its request is
     /// answered when it is done.
     approval: Option<super::review::ApproveJob>,
+    /// See [`Effects::remember_ahead`].
+    remember_ahead: Vec<(PathBuf, String)>,
 }
 
 /// What handlers asked of the main loop.
@@ -172,6 +174,9 @@ pub(crate) struct Effects {
     pub(crate) flush_now: bool,
     /// Verify the review range again.
     pub(crate) review_due: bool,
+    /// Stored states to remember ahead of the writes that will replace
+    /// them (store file, path).
+    pub(crate) remember_ahead: Vec<(PathBuf, String)>,
 }
 
 /// A document snapshot on its way to the writer thread.
@@ -198,6 +203,7 @@ impl Default for Session {
             closing: Vec::new(),
             initialized: false,
             flush_now: false,
+            remember_ahead: Vec::new(),
             review_due: false,
             approval: None,
         }
@@ -253,6 +259,7 @@ impl Session {
         Effects {
             flush_now: std::mem::take(&mut self.flush_now),
             review_due: std::mem::take(&mut self.review_due),
+            remember_ahead: std::mem::take(&mut self.remember_ahead),
         }
     }
 
@@ -572,12 +579,7 @@ impl Session {
 
     /// `textDocument/didChange`. The per-keystroke path: no text copies, no
     /// store access (except for a full-document replacement).
-    pub fn change(
-        &mut self,
-        uri: &Uri,
-        version: i32,
-        changes: Vec<TextDocumentContentChangeEvent>,
-    ) {
+    pub fn change(&mut self, uri: &Uri, version: i32, changes: &[TextDocumentContentChangeEvent]) {
         let Session { docs, stores, .. } = self;
         let Some(doc) = docs.get_mut(uri.as_str()) else {
             tracing::warn!("didChange for unknown document {}; ignored", uri.as_str());
@@ -596,6 +598,12 @@ impl Session {
         });
         if doc.reached_foreign_len() {
             adopt_if_equal(stores, doc);
+        }
+        if let Some(place) = doc.take_ahead()
+            && let Some(ws) = stores.get(place.store)
+        {
+            let job = (ws.store.path().to_path_buf(), place.rel.clone());
+            self.remember_ahead.push(job);
         }
     }
 

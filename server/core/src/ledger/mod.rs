@@ -169,7 +169,7 @@ impl Ledger {
 
     pub(crate) fn snapshot(&self) -> Snapshot {
         Snapshot {
-            text: self.text.to_string(),
+            text: String::from(&self.text),
             runs: self
                 .runs
                 .iter()
@@ -202,12 +202,12 @@ impl Ledger {
         let (chunk, chunk_start, _, _) = self.text.chunk_at_byte(range.start);
         match chunk.get(range.start - chunk_start..range.end - chunk_start) {
             Some(text) => std::borrow::Cow::Borrowed(text),
-            None => std::borrow::Cow::Owned(self.text.byte_slice(range).to_string()),
+            None => std::borrow::Cow::Owned(String::from(self.text.byte_slice(range))),
         }
     }
 
     pub fn text(&self) -> String {
-        self.text.to_string()
+        String::from(&self.text)
     }
 
     /// The text's lines as git counts them (only LF ends a line), for
@@ -282,10 +282,10 @@ impl Ledger {
         text: &str,
         attr: &Attribution,
     ) -> Result<(), LedgerError> {
-        self.check_range(&range)?;
-        let start_char = self.text.byte_to_char(range.start);
+        self.check_bounds(&range)?;
+        let start_char = self.char_index(range.start)?;
         if !range.is_empty() {
-            let end_char = self.text.byte_to_char(range.end);
+            let end_char = self.char_index(range.end)?;
             self.text.remove(start_char..end_char);
         }
         if !text.is_empty() {
@@ -301,7 +301,7 @@ impl Ledger {
     /// new characters are human, except white space inserted inside AI text
     /// (re-indenting, spacing, re-wrapping), which stays AI.
     pub fn reconcile(&mut self, new_text: &str) {
-        let old = self.text.to_string();
+        let old = String::from(&self.text);
         if old == new_text {
             return;
         }
@@ -556,7 +556,8 @@ impl Ledger {
         })
     }
 
-    fn check_range(&self, range: &Range<usize>) -> Result<(), LedgerError> {
+    /// `range` runs forwards, within the text.
+    fn check_bounds(&self, range: &Range<usize>) -> Result<(), LedgerError> {
         let len = self.len();
         if range.start > range.end || range.end > len {
             return Err(LedgerError::OutOfBounds {
@@ -565,6 +566,11 @@ impl Ledger {
                 len,
             });
         }
+        Ok(())
+    }
+
+    fn check_range(&self, range: &Range<usize>) -> Result<(), LedgerError> {
+        self.check_bounds(range)?;
         let ends: &[usize] = if range.is_empty() {
             &[range.start]
         } else {
@@ -576,6 +582,19 @@ impl Ledger {
             }
         }
         Ok(())
+    }
+
+    /// The character index of byte `offset` (at most the length), which
+    /// must fall between two characters: one descent of the rope tells both.
+    fn char_index(&self, offset: usize) -> Result<usize, LedgerError> {
+        if offset >= self.len() {
+            return Ok(self.text.len_chars());
+        }
+        let (chunk, chunk_start, chunk_char, _) = self.text.chunk_at_byte(offset);
+        let head = chunk
+            .get(..offset - chunk_start)
+            .ok_or(LedgerError::NotCharBoundary(offset))?;
+        Ok(chunk_char + head.chars().count())
     }
 
     /// True when `offset` falls between two characters (or at either end).

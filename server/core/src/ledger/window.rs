@@ -83,7 +83,7 @@ impl Ledger {
     pub(crate) fn slice(&self, range: Range<usize>) -> Result<Snapshot, LedgerError> {
         self.check_range(&range)?;
         Ok(Snapshot {
-            text: self.text.byte_slice(range.clone()).to_string(),
+            text: String::from(self.text.byte_slice(range.clone())),
             runs: self
                 .runs
                 .runs_in(range)

@@ -58,6 +58,15 @@ pub(super) fn logged(
         .map_err(StoreError::sqlite(db))
 }
 
+/// Whether a change from a record of `old_len` bytes to one of `new_len`
+/// bytes, differing in a window of `window_old` bytes of the old text and
+/// `window_new` of the new, is written whole rather than logged (the rule
+/// [`append`] applies; the language server predicts it to remember the
+/// state such a write replaces ahead of it, [`Store::remember_ahead`]).
+pub fn writes_whole(old_len: usize, new_len: usize, window_old: usize, window_new: usize) -> bool {
+    new_len < MIN_LEN || window_new > new_len / PIECE_SHARE || window_old > old_len / 2
+}
+
 /// Inside a write transaction: logs the change from `old` (the stored
 /// record, holding `logged` edits) to `new` as one edit at `generation`.
 /// Returns `false`, having written nothing, when the change should be
@@ -74,7 +83,7 @@ pub(super) fn append(
         return Ok(false);
     }
     let window = old.changed_window(new);
-    if window.new.len() > new.len() / PIECE_SHARE || window.old.len() > old.len() / 2 {
+    if writes_whole(old.len(), new.len(), window.old.len(), window.new.len()) {
         return Ok(false);
     }
     let piece = new

@@ -12,7 +12,7 @@ mod log;
 mod schema;
 mod units;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -22,6 +22,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use crate::ledger::{Ledger, LedgerError};
 use crate::workspace::{Workspace, is_valid_relative};
 
+pub use log::writes_whole;
 pub use units::{Named, UnitName, text_key};
 
 /// Why a store operation failed. A failed operation changes nothing.
@@ -170,7 +171,14 @@ pub struct Store {
     /// Commits leave checkpoints to [`Store::checkpoint_if_due`]
     /// ([`Store::checkpoint_when_asked`]).
     checkpoint_later: bool,
+    /// States remembered ahead of the write that replaces them (path →
+    /// generation, [`Store::remember_ahead`]): that write does not
+    /// remember them again.
+    ahead: HashMap<String, i64>,
 }
+
+/// Most states [`Store::remember_ahead`] keeps track of.
+const MAX_AHEAD: usize = 64;
 
 impl Store {
     /// Opens (creating if needed) the store of `workspace`.
@@ -193,6 +201,7 @@ impl Store {
             path: path.to_path_buf(),
             deferred: true,
             checkpoint_later: false,
+            ahead: HashMap::new(),
         })
     }
 
@@ -308,6 +317,7 @@ impl Store {
             path: path.to_path_buf(),
             deferred: false,
             checkpoint_later: false,
+            ahead: HashMap::new(),
         };
         store.bound_wal();
         Ok(store)
@@ -478,6 +488,7 @@ impl Store {
         // The state being replaced, kept when its text goes away (so a version
         // staged earlier, then rewritten on disk, is still known exactly).
         let mut before = None;
+        let mut remembered = false;
         let ledger = match decided {
             Some(_) if load(&tx, &db, path)?.is_some() => {
                 return Err(StoreError::CreatedMeanwhile(db).into());
@@ -492,6 +503,7 @@ impl Store {
                 };
                 let old_generation = current.as_ref().map_or(0, |f| f.generation);
                 before = current.as_ref().map(|f| f.ledger.clone());
+                remembered = self.ahead.remove(path) == Some(old_generation);
                 let Some(ledger) = change.take().map(|c| c(current)).transpose()?.flatten() else {
                     return Ok((None, old_generation));
                 };
@@ -499,10 +511,53 @@ impl Store {
             }
         };
         let generation = next_generation(&tx, &db)?;
-        write_in(&tx, &db, path, before, &ledger, generation)?;
+        let remember = if remembered {
+            Remember::Already
+        } else {
+            Remember::Replaced
+        };
+        write_in(&tx, &db, path, (before, remember), &ledger, generation)?;
         tx.commit().map_err(err())?;
         self.bound_wal();
         Ok((Some(ledger), generation))
+    }
+
+    /// Remembers `path`'s stored state in `history` now, ahead of a write
+    /// that will replace it whole (see [`writes_whole`]): the language
+    /// server asks while a burst of edits is still arriving, so the write
+    /// an answer then waits for holds the new state alone. `known` is what
+    /// this writer last wrote, as [`Store::update_known`] takes it. The
+    /// write that replaces this very state (same generation) does not
+    /// remember it again; any other write remembers what it replaces as
+    /// always. A state without AI text is not kept (as in every write).
+    pub fn remember_ahead(
+        &mut self,
+        path: &str,
+        known: Option<&StoredFile>,
+    ) -> Result<(), StoreError> {
+        check_path(path)?;
+        if !self.attach(false)? {
+            return Ok(());
+        }
+        let db = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::sqlite(&db))?;
+        let current = match known {
+            Some(k) if generation_of(&tx, &db, path)? == Some(k.generation) => Some(k.clone()),
+            _ => load(&tx, &db, path)?,
+        };
+        let Some(current) = current else {
+            return Ok(());
+        };
+        history::remember_in(&tx, &db, path, &current.ledger)?;
+        tx.commit().map_err(StoreError::sqlite(&db))?;
+        if self.ahead.len() >= MAX_AHEAD {
+            self.ahead.clear();
+        }
+        self.ahead.insert(path.to_owned(), current.generation);
+        Ok(())
     }
 
     /// Stores many files' attribution in one transaction (a branch switch
@@ -553,7 +608,14 @@ impl Store {
                 }
                 _ => load(&tx, &db, path)?.map(|f| f.ledger),
             };
-            write_in(&tx, &db, path, before, ledger, generation)?;
+            write_in(
+                &tx,
+                &db,
+                path,
+                (before, Remember::Replaced),
+                ledger,
+                generation,
+            )?;
         }
         for m in moves {
             let small = m.text.len() < log::MIN_LEN;
@@ -568,7 +630,14 @@ impl Store {
             }
             let ledger = decode_record(&m.path, m.text.clone(), &m.runs)?;
             let before = load(&tx, &db, &m.path)?.map(|f| f.ledger);
-            write_in(&tx, &db, &m.path, before, &ledger, generation)?;
+            write_in(
+                &tx,
+                &db,
+                &m.path,
+                (before, Remember::Replaced),
+                &ledger,
+                generation,
+            )?;
         }
         tx.commit().map_err(err())?;
         self.bound_wal();
@@ -678,11 +747,20 @@ fn next_generation(tx: &Connection, db: &Path) -> Result<i64, StoreError> {
 /// `generation`, remembering `before` (the state it replaces) when its
 /// text goes away. A small change to a large file is logged as an edit
 /// (see log.rs), which keeps `before` in the log instead.
+/// Whether a write remembers the state it replaces in `history`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Remember {
+    /// Yes, when its text goes away.
+    Replaced,
+    /// No: it was remembered ahead ([`Store::remember_ahead`]).
+    Already,
+}
+
 fn write_in(
     tx: &Connection,
     db: &Path,
     path: &str,
-    before: Option<Ledger>,
+    (before, remember): (Option<Ledger>, Remember),
     ledger: &Ledger,
     generation: i64,
 ) -> Result<(), StoreError> {
@@ -700,6 +778,7 @@ fn write_in(
     }
     log::fold(tx, db, path, logged)?;
     if let Some(old) = before
+        && remember == Remember::Replaced
         && old.rope() != ledger.rope()
     {
         history::remember_in(tx, db, path, &old)?;

@@ -379,3 +379,61 @@ fn raw_records_are_small_ones_and_ai_is_seen_in_them() {
     assert!(s.load("big.rs").unwrap().is_some());
     assert!(s.load_raw("missing.rs").unwrap().is_none());
 }
+
+/// A state remembered ahead is in `history` before the write that replaces
+/// it, which then does not write it again; a write that replaces another
+/// state (someone wrote meanwhile) remembers what it replaces as always.
+#[test]
+fn remember_ahead_keeps_the_replaced_state_before_the_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
+    let mut mine = Store::open(&db).unwrap();
+    let mut l = Ledger::new("fn a() {}\n");
+    l.apply_edit(0..0, "// ai\n", &ai()).unwrap();
+    let (written, generation) = mine
+        .update_known("a.rs", None, |_| Ok::<_, StoreError>(Some(l.clone())))
+        .unwrap();
+    let known = StoredFile {
+        ledger: written.unwrap(),
+        generation,
+    };
+    mine.remember_ahead("a.rs", Some(&known)).unwrap();
+    assert_eq!(
+        mine.recall("a.rs", &l.text())
+            .unwrap()
+            .map(|s| s.snapshot()),
+        Some(l.snapshot()),
+        "remembered before any write replaced it"
+    );
+    let mut next = l.clone();
+    next.apply_edit(0..0, "x", &Attribution::Human).unwrap();
+    let (written, generation) = mine
+        .update_known("a.rs", Some(&known), |_| {
+            Ok::<_, StoreError>(Some(next.clone()))
+        })
+        .unwrap();
+    assert_eq!(mine.history("a.rs").unwrap().len(), 1, "not written twice");
+    let known = StoredFile {
+        ledger: written.unwrap(),
+        generation,
+    };
+    // Asked ahead, but another process writes first: the write remembers
+    // the state it really replaces.
+    mine.remember_ahead("a.rs", Some(&known)).unwrap();
+    let mut theirs = Ledger::new("theirs\n");
+    theirs.apply_edit(0..0, "// ai\n", &ai()).unwrap();
+    Store::open(&db).unwrap().save("a.rs", &theirs).unwrap();
+    mine.update_known("a.rs", Some(&known), |_| {
+        Ok::<_, StoreError>(Some(Ledger::new("mine\n")))
+    })
+    .unwrap();
+    for state in [&l, &next, &theirs] {
+        assert!(
+            mine.recall("a.rs", &state.text()).unwrap().is_some(),
+            "{:?} recallable",
+            state.text()
+        );
+    }
+    // Nothing stored: nothing to remember, no error.
+    mine.remember_ahead("b.rs", None).unwrap();
+}

@@ -216,6 +216,34 @@ impl TextEdit {
     }
 }
 
+impl TextEdit {
+    /// The edit replacing `range` by `new_text`, its ends' (line, byte
+    /// column) already known (as [`TextEdit::new`] would find them in the
+    /// text before the edit).
+    pub fn from_points(
+        range: Range<usize>,
+        start: (usize, usize),
+        old_end: (usize, usize),
+        new_text: &str,
+    ) -> TextEdit {
+        let start_point = TextPoint {
+            line: start.0,
+            column: start.1,
+        };
+        TextEdit {
+            start: range.start,
+            old_end: range.end,
+            new_end: range.start + new_text.len(),
+            start_point,
+            old_end_point: TextPoint {
+                line: old_end.0,
+                column: old_end.1,
+            },
+            new_end_point: start_point.advance(new_text),
+        }
+    }
+}
+
 /// Edits a tree records before it applies them (a document typed into for
 /// long without anyone asking for its tree).
 const MAX_PENDING_EDITS: usize = 16_384;
