@@ -108,9 +108,15 @@ pub(crate) fn decode(body: &[u8]) -> std::result::Result<Incoming, Refused> {
     // The common case in one pass; anything unusual (escaped keys, bad
     // parameters, a broken message) is read again below, which says what
     // is wrong.
-    if let Ok(OnePass(msg)) = serde_json::from_str(text) {
-        return Ok(msg);
+    match serde_json::from_str(text) {
+        Ok(OnePass(msg)) => Ok(msg),
+        Err(_) => decode_two_pass(text),
     }
+}
+
+/// [`decode`] of anything the one pass does not read: the head with the
+/// parameters raw, then a hot notification's parameters into their type.
+fn decode_two_pass(text: &str) -> std::result::Result<Incoming, Refused> {
     let msg: Message = match serde_json::from_str(text) {
         Ok(m) => m,
         Err(e) => {
@@ -276,6 +282,76 @@ pub(crate) fn notification<P: Serialize>(method: &str, params: &P) -> Option<Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one-pass decode reads `didChange` parameters ahead when its
+    /// method comes first; everything else comes out as the two-pass
+    /// decode reads it.
+    #[test]
+    fn messages_decode_in_one_pass_or_as_before() {
+        let params = r#"{"textDocument":{"uri":"file:///w/a.txt","version":2},"contentChanges":[{"text":"x"}]}"#;
+        let change =
+            format!(r#"{{"jsonrpc":"2.0","method":"textDocument/didChange","params":{params}}}"#);
+        let m = decode(change.as_bytes()).unwrap();
+        assert!(matches!(
+            m.method,
+            Some(Cow::Borrowed("textDocument/didChange"))
+        ));
+        let p = m
+            .decoded
+            .and_then(|d| d.downcast::<ls_types::DidChangeTextDocumentParams>().ok());
+        assert_eq!(p.map(|p| p.text_document.version), Some(2));
+        assert!(m.params.is_none());
+        // Parameters first: kept raw, read by the table.
+        let late = format!(r#"{{"params":{params},"method":"textDocument/didChange","id":null}}"#);
+        let m = decode(late.as_bytes()).unwrap();
+        assert!(m.decoded.is_none() && m.id.is_none());
+        assert_eq!(
+            m.params.map(|p| p.get().to_owned()).as_deref(),
+            Some(params)
+        );
+        // Bad parameters: the message still arrives, raw, for the table to refuse.
+        let bad =
+            r#"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":1}}"#;
+        let m = decode(bad.as_bytes()).unwrap();
+        assert!(m.decoded.is_none());
+        assert_eq!(
+            m.params.map(|p| p.get().to_owned()).as_deref(),
+            Some(r#"{"textDocument":1}"#)
+        );
+        // Other methods keep raw parameters and their id.
+        let req =
+            r#"{"id":"r1","method":"vouch/regions","params":{"a":[1,{"b":null}]},"jsonrpc":"2.0"}"#;
+        let m = decode(req.as_bytes()).unwrap();
+        assert_eq!(m.id, Some(Id::String("r1".into())));
+        assert_eq!(m.method.as_deref(), Some("vouch/regions"));
+        assert_eq!(
+            m.params.map(|p| p.get().to_owned()).as_deref(),
+            Some(r#"{"a":[1,{"b":null}]}"#)
+        );
+        // Anything else: as the two-pass decode reads it.
+        let head = |r: std::result::Result<Incoming, Refused>| match r {
+            Ok(m) => Ok((m.id, m.method, m.params.map(|p| p.get().to_owned()))),
+            Err(e) => Err((e.code, e.id)),
+        };
+        for odd in [
+            r#"{"id":1,"id":2,"method":"m"}"#,
+            r#"{"method":"vouch\/regions","id":3}"#,
+            r#"{"method":"m","method":"n"}"#,
+            r#"{"method":null,"params":[1]}"#,
+            r#"{"id":[1],"method":"m"}"#,
+            r#"{"\u0069d":4,"method":"m","params":1}"#,
+            "[1]",
+            "{",
+            "7",
+        ] {
+            assert_eq!(
+                head(decode(odd.as_bytes())),
+                head(decode_two_pass(odd)),
+                "{odd}"
+            );
+        }
+        assert_eq!(decode(b"{").err().map(|r| r.code), Some(PARSE_ERROR));
+    }
 
     #[test]
     fn results_and_errors_are_json_rpc() {

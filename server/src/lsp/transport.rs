@@ -266,6 +266,46 @@ mod tests {
         );
     }
 
+    /// With a buffer that holds whole frames (the fast path) the frames
+    /// read are those read through a 7-byte buffer (the general reader):
+    /// plain headers, other headers, other spellings, broken frames, a
+    /// frame cut short at the end.
+    #[test]
+    fn frames_from_the_buffer_are_the_frames_read_line_by_line() {
+        let mut input = Vec::new();
+        for i in 0..50 {
+            let body =
+                format!(r#"{{"jsonrpc":"2.0","method":"m","params":{{"i":{i},"s":"é\n"}}}}"#);
+            match i % 5 {
+                0 | 1 => input.extend(frame(&body)),
+                2 => input.extend(format!("content-length: {}\r\n\r\n{body}", body.len()).bytes()),
+                3 => input.extend(
+                    format!(
+                        "Content-Length: {}\r\nContent-Type: x\r\n\r\n{body}",
+                        body.len()
+                    )
+                    .bytes(),
+                ),
+                _ => {
+                    input.extend(format!("junk\r\nContent-Length:{}\n\n{body}", body.len()).bytes())
+                }
+            }
+        }
+        input.extend(b"Content-Length: 99\r\n\r\n{\"cut\"");
+        let whole = {
+            let mut r = std::io::BufReader::with_capacity(64 * 1024, input.as_slice());
+            let mut prefix = false;
+            let mut out = Vec::new();
+            while let Ok(Some(f)) = read_frame(&mut r, &mut prefix) {
+                out.push(f);
+            }
+            out
+        };
+        let by_line = frames(&input);
+        assert_eq!(whole, by_line);
+        assert_eq!(whole.iter().filter(|f| f.is_ok()).count(), 50, "{whole:?}");
+    }
+
     #[test]
     fn other_headers_are_allowed() {
         let body = VALID;
