@@ -90,14 +90,18 @@ impl Service {
     pub fn open(dir: &Path) -> Result<Service, ServiceError> {
         let workspace = Workspace::discover(dir)?;
         let store = Store::open_workspace(&workspace)?;
-        Ok(Service {
+        Ok(Service::with(workspace, store))
+    }
+
+    fn with(workspace: Workspace, store: Store) -> Service {
+        Service {
             workspace,
             store,
             sources: RefCell::new(None),
             also: RefCell::new(BTreeSet::new()),
             origins_seen: RefCell::new(Vec::new()),
             changed_ahead: RefCell::new(None),
-        })
+        }
     }
 
     /// Like [`Service::open`] for commands that only read (`status`,
@@ -107,14 +111,7 @@ impl Service {
         let workspace = Workspace::discover(dir)?;
         let store = Store::open_existing(&workspace.store_path())?;
         store.settle_wal();
-        Ok(Service {
-            workspace,
-            store,
-            sources: RefCell::new(None),
-            also: RefCell::new(BTreeSet::new()),
-            origins_seen: RefCell::new(Vec::new()),
-            changed_ahead: RefCell::new(None),
-        })
+        Ok(Service::with(workspace, store))
     }
 
     /// Reads a workspace file as text; `None` when it does not exist.

@@ -185,33 +185,29 @@ impl Runs {
     /// path holds (a treap that deep is all but impossible).
     fn locate_recording(&self, pos: usize, path: &mut Path) -> Option<(u32, usize)> {
         path.len = 0;
-        let mut t = self.root;
-        let mut pos = pos;
-        let mut base = 0;
-        while t != NIL {
+        self.descend(pos, |t| {
             *path.nodes.get_mut(path.len)? = t;
             path.len += 1;
-            let n = &self.nodes[t as usize];
-            let left = self.sum(n.left);
-            if pos < left {
-                t = n.left;
-            } else if pos < left + n.len {
-                return Some((t, base + left));
-            } else {
-                pos -= left + n.len;
-                base += left + n.len;
-                t = n.right;
-            }
-        }
-        None
+            Some(())
+        })
     }
 
     /// The node whose run holds byte `pos`, with the run's start.
     fn locate(&self, pos: usize) -> Option<(u32, usize)> {
+        self.descend(pos, |_| Some(()))
+    }
+
+    /// The descent behind [`Runs::locate`]: `visit` sees every node on the
+    /// way down, the found one included, and stops it with `None`.
+    fn descend(
+        &self,
+        mut pos: usize,
+        mut visit: impl FnMut(u32) -> Option<()>,
+    ) -> Option<(u32, usize)> {
         let mut t = self.root;
-        let mut pos = pos;
         let mut base = 0;
         while t != NIL {
+            visit(t)?;
             let n = &self.nodes[t as usize];
             let left = self.sum(n.left);
             if pos < left {

@@ -314,10 +314,7 @@ impl Store {
     fn fold_now(&mut self, path: &str) -> Result<(), StoreError> {
         let db = self.path.clone();
         let err = || StoreError::sqlite(&db);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err())?;
+        let tx = super::write_transaction(&mut self.conn, &db)?;
         let logged = logged(&tx, &db, path)?;
         let Some(current) = super::load(&tx, &db, path)? else {
             return Ok(());

@@ -481,10 +481,7 @@ impl Store {
         }
         let db = self.path.clone();
         let err = || StoreError::sqlite(&db);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err())?;
+        let tx = write_transaction(&mut self.conn, &db)?;
         // The state being replaced, kept when its text goes away (so a version
         // staged earlier, then rewritten on disk, is still known exactly).
         let mut before = None;
@@ -540,10 +537,7 @@ impl Store {
             return Ok(());
         }
         let db = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(StoreError::sqlite(&db))?;
+        let tx = write_transaction(&mut self.conn, &db)?;
         let current = match known {
             Some(k) if generation_of(&tx, &db, path)? == Some(k.generation) => Some(k.clone()),
             _ => load(&tx, &db, path)?,
@@ -592,10 +586,7 @@ impl Store {
         self.attach(true)?;
         let db = self.path.clone();
         let err = || StoreError::sqlite(&db);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err())?;
+        let tx = write_transaction(&mut self.conn, &db)?;
         for (path, ledger) in earlier {
             history::remember_in(&tx, &db, path, ledger)?;
         }
@@ -747,6 +738,16 @@ fn next_generation(tx: &Connection, db: &Path) -> Result<i64, StoreError> {
 /// `generation`, remembering `before` (the state it replaces) when its
 /// text goes away. A small change to a large file is logged as an edit
 /// (see log.rs), which keeps `before` in the log instead.
+/// Starts a write transaction on `conn` (the store at `db`), taking the
+/// write lock at once.
+fn write_transaction<'c>(
+    conn: &'c mut Connection,
+    db: &Path,
+) -> Result<rusqlite::Transaction<'c>, StoreError> {
+    conn.transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(StoreError::sqlite(db))
+}
+
 /// Whether a write remembers the state it replaces in `history`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Remember {

@@ -149,13 +149,7 @@ fn update_known_reads_the_record_once_someone_else_wrote() {
     let mut other = Store::open(&db).unwrap();
     let mut l = Ledger::new("fn a() {}\n");
     l.apply_edit(0..0, "// ai\n", &ai()).unwrap();
-    let (written, generation) = mine
-        .update_known("a.rs", None, |_| Ok::<_, StoreError>(Some(l.clone())))
-        .unwrap();
-    let known = StoredFile {
-        ledger: written.unwrap(),
-        generation,
-    };
+    let known = write_known(&mut mine, "a.rs", None, &l);
     // Nobody else wrote: `change` sees what this writer wrote.
     let mut next = known.ledger.clone();
     next.apply_edit(0..0, "x", &Attribution::Human).unwrap();
@@ -380,6 +374,23 @@ fn raw_records_are_small_ones_and_ai_is_seen_in_them() {
     assert!(s.load_raw("missing.rs").unwrap().is_none());
 }
 
+/// `ledger` written over what `known` says `path` holds, as the language
+/// server's writer writes: what it then knows.
+fn write_known(
+    store: &mut Store,
+    path: &str,
+    known: Option<&StoredFile>,
+    ledger: &Ledger,
+) -> StoredFile {
+    let (written, generation) = store
+        .update_known(path, known, |_| Ok::<_, StoreError>(Some(ledger.clone())))
+        .unwrap();
+    StoredFile {
+        ledger: written.unwrap(),
+        generation,
+    }
+}
+
 /// A state remembered ahead is in `history` before the write that replaces
 /// it, which then does not write it again; a write that replaces another
 /// state (someone wrote meanwhile) remembers what it replaces as always.
@@ -390,13 +401,7 @@ fn remember_ahead_keeps_the_replaced_state_before_the_write() {
     let mut mine = Store::open(&db).unwrap();
     let mut l = Ledger::new("fn a() {}\n");
     l.apply_edit(0..0, "// ai\n", &ai()).unwrap();
-    let (written, generation) = mine
-        .update_known("a.rs", None, |_| Ok::<_, StoreError>(Some(l.clone())))
-        .unwrap();
-    let known = StoredFile {
-        ledger: written.unwrap(),
-        generation,
-    };
+    let known = write_known(&mut mine, "a.rs", None, &l);
     mine.remember_ahead("a.rs", Some(&known)).unwrap();
     assert_eq!(
         mine.recall("a.rs", &l.text())
@@ -407,16 +412,8 @@ fn remember_ahead_keeps_the_replaced_state_before_the_write() {
     );
     let mut next = l.clone();
     next.apply_edit(0..0, "x", &Attribution::Human).unwrap();
-    let (written, generation) = mine
-        .update_known("a.rs", Some(&known), |_| {
-            Ok::<_, StoreError>(Some(next.clone()))
-        })
-        .unwrap();
+    let known = write_known(&mut mine, "a.rs", Some(&known), &next);
     assert_eq!(mine.history("a.rs").unwrap().len(), 1, "not written twice");
-    let known = StoredFile {
-        ledger: written.unwrap(),
-        generation,
-    };
     // Asked ahead, but another process writes first: the write remembers
     // the state it really replaces.
     mine.remember_ahead("a.rs", Some(&known)).unwrap();

@@ -100,10 +100,7 @@ impl Store {
         let db = self.path.clone();
         let err = || StoreError::sqlite(&db);
         let at = crate::ledger::now_millis();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err())?;
+        let tx = super::write_transaction(&mut self.conn, &db)?;
         {
             let mut insert = tx
                 .prepare_cached(
