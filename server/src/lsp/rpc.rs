@@ -298,7 +298,7 @@ mod tests {
         ));
         let p = m
             .decoded
-            .and_then(|d| d.downcast::<ls_types::DidChangeTextDocumentParams>().ok());
+            .and_then(|d| d.downcast::<crate::lsp::handlers::DidChangeParams>().ok());
         assert_eq!(p.map(|p| p.text_document.version), Some(2));
         assert!(m.params.is_none());
         // Parameters first: kept raw, read by the table.

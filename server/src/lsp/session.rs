@@ -579,10 +579,11 @@ impl Session {
 
     /// `textDocument/didChange`. The per-keystroke path: no text copies, no
     /// store access (except for a full-document replacement).
-    pub fn change(&mut self, uri: &Uri, version: i32, changes: &[TextDocumentContentChangeEvent]) {
+    pub fn change(&mut self, uri: &str, version: i32, changes: &[TextDocumentContentChangeEvent]) {
         let Session { docs, stores, .. } = self;
-        let Some(doc) = docs.get_mut(uri.as_str()) else {
-            tracing::warn!("didChange for unknown document {}; ignored", uri.as_str());
+        let Some(doc) = docs.get_mut(uri) else {
+            let uri = vouch_core::untrusted::escape(uri);
+            tracing::warn!("didChange for unknown document {uri}; ignored");
             return;
         };
         doc.apply_changes(version, changes, |place, text| {
