@@ -377,3 +377,34 @@ fn a_large_documents_logged_edits_survive_kill_9() {
     // Lines 152, 652 and 1152 (1-based) of the edited text.
     assert_eq!(lines, [152, 652, 1152], "{status}");
 }
+
+/// A burst that replaces a small file's stored state whole: the state it
+/// replaces is remembered (ahead of the write, while the edits arrive) and
+/// is known exactly when a commit stages it — even once the burst deleted
+/// its AI line and the server was killed.
+#[test]
+fn a_version_staged_before_a_burst_keeps_its_ai_lines() {
+    let repo = TempRepo::new();
+    repo.write("src/a.rs", TEXT);
+    repo.git(&["add", "."]);
+    repo.git(&["commit", "-qm", "base"]);
+    let mut c = start(&repo);
+    let (uri, _) = write_ai(&repo, &mut c);
+    repo.write("src/a.rs", AFTER);
+    repo.git(&["add", "src/a.rs"]);
+    // The AI line deleted, comments typed around: the store's record no
+    // longer holds the staged text, nor its AI line.
+    c.change(&uri, 3, range(2, 0, 3, 0), "");
+    for (version, line) in (4..).zip([0, 2, 1, 3, 0]) {
+        c.change(&uri, version, range(line, 0, line, 0), "// typed\n");
+    }
+    let r = c.regions(&uri);
+    assert_eq!(r["regions"], json!([]), "{r}");
+    c.kill();
+    let out = repo.vouch(&["check", "--staged"]).expect_code(1);
+    let text = out.stdout();
+    assert!(
+        text.contains("src/a.rs:3: unreviewed AI code (copilot, gpt-4.1)"),
+        "{text}"
+    );
+}
