@@ -418,6 +418,7 @@ impl Doc {
                             self.last_gen = generation;
                             self.foreign_len = None;
                             self.written = self.changes;
+                            self.restart_unwritten(self.ledger.len(), true);
                             tracing::info!(
                                 "{}: new text matches the stored record; attribution adopted",
                                 self.uri.as_str()

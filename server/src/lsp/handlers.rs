@@ -95,6 +95,14 @@ impl<'de> DeserializeSeed<'de> for HotParams {
     }
 }
 
+/// Logs a notification dropped for bad parameters: the document
+/// notifications by their short names (`didOpen`, `didChange`...), as
+/// docs/protocol.md quotes them.
+fn ignored<N: Notification>(e: &serde_json::Error) {
+    let name = N::METHOD.strip_prefix("textDocument/").unwrap_or(N::METHOD);
+    tracing::warn!("{name} ignored: bad parameters: {e}");
+}
+
 /// Requests that change state (the others only read it).
 const CHANGING: [&str; 2] = [Initialize::METHOD, ExecuteCommand::METHOD];
 
@@ -167,12 +175,7 @@ impl<'l, 'm> Dispatch<'l, 'm> {
                 });
                 self.lp.changed();
             }
-            Err(e) => {
-                // `didOpen`, `didChange`...: the document notifications by
-                // their short names, as docs/protocol.md quotes them.
-                let name = N::METHOD.strip_prefix("textDocument/").unwrap_or(N::METHOD);
-                tracing::warn!("{name} ignored: bad parameters: {e}");
-            }
+            Err(e) => ignored::<N>(&e),
         }
         self
     }
@@ -203,8 +206,7 @@ impl<'l, 'm> Dispatch<'l, 'm> {
                     &read_now
                 }
                 Err(e) => {
-                    let name = N::METHOD.strip_prefix("textDocument/").unwrap_or(N::METHOD);
-                    tracing::warn!("{name} ignored: bad parameters: {e}");
+                    ignored::<N>(&e);
                     return self;
                 }
             },

@@ -287,9 +287,6 @@ fn write_frames(output: impl Write, rx: &Receiver<Option<String>>) {
     let _ = w.flush();
 }
 
-/// The store thread: writes each batch of document snapshots, each in one
-/// transaction (SQLite's busy timeout is spent here, never on the loop),
-/// merging first where another process wrote the file since.
 /// The store thread's open store of `path`, opened on first use.
 fn store_at<'s>(
     stores: &'s mut HashMap<std::path::PathBuf, Store>,
@@ -305,6 +302,10 @@ fn store_at<'s>(
     }
 }
 
+/// The store thread: writes each batch of document snapshots, each in one
+/// transaction (SQLite's busy timeout is spent here, never on the loop),
+/// merging first where another process wrote the file since; and
+/// remembers stored states ahead of the writes that will replace them.
 fn write_documents(jobs: &Receiver<StoreJob>, tx: &Sender<Event>) {
     let mut stores: HashMap<std::path::PathBuf, Store> = HashMap::new();
     // The generation this thread last wrote per file: a snapshot taken
@@ -457,8 +458,7 @@ impl MainLoop {
 
     fn on_event(&mut self, event: Event) -> Flow {
         match event {
-            Event::Messages(messages) => {
-                let mut messages = messages;
+            Event::Messages(mut messages) => {
                 for msg in &mut messages {
                     let flow = match msg {
                         Ok(msg) => self.on_message(msg),

@@ -106,8 +106,8 @@ pub(crate) fn decode(body: &[u8]) -> std::result::Result<Incoming, Refused> {
         return Err(Refused::parse_error());
     };
     // The common case in one pass; anything unusual (escaped keys, bad
-    // parameters, a broken message) is read again below, which says what
-    // is wrong.
+    // parameters, a broken message) is read again by the two-pass decode,
+    // which says what is wrong.
     match serde_json::from_str(text) {
         Ok(OnePass(msg)) => Ok(msg),
         Err(_) => decode_two_pass(text),
