@@ -61,6 +61,9 @@ pub struct Service {
 type ChangedAhead = std::thread::JoinHandle<Result<Option<Vec<u8>>, crate::git::GitError>>;
 
 /// The files changed since `HEAD`, as [`Service::source_paths`] asks git.
+/// Files per thread below which [`Service::read_texts`] reads on one.
+const READ_SHARE: usize = 32;
+
 const DIFF_INDEX: &[&str] = &[
     "diff-index",
     "--name-only",
@@ -117,6 +120,36 @@ impl Service {
     /// Reads a workspace file as text; `None` when it does not exist.
     pub fn read_text(&self, rel: &str) -> Result<Option<String>, ServiceError> {
         read_text(&self.workspace, rel)
+    }
+
+    /// [`Service::read_text`] of many files, in their order: read by as many
+    /// threads as there are cores when there are enough of them to share
+    /// (a `status` reads every tracked file).
+    pub fn read_texts(&self, rels: &[&str]) -> Vec<Result<Option<String>, ServiceError>> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(rels.len() / READ_SHARE);
+        if threads <= 1 {
+            return rels.iter().map(|r| self.read_text(r)).collect();
+        }
+        let workspace = &self.workspace;
+        let share = rels.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = rels
+                .chunks(share)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|r| read_text(workspace, r))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
     }
 
     /// The attribution of `rel` as it applies to the file on disk now: the
@@ -1079,6 +1112,47 @@ mod tests {
         assert!(ahead.changed_ahead.borrow().is_none(), "taken");
         assert_eq!(asked_ahead, asked_now);
         assert_eq!(asked_now, ["c.rs", "b.rs"]);
+    }
+
+    /// Many files read at once come back as one at a time reads them, in
+    /// order: text, missing, not text, a symlink out of the workspace.
+    #[cfg(unix)]
+    #[test]
+    fn files_read_together_are_read_as_one_by_one() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let outside = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path();
+        crate::git::Git::new(dir).run_as_tester(&["init", "-q"]);
+        std::fs::create_dir(dir.join("src")).expect("mkdir");
+        std::fs::write(outside.path().join("secret"), "x\n").expect("write");
+        let mut rels = Vec::new();
+        for i in 0..150 {
+            let rel = format!("src/f{i}.rs");
+            match i % 10 {
+                3 => {} // missing
+                5 => std::fs::write(dir.join(&rel), [0xff, 0xfe, 0]).expect("write"),
+                7 => std::os::unix::fs::symlink(outside.path().join("secret"), dir.join(&rel))
+                    .expect("symlink"),
+                _ => std::fs::write(dir.join(&rel), format!("fn f{i}() {{}}\n")).expect("write"),
+            }
+            rels.push(rel);
+        }
+        let service = Service::open(dir).expect("open");
+        let rels: Vec<&str> = rels.iter().map(String::as_str).collect();
+        let together: Vec<Result<Option<String>, String>> = service
+            .read_texts(&rels)
+            .into_iter()
+            .map(|r| r.map_err(|e| e.to_string()))
+            .collect();
+        let one_by_one: Vec<Result<Option<String>, String>> = rels
+            .iter()
+            .map(|r| service.read_text(r).map_err(|e| e.to_string()))
+            .collect();
+        assert_eq!(together, one_by_one);
+        assert_eq!(together[0], Ok(Some("fn f0() {}\n".to_owned())));
+        assert_eq!(together[3], Ok(None));
+        assert!(together[5].is_err() && together[7].is_err(), "{together:?}");
+        assert_eq!(together[149], Ok(Some("fn f149() {}\n".to_owned())));
     }
 
     fn sources(states: Vec<(&str, Ledger)>) -> Sources {

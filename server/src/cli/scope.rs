@@ -73,15 +73,21 @@ impl Scope {
         let stored = service.store.paths()?;
         let mut out = Vec::new();
         let mut missing = HashSet::new();
-        for path in &stored {
-            if self.contains(path) {
-                match service.read_text(path)? {
-                    Some(text) => out.push((path.clone(), text)),
-                    None => {
-                        missing.insert(path.clone());
-                    }
+        let inside: Vec<&str> = stored
+            .iter()
+            .filter(|p| self.contains(p))
+            .map(String::as_str)
+            .collect();
+        for (path, text) in inside.iter().zip(service.read_texts(&inside)) {
+            match text? {
+                Some(text) => out.push(((*path).to_owned(), text)),
+                None => {
+                    missing.insert((*path).to_owned());
                 }
-            } else if !service.workspace.absolute(path).exists() {
+            }
+        }
+        for path in stored.iter().filter(|p| !self.contains(p)) {
+            if !service.workspace.absolute(path).exists() {
                 missing.insert(path.clone());
             }
         }
