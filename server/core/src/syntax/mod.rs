@@ -199,24 +199,20 @@ pub struct TextEdit {
 impl TextEdit {
     /// The edit replacing `range` of `old` (the text before the edit) by `new_text`.
     pub fn new(old: &Rope, range: Range<usize>, new_text: &str) -> TextEdit {
-        let start_point = TextPoint::of(old, range.start);
-        let old_end_point = if range.is_empty() {
-            start_point
+        let start = TextPoint::of(old, range.start);
+        let end = if range.is_empty() {
+            start
         } else {
             TextPoint::of(old, range.end)
         };
-        TextEdit {
-            start: range.start,
-            old_end: range.end,
-            new_end: range.start + new_text.len(),
-            start_point,
-            old_end_point,
-            new_end_point: start_point.advance(new_text),
-        }
+        TextEdit::from_points(
+            range,
+            (start.line, start.column),
+            (end.line, end.column),
+            new_text,
+        )
     }
-}
 
-impl TextEdit {
     /// The edit replacing `range` by `new_text`, its ends' (line, byte
     /// column) already known (as [`TextEdit::new`] would find them in the
     /// text before the edit).
