@@ -21,7 +21,7 @@ impl Notification for DidAcceptAi {
     const METHOD: &'static str = "vouch/didAcceptAi";
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct DidAcceptAiParams {
     pub(crate) text_document: VersionedTextDocumentIdentifier,
@@ -31,7 +31,7 @@ pub(crate) struct DidAcceptAiParams {
 
 /// Who wrote the text: `tool` required; `kind` defaults to
 /// `inline-completion`.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AiSource {
     pub(crate) tool: String,

@@ -1,6 +1,8 @@
 //! The dispatch table ([`dispatch`]): every method the server serves, each
-//! mapped to one handler `fn(&mut Session, Params) -> Result<R>` (a
-//! notification handler returns nothing). Parameters are deserialised once,
+//! mapped to one handler: `fn(&mut Session, Params) -> Result<R>` for a
+//! request, `fn(&mut Session, &Params)` for a notification (its parameters
+//! stay in the message, freed by the reader thread). Parameters are
+//! deserialised once: a hot notification's by the reader thread, the rest
 //! straight from the message's raw JSON into the method's type.
 
 use ls_types::notification::{
@@ -34,7 +36,7 @@ pub(crate) fn dispatch(d: &mut Dispatch<'_, '_>) {
         .request::<CodeLensRequest>(code_lens)
         .request::<HoverRequest>(hover)
         .notification::<DidOpenTextDocument>(did_open)
-        .notification_ref::<DidChange>(did_change)
+        .notification::<DidChange>(did_change)
         .notification::<DidAcceptAi>(did_accept_ai)
         .notification::<DidSaveTextDocument>(did_save)
         .notification::<DidCloseTextDocument>(did_close)
@@ -162,29 +164,11 @@ impl<'l, 'm> Dispatch<'l, 'm> {
         self
     }
 
-    fn notification<N: Notification>(&mut self, handler: fn(&mut Session, N::Params)) -> &mut Self {
-        if self.done || self.method != N::METHOD || self.msg.id.is_some() {
-            return self;
-        }
-        self.done = true;
-        match self.params::<N::Params>() {
-            Ok(p) => {
-                let _ = self.lp.run_handler(N::METHOD, |s| {
-                    handler(s, p);
-                    Ok(())
-                });
-                self.lp.changed();
-            }
-            Err(e) => ignored::<N>(&e),
-        }
-        self
-    }
-
-    /// A notification whose handler only borrows its parameters: they stay
-    /// in the message, which goes back to the reader thread to be freed
-    /// where it was allocated (see [`super::main_loop`]), so the hot
-    /// notifications cost the loop no deallocations.
-    fn notification_ref<N: Notification>(
+    /// A notification. Its handler borrows the parameters: they stay in
+    /// the message, which goes back to the reader thread to be freed where
+    /// it was allocated (see [`super::main_loop`]), so a burst of
+    /// keystrokes costs the loop no deallocations.
+    fn notification<N: Notification>(
         &mut self,
         handler: fn(&mut Session, &N::Params),
     ) -> &mut Self {
@@ -335,9 +319,9 @@ fn hover(s: &mut Session, params: HoverParams) -> Result<Option<Hover>> {
     super::hover::hover(s, &p.text_document.uri, p.position)
 }
 
-fn did_open(s: &mut Session, params: DidOpenTextDocumentParams) {
-    let d = params.text_document;
-    s.open(d.uri, d.version, &d.text);
+fn did_open(s: &mut Session, params: &DidOpenTextDocumentParams) {
+    let d = &params.text_document;
+    s.open(d.uri.clone(), d.version, &d.text);
 }
 
 fn did_change(s: &mut Session, params: &DidChangeParams) {
@@ -345,23 +329,23 @@ fn did_change(s: &mut Session, params: &DidChangeParams) {
     s.change(&d.uri, d.version, &params.content_changes);
 }
 
-fn did_accept_ai(s: &mut Session, params: ext::DidAcceptAiParams) {
-    s.accept_ai(params);
+fn did_accept_ai(s: &mut Session, params: &ext::DidAcceptAiParams) {
+    s.accept_ai(params.clone());
 }
 
-fn did_save(s: &mut Session, params: DidSaveTextDocumentParams) {
+fn did_save(s: &mut Session, params: &DidSaveTextDocumentParams) {
     s.save(&params.text_document.uri);
 }
 
-fn did_close(s: &mut Session, params: DidCloseTextDocumentParams) {
+fn did_close(s: &mut Session, params: &DidCloseTextDocumentParams) {
     s.close(&params.text_document.uri);
 }
 
-fn did_change_configuration(s: &mut Session, params: DidChangeConfigurationParams) {
+fn did_change_configuration(s: &mut Session, params: &DidChangeConfigurationParams) {
     s.configure(&params.settings);
 }
 
-fn did_change_workspace_folders(s: &mut Session, params: DidChangeWorkspaceFoldersParams) {
+fn did_change_workspace_folders(s: &mut Session, params: &DidChangeWorkspaceFoldersParams) {
     let paths = |fs: &[WorkspaceFolder]| -> Vec<std::path::PathBuf> {
         fs.iter()
             .filter(|f| f.uri.scheme().as_str() == "file")
