@@ -91,10 +91,20 @@ pub(crate) struct Doc {
     /// whether the next write replaces the stored state whole.
     unwritten: Option<Range<usize>>,
     snapshot_len: usize,
-    /// The stored state is to be remembered ahead of the write that will
-    /// replace it (`Some(false)`: asked, not yet taken; `Some(true)`:
-    /// taken by the writer's queue).
-    ahead: Option<bool>,
+    /// Where remembering the stored state ahead of the write that will
+    /// replace it stands.
+    ahead: Ahead,
+}
+
+/// Remembering a document's stored state ahead of the write that will
+/// replace it whole ([`Doc::ask_ahead`]), since its last snapshot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ahead {
+    NotAsked,
+    /// Due: the changes are sure to be written whole.
+    Asked,
+    /// Handed to the store thread.
+    Sent,
 }
 
 /// A parse to run off the main loop.
@@ -156,7 +166,7 @@ impl Doc {
             lent: false,
             unwritten: None,
             snapshot_len,
-            ahead: None,
+            ahead: Ahead::NotAsked,
         }
     }
 
@@ -260,7 +270,7 @@ impl Doc {
         };
         self.unwritten = None;
         self.snapshot_len = self.ledger.len();
-        self.ahead = None;
+        self.ahead = Ahead::NotAsked;
         Some(FlushJob {
             place,
             ledger: self.ledger.clone(),
@@ -447,7 +457,7 @@ impl Doc {
     fn restart_unwritten(&mut self, len: usize, same_text: bool) {
         self.snapshot_len = len;
         self.unwritten = (!same_text).then(|| 0..self.ledger.len());
-        self.ahead = None;
+        self.ahead = Ahead::NotAsked;
     }
 
     /// Records that `range` of the text was replaced by `new_len` bytes.
@@ -470,7 +480,7 @@ impl Doc {
     /// changes are sure to replace it whole ([`writes_whole`]): the write
     /// an answer waits for then holds the new state alone.
     fn ask_ahead(&mut self) {
-        if self.ahead.is_some() || self.place.is_none() || self.last_gen == 0 {
+        if self.ahead != Ahead::NotAsked || self.place.is_none() || self.last_gen == 0 {
             return;
         }
         let Some(window) = &self.unwritten else {
@@ -479,19 +489,17 @@ impl Doc {
         let new_len = self.ledger.len();
         let window_old = (window.len() + self.snapshot_len).saturating_sub(new_len);
         if writes_whole(self.snapshot_len, new_len, window_old, window.len()) {
-            self.ahead = Some(false);
+            self.ahead = Ahead::Asked;
         }
     }
 
     /// The stored state to remember ahead, once asked ([`Doc::ask_ahead`]).
     pub(crate) fn take_ahead(&mut self) -> Option<&Place> {
-        match self.ahead {
-            Some(false) => {
-                self.ahead = Some(true);
-                self.place.as_ref()
-            }
-            _ => None,
+        if self.ahead != Ahead::Asked {
+            return None;
         }
+        self.ahead = Ahead::Sent;
+        self.place.as_ref()
     }
 
     /// Applies held notices whose version has arrived; drops those whose
