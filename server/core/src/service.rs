@@ -662,12 +662,23 @@ fn at_text_recovering<E>(
 
 /// Whether a state with text `state` can give back any of `new_lines` as
 /// AI ([`recover`], and the gate's layer 5): a state's AI line is carried
-/// only once one of its lines, line break included, is one of them
-/// (`lines::carry_onto`), or when its last line has no line break (then
-/// the diff decides). A necessary condition, checked on the raw text
-/// before the state is decoded.
+/// only onto a new line that ends with it, line break included
+/// (`lines::carry_onto`: a line that gained a prefix, re-indented or made
+/// `pub`), or when its last line has no line break (then the diff
+/// decides). A necessary condition, checked on the raw text before the
+/// state is decoded.
 fn may_give_back(state: &str, new_lines: &HashSet<&str>) -> bool {
-    !state.ends_with('\n') || state.split_inclusive('\n').any(|l| new_lines.contains(l))
+    if !state.ends_with('\n') {
+        return true;
+    }
+    let lines: HashSet<&str> = state.split_inclusive('\n').collect();
+    let lengths: std::collections::BTreeSet<usize> = lines.iter().map(|l| l.len()).collect();
+    new_lines.iter().filter(|n| n.ends_with('\n')).any(|n| {
+        lengths.range(..=n.len()).any(|&k| {
+            n.get(n.len() - k..)
+                .is_some_and(|tail| lines.contains(tail))
+        })
+    })
 }
 
 /// After `ledger` was reconciled from `stored` by diff: the lines new to the
@@ -994,7 +1005,17 @@ mod tests {
     /// lines, move them, repeat them), some without a final line break.
     fn text_strategy() -> impl proptest::strategy::Strategy<Value = String> {
         use proptest::prelude::*;
-        let pool = prop::sample::select(vec!["a()", "b()", "}", "  ", "", "let x = 1;", "  c()"]);
+        let pool = prop::sample::select(vec![
+            "a()",
+            "b()",
+            "}",
+            "  ",
+            "",
+            "let x = 1;",
+            "  c()",
+            "c()",
+            "pub b()",
+        ]);
         (prop::collection::vec(pool, 0..8), any::<bool>()).prop_map(|(lines, last_break)| {
             let mut t = lines.join("\n");
             if last_break && !t.is_empty() {

@@ -205,12 +205,6 @@ impl Store {
         })
     }
 
-    /// Whether the store is a file (not the empty one in memory a command
-    /// that only reads gets where none exists yet).
-    pub(crate) fn is_on_disk(&self) -> bool {
-        !self.deferred
-    }
-
     /// A deferred store switches to the file once it exists (another
     /// process created it) or, with `create`, creates it. Returns whether
     /// the store is now on disk.
@@ -741,10 +735,6 @@ fn next_generation(tx: &Connection, db: &Path) -> Result<i64, StoreError> {
         .map_err(StoreError::sqlite(db))
 }
 
-/// Inside a write transaction: stores `ledger` as `path`'s attribution at
-/// `generation`, remembering `before` (the state it replaces) when its
-/// text goes away. A small change to a large file is logged as an edit
-/// (see log.rs), which keeps `before` in the log instead.
 /// Starts a write transaction on `conn` (the store at `db`), taking the
 /// write lock at once.
 fn write_transaction<'c>(
@@ -760,10 +750,15 @@ fn write_transaction<'c>(
 enum Remember {
     /// Yes, when its text goes away.
     Replaced,
-    /// No: it was remembered ahead ([`Store::remember_ahead`]).
+    /// Not again, it was remembered ahead ([`Store::remember_ahead`]) —
+    /// unless the write folds a log, whose states go in after it.
     Already,
 }
 
+/// Inside a write transaction: stores `ledger` as `path`'s attribution at
+/// `generation`, remembering `before` (the state it replaces) when its
+/// text goes away. A small change to a large file is logged as an edit
+/// (see log.rs), which keeps `before` in the log instead.
 fn write_in(
     tx: &Connection,
     db: &Path,
@@ -785,8 +780,11 @@ fn write_in(
         return Ok(());
     }
     log::fold(tx, db, path, logged)?;
+    // Folding a log remembers the states it held: the state replaced goes
+    // in after them again (newest, and winning a state of the same text),
+    // even when it was remembered ahead.
     if let Some(old) = before
-        && remember == Remember::Replaced
+        && (remember == Remember::Replaced || logged > 0)
         && old.rope() != ledger.rope()
     {
         history::remember_in(tx, db, path, &old)?;

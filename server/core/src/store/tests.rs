@@ -434,3 +434,41 @@ fn remember_ahead_keeps_the_replaced_state_before_the_write() {
     // Nothing stored: nothing to remember, no error.
     mine.remember_ahead("b.rs", None).unwrap();
 }
+
+/// A state remembered ahead of a whole write that folds a log: the log's
+/// states go into `history` too, among them one of the same text with less
+/// AI; the state replaced is still recalled as it was, AI and all.
+#[test]
+fn remember_ahead_survives_the_fold_of_a_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(&dir.path().join("store.db")).unwrap();
+    let line = "let value = compute(1) + 1;\n";
+    let text = line.repeat(log::MIN_LEN / line.len() + 1);
+    let mut first = Ledger::new(&text);
+    first
+        .mark_ai(0..line.len(), &AiSource::test_agent())
+        .unwrap();
+    let known = write_known(&mut s, "big.rs", None, &first);
+    // Only attribution changes: logged, the same text with more AI.
+    let mut state = first.clone();
+    let at = 10 * line.len();
+    state
+        .mark_ai(at..at + line.len(), &AiSource::test_agent())
+        .unwrap();
+    let known = write_known(&mut s, "big.rs", Some(&known), &state);
+    assert_eq!(
+        log::logged(&s.conn, &s.path, "big.rs").unwrap(),
+        1,
+        "logged"
+    );
+    s.remember_ahead("big.rs", Some(&known)).unwrap();
+    // A whole rewrite folds the log.
+    write_known(
+        &mut s,
+        "big.rs",
+        Some(&known),
+        &Ledger::new(&text.replace("1", "2")),
+    );
+    let back = s.recall("big.rs", &text).unwrap().expect("remembered");
+    assert_eq!(back.snapshot(), state.snapshot());
+}
