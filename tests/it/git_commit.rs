@@ -489,3 +489,26 @@ fn the_notes_ref_is_configurable() {
     let out = repo.vouch(&["export"]).expect_code(0).stdout();
     assert_eq!(out.lines().count(), 1, "{out}");
 }
+
+/// The note is worked out from the commit itself, never from an answer the
+/// gate gave earlier: AI text moved to another file is still AI when the
+/// file it came from is deleted after the gate ran (here `git rm` between
+/// the gate and the commit; an editor open on the message allows it too).
+#[test]
+fn ai_text_moved_then_its_source_deleted_after_the_gate_stays_ai() {
+    let repo = repo_with_ai_change();
+    review(&repo, "a.rs:3-4", "Rev <rev@example.com>");
+    repo.git(&["add", "a.rs"]);
+    repo.git(&["commit", "-q", "-m", "ai"]);
+    repo.write("b.rs", &repo.read("a.rs"));
+    repo.git(&["add", "b.rs"]);
+    // What the installed pre-commit hook of earlier builds ran: accepted,
+    // and the same as --staged.
+    repo.vouch(&["check", "--staged", "--for-commit"])
+        .expect_code(0);
+    assert!(!repo.path().join(".git/vouch/gated.json").exists());
+    repo.git(&["rm", "-q", "a.rs"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "move"]);
+    let note = note(&repo, "HEAD").expect("a note");
+    assert_eq!(ai_line_numbers(&note, "b.rs"), vec![3, 4], "{note}");
+}

@@ -20,16 +20,14 @@ pub(crate) struct CheckArgs {
     /// instead of the working tree
     #[arg(long)]
     pub(crate) staged: bool,
-    /// With --staged, as the pre-commit hook runs it: also teach the store
-    /// the staged text (as post-commit would right after) and keep the
-    /// answer for the post-commit hook of the commit it lets through, which
-    /// then does neither again
+    /// Accepted for the pre-commit hooks earlier builds installed; the same
+    /// as --staged alone
     #[arg(long, requires = "staged", hide = true)]
     pub(crate) for_commit: bool,
 }
 
 pub(crate) fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
-    let mut service = Service::open_read_only(&super::current_dir()?)?;
+    let service = Service::open_read_only(&super::current_dir()?)?;
     let policy = Policy::load(&service.workspace.root)?;
     if !policy.require {
         println!("vouch: review is not required here (vouch.toml: [review] require = false)");
@@ -37,13 +35,7 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
     }
     let (lines, author) = if args.staged {
         let git = super::hook::git_of(&service)?;
-        let lines = if args.for_commit {
-            // The hook's form writes (into a store that exists only); the
-            // command a person runs does not.
-            gate::staged_lines_for_commit(&mut service, &git)?
-        } else {
-            gate::staged_lines(&service, &git)?
-        };
+        let lines = gate::staged_lines(&service, &git)?;
         let author = if policy.needs_author() && !lines.is_empty() {
             gate::author_ident(&git)
         } else {

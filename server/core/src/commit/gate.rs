@@ -33,57 +33,6 @@ pub fn staged_texts(git: &Git, paths: &[&str]) -> Result<HashMap<String, String>
 
 /// The AI lines of the staged content.
 pub fn staged_lines(service: &Service, git: &Git) -> Result<CommitLines, CommitError> {
-    let (changes, brought) = staged_changes(service, git)?;
-    super::blob::lines_at(service, git, Some("HEAD"), &changes, &brought)
-}
-
-/// [`staged_lines`] as the installed pre-commit hook asks it: the answer
-/// is also taught to the store (as post-commit would teach it right after,
-/// while the search for moved text the gate just did is still in this
-/// process) and kept for the post-commit hook of the commit the gate lets
-/// through ([`super::gated`]), which then does neither again. Failing to
-/// teach or keep it changes nothing but how long post-commit takes; a merge
-/// being concluded is left to post-commit.
-pub fn staged_lines_for_commit(
-    service: &mut Service,
-    git: &Git,
-) -> Result<CommitLines, CommitError> {
-    let (changes, brought) = staged_changes(service, git)?;
-    let mut found = super::blob::attribute(service, git, Some("HEAD"), &changes, &brought)?;
-    if brought.is_empty()
-        && let Ok(Some(base)) = git.commit_id("HEAD")
-        && let Err(e) = keep_for_commit(service, git, &base, &changes, &mut found)
-    {
-        eprintln!(
-            "vouch: warning: cannot keep the gate's answer for post-commit: {}",
-            crate::untrusted::escape(&e.to_string())
-        );
-    }
-    Ok(found.lines)
-}
-
-/// Teaches the store `found` (a store on disk only: the gate creates
-/// none) and keeps it for post-commit, the files taught counted settled:
-/// teaching them again would change nothing.
-fn keep_for_commit(
-    service: &mut Service,
-    git: &Git,
-    base: &str,
-    changes: &[crate::git::Change],
-    found: &mut super::blob::Attributed,
-) -> Result<(), CommitError> {
-    if service.store.is_on_disk() {
-        let taught = super::record::teach_store(service, changes, &found.lines, &found.settled)?;
-        found.settled.extend(taught);
-    }
-    super::gated::keep(service, git, base, changes, found)
-}
-
-/// The staged changes, and the commits a merge being concluded brings in.
-fn staged_changes(
-    service: &Service,
-    git: &Git,
-) -> Result<(Vec<crate::git::Change>, Vec<String>), CommitError> {
     let changes = git.staged_changes()?;
     // Concluding a merge: the commits it brings in (git asked only when
     // the worktree's `MERGE_HEAD` file is there).
@@ -100,7 +49,7 @@ fn staged_changes(
         }
         _ => Vec::new(),
     };
-    Ok((changes, brought))
+    super::blob::lines_at(service, git, Some("HEAD"), &changes, &brought)
 }
 
 /// The ranges of `lines` that break `policy`, as [`Policy::what_blocks`]

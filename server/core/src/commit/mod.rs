@@ -9,7 +9,6 @@ pub mod checkout;
 pub mod ci;
 pub mod export;
 pub mod gate;
-pub(crate) mod gated;
 pub mod gc;
 pub(crate) mod gitai;
 pub(crate) mod gitai_refs;

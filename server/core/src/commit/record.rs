@@ -75,15 +75,10 @@ pub fn post_commit(service: &mut Service, git: &Git) -> Result<PostCommit, Commi
             brought.extend(blob::brought_by(git, first, other)?);
         }
     }
-    // What the gate decided of these very files, when it still holds.
-    let kept = super::gated::take(service, git, parent.as_deref(), &changes, parents.len() > 1);
     let blob::Attributed {
         mut lines,
         mut settled,
-    } = match kept {
-        Some(kept) => kept,
-        None => blob::attribute(service, git, parent.as_deref(), &changes, &brought)?,
-    };
+    } = blob::attribute(service, git, parent.as_deref(), &changes, &brought)?;
     let mut sources: Vec<String> = Vec::new();
     if let Some(source) = read_git_file(&paths[2])
         && source != head
@@ -181,7 +176,7 @@ pub fn teach_from_index(service: &mut Service, git: &Git) -> Result<(), CommitEr
         return Ok(());
     }
     let found = blob::attribute(service, git, Some("HEAD"), &changes, &[])?;
-    teach_store(service, &changes, &found.lines, &found.settled).map(drop)
+    teach_store(service, &changes, &found.lines, &found.settled)
 }
 
 /// After a commit whose note knows AI lines the store did not (text taken
@@ -194,14 +189,12 @@ pub fn teach_from_index(service: &mut Service, git: &Git) -> Result<(), CommitEr
 /// record as the state it leaves, and must find it again on coming back.
 /// Files in `settled` (committed as the very text of their record, whose
 /// AI lines the note took from it) are skipped: nothing would change.
-/// Returns the files it brought to their committed text (or found there).
-pub(crate) fn teach_store(
+fn teach_store(
     service: &mut Service,
     changes: &[crate::git::Change],
     lines: &CommitLines,
     settled: &HashSet<String>,
-) -> Result<Vec<String>, CommitError> {
-    let mut taught = Vec::new();
+) -> Result<(), CommitError> {
     for (path, file) in lines.iter().filter(|(p, _)| !settled.contains(*p)) {
         let Some(change) = changes.iter().find(|c| &c.path == path) else {
             continue;
@@ -220,9 +213,8 @@ pub(crate) fn teach_store(
             let marked = lines::fill_ledger(ledger, file);
             Ok::<_, CommitError>((marked > 0 || stale).then_some(()))
         })?;
-        taught.push(path.clone());
     }
-    Ok(taught)
+    Ok(())
 }
 
 /// Parses post-rewrite's stdin: `old new [extra]` per line.
