@@ -69,6 +69,8 @@ fn loose(git_dir: &Path) -> bool {
             }
             match entry.file_type() {
                 Ok(t) if t.is_dir() => folders.push(entry.path()),
+                // git follows a symlinked folder of refs: left to git.
+                Ok(t) if t.is_symlink() => return true,
                 Ok(_) => {}
                 Err(_) => return true,
             }
@@ -144,6 +146,28 @@ mod tests {
             git(tmp.path(), &["pack-refs", "--all"]);
             assert!(may_exist(&git_dir), "{name}, packed");
         }
+    }
+
+    /// git lists refs under a symlinked folder (`for-each-ref` follows
+    /// it): such a folder may hold git-ai's notes.
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_folder_of_fetched_notes_is_left_to_git() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let elsewhere = tempfile::tempdir().expect("temp dir");
+        let git_dir = repo(tmp.path());
+        git(tmp.path(), &["notes", "--ref=ai", "add", "-m", "y"]);
+        let id = std::fs::read(git_dir.join("refs/notes/ai")).expect("the ref");
+        std::fs::remove_file(git_dir.join("refs/notes/ai")).expect("rm");
+        assert!(!may_exist(&git_dir));
+        std::fs::write(elsewhere.path().join("ai"), id).expect("write");
+        std::fs::create_dir_all(git_dir.join("refs/notes/remotes")).expect("mkdir");
+        std::os::unix::fs::symlink(elsewhere.path(), git_dir.join("refs/notes/remotes/origin"))
+            .expect("symlink");
+        let listed = Git::new(tmp.path()).run_as_tester(&["for-each-ref", "refs/notes/"]);
+        let listed = String::from_utf8_lossy(&listed);
+        assert!(listed.contains("refs/notes/remotes/origin/ai"), "{listed}");
+        assert!(may_exist(&git_dir));
     }
 
     #[test]
