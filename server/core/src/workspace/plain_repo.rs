@@ -9,6 +9,7 @@
 //! directory, another user's repository, a file-system boundary, no
 //! repository at all — is left to `git rev-parse`, as before.
 
+#[cfg(unix)]
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -31,8 +32,18 @@ const MOVES_THE_REPOSITORY: &[&str] = &[
 /// A repository's config larger than this is left to git.
 const MAX_CONFIG: u64 = 64 * 1024;
 
+/// A `HEAD` file larger than this is left to git.
+const MAX_HEAD: u64 = 1024;
+
+/// Elsewhere than Unix, git is always asked.
+#[cfg(not(unix))]
+pub(super) fn find(_dir: &Path) -> Option<(PathBuf, PathBuf)> {
+    None
+}
+
 /// `(toplevel, git-dir)` of the repository holding `dir` (canonical), when
 /// it can be told without git; `None` means "ask git".
+#[cfg(unix)]
 pub(super) fn find(dir: &Path) -> Option<(PathBuf, PathBuf)> {
     if MOVES_THE_REPOSITORY
         .iter()
@@ -84,6 +95,10 @@ fn ordinary(git_dir: &Path) -> bool {
     {
         return false;
     }
+    match read_regular(&git_dir.join("HEAD"), git_dir, MAX_HEAD) {
+        Ok(Regular::Bytes(head)) if head_is_valid(&head) => {}
+        _ => return false,
+    }
     match read_regular(&git_dir.join("config"), git_dir, MAX_CONFIG) {
         Ok(Regular::Missing) => true,
         Ok(Regular::Bytes(config)) => config_is_plain(&config),
@@ -92,12 +107,16 @@ fn ordinary(git_dir: &Path) -> bool {
 }
 
 /// The config sets no `worktree` (`core.worktree`, and
-/// `extensions.worktreeConfig`, whose file may set it) and no `bare` other
-/// than `false`. Judged by the words alone, so a comment that names them
-/// also sends the question to git: wrong only ever towards asking git.
+/// `extensions.worktreeConfig`, whose file may set it), no extension (git
+/// may refuse the repository), no `bare` other than `false` and no
+/// `repositoryformatversion` other than 0 or 1, each on a line of its own.
+/// Judged by the words alone, so a comment that names them, or a setting
+/// on its section's line (`[core] bare = true`), also sends the question
+/// to git: wrong only ever towards asking git.
 fn config_is_plain(config: &[u8]) -> bool {
     let lower = config.to_ascii_lowercase();
-    if lower.windows(b"worktree".len()).any(|w| w == b"worktree") {
+    let holds = |text: &[u8], word: &[u8]| text.windows(word.len()).any(|w| w == word);
+    if holds(&lower, b"worktree") || holds(&lower, b"extensions") {
         return false;
     }
     lower.split(|b| *b == b'\n').all(|line| {
@@ -106,8 +125,20 @@ fn config_is_plain(config: &[u8]) -> bool {
             .copied()
             .filter(|b| !b.is_ascii_whitespace())
             .collect();
-        !squeezed.starts_with(b"bare") || squeezed == b"bare=false"
+        let bare_ok = !holds(&squeezed, b"bare") || squeezed == b"bare=false";
+        let version_ok = !holds(&squeezed, b"repositoryformatversion")
+            || squeezed == b"repositoryformatversion=0"
+            || squeezed == b"repositoryformatversion=1";
+        bare_ok && version_ok
     })
+}
+
+/// `HEAD` names a branch (`ref: refs/...`) or a commit (hex), as git
+/// requires of a repository it discovers.
+fn head_is_valid(head: &[u8]) -> bool {
+    let head = head.strip_suffix(b"\n").unwrap_or(head);
+    head.starts_with(b"ref: refs/")
+        || (matches!(head.len(), 40 | 64) && head.iter().all(u8::is_ascii_hexdigit))
 }
 
 #[cfg(test)]
@@ -207,5 +238,41 @@ mod tests {
         assert!(!config_is_plain(b"[core]\n\tworktree = /elsewhere\n"));
         assert!(!config_is_plain(b"[extensions]\n\tworktreeConfig = true\n"));
         assert!(!config_is_plain(b"[core]\n\tWorkTree=/x\n"));
+        assert!(!config_is_plain(b"[core] bare = true\n"));
+        assert!(!config_is_plain(
+            b"[core]\n\trepositoryformatversion = 99\n"
+        ));
+        assert!(!config_is_plain(b"[extensions]\n\tobjectFormat = sha256\n"));
+        assert!(head_is_valid(b"ref: refs/heads/main\n"));
+        assert!(head_is_valid(&[b'a'; 40]));
+        assert!(!head_is_valid(b""));
+        assert!(!head_is_valid(b"garbage\n"));
+    }
+
+    /// What git refuses to take for a repository, or takes for a bare one,
+    /// is left to git: a `bare` set on its section's line, an empty `HEAD`,
+    /// an unknown repository format.
+    #[test]
+    fn leaves_to_git_what_git_may_refuse() {
+        let tmp = tempfile::tempdir().expect("test setup");
+        let base = tmp.path().canonicalize().expect("test setup");
+        // (name, file of the git directory, what it then holds)
+        let cases = [
+            ("bare-on-section-line", "config", "[core] bare = true\n"),
+            ("empty-head", "HEAD", ""),
+            (
+                "format-99",
+                "config",
+                "[core]\n\trepositoryformatversion = 99\n",
+            ),
+        ];
+        for (name, file, text) in cases {
+            let repo = base.join(name);
+            std::fs::create_dir_all(&repo).expect("test setup");
+            git(&repo, &["init", "-q"]);
+            assert!(find(&repo).is_some(), "{name} before");
+            std::fs::write(repo.join(".git").join(file), text).expect("test setup");
+            assert_eq!(find(&repo), None, "{name}");
+        }
     }
 }
