@@ -60,10 +60,10 @@ pub struct Service {
 /// `git diff-index`'s answer (`None`: no `HEAD` yet), being worked out.
 type ChangedAhead = std::thread::JoinHandle<Result<Option<Vec<u8>>, crate::git::GitError>>;
 
-/// The files changed since `HEAD`, as [`Service::source_paths`] asks git.
 /// Files per thread below which [`Service::read_texts`] reads on one.
 const READ_SHARE: usize = 32;
 
+/// The files changed since `HEAD`, as [`Service::source_paths`] asks git.
 const DIFF_INDEX: &[&str] = &[
     "diff-index",
     "--name-only",
@@ -129,6 +129,15 @@ impl Service {
         let threads = std::thread::available_parallelism()
             .map_or(1, usize::from)
             .min(rels.len() / READ_SHARE);
+        self.read_texts_on(rels, threads)
+    }
+
+    /// [`Service::read_texts`] on `threads` threads.
+    fn read_texts_on(
+        &self,
+        rels: &[&str],
+        threads: usize,
+    ) -> Vec<Result<Option<String>, ServiceError>> {
         if threads <= 1 {
             return rels.iter().map(|r| self.read_text(r)).collect();
         }
@@ -1160,14 +1169,22 @@ mod tests {
         }
         let service = Service::open(dir).expect("open");
         let rels: Vec<&str> = rels.iter().map(String::as_str).collect();
-        let together: Vec<Result<Option<String>, String>> = service
-            .read_texts(&rels)
-            .into_iter()
-            .map(|r| r.map_err(|e| e.to_string()))
-            .collect();
         let one_by_one: Vec<Result<Option<String>, String>> = rels
             .iter()
             .map(|r| service.read_text(r).map_err(|e| e.to_string()))
+            .collect();
+        for threads in [3, 1] {
+            let read: Vec<Result<Option<String>, String>> = service
+                .read_texts_on(&rels, threads)
+                .into_iter()
+                .map(|r| r.map_err(|e| e.to_string()))
+                .collect();
+            assert_eq!(read, one_by_one, "{threads} threads");
+        }
+        let together = service.read_texts(&rels);
+        let together: Vec<Result<Option<String>, String>> = together
+            .into_iter()
+            .map(|r| r.map_err(|e| e.to_string()))
             .collect();
         assert_eq!(together, one_by_one);
         assert_eq!(together[0], Ok(Some("fn f0() {}\n".to_owned())));

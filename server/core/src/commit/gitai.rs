@@ -18,6 +18,12 @@ use serde_json::{Value, json};
 
 /// The notes ref git-ai writes (Vouch only reads it).
 pub(crate) const GITAI_REF: &str = "refs/notes/ai";
+
+/// git-ai's notes ref, or a fetched copy of it (`refs/notes/remotes/*/ai`;
+/// remote names may hold slashes).
+pub(crate) fn is_gitai_ref(name: &str) -> bool {
+    name == GITAI_REF || (name.starts_with("refs/notes/remotes/") && name.ends_with("/ai"))
+}
 pub(crate) const SCHEMA: &str = "authorship/3.0.0";
 
 const MAX_LOG_BYTES: usize = 4 << 20;

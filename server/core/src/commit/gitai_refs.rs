@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use super::gitai::GITAI_REF;
+use super::gitai::{GITAI_REF, is_gitai_ref};
 use crate::files::{Regular, entry_exists, read_regular};
 
 /// A config file larger than this answers "maybe".
@@ -88,8 +88,7 @@ fn packed(git_dir: &Path) -> bool {
     };
     text.split(|b| *b == b'\n').any(|line| {
         let name = line.splitn(2, |b| *b == b' ').nth(1).unwrap_or_default();
-        name == GITAI_REF.as_bytes()
-            || (name.starts_with(b"refs/notes/remotes/") && name.ends_with(b"/ai"))
+        std::str::from_utf8(name).is_ok_and(is_gitai_ref)
     })
 }
 

@@ -228,10 +228,7 @@ impl<'a> Notes<'a> {
             Vec::new()
         } else {
             all.lines()
-                .filter(|r| {
-                    *r == super::gitai::GITAI_REF
-                        || (r.starts_with("refs/notes/remotes/") && r.ends_with("/ai"))
-                })
+                .filter(|r| super::gitai::is_gitai_ref(r))
                 .collect()
         };
         let spec = |r: &str, c: &str, depth: usize| {
@@ -441,7 +438,7 @@ impl<'a> Notes<'a> {
         refs.extend(
             remotes
                 .lines()
-                .filter(|r| r.ends_with("/ai"))
+                .filter(|r| super::gitai::is_gitai_ref(r))
                 .map(str::to_owned),
         );
         let mut listing: HashMap<String, Vec<String>> = HashMap::new();
@@ -480,10 +477,7 @@ impl<'a> Notes<'a> {
             _ => git.text(&["for-each-ref", "--format=%(refname)", "refs/notes/"])?,
         };
         let mut out: Vec<String> = Vec::new();
-        for r in refs.lines().filter(|r| {
-            *r == super::gitai::GITAI_REF
-                || (r.starts_with("refs/notes/remotes/") && r.ends_with("/ai"))
-        }) {
+        for r in refs.lines().filter(|r| super::gitai::is_gitai_ref(r)) {
             let Some(list) = git.try_run(&["notes", "--ref", r, "list"])? else {
                 continue;
             };
