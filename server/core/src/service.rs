@@ -404,16 +404,22 @@ impl Service {
                 lines
             })
         };
-        let mut states = self
-            .store
-            .history_where(rel, |state| may_give_back(state, new_lines()))?;
         // An earlier state whose AI lines the record holds too, as many
         // times each and with the same attribution, adds nothing but diffs:
         // a file committed many times keeps up to 32 such states, each
         // diffed against the text by every hook. (A state holding an AI
         // line twice that the record holds once is searched: the second
-        // copy may come back.)
+        // copy may come back.) A state holding exactly the record's AI
+        // lines, or none, is known by its summary without being decoded,
+        // once a writer has kept it.
         let own_ai = ai_lines(own);
+        let (own_summary, none) = (ai_summary(&own_ai), ai_summary(&[]));
+        let mut states = self.store.history_unless(
+            rel,
+            |state| may_give_back(state, new_lines()),
+            |state| ai_summary(&ai_lines(state)),
+            |summary| *summary == own_summary || *summary == none,
+        )?;
         states.retain(|s| !covered(&ai_lines(s), &own_ai));
         // Searched: a state more alike than the record, or one holding as
         // AI a line of `text` the record does not have at all (AI code
@@ -894,6 +900,29 @@ fn ai_lines(ledger: &Ledger) -> Vec<(String, crate::commit::lines::LineAttr)> {
         .collect()
 }
 
+/// A digest of `lines` ([`ai_lines`]) as a multiset: equal for two states
+/// exactly when they hold the same AI lines as many times each, with the
+/// same attribution ([`covered`] both ways). `Store::history_unless` keeps
+/// it by each state's content: bump `store::history::SUMMARY_VERSION` when what
+/// [`ai_lines`] gives or [`LineAttr`](crate::commit::lines::LineAttr)'s
+/// serialised form changes.
+fn ai_summary(lines: &[(String, crate::commit::lines::LineAttr)]) -> crate::store::Summary {
+    use sha2::{Digest, Sha256};
+    // Each line as JSON (text and attribution, which serialises every
+    // field that `==` compares), sorted, each with its length first.
+    let mut each: Vec<Vec<u8>> = lines
+        .iter()
+        .map(|line| serde_json::to_vec(line).unwrap_or_default())
+        .collect();
+    each.sort_unstable();
+    let mut h = Sha256::new();
+    for line in &each {
+        h.update((line.len() as u64).to_le_bytes());
+        h.update(line);
+    }
+    h.finalize().into()
+}
+
 /// Whether every AI line of `state` is in `record` at least as many times,
 /// with the same attribution.
 fn covered(
@@ -1100,6 +1129,91 @@ mod tests {
                 }
             }
         }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(300))]
+
+        /// Two states have the same summary exactly when each covers the
+        /// other: the same AI lines, as many times each, attributed alike.
+        #[test]
+        fn summaries_agree_with_covering_both_ways(
+            a in (text_strategy(), proptest::collection::vec(proptest::prelude::any::<bool>(), 1..5), proptest::prelude::any::<bool>()),
+            b in (text_strategy(), proptest::collection::vec(proptest::prelude::any::<bool>(), 1..5), proptest::prelude::any::<bool>()),
+        ) {
+            let ledger = |(text, mask, reviewed): &(String, Vec<bool>, bool)| {
+                let mut l = marked(text, mask);
+                if *reviewed {
+                    let review = crate::ledger::Review { by: "Ada <a@x>".into(), at: 1 };
+                    l.mark_reviewed(0..l.len(), &review).unwrap();
+                }
+                ai_lines(&l)
+            };
+            let (a, b) = (ledger(&a), ledger(&b));
+            proptest::prop_assert_eq!(
+                ai_summary(&a) == ai_summary(&b),
+                covered(&a, &b) && covered(&b, &a)
+            );
+        }
+    }
+
+    /// With the earlier states' summaries kept (by a writer, for the next
+    /// process), the search still finds the state holding an AI line the
+    /// record lost, while the states the record covers are left undecoded.
+    #[test]
+    fn kept_summaries_leave_the_search_as_it_was() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path();
+        crate::git::Git::new(dir).run_as_tester(&["init", "-q"]);
+        let rel = "a.rs";
+        let lost = "fn lost() { 2 }\n";
+        let mut service = Service::open(dir).expect("open");
+        // Earlier states: one with both AI lines, then several holding only
+        // the one the record still holds, which ends the lost line as
+        // `}` does (so only their AI lines tell they give nothing back).
+        service
+            .store
+            .save(
+                rel,
+                &state(
+                    &format!("fn kept() {{\n}}\n{lost}"),
+                    "fn kept() {\n}\nfn lost() { 2 }\n",
+                ),
+            )
+            .expect("save");
+        for i in 0..6 {
+            let text = format!("fn kept() {{\n}}\nfn h{i}() {{}}\n");
+            service
+                .store
+                .save(rel, &state(&text, "fn kept() {\n}\n"))
+                .expect("save");
+        }
+        let own = service
+            .store
+            .load(rel)
+            .expect("load")
+            .expect("tracked")
+            .ledger;
+        // The text the commit holds: the lost line is back.
+        let text = format!("{}{lost}", own.text());
+        let searched = |service: &Service| -> Vec<String> {
+            let (_, states) = service.search_origins(rel, &text, &own).expect("search");
+            states.iter().map(Ledger::text).collect()
+        };
+        let cold = searched(&service);
+        assert_eq!(cold, [format!("fn kept() {{\n}}\n{lost}")]);
+        assert_eq!(service.store.summaries_kept(), 0, "a search writes nothing");
+        // A write keeps the summaries; the next process finds the same.
+        service
+            .store
+            .save("b.rs", &Ledger::new("b\n"))
+            .expect("save");
+        assert_eq!(service.store.summaries_kept(), 6);
+        let next = Service::open(dir).expect("open");
+        let (_, states) = next.search_origins(rel, &text, &own).expect("search");
+        assert_eq!(states.iter().map(Ledger::text).collect::<Vec<_>>(), cold);
+        let lines: Vec<String> = ai_lines(&states[0]).into_iter().map(|(l, _)| l).collect();
+        assert_eq!(lines, ["fn kept() {", "}", "fn lost() { 2 }"]);
     }
 
     /// The list of changed files asked ahead on another thread is the one

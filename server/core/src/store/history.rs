@@ -109,17 +109,32 @@ impl Store {
         limit: usize,
         max_bytes: usize,
     ) -> Result<Vec<Ledger>, StoreError> {
-        self.newest_states_where(path, limit, max_bytes, |_| true)
+        self.newest_states_where(path, limit, max_bytes, |_| true, None)
     }
 
     /// Every remembered state of `path` whose text `keep` accepts, newest
-    /// first: the others are not decoded.
-    pub(crate) fn history_where(
+    /// first, except those whose [`Summary`] `skip` accepts: the others
+    /// are not decoded. `summarise` sums a decoded state up; what it said
+    /// is kept by content (the `state_summaries` table, keyed by a hash of
+    /// the state's text and encoded runs) with the next write of this
+    /// store, so a later process skips the state without decoding it. A
+    /// command that only reads writes nothing: it decodes and summarises
+    /// again. `summarise` must depend on the state alone, and bump
+    /// [`SUMMARY_VERSION`] whenever what it says changes.
+    pub(crate) fn history_unless(
         &self,
         path: &str,
         keep: impl Fn(&str) -> bool,
+        summarise: impl Fn(&Ledger) -> Summary,
+        skip: impl Fn(&Summary) -> bool,
     ) -> Result<Vec<Ledger>, StoreError> {
-        self.newest_states_where(path, usize::MAX, usize::MAX, keep)
+        self.newest_states_where(
+            path,
+            usize::MAX,
+            usize::MAX,
+            keep,
+            Some((&summarise, &skip)),
+        )
     }
 
     fn newest_states_where(
@@ -128,6 +143,7 @@ impl Store {
         limit: usize,
         max_bytes: usize,
         keep: impl Fn(&str) -> bool,
+        summaries: Option<Summing<'_>>,
     ) -> Result<Vec<Ledger>, StoreError> {
         let err = || StoreError::sqlite(&self.path);
         // SQLite prepares a statement again whenever a value bound where
@@ -147,15 +163,62 @@ impl Store {
         let mut out = Vec::new();
         for row in rows.take(limit) {
             let (text, runs) = row.map_err(err())?;
+            // The summary first: looking it up costs less than `keep`.
+            let key = summaries.map(|_| summary_key(&text, &runs));
+            if let (Some((_, skip)), Some(key)) = (summaries, &key)
+                && self.summary(key)?.is_some_and(|s| skip(&s))
+            {
+                continue;
+            }
             if !keep(&text) {
                 continue;
             }
             // A damaged state is skipped: it only ever adds knowledge.
-            if let Ok(ledger) = super::decode_record(path, text, &runs) {
-                out.push(ledger);
+            let Ok(ledger) = super::decode_record(path, text, &runs) else {
+                continue;
+            };
+            if let (Some((summarise, skip)), Some(key)) = (summaries, key) {
+                let summary = summarise(&ledger);
+                self.learn_summary(key, summary);
+                if skip(&summary) {
+                    continue;
+                }
             }
+            out.push(ledger);
         }
         Ok(out)
+    }
+
+    /// The summary kept of the state whose key is `key`: learned by this
+    /// process, else from the `state_summaries` table.
+    fn summary(&self, key: &Summary) -> Result<Option<Summary>, StoreError> {
+        if let Some((_, s)) = self.learned.borrow().iter().find(|(k, _)| k == key) {
+            return Ok(Some(*s));
+        }
+        let found: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT summary FROM state_summaries WHERE key = ?1")
+            .and_then(|mut s| s.query_row([&key[..]], |r| r.get(0)).optional())
+            .map_err(StoreError::sqlite(&self.path))?;
+        // An entry of another length (not written by this code) is ignored.
+        Ok(found.and_then(|s| Summary::try_from(s.as_slice()).ok()))
+    }
+
+    /// How many summaries the `state_summaries` table holds.
+    #[cfg(test)]
+    pub(crate) fn summaries_kept(&self) -> i64 {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM state_summaries", [], |r| r.get(0))
+            .unwrap_or(-1)
+    }
+
+    /// Keeps `summary` of the state whose key is `key` until this store's
+    /// next write ([`keep_learned`]).
+    fn learn_summary(&self, key: Summary, summary: Summary) {
+        let mut learned = self.learned.borrow_mut();
+        if learned.len() < MAX_LEARNED {
+            learned.push((key, summary));
+        }
     }
 
     /// The encoded runs remembered of `path` when its text was exactly
@@ -192,6 +255,67 @@ impl Store {
     }
 }
 
+/// What a reader of remembered states sums each one up as
+/// ([`Store::history_unless`]): a SHA-256 digest.
+pub(crate) type Summary = [u8; 32];
+
+/// How [`Store::history_unless`] sums a state up, and which summaries it skips.
+type Summing<'f> = (&'f dyn Fn(&Ledger) -> Summary, &'f dyn Fn(&Summary) -> bool);
+
+/// Part of every summary's key: bumped when what summaries say changes, so
+/// entries a Vouch that summed up otherwise kept are never read.
+pub(crate) const SUMMARY_VERSION: &[u8] = b"vouch state summary 1\0";
+
+/// Summaries learned by a process (key, summary), kept with its next write.
+pub(super) type Learned = std::cell::RefCell<Vec<(Summary, Summary)>>;
+
+/// Summaries a process learns and keeps with its next write, at most.
+const MAX_LEARNED: usize = 1 << 14;
+
+/// Entries `state_summaries` keeps, the newest.
+const MAX_SUMMARIES: i64 = 1 << 16;
+
+/// The key of a remembered state's summary: a SHA-256 of
+/// [`SUMMARY_VERSION`], the text (length first) and the encoded runs.
+fn summary_key(text: &str, runs: &[u8]) -> Summary {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(SUMMARY_VERSION);
+    h.update((text.len() as u64).to_le_bytes());
+    h.update(text.as_bytes());
+    h.update(runs);
+    h.finalize().into()
+}
+
+/// Inside a write transaction: keeps the summaries `store` learned, and
+/// lets the oldest go past [`MAX_SUMMARIES`].
+pub(super) fn keep_learned(
+    learned: &Learned,
+    db: &std::path::Path,
+    tx: &rusqlite::Connection,
+) -> Result<(), StoreError> {
+    let learned = std::mem::take(&mut *learned.borrow_mut());
+    if learned.is_empty() {
+        return Ok(());
+    }
+    let err = StoreError::sqlite(db);
+    let mut insert = tx
+        .prepare_cached("INSERT OR IGNORE INTO state_summaries (key, summary) VALUES (?1, ?2)")
+        .map_err(StoreError::sqlite(db))?;
+    for (key, summary) in &learned {
+        insert
+            .execute(params![&key[..], &summary[..]])
+            .map_err(StoreError::sqlite(db))?;
+    }
+    tx.prepare_cached(
+        "DELETE FROM state_summaries
+         WHERE rowid <= (SELECT MAX(rowid) FROM state_summaries) - ?1",
+    )
+    .and_then(|mut s| s.execute([MAX_SUMMARIES]))
+    .map_err(err)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,6 +344,85 @@ mod tests {
             .unwrap()
             .get_status(rusqlite::StatementStatus::RePrepare);
         assert_eq!(status, 0);
+    }
+
+    /// A state's summary is worked out when it is decoded, kept with the
+    /// store's next write (never by a reader), and then stands for the
+    /// state: `skip` decides without decoding it. A state whose runs change
+    /// under the same text is summed up afresh.
+    #[test]
+    fn summaries_are_kept_by_writers_and_skip_decoding() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db");
+        let mut store = Store::open(&db).unwrap();
+        let source = crate::ledger::AiSource::test_agent();
+        for i in 0..4 {
+            let mut l = Ledger::new(&format!("fn f{i}() {{}}\nlet ai = {i};\n"));
+            l.mark_ai(0..2, &source).unwrap();
+            store.save("x.rs", &l).unwrap();
+        }
+        // Three earlier states; the summary is the state's first line.
+        fn summarise(calls: &std::cell::Cell<usize>) -> impl Fn(&Ledger) -> Summary + '_ {
+            move |l: &Ledger| {
+                calls.set(calls.get() + 1);
+                let mut s = [0u8; 32];
+                let first = l.text().lines().next().unwrap_or("").to_owned();
+                s[..first.len()].copy_from_slice(first.as_bytes());
+                s
+            }
+        }
+        let is_f1 = |s: &Summary| s.starts_with(b"fn f1() {}\0");
+        let texts = |v: Vec<Ledger>| v.iter().map(Ledger::text).collect::<Vec<_>>();
+        let calls = std::cell::Cell::new(0);
+        let found = store
+            .history_unless("x.rs", |_| true, summarise(&calls), is_f1)
+            .unwrap();
+        assert_eq!(
+            texts(found),
+            ["fn f2() {}\nlet ai = 2;\n", "fn f0() {}\nlet ai = 0;\n"]
+        );
+        assert_eq!(calls.get(), 3);
+        assert_eq!(store.summaries_kept(), 0, "a reader writes nothing");
+        // Another process that only reads decodes them all again.
+        let other = Store::open(&db).unwrap();
+        let calls = std::cell::Cell::new(0);
+        other
+            .history_unless("x.rs", |_| true, summarise(&calls), is_f1)
+            .unwrap();
+        assert_eq!(calls.get(), 3);
+        drop(other);
+        // The next write keeps what this process learned.
+        store.save("y.rs", &Ledger::new("y\n")).unwrap();
+        assert_eq!(store.summaries_kept(), 3);
+        let fresh = Store::open(&db).unwrap();
+        let calls = std::cell::Cell::new(0);
+        let found = fresh
+            .history_unless("x.rs", |_| true, summarise(&calls), is_f1)
+            .unwrap();
+        assert_eq!(
+            calls.get(),
+            2,
+            "f1 is skipped undecoded; the others are decoded"
+        );
+        assert_eq!(found.len(), 2);
+        // Skipped undecoded even where `keep` would have it decoded first.
+        let calls = std::cell::Cell::new(0);
+        let found = fresh
+            .history_unless("x.rs", |_| true, summarise(&calls), |_| true)
+            .unwrap();
+        assert!(found.is_empty());
+        assert_eq!(calls.get(), 0, "every state is known by its summary now");
+        drop(fresh);
+        // The f1 state remembered again with other runs: a new key.
+        let mut again = Ledger::new("fn f1() {}\nlet ai = 1;\n");
+        again.mark_ai(3..5, &source).unwrap();
+        store.save("x.rs", &again).unwrap();
+        store.save("x.rs", &Ledger::new("fn f9() {}\n")).unwrap();
+        let calls = std::cell::Cell::new(0);
+        store
+            .history_unless("x.rs", |_| true, summarise(&calls), |_| true)
+            .unwrap();
+        assert_eq!(calls.get(), 2, "the changed f1 state and f3 are new");
     }
 
     /// The hash is stored: it must never change (FNV-1a's published values).

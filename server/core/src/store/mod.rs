@@ -22,6 +22,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use crate::ledger::{Ledger, LedgerError};
 use crate::workspace::{Workspace, is_valid_relative};
 
+pub(crate) use history::Summary;
 pub use log::writes_whole;
 pub use units::{Named, UnitName, text_key};
 
@@ -175,6 +176,9 @@ pub struct Store {
     /// generation, [`Store::remember_ahead`]): that write does not
     /// remember them again.
     ahead: HashMap<String, i64>,
+    /// Summaries of remembered states this process worked out
+    /// ([`Store::history_unless`]), kept with its next write.
+    learned: history::Learned,
 }
 
 /// Most states [`Store::remember_ahead`] keeps track of.
@@ -202,6 +206,7 @@ impl Store {
             deferred: true,
             checkpoint_later: false,
             ahead: HashMap::new(),
+            learned: Default::default(),
         })
     }
 
@@ -312,6 +317,7 @@ impl Store {
             deferred: false,
             checkpoint_later: false,
             ahead: HashMap::new(),
+            learned: Default::default(),
         };
         store.bound_wal();
         Ok(store)
@@ -508,6 +514,7 @@ impl Store {
             Remember::Replaced
         };
         write_in(&tx, &db, path, (before, remember), &ledger, generation)?;
+        history::keep_learned(&self.learned, &db, &tx)?;
         tx.commit().map_err(err())?;
         self.bound_wal();
         Ok((Some(ledger), generation))
@@ -624,6 +631,7 @@ impl Store {
                 generation,
             )?;
         }
+        history::keep_learned(&self.learned, &db, &tx)?;
         tx.commit().map_err(err())?;
         self.bound_wal();
         Ok(())

@@ -75,15 +75,24 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this build writes.
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// Indexes that change no data and that a Vouch without them reads and
-/// writes correctly, so they need no new schema version (which would make
+/// Indexes and caches that change no data and that a Vouch without them
+/// reads and writes correctly, so they need no new schema version (which would make
 /// such a Vouch refuse the store): created where missing, each open.
 ///
 /// `history_at`: a path's newest states in order without reading every
 /// state's text (`at` is stored after it, so ordering by it without an
 /// index read, and sorted, every earlier state in full: megabytes for a
 /// large file, on every commit hook).
-const INDEXES: &str = "CREATE INDEX IF NOT EXISTS history_at ON history (path, at);";
+///
+/// `state_summaries`: a cache of what remembered states hold as AI, by
+/// their content (history.rs, [`crate::store::Store::history_unless`]).
+/// Its keys hash a state's text and encoded runs, so a Vouch that rewrites
+/// `history` without knowing the table cannot make an entry wrong.
+const INDEXES: &str = "CREATE INDEX IF NOT EXISTS history_at ON history (path, at);
+                       CREATE TABLE IF NOT EXISTS state_summaries (
+                           key BLOB NOT NULL UNIQUE,
+                           summary BLOB NOT NULL
+                       );";
 
 /// Refuses a store written by a newer Vouch, reading its version through a
 /// read-only connection (no journal-mode switch, no files created), so such
