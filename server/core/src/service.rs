@@ -9,7 +9,7 @@ use std::path::Path;
 use std::rc::Rc;
 
 use crate::ledger::Ledger;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, StoredFile};
 use crate::workspace::{Workspace, WorkspaceError};
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +73,50 @@ const DIFF_INDEX: &[&str] = &[
     "HEAD",
     "--",
 ];
+
+/// What [`Service::update`] found before its write transaction.
+struct PreparedUpdate {
+    /// The file's text on disk.
+    disk: Option<String>,
+    /// An earlier state holding exactly that text.
+    earlier: Option<Ledger>,
+    /// Another path's state the text came from ([`Service::origins`]).
+    start: Option<Ledger>,
+    /// States that may give back lines new to the stored text.
+    history: Vec<Ledger>,
+    /// For a file not tracked yet: the attribution of the file it was renamed from.
+    moved: Option<Ledger>,
+}
+
+impl PreparedUpdate {
+    /// The ledger to hand to the change: the stored one reconciled with
+    /// the file on disk.
+    fn apply<E>(self, rel: &str, stored: Option<StoredFile>) -> Result<Ledger, E>
+    where
+        E: From<ServiceError>,
+    {
+        Ok(match (stored, self.disk) {
+            (Some(s), Some(text)) => {
+                let (earlier, history) = (self.earlier, self.history);
+                let Ok(l) = at_text_recovering(
+                    self.start.unwrap_or(s.ledger),
+                    &text,
+                    || Ok::<_, Infallible>(earlier),
+                    || Ok(history),
+                );
+                l
+            }
+            (Some(s), None) => s.ledger,
+            (None, Some(text)) => self.moved.unwrap_or_else(|| Ledger::new(&text)),
+            (None, None) => {
+                return Err(E::from(ServiceError::Read {
+                    path: rel.to_owned(),
+                    source: std::io::Error::from(std::io::ErrorKind::NotFound),
+                }));
+            }
+        })
+    }
+}
 
 /// One answer of [`Service::origins`], with what it was asked.
 struct SeenOrigins {
@@ -581,6 +625,47 @@ impl Service {
     where
         E: From<ServiceError> + From<StoreError>,
     {
+        let prepared = self.prepare_update(rel)?;
+        let mut result = None;
+        self.store.update(rel, |stored| {
+            let mut ledger = prepared.apply::<E>(rel, stored)?;
+            result = change(&mut ledger)?;
+            Ok::<_, E>(result.is_some().then_some(ledger))
+        })?;
+        // The write may have remembered a state of `rel`: searched afresh.
+        self.origins_seen.borrow_mut().retain(|s| s.rel != rel);
+        Ok(result)
+    }
+
+    /// [`Service::update`] of each of `rels`, written in one store
+    /// transaction; `change` says whether to write the file.
+    pub(crate) fn update_each<E>(
+        &mut self,
+        rels: &[String],
+        mut change: impl FnMut(&str, &mut Ledger) -> Result<bool, E>,
+    ) -> Result<(), E>
+    where
+        E: From<ServiceError> + From<StoreError>,
+    {
+        let mut prepared = HashMap::with_capacity(rels.len());
+        for rel in rels {
+            prepared.insert(rel.as_str(), self.prepare_update(rel)?);
+        }
+        self.store.update_each(rels, |rel, stored| {
+            let Some(prepared) = prepared.remove(rel) else {
+                return Ok::<_, E>(None);
+            };
+            let mut ledger = prepared.apply::<E>(rel, stored)?;
+            Ok(change(rel, &mut ledger)?.then_some(ledger))
+        })?;
+        self.origins_seen
+            .borrow_mut()
+            .retain(|s| !rels.contains(&s.rel));
+        Ok(())
+    }
+
+    /// What [`Service::update`] looks up before its write transaction.
+    fn prepare_update(&self, rel: &str) -> Result<PreparedUpdate, ServiceError> {
         let disk = read_text(&self.workspace, rel)?;
         let before = self.store.load(rel)?;
         // When the stored text is not the text on disk, looked up outside
@@ -606,33 +691,13 @@ impl Service {
             Some(_) if before.is_none() => self.current(rel)?,
             _ => None,
         };
-        let mut result = None;
-        self.store.update(rel, |stored| {
-            let mut ledger = match (stored, &disk) {
-                (Some(s), Some(text)) => {
-                    let Ok(l) = at_text_recovering(
-                        start.unwrap_or(s.ledger),
-                        text,
-                        || Ok::<_, Infallible>(earlier),
-                        || Ok(history),
-                    );
-                    l
-                }
-                (Some(s), None) => s.ledger,
-                (None, Some(text)) => moved.unwrap_or_else(|| Ledger::new(text)),
-                (None, None) => {
-                    return Err(E::from(ServiceError::Read {
-                        path: rel.to_owned(),
-                        source: std::io::Error::from(std::io::ErrorKind::NotFound),
-                    }));
-                }
-            };
-            result = change(&mut ledger)?;
-            Ok(result.is_some().then_some(ledger))
-        })?;
-        // The write may have remembered a state of `rel`: searched afresh.
-        self.origins_seen.borrow_mut().retain(|s| s.rel != rel);
-        Ok(result)
+        Ok(PreparedUpdate {
+            disk,
+            earlier,
+            start,
+            history,
+            moved,
+        })
     }
 }
 
@@ -862,7 +927,12 @@ impl Sources {
                 let (path, state) = self.states[i].clone();
                 let ai_lines = ai_held
                     .iter()
-                    .filter(|l| self.by_line.get(**l).is_some_and(|v| v.contains(&i)))
+                    .filter(|l| {
+                        // Each list is in the order of `states`: sorted.
+                        self.by_line
+                            .get(**l)
+                            .is_some_and(|v| v.binary_search(&i).is_ok())
+                    })
                     .map(|l| (*l).to_owned())
                     .collect();
                 Shared {

@@ -195,7 +195,11 @@ fn teach_store(
     lines: &CommitLines,
     settled: &HashSet<String>,
 ) -> Result<(), CommitError> {
-    for (path, file) in lines.iter().filter(|(p, _)| !settled.contains(*p)) {
+    // The files whose disk holds the committed text, and whether their
+    // record is older; taught in one store transaction.
+    let mut taught = Vec::new();
+    let mut stale = HashSet::new();
+    for path in lines.keys().filter(|p| !settled.contains(*p)) {
         let Some(change) = changes.iter().find(|c| &c.path == path) else {
             continue;
         };
@@ -205,16 +209,21 @@ fn teach_store(
         if crate::git::sha1_blob_id(disk.as_bytes()) != change.new {
             continue; // changed since: left to the usual reconcile
         }
-        let stale = service
+        if service
             .store
             .load(path)?
-            .is_none_or(|s| s.ledger.rope() != disk.as_str());
-        service.update(path, |ledger| {
-            let marked = lines::fill_ledger(ledger, file);
-            Ok::<_, CommitError>((marked > 0 || stale).then_some(()))
-        })?;
+            .is_none_or(|s| s.ledger.rope() != disk.as_str())
+        {
+            stale.insert(path.clone());
+        }
+        taught.push(path.clone());
     }
-    Ok(())
+    service.update_each(&taught, |path, ledger| {
+        let marked = lines
+            .get(path)
+            .map_or(0, |file| lines::fill_ledger(ledger, file));
+        Ok::<_, CommitError>(marked > 0 || stale.contains(path))
+    })
 }
 
 /// Parses post-rewrite's stdin: `old new [extra]` per line.

@@ -520,6 +520,56 @@ impl Store {
         Ok((Some(ledger), generation))
     }
 
+    /// [`Store::update`] of many files in one transaction (the post-commit
+    /// hook teaches the store each file of a commit; a transaction each
+    /// wrote and committed the same pages once per file). `change` gets
+    /// each path and its stored record as `update` hands them, and what it
+    /// returns is written; every file written gets one generation. A store
+    /// not on disk yet takes the files one by one, as `update` does.
+    pub fn update_each<E>(
+        &mut self,
+        paths: &[String],
+        mut change: impl FnMut(&str, Option<StoredFile>) -> Result<Option<Ledger>, E>,
+    ) -> Result<(), E>
+    where
+        E: From<StoreError>,
+    {
+        for path in paths {
+            check_path(path)?;
+        }
+        if !self.attach(false)? {
+            for path in paths {
+                self.update(path, |stored| change(path, stored))?;
+            }
+            return Ok(());
+        }
+        let db = self.path.clone();
+        let tx = write_transaction(&mut self.conn, &db)?;
+        let mut generation = None;
+        for path in paths {
+            let current = load(&tx, &db, path)?;
+            let old_generation = current.as_ref().map_or(0, |f| f.generation);
+            let before = current.as_ref().map(|f| f.ledger.clone());
+            let remember = if self.ahead.remove(path) == Some(old_generation) {
+                Remember::Already
+            } else {
+                Remember::Replaced
+            };
+            let Some(ledger) = change(path, current)? else {
+                continue;
+            };
+            let generation = match generation {
+                Some(g) => g,
+                None => *generation.insert(next_generation(&tx, &db)?),
+            };
+            write_in(&tx, &db, path, (before, remember), &ledger, generation)?;
+        }
+        history::keep_learned(&self.learned, &db, &tx)?;
+        tx.commit().map_err(StoreError::sqlite(&db))?;
+        self.bound_wal();
+        Ok(())
+    }
+
     /// Remembers `path`'s stored state in `history` now, ahead of a write
     /// that will replace it whole (see [`writes_whole`]): the language
     /// server asks while a burst of edits is still arriving, so the write

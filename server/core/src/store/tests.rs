@@ -472,3 +472,75 @@ fn remember_ahead_survives_the_fold_of_a_log() {
     let back = s.recall("big.rs", &text).unwrap().expect("remembered");
     assert_eq!(back.snapshot(), state.snapshot());
 }
+
+/// Many files changed in one transaction: each gets its stored record as
+/// `update` hands it, what `change` returns is written at one generation
+/// (a state replaced goes to the history), `None` leaves a file as it
+/// was, and a store not on disk yet is created only by a write.
+#[test]
+fn update_each_writes_many_files_at_one_generation() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v/store.db");
+    let mut s = Store::open_existing(&path).unwrap();
+    let paths = ["a.rs".to_owned(), "b.rs".to_owned(), "c.rs".to_owned()];
+    s.update_each(&paths, |_, stored| {
+        assert!(stored.is_none());
+        Ok::<_, StoreError>(None)
+    })
+    .unwrap();
+    assert!(
+        !dir.path().join("v").exists(),
+        "nothing written, nothing created"
+    );
+    s.update_each(&paths[..2], |p, _| {
+        let mut l = Ledger::new(&format!("fn {p}() {{}}\n"));
+        l.apply_edit(0..0, "// ai\n", &ai()).unwrap();
+        Ok::<_, StoreError>(Some(l))
+    })
+    .unwrap();
+    let before = s.generation().unwrap();
+    let mut seen = Vec::new();
+    s.update_each(&paths, |p, stored| {
+        seen.push((p.to_owned(), stored.as_ref().map(|f| f.ledger.text())));
+        Ok::<_, StoreError>(match (p, stored) {
+            ("a.rs", Some(f)) => {
+                let mut l = f.ledger;
+                l.reconcile("// ai\nfn a2() {}\n");
+                Some(l)
+            }
+            ("c.rs", None) => Some(Ledger::new("fn c() {}\n")),
+            _ => None,
+        })
+    })
+    .unwrap();
+    assert_eq!(
+        seen,
+        [
+            ("a.rs".to_owned(), Some("// ai\nfn a.rs() {}\n".to_owned())),
+            ("b.rs".to_owned(), Some("// ai\nfn b.rs() {}\n".to_owned())),
+            ("c.rs".to_owned(), None),
+        ]
+    );
+    let (a, b, c) = (
+        s.load("a.rs").unwrap().unwrap(),
+        s.load("b.rs").unwrap().unwrap(),
+        s.load("c.rs").unwrap().unwrap(),
+    );
+    assert_eq!(s.generation().unwrap(), before + 1);
+    assert_eq!((a.generation, c.generation), (before + 1, before + 1));
+    assert!(b.generation < before + 1, "b.rs left as it was");
+    assert_eq!(a.ledger.text(), "// ai\nfn a2() {}\n");
+    assert_eq!(a.ledger.regions().len(), 1, "the AI line kept");
+    assert!(
+        s.recall("a.rs", "// ai\nfn a.rs() {}\n").unwrap().is_some(),
+        "the replaced state is remembered"
+    );
+    // A bad path refuses the whole change before anything is written.
+    let err = s
+        .update_each(&["d.rs".to_owned(), "../x".to_owned()], |_, _| {
+            Ok::<_, StoreError>(Some(Ledger::new("x\n")))
+        })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::BadPath(_)), "{err}");
+    assert!(s.load("d.rs").unwrap().is_none());
+}
