@@ -887,19 +887,23 @@ impl Sources {
         let lines = distinct_lines(text);
         let ai_held: Vec<&str> = lines.iter().copied().filter(|l| distinctive(l)).collect();
         // Each candidate state, with how many of the distinctive lines of
-        // `text` it holds as AI. Keyed by index into `states`: nothing a
-        // file's content chooses.
-        let mut candidates: fnv::FnvHashMap<usize, usize> = fnv::FnvHashMap::default();
+        // `text` it holds as AI: counted by index into `states` (nothing a
+        // file's content chooses), in the order first met.
+        let mut counts = vec![0usize; self.states.len()];
+        let mut met = Vec::new();
         for line in &ai_held {
             for &i in self.by_line.get(*line).into_iter().flatten() {
                 if self.states[i].0 != rel {
-                    *candidates.entry(i).or_default() += 1;
+                    if counts[i] == 0 {
+                        met.push(i);
+                    }
+                    counts[i] += 1;
                 }
             }
         }
         // The states sharing the most AI lines (bounded work per text):
         // the first of them picked out, then put in order.
-        let mut order: Vec<(usize, usize)> = candidates.into_iter().collect();
+        let mut order: Vec<(usize, usize)> = met.into_iter().map(|i| (i, counts[i])).collect();
         let most = |a: &(usize, usize), b: &(usize, usize)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
         if order.len() > MAX_SHARING * 4 {
             order.select_nth_unstable_by(MAX_SHARING * 4, most);

@@ -172,6 +172,10 @@ pub(crate) fn attribute(
                 .unwrap_or_else(|| crate::git::MISSING.to_owned()),
         );
     }
+    // The base's note (layer 3) and the other branches' commits (layer 6)
+    // are asked of git on other threads while the versions are read and
+    // the files attributed: four git processes that ran one after another.
+    let mut ahead = AskedAhead::start(git, base);
     let mut blobs = git.read_objects(&specs)?.into_iter();
     let mut base_note: Option<Option<ParsedNote>> = None;
     let mut base_changed: Option<HashSet<String>> = None;
@@ -242,7 +246,7 @@ pub(crate) fn attribute(
                     .collect();
                 if !unchanged.is_empty() {
                     if base_note.is_none() {
-                        base_note = Some(read_base_note(git, base)?);
+                        base_note = Some(ahead.base_note(git, base)?);
                     }
                     if let Some(note) = base_note.as_ref().and_then(|n| n.as_ref()) {
                         // A note lists the AI lines of the files its commit
@@ -336,7 +340,7 @@ pub(crate) fn attribute(
     // still needing them read through one `git cat-file --batch`.
     let undecided = |p: &Pending<'_>| p.search && (1..=p.total).any(|l| !p.known.contains_key(&l));
     if pending.iter().any(undecided) {
-        let mut index = ContentIndex::load(git, &elsewhere(git, base)?)?;
+        let mut index = ContentIndex::load(git, &ahead.elsewhere(git, base)?)?;
         let wanted: Vec<&str> = pending
             .iter()
             .filter(|p| undecided(p))
@@ -441,6 +445,53 @@ pub(crate) fn elsewhere(git: &Git, base: Option<&str>) -> Result<Vec<String>, Co
         .map(str::to_owned)
         .filter(|l| l.len() >= 40)
         .collect())
+}
+
+/// Answers [`attribute`] asks of git on other threads, started before it
+/// reads the committed versions; each is taken when first needed (and
+/// asked then if its thread could not start or panicked). One not needed
+/// is left to finish on its own.
+struct AskedAhead {
+    base_note: Option<std::thread::JoinHandle<Result<Option<ParsedNote>, CommitError>>>,
+    elsewhere: Option<std::thread::JoinHandle<Result<Vec<String>, CommitError>>>,
+}
+
+impl AskedAhead {
+    fn start(git: &Git, base: Option<&str>) -> AskedAhead {
+        let spawn = |name: &str| std::thread::Builder::new().name(name.to_owned());
+        let (g, b) = (git.clone(), base.map(str::to_owned));
+        let base_note = spawn("vouch-base-note")
+            .spawn(move || read_base_note(&g, b.as_deref()))
+            .ok();
+        let (g, b) = (git.clone(), base.map(str::to_owned));
+        let elsewhere = spawn("vouch-elsewhere")
+            .spawn(move || elsewhere(&g, b.as_deref()))
+            .ok();
+        AskedAhead {
+            base_note,
+            elsewhere,
+        }
+    }
+
+    /// [`read_base_note`]'s answer.
+    fn base_note(
+        &mut self,
+        git: &Git,
+        base: Option<&str>,
+    ) -> Result<Option<ParsedNote>, CommitError> {
+        match self.base_note.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(answer)) => answer,
+            _ => read_base_note(git, base),
+        }
+    }
+
+    /// [`elsewhere`]'s answer.
+    fn elsewhere(&mut self, git: &Git, base: Option<&str>) -> Result<Vec<String>, CommitError> {
+        match self.elsewhere.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(answer)) => answer,
+            _ => elsewhere(git, base),
+        }
+    }
 }
 
 /// The lines of a version, counted as a note's lines are bounded
@@ -594,5 +645,65 @@ impl ContentIndex {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What is asked of git on other threads is what is asked in line: the
+    /// base's note, and the commits of other branches.
+    #[test]
+    fn answers_asked_ahead_are_those_asked_in_line() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path();
+        let git = Git::new(dir);
+        git.run_as_tester(&["init", "-q", "-b", "main"]);
+        std::fs::write(dir.join("a.rs"), "fn a() {}\n").expect("write");
+        git.run_as_tester(&["add", "."]);
+        git.run_as_tester(&["commit", "-q", "-m", "one"]);
+        git.run_as_tester(&["checkout", "-q", "-b", "other"]);
+        std::fs::write(dir.join("b.rs"), "fn b() {}\n").expect("write");
+        git.run_as_tester(&["add", "."]);
+        git.run_as_tester(&["commit", "-q", "-m", "two"]);
+        git.run_as_tester(&["checkout", "-q", "main"]);
+        let head = git.commit_id("HEAD").expect("rev-parse").expect("HEAD");
+        let mut lines = CommitLines::new();
+        let mut file = FileLines::new();
+        file.insert(
+            1,
+            lines::LineAttr {
+                origin: crate::ledger::LineOrigin::Ai,
+                tool: "claude".into(),
+                model: None,
+                kind: Some("agent".into()),
+                reviews: Vec::new(),
+                chars: None,
+            },
+        );
+        lines.insert("a.rs".to_owned(), file);
+        Notes::new(&git)
+            .expect("notes")
+            .write(&head, &crate::commit::note::record(&head, &lines))
+            .expect("note");
+        for base in [Some("HEAD"), Some(head.as_str()), None] {
+            let mut ahead = AskedAhead::start(&git, base);
+            let note = |n: Option<ParsedNote>| n.map(|n| n.file_lines("a.rs", 1));
+            let expected = note(read_base_note(&git, base).expect("note"));
+            assert_eq!(note(ahead.base_note(&git, base).expect("note")), expected);
+            assert_eq!(
+                ahead.elsewhere(&git, base).expect("rev-list"),
+                elsewhere(&git, base).expect("rev-list")
+            );
+            // Taken once; asked in line after that.
+            assert_eq!(note(ahead.base_note(&git, base).expect("note")), expected);
+        }
+        let mut ahead = AskedAhead::start(&git, Some("HEAD"));
+        assert_eq!(
+            ahead.elsewhere(&git, Some("HEAD")).expect("rev-list").len(),
+            1
+        );
+        assert!(ahead.base_note(&git, Some("HEAD")).expect("note").is_some());
     }
 }

@@ -63,10 +63,23 @@ pub fn post_commit(service: &mut Service, git: &Git) -> Result<PostCommit, Commi
     let Some(head) = git.commit_id("HEAD")? else {
         return Ok(PostCommit::NoCommit);
     };
-    let changes = git.commit_changes(&head)?;
-    let notes = Notes::new(git)?;
-    // Parents and message from the commit object itself (one read).
-    let (parents, message) = commit_object(git, &head)?;
+    // The commit's changes, the notes ref and the commit object (parents
+    // and message, one read): three git processes, run side by side.
+    let (changes, notes, object) = std::thread::scope(|s| {
+        let changes = s.spawn(|| git.commit_changes(&head));
+        let object = s.spawn(|| commit_object(git, &head));
+        let notes = Notes::new(git);
+        // A panic on either thread is this one's.
+        let changes = changes
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        let object = object
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (changes, notes, object)
+    });
+    let (changes, notes) = (changes?, notes?);
+    let (parents, message) = object?;
     let parent = parents.first().cloned();
     // A merge commit: the commits its other parents bring in.
     let mut brought = Vec::new();
