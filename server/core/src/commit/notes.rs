@@ -51,7 +51,7 @@ pub struct Notes<'a> {
 
 impl<'a> Notes<'a> {
     pub fn new(git: &'a Git) -> Result<Notes<'a>, CommitError> {
-        let configured = git.config("vouch.notesRef")?;
+        let configured = git.notes_ref_config()?;
         let ref_name = match configured.as_deref().map(str::trim) {
             None | Some("") => DEFAULT_REF.to_owned(),
             Some(r) if r.starts_with("refs/") => r.to_owned(),
@@ -585,11 +585,25 @@ impl<'a> Notes<'a> {
             text.push('\n');
             texts.push((commit.as_str(), text));
         }
-        let ident = self.git.text(&["var", "GIT_COMMITTER_IDENT"])?;
+        // Who commits, and the notes ref's tip for the first attempt: two
+        // git processes, side by side.
+        let (ident, first_tip) = std::thread::scope(|s| {
+            let ident = s.spawn(|| self.git.text(&["var", "GIT_COMMITTER_IDENT"]));
+            let tip = self.git.commit_id(&self.ref_name);
+            let ident = ident
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (ident, tip)
+        });
+        let ident = ident?;
         let ident = ident.trim();
         let commits: Vec<&str> = texts.iter().map(|(c, _)| *c).collect();
+        let first_tip = std::cell::Cell::new(Some(first_tip));
         let attempt = || -> Result<(), CommitError> {
-            let tip = self.git.commit_id(&self.ref_name)?;
+            let tip = match first_tip.take() {
+                Some(tip) => tip?,
+                None => self.git.commit_id(&self.ref_name)?,
+            };
             let placed = match &tip {
                 Some(tip) => self.placed(tip, &commits)?,
                 None => None,

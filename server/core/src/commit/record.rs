@@ -405,11 +405,20 @@ pub fn post_rewrite(git: &Git, pairs: &[(String, String)]) -> Result<usize, Comm
     // own post-rewrite, at its end, carries all of them, the latest first.
     // Inside a rebase (an `exec` step amending a picked commit), the picked
     // commit has no note yet: its original is in the rebase's rewritten list.
-    let (folding, originals) = rebase_state(git)?;
+    // The rebase's state and the notes ref: two git processes, side by side.
+    let (state, notes) = std::thread::scope(|s| {
+        let state = s.spawn(|| rebase_state(git));
+        let notes = Notes::new(git);
+        let state = state
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (state, notes)
+    });
+    let (folding, originals) = state?;
     if folding {
         return Ok(0);
     }
-    let notes = Notes::new(git)?;
+    let notes = notes?;
     let mut expanded = Vec::new();
     for (old, new) in pairs.iter().filter(|(o, n)| o != n) {
         for orig in originals.get(old).into_iter().flatten() {

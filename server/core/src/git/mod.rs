@@ -37,6 +37,9 @@ pub struct Git {
     /// read of a large folder's tree can mean rebuilding it from a chain of
     /// deltas. Shared by clones; at most [`MAX_RESOLVED`] names.
     resolved: Arc<Mutex<HashMap<String, String>>>,
+    /// `vouch.notesRef` as configured ([`Git::notes_ref_config`]), asked
+    /// once per process and shared by clones.
+    notes_ref: Arc<std::sync::OnceLock<Option<String>>>,
 }
 
 /// Names [`Git::resolved`] keeps before it starts afresh.
@@ -50,6 +53,7 @@ impl Git {
         Git {
             dir: dir.to_path_buf(),
             resolved: Arc::default(),
+            notes_ref: Arc::default(),
         }
     }
 
@@ -154,6 +158,16 @@ impl Git {
         Ok(self
             .try_run(&["config", "--get", key])?
             .map(|o| String::from_utf8_lossy(&o).trim_end().to_owned()))
+    }
+
+    /// `vouch.notesRef`, asked of git once per process: a hook reads the
+    /// notes ref three times or more, and Vouch never sets it.
+    pub(crate) fn notes_ref_config(&self) -> Result<Option<String>, GitError> {
+        if let Some(known) = self.notes_ref.get() {
+            return Ok(known.clone());
+        }
+        let configured = self.config("vouch.notesRef")?;
+        Ok(self.notes_ref.get_or_init(|| configured).clone())
     }
 
     /// Every value of a multi-valued configuration key.
@@ -1093,6 +1107,25 @@ impl Git {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The notes ref's configuration is asked once per process, shared by
+    /// clones of the same `Git` (threads of one hook); another process
+    /// asks again.
+    #[test]
+    fn the_notes_ref_is_asked_once_per_process() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let git = Git::new(tmp.path());
+        git.run_as_tester(&["init", "-q"]);
+        assert_eq!(git.notes_ref_config().expect("config"), None);
+        git.run_as_tester(&["config", "vouch.notesRef", "provenance"]);
+        let clone = git.clone();
+        assert_eq!(clone.notes_ref_config().expect("config"), None);
+        let next = Git::new(tmp.path());
+        assert_eq!(
+            next.notes_ref_config().expect("config").as_deref(),
+            Some("provenance")
+        );
+    }
 
     #[test]
     fn porcelain_parses_headers_and_repeats() {
