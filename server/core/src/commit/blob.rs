@@ -450,7 +450,10 @@ pub(crate) fn elsewhere(git: &Git, base: Option<&str>) -> Result<Vec<String>, Co
 /// Answers [`attribute`] asks of git on other threads, started before it
 /// reads the committed versions; each is taken when first needed (and
 /// asked then if its thread could not start or panicked). One not needed
-/// is left to finish on its own.
+/// is left to finish on its own: both only read (a `git` still running
+/// when the process ends stops at its first write to the closed pipe).
+/// Reading the base's note may warn on stderr of a note over the size
+/// limit even where the attribution then never needs that note.
 struct AskedAhead {
     base_note: Option<std::thread::JoinHandle<Result<Option<ParsedNote>, CommitError>>>,
     elsewhere: Option<std::thread::JoinHandle<Result<Vec<String>, CommitError>>>,
@@ -687,16 +690,25 @@ mod tests {
             .expect("notes")
             .write(&head, &crate::commit::note::record(&head, &lines))
             .expect("note");
+        let note = |n: Option<ParsedNote>| n.map(|n| n.file_lines("a.rs", 1));
         for base in [Some("HEAD"), Some(head.as_str()), None] {
-            let mut ahead = AskedAhead::start(&git, base);
-            let note = |n: Option<ParsedNote>| n.map(|n| n.file_lines("a.rs", 1));
             let expected = note(read_base_note(&git, base).expect("note"));
-            assert_eq!(note(ahead.base_note(&git, base).expect("note")), expected);
+            // The threads' own answers.
+            let mut ahead = AskedAhead::start(&git, base);
+            let (Some(base_note), Some(others)) = (ahead.base_note.take(), ahead.elsewhere.take())
+            else {
+                panic!("both threads start");
+            };
+            let from_thread = base_note.join().expect("no panic").expect("note");
+            assert_eq!(note(from_thread), expected);
             assert_eq!(
-                ahead.elsewhere(&git, base).expect("rev-list"),
+                others.join().expect("no panic").expect("rev-list"),
                 elsewhere(&git, base).expect("rev-list")
             );
-            // Taken once; asked in line after that.
+            // Taken through the methods, once; asked in line after that.
+            let mut ahead = AskedAhead::start(&git, base);
+            assert_eq!(note(ahead.base_note(&git, base).expect("note")), expected);
+            assert!(ahead.base_note.is_none());
             assert_eq!(note(ahead.base_note(&git, base).expect("note")), expected);
         }
         let mut ahead = AskedAhead::start(&git, Some("HEAD"));

@@ -587,14 +587,10 @@ impl<'a> Notes<'a> {
         }
         // Who commits, and the notes ref's tip for the first attempt: two
         // git processes, side by side.
-        let (ident, first_tip) = std::thread::scope(|s| {
-            let ident = s.spawn(|| self.git.text(&["var", "GIT_COMMITTER_IDENT"]));
-            let tip = self.git.commit_id(&self.ref_name);
-            let ident = ident
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            (ident, tip)
-        });
+        let (ident, first_tip) = crate::git::side_by_side(
+            || self.git.text(&["var", "GIT_COMMITTER_IDENT"]),
+            || self.git.commit_id(&self.ref_name),
+        );
         let ident = ident?;
         let ident = ident.trim();
         let commits: Vec<&str> = texts.iter().map(|(c, _)| *c).collect();

@@ -65,19 +65,10 @@ pub fn post_commit(service: &mut Service, git: &Git) -> Result<PostCommit, Commi
     };
     // The commit's changes, the notes ref and the commit object (parents
     // and message, one read): three git processes, run side by side.
-    let (changes, notes, object) = std::thread::scope(|s| {
-        let changes = s.spawn(|| git.commit_changes(&head));
-        let object = s.spawn(|| commit_object(git, &head));
-        let notes = Notes::new(git);
-        // A panic on either thread is this one's.
-        let changes = changes
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        let object = object
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (changes, notes, object)
-    });
+    let (changes, (object, notes)) = crate::git::side_by_side(
+        || git.commit_changes(&head),
+        || crate::git::side_by_side(|| commit_object(git, &head), || Notes::new(git)),
+    );
     let (changes, notes) = (changes?, notes?);
     let (parents, message) = object?;
     let parent = parents.first().cloned();
@@ -202,6 +193,9 @@ pub fn teach_from_index(service: &mut Service, git: &Git) -> Result<(), CommitEr
 /// record as the state it leaves, and must find it again on coming back.
 /// Files in `settled` (committed as the very text of their record, whose
 /// AI lines the note took from it) are skipped: nothing would change.
+/// All files are taught in one store transaction, each looked up (its
+/// sources searched) before it, against the records as they were before
+/// this commit: a file that cannot be read fails the whole lesson.
 fn teach_store(
     service: &mut Service,
     changes: &[crate::git::Change],
@@ -406,14 +400,7 @@ pub fn post_rewrite(git: &Git, pairs: &[(String, String)]) -> Result<usize, Comm
     // Inside a rebase (an `exec` step amending a picked commit), the picked
     // commit has no note yet: its original is in the rebase's rewritten list.
     // The rebase's state and the notes ref: two git processes, side by side.
-    let (state, notes) = std::thread::scope(|s| {
-        let state = s.spawn(|| rebase_state(git));
-        let notes = Notes::new(git);
-        let state = state
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (state, notes)
-    });
+    let (state, notes) = crate::git::side_by_side(|| rebase_state(git), || Notes::new(git));
     let (folding, originals) = state?;
     if folding {
         return Ok(0);

@@ -38,8 +38,41 @@ pub struct Git {
     /// deltas. Shared by clones; at most [`MAX_RESOLVED`] names.
     resolved: Arc<Mutex<HashMap<String, String>>>,
     /// `vouch.notesRef` as configured ([`Git::notes_ref_config`]), asked
-    /// once per process and shared by clones.
+    /// once per `Git` and shared by its clones (a hook makes one).
     notes_ref: Arc<std::sync::OnceLock<Option<String>>>,
+}
+
+/// `aside()` on another thread while this one runs `here()`; both answers.
+/// Where no thread can start, `aside()` runs here after `here()`; a panic
+/// on the other thread is this one's. For git processes that can run side
+/// by side (each start costs a millisecond or two).
+pub(crate) fn side_by_side<A: Send, B>(
+    aside: impl FnOnce() -> A + Send,
+    here: impl FnOnce() -> B,
+) -> (A, B) {
+    // Taken by the thread, or here when none could start.
+    let slot = Mutex::new(Some(aside));
+    let take = || {
+        slot.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    };
+    std::thread::scope(|s| {
+        let started = std::thread::Builder::new()
+            .spawn_scoped(s, || take().map(|f| f()))
+            .ok();
+        let b = here();
+        let answered = match started.map(std::thread::ScopedJoinHandle::join) {
+            Some(Ok(a)) => a,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => None,
+        };
+        match answered.or_else(|| take().map(|f| f())) {
+            Some(a) => (a, b),
+            // The closure is taken exactly once, by the thread or here.
+            None => unreachable!("side_by_side: the closure ran nowhere"),
+        }
+    })
 }
 
 /// Names [`Git::resolved`] keeps before it starts afresh.
@@ -160,8 +193,9 @@ impl Git {
             .map(|o| String::from_utf8_lossy(&o).trim_end().to_owned()))
     }
 
-    /// `vouch.notesRef`, asked of git once per process: a hook reads the
-    /// notes ref three times or more, and Vouch never sets it.
+    /// `vouch.notesRef`, asked of git once per `Git` and its clones: a hook
+    /// (one `Git`) reads the notes ref three times or more, and Vouch never
+    /// sets it.
     pub(crate) fn notes_ref_config(&self) -> Result<Option<String>, GitError> {
         if let Some(known) = self.notes_ref.get() {
             return Ok(known.clone());
@@ -1108,11 +1142,23 @@ impl Git {
 mod tests {
     use super::*;
 
-    /// The notes ref's configuration is asked once per process, shared by
-    /// clones of the same `Git` (threads of one hook); another process
-    /// asks again.
+    /// Both answers come back, the aside one from another thread; a panic
+    /// there is the caller's.
     #[test]
-    fn the_notes_ref_is_asked_once_per_process() {
+    fn side_by_side_answers_both_and_passes_a_panic_on() {
+        let here = std::thread::current().id();
+        let (a, b) = side_by_side(|| (std::thread::current().id(), 1), || 2);
+        assert_eq!((a.1, b), (1, 2));
+        assert_ne!(a.0, here, "asked on another thread");
+        let caught = std::panic::catch_unwind(|| side_by_side(|| panic!("aside"), || 3));
+        assert!(caught.is_err());
+    }
+
+    /// The notes ref's configuration is asked once per `Git`, shared by its
+    /// clones (threads of one hook); another `Git` (another command) asks
+    /// again.
+    #[test]
+    fn the_notes_ref_is_asked_once_per_git() {
         let tmp = tempfile::tempdir().expect("temp dir");
         let git = Git::new(tmp.path());
         git.run_as_tester(&["init", "-q"]);
