@@ -60,6 +60,9 @@ pub struct Service {
 /// `git diff-index`'s answer (`None`: no `HEAD` yet), being worked out.
 type ChangedAhead = std::thread::JoinHandle<Result<Option<Vec<u8>>, crate::git::GitError>>;
 
+/// Files [`Service::update_each`] writes in one store transaction.
+const UPDATE_CHUNK: usize = 64;
+
 /// Files per thread below which [`Service::read_texts`] reads on one.
 const READ_SHARE: usize = 32;
 
@@ -76,6 +79,8 @@ const DIFF_INDEX: &[&str] = &[
 
 /// What [`Service::update`] found before its write transaction.
 struct PreparedUpdate {
+    /// The generation of the record looked up (`None`: not tracked).
+    generation: Option<i64>,
     /// The file's text on disk.
     disk: Option<String>,
     /// An earlier state holding exactly that text.
@@ -461,6 +466,7 @@ impl Service {
         let mut states = self.store.history_unless(
             rel,
             |state| may_give_back(state, new_lines()),
+            AI_SUMMARY,
             |state| ai_summary(&ai_lines(state)),
             |summary| *summary == own_summary || *summary == none,
         )?;
@@ -637,8 +643,11 @@ impl Service {
         Ok(result)
     }
 
-    /// [`Service::update`] of each of `rels`, written in one store
-    /// transaction; `change` says whether to write the file.
+    /// [`Service::update`] of each of `rels`, [`UPDATE_CHUNK`] files to a
+    /// store transaction (each file's look-up is held until its chunk is
+    /// written); `change` says whether to write the file. A file another
+    /// process wrote since it was looked up is left as that process wrote
+    /// it (the usual reconcile brings it to the disk later).
     pub(crate) fn update_each<E>(
         &mut self,
         rels: &[String],
@@ -647,20 +656,25 @@ impl Service {
     where
         E: From<ServiceError> + From<StoreError>,
     {
-        let mut prepared = HashMap::with_capacity(rels.len());
-        for rel in rels {
-            prepared.insert(rel.as_str(), self.prepare_update(rel)?);
+        for chunk in rels.chunks(UPDATE_CHUNK) {
+            let mut prepared = HashMap::with_capacity(chunk.len());
+            for rel in chunk {
+                prepared.insert(rel.as_str(), self.prepare_update(rel)?);
+            }
+            self.store.update_each(chunk, |rel, stored| {
+                let Some(prepared) = prepared.remove(rel) else {
+                    return Ok::<_, E>(None);
+                };
+                if stored.as_ref().map(|s| s.generation) != prepared.generation {
+                    return Ok(None);
+                }
+                let mut ledger = prepared.apply::<E>(rel, stored)?;
+                Ok(change(rel, &mut ledger)?.then_some(ledger))
+            })?;
+            self.origins_seen
+                .borrow_mut()
+                .retain(|s| !chunk.contains(&s.rel));
         }
-        self.store.update_each(rels, |rel, stored| {
-            let Some(prepared) = prepared.remove(rel) else {
-                return Ok::<_, E>(None);
-            };
-            let mut ledger = prepared.apply::<E>(rel, stored)?;
-            Ok(change(rel, &mut ledger)?.then_some(ledger))
-        })?;
-        self.origins_seen
-            .borrow_mut()
-            .retain(|s| !rels.contains(&s.rel));
         Ok(())
     }
 
@@ -692,6 +706,7 @@ impl Service {
             _ => None,
         };
         Ok(PreparedUpdate {
+            generation: before.as_ref().map(|s| s.generation),
             disk,
             earlier,
             start,
@@ -974,19 +989,26 @@ fn ai_lines(ledger: &Ledger) -> Vec<(String, crate::commit::lines::LineAttr)> {
         .collect()
 }
 
+/// The kind of [`ai_summary`] the store keeps: change it when what
+/// [`ai_lines`] gives or [`LineAttr`](crate::commit::lines::LineAttr)'s
+/// serialised form changes (the key also holds Vouch's version).
+const AI_SUMMARY: &str = "ai lines 1";
+
 /// A digest of `lines` ([`ai_lines`]) as a multiset: equal for two states
 /// exactly when they hold the same AI lines as many times each, with the
 /// same attribution ([`covered`] both ways). `Store::history_unless` keeps
-/// it by each state's content: bump `store::history::SUMMARY_VERSION` when what
-/// [`ai_lines`] gives or [`LineAttr`](crate::commit::lines::LineAttr)'s
-/// serialised form changes.
+/// it by each state's content, as [`AI_SUMMARY`].
 fn ai_summary(lines: &[(String, crate::commit::lines::LineAttr)]) -> crate::store::Summary {
     use sha2::{Digest, Sha256};
     // Each line as JSON (text and attribution, which serialises every
-    // field that `==` compares), sorted, each with its length first.
+    // field that `==` compares), sorted, each with its length first. A
+    // line that cannot be serialised (never seen) makes the summary
+    // unique, so it equals no other.
     let mut each: Vec<Vec<u8>> = lines
         .iter()
-        .map(|line| serde_json::to_vec(line).unwrap_or_default())
+        .map(|line| {
+            serde_json::to_vec(line).unwrap_or_else(|_| uuid::Uuid::new_v4().as_bytes().to_vec())
+        })
         .collect();
     each.sort_unstable();
     let mut h = Sha256::new();
@@ -1231,6 +1253,91 @@ mod tests {
         }
     }
 
+    /// One AI line as [`ai_lines`] gives it, from a small pool of texts and
+    /// attributions (so equal lines are common).
+    fn ai_line_strategy()
+    -> impl proptest::strategy::Strategy<Value = (String, crate::commit::lines::LineAttr)> {
+        use crate::commit::lines::{LineAttr, Reviewer};
+        use crate::ledger::LineOrigin;
+        use proptest::prelude::*;
+        (
+            prop::sample::select(vec!["a()", "b()", "}", "let x = 1;"]),
+            any::<bool>(),
+            prop::sample::select(vec!["claude", "copilot"]),
+            prop::option::of(prop::sample::select(vec!["m1", "m2"])),
+            prop::option::of(prop::sample::select(vec!["agent", "inline-completion"])),
+            prop::option::of(prop::sample::select(vec!["Ada <a@x>", "Bo <b@x>"])),
+            prop::option::of(1usize..3),
+        )
+            .prop_map(|(text, mixed, tool, model, kind, review, chars)| {
+                (
+                    text.to_owned(),
+                    LineAttr {
+                        origin: if mixed {
+                            LineOrigin::Mixed
+                        } else {
+                            LineOrigin::Ai
+                        },
+                        tool: tool.to_owned(),
+                        model: model.map(str::to_owned),
+                        kind: kind.map(str::to_owned),
+                        reviews: review
+                            .map(|by| Reviewer {
+                                by: by.to_owned(),
+                                at: Some(1),
+                            })
+                            .into_iter()
+                            .collect(),
+                        chars,
+                    },
+                )
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(500))]
+
+        /// On lines drawn close together: a summary does not see order,
+        /// sees every field and every repeat, and agrees with covering
+        /// both ways.
+        #[test]
+        fn summaries_see_every_field_and_repeat_but_not_order(
+            a in proptest::collection::vec(ai_line_strategy(), 0..5),
+            b in proptest::collection::vec(ai_line_strategy(), 0..5),
+            shift in 0usize..5,
+        ) {
+            let mut rotated = a.clone();
+            if !rotated.is_empty() {
+                let k = shift % rotated.len();
+                rotated.rotate_left(k);
+            }
+            proptest::prop_assert_eq!(ai_summary(&a), ai_summary(&rotated));
+            proptest::prop_assert_eq!(
+                ai_summary(&a) == ai_summary(&b),
+                covered(&a, &b) && covered(&b, &a)
+            );
+            if let Some(first) = a.first() {
+                // One more copy of a line, or one field changed: another summary.
+                let mut repeated = a.clone();
+                repeated.push(first.clone());
+                proptest::prop_assert_ne!(ai_summary(&a), ai_summary(&repeated));
+                let mut changed = a.clone();
+                let attr = &mut changed[0].1;
+                match shift % 5 {
+                    0 => attr.chars = Some(attr.chars.map_or(9, |c| c + 10)),
+                    1 => attr.reviews.push(crate::commit::lines::Reviewer { by: "Cy <c@x>".into(), at: None }),
+                    2 => attr.origin = match attr.origin {
+                        crate::ledger::LineOrigin::Ai => crate::ledger::LineOrigin::Mixed,
+                        _ => crate::ledger::LineOrigin::Ai,
+                    },
+                    3 => attr.model = Some(format!("{}-other", attr.model.clone().unwrap_or_default())),
+                    _ => attr.kind = Some(format!("{}-other", attr.kind.clone().unwrap_or_default())),
+                }
+                proptest::prop_assert_ne!(ai_summary(&a), ai_summary(&changed));
+            }
+        }
+    }
+
     /// With the earlier states' summaries kept (by a writer, for the next
     /// process), the search still finds the state holding an AI line the
     /// record lost, while the states the record covers are left undecoded.
@@ -1288,6 +1395,26 @@ mod tests {
         assert_eq!(states.iter().map(Ledger::text).collect::<Vec<_>>(), cold);
         let lines: Vec<String> = ai_lines(&states[0]).into_iter().map(|(l, _)| l).collect();
         assert_eq!(lines, ["fn kept() {", "}", "fn lost() { 2 }"]);
+        // And the next process decoded only that state: every summary was
+        // known, the five covered states were skipped by theirs.
+        let own_ai = ai_lines(&own);
+        let (own_summary, none) = (ai_summary(&own_ai), ai_summary(&[]));
+        let summed = std::cell::Cell::new(0);
+        let kept = next
+            .store
+            .history_unless(
+                rel,
+                |_| true,
+                AI_SUMMARY,
+                |state| {
+                    summed.set(summed.get() + 1);
+                    ai_summary(&ai_lines(state))
+                },
+                |s| *s == own_summary || *s == none,
+            )
+            .expect("states");
+        assert_eq!(summed.get(), 0);
+        assert_eq!(kept.iter().map(Ledger::text).collect::<Vec<_>>(), cold);
     }
 
     /// The list of changed files asked ahead on another thread is the one

@@ -193,9 +193,10 @@ pub fn teach_from_index(service: &mut Service, git: &Git) -> Result<(), CommitEr
 /// record as the state it leaves, and must find it again on coming back.
 /// Files in `settled` (committed as the very text of their record, whose
 /// AI lines the note took from it) are skipped: nothing would change.
-/// All files are taught in one store transaction, each looked up (its
+/// Files are taught 64 to a store transaction, each looked up (its
 /// sources searched) before it, against the records as they were before
-/// this commit: a file that cannot be read fails the whole lesson.
+/// this commit: a file that cannot be read fails the lesson from its
+/// chunk on; one another process wrote meanwhile is left as written.
 fn teach_store(
     service: &mut Service,
     changes: &[crate::git::Change],

@@ -116,15 +116,17 @@ impl Store {
     /// first, except those whose [`Summary`] `skip` accepts: the others
     /// are not decoded. `summarise` sums a decoded state up; what it said
     /// is kept by content (the `state_summaries` table, keyed by a hash of
-    /// the state's text and encoded runs) with the next write of this
-    /// store, so a later process skips the state without decoding it. A
-    /// command that only reads writes nothing: it decodes and summarises
-    /// again. `summarise` must depend on the state alone, and bump
-    /// [`SUMMARY_VERSION`] whenever what it says changes.
+    /// `kind`, this Vouch's version, the state's text and its encoded runs)
+    /// with the next write of this store, so a later process skips the
+    /// state without decoding it. A command that only reads writes nothing:
+    /// it decodes and summarises again. `summarise` must depend on the
+    /// state alone; `kind` names what it says (one `kind` per summing
+    /// function, changed whenever what it says changes).
     pub(crate) fn history_unless(
         &self,
         path: &str,
         keep: impl Fn(&str) -> bool,
+        kind: &str,
         summarise: impl Fn(&Ledger) -> Summary,
         skip: impl Fn(&Summary) -> bool,
     ) -> Result<Vec<Ledger>, StoreError> {
@@ -133,7 +135,7 @@ impl Store {
             usize::MAX,
             usize::MAX,
             keep,
-            Some((&summarise, &skip)),
+            Some((kind, &summarise, &skip)),
         )
     }
 
@@ -164,9 +166,13 @@ impl Store {
         for row in rows.take(limit) {
             let (text, runs) = row.map_err(err())?;
             // The summary first: looking it up costs less than `keep`.
-            let key = summaries.map(|_| summary_key(&text, &runs));
-            if let (Some((_, skip)), Some(key)) = (summaries, &key)
-                && self.summary(key)?.is_some_and(|s| skip(&s))
+            let key = summaries.map(|(kind, ..)| summary_key(kind, &text, &runs));
+            let known = match &key {
+                Some(key) => self.summary(key)?,
+                None => None,
+            };
+            if let (Some((_, _, skip)), Some(summary)) = (summaries, &known)
+                && skip(summary)
             {
                 continue;
             }
@@ -177,7 +183,7 @@ impl Store {
             let Ok(ledger) = super::decode_record(path, text, &runs) else {
                 continue;
             };
-            if let (Some((summarise, skip)), Some(key)) = (summaries, key) {
+            if let (Some((_, summarise, skip)), Some(key), None) = (summaries, key, known) {
                 let summary = summarise(&ledger);
                 self.learn_summary(key, summary);
                 if skip(&summary) {
@@ -192,7 +198,7 @@ impl Store {
     /// The summary kept of the state whose key is `key`: learned by this
     /// process, else from the `state_summaries` table.
     fn summary(&self, key: &Summary) -> Result<Option<Summary>, StoreError> {
-        if let Some((_, s)) = self.learned.borrow().iter().find(|(k, _)| k == key) {
+        if let Some(s) = self.learned.borrow().get(key) {
             return Ok(Some(*s));
         }
         let found: Option<Vec<u8>> = self
@@ -217,7 +223,7 @@ impl Store {
     fn learn_summary(&self, key: Summary, summary: Summary) {
         let mut learned = self.learned.borrow_mut();
         if learned.len() < MAX_LEARNED {
-            learned.push((key, summary));
+            learned.insert(key, summary);
         }
     }
 
@@ -259,28 +265,33 @@ impl Store {
 /// ([`Store::history_unless`]): a SHA-256 digest.
 pub(crate) type Summary = [u8; 32];
 
-/// How [`Store::history_unless`] sums a state up, and which summaries it skips.
-type Summing<'f> = (&'f dyn Fn(&Ledger) -> Summary, &'f dyn Fn(&Summary) -> bool);
+/// How [`Store::history_unless`] sums a state up (the kind of summary, the
+/// function), and which summaries it skips.
+type Summing<'f> = (
+    &'f str,
+    &'f dyn Fn(&Ledger) -> Summary,
+    &'f dyn Fn(&Summary) -> bool,
+);
 
-/// Part of every summary's key: bumped when what summaries say changes, so
-/// entries a Vouch that summed up otherwise kept are never read.
-pub(crate) const SUMMARY_VERSION: &[u8] = b"vouch state summary 1\0";
-
-/// Summaries learned by a process (key, summary), kept with its next write.
-pub(super) type Learned = std::cell::RefCell<Vec<(Summary, Summary)>>;
+/// Summaries learned by a process (key to summary), kept with its next write.
+pub(super) type Learned = std::cell::RefCell<std::collections::HashMap<Summary, Summary>>;
 
 /// Summaries a process learns and keeps with its next write, at most.
 const MAX_LEARNED: usize = 1 << 14;
 
-/// Entries `state_summaries` keeps, the newest.
+/// Entries `state_summaries` keeps, the most recently inserted.
 const MAX_SUMMARIES: i64 = 1 << 16;
 
-/// The key of a remembered state's summary: a SHA-256 of
-/// [`SUMMARY_VERSION`], the text (length first) and the encoded runs.
-fn summary_key(text: &str, runs: &[u8]) -> Summary {
+/// The key of a remembered state's summary: a SHA-256 of the kind of
+/// summary, this Vouch's version (a build that sums up otherwise never
+/// reads another's entries), the text (length first) and the encoded runs.
+fn summary_key(kind: &str, text: &str, runs: &[u8]) -> Summary {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    h.update(SUMMARY_VERSION);
+    for part in [kind, env!("CARGO_PKG_VERSION")] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
     h.update((text.len() as u64).to_le_bytes());
     h.update(text.as_bytes());
     h.update(runs);
@@ -288,7 +299,7 @@ fn summary_key(text: &str, runs: &[u8]) -> Summary {
 }
 
 /// Inside a write transaction: keeps the summaries `store` learned, and
-/// lets the oldest go past [`MAX_SUMMARIES`].
+/// lets the first inserted go past [`MAX_SUMMARIES`].
 pub(super) fn keep_learned(
     learned: &Learned,
     db: &std::path::Path,
@@ -375,7 +386,7 @@ mod tests {
         let texts = |v: Vec<Ledger>| v.iter().map(Ledger::text).collect::<Vec<_>>();
         let calls = std::cell::Cell::new(0);
         let found = store
-            .history_unless("x.rs", |_| true, summarise(&calls), is_f1)
+            .history_unless("x.rs", |_| true, "t", summarise(&calls), is_f1)
             .unwrap();
         assert_eq!(
             texts(found),
@@ -387,7 +398,7 @@ mod tests {
         let other = Store::open(&db).unwrap();
         let calls = std::cell::Cell::new(0);
         other
-            .history_unless("x.rs", |_| true, summarise(&calls), is_f1)
+            .history_unless("x.rs", |_| true, "t", summarise(&calls), is_f1)
             .unwrap();
         assert_eq!(calls.get(), 3);
         drop(other);
@@ -397,18 +408,24 @@ mod tests {
         let fresh = Store::open(&db).unwrap();
         let calls = std::cell::Cell::new(0);
         let found = fresh
-            .history_unless("x.rs", |_| true, summarise(&calls), is_f1)
+            .history_unless("x.rs", |_| true, "t", summarise(&calls), is_f1)
             .unwrap();
         assert_eq!(
             calls.get(),
-            2,
-            "f1 is skipped undecoded; the others are decoded"
+            0,
+            "f1 is skipped undecoded; the others are known"
         );
         assert_eq!(found.len(), 2);
+        // Another kind of summary reads none of these.
+        let calls = std::cell::Cell::new(0);
+        fresh
+            .history_unless("x.rs", |_| true, "u", summarise(&calls), |_| false)
+            .unwrap();
+        assert_eq!(calls.get(), 3);
         // Skipped undecoded even where `keep` would have it decoded first.
         let calls = std::cell::Cell::new(0);
         let found = fresh
-            .history_unless("x.rs", |_| true, summarise(&calls), |_| true)
+            .history_unless("x.rs", |_| true, "t", summarise(&calls), |_| true)
             .unwrap();
         assert!(found.is_empty());
         assert_eq!(calls.get(), 0, "every state is known by its summary now");
@@ -420,7 +437,7 @@ mod tests {
         store.save("x.rs", &Ledger::new("fn f9() {}\n")).unwrap();
         let calls = std::cell::Cell::new(0);
         store
-            .history_unless("x.rs", |_| true, summarise(&calls), |_| true)
+            .history_unless("x.rs", |_| true, "t", summarise(&calls), |_| true)
             .unwrap();
         assert_eq!(calls.get(), 2, "the changed f1 state and f3 are new");
     }
