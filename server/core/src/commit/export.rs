@@ -106,12 +106,19 @@ pub fn each_trace_note(
 /// [`each_note`] for a caller that reads the lines of only some notes:
 /// `lines(note)` says which; the others come with their records and no
 /// lines, and nothing is read to bound them.
+///
+/// Notes are parsed on a second thread while this one reads the next
+/// ones and hands the parsed ones, in order, to `f`: parsing is most of
+/// the work. At most [`PARSE_AHEAD`] notes wait to be parsed, and this
+/// thread takes every parsed note before it reads another, so memory
+/// stays flat.
 pub(crate) fn each_note_where(
     git: &Git,
     commits: &[CommitInfo],
-    lines: impl Fn(&[String]) -> bool,
+    lines: impl Fn(&[String]) -> bool + Sync,
     mut f: impl FnMut(&CommitInfo, Option<Note>) -> Result<(), CommitError>,
 ) -> Result<(), CommitError> {
+    use std::sync::mpsc;
     let notes = Notes::new(git)?;
     let shas: Vec<String> = commits.iter().map(|c| c.sha.clone()).collect();
     // Parsed notes waiting for their line counts: (index, note); notes that
@@ -136,27 +143,71 @@ pub(crate) fn each_note_where(
             }
             Ok::<_, CommitError>(())
         };
-    notes.each_text(
-        &shas,
-        |_| true,
-        |i, text| {
-            let n = note::parse_where(text.as_deref().unwrap_or(""), &lines);
-            if lines(&n.records) {
-                if waiting.len() == NOTE_BATCH {
-                    flush(&mut waiting, &mut ready, i)?;
-                }
-                waiting.push((i, n));
-            } else {
-                ready.insert(i, n.without_lines());
-                if waiting.is_empty() {
-                    flush(&mut waiting, &mut ready, i + 1)?;
+    // A parsed note (of commit `i`), in order.
+    let mut take = |i: usize, n: ParsedNote| {
+        if lines(&n.records) {
+            if waiting.len() == NOTE_BATCH {
+                flush(&mut waiting, &mut ready, i)?;
+            }
+            waiting.push((i, n));
+        } else {
+            ready.insert(i, n.without_lines());
+            if waiting.is_empty() {
+                flush(&mut waiting, &mut ready, i + 1)?;
+            }
+        }
+        Ok::<_, CommitError>(())
+    };
+    std::thread::scope(|s| {
+        let (to_parse, texts) = mpsc::sync_channel::<(usize, String)>(PARSE_AHEAD);
+        let (parsed_out, parsed) = mpsc::channel::<(usize, ParsedNote)>();
+        let lines = &lines;
+        let parser = s.spawn(move || {
+            for (i, text) in texts {
+                if parsed_out
+                    .send((i, note::parse_where(&text, lines)))
+                    .is_err()
+                {
+                    break;
                 }
             }
-            Ok(())
-        },
-    )?;
+        });
+        let read = notes.each_text(
+            &shas,
+            |_| true,
+            |i, text| {
+                while let Ok((j, n)) = parsed.try_recv() {
+                    take(j, n)?;
+                }
+                let mut item = (i, text.unwrap_or_default());
+                // A full queue: take a parsed note (one is on its way), then try again.
+                while let Err(mpsc::TrySendError::Full(back)) = to_parse.try_send(item) {
+                    item = back;
+                    if let Ok((j, n)) = parsed.recv() {
+                        take(j, n)?;
+                    }
+                }
+                Ok(())
+            },
+        );
+        drop(to_parse);
+        // The notes still being parsed (none is left behind on an error).
+        let rest = parsed.into_iter().try_for_each(|(j, n)| {
+            if read.is_ok() {
+                take(j, n)?;
+            }
+            Ok::<_, CommitError>(())
+        });
+        parser
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        read.and(rest)
+    })?;
     flush(&mut waiting, &mut ready, commits.len())
 }
+
+/// Notes read ahead of the one being parsed ([`each_note_where`]), at most.
+const PARSE_AHEAD: usize = 64;
 
 /// Runs of consecutive equal lines: `(start, end, attr)`.
 /// (`chars`, the length of one-line pieces, may differ inside a run).
@@ -621,5 +672,116 @@ mod compact {
                 assert!(!is_canonical(not), "{not}");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod pipeline_tests {
+    use super::*;
+    use crate::commit::lines::{CommitLines, FileLines};
+
+    /// A repository of `n` commits, every third with a note naming its
+    /// file's first line AI: made with one `git fast-import`.
+    fn noted_repo(n: usize) -> (tempfile::TempDir, Git) {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let git = Git::new(tmp.path());
+        git.run_as_tester(&["init", "-q", "-b", "main"]);
+        let mut stream = String::new();
+        for c in 1..=n {
+            let text = format!("fn f{c}() {{}}\n");
+            stream.push_str(&format!(
+                "commit refs/heads/main\nmark :{c}\ncommitter T <t@x> {} +0000\ndata 2\nc\n",
+                1_000_000 + c
+            ));
+            if c > 1 {
+                stream.push_str(&format!("from :{}\n", c - 1));
+            }
+            stream.push_str(&format!(
+                "M 100644 inline a.rs\ndata {}\n{text}\n",
+                text.len()
+            ));
+        }
+        stream.push_str("commit refs/notes/vouch\ncommitter T <t@x> 2000000 +0000\ndata 2\nn\n");
+        for c in (1..=n).step_by(3) {
+            let mut lines = CommitLines::new();
+            let mut file = FileLines::new();
+            file.insert(
+                1,
+                LineAttr {
+                    origin: crate::ledger::LineOrigin::Ai,
+                    tool: format!("tool{c}"),
+                    model: None,
+                    kind: Some("agent".into()),
+                    reviews: Vec::new(),
+                    chars: None,
+                },
+            );
+            lines.insert("a.rs".to_owned(), file);
+            let note = format!("{}\n", super::note::record("0", &lines));
+            stream.push_str(&format!("N inline :{c}\ndata {}\n{note}\n", note.len()));
+        }
+        git.run_input(&["fast-import", "--quiet"], stream.as_bytes())
+            .expect("fast-import");
+        (tmp, git)
+    }
+
+    /// Notes parsed on another thread reach `f` in commit order, each with
+    /// its own commit's note, far past the queue's length; an error from
+    /// `f` ends the walk with that error.
+    #[test]
+    fn notes_parsed_aside_come_in_order_and_errors_stop_the_walk() {
+        let n = PARSE_AHEAD * 3 + 7;
+        let (_tmp, git) = noted_repo(n);
+        let list = commits(&git, None).expect("commits");
+        assert_eq!(list.len(), n);
+        for lines_wanted in [true, false] {
+            let mut seen = Vec::new();
+            each_note_where(
+                &git,
+                &list,
+                |_| lines_wanted,
+                |c, note| {
+                    let record = note.and_then(|n| n.records.first().cloned());
+                    seen.push((c.sha.clone(), record));
+                    Ok(())
+                },
+            )
+            .expect("walk");
+            // Commit i (1-based) has the note naming `tool{i}`.
+            let expected: Vec<(String, Option<String>)> = list
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    (
+                        c.sha.clone(),
+                        (i % 3 == 0).then(|| format!("\"tool{}\"", i + 1)),
+                    )
+                })
+                .collect();
+            let seen: Vec<(String, Option<String>)> = seen
+                .into_iter()
+                .zip(&expected)
+                .map(|((sha, record), (_, tool))| {
+                    let found = match (record, tool) {
+                        (Some(r), Some(t)) if r.contains(t.as_str()) => Some(t.clone()),
+                        (Some(r), _) => Some(r),
+                        (None, _) => None,
+                    };
+                    (sha, found)
+                })
+                .collect();
+            assert_eq!(seen, expected, "lines wanted: {lines_wanted}");
+        }
+        let mut calls = 0;
+        let err = each_note(&git, &list, |_, _| {
+            calls += 1;
+            if calls == PARSE_AHEAD + 5 {
+                return Err(CommitError::Other("stop".into()));
+            }
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "stop");
+        assert_eq!(calls, PARSE_AHEAD + 5);
     }
 }

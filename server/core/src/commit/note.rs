@@ -239,12 +239,16 @@ pub(crate) fn parse(text: &str) -> ParsedNote {
 /// records are read and checked either way): an export that writes a
 /// record as it is needs no ranges built.
 pub(crate) fn parse_where(text: &str, lines: impl Fn(&[String]) -> bool) -> ParsedNote {
-    let mut parsed: Vec<(String, RecordIn)> = Vec::new();
-    for raw in record_texts(text) {
-        if let Ok(r) = serde_json::from_str::<RecordIn>(raw) {
-            parsed.push((raw.to_owned(), r));
-        }
-    }
+    let mut parsed: Vec<(String, RecordIn)> = match records_at_once(text) {
+        Some(records) => records
+            .into_iter()
+            .map(|(raw, r)| (raw.to_owned(), r))
+            .collect(),
+        None => records_carefully(text)
+            .into_iter()
+            .map(|(raw, r)| (raw.to_owned(), r))
+            .collect(),
+    };
     parsed.sort_by(|a, b| b.1.timestamp.cmp(&a.1.timestamp));
     let (records, parsed): (Vec<String>, Vec<RecordIn>) = parsed.into_iter().unzip();
     if !lines(&records) {
@@ -264,6 +268,32 @@ pub(crate) fn parse_where(text: &str, lines: impl Fn(&[String]) -> bool) -> Pars
     }
     files.retain(|_, r| !r.is_empty());
     ParsedNote { files, records }
+}
+
+/// Each record of `text` with its text, read in one pass, when `text` is
+/// nothing but records (what Vouch writes); `None` at the first value that
+/// is not one, or junk: then [`record_texts`] finds the values and each is
+/// parsed on its own, which gives the same records here.
+fn records_at_once(text: &str) -> Option<Vec<(&str, RecordIn)>> {
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<RecordIn>();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(record) = stream.next() {
+        let record = record.ok()?;
+        let end = stream.byte_offset();
+        out.push((text.get(from..end)?.trim(), record));
+        from = end;
+    }
+    Some(out)
+}
+
+/// Each JSON value of `text` ([`record_texts`]) that is a record, with its
+/// text.
+fn records_carefully(text: &str) -> Vec<(&str, RecordIn)> {
+    record_texts(text)
+        .into_iter()
+        .filter_map(|raw| Some((raw, serde_json::from_str::<RecordIn>(raw).ok()?)))
+        .collect()
 }
 
 /// The text of each JSON value in `text`, found cheaply (no tree built); on
@@ -493,6 +523,40 @@ fn parse_time(s: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(400))]
+
+        /// Notes read in one pass give exactly the records the careful
+        /// reading gives, whenever the one pass gives any answer; and it
+        /// answers for every note made only of records.
+        #[test]
+        fn records_read_at_once_are_those_read_carefully(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                r#"{"version":"0.1.0","timestamp":"2026-01-02T00:00:00Z","files":[]}"#,
+                r#"{"timestamp":"2026-01-01T00:00:00Z","tool":{"name":"x"}}"#,
+                r#"{"timestamp":5}"#,
+                r#"{"timestamp":"a","timestamp":"b"}"#,
+                "123",
+                "[1,2]",
+                "junk here",
+                "{\"unclosed\": ",
+                "\n",
+                "  ",
+            ]), 0..6),
+        ) {
+            let text = pieces.join("\n");
+            let careful: Vec<&str> = records_carefully(&text).into_iter().map(|(raw, _)| raw).collect();
+            if let Some(at_once) = records_at_once(&text) {
+                let at_once: Vec<&str> = at_once.into_iter().map(|(raw, _)| raw).collect();
+                proptest::prop_assert_eq!(at_once, careful);
+            }
+            let only_records = pieces.iter().all(|p| p.starts_with("{\"version") || p.starts_with("{\"timestamp\":\"2") || p.trim().is_empty());
+            if only_records {
+                proptest::prop_assert!(records_at_once(&text).is_some(), "{:?}", text);
+            }
+        }
+    }
 
     fn attr(model: Option<&str>, reviewer: Option<&str>) -> LineAttr {
         LineAttr {
