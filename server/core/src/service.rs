@@ -646,8 +646,8 @@ impl Service {
     /// [`Service::update`] of each of `rels`, [`UPDATE_CHUNK`] files to a
     /// store transaction (each file's look-up is held until its chunk is
     /// written); `change` says whether to write the file. A file another
-    /// process wrote since it was looked up is left as that process wrote
-    /// it (the usual reconcile brings it to the disk later).
+    /// process wrote since it was looked up is looked up and written again
+    /// (twice at most; then it is left as that process wrote it).
     pub(crate) fn update_each<E>(
         &mut self,
         rels: &[String],
@@ -657,23 +657,34 @@ impl Service {
         E: From<ServiceError> + From<StoreError>,
     {
         for chunk in rels.chunks(UPDATE_CHUNK) {
-            let mut prepared = HashMap::with_capacity(chunk.len());
-            for rel in chunk {
-                prepared.insert(rel.as_str(), self.prepare_update(rel)?);
-            }
-            self.store.update_each(chunk, |rel, stored| {
-                let Some(prepared) = prepared.remove(rel) else {
-                    return Ok::<_, E>(None);
-                };
-                if stored.as_ref().map(|s| s.generation) != prepared.generation {
-                    return Ok(None);
+            // Files another process wrote meanwhile are looked up again,
+            // twice at most.
+            let mut todo = chunk.to_vec();
+            for _ in 0..3 {
+                if todo.is_empty() {
+                    break;
                 }
-                let mut ledger = prepared.apply::<E>(rel, stored)?;
-                Ok(change(rel, &mut ledger)?.then_some(ledger))
-            })?;
-            self.origins_seen
-                .borrow_mut()
-                .retain(|s| !chunk.contains(&s.rel));
+                let mut prepared = HashMap::with_capacity(todo.len());
+                for rel in &todo {
+                    prepared.insert(rel.clone(), self.prepare_update(rel)?);
+                }
+                let mut again = Vec::new();
+                self.store.update_each(&todo, |rel, stored| {
+                    let Some(prepared) = prepared.remove(rel) else {
+                        return Ok::<_, E>(None);
+                    };
+                    if stored.as_ref().map(|s| s.generation) != prepared.generation {
+                        again.push(rel.to_owned());
+                        return Ok(None);
+                    }
+                    let mut ledger = prepared.apply::<E>(rel, stored)?;
+                    Ok(change(rel, &mut ledger)?.then_some(ledger))
+                })?;
+                self.origins_seen
+                    .borrow_mut()
+                    .retain(|s| !todo.contains(&s.rel));
+                todo = again;
+            }
         }
         Ok(())
     }

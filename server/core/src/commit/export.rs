@@ -152,7 +152,9 @@ pub(crate) fn each_note_where(
             waiting.push((i, n));
         } else {
             ready.insert(i, n.without_lines());
-            if waiting.is_empty() {
+            // Behind a note waiting for its line counts, the ready ones
+            // pile up: bound them all at a batch.
+            if waiting.is_empty() || ready.len() >= NOTE_BATCH {
                 flush(&mut waiting, &mut ready, i + 1)?;
             }
         }
@@ -162,16 +164,26 @@ pub(crate) fn each_note_where(
         let (to_parse, texts) = mpsc::sync_channel::<(usize, String)>(PARSE_AHEAD);
         let (parsed_out, parsed) = mpsc::channel::<(usize, ParsedNote)>();
         let lines = &lines;
-        let parser = s.spawn(move || {
-            for (i, text) in texts {
-                if parsed_out
-                    .send((i, note::parse_where(&text, lines)))
-                    .is_err()
-                {
-                    break;
+        let parser = std::thread::Builder::new()
+            .name("vouch-notes".into())
+            .spawn_scoped(s, move || {
+                for (i, text) in texts {
+                    if parsed_out
+                        .send((i, note::parse_where(&text, lines)))
+                        .is_err()
+                    {
+                        break;
+                    }
                 }
-            }
-        });
+            });
+        let Ok(parser) = parser else {
+            // No thread: parsed here, one at a time.
+            return notes.each_text(
+                &shas,
+                |_| true,
+                |i, text| take(i, note::parse_where(&text.unwrap_or_default(), lines)),
+            );
+        };
         let read = notes.each_text(
             &shas,
             |_| true,
@@ -181,13 +193,19 @@ pub(crate) fn each_note_where(
                 }
                 let mut item = (i, text.unwrap_or_default());
                 // A full queue: take a parsed note (one is on its way), then try again.
-                while let Err(mpsc::TrySendError::Full(back)) = to_parse.try_send(item) {
-                    item = back;
+                loop {
+                    match to_parse.try_send(item) {
+                        Ok(()) => return Ok(()),
+                        Err(mpsc::TrySendError::Full(back)) => item = back,
+                        // The parser stopped (it panicked: joined below).
+                        Err(mpsc::TrySendError::Disconnected(_)) => {
+                            return Err(CommitError::Other("the note parser stopped".into()));
+                        }
+                    }
                     if let Ok((j, n)) = parsed.recv() {
                         take(j, n)?;
                     }
                 }
-                Ok(())
             },
         );
         drop(to_parse);
@@ -680,9 +698,9 @@ mod pipeline_tests {
     use super::*;
     use crate::commit::lines::{CommitLines, FileLines};
 
-    /// A repository of `n` commits, every third with a note naming its
+    /// A repository of `n` commits, every `step`-th with a note naming its
     /// file's first line AI: made with one `git fast-import`.
-    fn noted_repo(n: usize) -> (tempfile::TempDir, Git) {
+    fn noted_repo(n: usize, step: usize) -> (tempfile::TempDir, Git) {
         let tmp = tempfile::tempdir().expect("temp dir");
         let git = Git::new(tmp.path());
         git.run_as_tester(&["init", "-q", "-b", "main"]);
@@ -702,7 +720,7 @@ mod pipeline_tests {
             ));
         }
         stream.push_str("commit refs/notes/vouch\ncommitter T <t@x> 2000000 +0000\ndata 2\nn\n");
-        for c in (1..=n).step_by(3) {
+        for c in (1..=n).step_by(step) {
             let mut lines = CommitLines::new();
             let mut file = FileLines::new();
             file.insert(
@@ -731,7 +749,7 @@ mod pipeline_tests {
     #[test]
     fn notes_parsed_aside_come_in_order_and_errors_stop_the_walk() {
         let n = PARSE_AHEAD * 3 + 7;
-        let (_tmp, git) = noted_repo(n);
+        let (_tmp, git) = noted_repo(n, 3);
         let list = commits(&git, None).expect("commits");
         assert_eq!(list.len(), n);
         for lines_wanted in [true, false] {
@@ -783,5 +801,43 @@ mod pipeline_tests {
         .unwrap_err();
         assert_eq!(err.to_string(), "stop");
         assert_eq!(calls, PARSE_AHEAD + 5);
+    }
+
+    /// Every commit noted, far more than the queue holds and more than a
+    /// batch: notes that need no line counts reach `f` while the walk
+    /// goes on (past full queues), in order, and an error from `f` there
+    /// stops the walk with that error.
+    #[test]
+    fn a_long_walk_of_notes_keeps_order_and_stops_at_an_error() {
+        let n = NOTE_BATCH + PARSE_AHEAD * 2 + 7;
+        let (_tmp, git) = noted_repo(n, 1);
+        let list = commits(&git, None).expect("commits");
+        let mut seen = 0;
+        each_trace_note(&git, &list, |c, note| {
+            let record = note
+                .and_then(|n| n.records.first().cloned())
+                .unwrap_or_default();
+            assert_eq!(c.sha, list[seen].sha);
+            assert!(
+                record.contains(&format!("\"tool{}\"", seen + 1)),
+                "{seen}: {record}"
+            );
+            seen += 1;
+            Ok(())
+        })
+        .expect("walk");
+        assert_eq!(seen, n);
+        let stop = PARSE_AHEAD + 5;
+        let mut calls = 0;
+        let err = each_trace_note(&git, &list, |_, _| {
+            calls += 1;
+            if calls == stop {
+                return Err(CommitError::Other("stop".into()));
+            }
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "stop");
+        assert_eq!(calls, stop);
     }
 }

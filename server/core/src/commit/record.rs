@@ -194,9 +194,9 @@ pub fn teach_from_index(service: &mut Service, git: &Git) -> Result<(), CommitEr
 /// Files in `settled` (committed as the very text of their record, whose
 /// AI lines the note took from it) are skipped: nothing would change.
 /// Files are taught 64 to a store transaction, each looked up (its
-/// sources searched) before it, against the records as they were before
-/// this commit: a file that cannot be read fails the lesson from its
-/// chunk on; one another process wrote meanwhile is left as written.
+/// sources searched) just before its chunk is written: a file that cannot
+/// be read fails the lesson from its chunk on; one another process wrote
+/// meanwhile is looked up again.
 fn teach_store(
     service: &mut Service,
     changes: &[crate::git::Change],
