@@ -145,16 +145,19 @@ pub(crate) fn each_note_where(
         };
     // A parsed note (of commit `i`), in order.
     let mut take = |i: usize, n: ParsedNote| {
-        if lines(&n.records) {
+        // A commit without a record (no note) has no lines to bound.
+        if !n.records.is_empty() && lines(&n.records) {
             if waiting.len() == NOTE_BATCH {
                 flush(&mut waiting, &mut ready, i)?;
             }
             waiting.push((i, n));
         } else {
             ready.insert(i, n.without_lines());
-            // Behind a note waiting for its line counts, the ready ones
-            // pile up: bound them all at a batch.
-            if waiting.is_empty() || ready.len() >= NOTE_BATCH {
+            if waiting.is_empty() {
+                flush(&mut waiting, &mut ready, i + 1)?;
+            } else if ready.len() >= NOTE_BATCH {
+                // Behind a note waiting for its line counts, the ready ones
+                // pile up: bound them all at a batch.
                 flush(&mut waiting, &mut ready, i + 1)?;
             }
         }
