@@ -668,25 +668,40 @@ impl Service {
                 for rel in &todo {
                     prepared.insert(rel.clone(), self.prepare_update(rel)?);
                 }
-                let mut again = Vec::new();
-                self.store.update_each(&todo, |rel, stored| {
-                    let Some(prepared) = prepared.remove(rel) else {
-                        return Ok::<_, E>(None);
-                    };
-                    if stored.as_ref().map(|s| s.generation) != prepared.generation {
-                        again.push(rel.to_owned());
-                        return Ok(None);
-                    }
-                    let mut ledger = prepared.apply::<E>(rel, stored)?;
-                    Ok(change(rel, &mut ledger)?.then_some(ledger))
-                })?;
-                self.origins_seen
-                    .borrow_mut()
-                    .retain(|s| !todo.contains(&s.rel));
-                todo = again;
+                todo = self.write_prepared(&todo, prepared, &mut change)?;
             }
         }
         Ok(())
+    }
+
+    /// One transaction of [`Service::update_each`]: each of `rels` as
+    /// `prepared` found it. Returns the files another process wrote since
+    /// their look-up (left as written).
+    fn write_prepared<E>(
+        &mut self,
+        rels: &[String],
+        mut prepared: HashMap<String, PreparedUpdate>,
+        change: &mut impl FnMut(&str, &mut Ledger) -> Result<bool, E>,
+    ) -> Result<Vec<String>, E>
+    where
+        E: From<ServiceError> + From<StoreError>,
+    {
+        let mut again = Vec::new();
+        self.store.update_each(rels, |rel, stored| {
+            let Some(prepared) = prepared.remove(rel) else {
+                return Ok::<_, E>(None);
+            };
+            if stored.as_ref().map(|s| s.generation) != prepared.generation {
+                again.push(rel.to_owned());
+                return Ok(None);
+            }
+            let mut ledger = prepared.apply::<E>(rel, stored)?;
+            Ok(change(rel, &mut ledger)?.then_some(ledger))
+        })?;
+        self.origins_seen
+            .borrow_mut()
+            .retain(|s| !rels.contains(&s.rel));
+        Ok(again)
     }
 
     /// What [`Service::update`] looks up before its write transaction.
@@ -1426,6 +1441,59 @@ mod tests {
             .expect("states");
         assert_eq!(summed.get(), 0);
         assert_eq!(kept.iter().map(Ledger::text).collect::<Vec<_>>(), cold);
+    }
+
+    /// A file written by another writer between its look-up and the
+    /// transaction is left as written and named for a new look-up; the
+    /// others are written; `update_each` then teaches it from its new
+    /// record.
+    #[test]
+    fn update_each_looks_a_file_written_meanwhile_up_again() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path();
+        crate::git::Git::new(dir).run_as_tester(&["init", "-q"]);
+        for name in ["a.rs", "b.rs"] {
+            std::fs::write(dir.join(name), format!("fn {}() {{}}\n", &name[..1])).expect("write");
+        }
+        let mut service = Service::open(dir).expect("open");
+        for name in ["a.rs", "b.rs"] {
+            service
+                .store
+                .save(name, &Ledger::new(&format!("fn {}() {{}}\n", &name[..1])))
+                .expect("save");
+        }
+        let rels = vec!["a.rs".to_owned(), "b.rs".to_owned()];
+        let mut prepared = HashMap::new();
+        for rel in &rels {
+            prepared.insert(rel.clone(), service.prepare_update(rel).expect("look-up"));
+        }
+        // Another writer marks a.rs AI after its look-up.
+        let mut theirs = Ledger::new("fn a() {}\n");
+        theirs.mark_ai(0..2, &AiSource::test_agent()).expect("mark");
+        let mut other = Store::open(&service.workspace.store_path()).expect("open");
+        other.save("a.rs", &theirs).expect("save");
+        let mut mark = |rel: &str, l: &mut Ledger| -> Result<bool, ServiceError> {
+            l.mark_ai(3..4, &AiSource::test_agent())
+                .map_err(|source| ServiceError::Ledger {
+                    path: rel.to_owned(),
+                    source,
+                })?;
+            Ok(true)
+        };
+        let again = service
+            .write_prepared(&rels, prepared, &mut mark)
+            .expect("write");
+        assert_eq!(again, ["a.rs"]);
+        let a = service.store.load("a.rs").expect("load").expect("a");
+        assert_eq!(a.ledger.regions().len(), 1, "their write stands");
+        assert_eq!(a.ledger.regions()[0].range, 0..2);
+        let b = service.store.load("b.rs").expect("load").expect("b");
+        assert_eq!(b.ledger.regions().len(), 1, "b.rs written");
+        // update_each looks a.rs up again and teaches it on their record.
+        service.update_each(&rels[..1], &mut mark).expect("update");
+        let a = service.store.load("a.rs").expect("load").expect("a");
+        let ranges: Vec<_> = a.ledger.regions().iter().map(|r| r.range.clone()).collect();
+        assert_eq!(ranges, [0..2, 3..4]);
     }
 
     /// The list of changed files asked ahead on another thread is the one
