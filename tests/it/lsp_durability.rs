@@ -379,9 +379,12 @@ fn a_large_documents_logged_edits_survive_kill_9() {
 }
 
 /// A burst that replaces a small file's stored state whole: the state it
-/// replaces is remembered (ahead of the write, while the edits arrive) and
-/// is known exactly when a commit stages it — even once the burst deleted
-/// its AI line and the server was killed.
+/// replaces is remembered, whichever way the server does it (ahead of the
+/// write while the edits arrive, or by the write), and is known exactly
+/// when a commit stages it — even once the burst deleted its AI line and
+/// the server was killed. (It fails if remembering ahead marks the state
+/// remembered without writing it; the store's own tests check the
+/// ahead path itself.)
 #[test]
 fn a_version_staged_before_a_burst_keeps_its_ai_lines() {
     let repo = TempRepo::new();

@@ -20,8 +20,9 @@ pub(crate) struct CheckArgs {
     /// instead of the working tree
     #[arg(long)]
     pub(crate) staged: bool,
-    /// Accepted for the pre-commit hooks earlier builds installed; the same
-    /// as --staged alone
+    /// Accepted for the pre-commit hooks earlier builds installed
+    /// (`--staged --for-commit`); only with --staged, which it changes
+    /// nothing in
     #[arg(long, requires = "staged", hide = true)]
     pub(crate) for_commit: bool,
 }

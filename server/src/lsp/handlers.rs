@@ -1,7 +1,7 @@
 //! The dispatch table ([`dispatch`]): every method the server serves, each
 //! mapped to one handler: `fn(&mut Session, Params) -> Result<R>` for a
-//! request, `fn(&mut Session, &Params)` for a notification (its parameters
-//! stay in the message, freed by the reader thread). Parameters are
+//! request, `fn(&mut Session, &Params)` for a notification (a hot one's
+//! parameters stay in the message, freed by the reader thread). Parameters are
 //! deserialised once: a hot notification's by the reader thread, the rest
 //! straight from the message's raw JSON into the method's type.
 
@@ -126,11 +126,10 @@ impl<'l, 'm> Dispatch<'l, 'm> {
         }
     }
 
-    /// The parameters in the handler's type: as decoded ahead, or read now.
-    fn params<P: DeserializeOwned + 'static>(&mut self) -> serde_json::Result<P> {
-        if let Some(p) = self.msg.decoded.take().and_then(|d| d.downcast::<P>().ok()) {
-            return Ok(*p);
-        }
+    /// The parameters in the handler's type, read from the raw JSON (a
+    /// notification decoded ahead is borrowed instead, see
+    /// [`Dispatch::notification`]).
+    fn params<P: DeserializeOwned>(&self) -> serde_json::Result<P> {
         serde_json::from_str(self.msg.params.as_deref().map_or("null", RawValue::get))
     }
 
@@ -164,10 +163,11 @@ impl<'l, 'm> Dispatch<'l, 'm> {
         self
     }
 
-    /// A notification. Its handler borrows the parameters: they stay in
-    /// the message, which goes back to the reader thread to be freed where
-    /// it was allocated (see [`super::main_loop`]), so a burst of
-    /// keystrokes costs the loop no deallocations.
+    /// A notification. Its handler borrows the parameters. Those the
+    /// reader thread decoded ahead (`didChange`) stay in the message, which
+    /// goes back to that thread to be freed where it was allocated (see
+    /// [`super::main_loop`]), so a burst of keystrokes costs the loop no
+    /// deallocations; the others are read here, and freed here.
     fn notification<N: Notification>(
         &mut self,
         handler: fn(&mut Session, &N::Params),

@@ -203,9 +203,10 @@ fn teach_store(
     lines: &CommitLines,
     settled: &HashSet<String>,
 ) -> Result<(), CommitError> {
-    // The files whose disk holds the committed text, and whether their
-    // record is older; taught in one store transaction.
+    // The files whose disk holds the committed text (their blob names),
+    // and whether their record is older.
     let mut taught = Vec::new();
+    let mut committed = HashMap::new();
     let mut stale = HashSet::new();
     for path in lines.keys().filter(|p| !settled.contains(*p)) {
         let Some(change) = changes.iter().find(|c| &c.path == path) else {
@@ -224,9 +225,18 @@ fn teach_store(
         {
             stale.insert(path.clone());
         }
+        committed.insert(path.clone(), change.new.as_str());
         taught.push(path.clone());
     }
     service.update_each(&taught, |path, ledger| {
+        // Looked up again just before its chunk is written: a file edited
+        // since the check above is left to the usual reconcile (the note's
+        // line numbers are the committed text's).
+        if committed.get(path).copied()
+            != Some(crate::git::sha1_blob_id(ledger.text().as_bytes()).as_str())
+        {
+            return Ok(false);
+        }
         let marked = lines
             .get(path)
             .map_or(0, |file| lines::fill_ledger(ledger, file));

@@ -485,22 +485,17 @@ impl Store {
         // The state being replaced, kept when its text goes away (so a version
         // staged earlier, then rewritten on disk, is still known exactly).
         let mut before = None;
-        let mut remembered = false;
+        let mut remember = Remember::Replaced;
         let ledger = match decided {
             Some(_) if load(&tx, &db, path)?.is_some() => {
                 return Err(StoreError::CreatedMeanwhile(db).into());
             }
             Some(ledger) => ledger,
             None => {
-                let current = match known {
-                    Some(k) if generation_of(&tx, &db, path)? == Some(k.generation) => {
-                        Some(k.clone())
-                    }
-                    _ => load(&tx, &db, path)?,
-                };
+                let current = current_in(&tx, &db, path, known)?;
                 let old_generation = current.as_ref().map_or(0, |f| f.generation);
                 before = current.as_ref().map(|f| f.ledger.clone());
-                remembered = self.ahead.remove(path) == Some(old_generation);
+                remember = remember_of(&mut self.ahead, path, old_generation);
                 let Some(ledger) = change.take().map(|c| c(current)).transpose()?.flatten() else {
                     return Ok((None, old_generation));
                 };
@@ -508,11 +503,6 @@ impl Store {
             }
         };
         let generation = next_generation(&tx, &db)?;
-        let remember = if remembered {
-            Remember::Already
-        } else {
-            Remember::Replaced
-        };
         write_in(&tx, &db, path, (before, remember), &ledger, generation)?;
         history::keep_learned(&self.learned, &db, &tx)?;
         tx.commit().map_err(err())?;
@@ -550,11 +540,7 @@ impl Store {
             let current = load(&tx, &db, path)?;
             let old_generation = current.as_ref().map_or(0, |f| f.generation);
             let before = current.as_ref().map(|f| f.ledger.clone());
-            let remember = if self.ahead.remove(path) == Some(old_generation) {
-                Remember::Already
-            } else {
-                Remember::Replaced
-            };
+            let remember = remember_of(&mut self.ahead, path, old_generation);
             let Some(ledger) = change(path, current)? else {
                 continue;
             };
@@ -584,15 +570,16 @@ impl Store {
         known: Option<&StoredFile>,
     ) -> Result<(), StoreError> {
         check_path(path)?;
-        if !self.attach(false)? {
+        // What this writer wrote holds no AI text: nothing to remember, and
+        // no write transaction for it (most files typed in). Should another
+        // process have written AI text since, the write remembers what it
+        // replaces as always.
+        if known.is_some_and(|k| k.ledger.regions().is_empty()) || !self.attach(false)? {
             return Ok(());
         }
         let db = self.path.clone();
         let tx = write_transaction(&mut self.conn, &db)?;
-        let current = match known {
-            Some(k) if generation_of(&tx, &db, path)? == Some(k.generation) => Some(k.clone()),
-            _ => load(&tx, &db, path)?,
-        };
+        let current = current_in(&tx, &db, path, known)?;
         let Some(current) = current else {
             return Ok(());
         };
@@ -644,12 +631,7 @@ impl Store {
         // One write: every file it changes gets its generation.
         let generation = next_generation(&tx, &db)?;
         for (path, ledger, known) in files {
-            let before = match known {
-                Some(k) if generation_of(&tx, &db, path)? == Some(k.generation) => {
-                    Some(k.ledger.clone())
-                }
-                _ => load(&tx, &db, path)?.map(|f| f.ledger),
-            };
+            let before = current_in(&tx, &db, path, known.as_ref())?.map(|f| f.ledger);
             write_in(
                 &tx,
                 &db,
@@ -793,6 +775,21 @@ fn next_generation(tx: &Connection, db: &Path) -> Result<i64, StoreError> {
         .map_err(StoreError::sqlite(db))
 }
 
+/// Inside a transaction: `path`'s record, which is `known` (what the
+/// caller last wrote or read) while its generation is still the stored
+/// one, so it is not read and decoded again; else read from the store.
+fn current_in(
+    tx: &Connection,
+    db: &Path,
+    path: &str,
+    known: Option<&StoredFile>,
+) -> Result<Option<StoredFile>, StoreError> {
+    match known {
+        Some(k) if generation_of(tx, db, path)? == Some(k.generation) => Ok(Some(k.clone())),
+        _ => load(tx, db, path),
+    }
+}
+
 /// Starts a write transaction on `conn` (the store at `db`), taking the
 /// write lock at once.
 fn write_transaction<'c>(
@@ -811,6 +808,17 @@ enum Remember {
     /// Not again, it was remembered ahead ([`Store::remember_ahead`]) —
     /// unless the write folds a log, whose states go in after it.
     Already,
+}
+
+/// Whether the write replacing `path`'s record of `old_generation`
+/// remembers it: not again when [`Store::remember_ahead`] did (the entry
+/// is used up either way).
+fn remember_of(ahead: &mut HashMap<String, i64>, path: &str, old_generation: i64) -> Remember {
+    if ahead.remove(path) == Some(old_generation) {
+        Remember::Already
+    } else {
+        Remember::Replaced
+    }
 }
 
 /// Inside a write transaction: stores `ledger` as `path`'s attribution at

@@ -116,7 +116,8 @@ fn ordinary(git_dir: &Path) -> bool {
 fn config_is_plain(config: &[u8]) -> bool {
     let lower = config.to_ascii_lowercase();
     let holds = |text: &[u8], word: &[u8]| text.windows(word.len()).any(|w| w == word);
-    if holds(&lower, b"worktree") || holds(&lower, b"extensions") {
+    // An included file (`[include]`, `[includeIf …]`) may set any of these.
+    if holds(&lower, b"worktree") || holds(&lower, b"extensions") || holds(&lower, b"include") {
         return false;
     }
     lower.split(|b| *b == b'\n').all(|line| {
@@ -243,6 +244,10 @@ mod tests {
             b"[core]\n\trepositoryformatversion = 99\n"
         ));
         assert!(!config_is_plain(b"[extensions]\n\tobjectFormat = sha256\n"));
+        assert!(!config_is_plain(b"[include]\n\tpath = more.config\n"));
+        assert!(!config_is_plain(
+            b"[includeIf \"gitdir:/x/\"]\n\tpath = more.config\n"
+        ));
         assert!(head_is_valid(b"ref: refs/heads/main\n"));
         assert!(head_is_valid(&[b'a'; 40]));
         assert!(!head_is_valid(b""));
