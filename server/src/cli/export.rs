@@ -43,7 +43,7 @@ pub(crate) fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
         // A note of one record is written as it is: its lines are not read.
         (ExportFormat::AgentTrace, _) => each_trace_note(&git, &list, |c, note| {
             if let Some(n) = note {
-                writeln!(out, "{}", export::agent_trace_line(c, &n))?;
+                writeln!(out, "{}", export::agent_trace_line(c, n))?;
             }
             Ok(())
         })?,

@@ -1,11 +1,12 @@
 //! Reading notes back for a range of commits: Agent Trace records, SARIF
 //! 2.1.0 for code-scanning uploads, or plain JSON.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Value, json};
 
 use super::CommitError;
+use super::compact;
 use super::lines::{FileLines, LineAttr};
 use super::note::{self, Note, ParsedNote};
 use super::notes::Notes;
@@ -163,72 +164,125 @@ pub(crate) fn each_note_where(
         }
         Ok::<_, CommitError>(())
     };
+    // The parsers' work for one note: the note read, and for a note of one
+    // record that needs no lines (written back as it is), whether it is
+    // already in serde_json's compact form.
+    let parse = |text: &str| {
+        let mut n = note::parse_where(text, &lines);
+        if let [one] = n.records.as_slice()
+            && n.compact.is_none()
+            && !lines(&n.records)
+        {
+            n.compact = Some(compact::is_canonical(one));
+        }
+        n
+    };
+    let parse = &parse;
     std::thread::scope(|s| {
-        let (to_parse, texts) = mpsc::sync_channel::<(usize, String)>(PARSE_AHEAD);
-        let (parsed_out, parsed) = mpsc::channel::<(usize, ParsedNote)>();
-        let lines = &lines;
-        let parser = std::thread::Builder::new()
-            .name("vouch-notes".into())
-            .spawn_scoped(s, move || {
-                for (i, text) in texts {
-                    if parsed_out
-                        .send((i, note::parse_where(&text, lines)))
-                        .is_err()
-                    {
-                        break;
+        let (parsed_out, parsed) = mpsc::channel::<Parsed>();
+        // One queue per parser; note `seq` goes to parser `seq % queues.len()`.
+        let mut queues = Vec::new();
+        for k in 0..parsers() {
+            let (to_parse, texts) = mpsc::sync_channel::<(usize, usize, String)>(PARSE_AHEAD);
+            let parsed_out = parsed_out.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("vouch-notes-{k}"))
+                .spawn_scoped(s, move || {
+                    for (seq, i, text) in texts {
+                        // A parser that panics says so instead of leaving the
+                        // reader waiting for its note (and the walk ends: what
+                        // the panic left behind is not used again).
+                        let n =
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse(&text)))
+                                .ok();
+                        let stop = n.is_none();
+                        if parsed_out.send((seq, i, n)).is_err() || stop {
+                            break;
+                        }
                     }
-                }
-            });
-        let Ok(parser) = parser else {
+                });
+            if spawned.is_err() {
+                break;
+            }
+            queues.push(to_parse);
+        }
+        drop(parsed_out);
+        if queues.is_empty() {
             // No thread: parsed here, one at a time.
             return notes.each_text(
                 &shas,
                 |_| true,
-                |i, text| take(i, note::parse_where(&text.unwrap_or_default(), lines)),
+                |i, text| take(i, parse(&text.unwrap_or_default())),
             );
+        }
+        // Parsed notes come back out of order across parsers: held here
+        // (at most what the queues hold) until those before them are in.
+        let mut early: BTreeMap<usize, (usize, ParsedNote)> = BTreeMap::new();
+        let mut next = 0;
+        let mut arrived = |(seq, i, n): Parsed| {
+            let n = n.ok_or_else(|| CommitError::Other("the note parser stopped".into()))?;
+            early.insert(seq, (i, n));
+            while let Some((i, n)) = early.remove(&next) {
+                take(i, n)?;
+                next += 1;
+            }
+            Ok::<_, CommitError>(())
         };
+        let mut sent = 0;
         let read = notes.each_text(
             &shas,
             |_| true,
             |i, text| {
-                while let Ok((j, n)) = parsed.try_recv() {
-                    take(j, n)?;
+                while let Ok(p) = parsed.try_recv() {
+                    arrived(p)?;
                 }
-                let mut item = (i, text.unwrap_or_default());
+                let queue = &queues[sent % queues.len()];
+                let mut item = (sent, i, text.unwrap_or_default());
+                sent += 1;
                 // A full queue: take a parsed note (one is on its way), then try again.
                 loop {
-                    match to_parse.try_send(item) {
+                    match queue.try_send(item) {
                         Ok(()) => return Ok(()),
                         Err(mpsc::TrySendError::Full(back)) => item = back,
-                        // The parser stopped (it panicked: joined below).
                         Err(mpsc::TrySendError::Disconnected(_)) => {
                             return Err(CommitError::Other("the note parser stopped".into()));
                         }
                     }
-                    if let Ok((j, n)) = parsed.recv() {
-                        take(j, n)?;
+                    match parsed.recv() {
+                        Ok(p) => arrived(p)?,
+                        Err(_) => {
+                            return Err(CommitError::Other("the note parser stopped".into()));
+                        }
                     }
                 }
             },
         );
-        drop(to_parse);
+        drop(queues);
         // The notes still being parsed (none is left behind on an error).
-        let rest = parsed.into_iter().try_for_each(|(j, n)| {
+        let rest = parsed.into_iter().try_for_each(|p| {
             if read.is_ok() {
-                take(j, n)?;
+                arrived(p)?;
             }
             Ok::<_, CommitError>(())
         });
-        parser
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
         read.and(rest)
     })?;
     flush(&mut waiting, &mut ready, commits.len())
 }
 
-/// Notes read ahead of the one being parsed ([`each_note_where`]), at most.
+/// Notes read ahead of the one being parsed ([`each_note_where`]), at most,
+/// per parser.
 const PARSE_AHEAD: usize = 64;
+
+/// A note parsed aside: its place in the order notes were read, its
+/// commit's index, the note (`None`: the parser panicked).
+type Parsed = (usize, usize, Option<ParsedNote>);
+
+/// How many threads parse notes: one per core, at least one, at most four
+/// (the reader and git keep the rest busy).
+fn parsers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4))
+}
 
 /// Runs of consecutive equal lines: `(start, end, attr)`.
 /// (`chars`, the length of one-line pieces, may differ inside a run).
@@ -252,14 +306,15 @@ pub(crate) fn ranges(file: &FileLines) -> Vec<(usize, usize, &LineAttr)> {
 
 /// One commit's Agent Trace record, on one line (without the line break):
 /// a single record as written (re-serialised compactly), several merged.
-pub fn agent_trace_line(c: &CommitInfo, n: &Note) -> String {
-    match n.records.as_slice() {
+pub fn agent_trace_line(c: &CommitInfo, n: Note) -> String {
+    let compact = n.compact;
+    match <[String; 1]>::try_from(n.records) {
         // What Vouch writes is already in that form: no parse needed.
-        [one] if compact::is_canonical(one) => one.clone(),
-        [one] => serde_json::from_str::<Value>(one)
+        Ok([one]) if compact.unwrap_or_else(|| compact::is_canonical(&one)) => one,
+        Ok([one]) => serde_json::from_str::<Value>(&one)
             .map(|v| v.to_string())
             .unwrap_or_else(|_| one.replace('\n', " ")),
-        _ => note::record(&c.sha, &n.lines).to_string(),
+        Err(_) => note::record(&c.sha, &n.lines).to_string(),
     }
 }
 
@@ -387,313 +442,6 @@ pub fn sarif_log() -> Value {
             "results": [],
         }],
     })
-}
-
-/// Recognising JSON text that serde_json's compact writer would write back
-/// unchanged, so [`agent_trace_line`] can skip the parse and re-serialisation
-/// (most of an export's time) for the notes Vouch wrote.
-mod compact {
-    use std::collections::HashSet;
-    use std::sync::LazyLock;
-
-    /// Deeper nesting is left to serde_json (whose own limit is 128).
-    const MAX_DEPTH: usize = 100;
-
-    /// Whether `serde_json::Value` keeps object keys in their order (its
-    /// `preserve_order` feature) rather than sorting them.
-    static PRESERVES_ORDER: LazyLock<bool> = LazyLock::new(|| {
-        serde_json::from_str::<serde_json::Value>(r#"{"b":0,"a":0}"#)
-            .and_then(|v| serde_json::to_string(&v))
-            .is_ok_and(|text| text == r#"{"b":0,"a":0}"#)
-    });
-
-    /// Whether `text` is exactly `serde_json::Value`'s compact form of the
-    /// value it holds: no white space outside strings, object keys without
-    /// escapes, none repeated, in strictly ascending byte order unless
-    /// serde_json keeps their order, strings escaped as serde_json escapes them, integers that
-    /// fit in 18 digits. Conservative: `false` only costs the round trip.
-    /// Linear in the length of `text`.
-    pub fn is_canonical(text: &str) -> bool {
-        let mut i = 0;
-        value(text.as_bytes(), &mut i, 0) && i == text.len()
-    }
-
-    fn value(b: &[u8], i: &mut usize, depth: usize) -> bool {
-        if depth > MAX_DEPTH {
-            return false;
-        }
-        match b.get(*i) {
-            Some(b'{') => object(b, i, depth),
-            Some(b'[') => array(b, i, depth),
-            Some(b'"') => string(b, i),
-            Some(b't') => literal(b, i, b"true"),
-            Some(b'f') => literal(b, i, b"false"),
-            Some(b'n') => literal(b, i, b"null"),
-            Some(b'-' | b'0'..=b'9') => integer(b, i),
-            _ => false,
-        }
-    }
-
-    fn object(b: &[u8], i: &mut usize, depth: usize) -> bool {
-        *i += 1;
-        if b.get(*i) == Some(&b'}') {
-            *i += 1;
-            return true;
-        }
-        let mut last: Option<&[u8]> = None;
-        let mut seen = Keys::default();
-        loop {
-            let start = *i;
-            if b.get(*i) != Some(&b'"') || !string(b, i) {
-                return false;
-            }
-            let key = &b[start + 1..*i - 1];
-            if key.contains(&b'\\') {
-                return false;
-            }
-            // Keys are written back in order (serde_json's `preserve_order`)
-            // or sorted: either way a repeated key is not written back.
-            let fresh = if *PRESERVES_ORDER {
-                seen.insert(key)
-            } else {
-                last.is_none_or(|l| l < key)
-            };
-            if !fresh {
-                return false;
-            }
-            last = Some(key);
-            if b.get(*i) != Some(&b':') {
-                return false;
-            }
-            *i += 1;
-            if !value(b, i, depth + 1) {
-                return false;
-            }
-            match b.get(*i) {
-                Some(b',') => *i += 1,
-                Some(b'}') => {
-                    *i += 1;
-                    return true;
-                }
-                _ => return false,
-            }
-        }
-    }
-
-    /// The keys an object has shown so far: a few compared in place (an
-    /// object of a note has a handful; no allocation, no hashing), more in
-    /// a set.
-    #[derive(Default)]
-    struct Keys<'a> {
-        few: [&'a [u8]; 8],
-        count: usize,
-        many: Option<HashSet<&'a [u8]>>,
-    }
-
-    impl<'a> Keys<'a> {
-        /// Adds `key`; `false` when it was there.
-        fn insert(&mut self, key: &'a [u8]) -> bool {
-            if let Some(set) = self.many.as_mut() {
-                return set.insert(key);
-            }
-            if self.few[..self.count].contains(&key) {
-                return false;
-            }
-            if self.count < self.few.len() {
-                self.few[self.count] = key;
-                self.count += 1;
-            } else {
-                let mut set: HashSet<&[u8]> = self.few.iter().copied().collect();
-                set.insert(key);
-                self.many = Some(set);
-            }
-            true
-        }
-    }
-
-    fn array(b: &[u8], i: &mut usize, depth: usize) -> bool {
-        *i += 1;
-        if b.get(*i) == Some(&b']') {
-            *i += 1;
-            return true;
-        }
-        loop {
-            if !value(b, i, depth + 1) {
-                return false;
-            }
-            match b.get(*i) {
-                Some(b',') => *i += 1,
-                Some(b']') => {
-                    *i += 1;
-                    return true;
-                }
-                _ => return false,
-            }
-        }
-    }
-
-    /// A string at `b[*i] == '"'`, with only the escapes serde_json writes
-    /// for the characters they stand for (`\u` ones are left to it).
-    fn string(b: &[u8], i: &mut usize) -> bool {
-        *i += 1;
-        loop {
-            match b.get(*i) {
-                None => return false,
-                Some(b'"') => {
-                    *i += 1;
-                    return true;
-                }
-                Some(b'\\') => match b.get(*i + 1) {
-                    Some(b'"' | b'\\' | b'n' | b'r' | b't' | b'b' | b'f') => *i += 2,
-                    _ => return false,
-                },
-                Some(c) if *c < 0x20 => return false,
-                Some(_) => *i += 1,
-            }
-        }
-    }
-
-    fn literal(b: &[u8], i: &mut usize, word: &[u8]) -> bool {
-        let ok = b[*i..].starts_with(word);
-        *i += word.len();
-        ok
-    }
-
-    /// `-?(0|[1-9][0-9]*)` of at most 18 digits, not `-0`: written back
-    /// as it is (no fraction or exponent, which serde_json may rewrite).
-    fn integer(b: &[u8], i: &mut usize) -> bool {
-        let negative = b[*i] == b'-';
-        if negative {
-            *i += 1;
-        }
-        let start = *i;
-        while b.get(*i).is_some_and(u8::is_ascii_digit) {
-            *i += 1;
-        }
-        let digits = &b[start..*i];
-        let well_formed = match digits {
-            [] => false,
-            [b'0'] => !negative,
-            [b'0', ..] => false,
-            _ => digits.len() <= 18,
-        };
-        well_formed && !matches!(b.get(*i), Some(b'.' | b'e' | b'E'))
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::{PRESERVES_ORDER, is_canonical};
-        use proptest::prelude::*;
-        use serde_json::Value;
-
-        fn round_trip(text: &str) -> Option<String> {
-            serde_json::from_str::<Value>(text)
-                .ok()
-                .map(|v| v.to_string())
-        }
-
-        /// JSON values of the kinds notes hold, some with characters that
-        /// need escaping, some with floats and large numbers.
-        fn json() -> impl Strategy<Value = Value> {
-            let leaf = prop_oneof![
-                Just(Value::Null),
-                any::<bool>().prop_map(Value::Bool),
-                any::<i64>().prop_map(Value::from),
-                any::<u64>().prop_map(Value::from),
-                (-1e6f64..1e6).prop_map(Value::from),
-                "[a-z\\\\\"\n\t\u{1}\u{7f}/é😀 ]{0,6}".prop_map(Value::from),
-            ];
-            leaf.prop_recursive(4, 32, 6, |inner| {
-                prop_oneof![
-                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
-                    prop::collection::btree_map("[a-c ]{0,3}", inner, 0..4)
-                        .prop_map(|m| Value::Object(m.into_iter().collect())),
-                ]
-            })
-        }
-
-        /// Text serde_json wrote, or changed: spaces, reordered keys,
-        /// other escapes and number forms.
-        fn text() -> impl Strategy<Value = String> {
-            (json(), 0usize..6, any::<usize>()).prop_map(|(v, edit, at)| {
-                let t = v.to_string();
-                let at = (0..=t.len())
-                    .filter(|&k| t.is_char_boundary(k))
-                    .nth(at % (t.len() + 1))
-                    .unwrap_or(0);
-                match edit {
-                    0 => t,
-                    1 => format!("{} {}", &t[..at], &t[at..]),
-                    2 => t.replacen(':', ": ", 1),
-                    3 => t.replacen("\\n", "\\u000a", 1),
-                    4 => t.replacen('1', "1.0", 1),
-                    _ => serde_json::to_string_pretty(&v).unwrap_or(t),
-                }
-            })
-        }
-
-        proptest! {
-            /// Against the model (serde_json's own round trip): whatever
-            /// `is_canonical` accepts is written back unchanged.
-            #[test]
-            fn canonical_text_round_trips_unchanged(t in text()) {
-                if is_canonical(&t) {
-                    prop_assert_eq!(round_trip(&t), Some(t));
-                }
-            }
-
-            /// The compact form of integers, strings without `\u` escapes,
-            /// arrays and objects is recognised (the fast path is taken).
-            #[test]
-            fn serde_json_output_is_canonical(v in json()) {
-                let t = v.to_string();
-                let exponent = t.as_bytes().windows(3).any(|w| {
-                    w[0].is_ascii_digit() && w[1] == b'e' && (w[2].is_ascii_digit() || w[2] == b'-')
-                });
-                let simple = !t.contains('.') && !exponent && !t.contains("\\u")
-                    && t.split(|c: char| !c.is_ascii_digit()).all(|d| d.len() <= 18);
-                if simple {
-                    prop_assert!(is_canonical(&t), "{}", t);
-                }
-            }
-        }
-
-        #[test]
-        fn what_vouch_writes_is_canonical() {
-            let record = serde_json::json!({"version": "0.1.0", "files": [{"path": "a.rs",
-                "conversations": [{"contributor": {"type": "ai"}, "ranges": [{"start_line": 1, "end_line": 2}]}]}],
-                "metadata": {"vouch": {"lines": [], "attestations": []}}, "tool": {"name": "vouch"}});
-            assert!(is_canonical(&record.to_string()));
-            assert_eq!(is_canonical("{\"b\":1,\"a\":2}"), *PRESERVES_ORDER);
-            // A repeated key is caught among a few keys and past the
-            // eight compared in place.
-            let keys = |n: usize, again: &str| {
-                let mut t: Vec<String> = (0..n).map(|i| format!("\"k{i:02}\":{i}")).collect();
-                t.push(format!("\"{again}\":0"));
-                format!("{{{}}}", t.join(","))
-            };
-            assert!(!is_canonical(&keys(3, "k01")));
-            assert!(!is_canonical(&keys(12, "k10")));
-            assert!(!is_canonical(&keys(12, "k02")));
-            assert!(is_canonical(&keys(12, "k99")));
-            for not in [
-                "{\"a\":1,\"a\":2}",
-                "{\"a\": 1}",
-                "[1.0]",
-                "[-0]",
-                "[01]",
-                "[\"\\u0041\"]",
-                "[\"\\/\"]",
-                "[1e3]",
-                "[1234567890123456789]",
-                " [1]",
-                "[1]x",
-                "[tru]",
-            ] {
-                assert!(!is_canonical(not), "{not}");
-            }
-        }
-    }
 }
 
 #[cfg(test)]

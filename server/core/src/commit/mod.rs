@@ -7,6 +7,7 @@ pub mod blame;
 pub(crate) mod blob;
 pub mod checkout;
 pub mod ci;
+pub(crate) mod compact;
 pub mod export;
 pub mod gate;
 pub mod gc;

@@ -12,6 +12,7 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::compact;
 use super::lines::{CommitLines, FileLines, LineAttr, Reviewer, UNKNOWN_REVIEWER};
 use super::ranges::RangeMap;
 use crate::ledger::{LineOrigin, format_millis, now_millis};
@@ -25,6 +26,10 @@ pub struct Note {
     pub(crate) lines: CommitLines,
     /// The records as found (raw JSON text), newest first.
     pub(crate) records: Vec<String>,
+    /// For a note of one record: whether that record is already in
+    /// serde_json's compact form, when the reader checked (off the thread
+    /// that writes it out).
+    pub(crate) compact: Option<bool>,
 }
 
 /// One run of equal consecutive lines, as stored under `metadata.vouch.lines`.
@@ -166,6 +171,8 @@ pub(crate) struct ParsedNote {
     files: BTreeMap<String, RangeMap<LineAttr>>,
     /// The records as found (raw JSON text), newest first.
     pub(crate) records: Vec<String>,
+    /// See [`Note::compact`].
+    pub(crate) compact: Option<bool>,
 }
 
 impl ParsedNote {
@@ -186,6 +193,7 @@ impl ParsedNote {
         Note {
             lines: CommitLines::new(),
             records: self.records,
+            compact: self.compact,
         }
     }
 
@@ -207,6 +215,7 @@ impl ParsedNote {
         Note {
             lines,
             records: self.records,
+            compact: self.compact,
         }
     }
 
@@ -239,22 +248,30 @@ pub(crate) fn parse(text: &str) -> ParsedNote {
 /// records are read and checked either way): an export that writes a
 /// record as it is needs no ranges built.
 pub(crate) fn parse_where(text: &str, lines: impl Fn(&[String]) -> bool) -> ParsedNote {
-    let mut parsed: Vec<(String, RecordIn)> = match records_at_once(text) {
-        Some(records) => records
-            .into_iter()
-            .map(|(raw, r)| (raw.to_owned(), r))
-            .collect(),
-        None => records_carefully(text)
-            .into_iter()
-            .map(|(raw, r)| (raw.to_owned(), r))
-            .collect(),
+    let (records, parsed, compact) = match records_compact(text) {
+        // What Vouch writes: one record, read in one pass.
+        Some((raw, record)) => (vec![raw.to_owned()], vec![record], Some(true)),
+        None => {
+            let mut parsed: Vec<(String, RecordIn)> = match records_at_once(text) {
+                Some(records) => records
+                    .into_iter()
+                    .map(|(raw, r)| (raw.to_owned(), r))
+                    .collect(),
+                None => records_carefully(text)
+                    .into_iter()
+                    .map(|(raw, r)| (raw.to_owned(), r))
+                    .collect(),
+            };
+            parsed.sort_by(|a, b| b.1.timestamp.cmp(&a.1.timestamp));
+            let (records, parsed): (Vec<String>, Vec<RecordIn>) = parsed.into_iter().unzip();
+            (records, parsed, None)
+        }
     };
-    parsed.sort_by(|a, b| b.1.timestamp.cmp(&a.1.timestamp));
-    let (records, parsed): (Vec<String>, Vec<RecordIn>) = parsed.into_iter().unzip();
     if !lines(&records) {
         return ParsedNote {
             files: BTreeMap::new(),
             records,
+            compact,
         };
     }
     let mut files: BTreeMap<String, RangeMap<LineAttr>> = BTreeMap::new();
@@ -267,14 +284,18 @@ pub(crate) fn parse_where(text: &str, lines: impl Fn(&[String]) -> bool) -> Pars
         }
     }
     files.retain(|_, r| !r.is_empty());
-    ParsedNote { files, records }
+    ParsedNote {
+        files,
+        records,
+        compact,
+    }
 }
 
 /// Each record of `text` with its text, read in one pass, when `text` is
 /// nothing but records (what Vouch writes); `None` at the first value that
 /// is not one, or junk: then [`record_texts`] finds the values and each is
 /// parsed on its own, which gives the same records here.
-fn records_at_once(text: &str) -> Option<Vec<(&str, RecordIn)>> {
+fn records_at_once(text: &str) -> Option<Vec<(&str, RecordIn<'_>)>> {
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<RecordIn>();
     let mut out = Vec::new();
     let mut from = 0;
@@ -287,9 +308,19 @@ fn records_at_once(text: &str) -> Option<Vec<(&str, RecordIn)>> {
     Some(out)
 }
 
+/// The one record `text` holds (and its text) when that record is in
+/// serde_json's compact form, as Vouch writes it, read by
+/// [`compact::from_compact`] in one pass; `None` for any other note,
+/// which [`records_at_once`] or [`records_carefully`] reads. It gives
+/// what they give when it answers.
+fn records_compact(text: &str) -> Option<(&str, RecordIn<'_>)> {
+    let raw = text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
+    Some((raw, compact::from_compact(raw)?))
+}
+
 /// Each JSON value of `text` ([`record_texts`]) that is a record, with its
 /// text.
-fn records_carefully(text: &str) -> Vec<(&str, RecordIn)> {
+fn records_carefully(text: &str) -> Vec<(&str, RecordIn<'_>)> {
     record_texts(text)
         .into_iter()
         .filter_map(|raw| Some((raw, serde_json::from_str::<RecordIn>(raw).ok()?)))
@@ -327,49 +358,90 @@ fn record_texts(text: &str) -> Vec<&str> {
 }
 
 #[derive(Deserialize, Default)]
-struct RecordIn {
-    #[serde(default)]
-    timestamp: String,
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct RecordIn<'a> {
+    #[serde(default, borrow)]
+    timestamp: Text<'a>,
     /// The producing tool (another tool's record names itself here).
-    #[serde(default)]
-    tool: Option<ToolIn>,
-    #[serde(default)]
-    files: Vec<FileIn>,
-    #[serde(default)]
-    metadata: Option<MetaIn>,
+    #[serde(default, borrow)]
+    tool: Option<ToolIn<'a>>,
+    #[serde(default, borrow)]
+    files: Vec<FileIn<'a>>,
+    #[serde(default, borrow)]
+    metadata: Option<MetaIn<'a>>,
+}
+
+/// A string of a note, borrowed from the note's text unless it holds an
+/// escape: most of a note is short strings, and copying each one was
+/// most of the time spent reading notes.
+#[derive(Default, PartialEq, Eq, PartialOrd, Ord, Debug)]
+struct Text<'a>(std::borrow::Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(std::borrow::Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(std::borrow::Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(Visit)
+    }
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
 }
 
 #[derive(Deserialize, Default)]
-struct ToolIn {
-    #[serde(default)]
-    name: Option<String>,
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct ToolIn<'a> {
+    #[serde(default, borrow)]
+    name: Option<Text<'a>>,
 }
 
 #[derive(Deserialize, Default)]
-struct FileIn {
-    #[serde(default)]
-    path: String,
-    #[serde(default)]
-    conversations: Vec<ConversationIn>,
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct FileIn<'a> {
+    #[serde(default, borrow)]
+    path: Text<'a>,
+    #[serde(default, borrow)]
+    conversations: Vec<ConversationIn<'a>>,
 }
 
 #[derive(Deserialize, Default)]
-struct ConversationIn {
-    #[serde(default)]
-    contributor: Option<ContributorIn>,
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct ConversationIn<'a> {
+    #[serde(default, borrow)]
+    contributor: Option<ContributorIn<'a>>,
     #[serde(default)]
     ranges: Vec<RangeIn>,
 }
 
 #[derive(Deserialize, Default)]
-struct ContributorIn {
-    #[serde(rename = "type", default)]
-    kind: String,
-    #[serde(default)]
-    model_id: Option<String>,
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct ContributorIn<'a> {
+    #[serde(rename = "type", default, borrow)]
+    kind: Text<'a>,
+    #[serde(default, borrow)]
+    model_id: Option<Text<'a>>,
 }
 
 #[derive(Deserialize, Default, Clone, Copy)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 struct RangeIn {
     #[serde(default)]
     start_line: u64,
@@ -388,32 +460,37 @@ impl RangeIn {
 }
 
 #[derive(Deserialize, Default)]
-struct MetaIn {
-    #[serde(default)]
-    vouch: Option<VouchIn>,
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct MetaIn<'a> {
+    #[serde(default, borrow)]
+    vouch: Option<VouchIn<'a>>,
 }
 
 #[derive(Deserialize, Default)]
-struct VouchIn {
-    #[serde(default)]
-    lines: Vec<LineRunIn>,
-    #[serde(default)]
-    attestations: Vec<AttestationIn>,
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct VouchIn<'a> {
+    #[serde(default, borrow)]
+    lines: Vec<LineRunIn<'a>>,
+    #[serde(default, borrow)]
+    attestations: Vec<AttestationIn<'a>>,
 }
 
 #[derive(Deserialize)]
-struct LineRunIn {
-    path: String,
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct LineRunIn<'a> {
+    #[serde(borrow)]
+    path: Text<'a>,
     // Fields of their own, not a flattened struct: for a flattened struct
     // serde first copies the whole map of every run into a temporary tree.
     start_line: u64,
     end_line: u64,
     origin: LineOrigin,
-    tool: String,
-    #[serde(default)]
-    model: Option<String>,
-    #[serde(default)]
-    kind: Option<String>,
+    #[serde(borrow)]
+    tool: Text<'a>,
+    #[serde(default, borrow)]
+    model: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    kind: Option<Text<'a>>,
     #[serde(default)]
     reviewed: bool,
     #[serde(default)]
@@ -433,13 +510,16 @@ fn unknown_review(reviewed: bool) -> Vec<Reviewer> {
 }
 
 #[derive(Deserialize)]
-struct AttestationIn {
-    path: String,
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct AttestationIn<'a> {
+    #[serde(borrow)]
+    path: Text<'a>,
     #[serde(default)]
     ranges: Vec<RangeIn>,
-    reviewer: String,
-    #[serde(default)]
-    time: Option<String>,
+    #[serde(borrow)]
+    reviewer: Text<'a>,
+    #[serde(default, borrow)]
+    time: Option<Text<'a>>,
 }
 
 /// The lines one record describes, as ranges: Vouch's metadata when
@@ -457,18 +537,22 @@ fn ranges_of(record: &RecordIn) -> BTreeMap<String, RangeMap<LineAttr>> {
             };
             let attr = LineAttr {
                 origin: run.origin,
-                tool: tool_or_unknown(run.tool.clone()),
-                model: model_or_none(run.model.clone()),
-                kind: run.kind.clone().filter(|k| check_name(k).is_ok()),
+                tool: tool_or_unknown(run.tool.to_string()),
+                model: model_or_none(run.model.as_deref().map(str::to_owned)),
+                kind: run
+                    .kind
+                    .as_deref()
+                    .filter(|k| check_name(k).is_ok())
+                    .map(str::to_owned),
                 // Named by an attestation below; "unknown" if none names it.
                 reviews: unknown_review(run.reviewed),
                 chars: run.chars,
             };
-            out.entry(run.path.clone()).or_default().set(s, e, attr);
+            out.entry(run.path.to_string()).or_default().set(s, e, attr);
         }
         for a in &vouch.attestations {
             let at = a.time.as_deref().and_then(parse_time);
-            let Some(file) = out.get_mut(&a.path) else {
+            let Some(file) = out.get_mut(&*a.path) else {
                 continue;
             };
             for r in &a.ranges {
@@ -484,7 +568,7 @@ fn ranges_of(record: &RecordIn) -> BTreeMap<String, RangeMap<LineAttr>> {
             let Some(contributor) = &c.contributor else {
                 continue;
             };
-            let origin = match contributor.kind.as_str() {
+            let origin = match &*contributor.kind {
                 "ai" => LineOrigin::Ai,
                 "mixed" => LineOrigin::Mixed,
                 _ => continue,
@@ -498,12 +582,12 @@ fn ranges_of(record: &RecordIn) -> BTreeMap<String, RangeMap<LineAttr>> {
             let attr = LineAttr {
                 origin,
                 tool: tool_or_unknown(tool.to_owned()),
-                model: model_or_none(contributor.model_id.clone()),
+                model: model_or_none(contributor.model_id.as_deref().map(str::to_owned)),
                 kind: None,
                 reviews: Vec::new(),
                 chars: None,
             };
-            let file = out.entry(f.path.clone()).or_default();
+            let file = out.entry(f.path.to_string()).or_default();
             for r in &c.ranges {
                 if let Some((s, e)) = r.lines() {
                     file.set(s, e, attr.clone());
@@ -554,6 +638,67 @@ mod tests {
             let only_records = pieces.iter().all(|p| p.starts_with("{\"version") || p.starts_with("{\"timestamp\":\"2") || p.trim().is_empty());
             if only_records {
                 proptest::prop_assert!(records_at_once(&text).is_some(), "{:?}", text);
+            }
+        }
+    }
+
+    /// Replaces the `at`-th node of `v` (in preorder) with `with`; `false`
+    /// when `v` has fewer nodes.
+    fn replace_node(v: &mut Value, at: &mut usize, with: &Value) -> bool {
+        if *at == 0 {
+            *v = with.clone();
+            return true;
+        }
+        *at -= 1;
+        match v {
+            Value::Array(items) => items.iter_mut().any(|x| replace_node(x, at, with)),
+            Value::Object(map) => map.values_mut().any(|x| replace_node(x, at, with)),
+            _ => false,
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(600))]
+
+        /// Against the model (serde_json): a record Vouch writes, with one
+        /// part of it replaced by a value of another type or content, is
+        /// read in one pass exactly as serde_json reads it, whenever the
+        /// one pass answers; it answers for every such record in compact
+        /// form that serde_json reads and that holds no escape.
+        #[test]
+        fn records_read_in_one_pass_are_serde_jsons(
+            runs in proptest::collection::vec(
+                (0usize..3, 1usize..6, 0usize..3, proptest::option::of("[a-z\\\" ]{1,5}"), proptest::bool::ANY),
+                0..6,
+            ),
+            at in proptest::option::of(0usize..200),
+            with in proptest::sample::select(vec![
+                json!(null), json!(true), json!(0), json!(-1), json!(7), json!(18446744073709551615u64),
+                json!(""), json!("ai"), json!("mixed"), json!("human"), json!("a\"b"), json!("x\ny"),
+                json!([]), json!([1, 2]), json!({}), json!({"name": "n"}), json!({"start_line": 3}),
+                json!([{"path": "p", "start_line": 1, "end_line": 2, "origin": "ai", "tool": "t"}]),
+            ]),
+        ) {
+            let mut lines = CommitLines::new();
+            for (file, line, origin, model, reviewed) in runs {
+                let mut a = attr(model.as_deref(), reviewed.then_some("R <r@x>"));
+                a.origin = [LineOrigin::Ai, LineOrigin::Mixed, LineOrigin::Ai][origin];
+                lines.entry(format!("src/{file}.rs")).or_default().insert(line, a);
+            }
+            let mut v = record("0", &lines);
+            if let Some(mut at) = at {
+                replace_node(&mut v, &mut at, &with);
+            }
+            let t = v.to_string();
+            let fast = records_compact(&t);
+            let slow = records_at_once(&t);
+            if let Some(one) = &fast {
+                proptest::prop_assert!(compact::is_canonical(&t), "{}", t);
+                proptest::prop_assert_eq!(Some(std::slice::from_ref(one)), slow.as_deref(), "{}", t);
+            }
+            let plain = serde_json::from_str::<RecordIn>(&t).is_ok() && !t.contains('\\');
+            if plain && compact::is_canonical(&t) {
+                proptest::prop_assert!(fast.is_some(), "{}", t);
             }
         }
     }
