@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::{Args, ValueEnum};
 
 use super::Outcome;
-use vouch_core::commit::export::{self, commits, each_note, each_trace_note};
+use vouch_core::commit::export::{self, each_note, each_trace_note, walk};
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ExportFormat {
@@ -30,7 +30,7 @@ pub(crate) fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
     // Works in a bare repository too; opens no store, creates nothing.
     let repo = super::repo::ReadRepo::open()?;
     let git = repo.git.clone();
-    let list = commits(&git, args.range.as_deref())?;
+    let list = walk(&git, args.range.as_deref())?;
     let policy = match args.format {
         ExportFormat::Sarif => Some(repo.policy()?),
         _ => None,

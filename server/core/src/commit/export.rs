@@ -9,7 +9,7 @@ use super::CommitError;
 use super::compact;
 use super::lines::{FileLines, LineAttr};
 use super::note::{self, Note, ParsedNote};
-use super::notes::Notes;
+use super::notes::{Listing, Notes};
 use super::policy::{Policy, Verdict};
 use crate::git::Git;
 use crate::ledger::{LineOrigin, format_millis};
@@ -81,16 +81,35 @@ pub fn commits(git: &Git, range: Option<&str>) -> Result<Vec<CommitInfo>, Commit
 /// are read together).
 const NOTE_BATCH: usize = 256;
 
-/// Calls `f` with each commit of `commits`, in order, and its note (if it
+/// The commits of a range and the listing of their notes: what
+/// [`each_note`] walks.
+pub struct Walk {
+    pub commits: Vec<CommitInfo>,
+    listing: Listing,
+}
+
+/// The commits of `range` ([`commits`]) and the listing of the notes refs
+/// ([`Notes::listing`]), asked of git side by side: neither needs the
+/// other.
+pub fn walk(git: &Git, range: Option<&str>) -> Result<Walk, CommitError> {
+    let (listing, commits) =
+        crate::git::side_by_side(|| Notes::new(git)?.listing(), || commits(git, range));
+    Ok(Walk {
+        commits: commits?,
+        listing: listing?,
+    })
+}
+
+/// Calls `f` with each commit of `walk`, in order, and its note (if it
 /// has one), bounded by the commit's files. Notes are streamed through one
 /// `git cat-file --batch` and dropped after use, so memory stays flat
 /// however many notes the range holds.
 pub fn each_note(
     git: &Git,
-    commits: &[CommitInfo],
+    walk: &Walk,
     f: impl FnMut(&CommitInfo, Option<Note>) -> Result<(), CommitError>,
 ) -> Result<(), CommitError> {
-    each_note_where(git, commits, |_| true, f)
+    each_note_where(git, walk, |_| true, f)
 }
 
 /// [`each_note`] for the Agent Trace export: a note of one record comes
@@ -98,29 +117,30 @@ pub fn each_note(
 /// so nothing is read to bound it.
 pub fn each_trace_note(
     git: &Git,
-    commits: &[CommitInfo],
+    walk: &Walk,
     f: impl FnMut(&CommitInfo, Option<Note>) -> Result<(), CommitError>,
 ) -> Result<(), CommitError> {
-    each_note_where(git, commits, |records| records.len() != 1, f)
+    each_note_where(git, walk, |records| records.len() != 1, f)
 }
 
 /// [`each_note`] for a caller that reads the lines of only some notes:
 /// `lines(note)` says which; the others come with their records and no
 /// lines, and nothing is read to bound them.
 ///
-/// Notes are parsed on a second thread while this one reads the next
-/// ones and hands the parsed ones, in order, to `f`: parsing is most of
-/// the work. At most [`PARSE_AHEAD`] notes wait to be parsed, and this
-/// thread takes every parsed note before it reads another, so memory
-/// stays flat.
+/// Notes are parsed on other threads (one per core, see [`parsers`]) while
+/// this one reads the next ones and hands the parsed ones, in order, to
+/// `f`: parsing is most of the work. At most [`PARSE_AHEAD`] notes wait
+/// for each parser, and this thread takes every parsed note before it
+/// reads another, so memory stays flat.
 pub(crate) fn each_note_where(
     git: &Git,
-    commits: &[CommitInfo],
+    walk: &Walk,
     lines: impl Fn(&[String]) -> bool + Sync,
     mut f: impl FnMut(&CommitInfo, Option<Note>) -> Result<(), CommitError>,
 ) -> Result<(), CommitError> {
     use std::sync::mpsc;
     let notes = Notes::new(git)?;
+    let (commits, listing) = (&walk.commits, &walk.listing);
     let shas: Vec<String> = commits.iter().map(|c| c.sha.clone()).collect();
     // Parsed notes waiting for their line counts: (index, note); notes that
     // need none wait only for those before them.
@@ -209,7 +229,8 @@ pub(crate) fn each_note_where(
         drop(parsed_out);
         if queues.is_empty() {
             // No thread: parsed here, one at a time.
-            return notes.each_text(
+            return notes.each_text_listed(
+                listing,
                 &shas,
                 |_| true,
                 |i, text| take(i, parse(&text.unwrap_or_default())),
@@ -229,7 +250,8 @@ pub(crate) fn each_note_where(
             Ok::<_, CommitError>(())
         };
         let mut sent = 0;
-        let read = notes.each_text(
+        let read = notes.each_text_listed(
+            listing,
             &shas,
             |_| true,
             |i, text| {
@@ -501,13 +523,14 @@ mod pipeline_tests {
     fn notes_parsed_aside_come_in_order_and_errors_stop_the_walk() {
         let n = PARSE_AHEAD * 3 + 7;
         let (_tmp, git) = noted_repo(n, 3);
-        let list = commits(&git, None).expect("commits");
+        let walked = walk(&git, None).expect("walk");
+        let list = &walked.commits;
         assert_eq!(list.len(), n);
         for lines_wanted in [true, false] {
             let mut seen = Vec::new();
             each_note_where(
                 &git,
-                &list,
+                &walked,
                 |_| lines_wanted,
                 |c, note| {
                     let record = note.and_then(|n| n.records.first().cloned());
@@ -542,7 +565,7 @@ mod pipeline_tests {
             assert_eq!(seen, expected, "lines wanted: {lines_wanted}");
         }
         let mut calls = 0;
-        let err = each_note(&git, &list, |_, _| {
+        let err = each_note(&git, &walked, |_, _| {
             calls += 1;
             if calls == PARSE_AHEAD + 5 {
                 return Err(CommitError::Other("stop".into()));
@@ -562,9 +585,10 @@ mod pipeline_tests {
     fn a_long_walk_of_notes_keeps_order_and_stops_at_an_error() {
         let n = NOTE_BATCH + PARSE_AHEAD * 2 + 7;
         let (_tmp, git) = noted_repo(n, 1);
-        let list = commits(&git, None).expect("commits");
+        let walked = walk(&git, None).expect("walk");
+        let list = &walked.commits;
         let mut seen = 0;
-        each_trace_note(&git, &list, |c, note| {
+        each_trace_note(&git, &walked, |c, note| {
             let record = note
                 .and_then(|n| n.records.first().cloned())
                 .unwrap_or_default();
@@ -580,7 +604,7 @@ mod pipeline_tests {
         assert_eq!(seen, n);
         let stop = PARSE_AHEAD + 5;
         let mut calls = 0;
-        let err = each_trace_note(&git, &list, |_, _| {
+        let err = each_trace_note(&git, &walked, |_, _| {
             calls += 1;
             if calls == stop {
                 return Err(CommitError::Other("stop".into()));

@@ -248,6 +248,17 @@ pub(crate) fn parse(text: &str) -> ParsedNote {
 /// records are read and checked either way): an export that writes a
 /// record as it is needs no ranges built.
 pub(crate) fn parse_where(text: &str, lines: impl Fn(&[String]) -> bool) -> ParsedNote {
+    // What Vouch writes, when its lines are not wanted: the record is only
+    // checked, in one pass, nothing built.
+    let raw = json_trim(text);
+    let records = vec![raw.to_owned()];
+    if !lines(&records) && compact::from_compact::<RecordIn<'_, false>>(raw).is_some() {
+        return ParsedNote {
+            files: BTreeMap::new(),
+            records,
+            compact: Some(true),
+        };
+    }
     let (records, parsed, compact) = match records_compact(text) {
         // What Vouch writes: one record, read in one pass.
         Some((raw, record)) => (vec![raw.to_owned()], vec![record], Some(true)),
@@ -314,8 +325,13 @@ fn records_at_once(text: &str) -> Option<Vec<(&str, RecordIn<'_>)>> {
 /// which [`records_at_once`] or [`records_carefully`] reads. It gives
 /// what they give when it answers.
 fn records_compact(text: &str) -> Option<(&str, RecordIn<'_>)> {
-    let raw = text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
+    let raw = json_trim(text);
     Some((raw, compact::from_compact(raw)?))
+}
+
+/// `text` without JSON's white space around it.
+fn json_trim(text: &str) -> &str {
+    text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
 }
 
 /// Each JSON value of `text` ([`record_texts`]) that is a record, with its
@@ -359,16 +375,16 @@ fn record_texts(text: &str) -> Vec<&str> {
 
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
-struct RecordIn<'a> {
+struct RecordIn<'a, const KEEP: bool = true> {
     #[serde(default, borrow)]
     timestamp: Text<'a>,
     /// The producing tool (another tool's record names itself here).
     #[serde(default, borrow)]
     tool: Option<ToolIn<'a>>,
     #[serde(default, borrow)]
-    files: Vec<FileIn<'a>>,
+    files: List<FileIn<'a, KEEP>, KEEP>,
     #[serde(default, borrow)]
-    metadata: Option<MetaIn<'a>>,
+    metadata: Option<MetaIn<'a, KEEP>>,
 }
 
 /// A string of a note, borrowed from the note's text unless it holds an
@@ -406,6 +422,51 @@ impl std::ops::Deref for Text<'_> {
     }
 }
 
+/// A list of a note's record: its items kept (`KEEP`), or only read and
+/// checked, as for a record written back as it is, which needs nothing
+/// built.
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct List<T, const KEEP: bool>(Vec<T>);
+
+impl<T, const KEEP: bool> Default for List<T, KEEP> {
+    fn default() -> Self {
+        List(Vec::new())
+    }
+}
+
+impl<'de, T: Deserialize<'de>, const KEEP: bool> Deserialize<'de> for List<T, KEEP> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<T, const KEEP: bool>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>, const KEEP: bool> serde::de::Visitor<'de> for Visit<T, KEEP> {
+            type Value = List<T, KEEP>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element::<T>()? {
+                    if KEEP {
+                        items.push(item);
+                    }
+                }
+                Ok(List(items))
+            }
+        }
+        d.deserialize_seq(Visit(std::marker::PhantomData))
+    }
+}
+
+impl<'l, T, const KEEP: bool> IntoIterator for &'l List<T, KEEP> {
+    type Item = &'l T;
+    type IntoIter = std::slice::Iter<'l, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 struct ToolIn<'a> {
@@ -415,20 +476,20 @@ struct ToolIn<'a> {
 
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
-struct FileIn<'a> {
+struct FileIn<'a, const KEEP: bool = true> {
     #[serde(default, borrow)]
     path: Text<'a>,
     #[serde(default, borrow)]
-    conversations: Vec<ConversationIn<'a>>,
+    conversations: List<ConversationIn<'a, KEEP>, KEEP>,
 }
 
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
-struct ConversationIn<'a> {
+struct ConversationIn<'a, const KEEP: bool = true> {
     #[serde(default, borrow)]
     contributor: Option<ContributorIn<'a>>,
     #[serde(default)]
-    ranges: Vec<RangeIn>,
+    ranges: List<RangeIn, KEEP>,
 }
 
 #[derive(Deserialize, Default)]
@@ -461,18 +522,18 @@ impl RangeIn {
 
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
-struct MetaIn<'a> {
+struct MetaIn<'a, const KEEP: bool = true> {
     #[serde(default, borrow)]
-    vouch: Option<VouchIn<'a>>,
+    vouch: Option<VouchIn<'a, KEEP>>,
 }
 
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
-struct VouchIn<'a> {
+struct VouchIn<'a, const KEEP: bool = true> {
     #[serde(default, borrow)]
-    lines: Vec<LineRunIn<'a>>,
+    lines: List<LineRunIn<'a>, KEEP>,
     #[serde(default, borrow)]
-    attestations: Vec<AttestationIn<'a>>,
+    attestations: List<AttestationIn<'a, KEEP>, KEEP>,
 }
 
 #[derive(Deserialize)]
@@ -511,11 +572,11 @@ fn unknown_review(reviewed: bool) -> Vec<Reviewer> {
 
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
-struct AttestationIn<'a> {
+struct AttestationIn<'a, const KEEP: bool = true> {
     #[serde(borrow)]
     path: Text<'a>,
     #[serde(default)]
-    ranges: Vec<RangeIn>,
+    ranges: List<RangeIn, KEEP>,
     #[serde(borrow)]
     reviewer: Text<'a>,
     #[serde(default, borrow)]
@@ -696,6 +757,15 @@ mod tests {
                 proptest::prop_assert!(compact::is_canonical(&t), "{}", t);
                 proptest::prop_assert_eq!(Some(std::slice::from_ref(one)), slow.as_deref(), "{}", t);
             }
+            // Checked without building anything: the same answer.
+            let checked = compact::from_compact::<RecordIn<'_, false>>(&t).is_some();
+            proptest::prop_assert_eq!(checked, fast.is_some(), "{}", t);
+            let unread = parse_where(&t, |_| false);
+            proptest::prop_assert_eq!(
+                unread.records.len() == 1 && unread.compact == Some(true),
+                fast.is_some()
+            );
+            proptest::prop_assert_eq!(&unread.records, &parse(&t).records);
             let plain = serde_json::from_str::<RecordIn>(&t).is_ok() && !t.contains('\\');
             if plain && compact::is_canonical(&t) {
                 proptest::prop_assert!(fast.is_some(), "{}", t);

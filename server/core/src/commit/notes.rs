@@ -308,17 +308,49 @@ impl<'a> Notes<'a> {
         &self,
         commits: &[String],
         read: impl Fn(usize) -> bool,
+        f: impl FnMut(usize, Option<String>) -> Result<(), CommitError>,
+    ) -> Result<(), CommitError> {
+        self.each_text_listed(&self.listing()?, commits, read, f)
+    }
+
+    /// What [`Notes::each_text`] reads before any note: which note blobs
+    /// each commit has on this ref and on other tools' refs, and the
+    /// committed trace file. It does not depend on the commits asked for,
+    /// so a caller can ask for it beside them; the git processes it needs
+    /// run side by side.
+    pub(crate) fn listing(&self) -> Result<Listing, CommitError> {
+        if self.ref_name == APPROVALS_REF {
+            return Ok(Listing {
+                ours: self.list()?,
+                theirs: HashMap::new(),
+                trace_file: None,
+            });
+        }
+        let (theirs, ours) = crate::git::side_by_side(
+            || Ok::<_, CommitError>((self.foreign_listing()?, trace_file(self.git)?)),
+            || self.list(),
+        );
+        let (theirs, trace_file) = theirs?;
+        Ok(Listing {
+            ours: ours?,
+            theirs,
+            trace_file,
+        })
+    }
+
+    /// [`Notes::each_text`] with the listing already read.
+    pub(crate) fn each_text_listed(
+        &self,
+        listing: &Listing,
+        commits: &[String],
+        read: impl Fn(usize) -> bool,
         mut f: impl FnMut(usize, Option<String>) -> Result<(), CommitError>,
     ) -> Result<(), CommitError> {
-        let listing = self.list()?;
-        let foreign = self.ref_name != APPROVALS_REF;
-        let (gitai, mut traces) = if foreign {
-            let mut traces = HashMap::new();
-            add_trace_file(self.git, Some(commits), &mut traces)?;
-            (self.foreign_listing()?, traces)
-        } else {
-            (HashMap::new(), HashMap::new())
-        };
+        let mut traces = HashMap::new();
+        if let Some(blob) = &listing.trace_file {
+            trace_records(blob, Some(commits), &mut traces);
+        }
+        let (listing, gitai) = (&listing.ours, &listing.theirs);
         let none = Vec::new();
         let ours_of = |i: usize| match listing.get(&commits[i]) {
             Some(blobs) if read(i) => blobs,
@@ -790,14 +822,30 @@ fn add_trace_file(
     commits: Option<&[String]>,
     out: &mut HashMap<String, String>,
 ) -> Result<(), CommitError> {
-    let Some(Some(blob)) = git.read_objects(&[format!("HEAD:{TRACE_FILE}")])?.pop() else {
-        return Ok(());
-    };
-    if blob.len() > MAX_TRACE_FILE_BYTES {
-        return Ok(());
+    if let Some(blob) = trace_file(git)? {
+        trace_records(&blob, commits, out);
     }
-    trace_records(&blob, commits, out);
     Ok(())
+}
+
+/// The committed `.agent-trace/traces.jsonl` at `HEAD`, unless over
+/// [`MAX_TRACE_FILE_BYTES`].
+fn trace_file(git: &Git) -> Result<Option<Vec<u8>>, CommitError> {
+    let blob = git
+        .read_objects(&[format!("HEAD:{TRACE_FILE}")])?
+        .pop()
+        .flatten();
+    Ok(blob.filter(|b| b.len() <= MAX_TRACE_FILE_BYTES))
+}
+
+/// See [`Notes::listing`].
+pub(crate) struct Listing {
+    /// Commit → note blobs on this ref (and its fetched copies).
+    ours: HashMap<String, Vec<String>>,
+    /// Commit → git-ai's note blobs.
+    theirs: HashMap<String, Vec<String>>,
+    /// The committed trace file, read whole (bounded).
+    trace_file: Option<Vec<u8>>,
 }
 
 /// Appends to `out` the Agent Trace records of a `.agent-trace/traces.jsonl`

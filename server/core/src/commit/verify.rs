@@ -3,7 +3,7 @@
 //! has no note but its message says AI helped (trailers).
 
 use super::CommitError;
-use super::export::{CommitInfo, commits, each_note};
+use super::export::{CommitInfo, commits, each_note, walk};
 use super::policy::Policy;
 use super::trailers::ai_trailers;
 use crate::git::Git;
@@ -21,13 +21,13 @@ pub fn verify(
     policy: &Policy,
     range: Option<&str>,
 ) -> Result<(usize, Vec<Offender>), CommitError> {
-    let list = commits(git, range)?;
     if !policy.require {
-        return Ok((list.len(), Vec::new()));
+        return Ok((commits(git, range)?.len(), Vec::new()));
     }
+    let walk = walk(git, range)?;
     let mut offenders = Vec::new();
     // Notes are read a batch at a time: memory stays flat in their number.
-    each_note(git, &list, |c, note| {
+    each_note(git, &walk, |c, note| {
         let mut problems = Vec::new();
         match note {
             Some(n) => {
@@ -60,7 +60,7 @@ pub fn verify(
         }
         Ok(())
     })?;
-    Ok((list.len(), offenders))
+    Ok((walk.commits.len(), offenders))
 }
 
 // ---------------------------------------------------------------------------
