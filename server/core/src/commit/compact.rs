@@ -323,22 +323,20 @@ impl<'de> serde::Deserializer<'de> for &mut Reader<'de> {
             Some(b'{') => self.nested(b'}', |r| {
                 let mut map = Entries {
                     reader: r,
-                    first: true,
-                    ended: false,
+                    items: Items::new(),
                     seen: Keys::default(),
                     last: None,
                 };
                 let value = visitor.visit_map(&mut map)?;
-                Ok((value, map.ended))
+                Ok((value, map.items.ended))
             }),
             Some(b'[') => self.nested(b']', |r| {
                 let mut seq = Elements {
                     reader: r,
-                    first: true,
-                    ended: false,
+                    items: Items::new(),
                 };
                 let value = visitor.visit_seq(&mut seq)?;
-                Ok((value, seq.ended))
+                Ok((value, seq.items.ended))
             }),
             Some(b'"') => match self.string()? {
                 (raw, false) => visitor.visit_borrowed_str(raw),
@@ -429,12 +427,50 @@ impl<'de> serde::Deserializer<'de> for &mut Reader<'de> {
     }
 }
 
+/// Where a visitor is in an array or object ending with `CLOSE`.
+struct Items<const CLOSE: u8> {
+    first: bool,
+    /// The closing bracket was read.
+    ended: bool,
+}
+
+impl<const CLOSE: u8> Items<CLOSE> {
+    fn new() -> Self {
+        Items {
+            first: true,
+            ended: false,
+        }
+    }
+
+    /// Whether another item follows: reads the `,` before it, or the end.
+    fn more(&mut self, r: &mut Reader<'_>) -> Result<bool, NoAnswer> {
+        if self.ended {
+            return Ok(false);
+        }
+        let more = if std::mem::take(&mut self.first) {
+            r.peek() != Some(CLOSE)
+        } else {
+            match r.peek() {
+                Some(b',') => {
+                    r.i += 1;
+                    true
+                }
+                Some(c) if c == CLOSE => false,
+                _ => return Err(NoAnswer),
+            }
+        };
+        if !more {
+            r.i += 1;
+            self.ended = true;
+        }
+        Ok(more)
+    }
+}
+
 /// An object's entries, for a visitor.
 struct Entries<'r, 'de> {
     reader: &'r mut Reader<'de>,
-    first: bool,
-    /// The closing `}` was read.
-    ended: bool,
+    items: Items<b'}'>,
     seen: Keys<'de>,
     last: Option<&'de [u8]>,
 }
@@ -446,25 +482,8 @@ impl<'de> serde::de::MapAccess<'de> for &mut Entries<'_, 'de> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, NoAnswer> {
-        if self.ended {
-            return Ok(None);
-        }
         let r = &mut *self.reader;
-        let more = if std::mem::take(&mut self.first) {
-            r.peek() != Some(b'}')
-        } else {
-            match r.peek() {
-                Some(b',') => {
-                    r.i += 1;
-                    true
-                }
-                Some(b'}') => false,
-                _ => return Err(NoAnswer),
-            }
-        };
-        if !more {
-            r.i += 1;
-            self.ended = true;
+        if !self.items.more(r)? {
             return Ok(None);
         }
         if r.peek() != Some(b'"') {
@@ -493,9 +512,7 @@ impl<'de> serde::de::MapAccess<'de> for &mut Entries<'_, 'de> {
 /// An array's elements, for a visitor.
 struct Elements<'r, 'de> {
     reader: &'r mut Reader<'de>,
-    first: bool,
-    /// The closing `]` was read.
-    ended: bool,
+    items: Items<b']'>,
 }
 
 impl<'de> serde::de::SeqAccess<'de> for &mut Elements<'_, 'de> {
@@ -505,28 +522,10 @@ impl<'de> serde::de::SeqAccess<'de> for &mut Elements<'_, 'de> {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, NoAnswer> {
-        if self.ended {
+        if !self.items.more(self.reader)? {
             return Ok(None);
         }
-        let r = &mut *self.reader;
-        let more = if std::mem::take(&mut self.first) {
-            r.peek() != Some(b']')
-        } else {
-            match r.peek() {
-                Some(b',') => {
-                    r.i += 1;
-                    true
-                }
-                Some(b']') => false,
-                _ => return Err(NoAnswer),
-            }
-        };
-        if !more {
-            r.i += 1;
-            self.ended = true;
-            return Ok(None);
-        }
-        seed.deserialize(&mut *r).map(Some)
+        seed.deserialize(&mut *self.reader).map(Some)
     }
 }
 
