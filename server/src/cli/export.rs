@@ -30,7 +30,7 @@ pub(crate) fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
     // Works in a bare repository too; opens no store, creates nothing.
     let repo = super::repo::ReadRepo::open()?;
     let git = repo.git.clone();
-    let list = walk(&git, args.range.as_deref())?;
+    let walked = walk(&git, args.range.as_deref())?;
     let policy = match args.format {
         ExportFormat::Sarif => Some(repo.policy()?),
         _ => None,
@@ -41,7 +41,7 @@ pub(crate) fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
     // byte for byte what serde_json's pretty printer makes of the whole.
     match (args.format, &policy) {
         // A note of one record is written as it is: its lines are not read.
-        (ExportFormat::AgentTrace, _) => each_trace_note(&git, &list, |c, note| {
+        (ExportFormat::AgentTrace, _) => each_trace_note(&walked, |c, note| {
             if let Some(n) = note {
                 writeln!(out, "{}", export::agent_trace_line(c, n))?;
             }
@@ -49,7 +49,7 @@ pub(crate) fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
         })?,
         (ExportFormat::Json, _) => {
             let mut array = PrettyArray::new("");
-            each_note(&git, &list, |c, note| {
+            each_note(&walked, |c, note| {
                 if let Some(n) = note {
                     array.item(&mut out, &export::json_item(c, &n))?;
                 }
@@ -68,7 +68,7 @@ pub(crate) fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
             let line_start = log[..at].rfind('\n').map_or(0, |i| i + 1);
             out.write_all(&log.as_bytes()[..split])?;
             let mut array = PrettyArray::new(&log[line_start..at]);
-            each_note(&git, &list, |c, note| {
+            each_note(&walked, |c, note| {
                 if let Some(n) = note {
                     for r in export::sarif_results(c, &n, policy) {
                         array.item(&mut out, &r)?;

@@ -34,7 +34,7 @@ impl CommitInfo {
 }
 
 /// The commits of `range` (default `HEAD`), oldest first; none on an unborn branch.
-pub fn commits(git: &Git, range: Option<&str>) -> Result<Vec<CommitInfo>, CommitError> {
+pub(crate) fn commits(git: &Git, range: Option<&str>) -> Result<Vec<CommitInfo>, CommitError> {
     let range = range.unwrap_or("HEAD");
     if range.starts_with('-') {
         return Err(CommitError::Other(format!(
@@ -83,20 +83,30 @@ const NOTE_BATCH: usize = 256;
 
 /// The commits of a range and the listing of their notes: what
 /// [`each_note`] walks.
-pub struct Walk {
-    pub commits: Vec<CommitInfo>,
+pub struct Walk<'g> {
+    pub(crate) commits: Vec<CommitInfo>,
+    notes: Notes<'g>,
     listing: Listing,
 }
 
 /// The commits of `range` ([`commits`]) and the listing of the notes refs
 /// ([`Notes::listing`]), asked of git side by side: neither needs the
 /// other.
-pub fn walk(git: &Git, range: Option<&str>) -> Result<Walk, CommitError> {
-    let (listing, commits) =
-        crate::git::side_by_side(|| Notes::new(git)?.listing(), || commits(git, range));
+pub fn walk<'g>(git: &'g Git, range: Option<&str>) -> Result<Walk<'g>, CommitError> {
+    let (notes, commits) = crate::git::side_by_side(
+        || {
+            let notes = Notes::new(git)?;
+            let listing = notes.listing()?;
+            Ok::<_, CommitError>((notes, listing))
+        },
+        || commits(git, range),
+    );
+    let commits = commits?;
+    let (notes, listing) = notes?;
     Ok(Walk {
-        commits: commits?,
-        listing: listing?,
+        commits,
+        notes,
+        listing,
     })
 }
 
@@ -105,42 +115,41 @@ pub fn walk(git: &Git, range: Option<&str>) -> Result<Walk, CommitError> {
 /// `git cat-file --batch` and dropped after use, so memory stays flat
 /// however many notes the range holds.
 pub fn each_note(
-    git: &Git,
-    walk: &Walk,
+    walk: &Walk<'_>,
     f: impl FnMut(&CommitInfo, Option<Note>) -> Result<(), CommitError>,
 ) -> Result<(), CommitError> {
-    each_note_where(git, walk, |_| true, f)
+    each_note_where(walk, |_| true, f)
 }
 
 /// [`each_note`] for the Agent Trace export: a note of one record comes
 /// with that record and no lines ([`agent_trace_line`] writes it as it is),
 /// so nothing is read to bound it.
 pub fn each_trace_note(
-    git: &Git,
-    walk: &Walk,
+    walk: &Walk<'_>,
     f: impl FnMut(&CommitInfo, Option<Note>) -> Result<(), CommitError>,
 ) -> Result<(), CommitError> {
-    each_note_where(git, walk, |records| records.len() != 1, f)
+    each_note_where(walk, |records| records.len() != 1, f)
 }
 
 /// [`each_note`] for a caller that reads the lines of only some notes:
 /// `lines(note)` says which; the others come with their records and no
 /// lines, and nothing is read to bound them.
 ///
-/// Notes are parsed on other threads (one per core, see [`parsers`]) while
-/// this one reads the next ones and hands the parsed ones, in order, to
-/// `f`: parsing is most of the work. At most [`PARSE_AHEAD`] notes wait
-/// for each parser, and this thread takes every parsed note before it
-/// reads another, so memory stays flat.
+/// Notes are parsed on other threads ([`parsers`]) while this one reads
+/// the next ones and hands the parsed ones, in order, to `f`: parsing is
+/// most of the work. Each parser has at most [`PARSE_AHEAD`] notes
+/// waiting, and a note parsed before those ahead of it waits for them, so
+/// at most about `PARSE_AHEAD` notes per parser are held beside the
+/// batches waiting for their line counts ([`NOTE_BATCH`]): memory does not
+/// grow with the number of notes. A parser that panics ends the walk with
+/// an error.
 pub(crate) fn each_note_where(
-    git: &Git,
-    walk: &Walk,
+    walk: &Walk<'_>,
     lines: impl Fn(&[String]) -> bool + Sync,
     mut f: impl FnMut(&CommitInfo, Option<Note>) -> Result<(), CommitError>,
 ) -> Result<(), CommitError> {
     use std::sync::mpsc;
-    let notes = Notes::new(git)?;
-    let (commits, listing) = (&walk.commits, &walk.listing);
+    let (commits, notes, listing) = (&walk.commits, &walk.notes, &walk.listing);
     let shas: Vec<String> = commits.iter().map(|c| c.sha.clone()).collect();
     // Parsed notes waiting for their line counts: (index, note); notes that
     // need none wait only for those before them.
@@ -184,18 +193,13 @@ pub(crate) fn each_note_where(
         }
         Ok::<_, CommitError>(())
     };
-    // The parsers' work for one note: the note read, and for a note of one
-    // record that needs no lines (written back as it is), whether it is
-    // already in serde_json's compact form.
+    // The parsers' work for one note; a panic (a bug) is an error that
+    // ends the walk, wherever the note is parsed.
     let parse = |text: &str| {
-        let mut n = note::parse_where(text, &lines);
-        if let [one] = n.records.as_slice()
-            && n.compact.is_none()
-            && !lines(&n.records)
-        {
-            n.compact = Some(compact::is_canonical(one));
-        }
-        n
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            note::parse_where(text, &lines)
+        }))
+        .map_err(|_| parser_stopped())
     };
     let parse = &parse;
     std::thread::scope(|s| {
@@ -208,15 +212,12 @@ pub(crate) fn each_note_where(
             let spawned = std::thread::Builder::new()
                 .name(format!("vouch-notes-{k}"))
                 .spawn_scoped(s, move || {
-                    for (seq, i, text) in texts {
-                        // A parser that panics says so instead of leaving the
-                        // reader waiting for its note (and the walk ends: what
-                        // the panic left behind is not used again).
-                        let n =
-                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse(&text)))
-                                .ok();
-                        let stop = n.is_none();
-                        if parsed_out.send((seq, i, n)).is_err() || stop {
+                    for (seq, at, text) in texts {
+                        let note = parse(&text);
+                        let stop = note.is_err();
+                        // Sent even after a panic, so the reader does not
+                        // wait for this note; then this parser stops.
+                        if parsed_out.send(Parsed { seq, at, note }).is_err() || stop {
                             break;
                         }
                     }
@@ -233,16 +234,15 @@ pub(crate) fn each_note_where(
                 listing,
                 &shas,
                 |_| true,
-                |i, text| take(i, parse(&text.unwrap_or_default())),
+                |i, text| take(i, parse(&text.unwrap_or_default())?),
             );
         }
         // Parsed notes come back out of order across parsers: held here
         // (at most what the queues hold) until those before them are in.
         let mut early: BTreeMap<usize, (usize, ParsedNote)> = BTreeMap::new();
         let mut next = 0;
-        let mut arrived = |(seq, i, n): Parsed| {
-            let n = n.ok_or_else(|| CommitError::Other("the note parser stopped".into()))?;
-            early.insert(seq, (i, n));
+        let mut arrived = |p: Parsed| {
+            early.insert(p.seq, (p.at, p.note?));
             while let Some((i, n)) = early.remove(&next) {
                 take(i, n)?;
                 next += 1;
@@ -266,28 +266,20 @@ pub(crate) fn each_note_where(
                     match queue.try_send(item) {
                         Ok(()) => return Ok(()),
                         Err(mpsc::TrySendError::Full(back)) => item = back,
-                        Err(mpsc::TrySendError::Disconnected(_)) => {
-                            return Err(CommitError::Other("the note parser stopped".into()));
-                        }
+                        // The parser stopped after a panic (it said so).
+                        Err(mpsc::TrySendError::Disconnected(_)) => return Err(parser_stopped()),
                     }
-                    match parsed.recv() {
-                        Ok(p) => arrived(p)?,
-                        Err(_) => {
-                            return Err(CommitError::Other("the note parser stopped".into()));
-                        }
-                    }
+                    arrived(parsed.recv().map_err(|_| parser_stopped())?)?;
                 }
             },
         );
         drop(queues);
-        // The notes still being parsed (none is left behind on an error).
-        let rest = parsed.into_iter().try_for_each(|p| {
-            if read.is_ok() {
-                arrived(p)?;
-            }
-            Ok::<_, CommitError>(())
-        });
-        read.and(rest)
+        // The notes still being parsed, after a read that went well (none
+        // is left behind); after an error the parsers stop at once.
+        match read {
+            Ok(()) => parsed.into_iter().try_for_each(arrived),
+            Err(e) => Err(e),
+        }
     })?;
     flush(&mut waiting, &mut ready, commits.len())
 }
@@ -296,14 +288,23 @@ pub(crate) fn each_note_where(
 /// per parser.
 const PARSE_AHEAD: usize = 64;
 
-/// A note parsed aside: its place in the order notes were read, its
-/// commit's index, the note (`None`: the parser panicked).
-type Parsed = (usize, usize, Option<ParsedNote>);
+/// A note parsed aside ([`each_note_where`]).
+struct Parsed {
+    /// Its place in the order notes were read.
+    seq: usize,
+    /// Its commit's index.
+    at: usize,
+    note: Result<ParsedNote, CommitError>,
+}
 
-/// How many threads parse notes: one per core, at least one, at most four
-/// (the reader and git keep the rest busy).
+/// A parser panicked: the walk ends.
+fn parser_stopped() -> CommitError {
+    CommitError::Other("reading notes failed: a note parser panicked".into())
+}
+
+/// How many threads parse notes: one per core, at most four.
 fn parsers() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4))
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
 }
 
 /// Runs of consecutive equal lines: `(start, end, attr)`.
@@ -529,7 +530,6 @@ mod pipeline_tests {
         for lines_wanted in [true, false] {
             let mut seen = Vec::new();
             each_note_where(
-                &git,
                 &walked,
                 |_| lines_wanted,
                 |c, note| {
@@ -565,7 +565,7 @@ mod pipeline_tests {
             assert_eq!(seen, expected, "lines wanted: {lines_wanted}");
         }
         let mut calls = 0;
-        let err = each_note(&git, &walked, |_, _| {
+        let err = each_note(&walked, |_, _| {
             calls += 1;
             if calls == PARSE_AHEAD + 5 {
                 return Err(CommitError::Other("stop".into()));
@@ -588,7 +588,7 @@ mod pipeline_tests {
         let walked = walk(&git, None).expect("walk");
         let list = &walked.commits;
         let mut seen = 0;
-        each_trace_note(&git, &walked, |c, note| {
+        each_trace_note(&walked, |c, note| {
             let record = note
                 .and_then(|n| n.records.first().cloned())
                 .unwrap_or_default();
@@ -604,7 +604,7 @@ mod pipeline_tests {
         assert_eq!(seen, n);
         let stop = PARSE_AHEAD + 5;
         let mut calls = 0;
-        let err = each_trace_note(&git, &walked, |_, _| {
+        let err = each_trace_note(&walked, |_, _| {
             calls += 1;
             if calls == stop {
                 return Err(CommitError::Other("stop".into()));
@@ -614,5 +614,35 @@ mod pipeline_tests {
         .unwrap_err();
         assert_eq!(err.to_string(), "stop");
         assert_eq!(calls, stop);
+    }
+
+    /// A parser that panics on one note ends the walk with an error,
+    /// after the notes before it, and never hands on a note after it.
+    #[test]
+    fn a_parser_that_panics_ends_the_walk_with_an_error() {
+        let n = PARSE_AHEAD * 2 + 7;
+        let (_tmp, git) = noted_repo(n, 1);
+        let walked = walk(&git, None).expect("walk");
+        let bad = PARSE_AHEAD + 3;
+        let mut seen = Vec::new();
+        let err = each_note_where(
+            &walked,
+            |records| {
+                let bad_tool = format!("\"tool{}\"", bad + 1);
+                assert!(
+                    !records.iter().any(|r| r.contains(&bad_tool)),
+                    "a parser bug"
+                );
+                true
+            },
+            |c, _| {
+                seen.push(c.sha.clone());
+                Ok(())
+            },
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("panicked"), "{err}");
+        assert!(seen.len() <= bad, "{} notes handed on", seen.len());
+        assert!(seen.iter().zip(&walked.commits).all(|(s, c)| *s == c.sha));
     }
 }

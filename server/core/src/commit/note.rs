@@ -248,20 +248,16 @@ pub(crate) fn parse(text: &str) -> ParsedNote {
 /// records are read and checked either way): an export that writes a
 /// record as it is needs no ranges built.
 pub(crate) fn parse_where(text: &str, lines: impl Fn(&[String]) -> bool) -> ParsedNote {
-    // What Vouch writes, when its lines are not wanted: the record is only
-    // checked, in one pass, nothing built.
-    let raw = json_trim(text);
-    let records = vec![raw.to_owned()];
-    if !lines(&records) && compact::from_compact::<RecordIn<'_, false>>(raw).is_some() {
-        return ParsedNote {
-            files: BTreeMap::new(),
-            records,
-            compact: Some(true),
-        };
-    }
-    let (records, parsed, compact) = match records_compact(text) {
-        // What Vouch writes: one record, read in one pass.
-        Some((raw, record)) => (vec![raw.to_owned()], vec![record], Some(true)),
+    let (records, parsed, compact) = match records_compact(text, &lines) {
+        // What Vouch writes, whose lines are not wanted: only checked.
+        Some(Compact::Checked(raw)) => {
+            return ParsedNote {
+                files: BTreeMap::new(),
+                records: vec![raw],
+                compact: Some(true),
+            };
+        }
+        Some(Compact::Read(raw, record)) => (vec![raw], vec![record], Some(true)),
         None => {
             let mut parsed: Vec<(String, RecordIn)> = match records_at_once(text) {
                 Some(records) => records
@@ -279,6 +275,12 @@ pub(crate) fn parse_where(text: &str, lines: impl Fn(&[String]) -> bool) -> Pars
         }
     };
     if !lines(&records) {
+        // Written back as it is when it is one record in compact form:
+        // known here, off the thread that writes it.
+        let compact = match records.as_slice() {
+            [one] => compact.or_else(|| Some(compact::is_canonical(one))),
+            _ => compact,
+        };
         return ParsedNote {
             files: BTreeMap::new(),
             records,
@@ -319,14 +321,32 @@ fn records_at_once(text: &str) -> Option<Vec<(&str, RecordIn<'_>)>> {
     Some(out)
 }
 
-/// The one record `text` holds (and its text) when that record is in
-/// serde_json's compact form, as Vouch writes it, read by
-/// [`compact::from_compact`] in one pass; `None` for any other note,
-/// which [`records_at_once`] or [`records_carefully`] reads. It gives
-/// what they give when it answers.
-fn records_compact(text: &str) -> Option<(&str, RecordIn<'_>)> {
+/// The one record `text` holds (its text, and the record unless only
+/// checked) when that record is in serde_json's compact form, as Vouch
+/// writes it, read by [`compact::from_compact`] in one pass; `None` for
+/// any other note, which [`records_at_once`] or [`records_carefully`]
+/// reads. Where it answers, they give the same record (a property test
+/// holds it to them). `lines(&[text])` says whether the record's lines
+/// are wanted; a record that needs none is only checked, nothing built.
+fn records_compact<'t>(text: &'t str, lines: impl Fn(&[String]) -> bool) -> Option<Compact<'t>> {
     let raw = json_trim(text);
-    Some((raw, compact::from_compact(raw)?))
+    // Cheap refusals first: what is not one object, and several records.
+    if !raw.starts_with('{') || !raw.ends_with('}') {
+        return None;
+    }
+    let mut one = vec![raw.to_owned()];
+    if !lines(&one) {
+        compact::from_compact::<RecordIn<'_, false>>(raw)?;
+        return Some(Compact::Checked(one.pop()?));
+    }
+    Some(Compact::Read(one.pop()?, compact::from_compact(raw)?))
+}
+
+/// See [`records_compact`]: the record's text, and the record unless only
+/// checked.
+enum Compact<'t> {
+    Checked(String),
+    Read(String, RecordIn<'t>),
 }
 
 /// `text` without JSON's white space around it.
@@ -390,7 +410,8 @@ struct RecordIn<'a, const KEEP: bool = true> {
 /// A string of a note, borrowed from the note's text unless it holds an
 /// escape: most of a note is short strings, and copying each one was
 /// most of the time spent reading notes.
-#[derive(Default, PartialEq, Eq, PartialOrd, Ord, Debug)]
+#[derive(Default, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(test, derive(Debug))]
 struct Text<'a>(std::borrow::Cow<'a, str>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
@@ -721,11 +742,14 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::test_runner::Config::with_cases(600))]
 
-        /// Against the model (serde_json): a record Vouch writes, with one
-        /// part of it replaced by a value of another type or content, is
-        /// read in one pass exactly as serde_json reads it, whenever the
-        /// one pass answers; it answers for every such record in compact
-        /// form that serde_json reads and that holds no escape.
+        /// Against the model (serde_json, as notes were read before the
+        /// one-pass reader): a record Vouch writes, with one part of it
+        /// replaced by a value of another type or content, an unknown field
+        /// added, white space around it or a second record after it, is
+        /// read in one pass exactly as serde_json reads it whenever the one
+        /// pass answers, and gives the same records either way; it answers
+        /// for every such record in compact form that serde_json reads and
+        /// that holds no escape.
         #[test]
         fn records_read_in_one_pass_are_serde_jsons(
             runs in proptest::collection::vec(
@@ -733,6 +757,8 @@ mod tests {
                 0..6,
             ),
             at in proptest::option::of(0usize..200),
+            unknown in proptest::bool::ANY,
+            around in 0usize..3,
             with in proptest::sample::select(vec![
                 json!(null), json!(true), json!(0), json!(-1), json!(7), json!(18446744073709551615u64),
                 json!(""), json!("ai"), json!("mixed"), json!("human"), json!("a\"b"), json!("x\ny"),
@@ -750,27 +776,63 @@ mod tests {
             if let Some(mut at) = at {
                 replace_node(&mut v, &mut at, &with);
             }
-            let t = v.to_string();
-            let fast = records_compact(&t);
-            let slow = records_at_once(&t);
-            if let Some(one) = &fast {
-                proptest::prop_assert!(compact::is_canonical(&t), "{}", t);
-                proptest::prop_assert_eq!(Some(std::slice::from_ref(one)), slow.as_deref(), "{}", t);
+            if unknown && let Some(map) = v.as_object_mut() {
+                map.insert("x".into(), json!(["p", {"q": [1]}]));
             }
-            // Checked without building anything: the same answer.
-            let checked = compact::from_compact::<RecordIn<'_, false>>(&t).is_some();
-            proptest::prop_assert_eq!(checked, fast.is_some(), "{}", t);
-            let unread = parse_where(&t, |_| false);
-            proptest::prop_assert_eq!(
-                unread.records.len() == 1 && unread.compact == Some(true),
-                fast.is_some()
-            );
-            proptest::prop_assert_eq!(&unread.records, &parse(&t).records);
-            let plain = serde_json::from_str::<RecordIn>(&t).is_ok() && !t.contains('\\');
-            if plain && compact::is_canonical(&t) {
+            let one = v.to_string();
+            let t = match around {
+                0 => one.clone(),
+                1 => format!(" \n{one}\t\n"),
+                // Two records: never the one-pass reader's.
+                _ => format!("{one}\n{}", record("1", &CommitLines::new())),
+            };
+            let fast = records_compact(&t, |_| true);
+            proptest::prop_assert_eq!(read_as_the_model(&t), Ok(()));
+            // It answers for every such record (escapes and the second
+            // record aside).
+            let plain = around < 2
+                && serde_json::from_str::<RecordIn>(&one).is_ok()
+                && !one.contains('\\')
+                && compact::is_canonical(&one);
+            if plain {
                 proptest::prop_assert!(fast.is_some(), "{}", t);
             }
         }
+    }
+
+    /// Checks `text` is read as the model reads it (serde_json, as notes
+    /// were read before the one-pass reader): whichever way a note is
+    /// read, its records are the model's; where the one-pass reader
+    /// answers (reading or only checking), the model finds that one record
+    /// and the same values, and it is in compact form; a note said to be
+    /// in compact form is.
+    fn read_as_the_model(text: &str) -> Result<(), String> {
+        let mut model: Vec<(&str, RecordIn)> =
+            records_at_once(text).unwrap_or_else(|| records_carefully(text));
+        model.sort_by(|a, b| b.1.timestamp.cmp(&a.1.timestamp));
+        let fail = |what: &str| Err(format!("{what}: {text:?}"));
+        let fast = records_compact(text, |_| true);
+        if let Some(Compact::Read(raw, record)) = &fast {
+            if !compact::is_canonical(raw) || model.len() != 1 {
+                return fail("read in one pass, not one compact record");
+            }
+            if model[0].0 != raw.as_str() || model[0].1 != *record {
+                return fail("read in one pass otherwise");
+            }
+        }
+        if records_compact(text, |_| false).is_some() != fast.is_some() {
+            return fail("checked and read differ");
+        }
+        let model: Vec<&str> = model.iter().map(|(raw, _)| *raw).collect();
+        for note in [parse_where(text, |_| false), parse(text)] {
+            if note.records != model {
+                return fail("other records");
+            }
+            if note.compact == Some(true) && !compact::is_canonical(&note.records[0]) {
+                return fail("said to be compact");
+            }
+        }
+        Ok(())
     }
 
     fn attr(model: Option<&str>, reviewer: Option<&str>) -> LineAttr {
@@ -903,15 +965,15 @@ mod tests {
         /// Arbitrary and mutated notes (of two records, and of the one
         /// record Vouch writes, read in one pass): parsing and indexing
         /// never panic, the lines kept are within the files' line counts
-        /// whatever the numbers say, and reading without the lines finds
-        /// the same records.
+        /// whatever the numbers say, and every way of reading a note gives
+        /// the model's records (`read_as_the_model`).
         #[test]
         fn fuzz_note_parsing_is_bounded(
             bytes in crate::fuzz::bytes(vec![seed_note().into_bytes(), seed_record().into_bytes()], 4096)
         ) {
             let text = String::from_utf8_lossy(&bytes);
+            proptest::prop_assert_eq!(read_as_the_model(&text), Ok(()));
             let parsed = parse(&text);
-            proptest::prop_assert_eq!(&parse_where(&text, |_| false).records, &parsed.records);
             let _ = parsed.get("a", usize::MAX);
             let note = parsed.bounded(|_| Some(40));
             for file in note.lines.values() {

@@ -350,9 +350,9 @@ impl<'a> Notes<'a> {
         if let Some(blob) = &listing.trace_file {
             trace_records(blob, Some(commits), &mut traces);
         }
-        let (listing, gitai) = (&listing.ours, &listing.theirs);
+        let (ours, gitai) = (&listing.ours, &listing.theirs);
         let none = Vec::new();
-        let ours_of = |i: usize| match listing.get(&commits[i]) {
+        let ours_of = |i: usize| match ours.get(&commits[i]) {
             Some(blobs) if read(i) => blobs,
             _ => &none,
         };
@@ -386,7 +386,7 @@ impl<'a> Notes<'a> {
                     text.push_str(&t);
                 }
             }
-            if listing.contains_key(commit) || trace.is_some() || theirs {
+            if ours.contains_key(commit) || trace.is_some() || theirs {
                 f(i, read(i).then_some(text))?;
             }
         }

@@ -24,10 +24,10 @@ pub fn verify(
     if !policy.require {
         return Ok((commits(git, range)?.len(), Vec::new()));
     }
-    let walk = walk(git, range)?;
+    let walked = walk(git, range)?;
     let mut offenders = Vec::new();
     // Notes are read a batch at a time: memory stays flat in their number.
-    each_note(git, &walk, |c, note| {
+    each_note(&walked, |c, note| {
         let mut problems = Vec::new();
         match note {
             Some(n) => {
@@ -60,7 +60,7 @@ pub fn verify(
         }
         Ok(())
     })?;
-    Ok((walk.commits.len(), offenders))
+    Ok((walked.commits.len(), offenders))
 }
 
 // ---------------------------------------------------------------------------
