@@ -14,6 +14,7 @@ mod files;
 pub mod fuzz;
 pub mod git;
 pub mod ledger;
+pub mod parallel;
 pub mod present;
 pub mod service;
 pub mod store;

@@ -91,6 +91,8 @@ struct PreparedUpdate {
     history: Vec<Ledger>,
     /// For a file not tracked yet: the attribution of the file it was renamed from.
     moved: Option<Ledger>,
+    /// The file is on disk, and its record (if any) holds another text.
+    stale: bool,
 }
 
 impl PreparedUpdate {
@@ -175,9 +177,7 @@ impl Service {
     /// threads as there are cores when there are enough of them to share
     /// (a `status` reads every tracked file).
     pub fn read_texts(&self, rels: &[&str]) -> Vec<Result<Option<String>, ServiceError>> {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .min(rels.len() / READ_SHARE);
+        let threads = crate::parallel::cores().min(rels.len() / READ_SHARE);
         self.read_texts_on(rels, threads)
     }
 
@@ -187,27 +187,8 @@ impl Service {
         rels: &[&str],
         threads: usize,
     ) -> Vec<Result<Option<String>, ServiceError>> {
-        if threads <= 1 {
-            return rels.iter().map(|r| self.read_text(r)).collect();
-        }
         let workspace = &self.workspace;
-        let share = rels.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let parts: Vec<_> = rels
-                .chunks(share)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|r| read_text(workspace, r))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            parts
-                .into_iter()
-                .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
+        crate::parallel::map(rels, threads, |r| read_text(workspace, r))
     }
 
     /// The attribution of `rel` as it applies to the file on disk now: the
@@ -645,13 +626,16 @@ impl Service {
 
     /// [`Service::update`] of each of `rels`, [`UPDATE_CHUNK`] files to a
     /// store transaction (each file's look-up is held until its chunk is
-    /// written); `change` says whether to write the file. A file another
-    /// process wrote since it was looked up is looked up and written again
-    /// (twice at most; then it is left as that process wrote it).
+    /// written); `change(rel, ledger, stale)` says whether to write the
+    /// file, `stale` telling that its record held another text than the
+    /// file on disk (or none), which `ledger` is now brought to. A file
+    /// another process wrote since it was looked up is looked up and
+    /// written again (twice at most; then it is left as that process wrote
+    /// it).
     pub(crate) fn update_each<E>(
         &mut self,
         rels: &[String],
-        mut change: impl FnMut(&str, &mut Ledger) -> Result<bool, E>,
+        mut change: impl FnMut(&str, &mut Ledger, bool) -> Result<bool, E>,
     ) -> Result<(), E>
     where
         E: From<ServiceError> + From<StoreError>,
@@ -681,7 +665,7 @@ impl Service {
         &mut self,
         rels: &[String],
         prepared: Vec<PreparedUpdate>,
-        change: &mut impl FnMut(&str, &mut Ledger) -> Result<bool, E>,
+        change: &mut impl FnMut(&str, &mut Ledger, bool) -> Result<bool, E>,
     ) -> Result<Vec<String>, E>
     where
         E: From<ServiceError> + From<StoreError>,
@@ -697,8 +681,9 @@ impl Service {
                 again.push(rel.to_owned());
                 return Ok(None);
             }
+            let stale = prepared.stale;
             let mut ledger = prepared.apply::<E>(rel, stored)?;
-            Ok(change(rel, &mut ledger)?.then_some(ledger))
+            Ok(change(rel, &mut ledger, stale)?.then_some(ledger))
         })?;
         self.origins_seen
             .borrow_mut()
@@ -733,8 +718,12 @@ impl Service {
             Some(_) if before.is_none() => self.current(rel)?,
             _ => None,
         };
+        let stale = disk
+            .as_deref()
+            .is_some_and(|text| before.as_ref().is_none_or(|s| s.ledger.rope() != text));
         Ok(PreparedUpdate {
             generation: before.as_ref().map(|s| s.generation),
+            stale,
             disk,
             earlier,
             start,
@@ -794,14 +783,8 @@ fn may_give_back(state: &str, new_lines: &HashSet<&str>) -> bool {
     if !state.ends_with('\n') {
         return true;
     }
-    let lines: HashSet<&str> = state.split_inclusive('\n').collect();
-    let lengths: std::collections::BTreeSet<usize> = lines.iter().map(|l| l.len()).collect();
-    new_lines.iter().filter(|n| n.ends_with('\n')).any(|n| {
-        lengths.range(..=n.len()).any(|&k| {
-            n.get(n.len() - k..)
-                .is_some_and(|tail| lines.contains(tail))
-        })
-    })
+    let tails = crate::commit::lines::LineTails::new(state.split_inclusive('\n'));
+    new_lines.iter().any(|n| tails.ends(n))
 }
 
 /// After `ledger` was reconciled from `stored` by diff: the lines new to the
@@ -1476,7 +1459,7 @@ mod tests {
         theirs.mark_ai(0..2, &AiSource::test_agent()).expect("mark");
         let mut other = Store::open(&service.workspace.store_path()).expect("open");
         other.save("a.rs", &theirs).expect("save");
-        let mut mark = |rel: &str, l: &mut Ledger| -> Result<bool, ServiceError> {
+        let mut mark = |rel: &str, l: &mut Ledger, _stale: bool| -> Result<bool, ServiceError> {
             l.mark_ai(3..4, &AiSource::test_agent())
                 .map_err(|source| ServiceError::Ledger {
                     path: rel.to_owned(),

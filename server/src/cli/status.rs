@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::ops::Range;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
@@ -15,6 +14,7 @@ use vouch_core::commit::lines::{self, Reviewer};
 use vouch_core::commit::policy::{Judged, Policy, Verdict};
 use vouch_core::commit::working::Working;
 use vouch_core::ledger::Ledger;
+use vouch_core::parallel;
 use vouch_core::present::{count, group_by_key, tool_label};
 use vouch_core::service::Service;
 use vouch_core::store::{UnitName, text_key};
@@ -256,7 +256,7 @@ fn unit_names(
             (None, _) => out.push(vec![None; file.ranges.len()]),
         }
     }
-    let parsed = parallel(&misses, |(i, _)| {
+    let parsed = parallel::map(&misses, parallel::cores(), |(i, _)| {
         let file = &files[*i];
         let tree = Language::from_path(&file.path)
             .and_then(|l| SyntaxTree::parse_rope(l, file.ledger.rope()));
@@ -281,38 +281,6 @@ fn unit_names(
     // A cache: failing to fill it changes nothing the user sees.
     let _ = service.store.cache_unit_names(&rows);
     out
-}
-
-/// `f` of each item, in order, computed on up to as many threads as cores.
-fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(items.len());
-    if threads <= 1 {
-        return items.iter().map(&f).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        mine.push((i, f(item)));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
 }
 
 fn print_human(

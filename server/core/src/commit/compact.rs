@@ -73,13 +73,10 @@ fn object(b: &[u8], i: &mut usize, depth: usize) -> bool {
         if !value(b, i, depth + 1) {
             return false;
         }
-        match b.get(*i) {
-            Some(b',') => *i += 1,
-            Some(b'}') => {
-                *i += 1;
-                return true;
-            }
-            _ => return false,
+        match after_item(b, i, b'}') {
+            Some(true) => {}
+            Some(false) => return true,
+            None => return false,
         }
     }
 }
@@ -146,14 +143,28 @@ fn array(b: &[u8], i: &mut usize, depth: usize) -> bool {
         if !value(b, i, depth + 1) {
             return false;
         }
-        match b.get(*i) {
-            Some(b',') => *i += 1,
-            Some(b']') => {
-                *i += 1;
-                return true;
-            }
-            _ => return false,
+        match after_item(b, i, b']') {
+            Some(true) => {}
+            Some(false) => return true,
+            None => return false,
         }
+    }
+}
+
+/// After an item of an array or object ending with `close`: reads the `,`
+/// before the next item (`Some(true)`) or the end (`Some(false)`); `None`
+/// for anything else.
+fn after_item(b: &[u8], i: &mut usize, close: u8) -> Option<bool> {
+    match b.get(*i) {
+        Some(b',') => {
+            *i += 1;
+            Some(true)
+        }
+        Some(&c) if c == close => {
+            *i += 1;
+            Some(false)
+        }
+        _ => None,
     }
 }
 
@@ -462,21 +473,15 @@ impl<const CLOSE: u8> Items<CLOSE> {
             return Ok(false);
         }
         let more = if std::mem::take(&mut self.first) {
-            r.peek() != Some(CLOSE)
-        } else {
-            match r.peek() {
-                Some(b',') => {
-                    r.i += 1;
-                    true
-                }
-                Some(c) if c == CLOSE => false,
-                _ => return Err(NoAnswer),
+            let more = r.peek() != Some(CLOSE);
+            if !more {
+                r.i += 1;
             }
+            more
+        } else {
+            after_item(r.text.as_bytes(), &mut r.i, CLOSE).ok_or(NoAnswer)?
         };
-        if !more {
-            r.i += 1;
-            self.ended = true;
-        }
+        self.ended = !more;
         Ok(more)
     }
 }

@@ -304,7 +304,7 @@ fn parser_stopped() -> CommitError {
 
 /// How many threads parse notes: one per core, at most four.
 fn parsers() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+    crate::parallel::cores().min(4)
 }
 
 /// Runs of consecutive equal lines: `(start, end, attr)`.

@@ -293,8 +293,7 @@ fn may_land(lines: &FileLines, old: &str, new: &str, wanted: &impl Fn(usize) -> 
         Some((start, starts.get(l).copied().unwrap_or(text.len())))
     };
     let old_starts = line_starts(old);
-    let mut texts: std::collections::HashSet<&str> = Default::default();
-    let mut lengths: std::collections::BTreeSet<usize> = Default::default();
+    let mut carried = Vec::new();
     for &l in lines.keys() {
         // A line past the end is carried nowhere.
         let Some((start, end)) = line(&old_starts, old, l) else {
@@ -304,24 +303,40 @@ fn may_land(lines: &FileLines, old: &str, new: &str, wanted: &impl Fn(usize) -> 
         if !text.ends_with('\n') {
             return true;
         }
-        texts.insert(text);
-        lengths.insert(text.len());
+        carried.push(text);
     }
-    if texts.is_empty() {
+    if carried.is_empty() {
         return false;
     }
+    let tails = LineTails::new(carried);
     let new_starts = line_starts(new);
-    (1..=new_starts.len()).filter(|&l| wanted(l)).any(|l| {
-        let Some((start, end)) = line(&new_starts, new, l) else {
-            return false;
-        };
-        let text = &new[start..end];
-        text.ends_with('\n')
-            && lengths.range(..=text.len()).any(|&n| {
-                let cut = text.len() - n;
-                text.is_char_boundary(cut) && texts.contains(&text[cut..])
+    (1..=new_starts.len())
+        .filter(|&l| wanted(l))
+        .any(|l| line(&new_starts, new, l).is_some_and(|(start, end)| tails.ends(&new[start..end])))
+}
+
+/// Lines (each with its line break) that [`carry_onto`] may carry onto a
+/// new line ending with one of them, looked up by length, then by text.
+pub(crate) struct LineTails<'a> {
+    texts: std::collections::HashSet<&'a str>,
+    lengths: std::collections::BTreeSet<usize>,
+}
+
+impl<'a> LineTails<'a> {
+    pub(crate) fn new(lines: impl IntoIterator<Item = &'a str>) -> LineTails<'a> {
+        let texts: std::collections::HashSet<&str> = lines.into_iter().collect();
+        let lengths = texts.iter().map(|t| t.len()).collect();
+        LineTails { texts, lengths }
+    }
+
+    /// Whether `line`, with its line break, ends with one of the lines.
+    pub(crate) fn ends(&self, line: &str) -> bool {
+        line.ends_with('\n')
+            && self.lengths.range(..=line.len()).any(|&n| {
+                line.get(line.len() - n..)
+                    .is_some_and(|tail| self.texts.contains(tail))
             })
-    })
+    }
 }
 
 /// Carries `lines` of the `old` text to the `new` text through a rewrite

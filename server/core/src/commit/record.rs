@@ -203,35 +203,25 @@ fn teach_store(
     lines: &CommitLines,
     settled: &HashSet<String>,
 ) -> Result<(), CommitError> {
-    // The files whose disk holds the committed text (their blob names),
-    // and whether their record is older.
-    let mut taught = Vec::new();
-    let mut committed = HashMap::new();
-    let mut stale = HashSet::new();
-    for path in lines.keys().filter(|p| !settled.contains(*p)) {
-        let Some(change) = changes.iter().find(|c| &c.path == path) else {
-            continue;
-        };
-        let Some(disk) = service.read_text(path)? else {
-            continue;
-        };
-        if crate::git::sha1_blob_id(disk.as_bytes()) != change.new {
-            continue; // changed since: left to the usual reconcile
-        }
-        if service
-            .store
-            .load(path)?
-            .is_none_or(|s| s.ledger.rope() != disk.as_str())
-        {
-            stale.insert(path.clone());
-        }
-        committed.insert(path.clone(), change.new.as_str());
-        taught.push(path.clone());
-    }
-    service.update_each(&taught, |path, ledger| {
-        // Looked up again just before its chunk is written: a file edited
-        // since the check above is left to the usual reconcile (the note's
-        // line numbers are the committed text's).
+    // The committed text of each file to teach (its blob name).
+    let committed: HashMap<&str, &str> = lines
+        .keys()
+        .filter(|p| !settled.contains(*p))
+        .filter_map(|p| {
+            let change = changes.iter().find(|c| &c.path == p)?;
+            Some((p.as_str(), change.new.as_str()))
+        })
+        .collect();
+    let taught: Vec<String> = lines
+        .keys()
+        .filter(|p| committed.contains_key(p.as_str()))
+        .cloned()
+        .collect();
+    service.update_each(&taught, |path, ledger, stale| {
+        // Looked up just before its chunk is written: a file whose disk no
+        // longer holds the committed text (edited since) is left to the
+        // usual reconcile (the note's line numbers are the committed
+        // text's).
         if committed.get(path).copied()
             != Some(crate::git::sha1_blob_id(ledger.text().as_bytes()).as_str())
         {
@@ -240,7 +230,7 @@ fn teach_store(
         let marked = lines
             .get(path)
             .map_or(0, |file| lines::fill_ledger(ledger, file));
-        Ok::<_, CommitError>(marked > 0 || stale.contains(path))
+        Ok::<_, CommitError>(marked > 0 || stale)
     })
 }
 
