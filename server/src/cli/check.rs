@@ -28,7 +28,13 @@ pub(crate) struct CheckArgs {
 }
 
 pub(crate) fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
-    let service = Service::open_read_only(&super::current_dir()?)?;
+    let dir = super::current_dir()?;
+    // The gate a commit waits on leaves the WAL to the writers.
+    let service = if args.staged {
+        Service::open_read_only_in_hook(&dir)?
+    } else {
+        Service::open_read_only(&dir)?
+    };
     let policy = Policy::load(&service.workspace.root)?;
     if !policy.require {
         println!("vouch: review is not required here (vouch.toml: [review] require = false)");
