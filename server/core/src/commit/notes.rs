@@ -298,22 +298,7 @@ impl<'a> Notes<'a> {
         Ok(out)
     }
 
-    /// The raw note texts of `commits` as [`Notes::read_texts`] makes them,
-    /// handed to `f` (the commit's index in `commits`, its text) in order,
-    /// for each commit that has a note: the listings are read once, every
-    /// note blob through one `git cat-file --batch`, and one note is held
-    /// at a time, so memory stays flat however many notes there are. The
-    /// text is `None` (and not read) for a commit `read(index)` refuses.
-    pub(crate) fn each_text(
-        &self,
-        commits: &[String],
-        read: impl Fn(usize) -> bool,
-        f: impl FnMut(usize, Option<String>) -> Result<(), CommitError>,
-    ) -> Result<(), CommitError> {
-        self.each_text_listed(&self.listing()?, commits, read, f)
-    }
-
-    /// What [`Notes::each_text`] reads before any note: which note blobs
+    /// What [`Notes::each_text_listed`] reads before any note: which note blobs
     /// each commit has on this ref and on other tools' refs, and the
     /// committed trace file. It does not depend on the commits asked for,
     /// so a caller can ask for it beside them; the git processes it needs
@@ -338,7 +323,13 @@ impl<'a> Notes<'a> {
         })
     }
 
-    /// [`Notes::each_text`] with the listing already read.
+    /// The raw note texts of `commits` as [`Notes::read_texts`] makes them,
+    /// handed to `f` (the commit's index in `commits`, its text) in order,
+    /// for each commit that has a note: the listings are read once, every
+    /// note blob through one `git cat-file --batch`, and one note is held
+    /// at a time, so memory stays flat however many notes there are. The
+    /// text is `None` (and not read) for a commit `read(index)` refuses.
+    /// `listing` is [`Notes::listing`]'s answer.
     pub(crate) fn each_text_listed(
         &self,
         listing: &Listing,

@@ -11,6 +11,7 @@
 //! and by every commit that wrote the lines it replaced.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::mpsc;
 
 use super::CommitError;
 use super::lines::LineAttr;
@@ -293,78 +294,142 @@ fn carry_facts(prev: &[LineFacts], old: &str, new: &str, writer: usize) -> Vec<L
 
 /// What `range` introduces, with the notes read from `notes`.
 ///
-/// Streamed: the blobs (in replay order) and the notes (in the range's
-/// order, which keeps the first-parent chain's) come through one `git
-/// cat-file --batch` each, and a note is dropped once its commit is
-/// replayed, so memory holds the files' current states, not the history.
+/// Streamed: the first-parent chain's diffs come from one `git diff-tree
+/// --stdin` as git works them out, read on another thread at most
+/// [`DIFFS_AHEAD`] commits ahead, and each commit is replayed as soon as
+/// its diff is in. The notes (in the range's order, which keeps the
+/// chain's) are read on a third thread, at most [`NOTES_AHEAD`] ahead, and
+/// parsed here (glibc frees slowly what another thread allocated, and a
+/// parsed note is many small allocations). Every blob comes through one
+/// `git cat-file --batch`, asked [`REPLAY_BATCH`] commits at a time, and a
+/// note is dropped once its commit is replayed, so memory holds the files'
+/// current states, not the history.
 pub(crate) fn changes(git: &Git, range: RangeSpec) -> Result<RangeChanges, CommitError> {
-    let commits = range_commits(git, &range)?;
-    let index: HashMap<&str, usize> = commits
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.sha.as_str(), i))
-        .collect();
-    let final_changes = git.tree_changes(range.base.as_deref(), &range.tip)?;
-    let wanted: HashSet<&str> = final_changes.iter().map(|c| c.path.as_str()).collect();
     let not = range.base.as_ref().map(|b| format!("^{b}"));
     let mut revs = vec![range.tip.as_str()];
     if let Some(n) = &not {
         revs.push(n);
     }
-    // The chain's commits of the range that changed a wanted file, with
-    // their index in `commits`, oldest first.
-    let chain: Vec<(usize, Vec<Change>)> = git
-        .first_parent_changes(&revs)?
-        .into_iter()
-        .filter_map(|(sha, ch)| {
-            let k = *index.get(sha.as_str())?;
-            let ch: Vec<Change> = ch
-                .into_iter()
-                .filter(|c| wanted.contains(c.path.as_str()))
-                .collect();
-            (!ch.is_empty()).then_some((k, ch))
-        })
+    let notes = Notes::new(git)?;
+    // Four questions for git, none needing another's answer: asked side
+    // by side.
+    let ((commits, chain), (final_changes, listing)) = crate::git::side_by_side(
+        || {
+            crate::git::side_by_side(
+                || range_commits(git, &range),
+                || git.first_parent_chain(&revs),
+            )
+        },
+        || {
+            crate::git::side_by_side(
+                || git.tree_changes(range.base.as_deref(), &range.tip),
+                || notes.listing(),
+            )
+        },
+    );
+    let (commits, chain, final_changes, listing) = (commits?, chain?, final_changes?, listing?);
+    let index: HashMap<&str, usize> = commits
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.sha.as_str(), i))
         .collect();
-    // Every blob, in the order they are used: each change's old and new
-    // text, then the final changes'.
-    let mut specs: Vec<String> = Vec::new();
-    for c in chain.iter().flat_map(|(_, ch)| ch).chain(&final_changes) {
-        specs.extend(c.old.iter().cloned());
-        specs.push(c.new.clone());
-    }
-    let mut blobs = Blobs {
-        objects: git.objects_max(&specs, usize::MAX)?,
-    };
+    let wanted: HashSet<&str> = final_changes.iter().map(|c| c.path.as_str()).collect();
+    // The chain's commits of the range, oldest first.
+    let chain: Vec<crate::git::Link> = chain
+        .into_iter()
+        .filter(|(c, _)| index.contains_key(c.as_str()))
+        .collect();
+    let in_chain: HashSet<usize> = chain
+        .iter()
+        .filter_map(|(c, _)| index.get(c.as_str()).copied())
+        .collect();
     let shas: Vec<String> = commits.iter().map(|c| c.sha.clone()).collect();
-    let in_chain: HashSet<usize> = chain.iter().map(|(k, _)| *k).collect();
     let mut recorded: HashSet<String> = HashSet::new();
-
     // Replay: path -> (blob, facts per line).
     let mut replay = Replay::default();
-    let mut next = 0; // the first chain commit not replayed yet
-    Notes::new(git)?.each_text(
-        &shas,
-        |i| in_chain.contains(&i),
-        |i, text| {
+    // Every blob through one `git cat-file --batch`, asked a batch at a time.
+    let mut blobs = Blobs {
+        objects: git.object_stream(usize::MAX)?,
+    };
+    std::thread::scope(|s| -> Result<(), CommitError> {
+        let spawn_error =
+            |e: std::io::Error| CommitError::Other(format!("cannot start a thread: {e}"));
+        // The notes of the chain's commits, read on one thread.
+        let (send, texts) = mpsc::sync_channel(NOTES_AHEAD);
+        let (notes, listing, shas, in_chain) = (&notes, &listing, &shas, &in_chain);
+        let notes_reader = std::thread::Builder::new()
+            .name("vouch-range-notes".into())
+            .spawn_scoped(s, move || {
+                let read = |i: usize| in_chain.contains(&i);
+                notes.each_text_listed(listing, shas, read, |i, text| {
+                    // The replay stopped (with an error of its own): so does this.
+                    send.send((i, text)).map_err(|_| notes_stopped())
+                })
+            })
+            .map_err(spawn_error)?;
+        // The chain's diffs, read on another as git works them out, so git
+        // never waits for the replay.
+        let diffs = git.first_parent_diffs(&chain)?;
+        let (send, diffed) = mpsc::sync_channel(DIFFS_AHEAD);
+        let diff_reader = std::thread::Builder::new()
+            .name("vouch-range-diffs".into())
+            .spawn_scoped(s, move || {
+                for diff in diffs {
+                    if send.send(diff).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(spawn_error)?;
+        let mut texts = texts.into_iter().peekable();
+        // The commits diffed so far (at most a batch) that changed a wanted
+        // file, their blobs asked together; `None` once git is done.
+        let next_batch = || -> Result<Option<Vec<Replayed>>, CommitError> {
+            let Ok(first) = diffed.recv() else {
+                return Ok(None);
+            };
+            let mut batch = Vec::new();
+            let mut diff = Some(first);
+            while let Some(d) = diff.take() {
+                let (sha, ch) = d?;
+                if let Some(&k) = index.get(sha.as_str()) {
+                    let ch: Vec<Change> = ch
+                        .into_iter()
+                        .filter(|c| wanted.contains(c.path.as_str()))
+                        .collect();
+                    if !ch.is_empty() {
+                        batch.push((k, ch));
+                    }
+                }
+                if batch.len() < REPLAY_BATCH {
+                    diff = diffed.try_recv().ok();
+                }
+            }
+            Ok(Some(batch))
+        };
+        while let Some(batch) = next_batch()? {
+            blobs.ask(batch.iter().flat_map(|(_, ch)| ch));
+            for (k, ch) in &batch {
+                // The notes up to this commit's: its own, if it has one.
+                let mut note = None;
+                while let Some((i, text)) = texts.next_if(|(i, _)| i <= k) {
+                    recorded.insert(shas[i].clone());
+                    if i == *k {
+                        note = text.map(|t| note::parse(&t));
+                    }
+                }
+                replay.commit(*k, ch, note.as_ref(), &mut blobs)?;
+            }
+        }
+        // The notes of commits after the chain's last change.
+        for (i, _) in texts {
             recorded.insert(shas[i].clone());
-            // Chain commits before this one have no note.
-            while let Some((k, ch)) = chain.get(next).filter(|(k, _)| *k < i) {
-                replay.commit(*k, ch, None, &mut blobs)?;
-                next += 1;
-            }
-            if let (Some((k, ch)), Some(text)) = (chain.get(next), text)
-                && *k == i
-            {
-                replay.commit(*k, ch, Some(&note::parse(&text)), &mut blobs)?;
-                next += 1;
-            }
-            Ok(())
-        },
-    )?;
-    for (k, ch) in &chain[next.min(chain.len())..] {
-        replay.commit(*k, ch, None, &mut blobs)?;
-    }
+        }
+        diff_reader.join().map_err(|_| thread_stopped())?;
+        notes_reader.join().unwrap_or_else(|_| Err(notes_stopped()))
+    })?;
 
+    blobs.ask(&final_changes);
     let mut files = Vec::new();
     for c in &final_changes {
         let (Some(old), Some(new)) = blobs.change(c)? else {
@@ -414,12 +479,47 @@ pub(crate) fn changes(git: &Git, range: RangeSpec) -> Result<RangeChanges, Commi
     })
 }
 
+/// A commit of the chain to replay: its index among the range's commits
+/// and its changes to the files the range ends up changing.
+type Replayed = (usize, Vec<Change>);
+
+/// Notes read ahead of the replay, at most ([`changes`]).
+const NOTES_AHEAD: usize = 64;
+
+/// Commits whose blobs are asked of git together ([`changes`]), at most.
+const REPLAY_BATCH: usize = 256;
+
+/// Commits diffed ahead of the replay, at most ([`changes`]).
+const DIFFS_AHEAD: usize = 1024;
+
+/// A panic on a thread of [`changes`].
+fn thread_stopped() -> CommitError {
+    CommitError::Other("reading the range's diffs stopped".into())
+}
+
+/// The notes stopped being read: the replay ended first, or the thread
+/// reading them panicked.
+fn notes_stopped() -> CommitError {
+    CommitError::Other("reading the range's notes stopped".into())
+}
+
 /// The blobs of [`changes`], read in the order they were asked for.
 struct Blobs {
     objects: crate::git::Objects<crate::git::Capped>,
 }
 
 impl Blobs {
+    /// Asks for the old (when there is one) and new blob of each of
+    /// `changes`, in their order: what [`Blobs::change`] reads back.
+    fn ask<'c>(&mut self, changes: impl IntoIterator<Item = &'c Change>) {
+        let mut specs: Vec<String> = Vec::new();
+        for c in changes {
+            specs.extend(c.old.iter().cloned());
+            specs.push(c.new.clone());
+        }
+        self.objects.ask(&specs);
+    }
+
     /// The next blob as text: `None` when missing or not UTF-8.
     fn next(&mut self) -> Result<Option<String>, CommitError> {
         Ok(match self.objects.next().transpose()?.flatten() {

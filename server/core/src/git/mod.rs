@@ -9,8 +9,12 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, mpsc};
 use std::thread::JoinHandle;
+
+mod first_parent;
+
+pub(crate) use first_parent::Link;
 
 /// Why a git command failed.
 #[derive(Debug, thiserror::Error)]
@@ -378,24 +382,35 @@ impl Git {
             None
         };
         let specs: Vec<String> = resolved.unwrap_or_else(|| specs.to_vec());
-        // A name with a line break cannot be asked for; ask for an impossible one instead.
-        let mut request = String::new();
-        for s in &specs {
-            let s = if s.contains(['\n', '\r']) { MISSING } else { s };
-            request.push_str(s);
-            request.push('\n');
-        }
-        let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
-        Ok(Objects {
-            process: Some(BatchProcess {
-                child,
-                reader,
-                writer: Some(writer),
-            }),
-            left: specs.len(),
-            each: Box::new(each),
-            header: Vec::new(),
-        })
+        let mut objects = Objects::over(child, stdin, reader, Box::new(each));
+        objects.ask(&specs);
+        Ok(objects)
+    }
+
+    /// [`Git::objects_max`] for a caller that asks for the objects a batch
+    /// at a time ([`Objects::ask`]) as it goes: one `git cat-file --batch`
+    /// for them all, fed on another thread, so git looks up the batch
+    /// asked next while the caller reads the one before.
+    pub(crate) fn object_stream(&self, max: usize) -> Result<Objects<Capped>, GitError> {
+        let args = ["cat-file", "--batch"];
+        let mut child = self
+            .command(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(GitError::Spawn)?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(GitError::Parse {
+                args: args.join(" "),
+                detail: "no pipes".into(),
+            });
+        };
+        let reader = BufReader::with_capacity(1 << 16, stdout);
+        let each = move |r: &mut BufReader<ChildStdout>, size| read_capped(r, size, max);
+        Ok(Objects::over(child, stdin, reader, Box::new(each)))
     }
 
     /// Files whose staged content differs from `HEAD`, with both blob names
@@ -549,41 +564,6 @@ impl Git {
         ];
         all.extend_from_slice(args);
         Ok(parse_raw(&self.run(&all)?))
-    }
-
-    /// Each commit of `git log --first-parent` over `revs`, oldest first,
-    /// with the files it changed relative to its first parent (one process).
-    pub(crate) fn first_parent_changes(
-        &self,
-        revs: &[&str],
-    ) -> Result<Vec<(String, Vec<Change>)>, GitError> {
-        let mut args = vec![
-            "log",
-            "--first-parent",
-            "--reverse",
-            "-m",
-            "--raw",
-            "-z",
-            "--no-abbrev",
-            "--no-renames",
-            "--diff-filter=d",
-            "--format=%x1e%H",
-            "--end-of-options",
-        ];
-        args.extend_from_slice(revs);
-        args.push("--");
-        let out = self.run(&args)?;
-        let mut commits = Vec::new();
-        for chunk in out.split(|b| *b == 0x1e).filter(|c| !c.is_empty()) {
-            let (sha, rest) = match chunk.iter().position(|b| *b == 0) {
-                Some(i) => (&chunk[..i], &chunk[i + 1..]),
-                None => (chunk, &chunk[chunk.len()..]),
-            };
-            let sha = String::from_utf8_lossy(sha).trim().to_owned();
-            let rest = rest.strip_prefix(b"\n").unwrap_or(rest);
-            commits.push((sha, parse_raw(rest)));
-        }
-        Ok(commits)
     }
 }
 
@@ -787,10 +767,61 @@ type ReadObject<T> = Box<dyn FnMut(&mut BufReader<ChildStdout>, usize) -> std::i
 struct BatchProcess {
     child: Child,
     reader: BufReader<ChildStdout>,
+    /// Requests for the writer ([`Objects::ask`]); dropped to end git's input.
+    asks: Option<mpsc::Sender<String>>,
     writer: Option<JoinHandle<std::io::Result<()>>>,
 }
 
 impl<T> Objects<T> {
+    /// Objects read from `child`, a `git cat-file --batch` whose input a
+    /// thread writes as they are asked for; none asked yet.
+    fn over(
+        child: Child,
+        mut stdin: std::process::ChildStdin,
+        reader: BufReader<ChildStdout>,
+        each: ReadObject<T>,
+    ) -> Objects<T> {
+        let (asks, requests) = mpsc::channel::<String>();
+        let writer = std::thread::spawn(move || {
+            for request in requests {
+                stdin.write_all(request.as_bytes())?;
+            }
+            Ok(())
+        });
+        Objects {
+            process: Some(BatchProcess {
+                child,
+                reader,
+                asks: Some(asks),
+                writer: Some(writer),
+            }),
+            left: 0,
+            each,
+            header: Vec::new(),
+        }
+    }
+
+    /// Asks git for `specs` too: the iterator then reads them, in order,
+    /// after the objects asked before.
+    pub(crate) fn ask(&mut self, specs: &[String]) {
+        if specs.is_empty() {
+            return;
+        }
+        // A name with a line break cannot be asked for; ask for an impossible one instead.
+        let mut request = String::with_capacity(specs.len() * 41);
+        for s in specs {
+            let s = if s.contains(['\n', '\r']) { MISSING } else { s };
+            request.push_str(s);
+            request.push('\n');
+        }
+        // Not sent (its writer failed: git stopped): git's output ends
+        // before these, as it would have anyway.
+        if let Some(asks) = self.process.as_ref().and_then(|p| p.asks.as_ref()) {
+            let _ = asks.send(request);
+        }
+        self.left += specs.len();
+    }
+
     fn read_one(&mut self) -> Result<Option<T>, GitError> {
         let parse_err = |detail: String| GitError::Parse {
             args: "cat-file --batch".into(),
@@ -854,6 +885,8 @@ impl<T> Drop for Objects<T> {
             // Stopped early: git would wait on a full pipe, the writer on git.
             let _ = p.child.kill();
         }
+        // The end of git's input: the writer, then git, finish.
+        drop(p.asks.take());
         drop(p.reader);
         if let Some(w) = p.writer.take() {
             let _ = w.join();
@@ -1171,6 +1204,47 @@ mod tests {
             next.notes_ref_config().expect("config").as_deref(),
             Some("provenance")
         );
+    }
+
+    /// A stream asked a batch at a time answers each batch in order, a
+    /// missing object or one over the cap among them, and can be dropped
+    /// with answers still unread (git is stopped, nothing hangs).
+    #[test]
+    fn an_object_stream_answers_batches_in_order() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let git = Git::new(tmp.path());
+        git.run_as_tester(&["init", "-q"]);
+        let blob = |text: &str| {
+            let out = git.run_input(&["hash-object", "-w", "--stdin"], text.as_bytes());
+            String::from_utf8_lossy(&out.expect("hash-object"))
+                .trim()
+                .to_owned()
+        };
+        let (a, b, long) = (blob("a\n"), blob("b\n"), blob(&"x".repeat(100)));
+        let mut stream = git.object_stream(10).expect("stream");
+        assert!(stream.next().is_none(), "nothing asked yet");
+        stream.ask(&[a.clone(), MISSING.to_owned()]);
+        stream.ask(&[long.clone(), "not\nasked".to_owned(), b.clone()]);
+        let read: Vec<Option<Capped>> = stream.by_ref().collect::<Result<_, _>>().expect("read");
+        assert_eq!(
+            read,
+            vec![
+                Some(Ok(b"a\n".to_vec())),
+                None,
+                Some(Err(100)),
+                None,
+                Some(Ok(b"b\n".to_vec())),
+            ]
+        );
+        // Asked again after everything was read; then dropped unread.
+        stream.ask(std::slice::from_ref(&b));
+        assert_eq!(
+            stream.next().map(|r| r.expect("read")),
+            Some(Some(Ok(b"b\n".to_vec())))
+        );
+        stream.ask(&vec![a; 10_000]);
+        assert!(stream.next().is_some());
+        drop(stream);
     }
 
     #[test]
