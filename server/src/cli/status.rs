@@ -13,7 +13,7 @@ use super::scope::Scope;
 use vouch_core::commit::lines::{self, Reviewer};
 use vouch_core::commit::policy::{Judged, Policy, Verdict};
 use vouch_core::commit::working::Working;
-use vouch_core::ledger::Ledger;
+use vouch_core::ledger::{GitLines, Ledger};
 use vouch_core::parallel;
 use vouch_core::present::{count, group_by_key, tool_label};
 use vouch_core::service::Service;
@@ -93,10 +93,15 @@ fn reviewer_json(r: &Reviewer) -> ReviewerJson {
     }
 }
 
-/// The AI text inside 1-based lines `start..=end`, from its first to its
-/// last AI byte (what names the unit).
-fn ai_extent(ledger: &Ledger, start: usize, end: usize) -> Option<std::ops::Range<usize>> {
-    let lines = ledger.line_range(start - 1, end - 1).ok()?;
+/// The AI text inside 1-based lines `start..=end` (as git counts them,
+/// `lines`), from its first to its last AI byte (what names the unit).
+fn ai_extent(
+    ledger: &Ledger,
+    lines: &GitLines,
+    start: usize,
+    end: usize,
+) -> Option<std::ops::Range<usize>> {
+    let lines = lines.range(start - 1, end - 1).ok()?;
     let mut out: Option<std::ops::Range<usize>> = None;
     for (r, a) in ledger.spans() {
         if !a.is_ai() || r.end <= lines.start || r.start >= lines.end {
@@ -133,9 +138,10 @@ pub(crate) fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
             .filter(|j| args.all || j.verdict.blocks())
             .collect();
         if !judged.is_empty() {
+            let lines = ledger.git_lines();
             let ranges = judged
                 .iter()
-                .map(|j| ai_extent(&ledger, j.start_line, j.end_line).unwrap_or(0..0))
+                .map(|j| ai_extent(&ledger, &lines, j.start_line, j.end_line).unwrap_or(0..0))
                 .collect();
             // The unit-name cache is keyed by the text's content: the
             // file's text, at hand here (the ledger's is the same).

@@ -180,8 +180,14 @@ impl Ledger {
     }
 
     /// Length of the text in bytes.
+    /// The text's length in bytes, from the runs (which cover it exactly):
+    /// the rope recounts a text held in one leaf (up to about 1 KB) on
+    /// every call, and a `vouch status` of 200 small files asked it
+    /// thousands of times.
     pub fn len(&self) -> usize {
-        self.text.len_bytes()
+        let len = self.runs.total_len();
+        debug_assert_eq!(len, self.text.len_bytes(), "runs cover the text");
+        len
     }
 
     pub fn is_empty(&self) -> bool {
@@ -203,6 +209,29 @@ impl Ledger {
         match chunk.get(range.start - chunk_start..range.end - chunk_start) {
             Some(text) => std::borrow::Cow::Borrowed(text),
             None => std::borrow::Cow::Owned(String::from(self.text.byte_slice(range))),
+        }
+    }
+
+    /// The whole text when the rope holds it in one chunk (up to about
+    /// 1 KB): ropey recounts such a chunk on every query (every
+    /// [`Ledger::text_in`] scans it), so a caller taking many pieces of a
+    /// small text takes them from here ([`Ledger::piece`]).
+    fn single_chunk(&self) -> Option<&str> {
+        let mut chunks = self.text.chunks();
+        let first = chunks.next().unwrap_or("");
+        chunks.next().is_none().then_some(first)
+    }
+
+    /// [`Ledger::text_in`], from `whole` ([`Ledger::single_chunk`]) when
+    /// there is one.
+    fn piece<'a>(
+        &'a self,
+        whole: Option<&'a str>,
+        range: Range<usize>,
+    ) -> std::borrow::Cow<'a, str> {
+        match whole.and_then(|w| w.get(range.clone())) {
+            Some(text) => std::borrow::Cow::Borrowed(text),
+            None => self.text_in(range),
         }
     }
 
@@ -482,6 +511,7 @@ impl Ledger {
     pub(crate) fn line_summary(&self) -> Vec<LineSummary> {
         let mut out: Vec<LineSummary> = Vec::new();
         let lines = self.git_lines();
+        let whole = self.single_chunk();
         for run in self.runs.iter() {
             if run.attr == HUMAN {
                 continue;
@@ -490,7 +520,7 @@ impl Ledger {
             let last = lines.line_of(run.end().saturating_sub(1));
             // The lines holding the run's non-blank text, and whether that
             // text fits in one line.
-            let text = self.text_in(run.start..run.end());
+            let text = self.piece(whole, run.start..run.end());
             let lead = text.len() - text.trim_start().len();
             let trimmed = text.trim();
             let piece = (!trimmed.contains('\n')).then(|| trimmed.chars().count());
@@ -501,7 +531,7 @@ impl Ledger {
             });
             for line in first..=last {
                 if out.last().is_none_or(|s| s.line < line)
-                    && let Some(summary) = self.summarise_line(&lines, line)
+                    && let Some(summary) = self.summarise_line(&lines, whole, line)
                 {
                     out.push(summary);
                 }
@@ -519,13 +549,18 @@ impl Ledger {
         out
     }
 
-    fn summarise_line(&self, lines: &GitLines, line: usize) -> Option<LineSummary> {
+    fn summarise_line(
+        &self,
+        lines: &GitLines,
+        whole: Option<&str>,
+        line: usize,
+    ) -> Option<LineSummary> {
         let range = lines.range(line, line).ok()?;
         let mut attributions: Vec<Attribution> = Vec::new();
         let (mut any_ai, mut any_human, mut unreviewed) = (false, false, false);
         for run in self.runs.runs_in(range) {
             let blank = self
-                .text_in(run.start..run.end())
+                .piece(whole, run.start..run.end())
                 .chars()
                 .all(char::is_whitespace);
             if blank {

@@ -488,6 +488,21 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 60, ..ProptestConfig::default() })]
+
+    /// The same over texts the rope holds in several chunks (a text of up
+    /// to about 1 KB is one chunk, which the ledger reads pieces of
+    /// directly; longer ones go through the rope).
+    #[test]
+    fn ledger_matches_naive_model_past_one_chunk(
+        initial in prop::collection::vec(text_strategy(), 400..1200).prop_map(|v| v.concat()),
+        ops in prop::collection::vec(op_strategy(), 1..12),
+    ) {
+        run_ops(&initial, &ops)?;
+    }
+}
+
 #[test]
 fn piece_chars_tell_one_line_pieces_from_spanning_ones() {
     // Line 0: a 3-character completion ("foo") and a 5-character one
