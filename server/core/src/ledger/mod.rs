@@ -40,6 +40,8 @@ pub enum LedgerError {
         "stored attribution does not cover its text ({runs} bytes of runs, {text} bytes of text)"
     )]
     CorruptSnapshot { runs: usize, text: usize },
+    #[error("stored attribution run refers to attribution {index} of {count}")]
+    UnknownAttribution { index: usize, count: usize },
 }
 
 /// A maximal span of one AI attribution.
@@ -164,6 +166,43 @@ impl Ledger {
             text: Rope::from_str(&snapshot.text),
             runs: Runs::from_runs(runs),
             attrs,
+        })
+    }
+
+    /// A ledger of `text` from runs given as `(byte length, index into
+    /// attrs)`, as the store keeps them: each attribution is interned once,
+    /// not once per run.
+    pub(crate) fn from_indexed(
+        text: &str,
+        attrs: &[Attribution],
+        indexed: &[(usize, usize)],
+    ) -> Result<Self, LedgerError> {
+        let total = indexed.iter().fold(0usize, |t, r| t.saturating_add(r.0));
+        if total != text.len() {
+            return Err(LedgerError::CorruptSnapshot {
+                runs: total,
+                text: text.len(),
+            });
+        }
+        let mut interned = Interner::new();
+        let ids: Vec<AttrId> = attrs.iter().map(|a| interned.intern(a)).collect();
+        let mut at = 0;
+        let mut runs = Vec::with_capacity(indexed.len());
+        for &(len, i) in indexed {
+            at += len;
+            if !text.is_char_boundary(at) {
+                return Err(LedgerError::NotCharBoundary(at));
+            }
+            let id = *ids.get(i).ok_or(LedgerError::UnknownAttribution {
+                index: i,
+                count: attrs.len(),
+            })?;
+            runs.push((len, id));
+        }
+        Ok(Ledger {
+            text: Rope::from_str(text),
+            runs: Runs::from_runs(runs),
+            attrs: interned,
         })
     }
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ledger::{Attribution, Snapshot};
+use crate::ledger::{Attribution, Ledger, Snapshot};
 
 #[derive(Serialize, Deserialize)]
 struct Encoded {
@@ -37,6 +37,13 @@ pub(crate) fn may_hold_ai(runs: &[u8]) -> bool {
     runs.windows(AI.len()).any(|w| w == AI)
 }
 
+/// The ledger of `text` whose encoded runs are `runs`: each attribution
+/// read and interned once (a [`Snapshot`] holds one per run).
+pub(crate) fn decode_ledger(text: &str, runs: &[u8]) -> Result<Ledger, String> {
+    let e: Encoded = serde_json::from_slice(runs).map_err(|e| e.to_string())?;
+    Ledger::from_indexed(text, &e.attrs, &e.runs).map_err(|e| e.to_string())
+}
+
 pub(crate) fn decode(text: String, runs: &[u8]) -> Result<Snapshot, String> {
     let e: Encoded = serde_json::from_slice(runs).map_err(|e| e.to_string())?;
     let runs = e
@@ -56,6 +63,35 @@ pub(crate) fn decode(text: String, runs: &[u8]) -> Result<Snapshot, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A record read straight into a ledger is the one its snapshot makes;
+    /// a corrupt one is refused with the reason.
+    #[test]
+    fn records_decode_into_ledgers_or_say_what_is_wrong() {
+        let runs = br#"{"attrs":[{"origin":"human"},{"origin":"ai","source":{"tool":"copilot","kind":"inline-completion","accepted_at":1}}],"runs":[[2,0],[3,1],[2,0],[2,1]]}"#;
+        let text = "ab\u{e9}cd\nxy";
+        let ledger = decode_ledger(text, runs).expect("decodes");
+        let via =
+            Ledger::from_snapshot(decode(text.into(), runs).expect("decodes")).expect("valid");
+        assert_eq!(ledger.snapshot(), via.snapshot());
+        assert_eq!(ledger.regions().len(), 2);
+        let bad_index = br#"{"attrs":[{"origin":"human"}],"runs":[[9,1]]}"#;
+        let err = decode_ledger(text, bad_index).expect_err("refused");
+        assert!(err.contains("attribution 1 of 1"), "{err}");
+        let short = br#"{"attrs":[{"origin":"human"}],"runs":[[4,0]]}"#;
+        assert!(
+            decode_ledger(text, short)
+                .expect_err("refused")
+                .contains("does not cover")
+        );
+        // A run ending inside the two bytes of `é`.
+        let split = br#"{"attrs":[{"origin":"human"}],"runs":[[3,0],[6,0]]}"#;
+        assert!(
+            decode_ledger(text, split)
+                .expect_err("refused")
+                .contains("character boundary")
+        );
+    }
 
     /// A store written before reviews accumulated holds one `review` per
     /// attribution; it is read as that one reviewer, and written back as

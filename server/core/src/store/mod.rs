@@ -19,7 +19,7 @@ use std::time::Duration;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::Ledger;
 use crate::workspace::{Workspace, is_valid_relative};
 
 pub(crate) use history::Summary;
@@ -943,8 +943,7 @@ fn decode_record(path: &str, text: String, runs: &[u8]) -> Result<Ledger, StoreE
         path: path.to_owned(),
         reason,
     };
-    let snapshot = codec::decode(text, runs).map_err(corrupt)?;
-    Ledger::from_snapshot(snapshot).map_err(|e: LedgerError| corrupt(e.to_string()))
+    codec::decode_ledger(&text, runs).map_err(corrupt)
 }
 
 #[cfg(test)]
