@@ -5,7 +5,7 @@
 //! replay itself).
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdout, Stdio};
+use std::process::{Child, ChildStdout};
 use std::thread::JoinHandle;
 
 use super::{Change, Git, GitError, is_object_name, parse_raw};
@@ -75,18 +75,7 @@ impl Git {
             }
             input.push('\n');
         }
-        let mut child = self
-            .command(&DIFF)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(GitError::Spawn)?;
-        let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(parse_error("no pipes".into()));
-        };
+        let (mut child, mut stdin, stdout) = self.piped(&DIFF)?;
         let writer = std::thread::Builder::new()
             .name("vouch-diff-input".into())
             .spawn(move || stdin.write_all(input.as_bytes()));

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, mpsc};
 use std::thread::JoinHandle;
 
@@ -108,6 +108,29 @@ impl Git {
             .env_remove("GIT_PAGER")
             .stdin(Stdio::null());
         c
+    }
+
+    /// Starts git with its input and output piped to this process (its
+    /// errors discarded): the child and both pipes.
+    fn piped(&self, args: &[&str]) -> Result<(Child, ChildStdin, ChildStdout), GitError> {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(GitError::Spawn)?;
+        match (child.stdin.take(), child.stdout.take()) {
+            (Some(stdin), Some(stdout)) => Ok((child, stdin, stdout)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(GitError::Parse {
+                    args: args.join(" "),
+                    detail: "no pipes".into(),
+                })
+            }
+        }
     }
 
     /// Runs git and returns its output whatever the exit status.
@@ -333,21 +356,7 @@ impl Git {
             });
         }
         let args = ["cat-file", "--batch"];
-        let mut child = self
-            .command(&args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(GitError::Spawn)?;
-        let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(GitError::Parse {
-                args: args.join(" "),
-                detail: "no pipes".into(),
-            });
-        };
+        let (mut child, mut stdin, stdout) = self.piped(&args)?;
         let mut reader = BufReader::with_capacity(1 << 16, stdout);
         // Many `REV:PATH` names: resolved to object names through the trees,
         // each tree read once, in the same process (see [`TreeWalk`]).
@@ -392,22 +401,7 @@ impl Git {
     /// for them all, fed on another thread, so git looks up the batch
     /// asked next while the caller reads the one before.
     pub(crate) fn object_stream(&self, max: usize) -> Result<Objects<Capped>, GitError> {
-        let args = ["cat-file", "--batch"];
-        let mut child = self
-            .command(&args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(GitError::Spawn)?;
-        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(GitError::Parse {
-                args: args.join(" "),
-                detail: "no pipes".into(),
-            });
-        };
+        let (child, stdin, stdout) = self.piped(&["cat-file", "--batch"])?;
         let reader = BufReader::with_capacity(1 << 16, stdout);
         let each = move |r: &mut BufReader<ChildStdout>, size| read_capped(r, size, max);
         Ok(Objects::over(child, stdin, reader, Box::new(each)))
@@ -777,7 +771,7 @@ impl<T> Objects<T> {
     /// thread writes as they are asked for; none asked yet.
     fn over(
         child: Child,
-        mut stdin: std::process::ChildStdin,
+        mut stdin: ChildStdin,
         reader: BufReader<ChildStdout>,
         each: ReadObject<T>,
     ) -> Objects<T> {
