@@ -658,6 +658,95 @@ mod tests {
         }
     }
 
+    /// A range longer than a batch of the streamed replay ([`REPLAY_BATCH`]),
+    /// some of its commits without a note: each line of the tip is
+    /// attributed by its own commit's note (or known unrecorded), written
+    /// by that commit alone.
+    #[test]
+    fn a_long_range_replays_every_commit_with_its_own_note() {
+        use super::super::lines::{CommitLines, FileLines};
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let git = Git::new(tmp.path());
+        git.run_as_tester(&["init", "-q", "-b", "main"]);
+        // Commit 0 (the base) holds one line; commit i adds line i + 1.
+        let n = REPLAY_BATCH + 44;
+        let mut stream = String::new();
+        let mut text = String::from("base\n");
+        for i in 0..=n {
+            if i > 0 {
+                text.push_str(&format!("line {i}\n"));
+            }
+            stream.push_str(&format!(
+                "commit refs/heads/main\nmark :{}\ncommitter T <t@x> {} +0000\ndata 0\n",
+                i + 1,
+                1_700_000_000 + i
+            ));
+            if i > 0 {
+                stream.push_str(&format!("from :{i}\n"));
+            }
+            stream.push_str(&format!(
+                "M 100644 inline a.txt\ndata {}\n{text}\n",
+                text.len()
+            ));
+        }
+        git.run_input(&["fast-import", "--quiet"], stream.as_bytes())
+            .expect("fast-import");
+        let shas: Vec<String> = String::from_utf8_lossy(
+            &git.run(&["rev-list", "--reverse", "main"])
+                .expect("rev-list"),
+        )
+        .lines()
+        .map(str::to_owned)
+        .collect();
+        assert_eq!(shas.len(), n + 1);
+        // Every commit but each seventh has a note: its new line, AI, by
+        // a model named after it.
+        let noted = |i: usize| !i.is_multiple_of(7);
+        let notes: Vec<(String, serde_json::Value)> = (1..=n)
+            .filter(|&i| noted(i))
+            .map(|i| {
+                let attr = LineAttr {
+                    origin: crate::ledger::LineOrigin::Ai,
+                    tool: "t".into(),
+                    model: Some(format!("m{i}")),
+                    kind: None,
+                    reviews: Vec::new(),
+                    chars: None,
+                };
+                let lines: CommitLines =
+                    [("a.txt".to_owned(), FileLines::from([(i + 1, attr)]))].into();
+                (shas[i].clone(), note::record(&shas[i], &lines))
+            })
+            .collect();
+        Notes::new(&git)
+            .expect("notes")
+            .write_many(&notes)
+            .expect("write");
+
+        let range = resolve(&git, &format!("{}..main", shas[0])).expect("range");
+        let got = changes(&git, range).expect("replayed");
+        assert_eq!(got.commits.len(), n);
+        assert_eq!(got.recorded.len(), notes.len());
+        let [file] = got.files.as_slice() else {
+            panic!("one file: {:?}", got.files.len());
+        };
+        assert_eq!(file.new_lines.len(), n);
+        for (k, line) in file.new_lines.iter().enumerate() {
+            let i = k + 1;
+            assert_eq!(line.line, i + 1);
+            assert_eq!(line.text, format!("line {i}"));
+            assert_eq!(line.writers, vec![k], "line {i}");
+            let model = line.attr.as_ref().and_then(|a| a.model.clone());
+            if noted(i) {
+                assert_eq!(model, Some(format!("m{i}")), "line {i}");
+                assert!(!line.unrecorded);
+            } else {
+                assert_eq!(model, None, "line {i}");
+                assert!(line.unrecorded, "line {i}");
+            }
+        }
+    }
+
     #[test]
     fn replaced_lines_keep_earlier_writers() {
         let old = "a\nb\nc\n";
