@@ -609,6 +609,73 @@ mod tests {
         assert!(doc.lend_syntax().is_none(), "nothing more to parse");
     }
 
+    /// One change of `text` (UTF-8 offsets on line 0) at `version`.
+    fn change(doc: &mut Doc, version: i32, at: usize, end: usize, text: &str) {
+        let range = LspRange::new(
+            ls_types::Position::new(0, at as u32),
+            ls_types::Position::new(0, end as u32),
+        );
+        let change = TextDocumentContentChangeEvent {
+            range: Some(range),
+            range_length: None,
+            text: text.into(),
+        };
+        doc.apply_changes(version, &[change], |_, _| Replacement::Reconcile);
+    }
+
+    /// The stored state is asked to be remembered ahead once per snapshot,
+    /// and only once the changes since it are sure to replace it whole: a
+    /// small document at its first change, a large one once most of it
+    /// changed; never for a document the store does not hold.
+    #[test]
+    fn the_stored_state_is_asked_ahead_once_it_will_be_replaced_whole() {
+        let place = || Place {
+            store: 0,
+            rel: "a.txt".into(),
+        };
+        let uri: Uri = "file:///w/a.txt".parse().unwrap();
+        let doc_of = |text: &str, place: Option<Place>| {
+            let mut doc = Doc::new(uri.clone(), 1, Ledger::new(text), place, Encoding::Utf8);
+            doc.set_stored(1, false);
+            doc
+        };
+        // Small: every write replaces it whole; asked at once, then not
+        // again until the next snapshot is written.
+        let mut small = doc_of("fn a() {}", Some(place()));
+        assert!(small.take_ahead().is_none(), "nothing changed yet");
+        change(&mut small, 2, 0, 0, "x");
+        assert_eq!(
+            small.take_ahead().map(|p| p.rel.clone()).as_deref(),
+            Some("a.txt")
+        );
+        change(&mut small, 3, 0, 0, "y");
+        assert!(small.take_ahead().is_none(), "asked once per snapshot");
+        assert!(small.flush_job().is_some());
+        change(&mut small, 4, 0, 0, "z");
+        assert!(small.take_ahead().is_some(), "asked again after a write");
+        // Large: a keystroke is logged as an edit, not asked ahead; most of
+        // the text gone, the write replaces it whole.
+        let text = "0123456789".repeat(10_000);
+        let mut large = doc_of(&text, Some(place()));
+        change(&mut large, 2, 10, 10, "k");
+        assert!(large.take_ahead().is_none(), "a keystroke in 100 KB");
+        change(&mut large, 3, 0, 60_000, "");
+        assert!(large.take_ahead().is_some(), "60% of it deleted");
+        // Not in the store (kept in memory), or never stored: nothing to ask.
+        let mut memory = doc_of("fn a() {}", None);
+        change(&mut memory, 2, 0, 0, "x");
+        assert!(memory.take_ahead().is_none());
+        let mut fresh = Doc::new(
+            uri.clone(),
+            1,
+            Ledger::new("fn a() {}"),
+            Some(place()),
+            Encoding::Utf8,
+        );
+        change(&mut fresh, 2, 0, 0, "x");
+        assert!(fresh.take_ahead().is_none(), "no stored generation yet");
+    }
+
     proptest::proptest! {
         /// The unwritten window covers every byte that changed since the
         /// snapshot: outside it, the text is the snapshot's.
