@@ -163,20 +163,11 @@ pub(crate) fn attribute(
     {
         service.prefetch_changed();
     }
-    let mut specs: Vec<String> = Vec::with_capacity(rest.len() * 2);
-    for (c, _, _) in &rest {
-        specs.push(c.new.clone());
-        specs.push(
-            c.old
-                .clone()
-                .unwrap_or_else(|| crate::git::MISSING.to_owned()),
-        );
-    }
     // The base's note (layer 3) and the other branches' commits (layer 6)
     // are asked of git on other threads while the versions are read and
     // the files attributed: four git processes that ran one after another.
     let mut ahead = AskedAhead::start(git, base);
-    let mut blobs = git.read_objects(&specs)?.into_iter();
+    let mut blobs = versions(service, git, &rest)?.into_iter();
     let mut base_note: Option<Option<ParsedNote>> = None;
     let mut base_changed: Option<HashSet<String>> = None;
     // Layers 1 to 5 file by file; the notes searched by content (layer 6)
@@ -392,6 +383,46 @@ pub(crate) fn attribute(
         lines: out,
         settled,
     })
+}
+
+/// The new and the old version of each of `changes` (`None`: missing),
+/// in that order. A version the file on disk or the store's record holds
+/// exactly (its blob name says so: the file as staged, the record as
+/// last committed) is taken from there; only the others are read from
+/// git, in one batch. Reading a hundred versions from git costs several
+/// milliseconds of a commit (`cat-file` reads a loose object three times,
+/// a packed one through its deltas).
+fn versions(
+    service: &Service,
+    git: &Git,
+    changes: &[(&Change, Option<String>, Option<crate::ledger::Ledger>)],
+) -> Result<Vec<Option<Vec<u8>>>, CommitError> {
+    let holds = |text: &str, name: &str| crate::git::sha1_blob_id(text.as_bytes()) == name;
+    let mut out: Vec<Option<Vec<u8>>> = Vec::with_capacity(changes.len() * 2);
+    // Versions git is asked for, and where each goes in `out`.
+    let (mut specs, mut at) = (Vec::new(), Vec::new());
+    for (c, _, stored) in changes {
+        let on_disk = service.read_text(&c.path)?.filter(|t| holds(t, &c.new));
+        let in_record = match (&c.old, stored) {
+            (Some(old), Some(st)) => Some(st.text()).filter(|t| holds(t, old)),
+            _ => None,
+        };
+        for (known, name) in [(on_disk, Some(&c.new)), (in_record, c.old.as_ref())] {
+            match (known, name) {
+                (Some(text), _) => out.push(Some(text.into_bytes())),
+                (None, Some(name)) => {
+                    at.push(out.len());
+                    specs.push(name.clone());
+                    out.push(None);
+                }
+                (None, None) => out.push(None),
+            }
+        }
+    }
+    for (i, blob) in at.into_iter().zip(git.read_objects(&specs)?) {
+        out[i] = blob;
+    }
+    Ok(out)
 }
 
 /// A file between layers 5 and 6 of [`attribute`].
@@ -657,6 +688,88 @@ mod tests {
 
     /// What is asked of git on other threads is what is asked in line: the
     /// base's note, and the commits of other branches.
+    #[test]
+    fn versions_come_from_disk_and_store_only_when_they_are_the_blobs() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path();
+        let git = Git::new(dir);
+        git.run_as_tester(&["init", "-q", "-b", "main"]);
+        let write = |p: &str, t: &str| std::fs::write(dir.join(p), t).expect("write");
+        write("a.rs", "fn a() {}\n");
+        write("b.rs", "fn b() {}\n");
+        git.run_as_tester(&["add", "."]);
+        git.run_as_tester(&["commit", "-q", "-m", "one"]);
+        let service = Service::open(dir).expect("open");
+        // a.rs: staged as on disk, its record the committed text.
+        // b.rs: edited after staging, its record another text.
+        write("a.rs", "fn a() {}\nfn a2() {}\n");
+        write("b.rs", "fn b() {}\nfn b2() {}\n");
+        git.run_as_tester(&["add", "."]);
+        write("b.rs", "fn b() {}\nfn b2() {}\nfn b3() {}\n");
+        let ledger = |t: &str| Some(crate::ledger::Ledger::new(t));
+        let changes = git.staged_changes().expect("diff");
+        let rest: Vec<(&Change, Option<String>, Option<crate::ledger::Ledger>)> = changes
+            .iter()
+            .map(|c| {
+                let record = if c.path == "a.rs" {
+                    "fn a() {}\n"
+                } else {
+                    "fn x() {}\n"
+                };
+                (c, Some(c.path.clone()), ledger(record))
+            })
+            .collect();
+        let got = versions(&service, &git, &rest).expect("versions");
+        let text = |b: &Option<Vec<u8>>| {
+            b.as_deref()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+        };
+        let want = [
+            ("a.rs", "fn a() {}\nfn a2() {}\n", "fn a() {}\n"),
+            ("b.rs", "fn b() {}\nfn b2() {}\n", "fn b() {}\n"),
+        ];
+        assert_eq!(got.len(), 4);
+        for (i, (path, new, old)) in want.iter().enumerate() {
+            assert_eq!(changes[i].path, *path);
+            assert_eq!(
+                text(&got[2 * i]).as_deref(),
+                Some(*new),
+                "{path}: the staged version"
+            );
+            assert_eq!(
+                text(&got[2 * i + 1]).as_deref(),
+                Some(*old),
+                "{path}: the committed one"
+            );
+        }
+        // a.rs's versions are not asked of git at all: gone from git's
+        // objects, they still come back (b.rs's, read from git, do not).
+        let a = &changes[0];
+        for name in [&a.new, a.old.as_ref().expect("modified")] {
+            let loose = dir.join(".git/objects").join(&name[..2]).join(&name[2..]);
+            std::fs::remove_file(loose).expect("a loose object");
+        }
+        let b = &changes[1];
+        std::fs::remove_file(dir.join(".git/objects").join(&b.new[..2]).join(&b.new[2..]))
+            .expect("a loose object");
+        let got = versions(&service, &git, &rest).expect("versions");
+        assert_eq!(text(&got[0]).as_deref(), Some(want[0].1));
+        assert_eq!(text(&got[1]).as_deref(), Some(want[0].2));
+        assert_eq!(got[2], None, "b.rs's staged version was git's to give");
+        // An added file has no old version; a record of another path's text
+        // is not taken for it.
+        write("c.rs", "fn c() {}\n");
+        git.run_as_tester(&["add", "c.rs"]);
+        let changes = git.staged_changes().expect("diff");
+        let c = changes
+            .iter()
+            .find(|c| c.path == "c.rs")
+            .expect("c.rs staged");
+        let got = versions(&service, &git, &[(c, None, ledger("fn c() {}\n"))]).expect("versions");
+        assert_eq!(text(&got[0]).as_deref(), Some("fn c() {}\n"));
+        assert_eq!(got[1], None);
+    }
+
     #[test]
     fn answers_asked_ahead_are_those_asked_in_line() {
         let tmp = tempfile::tempdir().expect("temp dir");
