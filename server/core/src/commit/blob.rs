@@ -402,7 +402,12 @@ fn versions(
     // Versions git is asked for, and where each goes in `out`.
     let (mut specs, mut at) = (Vec::new(), Vec::new());
     for (c, _, stored) in changes {
-        let on_disk = service.read_text(&c.path)?.filter(|t| holds(t, &c.new));
+        // A file that cannot be read is git's to give, as any other.
+        let on_disk = service
+            .read_text(&c.path)
+            .ok()
+            .flatten()
+            .filter(|t| holds(t, &c.new));
         let in_record = match (&c.old, stored) {
             (Some(old), Some(st)) => Some(st.text()).filter(|t| holds(t, old)),
             _ => None,
@@ -686,8 +691,9 @@ impl ContentIndex {
 mod tests {
     use super::*;
 
-    /// What is asked of git on other threads is what is asked in line: the
-    /// base's note, and the commits of other branches.
+    /// A changed file's versions come from the disk (the staged one) and
+    /// the store's record (the committed one) exactly when their blob
+    /// names are git's; the others from git.
     #[test]
     fn versions_come_from_disk_and_store_only_when_they_are_the_blobs() {
         let tmp = tempfile::tempdir().expect("temp dir");
@@ -770,6 +776,8 @@ mod tests {
         assert_eq!(got[1], None);
     }
 
+    /// What is asked of git on other threads is what is asked in line: the
+    /// base's note, and the commits of other branches.
     #[test]
     fn answers_asked_ahead_are_those_asked_in_line() {
         let tmp = tempfile::tempdir().expect("temp dir");
