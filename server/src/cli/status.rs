@@ -383,3 +383,32 @@ fn accepted_note(e: &StatusEntry) -> String {
         format!("needs no review: {}", e.reason)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vouch_core::ledger::{AiKind, AiSource};
+
+    /// The judged lines count lines as git does (a lone CR ends none), and
+    /// so does the AI text that names their unit.
+    #[test]
+    fn the_ai_extent_counts_lines_as_git_does() {
+        let text = "x\ry\nfn a() {}\n";
+        let mut ledger = Ledger::new(text);
+        let source = AiSource {
+            tool: "copilot".into(),
+            model: None,
+            kind: AiKind::InlineCompletion,
+            session: None,
+            accepted_at: 1,
+        };
+        let at = text.find("fn").expect("fn");
+        ledger
+            .mark_ai(at..at + "fn a() {}".len(), &source)
+            .expect("mark");
+        let judged = lines::from_ledger(&ledger);
+        assert_eq!(judged.keys().copied().collect::<Vec<_>>(), [2]);
+        let extent = ai_extent(&ledger, &ledger.git_lines(), 2, 2);
+        assert_eq!(extent, Some(at..at + "fn a() {}".len()));
+    }
+}

@@ -375,7 +375,8 @@ pub(crate) fn changes(git: &Git, range: RangeSpec) -> Result<RangeChanges, Commi
             .name("vouch-range-diffs".into())
             .spawn_scoped(s, move || {
                 for diff in diffs {
-                    if send.send(diff).is_err() {
+                    let failed = diff.is_err();
+                    if send.send(diff).is_err() || failed {
                         break;
                     }
                 }

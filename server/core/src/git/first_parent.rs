@@ -96,6 +96,7 @@ impl Git {
             next_commit: None,
             token: Vec::new(),
             entries: Vec::new(),
+            failed: false,
         })
     }
 }
@@ -122,6 +123,8 @@ pub(crate) struct Diffs {
     token: Vec<u8>,
     /// The entries of `next_commit` read so far, as git prints them.
     entries: Vec<u8>,
+    /// An error ended the stream: nothing more is read.
+    failed: bool,
 }
 
 impl Diffs {
@@ -224,11 +227,15 @@ impl Iterator for Diffs {
     type Item = Result<(String, Vec<Change>), GitError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
         match self.read_next() {
             Ok(Some(item)) => Some(Ok(item)),
             Ok(None) => None,
             Err(e) => {
                 // Out of step: nothing more is read.
+                self.failed = true;
                 self.stop();
                 Some(Err(e))
             }
@@ -371,8 +378,10 @@ mod tests {
             vec![missing.clone(), chain[1].clone()],
             vec![chain[1].clone(), missing],
         ] {
-            let read: Result<Vec<_>, _> = g.first_parent_diffs(&bad).expect("starts").collect();
-            assert!(read.is_err(), "{read:?}");
+            let mut diffs = g.first_parent_diffs(&bad).expect("starts");
+            let read: Vec<_> = diffs.by_ref().collect();
+            assert!(read.last().is_some_and(Result::is_err), "{read:?}");
+            assert!(diffs.next().is_none(), "nothing after the error");
         }
     }
 }

@@ -398,8 +398,8 @@ impl Git {
 
     /// [`Git::objects_max`] for a caller that asks for the objects a batch
     /// at a time ([`Objects::ask`]) as it goes: one `git cat-file --batch`
-    /// for them all, fed on another thread, so git looks up the batch
-    /// asked next while the caller reads the one before.
+    /// for them all (one process, not one per batch), fed on another
+    /// thread while the caller reads.
     pub(crate) fn object_stream(&self, max: usize) -> Result<Objects<Capped>, GitError> {
         let (child, stdin, stdout) = self.piped(&["cat-file", "--batch"])?;
         let reader = BufReader::with_capacity(1 << 16, stdout);
@@ -808,8 +808,8 @@ impl<T> Objects<T> {
             request.push_str(s);
             request.push('\n');
         }
-        // Not sent (its writer failed: git stopped): git's output ends
-        // before these, as it would have anyway.
+        // Not sent (its writer failed: git stopped): reading them then
+        // meets the end of git's output, an error.
         if let Some(asks) = self.process.as_ref().and_then(|p| p.asks.as_ref()) {
             let _ = asks.send(request);
         }
@@ -825,9 +825,16 @@ impl<T> Objects<T> {
             return Err(parse_err("no process".into()));
         };
         self.header.clear();
-        p.reader
+        let read = p
+            .reader
             .read_until(b'\n', &mut self.header)
             .map_err(|e| parse_err(e.to_string()))?;
+        // git's output ended with objects still asked for: it stopped
+        // (killed, or a broken repository), and what it did not answer is
+        // not "missing".
+        if read == 0 {
+            return Err(parse_err("git stopped before answering".into()));
+        }
         let line = String::from_utf8_lossy(&self.header);
         let line = line.trim_end();
         if line.ends_with(" missing") || line.ends_with(" ambiguous") || line.is_empty() {
@@ -1239,6 +1246,28 @@ mod tests {
         stream.ask(&vec![a; 10_000]);
         assert!(stream.next().is_some());
         drop(stream);
+        // An object git stops on (it dies after its header) ends the
+        // stream with an error, not with "missing".
+        let c = blob("hello\n");
+        let loose = tmp.path().join(".git/objects").join(&c[..2]).join(&c[2..]);
+        let bytes = std::fs::read(&loose).expect("loose object");
+        let mut perms = std::fs::metadata(&loose).expect("meta").permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        perms.set_readonly(false);
+        std::fs::set_permissions(&loose, perms).expect("writable");
+        std::fs::write(&loose, &bytes[..10]).expect("truncate");
+        let mut stream = git.object_stream(10).expect("stream");
+        stream.ask(&[b.clone(), c, b]);
+        assert_eq!(
+            stream.next().map(|r| r.expect("read")),
+            Some(Some(Ok(b"b\n".to_vec())))
+        );
+        let broken = stream.next();
+        assert!(
+            broken.as_ref().is_some_and(|r| r.is_err()),
+            "a broken object: {broken:?}"
+        );
+        assert!(stream.next().is_none(), "nothing read after an error");
     }
 
     #[test]

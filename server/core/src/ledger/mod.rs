@@ -218,7 +218,6 @@ impl Ledger {
         }
     }
 
-    /// Length of the text in bytes.
     /// The text's length in bytes, from the runs (which cover it exactly):
     /// the rope recounts a text held in one leaf (up to about 1 KB) on
     /// every call, and a `vouch status` of 200 small files asked it
@@ -548,9 +547,14 @@ impl Ledger {
     /// (white space and line breaks do not count), in order. A line is
     /// `Mixed` when it also holds human non-blank text.
     pub(crate) fn line_summary(&self) -> Vec<LineSummary> {
+        self.line_summary_in(self.single_chunk())
+    }
+
+    /// [`Ledger::line_summary`], its pieces taken from `whole` when given
+    /// (the text in one chunk), else through the rope.
+    fn line_summary_in(&self, whole: Option<&str>) -> Vec<LineSummary> {
         let mut out: Vec<LineSummary> = Vec::new();
         let lines = self.git_lines();
-        let whole = self.single_chunk();
         for run in self.runs.iter() {
             if run.attr == HUMAN {
                 continue;

@@ -472,6 +472,11 @@ fn run_ops(initial: &str, ops: &[Op]) -> Result<(), TestCaseError> {
             .map(|s| (s.line, s.origin, s.unreviewed))
             .collect();
         prop_assert_eq!(summary, model.line_summary());
+        // Pieces taken from the one chunk are the rope's (what each line's
+        // longest one-line piece counts included).
+        if ledger.single_chunk().is_some() {
+            prop_assert_eq!(ledger.line_summary_in(None), ledger.line_summary());
+        }
     }
     let back =
         Ledger::from_snapshot(ledger.snapshot()).map_err(|e| TestCaseError::fail(e.to_string()))?;

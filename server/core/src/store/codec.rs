@@ -100,6 +100,13 @@ mod tests {
     fn old_single_review_is_read_and_reviews_accumulate() {
         let old = br#"{"attrs":[{"origin":"human"},{"origin":"ai","source":{"tool":"copilot","kind":"inline-completion","accepted_at":1},"review":{"by":"Grace <g@x>","at":5}}],"runs":[[3,0],[2,1]]}"#;
         let snap = decode("abcde".into(), old).unwrap();
+        // The store's path (straight into a ledger) reads it the same.
+        assert_eq!(
+            decode_ledger("abcde", old).unwrap().snapshot(),
+            crate::ledger::Ledger::from_snapshot(snap.clone())
+                .unwrap()
+                .snapshot()
+        );
         let a = &snap.runs[1].1;
         assert_eq!(a.reviews().len(), 1);
         assert_eq!(a.reviews()[0].by, "Grace <g@x>");
