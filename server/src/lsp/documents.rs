@@ -690,16 +690,7 @@ mod tests {
                 let n = doc.ledger().len();
                 let at = at % (n + 1);
                 let end = (at + len).min(n);
-                let range = LspRange::new(
-                    ls_types::Position::new(0, at as u32),
-                    ls_types::Position::new(0, end as u32),
-                );
-                let change = TextDocumentContentChangeEvent {
-                    range: Some(range),
-                    range_length: None,
-                    text,
-                };
-                doc.apply_changes(version, &[change], |_, _| Replacement::Reconcile);
+                change(&mut doc, version, at, end, &text);
             }
             let now = doc.ledger().text();
             let w = doc.unwritten.clone().expect("a window after changes");
