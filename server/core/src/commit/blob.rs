@@ -271,12 +271,13 @@ pub(crate) fn attribute(
             }
             // 4. AI text on disk, mapped onto this version.
             if let Some(st) = stored.clone() {
-                let disk_path = if service.read_text(&change.path)?.is_some() {
-                    &change.path
-                } else {
-                    key.as_deref().unwrap_or(&change.path)
+                // The file at its path, else (moved away) at its record's.
+                let text = match (service.read_text(&change.path)?, key.as_deref()) {
+                    (Some(text), _) => Some(text),
+                    (None, Some(k)) if k != change.path => service.read_text(k)?,
+                    (None, _) => None,
                 };
-                if let Some(text) = service.read_text(disk_path)? {
+                if let Some(text) = text {
                     let k = key.as_deref().unwrap_or(&change.path);
                     // The file on disk as every command sees it, then
                     // carried to the staged version by diff.
