@@ -789,8 +789,11 @@ mod tests {
             let fast = records_compact(&t, |_| true);
             proptest::prop_assert_eq!(read_as_the_model(&t), Ok(()));
             // It answers for every such record (escapes and the second
-            // record aside).
+            // record aside) that is an object, as Vouch writes them:
+            // serde_json also reads a record from an array of its fields
+            // (`[]` when every field has a default), a form left to it.
             let plain = around < 2
+                && one.starts_with('{')
                 && serde_json::from_str::<RecordIn>(&one).is_ok()
                 && !one.contains('\\')
                 && compact::is_canonical(&one);
