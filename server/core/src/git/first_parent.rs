@@ -266,20 +266,6 @@ impl Drop for Diffs {
 mod tests {
     use super::*;
 
-    fn git(dir: &std::path::Path, args: &[&str]) -> String {
-        let out = std::process::Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_AUTHOR_NAME", "T")
-            .env("GIT_AUTHOR_EMAIL", "t@example.com")
-            .env("GIT_COMMITTER_NAME", "T")
-            .env("GIT_COMMITTER_EMAIL", "t@example.com")
-            .output()
-            .expect("git runs");
-        assert!(out.status.success(), "git {args:?}: {out:?}");
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    }
-
     /// The model: each commit of `git log --first-parent` over `revs`,
     /// oldest first, with the files it changed against its first parent.
     fn logged(g: &Git, revs: &[&str]) -> Vec<(String, Vec<Change>)> {
@@ -320,29 +306,29 @@ mod tests {
     fn streamed_diffs_are_git_logs() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path();
-        git(dir, &["init", "-q", "-b", "main"]);
+        let g = Git::new(dir);
+        g.run_as_tester(&["init", "-q", "-b", "main"]);
         let write = |p: &str, t: &str| std::fs::write(dir.join(p), t).expect("write");
         write("a.rs", "a\n");
         write("b.rs", "b\n");
-        git(dir, &["add", "-A"]);
-        git(dir, &["commit", "-qm", "root"]);
+        g.run_as_tester(&["add", "-A"]);
+        g.run_as_tester(&["commit", "-qm", "root"]);
         write("a.rs", "a\na2\n");
-        git(dir, &["commit", "-qam", "edit"]);
-        git(dir, &["commit", "-q", "--allow-empty", "-m", "nothing"]);
-        git(dir, &["checkout", "-q", "-b", "side"]);
+        g.run_as_tester(&["commit", "-qam", "edit"]);
+        g.run_as_tester(&["commit", "-q", "--allow-empty", "-m", "nothing"]);
+        g.run_as_tester(&["checkout", "-q", "-b", "side"]);
         write("c.rs", "c\n");
-        git(dir, &["add", "c.rs"]);
-        git(dir, &["commit", "-qm", "side"]);
-        git(dir, &["checkout", "-q", "main"]);
+        g.run_as_tester(&["add", "c.rs"]);
+        g.run_as_tester(&["commit", "-qm", "side"]);
+        g.run_as_tester(&["checkout", "-q", "main"]);
         std::fs::remove_file(dir.join("b.rs")).expect("rm");
         write("d.rs", "d\n");
-        git(dir, &["add", "-A"]);
-        git(dir, &["commit", "-qm", "main moves"]);
-        git(dir, &["merge", "-q", "--no-edit", "side"]);
+        g.run_as_tester(&["add", "-A"]);
+        g.run_as_tester(&["commit", "-qm", "main moves"]);
+        g.run_as_tester(&["merge", "-q", "--no-edit", "side"]);
         write("a.rs", "a\na3\n");
-        git(dir, &["commit", "-qam", "after"]);
+        g.run_as_tester(&["commit", "-qam", "after"]);
 
-        let g = Git::new(dir);
         let chain = g.first_parent_chain(&["HEAD"]).expect("chain");
         assert_eq!(chain.len(), 6, "{chain:?}");
         assert_eq!(chain[0].1, None, "the root has no parent");
