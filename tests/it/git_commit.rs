@@ -502,8 +502,8 @@ fn ai_text_moved_then_its_source_deleted_after_the_gate_stays_ai() {
     repo.git(&["commit", "-q", "-m", "ai"]);
     repo.write("b.rs", &repo.read("a.rs"));
     repo.git(&["add", "b.rs"]);
-    // What the installed pre-commit hook of earlier builds ran: accepted,
-    // and the same as --staged.
+    // What the installed pre-commit hook runs (it also teaches the store
+    // b.rs's staged text); post-commit still works the note out itself.
     repo.vouch(&["check", "--staged", "--for-commit"])
         .expect_code(0);
     repo.vouch(&["check", "--for-commit"]).expect_code(2);
@@ -511,4 +511,69 @@ fn ai_text_moved_then_its_source_deleted_after_the_gate_stays_ai() {
     repo.git(&["commit", "-q", "--no-verify", "-m", "move"]);
     let note = note(&repo, "HEAD").expect("a note");
     assert_eq!(ai_line_numbers(&note, "b.rs"), vec![3, 4], "{note}");
+}
+
+/// Each record of the store: path, generation and text.
+fn records(repo: &TempRepo) -> Vec<(String, i64, String)> {
+    let db = rusqlite::Connection::open(repo.path().join(".git/vouch/store.db")).expect("store");
+    let mut stmt = db
+        .prepare("SELECT path, generation, text FROM files ORDER BY path")
+        .expect("query");
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("records")
+        .collect::<Result<_, _>>()
+        .expect("records")
+}
+
+/// The installed pre-commit hook (`check --staged --for-commit`) teaches the
+/// store the staged text of a file edited outside any editor, with the
+/// attribution the gate worked out, so post-commit finds it recorded; the
+/// same check run by hand writes nothing.
+#[test]
+fn the_hooks_gate_teaches_the_store_the_staged_text_a_plain_check_does_not() {
+    let repo = repo_with_ai_change();
+    review(&repo, "a.rs:3-4", ADA_ID);
+    repo.git(&["add", "a.rs"]);
+    ok(&try_git(&repo, &["commit", "-m", "ai"]));
+    // Lines added by a script: the record still holds the committed text.
+    let edited = format!("fn h0() {{}}\n{}fn h6() {{}}\n", repo.read("a.rs"));
+    repo.write("a.rs", &edited);
+    repo.git(&["add", "a.rs"]);
+    let before = records(&repo);
+    assert!(before.iter().any(|(p, _, t)| p == "a.rs" && *t != edited));
+    repo.vouch(&["check", "--staged"]).expect_code(0);
+    assert_eq!(records(&repo), before, "a plain check writes nothing");
+    repo.vouch(&["check", "--staged", "--for-commit"])
+        .expect_code(0);
+    let after = records(&repo);
+    let a = after.iter().find(|(p, ..)| p == "a.rs").expect("a.rs");
+    assert_eq!(a.2, edited, "the record now holds the staged text");
+    // What the store says of it is what the gate said: lines 4-5, reviewed.
+    let status = repo.vouch(&["status", "--all", "--json"]).json();
+    assert_eq!(status[0]["startLine"], 4, "{status}");
+    assert_eq!(status[0]["endLine"], 5, "{status}");
+    assert_eq!(status[0]["blocked"], false, "{status}");
+    assert_eq!(status.as_array().map(Vec::len), Some(1), "{status}");
+    ok(&try_git(&repo, &["commit", "-m", "lines around"]));
+    let note = note(&repo, "HEAD").expect("a note");
+    assert_eq!(ai_line_numbers(&note, "a.rs"), vec![4, 5], "{note}");
+    assert_eq!(records(&repo), after, "post-commit had nothing to teach");
+}
+
+/// A commit that changes other tools' trace file (which post-commit reads
+/// at the new commit, the gate at the one before) is not taught by the gate:
+/// post-commit works such a commit out from its own view.
+#[test]
+fn the_gate_teaches_nothing_when_the_commit_changes_the_trace_file() {
+    let repo = repo_with_ai_change();
+    review(&repo, "a.rs:3-4", ADA_ID);
+    repo.git(&["add", "a.rs"]);
+    ok(&try_git(&repo, &["commit", "-m", "ai"]));
+    repo.write("a.rs", &format!("{}fn h6() {{}}\n", repo.read("a.rs")));
+    repo.write(".agent-trace/traces.jsonl", "");
+    repo.git(&["add", "-A"]);
+    let before = records(&repo);
+    repo.vouch(&["check", "--staged", "--for-commit"])
+        .expect_code(0);
+    assert_eq!(records(&repo), before);
 }

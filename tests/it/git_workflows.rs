@@ -5,6 +5,10 @@
 //! simply "this text was written by AI (reviewed or not)"; whatever git does
 //! with the lines, the model knows what they are.
 //!
+//! Commits pass `--no-verify` (the gate would stop unreviewed AI code);
+//! every other `git commit` first runs the gate as the installed hook does,
+//! so what it teaches the store is checked too.
+//!
 //! After every commit (plain, amend, squash merge, cherry-pick, rebase) the
 //! note of `HEAD` must list every line of the files it changed that the
 //! model calls AI (as `ai` or `mixed`), must list no line the model calls
@@ -60,6 +64,11 @@ struct Run {
     model: Model,
     rng: Rng,
     log: Vec<String>,
+    /// Commits made so far: every other one first runs the pre-commit gate
+    /// as the installed hook does (`check --staged --for-commit`, which
+    /// teaches the store the staged text), then commits with
+    /// `--no-verify` whatever it said.
+    commits: usize,
 }
 
 fn lines_of(text: &str) -> Vec<String> {
@@ -347,6 +356,16 @@ impl Run {
     }
 
     fn commit(&mut self, args: &[&str]) -> Result<(), String> {
+        self.commits += 1;
+        if args.first() == Some(&"commit") && self.commits.is_multiple_of(2) {
+            let gate = self
+                .repo
+                .vouch(&["check", "--staged", "--for-commit"])
+                .code();
+            if !matches!(gate, 0 | 1) {
+                return Err(format!("the gate before git {args:?} exited {gate}"));
+            }
+        }
         let out = try_git(&self.repo, args);
         if !is_ok(&out) {
             return Err(format!(
@@ -430,6 +449,7 @@ fn run_seed(seed: u64, steps: usize) -> Result<(), (Vec<String>, String)> {
         model: Model::default(),
         rng: Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1),
         log: Vec::new(),
+        commits: 0,
     };
     let trace = std::env::var_os("VOUCH_WORKFLOW_TRACE").is_some();
     for _ in 0..steps {

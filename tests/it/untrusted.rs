@@ -45,7 +45,17 @@ fn read_only_commands_create_no_store_in_a_repository() {
     let repo = repo_with_file();
     repo.git(&["add", "."]);
     repo.git(&["commit", "-qm", "one"]);
+    // A staged change: the pre-commit gate, in the form the installed hook
+    // runs too, creates no store either.
+    repo.write(
+        "src/lib.rs",
+        &format!("{}// more\n", repo.read("src/lib.rs")),
+    );
+    repo.git(&["add", "."]);
     let before = files_below(&repo.path().join(".git"));
+    repo.vouch(&["check", "--staged"]).expect_code(0);
+    repo.vouch(&["check", "--staged", "--for-commit"])
+        .expect_code(0);
     repo.vouch(&["status"]).expect_code(0);
     repo.vouch(&["status", "--json"]).expect_code(0);
     repo.vouch(&["check"]).expect_code(0);

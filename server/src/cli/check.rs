@@ -20,9 +20,9 @@ pub(crate) struct CheckArgs {
     /// instead of the working tree
     #[arg(long)]
     pub(crate) staged: bool,
-    /// Accepted for the pre-commit hooks earlier builds installed
-    /// (`--staged --for-commit`); only with --staged, which it changes
-    /// nothing in
+    /// As the installed pre-commit hook runs it (`--staged --for-commit`):
+    /// also teach the store the staged text of each file whose working tree
+    /// holds it, as post-commit would right after; only with --staged
     #[arg(long, requires = "staged", hide = true)]
     pub(crate) for_commit: bool,
 }
@@ -30,7 +30,7 @@ pub(crate) struct CheckArgs {
 pub(crate) fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
     let dir = super::current_dir()?;
     // The gate a commit waits on leaves the WAL to the writers.
-    let service = if args.staged {
+    let mut service = if args.staged {
         Service::open_read_only_in_hook(&dir)?
     } else {
         Service::open_read_only(&dir)?
@@ -42,7 +42,13 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
     }
     let (lines, author) = if args.staged {
         let git = super::hook::git_of(&service)?;
-        let lines = gate::staged_lines(&service, &git)?;
+        let lines = if args.for_commit {
+            // The hook's form teaches the store (one that exists); the
+            // command a person runs writes nothing.
+            gate::staged_lines_for_commit(&mut service, &git)?
+        } else {
+            gate::staged_lines(&service, &git)?
+        };
         let author = if policy.needs_author() && !lines.is_empty() {
             gate::author_ident(&git)
         } else {

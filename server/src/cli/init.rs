@@ -45,7 +45,7 @@ pub(crate) fn run(args: InitArgs) -> anyhow::Result<Outcome> {
     let exe = std::env::current_exe().context("cannot find the running vouch binary")?;
     let exe = exe.canonicalize().unwrap_or(exe);
     let mut wanted = vec![
-        (Hook::PreCommit, "check --staged".to_owned()),
+        (Hook::PreCommit, "check --staged --for-commit".to_owned()),
         (Hook::PostCommit, "hook post-commit".to_owned()),
         (Hook::PostRewrite, "hook post-rewrite".to_owned()),
         (Hook::PrePush, "hook pre-push".to_owned()),

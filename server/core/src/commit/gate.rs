@@ -33,6 +33,49 @@ pub fn staged_texts(git: &Git, paths: &[&str]) -> Result<HashMap<String, String>
 
 /// The AI lines of the staged content.
 pub fn staged_lines(service: &Service, git: &Git) -> Result<CommitLines, CommitError> {
+    let (changes, brought) = staged_changes(service, git)?;
+    super::blob::lines_at(service, git, Some("HEAD"), &changes, &brought)
+}
+
+/// [`staged_lines`] as the installed pre-commit hook asks it: the store is
+/// also taught the staged text of each file whose working tree holds it,
+/// with the attribution just worked out (what post-commit would teach it
+/// right after, while this process still has the search for moved text in
+/// hand). Post-commit then finds those files committed as the very text of
+/// their record and takes their lines from it, as for any file an editor
+/// kept recorded; it never takes an answer from the gate. Nothing is taught
+/// into a store that does not exist yet (the gate creates none), while a
+/// merge is being concluded, or when the commit changes other tools' trace
+/// file, which post-commit reads at the new commit. Failing to teach only
+/// costs post-commit the search again: a warning.
+pub fn staged_lines_for_commit(
+    service: &mut Service,
+    git: &Git,
+) -> Result<CommitLines, CommitError> {
+    let (changes, brought) = staged_changes(service, git)?;
+    let found = super::blob::attribute(service, git, Some("HEAD"), &changes, &brought)?;
+    let teach = service.store.is_on_disk()
+        && brought.is_empty()
+        && !changes.iter().any(|c| {
+            c.path == super::notes::TRACE_FILE
+                || c.from.as_deref() == Some(super::notes::TRACE_FILE)
+        });
+    if teach
+        && let Err(e) = super::record::teach_store(service, &changes, &found.lines, &found.settled)
+    {
+        eprintln!(
+            "vouch: warning: the gate could not teach the store the staged text: {}",
+            crate::untrusted::escape(&e.to_string())
+        );
+    }
+    Ok(found.lines)
+}
+
+/// The staged changes, and the commits a merge being concluded brings in.
+fn staged_changes(
+    service: &Service,
+    git: &Git,
+) -> Result<(Vec<crate::git::Change>, Vec<String>), CommitError> {
     let changes = git.staged_changes()?;
     // Concluding a merge: the commits it brings in (git asked only when
     // the worktree's `MERGE_HEAD` file is there).
@@ -49,7 +92,7 @@ pub fn staged_lines(service: &Service, git: &Git) -> Result<CommitLines, CommitE
         }
         _ => Vec::new(),
     };
-    super::blob::lines_at(service, git, Some("HEAD"), &changes, &brought)
+    Ok((changes, brought))
 }
 
 /// The ranges of `lines` that break `policy`, as [`Policy::what_blocks`]

@@ -197,7 +197,7 @@ pub fn teach_from_index(service: &mut Service, git: &Git) -> Result<(), CommitEr
 /// sources searched) just before its chunk is written: a file that cannot
 /// be read fails the lesson from its chunk on; one another process wrote
 /// meanwhile is looked up again.
-fn teach_store(
+pub(crate) fn teach_store(
     service: &mut Service,
     changes: &[crate::git::Change],
     lines: &CommitLines,

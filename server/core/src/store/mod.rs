@@ -238,6 +238,12 @@ impl Store {
             .map_err(StoreError::sqlite(&self.path))
     }
 
+    /// Whether the store is a file (not the empty in-memory one
+    /// [`Store::open_existing`] gives where none exists yet).
+    pub(crate) fn is_on_disk(&self) -> bool {
+        !self.deferred
+    }
+
     /// The checkpoint a commit would have made, for a store whose commits
     /// leave it ([`Store::checkpoint_when_asked`]): the WAL is checkpointed
     /// and truncated once past [`WAL_LIMIT`] (about SQLite's own threshold
