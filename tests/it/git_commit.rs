@@ -525,16 +525,23 @@ fn records(repo: &TempRepo) -> Vec<(String, i64, String)> {
         .expect("records")
 }
 
+/// `a.rs` with reviewed AI lines 3-4, committed through the hooks (the store
+/// recorded as committed).
+fn committed_reviewed_ai_change() -> TempRepo {
+    let repo = repo_with_ai_change();
+    review(&repo, "a.rs:3-4", ADA_ID);
+    repo.git(&["add", "a.rs"]);
+    ok(&try_git(&repo, &["commit", "-m", "ai"]));
+    repo
+}
+
 /// The installed pre-commit hook (`check --staged --for-commit`) teaches the
 /// store the staged text of a file edited outside any editor, with the
 /// attribution the gate worked out, so post-commit finds it recorded; the
 /// same check run by hand writes nothing.
 #[test]
 fn the_hooks_gate_teaches_the_store_the_staged_text_a_plain_check_does_not() {
-    let repo = repo_with_ai_change();
-    review(&repo, "a.rs:3-4", ADA_ID);
-    repo.git(&["add", "a.rs"]);
-    ok(&try_git(&repo, &["commit", "-m", "ai"]));
+    let repo = committed_reviewed_ai_change();
     // Lines added by a script: the record still holds the committed text.
     let edited = format!("fn h0() {{}}\n{}fn h6() {{}}\n", repo.read("a.rs"));
     repo.write("a.rs", &edited);
@@ -565,10 +572,7 @@ fn the_hooks_gate_teaches_the_store_the_staged_text_a_plain_check_does_not() {
 /// post-commit works such a commit out from its own view.
 #[test]
 fn the_gate_teaches_nothing_when_the_commit_changes_the_trace_file() {
-    let repo = repo_with_ai_change();
-    review(&repo, "a.rs:3-4", ADA_ID);
-    repo.git(&["add", "a.rs"]);
-    ok(&try_git(&repo, &["commit", "-m", "ai"]));
+    let repo = committed_reviewed_ai_change();
     repo.write("a.rs", &format!("{}fn h6() {{}}\n", repo.read("a.rs")));
     repo.write(".agent-trace/traces.jsonl", "");
     repo.git(&["add", "-A"]);
