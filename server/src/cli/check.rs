@@ -29,7 +29,8 @@ pub(crate) struct CheckArgs {
 
 pub(crate) fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
     let dir = super::current_dir()?;
-    // The gate a commit waits on leaves the WAL to the writers.
+    // The gate a commit waits on creates no store and leaves the WAL to the
+    // writers (its hook form may write into a store that exists).
     let mut service = if args.staged {
         Service::open_read_only_in_hook(&dir)?
     } else {
