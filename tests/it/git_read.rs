@@ -427,3 +427,49 @@ fn export_streams_the_same_bytes_as_the_whole_document() {
         .stdout();
     assert_eq!(out, "[]\n");
 }
+
+/// git lists a file whose stat data changed (copied, touched) as changed
+/// since `HEAD` until something refreshes the index, which a command that
+/// writes nothing does not do: `status` and `blame` say the same of it
+/// either way. Here b.rs, committed without the hooks (the store does not
+/// track it), holds the text of a.rs, whose record holds AI lines; only a
+/// change since `HEAD` would make `status` look at b.rs.
+#[test]
+fn status_is_the_same_whether_or_not_git_refreshed_the_index() {
+    let repo = base_repo();
+    init(&repo);
+    let text = "fn h1() {}\nfn h2() {}\nfn ai1() { 1 }\nfn ai2() { 2 }\nfn h5() {}\n";
+    repo.write("c.rs", text);
+    mark(&repo, "c.rs:3-4", "copilot", "gpt-5");
+    repo.git(&["add", "c.rs"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "ai"]);
+    repo.write("b.rs", text);
+    repo.git(&["add", "b.rs"]);
+    repo.git(&["-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "b"]);
+    repo.write("c.rs", &format!("{text}fn h6() {{}}\n"));
+    // b.rs touched: git lists it until the index is refreshed.
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .append(true)
+        .open(repo.path().join("b.rs"))
+        .and_then(|f| f.set_modified(later))
+        .expect("touch b.rs");
+    let listed = repo.git(&["diff-index", "--name-only", "HEAD"]);
+    assert!(listed.contains("b.rs"), "{listed}");
+    let status = |repo: &TempRepo| {
+        repo.vouch(&["status", "--all", "--json"])
+            .expect_code(0)
+            .stdout()
+    };
+    let blame = |repo: &TempRepo| repo.vouch(&["blame", "b.rs"]).expect_code(0).stdout();
+    let (stale_status, stale_blame) = (status(&repo), blame(&repo));
+    repo.git(&["update-index", "-q", "--refresh"]);
+    assert!(
+        !repo
+            .git(&["diff-index", "--name-only", "HEAD"])
+            .contains("b.rs")
+    );
+    assert_eq!(stale_status, status(&repo));
+    assert_eq!(stale_blame, blame(&repo));
+    assert!(stale_status.contains("c.rs"), "{stale_status}");
+}

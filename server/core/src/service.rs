@@ -55,7 +55,13 @@ pub struct Service {
     /// on another thread ([`Service::prefetch_changed`]); taken by the
     /// next call.
     changed_ahead: RefCell<Option<ChangedAhead>>,
+    /// [`Service::renames`]' answer and the store generation it was worked
+    /// out at: `status` asks it for each file the store does not track.
+    renames_seen: RefCell<Option<(i64, Renames)>>,
 }
+
+/// Staged renames `(from, to)` ([`Service::renames`]).
+type Renames = Vec<(String, String)>;
 
 /// `git diff-index`'s answer (`None`: no `HEAD` yet), being worked out.
 type ChangedAhead = std::thread::JoinHandle<Result<Option<Vec<u8>>, crate::git::GitError>>;
@@ -155,6 +161,7 @@ impl Service {
             also: RefCell::new(BTreeSet::new()),
             origins_seen: RefCell::new(Vec::new()),
             changed_ahead: RefCell::new(None),
+            renames_seen: RefCell::new(None),
         }
     }
 
@@ -279,9 +286,19 @@ impl Service {
     /// followed by edits git no longer sees as a rename). One
     /// `git diff --cached -M`, run only when some tracked file is missing
     /// from the disk.
+    ///
+    /// Worked out once per store generation: a command or hook, which
+    /// neither creates nor deletes workspace files, asks again only after
+    /// the store changed.
     pub fn renames(&self) -> Result<Vec<(String, String)>, ServiceError> {
         if self.workspace.git_dir.is_none() {
             return Ok(Vec::new());
+        }
+        let generation = self.store.generation()?;
+        if let Some((at, renames)) = &*self.renames_seen.borrow()
+            && *at == generation
+        {
+            return Ok(renames.clone());
         }
         let tracked = self.store.paths()?;
         let missing: HashSet<String> = tracked
@@ -289,7 +306,9 @@ impl Service {
             .filter(|p| !self.workspace.absolute(p).exists())
             .cloned()
             .collect();
-        self.renames_of(&tracked, &missing)
+        let renames = self.renames_of(&tracked, &missing)?;
+        *self.renames_seen.borrow_mut() = Some((generation, renames.clone()));
+        Ok(renames)
     }
 
     /// [`Service::renames`] for a caller that has looked at the tracked

@@ -627,6 +627,11 @@ impl ContentIndex {
         self.by_path.keys()
     }
 
+    /// Whether the notes describe a version of `path`.
+    pub(crate) fn names(&self, path: &str) -> bool {
+        self.by_path.contains_key(path)
+    }
+
     /// Reads the versions of `paths` the notes describe, all in one `git
     /// cat-file --batch` (paths read before are skipped).
     pub(crate) fn prefetch(&mut self, git: &Git, paths: &[&str]) -> Result<(), CommitError> {

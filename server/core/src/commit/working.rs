@@ -18,13 +18,13 @@
 //! very text) keep what the store says: it knows reviews and `vouch forget`.
 //! Nothing is written.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::CommitError;
 use super::blob::{self, ContentIndex};
 use super::lines::{self, FileLines};
 use super::notes::Notes;
-use crate::git::{Git, split_z};
+use crate::git::{Git, sha1_blob_id};
 use crate::ledger::Ledger;
 use crate::service::Service;
 
@@ -33,8 +33,12 @@ pub struct Working<'a> {
     git: Option<Git>,
     /// What git is being asked meanwhile ([`Working::settle`]).
     asking: Option<std::thread::JoinHandle<Result<Asked, CommitError>>>,
-    /// Files whose working-tree text differs from `HEAD`'s.
-    changed: HashSet<String>,
+    /// Files git lists as changed since `HEAD`, each with its blob at
+    /// `HEAD` (`None`: added since). git compares stat data, not text: a
+    /// file copied or touched is listed until something refreshes the
+    /// index, which a command that writes nothing does not do, so one whose
+    /// text is still `HEAD`'s blob counts as unchanged ([`Working::differs`]).
+    changed: HashMap<String, Option<String>>,
     /// Files changed since `HEAD` and files other tools' records name, that
     /// the store does not track.
     extra: Vec<String>,
@@ -74,7 +78,7 @@ impl<'a> Working<'a> {
             service,
             git: None,
             asking: None,
-            changed: HashSet::new(),
+            changed: HashMap::new(),
             extra: Vec::new(),
             foreign: None,
             elsewhere: None,
@@ -110,11 +114,11 @@ impl<'a> Working<'a> {
         let Some(changed) = changed else {
             return Ok(()); // no HEAD yet: nothing to compare with
         };
-        self.changed = split_z(&changed).into_iter().collect();
+        self.changed = changed_since_head(&changed);
         let tracked: HashSet<String> = self.service.store.paths()?.into_iter().collect();
         let mut extra: BTreeSet<String> = self
             .changed
-            .iter()
+            .keys()
             .filter(|p| !tracked.contains(*p))
             .cloned()
             .collect();
@@ -144,12 +148,22 @@ impl<'a> Working<'a> {
         if stored.as_ref().is_some_and(|st| st.rope() == text) {
             return Ok(stored);
         }
+        // A file the store does not track is looked at because git lists
+        // it as changed or other tools' records name it: neither, when git
+        // listed it only for its stat data (its text is `HEAD`'s).
+        if stored.is_none() {
+            self.settle()?;
+            let named = self.foreign.as_ref().is_some_and(|f| f.names(rel));
+            if !named && !self.differs(rel, text) {
+                return Ok(None);
+            }
+        }
         let current = self.service.current_at(rel, Some(text))?;
         self.settle()?;
+        let changed = self.differs(rel, text);
         let Some(git) = &self.git else {
             return Ok(current);
         };
-        let changed = self.changed.contains(rel);
         if !changed && self.foreign.is_none() {
             return Ok(current);
         }
@@ -212,6 +226,33 @@ impl Taught {
 /// `git diff-index` of the working tree against `HEAD` (of `only`, or of
 /// every file) and, for every file, the commits other tools' notes
 /// annotate, listed while `git diff-index` runs.
+/// `git diff-index --raw -z` output: each path with its blob at `HEAD`.
+fn changed_since_head(raw: &[u8]) -> HashMap<String, Option<String>> {
+    let mut out = HashMap::new();
+    let mut fields = raw.split(|b| *b == 0);
+    // `:<mode> <mode> <blob> <blob> <status>` then the path (no renames).
+    while let (Some(meta), Some(path)) = (fields.next(), fields.next()) {
+        let head = String::from_utf8_lossy(meta)
+            .split(' ')
+            .nth(2)
+            .filter(|b| b.len() >= 40 && !b.bytes().all(|c| c == b'0'))
+            .map(str::to_owned);
+        out.insert(String::from_utf8_lossy(path).into_owned(), head);
+    }
+    out
+}
+
+impl Working<'_> {
+    /// Whether `rel`, whose text on disk is `text`, differs from `HEAD`.
+    fn differs(&self, rel: &str, text: &str) -> bool {
+        match self.changed.get(rel) {
+            None => false,
+            Some(None) => true,
+            Some(Some(head)) => *head != sha1_blob_id(text.as_bytes()),
+        }
+    }
+}
+
 fn ask(
     git: &Git,
     git_dir: Option<&std::path::Path>,
@@ -220,7 +261,8 @@ fn ask(
     let mut args = vec![
         "--literal-pathspecs",
         "diff-index",
-        "--name-only",
+        "--raw",
+        "--no-abbrev",
         "-z",
         "--no-renames",
         "--ignore-submodules",
@@ -251,5 +293,26 @@ impl Working<'_> {
         Ok(self
             .ledger(rel, text)?
             .map(|l| Taught(lines::from_ledger(&l))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each path of `git diff-index --raw -z` with its blob at `HEAD`
+    /// (none for a file added since), whatever bytes the path holds.
+    #[test]
+    fn changed_since_head_reads_each_path_and_its_head_blob() {
+        let head = "a".repeat(40);
+        let zero = "0".repeat(40);
+        let raw = format!(
+            ":100644 100644 {head} {zero} M\0src/a b.rs\0:000000 100644 {zero} {zero} A\0new.rs\0"
+        );
+        let changed = changed_since_head(raw.as_bytes());
+        assert_eq!(changed.len(), 2);
+        assert_eq!(changed["src/a b.rs"], Some(head));
+        assert_eq!(changed["new.rs"], None);
+        assert!(changed_since_head(b"").is_empty());
     }
 }
