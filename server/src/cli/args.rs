@@ -47,7 +47,7 @@ pub(crate) enum Command {
     Record(RecordArgs),
     /// The pre-commit gate: exit 1 listing ranges of staged lines holding AI code not reviewed as vouch.toml requires
     #[command(
-        after_help = "Examples:\n  vouch check --staged   (what the pre-commit hook runs)\n  vouch check            (the working tree)\nBypass the hook with `git commit --no-verify`; the code is then recorded as unreviewed."
+        after_help = "Examples:\n  vouch check --staged   (the pre-commit gate, as the hook checks a commit)\n  vouch check            (the working tree)\nBypass the hook with `git commit --no-verify`; the code is then recorded as unreviewed."
     )]
     Check(super::check::CheckArgs),
     /// Per line: AI or human, tool, model, reviewed, reviewer, commit
