@@ -513,16 +513,32 @@ fn ai_text_moved_then_its_source_deleted_after_the_gate_stays_ai() {
     assert_eq!(ai_line_numbers(&note, "b.rs"), vec![3, 4], "{note}");
 }
 
-/// Each record of the store: path, generation and text.
-fn records(repo: &TempRepo) -> Vec<(String, i64, String)> {
+/// The store's state: each record (path, generation, text), the store's
+/// generation (it grows with every write) and how many earlier states it
+/// remembers.
+#[derive(Debug, PartialEq)]
+struct StoreState {
+    records: Vec<(String, i64, String)>,
+    generation: i64,
+    history: i64,
+}
+
+fn store_state(repo: &TempRepo) -> StoreState {
     let db = rusqlite::Connection::open(repo.path().join(".git/vouch/store.db")).expect("store");
     let mut stmt = db
         .prepare("SELECT path, generation, text FROM files ORDER BY path")
         .expect("query");
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    let records = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .expect("records")
         .collect::<Result<_, _>>()
-        .expect("records")
+        .expect("records");
+    let one = |sql: &str| db.query_row(sql, [], |r| r.get(0)).expect(sql);
+    StoreState {
+        records,
+        generation: one("SELECT value FROM meta WHERE key = 'generation'"),
+        history: one("SELECT count(*) FROM history"),
+    }
 }
 
 /// `a.rs` with reviewed AI lines 3-4, committed through the hooks (the store
@@ -546,14 +562,24 @@ fn the_hooks_gate_teaches_the_store_the_staged_text_a_plain_check_does_not() {
     let edited = format!("fn h0() {{}}\n{}fn h6() {{}}\n", repo.read("a.rs"));
     repo.write("a.rs", &edited);
     repo.git(&["add", "a.rs"]);
-    let before = records(&repo);
-    assert!(before.iter().any(|(p, _, t)| p == "a.rs" && *t != edited));
+    let before = store_state(&repo);
+    assert!(
+        before
+            .records
+            .iter()
+            .any(|(p, _, t)| p == "a.rs" && *t != edited)
+    );
     repo.vouch(&["check", "--staged"]).expect_code(0);
-    assert_eq!(records(&repo), before, "a plain check writes nothing");
+    assert_eq!(store_state(&repo), before, "a plain check writes nothing");
     repo.vouch(&["check", "--staged", "--for-commit"])
         .expect_code(0);
-    let after = records(&repo);
-    let a = after.iter().find(|(p, ..)| p == "a.rs").expect("a.rs");
+    let after = store_state(&repo);
+    assert!(after.generation > before.generation);
+    let a = after
+        .records
+        .iter()
+        .find(|(p, ..)| p == "a.rs")
+        .expect("a.rs");
     assert_eq!(a.2, edited, "the record now holds the staged text");
     // What the store says of it is what the gate said: lines 4-5, reviewed.
     let status = repo.vouch(&["status", "--all", "--json"]).json();
@@ -564,7 +590,11 @@ fn the_hooks_gate_teaches_the_store_the_staged_text_a_plain_check_does_not() {
     ok(&try_git(&repo, &["commit", "-m", "lines around"]));
     let note = note(&repo, "HEAD").expect("a note");
     assert_eq!(ai_line_numbers(&note, "a.rs"), vec![4, 5], "{note}");
-    assert_eq!(records(&repo), after, "post-commit had nothing to teach");
+    assert_eq!(
+        store_state(&repo),
+        after,
+        "post-commit had nothing to teach"
+    );
 }
 
 /// A commit that changes other tools' trace file (which post-commit reads
@@ -574,10 +604,70 @@ fn the_hooks_gate_teaches_the_store_the_staged_text_a_plain_check_does_not() {
 fn the_gate_teaches_nothing_when_the_commit_changes_the_trace_file() {
     let repo = committed_reviewed_ai_change();
     repo.write("a.rs", &format!("{}fn h6() {{}}\n", repo.read("a.rs")));
-    repo.write(".agent-trace/traces.jsonl", "");
+    repo.write(".agent-trace/traces.jsonl", "{\"version\":\"0.1.0\"}\n");
     repo.git(&["add", "-A"]);
-    let before = records(&repo);
+    let before = store_state(&repo);
     repo.vouch(&["check", "--staged", "--for-commit"])
         .expect_code(0);
-    assert_eq!(records(&repo), before);
+    assert_eq!(store_state(&repo), before);
+    // Nor when the commit moves the trace file away.
+    ok(&try_git(&repo, &["commit", "-m", "trace"]));
+    repo.write("a.rs", &format!("{}fn h7() {{}}\n", repo.read("a.rs")));
+    repo.git(&["mv", ".agent-trace/traces.jsonl", ".agent-trace/old.jsonl"]);
+    repo.git(&["add", "-A"]);
+    let renamed = repo.git(&["diff", "--cached", "--name-status", "-M"]);
+    assert!(renamed.contains("R100"), "{renamed}");
+    let before = store_state(&repo);
+    repo.vouch(&["check", "--staged", "--for-commit"])
+        .expect_code(0);
+    assert_eq!(store_state(&repo), before);
+}
+
+/// Concluding a merge, the gate teaches nothing: post-commit (post-merge)
+/// works the merge out with the commits it brings in.
+#[test]
+fn the_gate_teaches_nothing_while_a_merge_is_concluded() {
+    let repo = committed_reviewed_ai_change();
+    repo.git(&["checkout", "-q", "-b", "other"]);
+    repo.write("a.rs", &format!("{}fn h6() {{}}\n", repo.read("a.rs")));
+    repo.git(&["commit", "-q", "--no-verify", "-am", "other"]);
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("m.rs", "fn m() {}\n");
+    repo.git(&["add", "m.rs"]);
+    ok(&try_git(&repo, &["commit", "-m", "main"]));
+    repo.git(&["merge", "-q", "--no-commit", "--no-ff", "other"]);
+    assert!(repo.path().join(".git/MERGE_HEAD").exists());
+    let before = store_state(&repo);
+    assert!(
+        before
+            .records
+            .iter()
+            .any(|(p, _, t)| p == "a.rs" && *t != repo.read("a.rs")),
+        "the record is older than the merged text"
+    );
+    repo.vouch(&["check", "--staged", "--for-commit"])
+        .expect_code(0);
+    assert_eq!(store_state(&repo), before);
+}
+
+/// With no store yet, the hook's gate creates none, though the notes know
+/// AI lines of what it checks.
+#[test]
+fn the_gate_creates_no_store_when_only_the_notes_know() {
+    let repo = repo_with_ai_change();
+    repo.git(&["add", "a.rs"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "ai"]);
+    assert_eq!(
+        ai_line_numbers(&note(&repo, "HEAD").expect("a note"), "a.rs"),
+        vec![3, 4]
+    );
+    std::fs::remove_dir_all(repo.path().join(".git/vouch")).expect("drop the store");
+    repo.write("a.rs", &format!("{}fn h6() {{}}\n", repo.read("a.rs")));
+    repo.git(&["add", "a.rs"]);
+    let out = repo
+        .vouch(&["check", "--staged", "--for-commit"])
+        .expect_code(1)
+        .stdout();
+    assert!(out.contains("a.rs:3-4"), "{out}");
+    assert!(!repo.path().join(".git/vouch").exists());
 }

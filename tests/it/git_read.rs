@@ -473,3 +473,56 @@ fn status_is_the_same_whether_or_not_git_refreshed_the_index() {
     assert_eq!(stale_blame, blame(&repo));
     assert!(stale_status.contains("c.rs"), "{stale_status}");
 }
+
+/// The origins `vouch blame --json` gives each line of `path`.
+fn blame_origins(repo: &TempRepo, path: &str) -> Vec<String> {
+    let blame = repo.vouch(&["blame", "--json", path]).expect_code(0).json();
+    blame
+        .as_array()
+        .unwrap_or_else(|| panic!("blame lines: {blame}"))
+        .iter()
+        .map(|l| l["origin"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+/// Files git does not list as changed for another reason than their stat
+/// data are still looked at: before the first commit (git lists nothing),
+/// a file `git mv` moved keeps its AI lines in `status` and `check`.
+#[test]
+fn a_file_moved_before_the_first_commit_keeps_its_ai_lines() {
+    let repo = TempRepo::new();
+    init(&repo);
+    repo.write(
+        "a.rs",
+        "fn h1() {}\nfn h2() {}\nfn ai1() { 1 }\nfn ai2() { 2 }\nfn h5() {}\n",
+    );
+    mark(&repo, "a.rs:3-4", "copilot", "gpt-5");
+    repo.git(&["add", "a.rs"]);
+    repo.git(&["mv", "a.rs", "b.rs"]);
+    let status = repo.vouch(&["status", "--json"]).expect_code(0).json();
+    assert_eq!(status[0]["path"], "b.rs", "{status}");
+    assert_eq!(status[0]["startLine"], 3, "{status}");
+    assert_eq!(status[0]["endLine"], 4, "{status}");
+    let out = repo.vouch(&["check"]).expect_code(1).stdout();
+    assert!(out.contains("b.rs:3-4"), "{out}");
+}
+
+/// A file git does not track at all (moved with `mv`, not `git mv`) is not
+/// listed by git either: it takes the AI lines of the record it came from.
+#[test]
+fn a_file_moved_outside_git_keeps_its_ai_lines_in_blame() {
+    let repo = base_repo();
+    init(&repo);
+    repo.write(
+        "c.rs",
+        "fn h1() {}\nfn h2() {}\nfn ai1() { 1 }\nfn ai2() { 2 }\nfn h5() {}\n",
+    );
+    mark(&repo, "c.rs:3-4", "copilot", "gpt-5");
+    repo.git(&["add", "c.rs"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "ai"]);
+    std::fs::rename(repo.path().join("c.rs"), repo.path().join("new.rs")).expect("mv");
+    assert_eq!(
+        blame_origins(&repo, "new.rs"),
+        vec!["human", "human", "ai", "ai", "human"]
+    );
+}

@@ -66,6 +66,37 @@ fn read_only_commands_create_no_store_in_a_repository() {
     assert_eq!(files_below(&repo.path().join(".git")), before);
 }
 
+/// git lists a touched file as changed until something refreshes its
+/// index (`git status`, `git diff` rewrite it); the read-only commands ask
+/// git only what leaves it as it is, a tracked file missing from the disk
+/// included (that asks which new file it moved to).
+#[test]
+fn read_only_commands_leave_gits_index_as_it_is() {
+    let repo = repo_with_file();
+    repo.write("src/other.rs", "fn o() {}\n");
+    repo.vouch(&["mark", "src/lib.rs:2-3", "--tool", "copilot"])
+        .expect_code(0);
+    repo.git(&["add", "."]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "one"]);
+    std::fs::remove_file(repo.path().join("src/lib.rs")).unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .append(true)
+        .open(repo.path().join("src/other.rs"))
+        .and_then(|f| f.set_modified(later))
+        .unwrap();
+    let index = || std::fs::read(repo.path().join(".git/index")).unwrap();
+    let before = index();
+    repo.vouch(&["status"]).expect_code(0);
+    repo.vouch(&["status", "--all", "--json"]).expect_code(0);
+    repo.vouch(&["check"]).expect_code(0);
+    repo.vouch(&["blame", "src/other.rs"]).expect_code(0);
+    assert!(before == index(), "the index was rewritten");
+    // What they leave, git itself refreshes.
+    repo.git(&["diff", "--quiet", "--", "src/other.rs"]);
+    assert!(before != index(), "git diff refreshes the index");
+}
+
 #[test]
 fn read_only_commands_create_no_store_in_a_plain_folder() {
     let plain = tempfile::tempdir().unwrap();

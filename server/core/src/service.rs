@@ -180,7 +180,9 @@ impl Service {
     /// previous commit's post-commit wrote to the store, so settling the
     /// WAL there made every commit wait for a checkpoint (about 7 ms of a
     /// 100-file commit's gate); a writer checkpoints it once it passes the
-    /// writers' bound instead.
+    /// writers' bound instead. No store is created; one that exists can be
+    /// written (the installed hook's gate teaches it the staged text:
+    /// `commit::gate::staged_lines_for_commit`).
     pub fn open_read_only_in_hook(dir: &Path) -> Result<Service, ServiceError> {
         let workspace = Workspace::discover(dir)?;
         let store = Store::open_existing(&workspace.store_path())?;
@@ -287,9 +289,10 @@ impl Service {
     /// `git diff --cached -M`, run only when some tracked file is missing
     /// from the disk.
     ///
-    /// Worked out once per store generation: a command or hook, which
-    /// neither creates nor deletes workspace files, asks again only after
-    /// the store changed.
+    /// Worked out once per store generation: its other inputs, the files on
+    /// disk and git's index, are not changed by a command or hook while it
+    /// runs (another process changing them meanwhile is seen by the next
+    /// command), so it is worked out again only after the store changed.
     pub fn renames(&self) -> Result<Vec<(String, String)>, ServiceError> {
         if self.workspace.git_dir.is_none() {
             return Ok(Vec::new());
@@ -329,19 +332,30 @@ impl Service {
             .filter_map(|c| Some((c.from.clone()?, c.path.clone())))
             .filter(|(from, to)| missing.contains(from) && !tracked.contains(to))
             .collect();
-        // Files changed in the index or on disk, not tracked under their name.
+        // Files changed in the index or on disk, not tracked under their
+        // name. On disk: `git diff-files` (plumbing: it never refreshes the
+        // index, so it also lists files whose stat data alone changed;
+        // those whose text is still the index's blob are left out).
         let mut candidates: Vec<String> = changes.iter().map(|c| c.path.clone()).collect();
-        candidates.extend(crate::git::split_z(&git.run(&[
-            "diff",
-            "--name-only",
+        let on_disk = git.run(&[
+            "diff-files",
+            "--raw",
             "-z",
+            "--no-abbrev",
             "--no-renames",
-            "--no-color",
-            "--no-ext-diff",
             "--diff-filter=d",
-        ])?));
+        ])?;
+        let mut indexed: HashMap<String, String> = HashMap::new();
+        for c in crate::git::parse_raw(&on_disk) {
+            if let Some(blob) = c.old {
+                indexed.insert(c.path.clone(), blob);
+            }
+            candidates.push(c.path);
+        }
         candidates.sort();
         candidates.dedup();
+        let staged: HashSet<&str> = changes.iter().map(|c| c.path.as_str()).collect();
+        let missing: Vec<&String> = tracked.iter().filter(|p| missing.contains(*p)).collect();
         for path in candidates {
             if tracked.contains(&path) || out.iter().any(|(_, to)| *to == path) {
                 continue;
@@ -349,7 +363,14 @@ impl Service {
             let Some(text) = self.read_text(&path)? else {
                 continue;
             };
-            if let Some(from) = self.moved_source(&text)?
+            let unchanged = !staged.contains(path.as_str())
+                && !text.contains('\r')
+                && indexed.get(&path).map(String::as_str)
+                    == Some(crate::git::sha1_blob_id(text.as_bytes()).as_str());
+            if unchanged {
+                continue;
+            }
+            if let Some(from) = self.moved_source_among(&text, &missing)?
                 && !out.iter().any(|(f, _)| *f == from)
             {
                 out.push((from, path));
@@ -361,15 +382,28 @@ impl Service {
     /// A tracked file missing from the disk that `text` (a new file's) holds
     /// an AI line of, whole: where a moved and edited file came from.
     pub(crate) fn moved_source(&self, text: &str) -> Result<Option<String>, ServiceError> {
+        let tracked = self.store.paths()?;
+        let missing: Vec<&String> = tracked
+            .iter()
+            .filter(|p| !self.workspace.absolute(p).exists())
+            .collect();
+        self.moved_source_among(text, &missing)
+    }
+
+    /// [`Service::moved_source`] among the tracked files `missing` from the
+    /// disk.
+    fn moved_source_among(
+        &self,
+        text: &str,
+        missing: &[&String],
+    ) -> Result<Option<String>, ServiceError> {
         let new_lines: std::collections::HashSet<&str> = text
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty())
             .collect();
-        for path in self.store.paths()? {
-            if self.workspace.absolute(&path).exists() {
-                continue;
-            }
+        for path in missing {
+            let path = (*path).clone();
             let Some(stored) = self.store.load(&path)? else {
                 continue;
             };

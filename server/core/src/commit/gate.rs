@@ -33,8 +33,8 @@ pub fn staged_texts(git: &Git, paths: &[&str]) -> Result<HashMap<String, String>
 
 /// The AI lines of the staged content.
 pub fn staged_lines(service: &Service, git: &Git) -> Result<CommitLines, CommitError> {
-    let (changes, brought) = staged_changes(service, git)?;
-    super::blob::lines_at(service, git, Some("HEAD"), &changes, &brought)
+    let staged = staged_changes(service, git)?;
+    super::blob::lines_at(service, git, Some("HEAD"), &staged.changes, &staged.brought)
 }
 
 /// [`staged_lines`] as the installed pre-commit hook asks it: the store is
@@ -45,23 +45,26 @@ pub fn staged_lines(service: &Service, git: &Git) -> Result<CommitLines, CommitE
 /// their record and takes their lines from it, as for any file an editor
 /// kept recorded; it never takes an answer from the gate. Nothing is taught
 /// into a store that does not exist yet (the gate creates none), while a
-/// merge is being concluded, or when the commit changes other tools' trace
-/// file, which post-commit reads at the new commit. Failing to teach only
-/// costs post-commit the search again: a warning.
+/// merge is being concluded or a rebase runs (post-commit writes no note
+/// then: post-rewrite carries the notes), or when the commit changes other
+/// tools' trace file, which post-commit reads at the new commit. Failing to
+/// teach only costs post-commit the search again: a warning.
 pub fn staged_lines_for_commit(
     service: &mut Service,
     git: &Git,
 ) -> Result<CommitLines, CommitError> {
-    let (changes, brought) = staged_changes(service, git)?;
-    let found = super::blob::attribute(service, git, Some("HEAD"), &changes, &brought)?;
+    let staged = staged_changes(service, git)?;
+    let changes = &staged.changes;
+    let found = super::blob::attribute(service, git, Some("HEAD"), changes, &staged.brought)?;
     let teach = service.store.is_on_disk()
-        && brought.is_empty()
+        && !staged.merging
         && !changes.iter().any(|c| {
             c.path == super::notes::TRACE_FILE
                 || c.from.as_deref() == Some(super::notes::TRACE_FILE)
-        });
+        })
+        && !super::record::in_rebase(service, git)?;
     if teach
-        && let Err(e) = super::record::teach_store(service, &changes, &found.lines, &found.settled)
+        && let Err(e) = super::record::teach_store(service, changes, &found.lines, &found.settled)
     {
         eprintln!(
             "vouch: warning: the gate could not teach the store the staged text: {}",
@@ -71,11 +74,15 @@ pub fn staged_lines_for_commit(
     Ok(found.lines)
 }
 
-/// The staged changes, and the commits a merge being concluded brings in.
-fn staged_changes(
-    service: &Service,
-    git: &Git,
-) -> Result<(Vec<crate::git::Change>, Vec<String>), CommitError> {
+/// What the gate attributes: the staged changes, and whether a merge is
+/// being concluded with the commits it brings in.
+struct Staged {
+    changes: Vec<crate::git::Change>,
+    merging: bool,
+    brought: Vec<String>,
+}
+
+fn staged_changes(service: &Service, git: &Git) -> Result<Staged, CommitError> {
     let changes = git.staged_changes()?;
     // Concluding a merge: the commits it brings in (git asked only when
     // the worktree's `MERGE_HEAD` file is there).
@@ -92,7 +99,11 @@ fn staged_changes(
         }
         _ => Vec::new(),
     };
-    Ok((changes, brought))
+    Ok(Staged {
+        changes,
+        merging,
+        brought,
+    })
 }
 
 /// The ranges of `lines` that break `policy`, as [`Policy::what_blocks`]

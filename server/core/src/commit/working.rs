@@ -148,13 +148,15 @@ impl<'a> Working<'a> {
         if stored.as_ref().is_some_and(|st| st.rope() == text) {
             return Ok(stored);
         }
-        // A file the store does not track is looked at because git lists
-        // it as changed or other tools' records name it: neither, when git
-        // listed it only for its stat data (its text is `HEAD`'s).
+        // A file the store does not track that git lists only for its stat
+        // data (its text is `HEAD`'s) and no other tool's record names: as
+        // after git refreshed the index, when it is not listed at all. (A
+        // file git does not list for other reasons, one git does not track
+        // or any before the first commit, is looked at as before.)
         if stored.is_none() {
             self.settle()?;
             let named = self.foreign.as_ref().is_some_and(|f| f.names(rel));
-            if !named && !self.differs(rel, text) {
+            if !named && self.listed_unchanged(rel, text) {
                 return Ok(None);
             }
         }
@@ -223,9 +225,6 @@ impl Taught {
     }
 }
 
-/// `git diff-index` of the working tree against `HEAD` (of `only`, or of
-/// every file) and, for every file, the commits other tools' notes
-/// annotate, listed while `git diff-index` runs.
 /// `git diff-index --raw -z` output: each path with its blob at `HEAD`.
 fn changed_since_head(raw: &[u8]) -> HashMap<String, Option<String>> {
     let mut out = HashMap::new();
@@ -243,16 +242,25 @@ fn changed_since_head(raw: &[u8]) -> HashMap<String, Option<String>> {
 }
 
 impl Working<'_> {
-    /// Whether `rel`, whose text on disk is `text`, differs from `HEAD`.
+    /// Whether git lists `rel` as changed since `HEAD` though its text on
+    /// disk, `text`, is its blob at `HEAD` (git compared stat data only). A
+    /// text holding a carriage return counts as changed: git may convert
+    /// its line ends when it stages it.
+    fn listed_unchanged(&self, rel: &str, text: &str) -> bool {
+        matches!(self.changed.get(rel), Some(Some(head))
+            if !text.contains('\r') && *head == sha1_blob_id(text.as_bytes()))
+    }
+
+    /// Whether `rel`, whose text on disk is `text`, differs from `HEAD`:
+    /// git lists it, and not only for its stat data.
     fn differs(&self, rel: &str, text: &str) -> bool {
-        match self.changed.get(rel) {
-            None => false,
-            Some(None) => true,
-            Some(Some(head)) => *head != sha1_blob_id(text.as_bytes()),
-        }
+        self.changed.contains_key(rel) && !self.listed_unchanged(rel, text)
     }
 }
 
+/// `git diff-index` of the working tree against `HEAD` (of `only`, or of
+/// every file) and, for every file, the commits other tools' notes
+/// annotate, listed while `git diff-index` runs.
 fn ask(
     git: &Git,
     git_dir: Option<&std::path::Path>,

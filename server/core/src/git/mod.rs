@@ -969,7 +969,7 @@ pub(crate) struct Change {
 
 /// Parses `--raw -z` output: `:m1 m2 sha1 sha2 S\0path\0` per file, and
 /// `:m1 m2 sha1 sha2 R<score>\0old\0new\0` for a rename or copy.
-fn parse_raw(out: &[u8]) -> Vec<Change> {
+pub(crate) fn parse_raw(out: &[u8]) -> Vec<Change> {
     let mut parts = out.split(|b| *b == 0);
     let mut changes = Vec::new();
     while let (Some(meta), Some(first)) = (parts.next(), parts.next()) {
