@@ -428,6 +428,15 @@ fn export_streams_the_same_bytes_as_the_whole_document() {
     assert_eq!(out, "[]\n");
 }
 
+/// Five lines, the middle two AI.
+const AI_TEXT: &str = "fn h1() {}\nfn h2() {}\nfn ai1() { 1 }\nfn ai2() { 2 }\nfn h5() {}\n";
+
+/// Writes `path` with [`AI_TEXT`], lines 3-4 marked copilot's.
+fn write_ai_file(repo: &TempRepo, path: &str) {
+    repo.write(path, AI_TEXT);
+    mark(repo, &format!("{path}:3-4"), "copilot", "gpt-5");
+}
+
 /// git lists a file whose stat data changed (copied, touched) as changed
 /// since `HEAD` until something refreshes the index, which a command that
 /// writes nothing does not do: `status` and `blame` say the same of it
@@ -438,9 +447,8 @@ fn export_streams_the_same_bytes_as_the_whole_document() {
 fn status_is_the_same_whether_or_not_git_refreshed_the_index() {
     let repo = base_repo();
     init(&repo);
-    let text = "fn h1() {}\nfn h2() {}\nfn ai1() { 1 }\nfn ai2() { 2 }\nfn h5() {}\n";
-    repo.write("c.rs", text);
-    mark(&repo, "c.rs:3-4", "copilot", "gpt-5");
+    let text = AI_TEXT;
+    write_ai_file(&repo, "c.rs");
     repo.git(&["add", "c.rs"]);
     repo.git(&["commit", "-q", "--no-verify", "-m", "ai"]);
     repo.write("b.rs", text);
@@ -492,11 +500,7 @@ fn blame_origins(repo: &TempRepo, path: &str) -> Vec<String> {
 fn a_file_moved_before_the_first_commit_keeps_its_ai_lines() {
     let repo = TempRepo::new();
     init(&repo);
-    repo.write(
-        "a.rs",
-        "fn h1() {}\nfn h2() {}\nfn ai1() { 1 }\nfn ai2() { 2 }\nfn h5() {}\n",
-    );
-    mark(&repo, "a.rs:3-4", "copilot", "gpt-5");
+    write_ai_file(&repo, "a.rs");
     repo.git(&["add", "a.rs"]);
     repo.git(&["mv", "a.rs", "b.rs"]);
     let status = repo.vouch(&["status", "--json"]).expect_code(0).json();
@@ -513,11 +517,7 @@ fn a_file_moved_before_the_first_commit_keeps_its_ai_lines() {
 fn a_file_moved_outside_git_keeps_its_ai_lines_in_blame() {
     let repo = base_repo();
     init(&repo);
-    repo.write(
-        "c.rs",
-        "fn h1() {}\nfn h2() {}\nfn ai1() { 1 }\nfn ai2() { 2 }\nfn h5() {}\n",
-    );
-    mark(&repo, "c.rs:3-4", "copilot", "gpt-5");
+    write_ai_file(&repo, "c.rs");
     repo.git(&["add", "c.rs"]);
     repo.git(&["commit", "-q", "--no-verify", "-m", "ai"]);
     std::fs::rename(repo.path().join("c.rs"), repo.path().join("new.rs")).expect("mv");

@@ -114,7 +114,11 @@ impl<'a> Working<'a> {
         let Some(changed) = changed else {
             return Ok(()); // no HEAD yet: nothing to compare with
         };
-        self.changed = changed_since_head(&changed);
+        // (`parse_raw` leaves out symlinks and submodules: no text.)
+        self.changed = crate::git::parse_raw(&changed)
+            .into_iter()
+            .map(|c| (c.path, c.old))
+            .collect();
         let tracked: HashSet<String> = self.service.store.paths()?.into_iter().collect();
         let mut extra: BTreeSet<String> = self
             .changed
@@ -225,22 +229,6 @@ impl Taught {
     }
 }
 
-/// `git diff-index --raw -z` output: each path with its blob at `HEAD`.
-fn changed_since_head(raw: &[u8]) -> HashMap<String, Option<String>> {
-    let mut out = HashMap::new();
-    let mut fields = raw.split(|b| *b == 0);
-    // `:<mode> <mode> <blob> <blob> <status>` then the path (no renames).
-    while let (Some(meta), Some(path)) = (fields.next(), fields.next()) {
-        let head = String::from_utf8_lossy(meta)
-            .split(' ')
-            .nth(2)
-            .filter(|b| b.len() >= 40 && !b.bytes().all(|c| c == b'0'))
-            .map(str::to_owned);
-        out.insert(String::from_utf8_lossy(path).into_owned(), head);
-    }
-    out
-}
-
 impl Working<'_> {
     /// Whether git lists `rel` as changed since `HEAD` though its text on
     /// disk, `text`, is its blob at `HEAD` (git compared stat data only). A
@@ -301,26 +289,5 @@ impl Working<'_> {
         Ok(self
             .ledger(rel, text)?
             .map(|l| Taught(lines::from_ledger(&l))))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Each path of `git diff-index --raw -z` with its blob at `HEAD`
-    /// (none for a file added since), whatever bytes the path holds.
-    #[test]
-    fn changed_since_head_reads_each_path_and_its_head_blob() {
-        let head = "a".repeat(40);
-        let zero = "0".repeat(40);
-        let raw = format!(
-            ":100644 100644 {head} {zero} M\0src/a b.rs\0:000000 100644 {zero} {zero} A\0new.rs\0"
-        );
-        let changed = changed_since_head(raw.as_bytes());
-        assert_eq!(changed.len(), 2);
-        assert_eq!(changed["src/a b.rs"], Some(head));
-        assert_eq!(changed["new.rs"], None);
-        assert!(changed_since_head(b"").is_empty());
     }
 }
