@@ -621,6 +621,40 @@ fn the_gate_teaches_nothing_when_the_commit_changes_the_trace_file() {
     repo.vouch(&["check", "--staged", "--for-commit"])
         .expect_code(0);
     assert_eq!(store_state(&repo), before);
+    // Nor when it deletes it.
+    repo.git(&["mv", ".agent-trace/old.jsonl", ".agent-trace/traces.jsonl"]);
+    ok(&try_git(&repo, &["commit", "-m", "trace back"]));
+    repo.write("a.rs", &format!("{}fn h8() {{}}\n", repo.read("a.rs")));
+    repo.git(&["rm", "-q", ".agent-trace/traces.jsonl"]);
+    repo.git(&["add", "-A"]);
+    let before = store_state(&repo);
+    repo.vouch(&["check", "--staged", "--for-commit"])
+        .expect_code(0);
+    assert_eq!(store_state(&repo), before);
+}
+
+/// During a rebase post-commit writes no note (post-rewrite carries the
+/// notes): the gate teaches nothing either.
+#[test]
+fn the_gate_teaches_nothing_during_a_rebase() {
+    let repo = committed_reviewed_ai_change();
+    repo.write("m.rs", "fn m() {}\n");
+    repo.git(&["add", "m.rs"]);
+    ok(&try_git(&repo, &["commit", "-m", "m"]));
+    // Stopped at an `edit` of the last commit.
+    let out = git_in(
+        repo.path(),
+        &["rebase", "-q", "-i", "HEAD~1"],
+        &[("GIT_SEQUENCE_EDITOR", "sed -i -e s/^pick/edit/")],
+    );
+    ok(&out);
+    assert!(repo.path().join(".git/rebase-merge").is_dir());
+    repo.write("a.rs", &format!("{}fn h6() {{}}\n", repo.read("a.rs")));
+    repo.git(&["add", "a.rs"]);
+    let before = store_state(&repo);
+    repo.vouch(&["check", "--staged", "--for-commit"])
+        .expect_code(0);
+    assert_eq!(store_state(&repo), before);
 }
 
 /// Concluding a merge, the gate teaches nothing: post-commit (post-merge)

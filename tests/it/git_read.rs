@@ -441,7 +441,7 @@ fn write_ai_file(repo: &TempRepo, path: &str) {
 /// since `HEAD` until something refreshes the index, which a command that
 /// writes nothing does not do: `status` and `blame` say the same of it
 /// either way. Here b.rs, committed without the hooks (the store does not
-/// track it), holds the text of a.rs, whose record holds AI lines; only a
+/// track it), holds the text of c.rs, whose record holds AI lines; only a
 /// change since `HEAD` would make `status` look at b.rs.
 #[test]
 fn status_is_the_same_whether_or_not_git_refreshed_the_index() {

@@ -91,6 +91,10 @@ fn read_only_commands_leave_gits_index_as_it_is() {
     repo.vouch(&["status", "--all", "--json"]).expect_code(0);
     repo.vouch(&["check"]).expect_code(0);
     repo.vouch(&["blame", "src/other.rs"]).expect_code(0);
+    for args in [["export"], ["verify"]] {
+        let code = repo.vouch(&args).code();
+        assert!(matches!(code, 0 | 1), "{args:?} exited {code}");
+    }
     assert!(before == index(), "the index was rewritten");
     // What they leave, git itself refreshes.
     repo.git(&["diff", "--quiet", "--", "src/other.rs"]);

@@ -62,6 +62,7 @@ pub fn staged_lines_for_commit(
             c.path == super::notes::TRACE_FILE
                 || c.from.as_deref() == Some(super::notes::TRACE_FILE)
         })
+        && !staged.deleted.iter().any(|p| p == super::notes::TRACE_FILE)
         && !super::record::in_rebase(service, git)?;
     if teach
         && let Err(e) = super::record::teach_store(service, changes, &found.lines, &found.settled)
@@ -78,12 +79,14 @@ pub fn staged_lines_for_commit(
 /// being concluded with the commits it brings in.
 struct Staged {
     changes: Vec<crate::git::Change>,
+    /// Paths the index deletes.
+    deleted: Vec<String>,
     merging: bool,
     brought: Vec<String>,
 }
 
 fn staged_changes(service: &Service, git: &Git) -> Result<Staged, CommitError> {
-    let changes = git.staged_changes()?;
+    let (changes, deleted) = git.staged_changes_and_deletions()?;
     // Concluding a merge: the commits it brings in (git asked only when
     // the worktree's `MERGE_HEAD` file is there).
     let merging = super::record::worktree_files(service, git, &["MERGE_HEAD"])?
@@ -101,6 +104,7 @@ fn staged_changes(service: &Service, git: &Git) -> Result<Staged, CommitError> {
     };
     Ok(Staged {
         changes,
+        deleted,
         merging,
         brought,
     })

@@ -411,6 +411,13 @@ impl Git {
     /// (deletions excluded; a renamed file names its old path). Works on an
     /// unborn branch.
     pub(crate) fn staged_changes(&self) -> Result<Vec<Change>, GitError> {
+        Ok(self.staged_changes_and_deletions()?.0)
+    }
+
+    /// [`Git::staged_changes`], and the paths the index deletes.
+    pub(crate) fn staged_changes_and_deletions(
+        &self,
+    ) -> Result<(Vec<Change>, Vec<String>), GitError> {
         let out = self.run(&[
             "diff",
             "--cached",
@@ -420,10 +427,23 @@ impl Git {
             "--no-abbrev",
             "-M",
             "--no-ext-diff",
-            "--diff-filter=d",
             "--ignore-submodules",
         ])?;
-        Ok(parse_raw(&out))
+        // `parse_raw` leaves deletions out (no new mode): read apart.
+        let mut deleted = Vec::new();
+        let mut fields = out.split(|b| *b == 0);
+        while let (Some(meta), Some(path)) = (fields.next(), fields.next()) {
+            let status = meta.rsplit(|b| *b == b' ').next().unwrap_or_default();
+            match status.first() {
+                Some(b'D') => deleted.push(String::from_utf8_lossy(path).into_owned()),
+                // A rename or copy names a second path.
+                Some(b'R' | b'C') => {
+                    fields.next();
+                }
+                _ => {}
+            }
+        }
+        Ok((parse_raw(&out), deleted))
     }
 
     /// Files a commit changed relative to its first parent (all files of a
@@ -1287,6 +1307,38 @@ mod tests {
         assert_eq!(lines[2].orig_path, "new.rs");
         assert_eq!(lines[2].orig_line, 5);
         assert_eq!(lines[2].text, "third");
+    }
+
+    /// The staged changes (a rename named by both paths, a modification)
+    /// and, apart, the staged deletions, whatever order git lists them in.
+    #[test]
+    fn staged_changes_and_deletions_are_told_apart() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path();
+        let git = Git::new(dir);
+        git.run_as_tester(&["init", "-q", "-b", "main"]);
+        for (name, text) in [
+            ("a.rs", "fn a() { 1 }\nfn a2() { 2 }\nfn a3() { 3 }\n"),
+            ("b.rs", "fn b() {}\n"),
+            ("c.rs", "fn c() {}\n"),
+            ("d.rs", "fn d() {}\n"),
+        ] {
+            std::fs::write(dir.join(name), text).expect("write");
+        }
+        git.run_as_tester(&["add", "."]);
+        git.run_as_tester(&["commit", "-q", "-m", "one"]);
+        git.run_as_tester(&["mv", "a.rs", "z.rs"]);
+        git.run_as_tester(&["rm", "-q", "b.rs", "d.rs"]);
+        std::fs::write(dir.join("c.rs"), "fn c() { 2 }\n").expect("write");
+        git.run_as_tester(&["add", "c.rs"]);
+        let (changes, deleted) = git.staged_changes_and_deletions().expect("diff");
+        let named: Vec<(Option<&str>, &str)> = changes
+            .iter()
+            .map(|c| (c.from.as_deref(), c.path.as_str()))
+            .collect();
+        assert_eq!(named, vec![(None, "c.rs"), (Some("a.rs"), "z.rs")]);
+        assert_eq!(deleted, vec!["b.rs".to_owned(), "d.rs".to_owned()]);
+        assert_eq!(git.staged_changes().expect("diff").len(), 2);
     }
 
     #[test]
