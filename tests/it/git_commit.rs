@@ -541,6 +541,15 @@ fn store_state(repo: &TempRepo) -> StoreState {
     }
 }
 
+/// Runs the installed hook's gate, which must pass and leave the store as
+/// it was.
+fn gate_leaves_the_store(repo: &TempRepo) {
+    let before = store_state(repo);
+    repo.vouch(&["check", "--staged", "--for-commit"])
+        .expect_code(0);
+    assert_eq!(store_state(repo), before);
+}
+
 /// `a.rs` with reviewed AI lines 3-4, committed through the hooks (the store
 /// recorded as committed).
 fn committed_reviewed_ai_change() -> TempRepo {
@@ -606,10 +615,7 @@ fn the_gate_teaches_nothing_when_the_commit_changes_the_trace_file() {
     repo.write("a.rs", &format!("{}fn h6() {{}}\n", repo.read("a.rs")));
     repo.write(".agent-trace/traces.jsonl", "{\"version\":\"0.1.0\"}\n");
     repo.git(&["add", "-A"]);
-    let before = store_state(&repo);
-    repo.vouch(&["check", "--staged", "--for-commit"])
-        .expect_code(0);
-    assert_eq!(store_state(&repo), before);
+    gate_leaves_the_store(&repo);
     // Nor when the commit moves the trace file away.
     ok(&try_git(&repo, &["commit", "-m", "trace"]));
     repo.write("a.rs", &format!("{}fn h7() {{}}\n", repo.read("a.rs")));
@@ -617,20 +623,14 @@ fn the_gate_teaches_nothing_when_the_commit_changes_the_trace_file() {
     repo.git(&["add", "-A"]);
     let renamed = repo.git(&["diff", "--cached", "--name-status", "-M"]);
     assert!(renamed.contains("R100"), "{renamed}");
-    let before = store_state(&repo);
-    repo.vouch(&["check", "--staged", "--for-commit"])
-        .expect_code(0);
-    assert_eq!(store_state(&repo), before);
+    gate_leaves_the_store(&repo);
     // Nor when it deletes it.
     repo.git(&["mv", ".agent-trace/old.jsonl", ".agent-trace/traces.jsonl"]);
     ok(&try_git(&repo, &["commit", "-m", "trace back"]));
     repo.write("a.rs", &format!("{}fn h8() {{}}\n", repo.read("a.rs")));
     repo.git(&["rm", "-q", ".agent-trace/traces.jsonl"]);
     repo.git(&["add", "-A"]);
-    let before = store_state(&repo);
-    repo.vouch(&["check", "--staged", "--for-commit"])
-        .expect_code(0);
-    assert_eq!(store_state(&repo), before);
+    gate_leaves_the_store(&repo);
 }
 
 /// During a rebase post-commit writes no note (post-rewrite carries the
@@ -651,10 +651,7 @@ fn the_gate_teaches_nothing_during_a_rebase() {
     assert!(repo.path().join(".git/rebase-merge").is_dir());
     repo.write("a.rs", &format!("{}fn h6() {{}}\n", repo.read("a.rs")));
     repo.git(&["add", "a.rs"]);
-    let before = store_state(&repo);
-    repo.vouch(&["check", "--staged", "--for-commit"])
-        .expect_code(0);
-    assert_eq!(store_state(&repo), before);
+    gate_leaves_the_store(&repo);
 }
 
 /// Concluding a merge, the gate teaches nothing: post-commit (post-merge)
