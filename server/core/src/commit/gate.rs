@@ -46,9 +46,10 @@ pub fn staged_lines(service: &Service, git: &Git) -> Result<CommitLines, CommitE
 /// kept recorded; it never takes an answer from the gate. Nothing is taught
 /// into a store that does not exist yet (the gate creates none), while a
 /// merge is being concluded or a rebase runs (post-commit writes no note
-/// then: post-rewrite carries the notes), or when the commit changes other
-/// tools' trace file, which post-commit reads at the new commit. Failing to
-/// teach only costs post-commit the search again: a warning.
+/// then: post-rewrite carries the notes), or when the commit adds, changes,
+/// moves or deletes other tools' trace file, which post-commit reads at the
+/// new commit. Failing to teach (or to tell whether a rebase runs) only
+/// costs post-commit the search again.
 pub fn staged_lines_for_commit(
     service: &mut Service,
     git: &Git,
@@ -63,7 +64,7 @@ pub fn staged_lines_for_commit(
                 || c.from.as_deref() == Some(super::notes::TRACE_FILE)
         })
         && !staged.deleted.iter().any(|p| p == super::notes::TRACE_FILE)
-        && !super::record::in_rebase(service, git)?;
+        && !super::record::in_rebase(service, git).unwrap_or(true);
     if teach
         && let Err(e) = super::record::teach_store(service, changes, &found.lines, &found.settled)
     {
