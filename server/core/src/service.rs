@@ -364,9 +364,9 @@ impl Service {
                 continue;
             };
             let unchanged = !staged.contains(path.as_str())
-                && !text.contains('\r')
-                && indexed.get(&path).map(String::as_str)
-                    == Some(crate::git::sha1_blob_id(text.as_bytes()).as_str());
+                && indexed
+                    .get(&path)
+                    .is_some_and(|blob| crate::git::listed_but_unchanged(&text, blob));
             if unchanged {
                 continue;
             }

@@ -24,7 +24,7 @@ use super::CommitError;
 use super::blob::{self, ContentIndex};
 use super::lines::{self, FileLines};
 use super::notes::Notes;
-use crate::git::{Git, sha1_blob_id};
+use crate::git::{Git, listed_but_unchanged};
 use crate::ledger::Ledger;
 use crate::service::Service;
 
@@ -235,8 +235,7 @@ impl Working<'_> {
     /// text holding a carriage return counts as changed: git may convert
     /// its line ends when it stages it.
     fn listed_unchanged(&self, rel: &str, text: &str) -> bool {
-        matches!(self.changed.get(rel), Some(Some(head))
-            if !text.contains('\r') && *head == sha1_blob_id(text.as_bytes()))
+        matches!(self.changed.get(rel), Some(Some(head)) if listed_but_unchanged(text, head))
     }
 
     /// Whether `rel`, whose text on disk is `text`, differs from `HEAD`:

@@ -429,21 +429,7 @@ impl Git {
             "--no-ext-diff",
             "--ignore-submodules",
         ])?;
-        // `parse_raw` leaves deletions out (no new mode): read apart.
-        let mut deleted = Vec::new();
-        let mut fields = out.split(|b| *b == 0);
-        while let (Some(meta), Some(path)) = (fields.next(), fields.next()) {
-            let status = meta.rsplit(|b| *b == b' ').next().unwrap_or_default();
-            match status.first() {
-                Some(b'D') => deleted.push(String::from_utf8_lossy(path).into_owned()),
-                // A rename or copy names a second path.
-                Some(b'R' | b'C') => {
-                    fields.next();
-                }
-                _ => {}
-            }
-        }
-        Ok((parse_raw(&out), deleted))
+        Ok(parse_raw_and_deletions(&out))
     }
 
     /// Files a commit changed relative to its first parent (all files of a
@@ -989,9 +975,16 @@ pub(crate) struct Change {
 
 /// Parses `--raw -z` output: `:m1 m2 sha1 sha2 S\0path\0` per file, and
 /// `:m1 m2 sha1 sha2 R<score>\0old\0new\0` for a rename or copy.
+/// Deletions (no new file) are left out, as are symlinks and submodules.
 pub(crate) fn parse_raw(out: &[u8]) -> Vec<Change> {
+    parse_raw_and_deletions(out).0
+}
+
+/// [`parse_raw`], and the paths the diff deletes.
+fn parse_raw_and_deletions(out: &[u8]) -> (Vec<Change>, Vec<String>) {
     let mut parts = out.split(|b| *b == 0);
     let mut changes = Vec::new();
+    let mut deleted = Vec::new();
     while let (Some(meta), Some(first)) = (parts.next(), parts.next()) {
         let meta = String::from_utf8_lossy(meta);
         let fields: Vec<&str> = meta.trim_start_matches(':').split(' ').collect();
@@ -1007,6 +1000,10 @@ pub(crate) fn parse_raw(out: &[u8]) -> Vec<Change> {
         let (Some(old), Some(new)) = (fields.get(2), fields.get(3)) else {
             continue;
         };
+        if fields.get(4).is_some_and(|s| s.starts_with('D')) {
+            deleted.push(String::from_utf8_lossy(path).into_owned());
+            continue;
+        }
         // Submodules (mode 160000) and symlinks (120000) hold no text to attribute.
         if fields
             .get(1)
@@ -1022,7 +1019,16 @@ pub(crate) fn parse_raw(out: &[u8]) -> Vec<Change> {
             new: (*new).to_owned(),
         });
     }
-    changes
+    (changes, deleted)
+}
+
+/// Whether `text`, a file's content on disk that git lists as changed
+/// against `blob` (its blob at `HEAD`, or in the index), is that very blob:
+/// git compared stat data only (the file was copied or touched). A text
+/// holding a carriage return never is: git may convert its line ends when
+/// it stages it.
+pub(crate) fn listed_but_unchanged(text: &str, blob: &str) -> bool {
+    !text.contains('\r') && sha1_blob_id(text.as_bytes()) == blob
 }
 
 /// The object name git gives a blob holding `content` in a SHA-1
