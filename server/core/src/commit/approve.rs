@@ -84,12 +84,7 @@ pub(crate) struct Envelope {
 /// `sha256:<hex>` of a line's text.
 pub(crate) fn hash_line(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
-    let mut out = String::with_capacity(7 + 64);
-    out.push_str("sha256:");
-    for b in digest {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
+    format!("sha256:{}", base16ct::lower::encode_string(&digest))
 }
 
 /// The policy and allowed signers a range is judged by.

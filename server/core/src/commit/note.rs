@@ -201,7 +201,9 @@ impl ParsedNote {
     /// `line_count(path)` of the commit's version, `None` when the commit
     /// has no such file (its lines are dropped). Lines beyond the count are
     /// dropped, so the work is bounded by the files, not by the numbers.
-    pub(crate) fn bounded(self, line_count: impl Fn(&str) -> Option<usize>) -> Note {
+    /// `line_count` is called once for each path, in the order of
+    /// [`ParsedNote::paths`].
+    pub(crate) fn bounded(self, mut line_count: impl FnMut(&str) -> Option<usize>) -> Note {
         let mut lines = CommitLines::new();
         for (path, ranges) in self.files {
             let Some(count) = line_count(&path) else {

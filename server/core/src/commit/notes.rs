@@ -154,22 +154,40 @@ impl<'a> Notes<'a> {
         parsed: Vec<(String, note::ParsedNote)>,
         known: &HashMap<String, usize>,
     ) -> Result<Vec<(String, Note)>, CommitError> {
-        let specs: Vec<String> = parsed
+        let spec = |c: &str, p: &str| format!("{c}:{p}");
+        let known_at = |c: &str, p: &str| {
+            (!known.is_empty())
+                .then(|| known.get(&spec(c, p)).copied())
+                .flatten()
+        };
+        // Per note, the paths whose line counts git is asked for.
+        let asks: Vec<(&str, Vec<&str>)> = parsed
             .iter()
-            .flat_map(|(c, n)| n.paths().map(move |p| format!("{c}:{p}")))
-            .filter(|spec| !known.contains_key(spec))
+            .map(|(c, n)| {
+                let paths = n.paths().filter(|p| known_at(c, p).is_none()).collect();
+                (c.as_str(), paths)
+            })
             .collect();
-        let mut counts: HashMap<&str, usize> = specs
+        let mut counted = self.git.line_counts_at(&asks)?.into_iter();
+        // Per note, the line count of each of its files, in their order.
+        let counts: Vec<Vec<Option<usize>>> = parsed
             .iter()
-            .map(String::as_str)
-            .zip(self.git.line_counts(&specs)?)
-            .filter_map(|(spec, n)| Some((spec, n?)))
+            .map(|(c, n)| {
+                let mut asked = counted.next().unwrap_or_default().into_iter();
+                n.paths()
+                    .map(|p| match known_at(c, p) {
+                        Some(k) => Some(k),
+                        None => asked.next().flatten(),
+                    })
+                    .collect()
+            })
             .collect();
-        counts.extend(known.iter().map(|(spec, n)| (spec.as_str(), *n)));
         Ok(parsed
             .into_iter()
-            .map(|(c, n)| {
-                let note = n.bounded(|path| counts.get(format!("{c}:{path}").as_str()).copied());
+            .zip(counts)
+            .map(|((c, n), counts)| {
+                let mut counts = counts.into_iter();
+                let note = n.bounded(|_| counts.next().flatten());
                 (c, note)
             })
             .collect())

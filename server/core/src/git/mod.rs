@@ -44,6 +44,9 @@ pub struct Git {
     /// `vouch.notesRef` as configured ([`Git::notes_ref_config`]), asked
     /// once per `Git` and shared by its clones (a hook makes one).
     notes_ref: Arc<std::sync::OnceLock<Option<String>>>,
+    /// Line counts of blobs [`Git::line_counts_at`] read, by full object name;
+    /// shared by clones, at most [`MAX_RESOLVED`].
+    counted: Arc<Mutex<HashMap<String, usize>>>,
 }
 
 /// `aside()` on another thread while this one runs `here()`; both answers.
@@ -91,6 +94,7 @@ impl Git {
             dir: dir.to_path_buf(),
             resolved: Arc::default(),
             notes_ref: Arc::default(),
+            counted: Arc::default(),
         }
     }
 
@@ -297,26 +301,97 @@ impl Git {
         self.batch(specs, move |r, size| read_capped(r, size, max))
     }
 
-    /// The number of lines of each object (a last line without a line
-    /// break counts; an empty object has none), counted as it streams past.
-    pub(crate) fn line_counts(&self, specs: &[String]) -> Result<Vec<Option<usize>>, GitError> {
-        self.batch(specs, |r, size| {
-            let mut left = size;
-            let mut lines = 0;
-            let mut last = b'\n';
-            while left > 0 {
-                let buf = r.fill_buf()?;
-                if buf.is_empty() {
-                    return Err(std::io::ErrorKind::UnexpectedEof.into());
+    /// The number of lines of the files `paths` at each `commit` (a last
+    /// line without a line break counts; an empty file has none; `None`
+    /// for a path that is not a file there), asked commit by commit
+    /// (`(commit, paths)`; answers in the same shape). A blob counted
+    /// before by this `Git` (or a clone) is not read again: a range's notes
+    /// name the same unchanged file at many commits. Each commit's trees
+    /// are read once and its paths found in them without a `REV:PATH` name made or parsed for each, which is most of
+    /// the work when a range's every note names a hundred files.
+    pub(crate) fn line_counts_at(
+        &self,
+        asks: &[(&str, Vec<&str>)],
+    ) -> Result<Vec<Vec<Option<usize>>>, GitError> {
+        let total: usize = asks.iter().map(|(_, p)| p.len()).sum();
+        if total == 0 {
+            return Ok(asks.iter().map(|(_, p)| vec![None; p.len()]).collect());
+        }
+        let args = ["cat-file", "--batch"];
+        let (mut child, mut stdin, stdout) = self.piped(&args)?;
+        let mut reader = BufReader::with_capacity(1 << 16, stdout);
+        let mut names: Vec<String> = Vec::with_capacity(total);
+        let walked = {
+            let mut walk = TreeWalk::new(&mut stdin, &mut reader, &self.resolved);
+            asks.iter().try_for_each(|(commit, paths)| {
+                for path in paths {
+                    // A revision or path the walk cannot take: git resolves it.
+                    let name = match walkable_path(path) {
+                        Some(parts) if is_object_name(commit) => walk.walk(commit, &parts)?,
+                        _ => format!("{commit}:{path}"),
+                    };
+                    names.push(name);
                 }
-                let n = buf.len().min(left);
-                lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
-                last = buf[n - 1];
-                r.consume(n);
-                left -= n;
+                Ok::<_, std::io::Error>(())
+            })
+        };
+        if let Err(e) = walked {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(GitError::Parse {
+                args: args.join(" "),
+                detail: e.to_string(),
+            });
+        }
+        let objects = Objects::over(child, stdin, reader, Box::new(count_lines));
+        let counts = self.counts_of(objects, &names)?;
+        let mut counts = counts.into_iter();
+        Ok(asks
+            .iter()
+            .map(|(_, paths)| counts.by_ref().take(paths.len()).collect())
+            .collect())
+    }
+
+    /// The line counts of the objects `names` (resolved), read through
+    /// `objects` (nothing asked yet): each distinct name once, none that
+    /// `self.counted` knows.
+    fn counts_of(
+        &self,
+        mut objects: Objects<usize>,
+        names: &[String],
+    ) -> Result<Vec<Option<usize>>, GitError> {
+        let lock = || self.counted.lock().unwrap_or_else(PoisonError::into_inner);
+        let known: Vec<Option<usize>> = {
+            let counted = lock();
+            names.iter().map(|n| counted.get(n).copied()).collect()
+        };
+        let asked: Vec<String> = names
+            .iter()
+            .zip(&known)
+            .filter(|(_, k)| k.is_none())
+            .map(|(n, _)| n.clone())
+            .collect();
+        let (unique, at) = distinct(&asked);
+        objects.ask(&unique);
+        let answers: Vec<Option<usize>> = objects.collect::<Result<_, _>>()?;
+        {
+            let mut counted = lock();
+            if counted.len() + unique.len() > MAX_RESOLVED {
+                counted.clear();
             }
-            Ok(lines + usize::from(last != b'\n'))
-        })
+            for (name, n) in unique.iter().zip(&answers) {
+                if let Some(n) = n
+                    && is_object_name(name)
+                {
+                    counted.insert(name.clone(), *n);
+                }
+            }
+        }
+        let mut asked = at.into_iter();
+        Ok(known
+            .into_iter()
+            .map(|k| k.or_else(|| asked.next().and_then(|i| answers[i])))
+            .collect())
     }
 
     /// Like [`Git::read_objects_max`], but the objects are read one at a
@@ -331,13 +406,18 @@ impl Git {
     }
 
     /// Runs `git cat-file --batch` over `specs`; `each(reader, size)` must
-    /// consume exactly `size` bytes of the object's content.
-    fn batch<T>(
+    /// consume exactly `size` bytes of the object's content. A name asked
+    /// twice is read once.
+    fn batch<T: Clone>(
         &self,
         specs: &[String],
         each: impl FnMut(&mut BufReader<ChildStdout>, usize) -> std::io::Result<T> + 'static,
     ) -> Result<Vec<Option<T>>, GitError> {
-        self.objects(specs, each)?.collect()
+        let (mut objects, names) = self.started(specs, each)?;
+        let (unique, at) = distinct(&names);
+        objects.ask(&unique);
+        let answers: Vec<Option<T>> = objects.collect::<Result<_, _>>()?;
+        Ok(at.into_iter().map(|i| answers[i].clone()).collect())
     }
 
     /// The objects of `specs` through one `git cat-file --batch`, read as
@@ -347,13 +427,26 @@ impl Git {
         specs: &[String],
         each: impl FnMut(&mut BufReader<ChildStdout>, usize) -> std::io::Result<T> + 'static,
     ) -> Result<Objects<T>, GitError> {
+        let (mut objects, names) = self.started(specs, each)?;
+        objects.ask(&names);
+        Ok(objects)
+    }
+
+    /// A `git cat-file --batch` for `specs`, none asked yet, and the name
+    /// to ask for each of them.
+    fn started<T>(
+        &self,
+        specs: &[String],
+        each: impl FnMut(&mut BufReader<ChildStdout>, usize) -> std::io::Result<T> + 'static,
+    ) -> Result<(Objects<T>, Vec<String>), GitError> {
         if specs.is_empty() {
-            return Ok(Objects {
+            let objects = Objects {
                 process: None,
                 left: 0,
                 each: Box::new(each),
                 header: Vec::new(),
-            });
+            };
+            return Ok((objects, Vec::new()));
         }
         let args = ["cat-file", "--batch"];
         let (mut child, mut stdin, stdout) = self.piped(&args)?;
@@ -364,7 +457,7 @@ impl Git {
             let mut walk = TreeWalk::new(&mut stdin, &mut reader, &self.resolved);
             // Revision by revision, so only one revision's trees are held.
             let mut order: Vec<usize> = (0..specs.len()).collect();
-            order.sort_by_key(|&i| walkable(&specs[i]).map(|(rev, _)| rev));
+            order.sort_by_cached_key(|&i| walkable(&specs[i]).map(|(rev, _)| rev));
             let mut out = vec![String::new(); specs.len()];
             let mut result = Ok(());
             for i in order {
@@ -390,10 +483,8 @@ impl Git {
         } else {
             None
         };
-        let specs: Vec<String> = resolved.unwrap_or_else(|| specs.to_vec());
-        let mut objects = Objects::over(child, stdin, reader, Box::new(each));
-        objects.ask(&specs);
-        Ok(objects)
+        let names: Vec<String> = resolved.unwrap_or_else(|| specs.to_vec());
+        Ok((Objects::over(child, stdin, reader, Box::new(each)), names))
     }
 
     /// [`Git::objects_max`] for a caller that asks for the objects a batch
@@ -567,6 +658,43 @@ impl Git {
     }
 }
 
+/// The lines of an object of `size` bytes streaming past in `r` (a last
+/// line without a line break counts; an empty object has none).
+fn count_lines(r: &mut BufReader<ChildStdout>, size: usize) -> std::io::Result<usize> {
+    let mut left = size;
+    let mut lines = 0;
+    let mut last = b'\n';
+    while left > 0 {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        let n = buf.len().min(left);
+        lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+        last = buf[n - 1];
+        r.consume(n);
+        left -= n;
+    }
+    Ok(lines + usize::from(last != b'\n'))
+}
+
+/// The distinct names of `names` in their first order, and where each of
+/// `names` is among them.
+fn distinct(names: &[String]) -> (Vec<String>, Vec<usize>) {
+    let mut unique: Vec<String> = Vec::new();
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(names.len());
+    let at = names
+        .iter()
+        .map(|n| {
+            *seen.entry(n.as_str()).or_insert_with(|| {
+                unique.push(n.clone());
+                unique.len() - 1
+            })
+        })
+        .collect();
+    (unique, at)
+}
+
 /// From this many `REV:PATH` names on, a batch resolves them itself.
 const WALK_FROM: usize = 8;
 
@@ -583,11 +711,20 @@ fn walkable(spec: &str) -> Option<(&str, Vec<&str>)> {
     {
         return None;
     }
+    walkable_path(path).map(|parts| (rev, parts))
+}
+
+/// The components of a plain path a [`TreeWalk`] can follow (no `.`,
+/// `..` or empty part, no leading `/`, no line break).
+fn walkable_path(path: &str) -> Option<Vec<&str>> {
+    if path.is_empty() || path.contains(['\n', '\r']) {
+        return None;
+    }
     let parts: Vec<&str> = path.split('/').collect();
     parts
         .iter()
         .all(|p| !p.is_empty() && *p != "." && *p != "..")
-        .then_some((rev, parts))
+        .then_some(parts)
 }
 
 /// Resolves `REV:PATH` names to object names by reading the trees along
@@ -602,8 +739,8 @@ struct TreeWalk<'a> {
     reader: &'a mut BufReader<ChildStdout>,
     /// The root tree of the revision being resolved (`None`: not a tree-ish).
     roots: HashMap<String, Option<String>>,
-    /// The content of each of its trees read.
-    trees: HashMap<String, std::rc::Rc<Vec<u8>>>,
+    /// Each of its trees read, indexed by entry name.
+    trees: HashMap<String, std::rc::Rc<Tree>>,
     /// Names resolved before, of revisions given by full object name.
     known: &'a Mutex<HashMap<String, String>>,
 }
@@ -665,7 +802,8 @@ impl<'a> TreeWalk<'a> {
             self.trees.clear();
             // The answer holds the root tree's content: kept, not asked again.
             let root = self.ask(&format!("{rev}^{{tree}}"))?.map(|(oid, body)| {
-                self.trees.insert(oid.clone(), std::rc::Rc::new(body));
+                let tree = Tree::new(body, oid.len() / 2);
+                self.trees.insert(oid.clone(), std::rc::Rc::new(tree));
                 oid
             });
             self.roots.insert(rev.to_owned(), root);
@@ -675,7 +813,7 @@ impl<'a> TreeWalk<'a> {
         };
         for (i, part) in parts.iter().enumerate() {
             let body = self.tree(&tree)?;
-            let Some((mode, oid)) = find_entry(&body, part.as_bytes(), tree.len() / 2) else {
+            let Some((mode, oid)) = body.entry(part.as_bytes()) else {
                 return Ok(MISSING.to_owned());
             };
             if i + 1 == parts.len() {
@@ -694,14 +832,15 @@ impl<'a> TreeWalk<'a> {
         Ok(MISSING.to_owned())
     }
 
-    /// The content of tree `oid`, read once.
-    fn tree(&mut self, oid: &str) -> std::io::Result<std::rc::Rc<Vec<u8>>> {
+    /// Tree `oid`, read and indexed once.
+    fn tree(&mut self, oid: &str) -> std::io::Result<std::rc::Rc<Tree>> {
         if let Some(t) = self.trees.get(oid) {
             return Ok(t.clone());
         }
-        let body = std::rc::Rc::new(self.ask(oid)?.map(|(_, b)| b).unwrap_or_default());
-        self.trees.insert(oid.to_owned(), body.clone());
-        Ok(body)
+        let body = self.ask(oid)?.map(|(_, b)| b).unwrap_or_default();
+        let tree = std::rc::Rc::new(Tree::new(body, oid.len() / 2));
+        self.trees.insert(oid.to_owned(), tree.clone());
+        Ok(tree)
     }
 
     /// Asks for one object and reads the answer: `(object name, content)`
@@ -728,26 +867,71 @@ impl<'a> TreeWalk<'a> {
     }
 }
 
-/// The entry `name` of a tree object (`<mode> <name>\0<raw object name>`
-/// each, `raw_len` bytes of object name): its mode and object name (hex).
-fn find_entry<'t>(body: &'t [u8], name: &[u8], raw_len: usize) -> Option<(&'t [u8], String)> {
-    let mut rest = body;
-    while let Some(space) = rest.iter().position(|b| *b == b' ') {
-        let mode = &rest[..space];
-        let after = &rest[space + 1..];
-        let nul = after.iter().position(|b| *b == 0)?;
-        let raw = after.get(nul + 1..nul + 1 + raw_len)?;
-        if &after[..nul] == name {
-            let mut hex = String::with_capacity(2 * raw_len);
-            for b in raw {
-                use std::fmt::Write as _;
-                let _ = write!(hex, "{b:02x}");
+/// A tree object (`<mode> <name>\0<raw object name>` per entry) with its
+/// entries sorted by name, so finding one costs a binary search: a
+/// revision's folder of 3,000 files is asked for a hundred names per note,
+/// and scanning its 100 KB for each made reading a range's notes grow with
+/// notes times files.
+struct Tree {
+    body: Vec<u8>,
+    /// Where each entry's mode and name are in `body` (its raw object name
+    /// follows the name's `\0`), sorted by name; entries of the same name
+    /// keep the tree's order. A malformed entry ends the list.
+    entries: Vec<TreeEntry>,
+    /// Bytes of a raw object name (20 for SHA-1, 32 for SHA-256).
+    raw_len: usize,
+}
+
+struct TreeEntry {
+    mode: std::ops::Range<usize>,
+    name: std::ops::Range<usize>,
+}
+
+impl Tree {
+    fn new(body: Vec<u8>, raw_len: usize) -> Tree {
+        let mut entries = Vec::new();
+        let mut at = 0;
+        while let Some(space) = body[at..].iter().position(|b| *b == b' ') {
+            let name_at = at + space + 1;
+            let Some(nul) = body[name_at..].iter().position(|b| *b == 0) else {
+                break;
+            };
+            let name_end = name_at + nul;
+            let next = name_end + 1 + raw_len;
+            if next > body.len() {
+                break;
             }
-            return Some((mode, hex));
+            entries.push(TreeEntry {
+                mode: at..at + space,
+                name: name_at..name_end,
+            });
+            at = next;
         }
-        rest = &after[nul + 1 + raw_len..];
+        // git's order puts a folder `a` after `a.rs` (as `a/`): sorted by
+        // the plain name here, stably (nearly sorted already).
+        entries.sort_by(|a, b| body[a.name.clone()].cmp(&body[b.name.clone()]));
+        Tree {
+            body,
+            entries,
+            raw_len,
+        }
     }
-    None
+
+    /// The first entry called `name`: its mode and object name (hex).
+    fn entry(&self, name: &[u8]) -> Option<(&[u8], String)> {
+        let first = self
+            .entries
+            .partition_point(|e| &self.body[e.name.clone()] < name);
+        let e = self.entries.get(first)?;
+        if &self.body[e.name.clone()] != name {
+            return None;
+        }
+        let raw = &self.body[e.name.end + 1..e.name.end + 1 + self.raw_len];
+        Some((
+            &self.body[e.mode.clone()],
+            base16ct::lower::encode_string(raw),
+        ))
+    }
 }
 
 /// Objects read one at a time from a `git cat-file --batch` ([`Git::objects_max`]):
@@ -1038,14 +1222,7 @@ pub fn sha1_blob_id(content: &[u8]) -> String {
     let mut hasher = Sha1::new();
     hasher.update(format!("blob {}\0", content.len()));
     hasher.update(content);
-    hasher
-        .finalize()
-        .iter()
-        .fold(String::with_capacity(40), |mut hex, b| {
-            use std::fmt::Write;
-            let _ = write!(hex, "{b:02x}");
-            hex
-        })
+    base16ct::lower::encode_string(&hasher.finalize())
 }
 
 /// The git executable: the first `git` on `PATH` in an absolute folder,
@@ -1451,8 +1628,9 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
         assert_eq!(got[3], None);
         assert_eq!(got[4].as_deref(), Some(&b"text\n"[..]));
         assert_eq!(
-            git.line_counts(&specs).unwrap(),
-            [None, None, Some(1), None, Some(1)]
+            git.line_counts_at(&[("HEAD", vec!["d", "d/f.txt", "nothing"])])
+                .unwrap(),
+            [[None, Some(1), None]]
         );
     }
 
@@ -1520,15 +1698,31 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
             .collect();
         assert!(specs.iter().filter(|s| walkable(s).is_some()).count() >= WALK_FROM);
         assert_eq!(git.read_objects(&specs).unwrap(), expected);
-        assert_eq!(
-            git.line_counts(&specs).unwrap(),
-            expected
-                .iter()
-                .map(|b| b
-                    .as_ref()
-                    .map(|b| b.split_inclusive(|c| *c == b'\n').count()))
-                .collect::<Vec<_>>()
-        );
+        // Line counts, asked revision by revision: twice (the second time
+        // from the counts kept).
+        let revs = [
+            first.as_str(),
+            second.as_str(),
+            "HEAD",
+            "no-such-rev",
+            &"f".repeat(40),
+        ];
+        let asks: Vec<(&str, Vec<&str>)> = revs.iter().map(|r| (*r, paths.to_vec())).collect();
+        let lines: Vec<Vec<Option<usize>>> = expected
+            .chunks(paths.len())
+            .take(revs.len())
+            .map(|c| {
+                c.iter()
+                    .map(|b| {
+                        b.as_ref()
+                            .map(|b| b.split_inclusive(|c| *c == b'\n').count())
+                    })
+                    .collect()
+            })
+            .collect();
+        assert_eq!(git.line_counts_at(&asks).unwrap(), lines);
+        assert!(!git.counted.lock().unwrap().is_empty());
+        assert_eq!(git.line_counts_at(&asks).unwrap(), lines);
         // Texts, so the comparison above is not of nothing.
         assert_eq!(expected[0].as_deref(), Some(&b"c\n"[..]));
         assert_eq!(expected[paths.len()].as_deref(), Some(&b"c2\n"[..]));
@@ -1542,6 +1736,40 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
                 .any(|k| k.starts_with(&first))
         );
         assert_eq!(git.read_objects(&specs).unwrap(), expected);
+    }
+
+    /// A folder's entries are found by name whatever git's order puts
+    /// around them (`d` as a folder sorts as `d/`, after `d.rs` and `d-e`),
+    /// in a folder of many files: each answer is git's own.
+    #[test]
+    fn names_in_a_large_folder_read_what_git_reads() {
+        let (dir, git) = repo();
+        let mut names: Vec<String> = (0..300).map(|i| format!("f{i}.rs")).collect();
+        names.extend(["d.rs", "d-e", "d0", "D", "ä", "d/e", "d/e.rs", "z z"].map(String::from));
+        for (i, n) in names.iter().enumerate() {
+            write_file(dir.path(), n, &"x\n".repeat(i % 7));
+        }
+        let commit = commit_all(&git, "many");
+        let mut paths: Vec<&str> = names.iter().map(String::as_str).collect();
+        paths.extend(["d", "f300.rs", "e", "d/x", "d.r", "F0.rs"]);
+        let counted = git
+            .line_counts_at(&[(commit.as_str(), paths.clone())])
+            .unwrap();
+        let by_git: Vec<Option<usize>> = paths
+            .iter()
+            .map(|p| {
+                let spec = format!("{commit}:{p}");
+                let blob = git.read_objects(&[spec]).unwrap().pop().unwrap();
+                blob.map(|b| b.split_inclusive(|c| *c == b'\n').count())
+            })
+            .collect();
+        assert_eq!(counted, std::slice::from_ref(&by_git));
+        assert_eq!(by_git[3], Some(3), "f3.rs holds three lines");
+        assert_eq!(
+            by_git.iter().filter(|c| c.is_none()).count(),
+            6,
+            "{by_git:?}"
+        );
     }
 
     /// One `diff-tree` tells, per pair, the paths whose entries differ;
