@@ -79,7 +79,7 @@ pub(crate) fn commits(git: &Git, range: Option<&str>) -> Result<Vec<CommitInfo>,
 
 /// Notes parsed and held at once by [`each_note`] (their files' line counts
 /// are read together).
-const NOTE_BATCH: usize = 256;
+const NOTE_BATCH: usize = 16;
 
 /// The commits of a range and the listing of their notes: what
 /// [`each_note`] walks.
@@ -156,10 +156,13 @@ pub(crate) fn each_note_where(
     let mut waiting: Vec<(usize, ParsedNote)> = Vec::new();
     let mut ready: HashMap<usize, Note> = HashMap::new();
     let mut done = 0;
+    // One `git cat-file` counts the lines of every batch's files.
+    let mut counter = notes.line_counter();
     let mut flush =
         |waiting: &mut Vec<(usize, ParsedNote)>, ready: &mut HashMap<usize, Note>, upto: usize| {
             let at: Vec<usize> = waiting.iter().map(|(i, _)| *i).collect();
             let bound = notes.bound(
+                &mut counter,
                 waiting
                     .drain(..)
                     .map(|(i, n)| (commits[i].sha.clone(), n))

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::CommitError;
 use super::note::{self, Note};
-use crate::git::Git;
+use crate::git::{Git, LineCounter};
 
 pub(crate) const DEFAULT_REF: &str = "refs/notes/vouch";
 
@@ -135,22 +135,33 @@ impl<'a> Notes<'a> {
             .into_iter()
             .map(|(c, t)| (c, note::parse(&t)))
             .collect();
-        Ok(self.bound(parsed)?.into_iter().collect())
+        Ok(self
+            .bound(&mut self.line_counter(), parsed)?
+            .into_iter()
+            .collect())
     }
 
-    /// Parsed notes bounded by their commits' files (one `git cat-file
-    /// --batch` counting the lines of every file they name), in the order given.
+    /// Parsed notes bounded by their commits' files, their lines counted
+    /// by `counter` (one `git cat-file --batch` for every batch a walk
+    /// bounds), in the order given.
     pub(crate) fn bound(
         &self,
+        counter: &mut LineCounter<'_>,
         parsed: Vec<(String, note::ParsedNote)>,
     ) -> Result<Vec<(String, Note)>, CommitError> {
-        self.bound_known(parsed, &HashMap::new())
+        self.bound_known(counter, parsed, &HashMap::new())
+    }
+
+    /// A counter of the lines of files at commits, for [`Notes::bound`].
+    pub(crate) fn line_counter(&self) -> LineCounter<'a> {
+        self.git.line_counter()
     }
 
     /// [`Notes::bound`], the line counts of `known` versions (`REV:PATH`,
     /// by full object name) given: only the others are counted by git.
     pub(crate) fn bound_known(
         &self,
+        counter: &mut LineCounter<'_>,
         parsed: Vec<(String, note::ParsedNote)>,
         known: &HashMap<String, usize>,
     ) -> Result<Vec<(String, Note)>, CommitError> {
@@ -168,7 +179,7 @@ impl<'a> Notes<'a> {
                 (c.as_str(), paths)
             })
             .collect();
-        let mut counted = self.git.line_counts_at(&asks)?.into_iter();
+        let mut counted = counter.counts(&asks)?.into_iter();
         // Per note, the line count of each of its files, in their order.
         let counts: Vec<Vec<Option<usize>>> = parsed
             .iter()

@@ -441,6 +441,7 @@ pub fn post_rewrite(git: &Git, pairs: &[(String, String)]) -> Result<usize, Comm
     // again within the second makes the same commits, noted already).
     let existing: HashMap<String, note::Note> = notes
         .bound_known(
+            &mut notes.line_counter(),
             order
                 .iter()
                 .filter_map(|new| Some((new.clone(), note::parse(texts.get(new)?))))

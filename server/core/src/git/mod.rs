@@ -13,6 +13,9 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, mpsc};
 use std::thread::JoinHandle;
 
 mod first_parent;
+mod line_counts;
+
+pub(crate) use line_counts::LineCounter;
 
 pub(crate) use first_parent::Link;
 
@@ -44,7 +47,7 @@ pub struct Git {
     /// `vouch.notesRef` as configured ([`Git::notes_ref_config`]), asked
     /// once per `Git` and shared by its clones (a hook makes one).
     notes_ref: Arc<std::sync::OnceLock<Option<String>>>,
-    /// Line counts of blobs [`Git::line_counts_at`] read, by full object name;
+    /// Line counts of blobs a [`LineCounter`] read, by full object name;
     /// shared by clones, at most [`MAX_RESOLVED`].
     counted: Arc<Mutex<HashMap<String, usize>>>,
 }
@@ -301,97 +304,10 @@ impl Git {
         self.batch(specs, move |r, size| read_capped(r, size, max))
     }
 
-    /// The number of lines of the files `paths` at each `commit` (a last
-    /// line without a line break counts; an empty file has none; `None`
-    /// for a path that is not a file there), asked commit by commit
-    /// (`(commit, paths)`; answers in the same shape). A blob counted
-    /// before by this `Git` (or a clone) is not read again: a range's notes
-    /// name the same unchanged file at many commits. Each commit's trees
-    /// are read once and its paths found in them without a `REV:PATH` name made or parsed for each, which is most of
-    /// the work when a range's every note names a hundred files.
-    pub(crate) fn line_counts_at(
-        &self,
-        asks: &[(&str, Vec<&str>)],
-    ) -> Result<Vec<Vec<Option<usize>>>, GitError> {
-        let total: usize = asks.iter().map(|(_, p)| p.len()).sum();
-        if total == 0 {
-            return Ok(asks.iter().map(|(_, p)| vec![None; p.len()]).collect());
-        }
-        let args = ["cat-file", "--batch"];
-        let (mut child, mut stdin, stdout) = self.piped(&args)?;
-        let mut reader = BufReader::with_capacity(1 << 16, stdout);
-        let mut names: Vec<String> = Vec::with_capacity(total);
-        let walked = {
-            let mut walk = TreeWalk::new(&mut stdin, &mut reader, &self.resolved);
-            asks.iter().try_for_each(|(commit, paths)| {
-                for path in paths {
-                    // A revision or path the walk cannot take: git resolves it.
-                    let name = match walkable_path(path) {
-                        Some(parts) if is_object_name(commit) => walk.walk(commit, &parts)?,
-                        _ => format!("{commit}:{path}"),
-                    };
-                    names.push(name);
-                }
-                Ok::<_, std::io::Error>(())
-            })
-        };
-        if let Err(e) = walked {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(GitError::Parse {
-                args: args.join(" "),
-                detail: e.to_string(),
-            });
-        }
-        let objects = Objects::over(child, stdin, reader, Box::new(count_lines));
-        let counts = self.counts_of(objects, &names)?;
-        let mut counts = counts.into_iter();
-        Ok(asks
-            .iter()
-            .map(|(_, paths)| counts.by_ref().take(paths.len()).collect())
-            .collect())
-    }
-
-    /// The line counts of the objects `names` (resolved), read through
-    /// `objects` (nothing asked yet): each distinct name once, none that
-    /// `self.counted` knows.
-    fn counts_of(
-        &self,
-        mut objects: Objects<usize>,
-        names: &[String],
-    ) -> Result<Vec<Option<usize>>, GitError> {
-        let lock = || self.counted.lock().unwrap_or_else(PoisonError::into_inner);
-        let known: Vec<Option<usize>> = {
-            let counted = lock();
-            names.iter().map(|n| counted.get(n).copied()).collect()
-        };
-        let asked: Vec<String> = names
-            .iter()
-            .zip(&known)
-            .filter(|(_, k)| k.is_none())
-            .map(|(n, _)| n.clone())
-            .collect();
-        let (unique, at) = distinct(&asked);
-        objects.ask(&unique);
-        let answers: Vec<Option<usize>> = objects.collect::<Result<_, _>>()?;
-        {
-            let mut counted = lock();
-            if counted.len() + unique.len() > MAX_RESOLVED {
-                counted.clear();
-            }
-            for (name, n) in unique.iter().zip(&answers) {
-                if let Some(n) = n
-                    && is_object_name(name)
-                {
-                    counted.insert(name.clone(), *n);
-                }
-            }
-        }
-        let mut asked = at.into_iter();
-        Ok(known
-            .into_iter()
-            .map(|k| k.or_else(|| asked.next().and_then(|i| answers[i])))
-            .collect())
+    /// A [`LineCounter`] for many questions, one `git cat-file` for them
+    /// all (started at the first).
+    pub(crate) fn line_counter(&self) -> LineCounter<'_> {
+        LineCounter::new(self)
     }
 
     /// Like [`Git::read_objects_max`], but the objects are read one at a
@@ -1007,50 +923,63 @@ impl<T> Objects<T> {
     }
 
     fn read_one(&mut self) -> Result<Option<T>, GitError> {
-        let parse_err = |detail: String| GitError::Parse {
-            args: "cat-file --batch".into(),
-            detail,
-        };
         let Some(p) = self.process.as_mut() else {
-            return Err(parse_err("no process".into()));
+            return Err(GitError::Parse {
+                args: "cat-file --batch".into(),
+                detail: "no process".into(),
+            });
         };
-        self.header.clear();
-        let read = p
-            .reader
-            .read_until(b'\n', &mut self.header)
-            .map_err(|e| parse_err(e.to_string()))?;
-        // git's output ended with objects still asked for: it stopped
-        // (killed, or a broken repository), and what it did not answer is
-        // not "missing".
-        if read == 0 {
-            return Err(parse_err("git stopped before answering".into()));
-        }
-        let line = String::from_utf8_lossy(&self.header);
-        let line = line.trim_end();
-        if line.ends_with(" missing") || line.ends_with(" ambiguous") || line.is_empty() {
-            return Ok(None);
-        }
-        // `<oid> <type> <size>`
-        let mut fields = line.rsplit(' ');
-        let size: usize = fields
-            .next()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| parse_err(format!("bad header `{line}`")))?;
-        let object = if fields.next() == Some("blob") {
-            Some((self.each)(&mut p.reader, size).map_err(|e| parse_err(e.to_string()))?)
-        } else {
-            // A tree or a commit holds no file's text: streamed past.
-            std::io::copy(&mut (&mut p.reader).take(size as u64), &mut std::io::sink())
-                .map_err(|e| parse_err(e.to_string()))?;
-            None
-        };
-        // The line break after the content.
-        let mut lf = [0u8; 1];
-        p.reader
-            .read_exact(&mut lf)
-            .map_err(|e| parse_err(e.to_string()))?;
-        Ok(object)
+        read_answer(&mut p.reader, &mut self.header, &mut self.each)
     }
+}
+
+/// Reads the next answer of a `git cat-file --batch`: `None` for a missing
+/// (or ambiguous) object and for one that is not a blob (a tree or a
+/// commit holds no file's text: streamed past); else `each(reader, size)`,
+/// which consumes the content. `header` is a buffer to reuse.
+fn read_answer<T>(
+    reader: &mut BufReader<ChildStdout>,
+    header: &mut Vec<u8>,
+    each: &mut dyn FnMut(&mut BufReader<ChildStdout>, usize) -> std::io::Result<T>,
+) -> Result<Option<T>, GitError> {
+    let parse_err = |detail: String| GitError::Parse {
+        args: "cat-file --batch".into(),
+        detail,
+    };
+    header.clear();
+    let read = reader
+        .read_until(b'\n', header)
+        .map_err(|e| parse_err(e.to_string()))?;
+    // git's output ended with objects still asked for: it stopped
+    // (killed, or a broken repository), and what it did not answer is
+    // not "missing".
+    if read == 0 {
+        return Err(parse_err("git stopped before answering".into()));
+    }
+    let line = String::from_utf8_lossy(header);
+    let line = line.trim_end();
+    if line.ends_with(" missing") || line.ends_with(" ambiguous") || line.is_empty() {
+        return Ok(None);
+    }
+    // `<oid> <type> <size>`
+    let mut fields = line.rsplit(' ');
+    let size: usize = fields
+        .next()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| parse_err(format!("bad header `{line}`")))?;
+    let object = if fields.next() == Some("blob") {
+        Some(each(reader, size).map_err(|e| parse_err(e.to_string()))?)
+    } else {
+        std::io::copy(&mut reader.take(size as u64), &mut std::io::sink())
+            .map_err(|e| parse_err(e.to_string()))?;
+        None
+    };
+    // The line break after the content.
+    let mut lf = [0u8; 1];
+    reader
+        .read_exact(&mut lf)
+        .map_err(|e| parse_err(e.to_string()))?;
+    Ok(object)
 }
 
 impl<T> Iterator for Objects<T> {
@@ -1628,7 +1557,8 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
         assert_eq!(got[3], None);
         assert_eq!(got[4].as_deref(), Some(&b"text\n"[..]));
         assert_eq!(
-            git.line_counts_at(&[("HEAD", vec!["d", "d/f.txt", "nothing"])])
+            git.line_counter()
+                .counts(&[("HEAD", vec!["d", "d/f.txt", "nothing"])])
                 .unwrap(),
             [[None, Some(1), None]]
         );
@@ -1720,9 +1650,9 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
                     .collect()
             })
             .collect();
-        assert_eq!(git.line_counts_at(&asks).unwrap(), lines);
+        assert_eq!(git.line_counter().counts(&asks).unwrap(), lines);
         assert!(!git.counted.lock().unwrap().is_empty());
-        assert_eq!(git.line_counts_at(&asks).unwrap(), lines);
+        assert_eq!(git.line_counter().counts(&asks).unwrap(), lines);
         // Texts, so the comparison above is not of nothing.
         assert_eq!(expected[0].as_deref(), Some(&b"c\n"[..]));
         assert_eq!(expected[paths.len()].as_deref(), Some(&b"c2\n"[..]));
@@ -1753,7 +1683,8 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
         let mut paths: Vec<&str> = names.iter().map(String::as_str).collect();
         paths.extend(["d", "f300.rs", "e", "d/x", "d.r", "F0.rs"]);
         let counted = git
-            .line_counts_at(&[(commit.as_str(), paths.clone())])
+            .line_counter()
+            .counts(&[(commit.as_str(), paths.clone())])
             .unwrap();
         let by_git: Vec<Option<usize>> = paths
             .iter()
