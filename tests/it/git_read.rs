@@ -235,6 +235,18 @@ fn verify_lists_offending_commits() {
         .expect_code(1)
         .stdout();
     assert!(out.contains("Assisted-by: aider:gpt-5"), "{out}");
+    // The whole history: each offender after a blank line, in the
+    // history's order, under a header that counts them.
+    let all = repo.vouch(&["verify"]).expect_code(1).stdout();
+    let (x, unreviewed) = (rev(&repo, "HEAD"), rev(&repo, "HEAD~1"));
+    let head = "vouch verify: 2 of 4 commits hold AI code not reviewed as the policy requires:\n";
+    let x = format!(
+        "\n{x} x\n  no provenance note, but the message says AI helped (Assisted-by: aider:gpt-5)\n"
+    );
+    let unreviewed = format!(
+        "\n{unreviewed} unreviewed ai\n  b.rs:1: unreviewed AI code (claude, claude-opus-4)\n"
+    );
+    assert_eq!(all, format!("{head}{unreviewed}{x}"));
     repo.git(&[
         "commit",
         "-q",

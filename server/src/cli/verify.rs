@@ -277,28 +277,39 @@ fn run_history(
     git: &vouch_core::git::Git,
 ) -> anyhow::Result<Outcome> {
     let policy = repo.policy()?;
-    let (checked, offenders) = verify(git, &policy, None)?;
-    if offenders.is_empty() {
+    // Each offender written out as found: a history that fails everywhere
+    // is held as the report's text, not as the notes' findings.
+    let mut n = 0;
+    let mut listed = String::new();
+    let checked = verify(git, &policy, None, |o| {
+        n += 1;
+        listed.push('\n');
+        listed.push_str(&format!(
+            "{} {}\n",
+            o.commit.sha,
+            escape(o.commit.subject())
+        ));
+        for p in &o.problems {
+            listed.push_str(&format!("  {}\n", escape(p)));
+        }
+    })?;
+    if n == 0 {
         println!(
             "vouch verify: {} checked; every AI line is reviewed as the policy requires.",
             count(checked, "commit", "commits")
         );
         return Ok(Outcome::Clean);
     }
-    let n = offenders.len();
     // "1 of 1 commit holds", "1 of 3 commits holds", "2 of 3 commits hold".
-    println!(
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
         "vouch verify: {n} of {checked} {} {} AI code not reviewed as the policy requires:",
         plural(checked, "commit", "commits"),
         plural(n, "holds", "hold")
-    );
-    for o in &offenders {
-        println!();
-        println!("{} {}", o.commit.sha, escape(o.commit.subject()));
-        for p in &o.problems {
-            println!("  {}", escape(p));
-        }
-    }
+    )?;
+    out.write_all(listed.as_bytes())?;
     Ok(if policy.severity.blocks() {
         Outcome::Found
     } else {

@@ -15,17 +15,20 @@ pub struct Offender {
     pub problems: Vec<String>,
 }
 
-/// Checks every commit of `range`; returns how many were checked and the offenders.
+/// Checks every commit of `range`, handing each offender to `found` as it
+/// is found (in the range's order, nothing of it kept here: a history
+/// that fails everywhere is not held whole); returns how many commits were
+/// checked.
 pub fn verify(
     git: &Git,
     policy: &Policy,
     range: Option<&str>,
-) -> Result<(usize, Vec<Offender>), CommitError> {
+    mut found: impl FnMut(Offender),
+) -> Result<usize, CommitError> {
     if !policy.require {
-        return Ok((commits(git, range)?.len(), Vec::new()));
+        return Ok(commits(git, range)?.len());
     }
     let walked = walk(git, range)?;
-    let mut offenders = Vec::new();
     // Notes are read a batch at a time: memory stays flat in their number.
     each_note(&walked, |c, note| {
         let mut problems = Vec::new();
@@ -53,14 +56,14 @@ pub fn verify(
             }
         }
         if !problems.is_empty() {
-            offenders.push(Offender {
+            found(Offender {
                 commit: c.clone(),
                 problems,
             });
         }
         Ok(())
     })?;
-    Ok((walked.commits.len(), offenders))
+    Ok(walked.commits.len())
 }
 
 // ---------------------------------------------------------------------------
