@@ -8,8 +8,8 @@ use std::process::{Child, ChildStdin, ChildStdout};
 use std::sync::PoisonError;
 
 use super::{
-    Git, GitError, MAX_RESOLVED, MISSING, TreeWalk, count_lines, distinct, is_object_name,
-    read_answer, walkable_path,
+    Git, GitError, MAX_RESOLVED, MISSING, SharedTrees, TreeWalk, count_lines, distinct,
+    is_object_name, read_answer, walkable_path,
 };
 
 /// Bytes of requests written to git before their answers are read. Git
@@ -25,6 +25,8 @@ const WINDOW_BYTES: usize = 32 << 10;
 pub(crate) struct LineCounter<'g> {
     git: &'g Git,
     process: Option<CatFile>,
+    /// Folders' trees read for the questions before.
+    shared: SharedTrees,
 }
 
 struct CatFile {
@@ -43,7 +45,11 @@ impl Drop for CatFile {
 
 impl<'g> LineCounter<'g> {
     pub(crate) fn new(git: &'g Git) -> LineCounter<'g> {
-        LineCounter { git, process: None }
+        LineCounter {
+            git,
+            process: None,
+            shared: SharedTrees::default(),
+        }
     }
 
     /// The number of lines of the files `paths` at each `commit` (a last
@@ -100,8 +106,11 @@ impl<'g> LineCounter<'g> {
     /// or `..` parts).
     fn names(&mut self, asks: &[(&str, Vec<&str>)], total: usize) -> Result<Vec<String>, GitError> {
         let resolved = &self.git.resolved;
-        let p = self.process()?;
-        let mut walk = TreeWalk::new(&mut p.stdin, &mut p.reader, resolved);
+        self.process()?;
+        let Some(p) = self.process.as_mut() else {
+            return Err(parse_error("no process"));
+        };
+        let mut walk = TreeWalk::new(&mut p.stdin, &mut p.reader, resolved, &mut self.shared);
         let mut names = Vec::with_capacity(total);
         for (commit, paths) in asks {
             for path in paths {
@@ -196,6 +205,82 @@ fn parse_error(detail: &str) -> GitError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Folders' trees are kept from one commit to the next (by object
+    /// name, so a folder a commit changed is read again): the counts of
+    /// paths in changed and unchanged folders, over commits in several
+    /// questions, are git's; root trees are not kept.
+    #[test]
+    fn folders_kept_across_commits_answer_as_git() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let git = Git::new(dir.path());
+        git.run_as_tester(&["init", "-q"]);
+        let write = |p: &str, t: &str| {
+            let path = dir.path().join(p);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, t).expect("write");
+        };
+        let mut commits = Vec::new();
+        for (i, (changed, text)) in [
+            ("a/x.rs", "1\n"),
+            ("a/x.rs", "1\n2\n"),
+            ("b/c/y.rs", "1\n2\n3\n"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            if i == 0 {
+                write("b/c/y.rs", "y\n");
+                write("b/z.rs", "z\nz\n");
+            }
+            write(changed, text);
+            git.run_as_tester(&["add", "-A"]);
+            git.run_as_tester(&["commit", "-qm", &format!("c{i}")]);
+            commits.push(
+                git.text(&["rev-parse", "HEAD"])
+                    .expect("head")
+                    .trim()
+                    .to_owned(),
+            );
+        }
+        let paths = vec!["a/x.rs", "b/c/y.rs", "b/z.rs", "b/c", "a/none"];
+        let by_git = |rev: &str| -> Vec<Option<usize>> {
+            paths
+                .iter()
+                .map(|p| {
+                    let blob = git.read_objects(&[format!("{rev}:{p}")]).expect("read");
+                    blob.into_iter()
+                        .next()
+                        .flatten()
+                        .map(|b| b.split_inclusive(|c| *c == b'\n').count())
+                })
+                .collect()
+        };
+        let mut counter = git.line_counter();
+        for c in &commits {
+            let got = counter
+                .counts(&[(c.as_str(), paths.clone())])
+                .expect("counts");
+            assert_eq!(got, [by_git(c)], "at {c}");
+        }
+        assert_eq!(by_git(&commits[1])[0], Some(2));
+        assert_eq!(by_git(&commits[2])[1], Some(3));
+        // Folders kept, roots not.
+        let roots: Vec<String> = commits
+            .iter()
+            .map(|c| {
+                git.text(&["rev-parse", &format!("{c}^{{tree}}")])
+                    .expect("tree")
+                    .trim()
+                    .to_owned()
+            })
+            .collect();
+        let b = git
+            .text(&["rev-parse", &format!("{}:b", commits[0])])
+            .expect("b");
+        assert!(counter.shared.trees.contains_key(b.trim()), "b/ kept");
+        assert!(roots.iter().all(|r| !counter.shared.trees.contains_key(r)));
+    }
 
     /// Many questions through one counter: names over several windows,
     /// a name longer than a window, names git resolves itself, a line

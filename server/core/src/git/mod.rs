@@ -370,7 +370,8 @@ impl Git {
         // Many `REV:PATH` names: resolved to object names through the trees,
         // each tree read once, in the same process (see [`TreeWalk`]).
         let resolved = if specs.iter().filter(|s| walkable(s).is_some()).count() >= WALK_FROM {
-            let mut walk = TreeWalk::new(&mut stdin, &mut reader, &self.resolved);
+            let mut shared = SharedTrees::default();
+            let mut walk = TreeWalk::new(&mut stdin, &mut reader, &self.resolved, &mut shared);
             // Revision by revision, so only one revision's trees are held.
             let mut order: Vec<usize> = (0..specs.len()).collect();
             order.sort_by_cached_key(|&i| walkable(&specs[i]).map(|(rev, _)| rev));
@@ -657,6 +658,9 @@ struct TreeWalk<'a> {
     roots: HashMap<String, Option<String>>,
     /// Each of its trees read, indexed by entry name.
     trees: HashMap<String, std::rc::Rc<Tree>>,
+    /// Small trees of the revisions before (most folders of a commit are
+    /// its parent's too): kept by the walk's owner for its next walks.
+    shared: &'a mut SharedTrees,
     /// Names resolved before, of revisions given by full object name.
     known: &'a Mutex<HashMap<String, String>>,
 }
@@ -675,12 +679,14 @@ impl<'a> TreeWalk<'a> {
         stdin: &'a mut std::process::ChildStdin,
         reader: &'a mut BufReader<ChildStdout>,
         known: &'a Mutex<HashMap<String, String>>,
+        shared: &'a mut SharedTrees,
     ) -> TreeWalk<'a> {
         TreeWalk {
             stdin,
             reader,
             roots: HashMap::new(),
             trees: HashMap::new(),
+            shared,
             known,
         }
     }
@@ -713,9 +719,9 @@ impl<'a> TreeWalk<'a> {
     /// The object `parts` names in `rev`'s tree, through the trees.
     fn walk(&mut self, rev: &str, parts: &[&str]) -> std::io::Result<String> {
         if !self.roots.contains_key(rev) {
-            // Another revision: its trees are read afresh.
-            self.roots.clear();
-            self.trees.clear();
+            // Another revision: its trees are read afresh, but for the
+            // small ones kept from the revisions before.
+            self.pass_on();
             // The answer holds the root tree's content: kept, not asked again.
             let root = self.ask(&format!("{rev}^{{tree}}"))?.map(|(oid, body)| {
                 let tree = Tree::new(body, oid.len() / 2);
@@ -750,7 +756,7 @@ impl<'a> TreeWalk<'a> {
 
     /// Tree `oid`, read and indexed once.
     fn tree(&mut self, oid: &str) -> std::io::Result<std::rc::Rc<Tree>> {
-        if let Some(t) = self.trees.get(oid) {
+        if let Some(t) = self.trees.get(oid).or_else(|| self.shared.trees.get(oid)) {
             return Ok(t.clone());
         }
         let body = self.ask(oid)?.map(|(_, b)| b).unwrap_or_default();
@@ -780,6 +786,62 @@ impl<'a> TreeWalk<'a> {
         self.reader.read_exact(&mut body)?;
         body.pop(); // the line break after the content
         Ok((kind == "tree").then(|| (oid.to_owned(), body)))
+    }
+}
+
+impl TreeWalk<'_> {
+    /// Done with the revision: its folders' small trees are kept for the
+    /// next ones (not its root tree, which is another at every commit).
+    fn pass_on(&mut self) {
+        let roots: Vec<String> = self.roots.drain().filter_map(|(_, r)| r).collect();
+        for (oid, tree) in self.trees.drain() {
+            if !roots.contains(&oid) {
+                self.shared.keep(oid, tree);
+            }
+        }
+    }
+}
+
+impl Drop for TreeWalk<'_> {
+    fn drop(&mut self) {
+        // The last revision's, for the owner's next walk.
+        self.pass_on();
+    }
+}
+
+/// Trees a [`TreeWalk`] read for earlier revisions, for the walks after:
+/// those of at most [`SHARED_TREE_BYTES`] each, [`SHARED_TREES_BYTES`] in
+/// all (then it starts afresh). A folder's tree is the same object at
+/// every commit that did not change the folder, so walking a range's
+/// commits one after another reads each folder again only where it
+/// changed.
+#[derive(Default)]
+pub(crate) struct SharedTrees {
+    trees: HashMap<String, std::rc::Rc<Tree>>,
+    bytes: usize,
+}
+
+/// A tree kept across revisions is at most this large (a folder of a few
+/// hundred files; a larger one changes at most commits).
+const SHARED_TREE_BYTES: usize = 16 << 10;
+/// The trees kept across revisions, in all.
+const SHARED_TREES_BYTES: usize = 2 << 20;
+
+impl SharedTrees {
+    fn keep(&mut self, oid: String, tree: std::rc::Rc<Tree>) {
+        let size = tree.body.len()
+            + tree.entries.len() * std::mem::size_of::<TreeEntry>()
+            + std::mem::size_of::<Tree>()
+            + oid.len();
+        if size > SHARED_TREE_BYTES || self.trees.contains_key(&oid) {
+            return;
+        }
+        if self.bytes + size > SHARED_TREES_BYTES {
+            self.trees.clear();
+            self.bytes = 0;
+        }
+        self.bytes += size;
+        self.trees.insert(oid, tree);
     }
 }
 
