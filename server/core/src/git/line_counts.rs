@@ -206,6 +206,20 @@ fn parse_error(detail: &str) -> GitError {
 mod tests {
     use super::*;
 
+    /// The lines of each of `paths` at `rev`, as git reads `REV:PATH`.
+    fn counted_by_git(git: &Git, rev: &str, paths: &[&str]) -> Vec<Option<usize>> {
+        paths
+            .iter()
+            .map(|p| {
+                let blob = git.read_objects(&[format!("{rev}:{p}")]).expect("read");
+                blob.into_iter()
+                    .next()
+                    .flatten()
+                    .map(|b| b.split_inclusive(|c| *c == b'\n').count())
+            })
+            .collect()
+    }
+
     /// Folders' trees are kept from one commit to the next (by object
     /// name, so a folder a commit changed is read again): the counts of
     /// paths in changed and unchanged folders, over commits in several
@@ -244,18 +258,7 @@ mod tests {
             );
         }
         let paths = vec!["a/x.rs", "b/c/y.rs", "b/z.rs", "b/c", "a/none"];
-        let by_git = |rev: &str| -> Vec<Option<usize>> {
-            paths
-                .iter()
-                .map(|p| {
-                    let blob = git.read_objects(&[format!("{rev}:{p}")]).expect("read");
-                    blob.into_iter()
-                        .next()
-                        .flatten()
-                        .map(|b| b.split_inclusive(|c| *c == b'\n').count())
-                })
-                .collect()
-        };
+        let by_git = |rev: &str| counted_by_git(&git, rev, &paths);
         let mut counter = git.line_counter();
         for c in &commits {
             let got = counter
@@ -318,18 +321,7 @@ mod tests {
             .map(String::from),
         );
         let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
-        let by_git = |rev: &str| -> Vec<Option<usize>> {
-            paths
-                .iter()
-                .map(|p| {
-                    let blob = git.read_objects(&[format!("{rev}:{p}")]).expect("read");
-                    blob.into_iter()
-                        .next()
-                        .flatten()
-                        .map(|b| b.split_inclusive(|c| *c == b'\n').count())
-                })
-                .collect()
-        };
+        let by_git = |rev: &str| counted_by_git(&git, rev, &paths);
         let expected = by_git(commit);
         assert_eq!(expected[3], Some(4), "f3.rs holds four lines");
         assert_eq!(expected[1500], Some(1), "an open last line counts");
