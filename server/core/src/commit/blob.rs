@@ -535,7 +535,7 @@ impl AskedAhead {
 }
 
 /// The lines of a version, counted as a note's lines are bounded
-/// ([`crate::git::Git::line_counts`]): an empty text has none.
+/// ([`crate::git::LineCounter::counts`]): an empty text has none.
 fn line_count(text: &str) -> usize {
     text.split_inclusive('\n').count()
 }

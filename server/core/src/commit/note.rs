@@ -197,16 +197,16 @@ impl ParsedNote {
         }
     }
 
-    /// The note's lines within each file's real line count:
-    /// `line_count(path)` of the commit's version, `None` when the commit
-    /// has no such file (its lines are dropped). Lines beyond the count are
-    /// dropped, so the work is bounded by the files, not by the numbers.
-    /// `line_count` is called once for each path, in the order of
-    /// [`ParsedNote::paths`].
-    pub(crate) fn bounded(self, mut line_count: impl FnMut(&str) -> Option<usize>) -> Note {
+    /// The note's lines within each file's real line count in the commit:
+    /// `counts` has the count of each of its files, in the order of
+    /// [`ParsedNote::paths`], `None` where the commit has no such file (its
+    /// lines are dropped). Lines beyond the count are dropped, so the work
+    /// is bounded by the files, not by the numbers.
+    pub(crate) fn bounded_by(self, counts: Vec<Option<usize>>) -> Note {
+        debug_assert_eq!(counts.len(), self.files.len(), "a count per file");
         let mut lines = CommitLines::new();
-        for (path, ranges) in self.files {
-            let Some(count) = line_count(&path) else {
+        for ((path, ranges), count) in self.files.into_iter().zip(counts) {
+            let Some(count) = count else {
                 continue;
             };
             let file = expand(ranges, count);
@@ -222,7 +222,7 @@ impl ParsedNote {
     }
 
     /// The note's lines of one file, whose version in the commit has
-    /// `count` lines (see [`ParsedNote::bounded`]).
+    /// `count` lines (see [`ParsedNote::bounded_by`]).
     pub(crate) fn file_lines(&self, path: &str, count: usize) -> FileLines {
         self.files
             .get(path)
@@ -692,6 +692,12 @@ fn parse_time(s: &str) -> Option<i64> {
 mod tests {
     use super::*;
 
+    /// `note` as bounded by files of `lines` lines each.
+    fn within(note: ParsedNote, lines: usize) -> Note {
+        let files = note.paths().count();
+        note.bounded_by(vec![Some(lines); files])
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::test_runner::Config::with_cases(400))]
 
@@ -871,7 +877,7 @@ mod tests {
         assert_eq!(convs.as_array().map(Vec::len), Some(2));
         let text = serde_json::to_string(&r).unwrap();
         assert!(!text.contains('\n'));
-        let back = parse(&text).bounded(|_| Some(100));
+        let back = within(parse(&text), 100);
         assert_eq!(back.lines, lines);
     }
 
@@ -894,7 +900,7 @@ mod tests {
                 .map(Vec::len),
             Some(3)
         );
-        let back = parse(&text).bounded(|_| Some(100));
+        let back = within(parse(&text), 100);
         assert_eq!(back.lines, lines);
         let idx = parse(&text);
         for line in 1..=3 {
@@ -906,7 +912,7 @@ mod tests {
         }
         // A note from before reviews accumulated: one attestation per line.
         let old = r#"{"version":"0.1.0","timestamp":"2026-01-01T00:00:00Z","files":[],"metadata":{"vouch":{"lines":[{"path":"k.rs","start_line":1,"end_line":1,"origin":"ai","tool":"t","reviewed":true}],"attestations":[{"path":"k.rs","ranges":[{"start_line":1,"end_line":1}],"reviewer":"Grace <g@x>","time":"2026-01-01T00:00:00Z"}]}}}"#;
-        let back = parse(old).bounded(|_| Some(100));
+        let back = within(parse(old), 100);
         let who: Vec<&str> = back.lines["k.rs"][&1]
             .reviews
             .iter()
@@ -942,7 +948,7 @@ mod tests {
             .or_default()
             .insert(3, attr(Some("m"), None));
         let ours = serde_json::to_string(&record("c", &lines)).unwrap();
-        let note = parse(&format!("not json\n{ours}\n{{\"broken\": \n")).bounded(|_| Some(100));
+        let note = within(parse(&format!("not json\n{ours}\n{{\"broken\": \n")), 100);
         assert_eq!(note.records.len(), 1);
         assert_eq!(note.lines, lines);
     }
@@ -956,7 +962,7 @@ mod tests {
             .or_default()
             .insert(2, attr(None, Some("R <r@x>")));
         let ours = serde_json::to_string(&record("c", &lines)).unwrap();
-        let note = parse(&format!("{foreign}\n{ours}\n")).bounded(|_| Some(100));
+        let note = within(parse(&format!("{foreign}\n{ours}\n")), 100);
         let a = &note.lines["a"];
         assert_eq!(a.len(), 2);
         assert_eq!(a[&1].model.as_deref(), Some("m"));
@@ -980,7 +986,7 @@ mod tests {
             proptest::prop_assert_eq!(read_as_the_model(&text), Ok(()));
             let parsed = parse(&text);
             let _ = parsed.get("a", usize::MAX);
-            let note = parsed.bounded(|_| Some(40));
+            let note = within(parsed, 40);
             for file in note.lines.values() {
                 proptest::prop_assert!(file.keys().all(|&l| (1..=40).contains(&l)));
             }

@@ -179,28 +179,28 @@ impl<'a> Notes<'a> {
                 (c.as_str(), paths)
             })
             .collect();
-        let mut counted = counter.counts(&asks)?.into_iter();
+        let counted = counter.counts(&asks)?;
+        let out_of_step = || CommitError::Other("git's line counts came out of step".into());
+        if counted.len() != asks.len() {
+            return Err(out_of_step());
+        }
         // Per note, the line count of each of its files, in their order.
-        let counts: Vec<Vec<Option<usize>>> = parsed
-            .iter()
-            .map(|(c, n)| {
-                let mut asked = counted.next().unwrap_or_default().into_iter();
-                n.paths()
-                    .map(|p| match known_at(c, p) {
-                        Some(k) => Some(k),
-                        None => asked.next().flatten(),
-                    })
-                    .collect()
-            })
-            .collect();
+        let mut counts: Vec<Vec<Option<usize>>> = Vec::with_capacity(parsed.len());
+        for ((c, n), asked) in parsed.iter().zip(counted) {
+            let mut asked = asked.into_iter();
+            let mut of_note = Vec::new();
+            for p in n.paths() {
+                of_note.push(match known_at(c, p) {
+                    Some(k) => Some(k),
+                    None => asked.next().ok_or_else(out_of_step)?,
+                });
+            }
+            counts.push(of_note);
+        }
         Ok(parsed
             .into_iter()
             .zip(counts)
-            .map(|((c, n), counts)| {
-                let mut counts = counts.into_iter();
-                let note = n.bounded(|_| counts.next().flatten());
-                (c, note)
-            })
+            .map(|((c, n), counts)| (c, n.bounded_by(counts)))
             .collect())
     }
 

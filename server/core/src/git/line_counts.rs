@@ -12,13 +12,6 @@ use super::{
     is_object_name, read_answer, walkable_path,
 };
 
-/// Bytes of requests written to git before their answers are read. Git
-/// has answered (and we read) everything before a window, so a window's
-/// requests fit in the pipe's 64 KiB even while git waits for us to read
-/// its answers: writing never waits on git while git waits on us. A longer
-/// name goes alone, and git reads all of it before it answers.
-const WINDOW_BYTES: usize = 32 << 10;
-
 /// Asks git for line counts, one question after another, through one
 /// `git cat-file --batch` (started at the first question; a question that
 /// fails ends it, and the next starts another).
@@ -33,6 +26,25 @@ struct CatFile {
     child: Child,
     stdin: ChildStdin,
     reader: BufReader<ChildStdout>,
+}
+
+impl CatFile {
+    /// The process in `slot`, started there if there is none.
+    fn open<'p>(git: &Git, slot: &'p mut Option<CatFile>) -> Result<&'p mut CatFile, GitError> {
+        let process = match slot.take() {
+            Some(p) => p,
+            None => {
+                let (child, stdin, stdout) = git.piped(&["cat-file", "--batch"])?;
+                let reader = BufReader::with_capacity(1 << 16, stdout);
+                CatFile {
+                    child,
+                    stdin,
+                    reader,
+                }
+            }
+        };
+        Ok(slot.insert(process))
+    }
 }
 
 impl Drop for CatFile {
@@ -73,8 +85,10 @@ impl<'g> LineCounter<'g> {
         let counted = match self.names(asks, total).and_then(|names| self.count(&names)) {
             Ok(counted) => counted,
             Err(e) => {
-                // Out of step with git: this process is done with.
+                // Out of step with git: this process is done with, and
+                // the trees read through it are not trusted either.
                 self.process = None;
+                self.shared = SharedTrees::default();
                 return Err(e);
             }
         };
@@ -85,41 +99,25 @@ impl<'g> LineCounter<'g> {
             .collect())
     }
 
-    fn process(&mut self) -> Result<&mut CatFile, GitError> {
-        if self.process.is_none() {
-            let (child, stdin, stdout) = self.git.piped(&["cat-file", "--batch"])?;
-            let reader = BufReader::with_capacity(1 << 16, stdout);
-            self.process = Some(CatFile {
-                child,
-                stdin,
-                reader,
-            });
-        }
-        self.process
-            .as_mut()
-            .ok_or_else(|| parse_error("no process"))
-    }
-
     /// The object name to ask for each path of `asks`, in order: found
     /// through the trees, or `REV:PATH` for git to resolve where the walk
     /// cannot (a revision that is not a full object name, a path with `.`
     /// or `..` parts).
     fn names(&mut self, asks: &[(&str, Vec<&str>)], total: usize) -> Result<Vec<String>, GitError> {
         let resolved = &self.git.resolved;
-        self.process()?;
-        let Some(p) = self.process.as_mut() else {
-            return Err(parse_error("no process"));
-        };
+        let p = CatFile::open(self.git, &mut self.process)?;
         let mut walk = TreeWalk::new(&mut p.stdin, &mut p.reader, resolved, &mut self.shared);
         let mut names = Vec::with_capacity(total);
         for (commit, paths) in asks {
             for path in paths {
-                let name = match walkable_path(path) {
+                let walked = match walkable_path(path) {
                     Some(parts) if is_object_name(commit) => walk
                         .walk(commit, &parts)
                         .map_err(|e| parse_error(&e.to_string()))?,
-                    _ => format!("{commit}:{path}"),
+                    _ => None,
                 };
+                // Where the walk cannot tell, git resolves the name itself.
+                let name = walked.unwrap_or_else(|| format!("{commit}:{path}"));
                 names.push(name);
             }
         }
@@ -142,38 +140,50 @@ impl<'g> LineCounter<'g> {
             .map(|(n, _)| n.clone())
             .collect();
         let (unique, at) = distinct(&asked);
-        let p = self.process()?;
+        let mut request = String::with_capacity(unique.len() * 41);
+        for name in &unique {
+            // A name with a line break cannot be asked for.
+            request.push_str(if name.contains(['\n', '\r']) {
+                MISSING
+            } else {
+                name
+            });
+            request.push('\n');
+        }
+        let p = CatFile::open(self.git, &mut self.process)?;
         let mut answers: Vec<Option<usize>> = Vec::with_capacity(unique.len());
         let mut header = Vec::new();
-        let mut request = String::new();
-        let mut next = 0;
-        while next < unique.len() {
-            // A window of names, their requests at most WINDOW_BYTES
-            // (a longer name alone).
-            request.clear();
-            let start = next;
-            while let Some(name) = unique.get(next) {
-                // A name with a line break cannot be asked for.
-                let name = if name.contains(['\n', '\r']) {
-                    MISSING
-                } else {
-                    name.as_str()
-                };
-                if next > start && request.len() + name.len() + 1 > WINDOW_BYTES {
-                    break;
+        // The requests written on another thread while the answers are
+        // read here: git never waits on a full pipe we do not read, however
+        // small the pipes are.
+        let (stdin, reader, child) = (&mut p.stdin, &mut p.reader, &mut p.child);
+        std::thread::scope(|s| {
+            let writer = s.spawn(move || {
+                stdin.write_all(request.as_bytes())?;
+                stdin.flush()
+            });
+            let mut read = || {
+                for _ in 0..unique.len() {
+                    answers.push(read_answer(reader, &mut header, &mut count_lines)?);
                 }
-                request.push_str(name);
-                request.push('\n');
-                next += 1;
+                Ok::<_, GitError>(())
+            };
+            let read = read();
+            if read.is_err() {
+                // Out of step: git may wait on us to read while the writer
+                // waits on git. Stopped, it lets the writer fail.
+                let _ = child.kill();
             }
-            p.stdin
-                .write_all(request.as_bytes())
-                .and_then(|()| p.stdin.flush())
-                .map_err(|e| parse_error(&e.to_string()))?;
-            for _ in start..next {
-                answers.push(read_answer(&mut p.reader, &mut header, &mut count_lines)?);
+            // A writer that failed (git stopped reading) leaves the reader
+            // an error too, from git's early end.
+            let written = writer.join();
+            read?;
+            match written {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(parse_error(&e.to_string())),
+                Err(_) => Err(parse_error("the writer thread panicked")),
             }
-        }
+        })?;
         {
             let mut counted = lock();
             if counted.len() + unique.len() > MAX_RESOLVED {
@@ -285,17 +295,92 @@ mod tests {
         assert!(roots.iter().all(|r| !counter.shared.trees.contains_key(r)));
     }
 
-    /// Many questions through one counter: names over several windows,
-    /// a name longer than a window, names git resolves itself, a line
+    /// Trees git reads otherwise than a plain lookup by name (a folder's
+    /// mode written `040000`, an entry named `d/f.rs`, entries out of
+    /// order, the same name twice): each answer is still git's own for
+    /// `REV:PATH`.
+    #[test]
+    fn odd_trees_answer_as_git() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let git = Git::new(dir.path());
+        git.run_as_tester(&["init", "-q"]);
+        let object = |kind: &str, body: &[u8]| -> Vec<u8> {
+            let out = std::process::Command::new("git")
+                .args(["hash-object", "-w", "--literally", "-t", kind, "--stdin"])
+                .current_dir(dir.path())
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .and_then(|mut child| {
+                    use std::io::Write as _;
+                    child.stdin.take().expect("stdin").write_all(body)?;
+                    child.wait_with_output()
+                })
+                .expect("hash-object");
+            let hex = String::from_utf8(out.stdout).expect("hex");
+            (0..40)
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+                .collect()
+        };
+        let entry = |mode: &str, name: &str, raw: &[u8]| {
+            let mut e = format!("{mode} {name}\0").into_bytes();
+            e.extend_from_slice(raw);
+            e
+        };
+        let two = object("blob", b"1\n2\n");
+        let three = object("blob", b"1\n2\n3\n");
+        let sub = object("tree", &entry("100644", "f.rs", &two));
+        let roots = [
+            entry("040000", "d", &sub),
+            entry("100644", "d/f.rs", &three),
+            [
+                entry("100644", "z.rs", &two),
+                entry("100644", "a.rs", &three),
+            ]
+            .concat(),
+            [
+                entry("100644", "a.rs", &two),
+                entry("100644", "a.rs", &three),
+            ]
+            .concat(),
+            [entry("100644", "a.rs", &two), entry("40000", "d", &sub)].concat(),
+        ];
+        let paths = vec!["d/f.rs", "a.rs", "z.rs", "d"];
+        let mut counter = git.line_counter();
+        let mut seen = Vec::new();
+        for root in roots {
+            let tree = object("tree", &root);
+            let hex: String = tree.iter().map(|b| format!("{b:02x}")).collect();
+            let commit = git
+                .text(&["commit-tree", &hex, "-m", "odd"])
+                .expect("commit-tree");
+            let commit = commit.trim();
+            let expected = counted_by_git(&git, commit, &paths);
+            let got = counter.counts(&[(commit, paths.clone())]).expect("counts");
+            assert_eq!(got, std::slice::from_ref(&expected), "tree {root:?}");
+            seen.push(expected);
+        }
+        // Git found files in them, so the comparisons are not of nothing.
+        assert_eq!(seen[0][0], Some(2), "through `040000 d`");
+        assert_eq!(seen[4][0], Some(2));
+        assert!(
+            seen.iter().flatten().filter(|c| c.is_some()).count() >= 4,
+            "{seen:?}"
+        );
+    }
+
+    /// Many questions through one counter: 1,500 distinct blobs (answers
+    /// far past a pipe's size), a 40 KiB name, names git resolves itself, a line
     /// break, a missing commit. Every answer is the count of the blob git
     /// reads for `REV:PATH`, whether read or kept, and a question after
     /// one git could not answer in step starts a new process.
     #[test]
-    fn counts_are_gits_across_windows_and_questions() {
+    fn counts_are_gits_across_many_names_and_questions() {
         let dir = tempfile::tempdir().expect("tempdir");
         let git = Git::new(dir.path());
         git.run_as_tester(&["init", "-q"]);
-        // Distinct blobs: 1,500 names of 41 bytes are two windows.
+        // Distinct blobs.
         for i in 0..1500 {
             let text = format!("{i}\n").repeat(i % 5 + 1);
             std::fs::write(dir.path().join(format!("f{i}.rs")), text).expect("write");

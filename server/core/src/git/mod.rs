@@ -5,6 +5,7 @@
 //! that inside a hook git behaves exactly as the git that called the hook.
 //! Many objects are read through one `git cat-file --batch` process.
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -372,7 +373,8 @@ impl Git {
         let resolved = if specs.iter().filter(|s| walkable(s).is_some()).count() >= WALK_FROM {
             let mut shared = SharedTrees::default();
             let mut walk = TreeWalk::new(&mut stdin, &mut reader, &self.resolved, &mut shared);
-            // Revision by revision, so only one revision's trees are held.
+            // Revision by revision: one revision's trees are held, and the
+            // small folders' trees of those before (for this batch only).
             let mut order: Vec<usize> = (0..specs.len()).collect();
             order.sort_by_cached_key(|&i| walkable(&specs[i]).map(|(rev, _)| rev));
             let mut out = vec![String::new(); specs.len()];
@@ -700,7 +702,9 @@ impl<'a> TreeWalk<'a> {
         if fixed && let Some(name) = self.known().get(spec) {
             return Ok(name.clone());
         }
-        let name = self.walk(rev, &parts)?;
+        let Some(name) = self.walk(rev, &parts)? else {
+            return Ok(spec.to_owned());
+        };
         if fixed {
             let mut known = self.known();
             if known.len() >= MAX_RESOLVED {
@@ -716,8 +720,10 @@ impl<'a> TreeWalk<'a> {
         self.known.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The object `parts` names in `rev`'s tree, through the trees.
-    fn walk(&mut self, rev: &str, parts: &[&str]) -> std::io::Result<String> {
+    /// The object `parts` names in `rev`'s tree, through the trees;
+    /// `None` where a tree on the way is one git may read otherwise (see
+    /// [`Tree::odd`]): the caller asks git for `REV:PATH` itself then.
+    fn walk(&mut self, rev: &str, parts: &[&str]) -> std::io::Result<Option<String>> {
         if !self.roots.contains_key(rev) {
             // Another revision: its trees are read afresh, but for the
             // small ones kept from the revisions before.
@@ -730,28 +736,33 @@ impl<'a> TreeWalk<'a> {
             });
             self.roots.insert(rev.to_owned(), root);
         }
+        let missing = || Ok(Some(MISSING.to_owned()));
         let Some(mut tree) = self.roots.get(rev).cloned().flatten() else {
-            return Ok(MISSING.to_owned());
+            return missing();
         };
         for (i, part) in parts.iter().enumerate() {
             let body = self.tree(&tree)?;
+            if body.odd {
+                return Ok(None);
+            }
             let Some((mode, oid)) = body.entry(part.as_bytes()) else {
-                return Ok(MISSING.to_owned());
+                return missing();
             };
+            let kind = mode & 0o170000;
             if i + 1 == parts.len() {
                 // A submodule's commit is not in this repository.
-                return Ok(if mode == b"160000" {
-                    MISSING.to_owned()
+                return if kind == 0o160000 {
+                    missing()
                 } else {
-                    oid.clone()
-                });
+                    Ok(Some(oid))
+                };
             }
-            if mode != b"40000" {
-                return Ok(MISSING.to_owned());
+            if kind != 0o040000 {
+                return missing();
             }
-            tree = oid.clone();
+            tree = oid;
         }
-        Ok(MISSING.to_owned())
+        missing()
     }
 
     /// Tree `oid`, read and indexed once.
@@ -772,7 +783,10 @@ impl<'a> TreeWalk<'a> {
         self.stdin.write_all(b"\n")?;
         self.stdin.flush()?;
         let mut header = Vec::new();
-        self.reader.read_until(b'\n', &mut header)?;
+        if self.reader.read_until(b'\n', &mut header)? == 0 {
+            // git's output ended before it answered: not a missing object.
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
         let line = String::from_utf8_lossy(&header);
         let mut fields = line.trim_end().split(' ');
         let (Some(oid), Some(kind), Some(size)) = (fields.next(), fields.next(), fields.next())
@@ -846,28 +860,37 @@ impl SharedTrees {
 }
 
 /// A tree object (`<mode> <name>\0<raw object name>` per entry) with its
-/// entries sorted by name, so finding one costs a binary search: a
+/// entries listed, so finding one costs a binary search: a
 /// revision's folder of 3,000 files is asked for a hundred names per note,
 /// and scanning its 100 KB for each made reading a range's notes grow with
 /// notes times files.
 struct Tree {
     body: Vec<u8>,
-    /// Where each entry's mode and name are in `body` (its raw object name
-    /// follows the name's `\0`), sorted by name; entries of the same name
-    /// keep the tree's order. A malformed entry ends the list.
+    /// Each entry's mode and where its name is in `body` (its raw object
+    /// name follows the name's `\0`), in the tree's order. A malformed
+    /// entry ends the list.
     entries: Vec<TreeEntry>,
     /// Bytes of a raw object name (20 for SHA-1, 32 for SHA-256).
     raw_len: usize,
+    /// A tree git may read otherwise than a lookup by name here: entries
+    /// out of git's order or named twice (git's own lookup stops at the
+    /// first name past the one it seeks), a name that is empty or holds a
+    /// `/` (git matches such a name against the rest of the path), a mode
+    /// that is not octal, or bytes after the last whole entry. Paths
+    /// through it are left to git.
+    odd: bool,
 }
 
 struct TreeEntry {
-    mode: std::ops::Range<usize>,
+    /// The mode's bits (git writes it in octal, a folder as `40000`).
+    mode: u32,
     name: std::ops::Range<usize>,
 }
 
 impl Tree {
     fn new(body: Vec<u8>, raw_len: usize) -> Tree {
-        let mut entries = Vec::new();
+        let mut entries: Vec<TreeEntry> = Vec::new();
+        let mut odd = false;
         let mut at = 0;
         while let Some(space) = body[at..].iter().position(|b| *b == b' ') {
             let name_at = at + space + 1;
@@ -879,37 +902,74 @@ impl Tree {
             if next > body.len() {
                 break;
             }
-            entries.push(TreeEntry {
-                mode: at..at + space,
+            let mode = octal(&body[at..at + space]);
+            let name = &body[name_at..name_end];
+            odd |= mode.is_none() || name.is_empty() || name.contains(&b'/');
+            let entry = TreeEntry {
+                mode: mode.unwrap_or(0),
                 name: name_at..name_end,
-            });
+            };
+            if let Some(last) = entries.last() {
+                let name = &body[entry.name.clone()];
+                odd |= git_order(&body, last, name, is_folder(entry.mode)) != Ordering::Less;
+            }
+            entries.push(entry);
             at = next;
         }
-        // git's order puts a folder `a` after `a.rs` (as `a/`): sorted by
-        // the plain name here, stably (nearly sorted already).
-        entries.sort_by(|a, b| body[a.name.clone()].cmp(&body[b.name.clone()]));
+        odd |= at != body.len();
         Tree {
             body,
             entries,
             raw_len,
+            odd,
         }
     }
 
-    /// The first entry called `name`: its mode and object name (hex).
-    fn entry(&self, name: &[u8]) -> Option<(&[u8], String)> {
-        let first = self
-            .entries
-            .partition_point(|e| &self.body[e.name.clone()] < name);
-        let e = self.entries.get(first)?;
-        if &self.body[e.name.clone()] != name {
-            return None;
-        }
-        let raw = &self.body[e.name.end + 1..e.name.end + 1 + self.raw_len];
-        Some((
-            &self.body[e.mode.clone()],
-            base16ct::lower::encode_string(raw),
-        ))
+    /// The entry called `name` (in a tree that is not [`Tree::odd`]): its
+    /// mode's bits and object name (hex). The entries are in git's order,
+    /// where a folder sorts as its name and `/`: looked for as a file,
+    /// then as a folder.
+    fn entry(&self, name: &[u8]) -> Option<(u32, String)> {
+        [false, true].into_iter().find_map(|folder| {
+            let at = self
+                .entries
+                .partition_point(|e| git_order(&self.body, e, name, folder) == Ordering::Less);
+            let e = self.entries.get(at)?;
+            (&self.body[e.name.clone()] == name && is_folder(e.mode) == folder).then(|| {
+                let raw = &self.body[e.name.end + 1..e.name.end + 1 + self.raw_len];
+                (e.mode, base16ct::lower::encode_string(raw))
+            })
+        })
     }
+}
+
+/// Whether a tree entry's mode is a folder's.
+fn is_folder(mode: u32) -> bool {
+    mode & 0o170000 == 0o040000
+}
+
+/// A mode as git writes it (octal digits), `None` for anything else.
+fn octal(digits: &[u8]) -> Option<u32> {
+    if digits.is_empty() || digits.len() > 7 {
+        return None;
+    }
+    digits.iter().try_fold(0u32, |m, d| match d {
+        b'0'..=b'7' => Some(m * 8 + u32::from(d - b'0')),
+        _ => None,
+    })
+}
+
+/// How git orders entry `a` of a tree against an entry called `name`
+/// (a folder or not): by name, a folder's read as if it ended with `/`.
+fn git_order(body: &[u8], a: &TreeEntry, name: &[u8], folder: bool) -> Ordering {
+    let x = &body[a.name.clone()];
+    let n = x.len().min(name.len());
+    let end = |folder: bool| if folder { b'/' } else { 0 };
+    x[..n].cmp(&name[..n]).then_with(|| {
+        let c1 = x.get(n).copied().unwrap_or_else(|| end(is_folder(a.mode)));
+        let c2 = name.get(n).copied().unwrap_or_else(|| end(folder));
+        c1.cmp(&c2)
+    })
 }
 
 /// Objects read one at a time from a `git cat-file --batch` ([`Git::objects_max`]):
