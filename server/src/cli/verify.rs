@@ -277,8 +277,8 @@ fn run_history(
     git: &vouch_core::git::Git,
 ) -> anyhow::Result<Outcome> {
     let policy = repo.policy()?;
-    // Each offender written out as found: a history that fails everywhere
-    // is held as the report's text, not as the notes' findings.
+    // Each offender rendered as found: a history that fails everywhere is
+    // held as the report's text, not as the notes' findings.
     let mut n = 0;
     let mut listed = String::new();
     let checked = verify(git, &policy, None, |o| {

@@ -158,10 +158,13 @@ impl<'g> LineCounter<'g> {
         // small the pipes are.
         let (stdin, reader, child) = (&mut p.stdin, &mut p.reader, &mut p.child);
         std::thread::scope(|s| {
-            let writer = s.spawn(move || {
-                stdin.write_all(request.as_bytes())?;
-                stdin.flush()
-            });
+            let writer = std::thread::Builder::new()
+                .name("vouch-count-asks".into())
+                .spawn_scoped(s, move || {
+                    stdin.write_all(request.as_bytes())?;
+                    stdin.flush()
+                })
+                .map_err(|e| parse_error(&format!("cannot start a thread: {e}")))?;
             let mut read = || {
                 for _ in 0..unique.len() {
                     answers.push(read_answer(reader, &mut header, &mut count_lines)?);
