@@ -218,6 +218,7 @@ fn parse_error(detail: &str) -> GitError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::git::tests::{commit_all, repo, write_file};
 
     /// The lines of each of `paths` at `rev`, as git reads `REV:PATH`.
     fn counted_by_git(git: &Git, rev: &str, paths: &[&str]) -> Vec<Option<usize>> {
@@ -239,14 +240,8 @@ mod tests {
     /// questions, are git's; root trees are not kept.
     #[test]
     fn folders_kept_across_commits_answer_as_git() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let git = Git::new(dir.path());
-        git.run_as_tester(&["init", "-q"]);
-        let write = |p: &str, t: &str| {
-            let path = dir.path().join(p);
-            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-            std::fs::write(path, t).expect("write");
-        };
+        let (dir, git) = repo();
+        let write = |p: &str, t: &str| write_file(dir.path(), p, t);
         let mut commits = Vec::new();
         for (i, (changed, text)) in [
             ("a/x.rs", "1\n"),
@@ -261,14 +256,7 @@ mod tests {
                 write("b/z.rs", "z\nz\n");
             }
             write(changed, text);
-            git.run_as_tester(&["add", "-A"]);
-            git.run_as_tester(&["commit", "-qm", &format!("c{i}")]);
-            commits.push(
-                git.text(&["rev-parse", "HEAD"])
-                    .expect("head")
-                    .trim()
-                    .to_owned(),
-            );
+            commits.push(commit_all(&git, &format!("c{i}")));
         }
         let paths = vec!["a/x.rs", "b/c/y.rs", "b/z.rs", "b/c", "a/none"];
         let by_git = |rev: &str| counted_by_git(&git, rev, &paths);
@@ -304,9 +292,7 @@ mod tests {
     /// `REV:PATH`.
     #[test]
     fn odd_trees_answer_as_git() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let git = Git::new(dir.path());
-        git.run_as_tester(&["init", "-q"]);
+        let (dir, git) = repo();
         let object = |kind: &str, body: &[u8]| -> Vec<u8> {
             let out = std::process::Command::new("git")
                 .args(["hash-object", "-w", "--literally", "-t", kind, "--stdin"])
@@ -380,20 +366,15 @@ mod tests {
     /// one git could not answer in step starts a new process.
     #[test]
     fn counts_are_gits_across_many_names_and_questions() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let git = Git::new(dir.path());
-        git.run_as_tester(&["init", "-q"]);
+        let (dir, git) = repo();
         // Distinct blobs.
         for i in 0..1500 {
             let text = format!("{i}\n").repeat(i % 5 + 1);
-            std::fs::write(dir.path().join(format!("f{i}.rs")), text).expect("write");
+            write_file(dir.path(), &format!("f{i}.rs"), &text);
         }
-        std::fs::create_dir(dir.path().join("d")).expect("mkdir");
-        std::fs::write(dir.path().join("d/g.rs"), "no line break").expect("write");
-        git.run_as_tester(&["add", "-A"]);
-        git.run_as_tester(&["commit", "-qm", "many"]);
-        let commit = git.text(&["rev-parse", "HEAD"]).expect("head");
-        let commit = commit.trim();
+        write_file(dir.path(), "d/g.rs", "no line break");
+        let commit = commit_all(&git, "many");
+        let commit = commit.as_str();
         let long = "x".repeat(40 << 10);
         let mut paths: Vec<String> = (0..1500).map(|i| format!("f{i}.rs")).collect();
         paths.extend(
@@ -424,8 +405,24 @@ mod tests {
         assert_eq!(first[0], expected);
         assert_eq!(first[1], expected);
         assert_eq!(first[2], [None, None, None]);
-        // Asked again: the counts kept, the same process.
-        assert!(!git.counted.lock().expect("lock").is_empty());
+        // Asked again: the counts kept, the same process. A kept count
+        // made wrong on purpose comes back, so none was read again.
+        let f3 = git
+            .text(&["rev-parse", &format!("{commit}:f3.rs")])
+            .expect("blob");
+        git.counted
+            .lock()
+            .expect("lock")
+            .insert(f3.trim().to_owned(), 99);
+        // (Only where the walk named the blob: `HEAD:f3.rs` is git's to
+        // resolve, and read.)
+        let mut kept = first.clone();
+        kept[0][3] = Some(99);
+        assert_eq!(counter.counts(&asks).expect("again"), kept);
+        git.counted
+            .lock()
+            .expect("lock")
+            .insert(f3.trim().to_owned(), 4);
         assert_eq!(counter.counts(&asks).expect("again"), first);
         // A process that went away: the question fails, the next starts afresh.
         if let Some(p) = counter.process.as_mut() {

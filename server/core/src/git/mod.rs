@@ -1547,23 +1547,20 @@ mod tests {
     /// and, apart, the staged deletions, whatever order git lists them in.
     #[test]
     fn staged_changes_and_deletions_are_told_apart() {
-        let tmp = tempfile::tempdir().expect("temp dir");
+        let (tmp, git) = repo();
         let dir = tmp.path();
-        let git = Git::new(dir);
-        git.run_as_tester(&["init", "-q", "-b", "main"]);
         for (name, text) in [
             ("a.rs", "fn a() { 1 }\nfn a2() { 2 }\nfn a3() { 3 }\n"),
             ("b.rs", "fn b() {}\n"),
             ("c.rs", "fn c() {}\n"),
             ("d.rs", "fn d() {}\n"),
         ] {
-            std::fs::write(dir.join(name), text).expect("write");
+            write_file(dir, name, text);
         }
-        git.run_as_tester(&["add", "."]);
-        git.run_as_tester(&["commit", "-q", "-m", "one"]);
+        commit_all(&git, "one");
         git.run_as_tester(&["mv", "a.rs", "z.rs"]);
         git.run_as_tester(&["rm", "-q", "b.rs", "d.rs"]);
-        std::fs::write(dir.join("c.rs"), "fn c() { 2 }\n").expect("write");
+        write_file(dir, "c.rs", "fn c() { 2 }\n");
         git.run_as_tester(&["add", "c.rs"]);
         let (changes, deleted) = git.staged_changes_and_deletions().expect("diff");
         let named: Vec<(Option<&str>, &str)> = changes
@@ -1642,7 +1639,7 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
         assert_eq!(initial.head, None);
     }
 
-    fn repo() -> (tempfile::TempDir, Git) {
+    pub(super) fn repo() -> (tempfile::TempDir, Git) {
         let dir = tempfile::tempdir().unwrap();
         let git = Git::new(dir.path());
         git.run(&["init", "-q"]).unwrap();
@@ -1650,14 +1647,14 @@ u UU N... 100644 100644 100644 100644 a b c conflict.rs\0";
     }
 
     /// Writes `text` at `rel` below `root`, making its folders.
-    fn write_file(root: &Path, rel: &str, text: &str) {
+    pub(super) fn write_file(root: &Path, rel: &str, text: &str) {
         let path = root.join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
 
     /// Commits everything in the work tree; returns the commit.
-    fn commit_all(git: &Git, message: &str) -> String {
+    pub(super) fn commit_all(git: &Git, message: &str) -> String {
         git.run(&["add", "-A"]).unwrap();
         git.run_as_tester(&["commit", "-q", "-m", message]);
         git.text(&["rev-parse", "HEAD"]).unwrap().trim().to_owned()
